@@ -1,0 +1,29 @@
+"""riskengine: fast, reproducible Monte Carlo schedule and strategy risk analysis."""
+
+from .compile import CompiledNetwork, compile_network
+from .distributions import parse_distribution
+from .engine import simulate
+from .errors import RiskEngineError, ScenarioError
+from .io import load_scenario
+from .model import Distribution, Link, Milestone, Scenario, SimulationSettings, Task
+from .results import OutcomeSummary, Results
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CompiledNetwork",
+    "Distribution",
+    "Link",
+    "Milestone",
+    "OutcomeSummary",
+    "Results",
+    "RiskEngineError",
+    "Scenario",
+    "ScenarioError",
+    "SimulationSettings",
+    "Task",
+    "compile_network",
+    "load_scenario",
+    "parse_distribution",
+    "simulate",
+]

@@ -1,0 +1,214 @@
+"""Model → CompiledNetwork: the flat arrays the kernels read.
+
+Also the one place that checks references (unknown or duplicate ids, cycles), so models
+built in Python get the same errors as scenario files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from .distributions import TableBuilder, encode
+from .errors import ScenarioError
+from .kernels.sampling import NPAR
+from .model import LINK_TYPES, Scenario
+
+_READS_FINISH = {"FS": 1, "SS": 0, "FF": 1, "SF": 0}
+_CONSTRAINS_START = {"FS": True, "SS": True, "FF": False, "SF": False}
+
+
+def stream_of(kind: str, entity_id: str) -> int:
+    """Stable 64-bit random stream of an entity: a hash of its kind and id, never its
+    position, so adding or removing a task leaves every other task's samples unchanged."""
+    h = hashlib.blake2b(entity_id.encode("utf-8"), digest_size=8, person=kind.encode()[:16])
+    return int.from_bytes(h.digest(), "little")
+
+
+def split64(value: int) -> tuple[int, int]:
+    value &= (1 << 64) - 1
+    return value & 0xFFFFFFFF, value >> 32
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledNetwork:
+    """Flat arrays of one network, tasks renumbered topologically (see kernels/network.py)."""
+
+    task_ids: tuple[str, ...]  # in topological order
+    code: np.ndarray  # int64[n]
+    par: np.ndarray  # float64[n, NPAR]
+    tables: np.ndarray  # float64[...]
+    stream_lo: np.ndarray  # uint64[n]
+    stream_hi: np.ndarray  # uint64[n]
+    pred_ptr: np.ndarray
+    pred_nstart: np.ndarray
+    pred_gather: np.ndarray
+    pred_lag: np.ndarray
+    succ_ptr: np.ndarray
+    succ_nfinish: np.ndarray
+    succ_gather: np.ndarray
+    succ_lag: np.ndarray
+    milestone_ids: tuple[str, ...]
+    ms_ptr: np.ndarray
+    ms_task: np.ndarray
+    targets: np.ndarray  # float64[M], NaN where a milestone has no target
+
+    @property
+    def n_tasks(self) -> int:
+        return len(self.task_ids)
+
+    @property
+    def n_links(self) -> int:
+        return int(self.pred_ptr[-1])
+
+
+def check_references(scenario: Scenario) -> None:
+    """Raise ScenarioError for duplicate or unknown ids and bad link types."""
+    seen: dict[str, int] = {}
+    for i, t in enumerate(scenario.tasks):
+        if t.id in seen:
+            raise ScenarioError(
+                f"duplicate task id {t.id!r} (first used by tasks[{seen[t.id]}])",
+                field=f"tasks[{i}].id",
+            )
+        seen[t.id] = i
+    for t in scenario.tasks:
+        for j, link in enumerate(t.predecessors):
+            where = f"tasks[{t.id}].predecessors[{j}]"
+            if link.task not in seen:
+                raise ScenarioError(f"unknown task {link.task!r}", field=where)
+            if link.task == t.id:
+                raise ScenarioError(f"task {t.id!r} cannot depend on itself", field=where)
+            if link.type not in LINK_TYPES:
+                raise ScenarioError(f"unknown link type {link.type!r}", field=where + ".type")
+    ms_seen: set[str] = set()
+    for i, m in enumerate(scenario.milestones):
+        if m.id in ms_seen:
+            raise ScenarioError(f"duplicate milestone id {m.id!r}", field=f"milestones[{i}].id")
+        ms_seen.add(m.id)
+        if not m.after:
+            raise ScenarioError("'after' must name at least one task", field=f"milestones[{m.id}]")
+        for j, tid in enumerate(m.after):
+            if tid not in seen:
+                raise ScenarioError(f"unknown task {tid!r}", field=f"milestones[{m.id}].after[{j}]")
+
+
+def topological_order(scenario: Scenario) -> list[int]:
+    """Kahn's algorithm, ties broken by file order; a cycle is reported as A → B → A."""
+    index = {t.id: i for i, t in enumerate(scenario.tasks)}
+    n = len(scenario.tasks)
+    succs: list[list[int]] = [[] for _ in range(n)]
+    indeg = [0] * n
+    for i, t in enumerate(scenario.tasks):
+        for link in t.predecessors:
+            succs[index[link.task]].append(i)
+            indeg[i] += 1
+    ready = deque(i for i in range(n) if indeg[i] == 0)
+    order: list[int] = []
+    while ready:
+        i = ready.popleft()
+        order.append(i)
+        for s in succs[i]:
+            indeg[s] -= 1
+            if indeg[s] == 0:
+                ready.append(s)
+    if len(order) < n:
+        cycle = _find_cycle(scenario, index, {i for i in range(n) if indeg[i] > 0})
+        names = " → ".join(scenario.tasks[i].id for i in cycle)
+        first = scenario.tasks[cycle[0]].id
+        raise ScenarioError(f"dependency cycle: {names}", field=f"tasks[{first}].predecessors")
+    return order
+
+
+def _find_cycle(scenario: Scenario, index: dict[str, int], left: set[int]) -> list[int]:
+    # Every task left over by Kahn has a predecessor that is also left over: walk
+    # predecessors until a task repeats, then report the loop in dependency order.
+    i = min(left)
+    path: list[int] = []
+    pos: dict[int, int] = {}
+    while i not in pos:
+        pos[i] = len(path)
+        path.append(i)
+        i = next(index[lk.task] for lk in scenario.tasks[i].predecessors if index[lk.task] in left)
+    loop = path[pos[i] :][::-1]
+    return loop + [loop[0]]
+
+
+def compile_network(scenario: Scenario) -> CompiledNetwork:
+    """Validate references, order tasks topologically and flatten everything to arrays."""
+    check_references(scenario)
+    order = topological_order(scenario)
+    n = len(order)
+    pos = {scenario.tasks[i].id: k for k, i in enumerate(order)}
+    tasks = [scenario.tasks[i] for i in order]
+
+    tables = TableBuilder()
+    code = np.zeros(n, np.int64)
+    par = np.zeros((n, NPAR))
+    s_lo = np.zeros(n, np.uint64)
+    s_hi = np.zeros(n, np.uint64)
+    for k, t in enumerate(tasks):
+        code[k], par[k] = encode(t.duration, tables)
+        s_lo[k], s_hi[k] = split64(stream_of("task", t.id))
+
+    pred_ptr = np.zeros(n + 1, np.int64)
+    pred_nstart = np.zeros(n, np.int64)
+    succ_lists: list[list[tuple[bool, int, float]]] = [[] for _ in range(n)]
+    gather: list[int] = []
+    lags: list[float] = []
+    for k, t in enumerate(tasks):
+        links = sorted(t.predecessors, key=lambda lk: not _CONSTRAINS_START[lk.type])
+        for lk in links:
+            p = pos[lk.task]
+            gather.append(2 * p + _READS_FINISH[lk.type])
+            lags.append(float(lk.lag))
+            # For the predecessor p, this link constrains p's finish if it reads p's EF.
+            succ_lists[p].append(
+                (not _READS_FINISH[lk.type], 2 * k + (lk.type in ("FF", "SF")), lk.lag)
+            )
+        pred_nstart[k] = sum(_CONSTRAINS_START[lk.type] for lk in links)
+        pred_ptr[k + 1] = len(gather)
+
+    succ_ptr = np.zeros(n + 1, np.int64)
+    succ_nfinish = np.zeros(n, np.int64)
+    s_gather: list[int] = []
+    s_lag: list[float] = []
+    for k in range(n):
+        lst = sorted(succ_lists[k], key=lambda e: e[0])
+        succ_nfinish[k] = sum(1 for e in lst if not e[0])
+        s_gather.extend(e[1] for e in lst)
+        s_lag.extend(float(e[2]) for e in lst)
+        succ_ptr[k + 1] = len(s_gather)
+
+    ms_ptr = np.zeros(len(scenario.milestones) + 1, np.int64)
+    ms_task: list[int] = []
+    targets = np.full(len(scenario.milestones), np.nan)
+    for m_i, m in enumerate(scenario.milestones):
+        ms_task.extend(pos[tid] for tid in dict.fromkeys(m.after))
+        ms_ptr[m_i + 1] = len(ms_task)
+        if m.target is not None:
+            targets[m_i] = m.target
+
+    return CompiledNetwork(
+        task_ids=tuple(t.id for t in tasks),
+        code=code,
+        par=par,
+        tables=tables.array(),
+        stream_lo=s_lo,
+        stream_hi=s_hi,
+        pred_ptr=pred_ptr,
+        pred_nstart=pred_nstart,
+        pred_gather=np.asarray(gather, np.int64),
+        pred_lag=np.asarray(lags, np.float64),
+        succ_ptr=succ_ptr,
+        succ_nfinish=succ_nfinish,
+        succ_gather=np.asarray(s_gather, np.int64),
+        succ_lag=np.asarray(s_lag, np.float64),
+        milestone_ids=tuple(m.id for m in scenario.milestones),
+        ms_ptr=ms_ptr,
+        ms_task=np.asarray(ms_task, np.int64),
+        targets=targets,
+    )

@@ -1,0 +1,316 @@
+"""Distribution specs: validation, derived parameters and encoding for the kernels.
+
+A spec is what a scenario file holds, e.g. ``{dist: pert, min: 2, mode: 4, max: 9}``.
+Shorthands: a bare number is ``fixed``; a list ``[min, mode, max]`` is ``triangular``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from .errors import ScenarioError
+from .kernels import sampling as ks
+from .model import Distribution
+
+Z90 = 1.2815515655446004  # standard normal P90
+
+_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # kind: (required keys, optional keys)
+    "fixed": (("value",), ()),
+    "uniform": (("min", "max"), ()),
+    "triangular": (("min", "mode", "max"), ()),
+    "pert": (("min", "mode", "max"), ("lambda",)),
+    "trigen": (("low", "mode", "high"), ("low_pct", "high_pct")),
+    "normal": (("mean", "sd"), ()),
+    "lognormal": ((), ("mean", "sd", "p50", "p90")),
+    "discrete": (("values", "weights"), ()),
+}
+KINDS = tuple(_KEYS)
+
+
+def _number(value: Any, field: str, *, nonneg: bool = True) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ScenarioError(f"must be a number, got {value!r}", field=field)
+    x = float(value)
+    if not math.isfinite(x):
+        raise ScenarioError(f"must be finite, got {value!r}", field=field)
+    if nonneg and x < 0:
+        raise ScenarioError(f"must not be negative, got {value!r}", field=field)
+    return x
+
+
+def parse_distribution(spec: Any, field: str = "duration") -> Distribution:
+    """Validate a spec and return a :class:`Distribution` with derived parameters filled."""
+    if isinstance(spec, bool):
+        raise ScenarioError(f"must be a number or a distribution, got {spec!r}", field=field)
+    if isinstance(spec, int | float):
+        return Distribution("fixed", {"value": _number(spec, field)})
+    if isinstance(spec, list | tuple):
+        if len(spec) != 3:
+            raise ScenarioError(
+                f"a list must be [min, mode, max] (3 numbers), got {len(spec)} items", field=field
+            )
+        a, c, b = (_number(v, f"{field}[{i}]") for i, v in enumerate(spec))
+        return _triangular("triangular", {"min": a, "mode": c, "max": b}, field)
+    if not isinstance(spec, Mapping):
+        raise ScenarioError(f"must be a number or a distribution, got {spec!r}", field=field)
+    kind = spec.get("dist")
+    if kind is None:
+        raise ScenarioError("missing 'dist' (one of " + ", ".join(KINDS) + ")", field=field)
+    if not isinstance(kind, str) or kind.lower() not in _KEYS:
+        raise ScenarioError(
+            f"unknown distribution {kind!r}; expected one of " + ", ".join(KINDS),
+            field=f"{field}.dist",
+        )
+    kind = kind.lower()
+    required, optional = _KEYS[kind]
+    for key in spec:
+        if key != "dist" and key not in required and key not in optional:
+            allowed = ", ".join(required + optional)
+            raise ScenarioError(f"unknown key {key!r} for {kind} (allowed: {allowed})", field=field)
+    for key in required:
+        if key not in spec:
+            raise ScenarioError(f"{kind} needs {key!r}", field=field)
+    p = {k: v for k, v in spec.items() if k != "dist"}
+    if kind == "discrete":
+        return _discrete(p, field)
+    nums = {k: _number(v, f"{field}.{k}", nonneg=k not in ("mean",)) for k, v in p.items()}
+    return _BUILD[kind](kind, nums, field)
+
+
+def _fixed(kind: str, p: dict, field: str) -> Distribution:
+    return Distribution("fixed", {"value": p["value"]})
+
+
+def _uniform(kind: str, p: dict, field: str) -> Distribution:
+    if p["min"] > p["max"]:
+        raise ScenarioError(f"min ({p['min']:g}) > max ({p['max']:g})", field=field)
+    return Distribution(kind, p)
+
+
+def _order(p: dict, field: str) -> None:
+    if p["min"] > p["mode"]:
+        raise ScenarioError(f"min ({p['min']:g}) > mode ({p['mode']:g})", field=field)
+    if p["mode"] > p["max"]:
+        raise ScenarioError(f"mode ({p['mode']:g}) > max ({p['max']:g})", field=field)
+
+
+def _triangular(kind: str, p: dict, field: str) -> Distribution:
+    _order(p, field)
+    return Distribution(kind, p)
+
+
+def _pert(kind: str, p: dict, field: str) -> Distribution:
+    _order(p, field)
+    lam = p.setdefault("lambda", 4.0)
+    if lam <= 0:
+        raise ScenarioError(f"lambda must be positive, got {lam:g}", field=f"{field}.lambda")
+    return Distribution(kind, p)
+
+
+def _trigen(kind: str, p: dict, field: str) -> Distribution:
+    lo_pct = p.setdefault("low_pct", 10.0)
+    hi_pct = p.setdefault("high_pct", 90.0)
+    if not 0 <= lo_pct < hi_pct <= 100:
+        raise ScenarioError(
+            f"need 0 <= low_pct < high_pct <= 100, got {lo_pct:g} and {hi_pct:g}", field=field
+        )
+    if p["low"] > p["mode"] or p["mode"] > p["high"]:
+        raise ScenarioError(
+            f"need low <= mode <= high, got {p['low']:g}, {p['mode']:g}, {p['high']:g}",
+            field=field,
+        )
+    a, b = trigen_bounds(p["low"], p["mode"], p["high"], lo_pct / 100, hi_pct / 100)
+    if a < 0:
+        raise ScenarioError(
+            f"the implied minimum is negative ({a:.4g}): widen low_pct or raise low", field=field
+        )
+    p.update({"min": a, "max": b})
+    return Distribution(kind, p)
+
+
+def trigen_bounds(
+    low: float, mode: float, high: float, pl: float, ph: float
+) -> tuple[float, float]:
+    """Min and max of the triangular whose ``pl``/``ph`` quantiles are ``low``/``high``.
+
+    With x = mode - min, y = max - mode and s = x + y, the quantile conditions give
+    sqrt(x) = (sqrt(pl s) + sqrt(pl s + 4 (mode - low))) / 2 and the mirror for y; the
+    root of x(s) + y(s) = s is unique and found by bisection (brentq).
+    """
+    from scipy.optimize import brentq
+
+    gap_lo, gap_hi, q = mode - low, high - mode, 1.0 - ph
+
+    def spread(s: float) -> tuple[float, float]:
+        x = (math.sqrt(pl * s) + math.sqrt(pl * s + 4 * gap_lo)) ** 2 / 4
+        y = (math.sqrt(q * s) + math.sqrt(q * s + 4 * gap_hi)) ** 2 / 4
+        return x, y
+
+    lo = gap_lo + gap_hi
+    if lo == 0 and pl + q == 0:
+        return mode, mode
+    hi = max(lo, 1e-12) * 2.0
+    while sum(spread(hi)) >= hi:
+        hi *= 2.0
+    s = brentq(lambda s: sum(spread(s)) - s, lo, hi, xtol=1e-14 * hi, rtol=1e-15, maxiter=500)
+    x, y = spread(s)
+    return mode - x, mode + y
+
+
+def _normal(kind: str, p: dict, field: str) -> Distribution:
+    if p["mean"] < 0:
+        raise ScenarioError(f"mean must not be negative, got {p['mean']:g}", field=f"{field}.mean")
+    if p["sd"] == 0:
+        return Distribution("fixed", {"value": p["mean"]})
+    return Distribution(kind, p)
+
+
+def _lognormal(kind: str, p: dict, field: str) -> Distribution:
+    keys = set(p)
+    if keys == {"mean", "sd"}:
+        m, s = p["mean"], p["sd"]
+        if m <= 0:
+            raise ScenarioError(f"mean must be positive, got {m:g}", field=f"{field}.mean")
+        if s == 0:
+            return Distribution("fixed", {"value": m})
+        sigma2 = math.log1p((s / m) ** 2)
+        p.update({"mu": math.log(m) - sigma2 / 2, "sigma": math.sqrt(sigma2)})
+    elif keys == {"p50", "p90"}:
+        m, h = p["p50"], p["p90"]
+        if m <= 0:
+            raise ScenarioError(f"p50 must be positive, got {m:g}", field=f"{field}.p50")
+        if h < m:
+            raise ScenarioError(f"p90 ({h:g}) < p50 ({m:g})", field=field)
+        if h == m:
+            return Distribution("fixed", {"value": m})
+        p.update({"mu": math.log(m), "sigma": math.log(h / m) / Z90})
+    else:
+        raise ScenarioError("lognormal needs either mean and sd, or p50 and p90", field=field)
+    return Distribution(kind, p)
+
+
+def _discrete(p: dict, field: str) -> Distribution:
+    values, weights = p["values"], p["weights"]
+    for key, seq in (("values", values), ("weights", weights)):
+        if not isinstance(seq, list | tuple) or not seq:
+            raise ScenarioError("must be a non-empty list of numbers", field=f"{field}.{key}")
+    if len(values) != len(weights):
+        raise ScenarioError(
+            f"values ({len(values)}) and weights ({len(weights)}) differ in length", field=field
+        )
+    v = tuple(_number(x, f"{field}.values[{i}]") for i, x in enumerate(values))
+    w = tuple(_number(x, f"{field}.weights[{i}]") for i, x in enumerate(weights))
+    if sum(w) <= 0:
+        raise ScenarioError("weights must not all be zero", field=f"{field}.weights")
+    return Distribution("discrete", {"values": v, "weights": w})
+
+
+_BUILD = {
+    "fixed": _fixed,
+    "uniform": _uniform,
+    "triangular": _triangular,
+    "pert": _pert,
+    "trigen": _trigen,
+    "normal": _normal,
+    "lognormal": _lognormal,
+}
+
+
+def pert_shape(p: Mapping[str, float]) -> tuple[float, float]:
+    """Beta shape (alpha, beta) of a PERT with min, mode, max and lambda."""
+    w = p["max"] - p["min"]
+    lam = p.get("lambda", 4.0)
+    return 1 + lam * (p["mode"] - p["min"]) / w, 1 + lam * (p["max"] - p["mode"]) / w
+
+
+def most_likely(d: Distribution) -> float:
+    """The single-point estimate a deterministic plan would use (mode, else median)."""
+    p = d.params
+    if d.kind == "fixed":
+        return p["value"]
+    if d.kind == "uniform":
+        return (p["min"] + p["max"]) / 2
+    if d.kind in ("triangular", "pert", "trigen"):
+        return p["mode"]
+    if d.kind == "normal":
+        return p["mean"]
+    if d.kind == "lognormal":
+        return math.exp(p["mu"])
+    w = np.asarray(p["weights"])
+    return p["values"][int(np.argmax(w))]
+
+
+class TableBuilder:
+    """Collects the lookup tables of a network, sharing one table per distinct shape."""
+
+    def __init__(self) -> None:
+        self._chunks: list[np.ndarray] = []
+        self._size = 0
+        self._shapes: dict[tuple, int] = {}
+
+    def add(self, key: tuple, make) -> int:
+        off = self._shapes.get(key)
+        if off is None:
+            arr = np.asarray(make(), dtype=np.float64)
+            off = self._size
+            self._chunks.append(arr)
+            self._size += arr.size
+            self._shapes[key] = off
+        return off
+
+    def array(self) -> np.ndarray:
+        if not self._chunks:
+            return np.zeros(1)
+        return np.concatenate(self._chunks)
+
+
+def _beta_table(alpha: float, beta: float) -> np.ndarray:
+    from scipy.special import betaincinv
+
+    u = ks.table_grid().ravel()
+    return np.concatenate([betaincinv(alpha, beta, u), betaincinv(alpha, beta, 1.0 - u)])
+
+
+def encode(d: Distribution, tables: TableBuilder) -> tuple[int, np.ndarray]:
+    """Kernel code and parameter row of a distribution (layout in kernels/sampling.py)."""
+    p = d.params
+    par = np.zeros(ks.NPAR)
+    kind = d.kind
+    if kind in ("triangular", "pert", "trigen", "uniform") and p["min"] == p["max"]:
+        kind, p = "fixed", {"value": p["min"]}
+    if kind == "fixed":
+        par[0] = p["value"]
+        return ks.FIXED, par
+    if kind == "uniform":
+        par[:2] = p["min"], p["max"] - p["min"]
+        return ks.UNIFORM, par
+    if kind in ("triangular", "trigen"):
+        a, c, b = p["min"], p["mode"], p["max"]
+        par[:5] = a, b, (b - a) * (c - a), (b - a) * (b - c), (c - a) / (b - a)
+        return ks.TRIANGULAR, par
+    if kind == "pert":
+        alpha, beta = pert_shape(p)
+        off = tables.add(("beta", alpha, beta), lambda: _beta_table(alpha, beta))
+        par[:3] = p["min"], p["max"] - p["min"], off
+        return ks.TABLE, par
+    if kind == "normal":
+        from scipy.special import ndtr
+
+        par[:3] = p["mean"], p["sd"], ndtr(-p["mean"] / p["sd"])
+        return ks.NORMAL, par
+    if kind == "lognormal":
+        par[:2] = p["mu"], p["sigma"]
+        return ks.LOGNORMAL, par
+    w = np.asarray(p["weights"], dtype=np.float64)
+    cum = np.cumsum(w / w.sum())
+    cum[-1] = 1.0
+    vals = np.asarray(p["values"], dtype=np.float64)
+    key = ("discrete", tuple(cum), tuple(vals))
+    off = tables.add(key, lambda: np.concatenate([cum, vals]))
+    par[:2] = off, len(vals)
+    return ks.DISCRETE, par

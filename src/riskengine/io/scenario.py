@@ -1,0 +1,237 @@
+"""Scenario files (YAML) → :class:`riskengine.model.Scenario`.
+
+Every problem is a ScenarioError naming the file, the field (``tasks[B].duration.min``)
+and the line. Parsing is strict: unknown keys are errors, with a suggestion.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .. import dates
+from ..compile import check_references, topological_order
+from ..distributions import parse_distribution
+from ..errors import ScenarioError
+from ..model import LINK_TYPES, Link, Milestone, Scenario, SimulationSettings, Task
+from .yamlfile import Document, Path_, load_yaml
+
+TOP_KEYS = ("name", "start", "tasks", "milestones", "simulation")
+TASK_KEYS = ("id", "name", "duration", "predecessors")
+LINK_KEYS = ("task", "type", "lag")
+MILESTONE_KEYS = ("id", "name", "after", "target")
+SIMULATION_KEYS = ("iterations", "seed", "percentiles")
+_ID = re.compile(r"^[^\s,\[\]{}]+$")
+_LINK_SHORTHAND = re.compile(
+    r"^(?P<task>\S+)(?:\s+(?P<type>[A-Za-z]{2})\s*(?P<lag>[+-]\s*\d+(?:\.\d*)?)?)?$"
+)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file; raises ScenarioError on any problem."""
+    doc = load_yaml(path)
+    try:
+        scenario = _parse(doc)
+        check_references(scenario)
+        topological_order(scenario)
+    except ScenarioError as e:
+        raise (e if e.file else doc.locate(e)) from None
+    return scenario
+
+
+def _keys(doc: Document, value: Any, path: Path_, allowed: tuple[str, ...], what: str) -> dict:
+    if not isinstance(value, Mapping):
+        raise doc.error(f"{what} must be a mapping of keys to values, got {_kind(value)}", path)
+    for key in value:
+        if key not in allowed:
+            hint = difflib.get_close_matches(str(key), allowed, n=1)
+            more = f" (did you mean {hint[0]!r}?)" if hint else f" (allowed: {', '.join(allowed)})"
+            raise doc.error(f"unknown key {key!r}{more}", (*path, str(key)))
+    return dict(value)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    return {dict: "a mapping", list: "a list", str: "text"}.get(type(value), repr(value))
+
+
+def _parse(doc: Document) -> Scenario:
+    if doc.data is None:
+        raise doc.error("the file is empty", ())
+    top = _keys(doc, doc.data, (), TOP_KEYS, "a scenario")
+    name = top.get("name", Path(doc.file).stem)
+    if not isinstance(name, str | int | float):
+        raise doc.error("must be text", ("name",))
+    start = _date(doc, top["start"], ("start",)) if top.get("start") is not None else None
+    if "tasks" not in top:
+        raise doc.error("missing 'tasks' (the list of tasks)", ())
+    raw_tasks = top["tasks"]
+    if not isinstance(raw_tasks, list) or not raw_tasks:
+        raise doc.error("must be a non-empty list of tasks", ("tasks",))
+    tasks = tuple(_task(doc, t, ("tasks", i)) for i, t in enumerate(raw_tasks))
+    raw_ms = top.get("milestones") or []
+    if not isinstance(raw_ms, list):
+        raise doc.error("must be a list of milestones", ("milestones",))
+    milestones = tuple(_milestone(doc, m, ("milestones", i), start) for i, m in enumerate(raw_ms))
+    sim = _simulation(doc, top.get("simulation"), ("simulation",))
+    return Scenario(
+        name=str(name),
+        tasks=tasks,
+        milestones=milestones,
+        start=start,
+        simulation=sim,
+        source=doc.file,
+    )
+
+
+def _id(doc: Document, value: Any, path: Path_) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise doc.error(f"an id must be text or a whole number, got {_kind(value)}", path)
+    text = str(value)
+    if not _ID.match(text):
+        raise doc.error(f"id {text!r} must not contain spaces, commas or brackets", path)
+    return text
+
+
+def _task(doc: Document, raw: Any, path: Path_) -> Task:
+    t = _keys(doc, raw, path, TASK_KEYS, "a task")
+    if "id" not in t:
+        raise doc.error("a task needs an 'id'", path)
+    tid = _id(doc, t["id"], (*path, "id"))
+    doc.names[path] = tid
+    if "duration" not in t:
+        raise doc.error("a task needs a 'duration'", path)
+    try:
+        duration = parse_distribution(t["duration"], doc.field((*path, "duration")))
+    except ScenarioError as e:
+        raise doc.locate(e) from None
+    preds = t.get("predecessors") or []
+    if isinstance(preds, str | int) and not isinstance(preds, bool):
+        preds = [preds]
+    if not isinstance(preds, list):
+        raise doc.error("must be a list of predecessors", (*path, "predecessors"))
+    links = tuple(_link(doc, p, (*path, "predecessors", j)) for j, p in enumerate(preds))
+    name = t.get("name", "")
+    return Task(
+        id=tid, name="" if name is None else str(name), duration=duration, predecessors=links
+    )
+
+
+def _link(doc: Document, raw: Any, path: Path_) -> Link:
+    if isinstance(raw, str):
+        m = _LINK_SHORTHAND.match(raw.strip())
+        if not m:
+            raise doc.error(f"cannot read link {raw!r}; write e.g. 'A', 'A SS' or 'A FS+2'", path)
+        kind = (m["type"] or "FS").upper()
+        if kind not in LINK_TYPES:
+            raise doc.error(f"unknown link type {m['type']!r} (use FS, SS, FF or SF)", path)
+        lag = float(m["lag"].replace(" ", "")) if m["lag"] else 0.0
+        return Link(task=m["task"], type=kind, lag=lag)
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return Link(task=str(raw))
+    d = _keys(doc, raw, path, LINK_KEYS, "a predecessor")
+    if "task" not in d:
+        raise doc.error("a predecessor needs 'task'", path)
+    task = _id(doc, d["task"], (*path, "task"))
+    kind = d.get("type", "FS")
+    if not isinstance(kind, str) or kind.upper() not in LINK_TYPES:
+        raise doc.error(f"unknown link type {kind!r} (use FS, SS, FF or SF)", (*path, "type"))
+    lag = _number(doc, d.get("lag", 0), (*path, "lag"), allow_negative=True)
+    return Link(task=task, type=kind.upper(), lag=lag)
+
+
+def _number(doc: Document, value: Any, path: Path_, *, allow_negative: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise doc.error(f"must be a number, got {_kind(value)}", path)
+    x = float(value)
+    if x != x or x in (float("inf"), float("-inf")):
+        raise doc.error(f"must be finite, got {value!r}", path)
+    if x < 0 and not allow_negative:
+        raise doc.error(f"must not be negative, got {value!r}", path)
+    return x
+
+
+def _date(doc: Document, value: Any, path: Path_) -> _dt.date:
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return _dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise doc.error(f"not a date: {value!r} (write YYYY-MM-DD)", path)
+
+
+def _milestone(doc: Document, raw: Any, path: Path_, start: _dt.date | None) -> Milestone:
+    m = _keys(doc, raw, path, MILESTONE_KEYS, "a milestone")
+    if "id" not in m:
+        raise doc.error("a milestone needs an 'id'", path)
+    mid = _id(doc, m["id"], (*path, "id"))
+    doc.names[path] = mid
+    after = m.get("after")
+    if isinstance(after, str | int) and not isinstance(after, bool):
+        after = [after]
+    if not isinstance(after, list) or not after:
+        raise doc.error("'after' must list the tasks this milestone waits for", (*path, "after"))
+    after_ids = tuple(_id(doc, a, (*path, "after", j)) for j, a in enumerate(after))
+    target = target_date = None
+    raw_target = m.get("target")
+    if raw_target is not None:
+        tpath = (*path, "target")
+        if isinstance(raw_target, int | float) and not isinstance(raw_target, bool):
+            target = _number(doc, raw_target, tpath)
+        else:
+            target_date = _date(doc, raw_target, tpath)
+            if start is None:
+                raise doc.error("a date target needs the scenario's 'start' date", tpath)
+            if target_date < start:
+                raise doc.error(f"target {target_date} is before the start {start}", tpath)
+            target = dates.workdays_until_end_of(start, target_date)
+    name = m.get("name", "")
+    return Milestone(
+        id=mid,
+        after=after_ids,
+        name="" if name is None else str(name),
+        target=target,
+        target_date=target_date,
+    )
+
+
+def _simulation(doc: Document, raw: Any, path: Path_) -> SimulationSettings:
+    if raw is None:
+        return SimulationSettings()
+    s = _keys(doc, raw, path, SIMULATION_KEYS, "'simulation'")
+    out = SimulationSettings()
+    iterations, seed, percentiles = out.iterations, out.seed, out.percentiles
+    if "iterations" in s:
+        iterations = s["iterations"]
+        if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 1:
+            raise doc.error(
+                f"must be a whole number ≥ 1, got {iterations!r}", (*path, "iterations")
+            )
+    if "seed" in s:
+        seed = s["seed"]
+        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**64:
+            raise doc.error(f"must be a whole number ≥ 0, got {seed!r}", (*path, "seed"))
+    if "percentiles" in s:
+        raw_p = s["percentiles"]
+        if not isinstance(raw_p, list) or not raw_p:
+            raise doc.error("must be a non-empty list of numbers", (*path, "percentiles"))
+        percentiles = tuple(
+            _percentile(doc, p, (*path, "percentiles", i)) for i, p in enumerate(raw_p)
+        )
+    return SimulationSettings(iterations=iterations, seed=seed, percentiles=percentiles)
+
+
+def _percentile(doc: Document, value: Any, path: Path_) -> float:
+    x = _number(doc, value, path)
+    if not 0 <= x <= 100:
+        raise doc.error(f"must be between 0 and 100, got {value!r}", path)
+    return x

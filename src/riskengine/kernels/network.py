@@ -1,0 +1,172 @@
+"""The task-major block kernel: sampling, CPM forward pass, backward pass, criticality.
+
+Layout and units
+----------------
+Times are float64 working days from the project start. Tasks are numbered in
+topological order 0 … n-1. A block holds B iterations (B a multiple of 4) as lanes; the
+working arrays are task-major, ``X[2*t + 0, lane] = ES``, ``X[2*t + 1, lane] = EF``, so the
+innermost loops run across lanes and vectorise.
+
+Predecessors are CSR: task t's links are ``pred_ptr[t] : pred_ptr[t+1]``; the first
+``pred_nstart[t]`` constrain t's start (FS, SS), the rest its finish (FF, SF). Each link
+has a gather row ``pred_gather = 2*pred + reads_finish`` (FS, FF read EF; SS, SF read ES)
+and a lag, so for every type::
+
+    ES = max(0, max_start(X[g] + lag), max_finish(X[g] + lag) - d);   EF = ES + d
+
+Successors mirror this for the backward pass over ``L[2*t] = LS, L[2*t+1] = LF``: the
+first ``succ_nfinish[t]`` links constrain t's finish (FS reads LS, FF reads LF of the
+successor), the rest its start (SS reads LS, SF reads LF)::
+
+    LF = min(P, min_finish(L[g] - lag), min_start(L[g] - lag) + d);   LS = LF - d
+
+where P is the project finish (the latest EF) of the iteration. A task is critical in an
+iteration when its total float ``LF - EF`` is at most ``tol``.
+
+Outputs
+-------
+``out[i, m]`` for milestone m (tasks ``ms_task[ms_ptr[m]:ms_ptr[m+1]]``) is the latest EF
+of its tasks in iteration ``it_start + i``; the last column ``out[i, M]`` is the project
+finish (iteration-major, so any run of iterations is a C-contiguous slice).
+``counts[c, t]`` counts the iterations of thread chunk c in which task t was critical
+(summing over c gives exact integer counts, whatever the chunking).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from .rng import fill_uniforms, lane_iteration
+from .sampling import FIXED, sample_into
+
+DURATION_DRAW = 0
+
+
+@njit(cache=True, parallel=True)
+def simulate_blocks(
+    it_start,
+    n_iter,
+    block,
+    n_chunks,
+    key_lo,
+    key_hi,
+    code,
+    par,
+    tables,
+    stream_lo,
+    stream_hi,
+    pred_ptr,
+    pred_nstart,
+    pred_gather,
+    pred_lag,
+    succ_ptr,
+    succ_nfinish,
+    succ_gather,
+    succ_lag,
+    ms_ptr,
+    ms_task,
+    criticality,
+    tol,
+    out,
+    counts,
+):
+    """Simulate iterations ``it_start … it_start + n_iter`` (see the module docstring)."""
+    n = code.shape[0]
+    n_ms = ms_ptr.shape[0] - 1
+    base0 = it_start - (it_start % 4)
+    it_end = it_start + n_iter
+    n_blocks = (it_end - base0 + block - 1) // block
+    quads = block // 4
+    for c in prange(n_chunks):
+        b_lo = c * n_blocks // n_chunks
+        b_hi = (c + 1) * n_blocks // n_chunks
+        # Allocate per chunk and initialise every element (numba issue #9529).
+        X = np.zeros((2 * n, block))
+        L = np.zeros((2 * n, block))
+        D = np.zeros((n, block))
+        u = np.zeros(block)
+        acc = np.zeros(block)
+        pf = np.zeros(block)
+        valid = np.zeros(block, np.bool_)
+        col = np.zeros(block, np.int64)
+        for b in range(b_lo, b_hi):
+            base = base0 + b * block
+            for lane in range(block):
+                it = lane_iteration(base, quads, lane)
+                valid[lane] = it >= it_start and it < it_end
+                col[lane] = it - it_start
+                pf[lane] = 0.0
+            # Forward pass, sampling each task's duration as it is reached.
+            for t in range(n):
+                d = D[t]
+                if code[t] != FIXED:
+                    fill_uniforms(
+                        u, base, quads, DURATION_DRAW, stream_lo[t], stream_hi[t], key_lo, key_hi
+                    )
+                sample_into(code[t], par[t], tables, u, d, block)
+                for lane in range(block):
+                    acc[lane] = 0.0
+                k0 = pred_ptr[t]
+                k1 = k0 + pred_nstart[t]
+                k2 = pred_ptr[t + 1]
+                for k in range(k0, k1):
+                    g = X[pred_gather[k]]
+                    lag = pred_lag[k]
+                    for lane in range(block):
+                        acc[lane] = max(acc[lane], g[lane] + lag)
+                for k in range(k1, k2):
+                    g = X[pred_gather[k]]
+                    lag = pred_lag[k]
+                    for lane in range(block):
+                        acc[lane] = max(acc[lane], g[lane] + lag - d[lane])
+                es = X[2 * t]
+                ef = X[2 * t + 1]
+                for lane in range(block):
+                    es[lane] = acc[lane]
+                    ef[lane] = acc[lane] + d[lane]
+                    pf[lane] = max(pf[lane], ef[lane])
+            for m in range(n_ms + 1):
+                if m < n_ms:
+                    for lane in range(block):
+                        acc[lane] = 0.0
+                    for j in range(ms_ptr[m], ms_ptr[m + 1]):
+                        ef = X[2 * ms_task[j] + 1]
+                        for lane in range(block):
+                            acc[lane] = max(acc[lane], ef[lane])
+                else:
+                    for lane in range(block):
+                        acc[lane] = pf[lane]
+                for lane in range(block):
+                    if valid[lane]:
+                        out[col[lane], m] = acc[lane]
+            if not criticality:
+                continue
+            # Backward pass from the project finish; count zero-float tasks.
+            for t in range(n - 1, -1, -1):
+                d = D[t]
+                for lane in range(block):
+                    acc[lane] = pf[lane]
+                k0 = succ_ptr[t]
+                k1 = k0 + succ_nfinish[t]
+                k2 = succ_ptr[t + 1]
+                for k in range(k0, k1):
+                    g = L[succ_gather[k]]
+                    lag = succ_lag[k]
+                    for lane in range(block):
+                        acc[lane] = min(acc[lane], g[lane] - lag)
+                for k in range(k1, k2):
+                    g = L[succ_gather[k]]
+                    lag = succ_lag[k]
+                    for lane in range(block):
+                        acc[lane] = min(acc[lane], g[lane] - lag + d[lane])
+                ls = L[2 * t]
+                lf = L[2 * t + 1]
+                ef = X[2 * t + 1]
+                hits = 0
+                for lane in range(block):
+                    lf[lane] = acc[lane]
+                    ls[lane] = acc[lane] - d[lane]
+                    if valid[lane] and acc[lane] - ef[lane] <= tol:
+                        hits += 1
+                counts[c, t] += hits
