@@ -1,0 +1,108 @@
+"""Slow, obviously-correct reference implementations the fast kernels are tested against.
+
+Pure Python: a Philox4x32-10 written from the paper, closed-form inverse CDFs, and a
+textbook CPM forward and backward pass over one iteration at a time.
+"""
+
+from __future__ import annotations
+
+import math
+
+M0, M1 = 0xD2511F53, 0xCD9E8D57
+W0, W1 = 0x9E3779B9, 0xBB67AE85
+MASK = 0xFFFFFFFF
+
+
+def philox4x32_10(counter, key):
+    c0, c1, c2, c3 = counter
+    k0, k1 = key
+    for _ in range(10):
+        p0 = M0 * c0
+        p1 = M1 * c2
+        c0, c1, c2, c3 = (p1 >> 32) ^ c1 ^ k0, p1 & MASK, (p0 >> 32) ^ c3 ^ k1, p0 & MASK
+        k0, k1 = (k0 + W0) & MASK, (k1 + W1) & MASK
+    return c0, c1, c2, c3
+
+
+def uniform(seed: int, stream: int, iteration: int, draw: int) -> float:
+    """The documented counter layout: word ``iteration & 3`` of
+    philox((iteration >> 2, draw, stream_lo, stream_hi), (seed_lo, seed_hi))."""
+    ctr = (iteration >> 2, draw, stream & MASK, stream >> 32)
+    words = philox4x32_10(ctr, (seed & MASK, seed >> 32))
+    return (words[iteration & 3] + 0.5) / 2**32
+
+
+def ppf(kind: str, p: dict, u: float) -> float:
+    """Closed-form inverse CDFs (fixed, uniform, triangular, discrete)."""
+    if kind == "fixed":
+        return p["value"]
+    if kind == "uniform":
+        return p["min"] + u * (p["max"] - p["min"])
+    if kind == "triangular":
+        a, c, b = p["min"], p["mode"], p["max"]
+        if b == a:
+            return a
+        if u < (c - a) / (b - a):
+            return a + math.sqrt(u * (b - a) * (c - a))
+        return b - math.sqrt((1 - u) * (b - a) * (b - c))
+    if kind == "discrete":
+        total = sum(p["weights"])
+        cum = 0.0
+        for v, w in zip(p["values"][:-1], p["weights"][:-1], strict=False):
+            cum += w / total
+            if u <= cum:
+                return v
+        return p["values"][-1]
+    raise ValueError(kind)
+
+
+def cpm(tasks, durations, milestones, tol=1e-6):
+    """One iteration of the critical path method.
+
+    ``tasks``: list of (id, [(pred_id, type, lag), ...]) in any order that has
+    predecessors first; ``durations``: id -> duration. Returns (ES, EF, milestone
+    finishes, project finish, set of critical ids), using the textbook rules:
+
+    FS: ES >= EF_p + lag    SS: ES >= ES_p + lag    FF: EF >= EF_p + lag    SF: EF >= ES_p + lag
+
+    with ES >= 0; late dates from the project finish (the latest EF), and a task is
+    critical when its total float LF - EF is at most ``tol``.
+    """
+    es, ef = {}, {}
+    for tid, preds in tasks:
+        d = durations[tid]
+        start = 0.0
+        for p, kind, lag in preds:
+            if kind == "FS":
+                start = max(start, ef[p] + lag)
+            elif kind == "SS":
+                start = max(start, es[p] + lag)
+            elif kind == "FF":
+                start = max(start, ef[p] + lag - d)
+            else:  # SF
+                start = max(start, es[p] + lag - d)
+        es[tid] = start
+        ef[tid] = start + d
+    finish = max(ef.values())
+    succs = {tid: [] for tid, _ in tasks}
+    for tid, preds in tasks:
+        for p, kind, lag in preds:
+            succs[p].append((tid, kind, lag))
+    ls, lf = {}, {}
+    for tid, _ in reversed(tasks):
+        d = durations[tid]
+        late = finish
+        for s, kind, lag in succs[tid]:
+            if kind == "FS":
+                late = min(late, ls[s] - lag)
+            elif kind == "SS":
+                late = min(late, ls[s] - lag + d)
+            elif kind == "FF":
+                late = min(late, lf[s] - lag)
+            else:  # SF
+                late = min(late, lf[s] - lag + d)
+        lf[tid] = late
+        ls[tid] = late - d
+    ms = {m: max(ef[t] for t in after) for m, after in milestones}
+    critical = {tid for tid, _ in tasks if lf[tid] - ef[tid] <= tol}
+    return es, ef, ms, finish, critical
