@@ -134,6 +134,8 @@ def _find_cycle(scenario: Scenario, index: dict[str, int], left: set[int]) -> li
         path.append(i)
         i = next(index[lk.task] for lk in scenario.tasks[i].predecessors if index[lk.task] in left)
     loop = path[pos[i] :][::-1]
+    first = loop.index(min(loop))  # start at the task that comes first in the file
+    loop = loop[first:] + loop[:first]
     return loop + [loop[0]]
 
 

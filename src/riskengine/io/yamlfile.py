@@ -10,8 +10,19 @@ import yaml
 
 from ..errors import ScenarioError
 
-# The C loader is ~20x faster (10,000 tasks in well under a second); both are "safe".
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):  # type: ignore[misc, valid-type]
+    """Safe loader (C-accelerated when available: ~20x faster on 10,000 tasks) that
+    leaves dates as text, so a bad date is reported by the scenario parser with its
+    field and line instead of escaping as a bare ValueError."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in _Base.yaml_implicit_resolvers.items()
+    }
+
 
 Path_ = tuple[str | int, ...]
 

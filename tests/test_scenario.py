@@ -1,0 +1,195 @@
+"""Scenario files: the canonical form, shorthands, and errors that name file, field, line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+
+import numpy as np
+import pytest
+
+import riskengine as re
+from riskengine.errors import ScenarioError
+
+CANONICAL = """\
+name: Example project
+start: 2027-01-04            # optional; without it results are working-day numbers
+tasks:
+  - id: A
+    name: Design
+    duration: {dist: triangular, min: 2, mode: 3, max: 6}
+  - id: B
+    duration: {dist: fixed, value: 2}
+    predecessors: [A]                      # finish-to-start, lag 0
+  - id: C
+    duration: {dist: pert, min: 2, mode: 4, max: 9}
+    predecessors: [{task: A, type: SS, lag: 2}]
+milestones:
+  - id: done
+    name: Handover
+    after: [B, C]                          # reached when all of these finish
+    target: 10                             # working days from start, or a date
+simulation: {iterations: 10000, seed: 1, percentiles: [10, 50, 80, 90]}
+"""
+
+
+def write(tmp_path, text, name="s.yaml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def test_canonical_example_loads(tmp_path):
+    sc = re.load_scenario(write(tmp_path, CANONICAL))
+    assert sc.name == "Example project"
+    assert sc.start == dt.date(2027, 1, 4)
+    assert [t.id for t in sc.tasks] == ["A", "B", "C"]
+    assert sc.task("B").predecessors == (re.Link("A", "FS", 0.0),)
+    assert sc.task("C").predecessors == (re.Link("A", "SS", 2.0),)
+    assert sc.task("C").duration.kind == "pert"
+    assert sc.milestones[0].after == ("B", "C") and sc.milestones[0].target == 10
+    assert sc.simulation.iterations == 10000 and sc.simulation.percentiles == (10, 50, 80, 90)
+    r = re.simulate(sc, iterations=2000)
+    m = r.milestones["done"]
+    assert set(m.percentiles) == {"P10", "P50", "P80", "P90"}
+    assert m.p_target == np.mean(r.finishes["done"] <= 10 + 1e-9)
+    assert m.dates["P50"] >= "2027-01-04"
+
+
+def test_shorthands(tmp_path):
+    sc = re.load_scenario(
+        write(
+            tmp_path,
+            """\
+            tasks:
+              - {id: 1, duration: 4}
+              - {id: 2, duration: [1, 2, 4], predecessors: 1}
+              - {id: x, duration: 1, predecessors: ["1 SS+2", "2 ff-1.5", "1 SF"]}
+            milestones:
+              - {id: end, after: x, target: 12}
+            """,
+        )
+    )
+    assert sc.task("1").duration == re.Distribution("fixed", {"value": 4.0})
+    assert sc.task("2").duration.kind == "triangular"
+    assert sc.task("2").predecessors == (re.Link("1"),)
+    assert sc.task("x").predecessors == (
+        re.Link("1", "SS", 2.0),
+        re.Link("2", "FF", -1.5),
+        re.Link("1", "SF", 0.0),
+    )
+    assert sc.milestones[0].after == ("x",)
+    assert sc.name == "s"
+
+
+def test_date_target_counts_working_days_to_end_of_that_day(tmp_path):
+    # 2027-01-04 is a Monday; Friday 2027-01-08 ends working day 5; the weekend adds none.
+    for target, days in [("2027-01-08", 5), ("2027-01-09", 5), ("2027-01-11", 6)]:
+        sc = re.load_scenario(
+            write(
+                tmp_path,
+                f"""\
+                start: 2027-01-04
+                tasks: [{{id: a, duration: 5}}]
+                milestones: [{{id: m, after: [a], target: {target}}}]
+                """,
+            )
+        )
+        assert sc.milestones[0].target == days
+        assert sc.milestones[0].target_date == dt.date.fromisoformat(target)
+    r = re.simulate(sc, iterations=8)
+    assert r.milestones["m"].dates["P50"] == "2027-01-08"  # a 5-day task from Monday ends Friday
+    assert r.milestones["m"].p_target == 1.0
+
+
+BAD = [
+    ("tasks: [{id: A, duration: 1}, {id: A, duration: 2}]", "duplicate task id 'A'", 1),
+    ("tasks:\n  - {id: A, duration: 1, predecessors: [Z]}", "unknown task 'Z'", 2),
+    (
+        "tasks:\n  - {id: A, duration: 1, predecessors: [C]}\n"
+        "  - {id: B, duration: 1, predecessors: [A]}\n"
+        "  - {id: C, duration: 1, predecessors: [B]}",
+        "dependency cycle: A → B → C → A",
+        2,
+    ),
+    (
+        "tasks:\n  - id: A\n    duration: {dist: triangular, min: 5, mode: 3, max: 9}",
+        "tasks[A].duration: min (5) > mode (3)",
+        3,
+    ),
+    (
+        "tasks:\n  - id: A\n    duration:\n      dist: uniform\n      min: -2\n      max: 3",
+        "tasks[A].duration.min: must not be negative",
+        5,
+    ),
+    ("tasks:\n  - id: A\n    duration: .nan", "must be finite", 3),
+    ("tasks:\n  - id: A\n    duraton: 3", "unknown key 'duraton' (did you mean 'duration'?)", 3),
+    (
+        "tasks:\n  - {id: A, duration: 1, predecessors: [{task: A2, type: XX}]}",
+        "unknown link type",
+        2,
+    ),
+    (
+        "tasks:\n  - {id: A, duration: 1}\nmilestones:\n  - {id: m, after: [Q]}",
+        "unknown task 'Q'",
+        4,
+    ),
+    (
+        "tasks:\n  - {id: A, duration: 1}\nmilestones:\n  - {id: m, after: [A], target: 2027-01-01}",
+        "needs the scenario's 'start'",
+        4,
+    ),
+    ("start: 2027-02-30\ntasks:\n  - {id: A, duration: 1}", "not a date", 1),
+    ("tasks:\n  - {id: A, duration: 1}\nsimulation: {iterations: 0}", "whole number ≥ 1", 3),
+    (
+        "tasks:\n  - {id: A, duration: 1}\nsimulation: {percentiles: [50, 120]}",
+        "between 0 and 100",
+        3,
+    ),
+    ("tasks: [{id: A, duration: 1}]\ntasks: []", "duplicate key 'tasks'", 2),
+    ("tasks: [{id: A, duration: 1}\n", "malformed YAML", 2),
+    ("name: x\n", "missing 'tasks'", None),
+    ("", "the file is empty", None),
+    ("tasks:\n  - {id: 'has space', duration: 1}", "must not contain spaces", 2),
+    ("tasks:\n  - {id: A, duration: 1, predecessors: ['A FS+']}", "cannot read link", 2),
+    ("tasks:\n  - {id: A, duration: 1, predecessors: [A]}", "cannot depend on itself", 2),
+]
+
+
+@pytest.mark.parametrize("text,message,line", BAD)
+def test_bad_files_give_one_clear_error(tmp_path, text, message, line):
+    path = write(tmp_path, text)
+    with pytest.raises(ScenarioError) as e:
+        re.load_scenario(path)
+    msg = str(e.value)
+    assert message in msg
+    assert msg.startswith(str(path))
+    assert e.value.line == line
+    assert "\n" not in msg
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ScenarioError, match="file not found"):
+        re.load_scenario(tmp_path / "nope.yaml")
+
+
+def test_yaml_is_never_executed(tmp_path):
+    path = write(tmp_path, "tasks: !!python/object/apply:os.system ['echo pwned']\n")
+    with pytest.raises(ScenarioError, match="malformed YAML"):
+        re.load_scenario(path)
+
+
+def test_models_built_in_python_get_the_same_checks():
+    from helpers import scenario, task
+
+    sc = scenario([task("a", 1, ["b"]), task("b", 1, ["a"])])
+    with pytest.raises(ScenarioError, match="cycle: a → b → a"):
+        re.simulate(sc, iterations=10)
+
+
+def test_shipped_scenario_is_realistic():
+    sc = re.load_scenario("scenarios/plant_upgrade.yaml")
+    assert 40 <= len(sc.tasks) <= 80
+    types = {lk.type for t in sc.tasks for lk in t.predecessors}
+    assert types == {"FS", "SS", "FF", "SF"}
+    assert len(sc.milestones) >= 3 and all(m.target is not None for m in sc.milestones)
