@@ -135,7 +135,8 @@ BAD = [
         4,
     ),
     (
-        "tasks:\n  - {id: A, duration: 1}\nmilestones:\n  - {id: m, after: [A], target: 2027-01-01}",
+        "tasks:\n  - {id: A, duration: 1}\nmilestones:\n"
+        "  - {id: m, after: [A], target: 2027-01-01}",
         "needs the scenario's 'start'",
         4,
     ),
