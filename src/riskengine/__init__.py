@@ -2,8 +2,8 @@
 
 from .compile import CompiledNetwork, compile_network
 from .distributions import parse_distribution
-from .engine import simulate
-from .errors import RiskEngineError, ScenarioError
+from .engine import deterministic_plan, simulate
+from .errors import OutputError, RiskEngineError, ScenarioError
 from .io import load_scenario
 from .model import Distribution, Link, Milestone, Scenario, SimulationSettings, Task
 from .results import OutcomeSummary, Results
@@ -15,6 +15,7 @@ __all__ = [
     "Distribution",
     "Link",
     "Milestone",
+    "OutputError",
     "OutcomeSummary",
     "Results",
     "RiskEngineError",
@@ -23,6 +24,7 @@ __all__ = [
     "SimulationSettings",
     "Task",
     "compile_network",
+    "deterministic_plan",
     "load_scenario",
     "parse_distribution",
     "simulate",

@@ -39,4 +39,4 @@ def workdays_until_end_of(start: _dt.date, date: _dt.date) -> float:
 
 
 def iso(dates: np.ndarray) -> list[str]:
-    return [str(d) for d in np.asarray(dates, dtype="datetime64[D]")]
+    return [str(d) for d in np.atleast_1d(np.asarray(dates, dtype="datetime64[D]"))]

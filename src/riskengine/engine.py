@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 
@@ -9,9 +10,10 @@ import numba
 import numpy as np
 
 from .compile import CompiledNetwork, compile_network, split64
+from .distributions import most_likely
 from .errors import ScenarioError
 from .kernels.network import simulate_blocks
-from .model import Scenario
+from .model import Distribution, Scenario
 from .results import Results
 
 CRITICAL_TOLERANCE = 1e-6  # working days of total float still counted as critical
@@ -143,3 +145,14 @@ def simulate(
         project_finish=np.ascontiguousarray(out[:, -1]),
         criticality=crit,
     )
+
+
+def deterministic_plan(scenario: Scenario) -> Results:
+    """The deterministic plan: every duration at its single-point estimate
+    (:func:`~riskengine.distributions.most_likely`), one iteration of the same engine."""
+    tasks = tuple(
+        dataclasses.replace(t, duration=Distribution("fixed", {"value": most_likely(t.duration)}))
+        for t in scenario.tasks
+    )
+    fixed = dataclasses.replace(scenario, tasks=tasks)
+    return simulate(fixed, iterations=1, percentiles=(50.0,), criticality=False)

@@ -1,0 +1,130 @@
+"""The ``riskengine`` command. Commands only parse options, call the library and print.
+
+User mistakes (any RiskEngineError) become one line ``error: …`` on stderr and exit
+status 2, like click's own usage errors; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from . import __version__, report
+from .engine import simulate
+from .errors import RiskEngineError
+from .io import load_scenario
+
+
+class _Commands(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except RiskEngineError as e:
+            click.echo("error: " + " ".join(str(e).split()), err=True)
+            ctx.exit(2)
+
+
+def _percentiles(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> tuple[float, ...] | None:
+    if value is None:
+        return None
+    out: list[float] = []
+    for part in value.split(","):
+        text = part.strip()
+        try:
+            p = float(text)
+        except ValueError:
+            raise click.BadParameter(f"{text!r} is not a number") from None
+        if not (math.isfinite(p) and 0 <= p <= 100):
+            raise click.BadParameter(f"each must be between 0 and 100, got {text}")
+        if p in out:
+            raise click.BadParameter(f"{text} is given twice")
+        out.append(p)
+    return tuple(out)
+
+
+_SCENARIO = click.argument("scenario", type=click.Path(path_type=Path))
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="riskengine")
+def main() -> None:
+    """Monte Carlo schedule risk analysis."""
+
+
+@main.command()
+@_SCENARIO
+@click.option(
+    "-n",
+    "--iterations",
+    type=click.IntRange(min=1),
+    help="Iterations to simulate [default: the scenario's simulation.iterations].",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(0, 2**64 - 1),
+    help="Random seed; the same seed gives the same numbers [default: the scenario's].",
+)
+@click.option(
+    "--percentiles",
+    callback=_percentiles,
+    metavar="LIST",
+    help="Comma-separated percentiles, e.g. 10,50,80,90 [default: the scenario's].",
+)
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(path_type=Path),
+    help="Write the results as JSON to this file.",
+)
+@click.option(
+    "--csv",
+    "csv_dir",
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="Write milestones.csv, tasks.csv and iterations.csv to this folder.",
+)
+@click.option("--no-criticality", is_flag=True, help="Skip the criticality index (faster).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no notes on stderr.")
+def run(
+    scenario: Path,
+    iterations: int | None,
+    seed: int | None,
+    percentiles: tuple[float, ...] | None,
+    json_path: Path | None,
+    csv_dir: Path | None,
+    no_criticality: bool,
+    quiet: bool,
+) -> None:
+    """Simulate SCENARIO and print milestone finishes and the most critical tasks."""
+    model = load_scenario(scenario)
+    report.check_outputs(json_path, csv_dir)
+    stderr = Console(stderr=True)
+    with report.LazyProgress(stderr, enabled=not quiet) as progress:
+        results = simulate(
+            model,
+            iterations,
+            seed,
+            percentiles,
+            criticality=not no_criticality,
+            progress=progress,
+        )
+    report.print_results(results, Console())
+    written = report.write_outputs(results, json_path=json_path, csv_dir=csv_dir)
+    if not quiet:
+        for path in written:
+            stderr.print(f"wrote {path}", markup=False, highlight=False)
+
+
+@main.command()
+@_SCENARIO
+def validate(scenario: Path) -> None:
+    """Check SCENARIO without simulating it and summarise its network and plan."""
+    summary = report.describe(load_scenario(scenario))
+    console = Console()
+    report.print_summary(summary, console)
+    console.print("OK")

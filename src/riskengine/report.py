@@ -1,0 +1,406 @@
+"""What users read and keep: terminal tables, the scenario summary and result files.
+
+Every file goes through :func:`write_files`: each is staged in a temporary file next to
+its final path and only moved into place once all of them are written, so a failed run
+never leaves a half-written file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as _dt
+import json
+import os
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import IO
+
+from rich import box
+from rich.console import Console
+from rich.measure import Measurement
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
+from rich.table import Table
+from rich.text import Text
+
+from . import dates
+from .compile import compile_network
+from .distributions import KINDS
+from .engine import deterministic_plan
+from .errors import OutputError
+from .model import LINK_TYPES, Scenario
+from .results import OutcomeSummary, Results
+
+NONE = "—"
+CSV_TABLES = ("milestones", "tasks", "iterations")
+TOP_CRITICAL = 10
+
+Content = str | Callable[[IO[str]], None]
+
+
+# ----------------------------------------------------------------------------- terminal
+
+
+def _when(t: float | None, start: _dt.date | None) -> str:
+    """A finish time as users read it: a date when the scenario has a start date."""
+    if t is None:
+        return NONE
+    if start is None:
+        return f"{t:.1f}"
+    return dates.iso(dates.finish_dates(start, [t]))[0]
+
+
+def _target(s: OutcomeSummary, start: _dt.date | None) -> str:
+    if s.target_date is not None:
+        return s.target_date.isoformat()  # the date the user wrote, even on a weekend
+    return _when(s.target, start)
+
+
+def _pct(p: float | None) -> str:
+    return NONE if p is None else f"{100 * p:.1f}%"
+
+
+def _table(title: str, caption: str | None = None) -> Table:
+    # Two spaces between columns and none at the edges: the milestone table has nine
+    # columns and must stay readable in 100.
+    return Table(
+        title=title,
+        caption=caption,
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        collapse_padding=True,
+        title_justify="left",
+        caption_justify="left",
+        title_style="bold",
+    )
+
+
+def _label(oid: str, name: str) -> Text:
+    # User text always goes in as Text: a name like "Pumps [A/B]" is not rich markup.
+    return Text.assemble((oid, "bold"), "\n" if name else "", name)
+
+
+def header(results: Results) -> Text:
+    when = f"start {results.start}" if results.start else "times in working days from start"
+    return Text.assemble(
+        (results.scenario_name, "bold"),
+        f" · {results.iterations:,} iterations · seed {results.seed} · {when}",
+    )
+
+
+def milestone_table(results: Results) -> Table:
+    """Milestones plus the project finish: mean, sd, percentiles, target, P(on target)."""
+    start = results.start
+    caption = (
+        "Mean and SD in working days; percentiles and targets are finish dates (Mon–Fri)."
+        if start
+        else "All times in working days from the start."
+    )
+    table = _table("Milestones", caption)
+    table.add_column("Milestone", ratio=1, min_width=16)
+    table.add_column("Mean", justify="right", no_wrap=True)
+    table.add_column("SD", justify="right", no_wrap=True)
+    for key in results.project.percentiles:
+        table.add_column(key, justify="right", no_wrap=True)
+    table.add_column("Target", justify="right", no_wrap=True)
+    table.add_column("P(on\ntarget)", justify="right", no_wrap=True)
+    rows = [*results.milestones.values(), results.project]
+    for s in rows:
+        if s is results.project:
+            table.add_section()
+            label = Text(s.name, "bold")
+        else:
+            label = _label(s.id, s.name)
+        cells = s.dates.values() if s.dates else (f"{v:.1f}" for v in s.percentiles.values())
+        table.add_row(
+            label,
+            f"{s.mean:.1f}",
+            f"{s.sd:.1f}",
+            *cells,
+            _target(s, start),
+            _pct(s.p_target),
+        )
+    return table
+
+
+def critical_table(results: Results, top: int = TOP_CRITICAL) -> Table:
+    table = _table("Most critical tasks")
+    table.add_column("Task", style="bold", no_wrap=True)
+    table.add_column("Name", ratio=1)
+    table.add_column("Criticality", justify="right", no_wrap=True)
+    for tid, c in results.most_critical(top):
+        table.add_row(Text(tid), Text(results.task_names.get(tid, "")), _pct(c))
+    return table
+
+
+def _print_unsqueezed(console: Console, table: Table) -> None:
+    # Below its minimum width rich drops whole columns; lines longer than a narrow
+    # terminal merely wrap, and pipes and files lose nothing.
+    need = Measurement.get(console, console.options.update_width(10_000), table).minimum
+    width = console.width
+    console.width = max(width, need)
+    try:
+        console.print(table)
+    finally:
+        console.width = width
+
+
+def print_results(results: Results, console: Console, *, top: int = TOP_CRITICAL) -> None:
+    """What ``riskengine run`` shows; the criticality table only when it was computed."""
+    console.print(header(results))
+    console.print()
+    _print_unsqueezed(console, milestone_table(results))
+    if results.criticality is not None:
+        console.print()
+        console.print(critical_table(results, top))
+
+
+class LazyProgress:
+    """A ``progress`` callback for :func:`riskengine.simulate` that shows a transient bar,
+    but only when the first report projects more than ``threshold`` seconds still to go:
+    short runs stay quiet. Use it as a context manager so the bar is always removed."""
+
+    def __init__(
+        self,
+        console: Console,
+        *,
+        enabled: bool = True,
+        threshold: float = 1.0,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        # A bar only makes sense where it can redraw itself in place.
+        self._enabled = enabled and console.is_terminal
+        self._console = console
+        self._threshold = threshold
+        self._clock = clock
+        self._t0 = clock()
+        self._decided = False
+        self._bar: Progress | None = None
+        self._task = None
+
+    def __enter__(self) -> LazyProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    @property
+    def shown(self) -> bool:
+        return self._bar is not None
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self._decided:
+            self._decided = True
+            remaining = (self._clock() - self._t0) / max(done, 1) * (total - done)
+            if self._enabled and remaining > self._threshold:
+                self._bar = Progress(
+                    "Simulating",
+                    BarColumn(),
+                    TaskProgressColumn(),
+                    TimeRemainingColumn(),
+                    console=self._console,
+                    transient=True,
+                )
+                self._task = self._bar.add_task("simulate", total=total, completed=done)
+                self._bar.start()
+        if self._bar is not None:
+            self._bar.update(self._task, completed=done)
+
+
+# ----------------------------------------------------------------------------- validate
+
+
+@dataclasses.dataclass(frozen=True)
+class ScenarioSummary:
+    """What ``riskengine validate`` reports: the network's shape and its most-likely plan.
+
+    ``links`` counts every link type (zeros included, in ``LINK_TYPES`` order),
+    ``distributions`` the kinds in use (in ``KINDS`` order); ``plan`` is one iteration
+    with every duration at its single-point estimate.
+    """
+
+    scenario: Scenario
+    links: dict[str, int]
+    distributions: dict[str, int]
+    plan: Results
+
+
+def describe(scenario: Scenario) -> ScenarioSummary:
+    """Compile the scenario (raising ScenarioError if it cannot run) and summarise it."""
+    compile_network(scenario)  # the checks a run makes before it starts
+    links = Counter(lk.type for t in scenario.tasks for lk in t.predecessors)
+    kinds = Counter(t.duration.kind for t in scenario.tasks)
+    return ScenarioSummary(
+        scenario=scenario,
+        links={k: links[k] for k in LINK_TYPES},
+        distributions={k: kinds[k] for k in KINDS if kinds[k]},
+        plan=deterministic_plan(scenario),
+    )
+
+
+def _days_and_date(t: float | None, start: _dt.date | None, date: str | None = None) -> str:
+    if t is None:
+        return NONE
+    if start is None:
+        return f"{t:.1f} wd"
+    return f"{t:.1f} wd ({date or _when(t, start)})"
+
+
+def print_summary(summary: ScenarioSummary, console: Console) -> None:
+    """What ``riskengine validate`` shows."""
+    sc, plan = summary.scenario, summary.plan
+    start = sc.start
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold")
+    facts.add_column()
+    facts.add_row("Scenario", Text(sc.name))
+    facts.add_row("Start", str(start) if start else "none — results in working days")
+    facts.add_row("Tasks", str(len(sc.tasks)))
+    by_type = ", ".join(f"{k} {n}" for k, n in summary.links.items())
+    facts.add_row("Links", f"{sum(summary.links.values())} ({by_type})")
+    facts.add_row("Durations", ", ".join(f"{k} {n}" for k, n in summary.distributions.items()))
+    facts.add_row("Milestones", str(len(sc.milestones)))
+    console.print(facts)
+
+    table = _table("Milestones and the most-likely plan")
+    table.add_column("Milestone", ratio=1)
+    table.add_column("Target", justify="right", no_wrap=True)
+    table.add_column("Plan finish", justify="right", no_wrap=True)
+    for m in sc.milestones:
+        target_date = m.target_date.isoformat() if m.target_date else None
+        table.add_row(
+            _label(m.id, m.name),
+            _days_and_date(m.target, start, target_date),
+            _days_and_date(plan.milestones[m.id].mean, start),
+        )
+    table.add_section()
+    table.add_row(Text("Project finish", "bold"), NONE, _days_and_date(plan.project.mean, start))
+    console.print(table)
+    console.print("Plan: every task at its single-point estimate (mode, else median).", style="dim")
+
+
+# ----------------------------------------------------------------------------- files
+
+
+def results_json(results: Results) -> str:
+    """The ``--json`` document. ``allow_nan=False``: NaN is not JSON, and the dict uses
+    None for anything missing, so a NaN here is a bug and must fail loudly."""
+    return json.dumps(results.to_dict(), indent=2, allow_nan=False) + "\n"
+
+
+def _nearest_existing(path: Path) -> Path:
+    path = path.absolute()
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def _check_folder(folder: Path, what: Path) -> None:
+    if not folder.exists():
+        raise OutputError(f"{what}: the folder {folder} does not exist")
+    if not folder.is_dir():
+        raise OutputError(f"{what}: {folder} is not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(f"{what}: the folder {folder} is not writable")
+
+
+def check_outputs(json_path: Path | None = None, csv_dir: Path | None = None) -> None:
+    """Raise OutputError if an output could not be written; touches nothing.
+
+    Run it before simulating, so a long run never ends in an unwritable path. A missing
+    ``csv_dir`` is fine (it will be created) when its nearest existing parent is writable.
+    """
+    if json_path is not None:
+        if json_path.is_dir():
+            raise OutputError(f"{json_path}: is a folder, not a file")
+        _check_folder(json_path.absolute().parent, json_path)
+    if csv_dir is not None:
+        if csv_dir.exists() and not csv_dir.is_dir():
+            raise OutputError(f"{csv_dir}: exists and is not a folder")
+        _check_folder(_nearest_existing(csv_dir), csv_dir)
+        for table in CSV_TABLES:
+            if (csv_dir / f"{table}.csv").is_dir():
+                raise OutputError(f"{csv_dir / f'{table}.csv'}: is a folder, not a file")
+
+
+def _stage(path: Path, content: Content) -> Path:
+    """Write ``content`` to a new hidden file beside ``path`` and return its name."""
+    # open(..., "x") rather than mkstemp: the file gets the usual (umask) permissions.
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        with open(tmp, "x", encoding="utf-8", newline="") as fh:
+            if isinstance(content, str):
+                fh.write(content)
+            else:
+                content(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return tmp
+
+
+def write_files(files: Mapping[Path, Content]) -> None:
+    """Stage every file, then move each into place: a failure while writing (a full
+    disk, a missing folder) leaves all the old files as they were.
+
+    ``content`` is text or a callback that writes to an open text file. An OSError
+    becomes OutputError; no temporary file is left behind either way.
+    """
+    staged: list[tuple[Path, Path]] = []
+    path = None
+    try:
+        for path, content in files.items():
+            staged.append((_stage(path, content), path))
+        for tmp, path in staged:
+            os.replace(tmp, path)
+    except OSError as e:
+        raise OutputError(f"{path}: cannot write ({e.strerror or e})") from None
+    finally:
+        for tmp, _ in staged:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+
+
+def write_atomic(path: Path, content: Content) -> None:
+    """Replace ``path`` with ``content`` in one step; see :func:`write_files`."""
+    write_files({Path(path): content})
+
+
+def write_outputs(
+    results: Results, *, json_path: Path | None = None, csv_dir: Path | None = None
+) -> list[Path]:
+    """Write the ``--json`` file and the ``--csv`` tables (creating ``csv_dir``); return
+    the paths written. The JSON text and the tables are built before anything is touched.
+    """
+    files: dict[Path, Content] = {}
+    if json_path is not None:
+        files[Path(json_path)] = results_json(results)
+    if csv_dir is not None:
+        csv_dir = Path(csv_dir)
+        for table in CSV_TABLES:
+            files[csv_dir / f"{table}.csv"] = results.to_frame(table).to_csv
+    if not files:
+        return []
+    # Folders this call creates, innermost first, so a failed run can take them away again.
+    created = [p for p in (csv_dir, *csv_dir.parents) if not p.exists()] if csv_dir else []
+    try:
+        if csv_dir is not None:
+            try:
+                csv_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise OutputError(f"{csv_dir}: cannot create the folder ({e.strerror})") from None
+        write_files(files)
+    except BaseException:
+        for folder in created:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+    return list(files)

@@ -1,0 +1,321 @@
+"""The ``riskengine`` command, driven through click's CliRunner."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import riskengine
+from riskengine import cli, load_scenario, simulate
+
+SMALL = """\
+name: Small test
+start: 2027-01-04
+tasks:
+  - {id: A, name: Design, duration: {dist: triangular, min: 2, mode: 4, max: 8}}
+  - {id: B, name: Build, duration: {dist: pert, min: 5, mode: 7, max: 12}, predecessors: [A]}
+  - {id: C, name: Test, duration: {dist: uniform, min: 1, max: 3}, predecessors: ["B SS+2"]}
+  - {id: D, name: Docs, duration: [1, 2, 4], predecessors: [A]}
+milestones:
+  - {id: M0, name: Designed, after: [A]}
+  - {id: M1, name: Ready, after: [C, D], target: 2027-01-14}
+simulation: {iterations: 1000, seed: 11, percentiles: [10, 50, 80, 90]}
+"""
+
+# A 3 -> B 4 -> C 5 (FS) finishes at 12; D 2 after A has 7 days of float.
+FIXED_CHAIN = """\
+name: Fixed chain
+tasks:
+  - {id: A, duration: {dist: fixed, value: 3}}
+  - {id: B, duration: {dist: fixed, value: 4}, predecessors: [A]}
+  - {id: C, duration: {dist: fixed, value: 5}, predecessors: [B]}
+  - {id: D, duration: {dist: fixed, value: 2}, predecessors: [A]}
+milestones:
+  - {id: on_time, after: [C], target: 12}
+  - {id: late, after: [C], target: 11.5}
+simulation: {iterations: 200, seed: 3}
+"""
+
+# Hand calculation: A 0–3; B (FS A) 3–7; C (SS B +1) 4–6; D (FF B +2, 5 days) 4–9.
+# M after B and C: 7; project: 9. From Monday 2027-01-04, a finish at t falls on working
+# day ceil(t) - 1: t = 7 → Tuesday 2027-01-12, t = 9 → Thursday 2027-01-14.
+FIXED_NETWORK = """\
+name: Fixed network
+start: 2027-01-04
+tasks:
+  - {id: A, duration: 3}
+  - {id: B, duration: 4, predecessors: [A]}
+  - {id: C, duration: 2, predecessors: ["B SS+1"]}
+  - {id: D, duration: 5, predecessors: [{task: B, type: FF, lag: 2}]}
+milestones:
+  - {id: M, name: Built, after: [B, C], target: 2027-01-13}
+"""
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def write(tmp_path: Path, text: str, name: str = "scenario.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def invoke(runner: CliRunner, *args: object):
+    return runner.invoke(cli.main, [str(a) for a in args])
+
+
+def ok(result) -> None:
+    assert result.exit_code == 0, result.output + repr(result.exception)
+
+
+def test_run_prints_tables_and_writes_json_equal_to_the_library(runner, tmp_path):
+    scenario = write(tmp_path, SMALL)
+    out = tmp_path / "out.json"
+    result = invoke(runner, "run", scenario, "--json", out)
+    ok(result)
+
+    text = out.read_text()
+    assert text.endswith("}\n") and "NaN" not in text
+    data = json.loads(text)
+    assert data["iterations"] == 1000 and data["seed"] == 11  # from the scenario
+    m1 = data["milestones"]["M1"]
+    assert set(m1["percentiles"]) == {"P10", "P50", "P80", "P90"}
+    assert set(m1["dates"]) == {"P10", "P50", "P80", "P90"}
+    assert m1["target"] == 9.0  # the end of Thursday 2027-01-14
+    assert 0 < m1["p_target"] < 1 and m1["sd"] > 0
+    assert data["milestones"]["M0"]["target"] is None
+    assert set(data["tasks"]) == {"A", "B", "C", "D"}
+    assert all(0 <= t["criticality"] <= 1 for t in data["tasks"].values())
+    assert data["tasks"]["A"]["criticality"] == 1.0  # every path starts with A
+
+    direct = simulate(load_scenario(scenario), 1000, 11)
+    assert data == direct.to_dict()  # bit-equal floats survive the JSON round trip
+    assert m1["mean"] == direct.milestones["M1"].mean
+
+    stdout = result.stdout
+    assert "Small test" in stdout and "1,000 iterations" in stdout and "seed 11" in stdout
+    assert "start 2027-01-04" in stdout
+    assert "P(on" in stdout and "Project finish" in stdout
+    assert "2027-01-14" in stdout  # M1's target, shown as a date
+    assert direct.milestones["M1"].dates["P80"] in stdout
+    assert f"{100 * direct.milestones['M1'].p_target:.1f}%" in stdout
+    assert "Most critical tasks" in stdout and "100.0%" in stdout
+    assert "wrote" in result.stderr and "out.json" in result.stderr
+
+
+def test_iterations_seed_and_percentiles_options_are_honoured(runner, tmp_path):
+    scenario = write(tmp_path, SMALL)
+    out = tmp_path / "out.json"
+    ok(
+        invoke(
+            runner, "run", scenario, "-n", 500, "--seed", 7, "--percentiles", "5, 95", "--json", out
+        )
+    )
+    data = json.loads(out.read_text())
+    assert data["iterations"] == 500 and data["seed"] == 7
+    assert data["percentiles"] == [5.0, 95.0]
+    assert set(data["milestones"]["M1"]["percentiles"]) == {"P5", "P95"}
+    assert set(data["project"]["dates"]) == {"P5", "P95"}
+    direct = simulate(load_scenario(scenario), 500, 7, (5, 95))
+    assert data == direct.to_dict()
+    assert data != simulate(load_scenario(scenario), 500, 8, (5, 95)).to_dict()
+
+
+def test_fixed_chain_is_certain(runner, tmp_path):
+    scenario = write(tmp_path, FIXED_CHAIN)
+    out = tmp_path / "out.json"
+    result = invoke(runner, "run", scenario, "--json", out)
+    ok(result)
+    data = json.loads(out.read_text())
+    assert data["milestones"]["on_time"]["p_target"] == 1.0
+    assert data["milestones"]["late"]["p_target"] == 0.0
+    assert data["project"]["mean"] == 12.0 and data["project"]["sd"] == 0.0
+    assert data["start"] is None and "dates" not in data["project"]
+    crit = {tid: t["criticality"] for tid, t in data["tasks"].items()}
+    assert crit == {"A": 1.0, "B": 1.0, "C": 1.0, "D": 0.0}
+    # No start date: times are working days with one decimal.
+    assert "times in working days from start" in result.stdout
+    assert re.search(
+        r"on_time\s+12\.0\s+0\.0\s+12\.0\s+12\.0\s+12\.0\s+12\.0\s+12\.0\s+100\.0%", result.stdout
+    )
+    assert re.search(r"late\s+12\.0\s+0\.0(\s+12\.0){4}\s+11\.5\s+0\.0%", result.stdout)
+
+
+def test_no_criticality_omits_the_table_and_the_tasks(runner, tmp_path):
+    scenario = write(tmp_path, SMALL)
+    out = tmp_path / "out.json"
+    result = invoke(runner, "run", scenario, "-n", 100, "--no-criticality", "--json", out, "-q")
+    ok(result)
+    assert "Most critical tasks" not in result.stdout
+    assert "tasks" not in json.loads(out.read_text())
+    assert result.stderr == ""  # --quiet: no notes
+
+
+def test_csv_writes_three_tables(runner, tmp_path):
+    scenario = write(tmp_path, SMALL)
+    folder = tmp_path / "results" / "run1"  # parents are created
+    ok(invoke(runner, "run", scenario, "-n", 700, "--csv", folder))
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "iterations.csv",
+        "milestones.csv",
+        "tasks.csv",
+    ]
+    milestones = pd.read_csv(folder / "milestones.csv", index_col="id")
+    tasks = pd.read_csv(folder / "tasks.csv", index_col="id")
+    iterations = pd.read_csv(folder / "iterations.csv", index_col="iteration")
+    assert list(milestones.index) == ["M0", "M1", "project"]
+    assert list(tasks.index) == ["A", "B", "C", "D"]
+    assert tasks["criticality"].between(0, 1).all()
+    assert len(iterations) == 700
+    assert list(iterations.columns) == ["M0", "M1", "project"]
+    direct = simulate(load_scenario(scenario), 700)
+    assert (iterations["project"].to_numpy() == direct.project_finish).all()
+    assert milestones.loc["M1", "p_target"] == direct.milestones["M1"].p_target
+
+
+BAD_SCENARIOS = {
+    "malformed_yaml": (
+        "tasks: [\n  {id: A, duration: 3}\n",
+        ["scenario.yaml:3:", "malformed YAML"],
+    ),
+    "unknown_predecessor": (
+        "tasks:\n  - {id: A, duration: 3}\n  - {id: B, duration: 2, predecessors: [Z]}\n",
+        ["tasks[B].predecessors[0]", "unknown task 'Z'", ":3"],
+    ),
+    "cycle": (
+        "tasks:\n"
+        "  - {id: A, duration: 3, predecessors: [C]}\n"
+        "  - {id: B, duration: 2, predecessors: [A]}\n"
+        "  - {id: C, duration: 1, predecessors: [B]}\n",
+        ["dependency cycle", "→", "predecessors"],
+    ),
+    "min_above_mode": (
+        "tasks:\n  - {id: A, duration: {dist: triangular, min: 5, mode: 3, max: 9}}\n",
+        ["tasks[A].duration", "min (5) > mode (3)"],
+    ),
+    "negative_duration": (
+        "tasks:\n  - {id: A, duration: 2}\n  - {id: B, duration: -4, predecessors: [A]}\n",
+        ["tasks[B].duration", "must not be negative"],
+    ),
+}
+
+
+def assert_one_error_line(result, *fragments: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("case", sorted(BAD_SCENARIOS))
+def test_scenario_errors_exit_2_with_one_line_and_write_nothing(runner, tmp_path, case):
+    text, fragments = BAD_SCENARIOS[case]
+    scenario = write(tmp_path, text)
+    result = invoke(
+        runner, "run", scenario, "-n", 100, "--json", tmp_path / "out.json", "--csv", tmp_path / "c"
+    )
+    assert_one_error_line(result, "scenario.yaml", *fragments)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scenario.yaml"]
+
+
+def test_validate_reports_the_same_errors(runner, tmp_path):
+    text, fragments = BAD_SCENARIOS["cycle"]
+    result = invoke(runner, "validate", write(tmp_path, text))
+    assert_one_error_line(result, "scenario.yaml", *fragments)
+
+
+def test_missing_scenario_file(runner, tmp_path):
+    result = invoke(runner, "run", tmp_path / "nope.yaml", "--json", tmp_path / "out.json")
+    assert_one_error_line(result, "nope.yaml", "file not found")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("value", ["10,150", "10,abc", "", "50,50", "nan"])
+def test_bad_percentiles_are_a_usage_error(runner, tmp_path, value):
+    scenario = write(tmp_path, SMALL)
+    result = invoke(runner, "run", scenario, "--percentiles", value, "--json", tmp_path / "o.json")
+    assert result.exit_code == 2
+    assert "--percentiles" in result.stderr and "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scenario.yaml"]
+
+
+def test_json_into_a_missing_folder_fails_before_simulating(runner, tmp_path, monkeypatch):
+    scenario = write(tmp_path, SMALL)
+
+    def no_simulation(*args, **kwargs):
+        raise AssertionError("simulated before checking the output path")
+
+    monkeypatch.setattr(cli, "simulate", no_simulation)
+    result = invoke(runner, "run", scenario, "--json", tmp_path / "missing" / "out.json")
+    assert_one_error_line(result, "out.json", "does not exist")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scenario.yaml"]
+
+
+def test_an_unwritable_csv_target_leaves_the_json_unwritten(runner, tmp_path):
+    scenario = write(tmp_path, SMALL)
+    (tmp_path / "c" / "tasks.csv").mkdir(parents=True)  # a folder where a file must go
+    result = invoke(
+        runner, "run", scenario, "--json", tmp_path / "out.json", "--csv", tmp_path / "c"
+    )
+    assert_one_error_line(result, "tasks.csv", "is a folder")
+    assert not (tmp_path / "out.json").exists()
+    assert sorted(p.name for p in (tmp_path / "c").iterdir()) == ["tasks.csv"]
+
+
+def test_unexpected_exceptions_are_not_hidden(runner, tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(cli.report, "print_results", broken)
+    result = invoke(runner, "run", write(tmp_path, SMALL), "-n", 10)
+    assert result.exit_code == 1
+    assert isinstance(result.exception, RuntimeError)
+
+
+def test_validate_prints_the_summary_and_the_hand_calculated_plan(runner, tmp_path):
+    result = invoke(runner, "validate", write(tmp_path, FIXED_NETWORK))
+    ok(result)
+    out = result.stdout
+    assert re.search(r"Scenario\s+Fixed network", out)
+    assert re.search(r"Start\s+2027-01-04", out)
+    assert re.search(r"Tasks\s+4\b", out)
+    assert re.search(r"Links\s+3 \(FS 1, SS 1, FF 1, SF 0\)", out)
+    assert re.search(r"Durations\s+fixed 4\b", out)
+    # Target: end of Wednesday 2027-01-13 = 8 working days; plan 7 (Tuesday 01-12).
+    assert re.search(r"M\s+8\.0 wd \(2027-01-13\)\s+7\.0 wd \(2027-01-12\)\s+Built", out)
+    assert re.search(r"Project finish\s+—\s+9\.0 wd \(2027-01-14\)", out)
+    assert out.rstrip().endswith("OK")
+
+
+def test_validate_without_start_uses_most_likely_durations(runner, tmp_path):
+    text = (
+        "tasks:\n"
+        "  - {id: A, duration: {dist: triangular, min: 1, mode: 3, max: 9}}\n"
+        "  - {id: B, duration: {dist: pert, min: 2, mode: 4, max: 20}, predecessors: [A]}\n"
+        "  - {id: C, duration: {dist: uniform, min: 2, max: 6}, predecessors: ['A SS']}\n"
+        "milestones:\n"
+        "  - {id: M, after: [C], target: 5}\n"
+    )
+    result = invoke(runner, "validate", write(tmp_path, text))
+    ok(result)
+    assert "none — results in working days" in result.stdout
+    assert re.search(r"Durations\s+uniform 1, triangular 1, pert 1", result.stdout)
+    assert re.search(r"M\s+5\.0 wd\s+4\.0 wd", result.stdout)  # C: 0 + (2 + 6) / 2
+    assert re.search(r"Project finish\s+—\s+7\.0 wd", result.stdout)  # A 3 + B 4
+
+
+def test_version(runner):
+    result = invoke(runner, "--version")
+    ok(result)
+    assert riskengine.__version__ in result.stdout

@@ -1,0 +1,288 @@
+"""Terminal rendering, the validate summary and the all-or-nothing file writers."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+import json
+import math
+import re
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from helpers import scenario, task
+from riskengine import Milestone, deterministic_plan, report, simulate
+from riskengine.errors import OutputError
+
+START = dt.date(2027, 1, 4)  # a Monday
+
+
+def chain(start=START, iterations=300):
+    """A 3 → B [2, 4, 9] → C 5, plus D 1 hanging off A; M1 (with a target) after B."""
+    return scenario(
+        [
+            task("A", 3, name="Alpha"),
+            task("B", [2, 4, 9], ["A"], name="Beta"),
+            task("C", 5, ["B"]),
+            task("D", 1, ["A"]),
+        ],
+        [
+            Milestone(id="M1", after=("B",), name="Beta done", target=8.0),
+            Milestone(id="M2", after=("C", "D"), name="All done"),
+        ],
+        iterations=iterations,
+        start=start,
+    )
+
+
+def render(results, width=100) -> str:
+    console = Console(file=io.StringIO(), width=width)
+    report.print_results(results, console)
+    return console.file.getvalue()
+
+
+def files_in(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+# ----------------------------------------------------------------------------- terminal
+
+
+def test_tables_show_dates_when_there_is_a_start():
+    res = simulate(chain(), seed=5)
+    out = render(res)
+    assert "test · 300 iterations · seed 5 · start 2027-01-04" in out
+    m1 = res.milestones["M1"]
+    # Target 8 working days from Monday 2027-01-04 ends on Wednesday 2027-01-13.
+    row = re.search(r"^M1\s+(\S+)\s+(\S+)((?:\s+\S+){4})\s+(\S+)\s+(\S+)$", out, re.M)
+    assert row is not None, out
+    assert row[1] == f"{m1.mean:.1f}" and row[2] == f"{m1.sd:.1f}"
+    assert row[3].split() == list(m1.dates.values())
+    assert row[4] == "2027-01-13"
+    assert row[5] == f"{100 * m1.p_target:.1f}%"
+    assert re.search(r"^M2\s.*\s—\s+—$", out, re.M)  # no target
+    assert re.search(r"^Project finish\s", out, re.M)
+    assert "Beta done" in out and "All done" in out
+
+
+def test_a_target_date_is_shown_as_written():
+    saturday = dt.date(2027, 1, 9)  # counts as the end of Friday 01-08: 5 working days
+    sc = dataclasses.replace(
+        chain(),
+        milestones=(Milestone(id="M", after=("A",), target=5.0, target_date=saturday),),
+    )
+    out = render(simulate(sc, iterations=20))
+    assert re.search(r"^M\s.*\s2027-01-09\s+100\.0%$", out, re.M)
+
+
+def test_tables_show_working_days_without_a_start():
+    res = simulate(chain(start=None), seed=5, percentiles=(50, 97.5))
+    out = render(res)
+    assert "times in working days from start" in out
+    assert re.search(r"Milestone\s+Mean\s+SD\s+P50\s+P97\.5\s+Target", out)
+    p = res.project.percentiles
+    assert re.search(
+        rf"^Project finish\s+\S+\s+\S+\s+{p['P50']:.1f}\s+{p['P97.5']:.1f}\s", out, re.M
+    )
+    assert re.search(r"^M1\s+\S+\s+\S+\s+\S+\s+\S+\s+8\.0\s", out, re.M)
+    assert "-" not in re.search(r"^M1.*$", out, re.M)[0]  # no dates anywhere in the row
+
+
+def test_critical_table_lists_the_top_tasks_in_order():
+    tasks = [task("T0", 1)] + [task(f"T{i}", [1, 2, 3 + i], ["T0"]) for i in range(1, 13)]
+    res = simulate(scenario(tasks, [("M", [t.id for t in tasks])], iterations=400), seed=2)
+    out = render(res)
+    rows = re.findall(r"^(T\d+)\s+(\d+\.\d)%$", out, re.M)
+    assert len(rows) == report.TOP_CRITICAL
+    assert [tid for tid, _ in rows] == [tid for tid, _ in res.most_critical(10)]
+    assert rows[0] == ("T0", "100.0")
+    shares = [float(c) for _, c in rows]
+    assert shares == sorted(shares, reverse=True)
+
+
+def test_names_are_not_read_as_markup():
+    sc = scenario([task("A", 1, name="Pumps [bold]A[/] and [/x]B")], [("M", ["A"])])
+    sc = dataclasses.replace(sc, name="Plan [v2]")
+    out = render(simulate(sc, iterations=10))
+    assert "Plan [v2]" in out and "Pumps [bold]A[/] and [/x]B" in out
+    console = Console(file=io.StringIO(), width=100)
+    report.print_summary(report.describe(sc), console)
+    assert "Plan [v2]" in console.file.getvalue()
+
+
+def test_no_criticality_table_when_not_computed():
+    out = render(simulate(chain(), criticality=False))
+    assert "Most critical tasks" not in out and "Milestones" in out
+
+
+def test_narrow_consoles_never_lose_the_milestone_column():
+    out = render(simulate(chain(), iterations=50), width=60)
+    assert re.search(r"^M1\s", out, re.M) and re.search(r"P90\s+Target", out)
+
+
+# ----------------------------------------------------------------------------- progress
+
+
+class FakeClock:
+    def __init__(self, *times: float) -> None:
+        self.times = list(times)
+
+    def __call__(self) -> float:
+        return self.times.pop(0)
+
+
+def terminal() -> Console:
+    return Console(file=io.StringIO(), force_terminal=True, width=80)
+
+
+def test_progress_bar_appears_only_for_long_runs():
+    # 10% done after 0.5 s: 4.5 s to go.
+    with report.LazyProgress(terminal(), clock=FakeClock(0.0, 0.5)) as slow:
+        slow(100, 1000)
+        assert slow.shown
+        slow(1000, 1000)
+    # Half done after 0.5 s: 0.5 s to go; the decision is not revisited.
+    with report.LazyProgress(terminal(), clock=FakeClock(0.0, 0.5)) as quick:
+        quick(500, 1000)
+        quick(600, 1000)
+    assert not quick.shown
+
+
+@pytest.mark.parametrize(
+    "console, enabled",
+    [(terminal(), False), (Console(file=io.StringIO(), width=80), True)],
+    ids=["quiet", "not-a-terminal"],
+)
+def test_progress_bar_stays_hidden(console, enabled):
+    with report.LazyProgress(console, enabled=enabled, clock=FakeClock(0.0, 10.0)) as bar:
+        bar(1, 1000)
+    assert not bar.shown
+    assert console.file.getvalue() == ""
+
+
+def test_simulate_calls_the_progress_callback():
+    calls = []
+    simulate(chain(), iterations=1000, chunk=256, progress=lambda d, t: calls.append((d, t)))
+    assert calls[-1] == (1000, 1000) and len(calls) == 4
+
+
+# ----------------------------------------------------------------------------- validate
+
+
+def test_describe_counts_links_and_kinds_and_plans_with_most_likely_durations():
+    sc = scenario(
+        [
+            task("A", {"dist": "triangular", "min": 1, "mode": 3, "max": 9}),
+            task("B", {"dist": "pert", "min": 2, "mode": 4, "max": 20}, ["A"]),
+            task("C", {"dist": "uniform", "min": 2, "max": 6}, [("A", "SS", 1)]),
+            task("D", {"dist": "discrete", "values": [1, 5], "weights": [0.2, 0.8]}, ["C"]),
+            task("E", 2, [("B", "FF", 0), ("D", "SF", 3)]),
+        ],
+        [Milestone(id="M", after=("D",), target=9.0)],
+        start=START,
+    )
+    s = report.describe(sc)
+    assert s.links == {"FS": 2, "SS": 1, "FF": 1, "SF": 1}
+    assert s.distributions == {
+        "fixed": 1,
+        "uniform": 1,
+        "triangular": 1,
+        "pert": 1,
+        "discrete": 1,
+    }
+    # A 0–3, B 3–7, C 1–5 (SS+1, mid-range 4), D 5–10 (mode 5), E: FF B → finish ≥ 7,
+    # SF D+3 → finish ≥ 3, so 5–7. M after D: 10; project: 10.
+    assert s.plan.milestones["M"].mean == 10.0
+    assert s.plan.project.mean == 10.0
+    assert s.plan.iterations == 1 and s.plan.criticality is None
+
+    console = Console(file=io.StringIO(), width=100)
+    report.print_summary(s, console)
+    out = console.file.getvalue()
+    assert re.search(r"Links\s+5 \(FS 2, SS 1, FF 1, SF 1\)", out)
+    # 9 working days from Monday 2027-01-04 end on Thursday 01-14; 10 on Friday 01-15.
+    assert re.search(r"^M\s+9\.0 wd \(2027-01-14\)\s+10\.0 wd \(2027-01-15\)$", out, re.M)
+
+
+def test_deterministic_plan_leaves_the_scenario_alone():
+    sc = chain()
+    deterministic_plan(sc)
+    assert sc.task("B").duration.kind == "triangular"
+
+
+# ----------------------------------------------------------------------------- files
+
+
+def test_results_json_refuses_nan():
+    res = simulate(chain(), iterations=20)
+    assert json.loads(report.results_json(res)) == res.to_dict()
+    broken = dataclasses.replace(res, project=dataclasses.replace(res.project, mean=math.nan))
+    with pytest.raises(ValueError):
+        report.results_json(broken)
+
+
+def test_write_atomic_writes_text_or_callback_and_replaces(tmp_path):
+    path = tmp_path / "a.txt"
+    report.write_atomic(path, "first\n")
+    assert path.read_text() == "first\n"
+    report.write_atomic(path, lambda fh: fh.write("second\n"))
+    assert path.read_text() == "second\n"
+    assert files_in(tmp_path) == ["a.txt"]
+
+
+def test_a_failing_writer_leaves_the_old_file_and_no_temporary(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("old")
+
+    def half_then_fail(fh):
+        fh.write("half")
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        report.write_atomic(path, half_then_fail)
+    assert path.read_text() == "old"
+    assert files_in(tmp_path) == ["a.txt"]
+
+
+def test_write_files_is_all_or_nothing(tmp_path):
+    good = tmp_path / "good.txt"
+    good.write_text("old")
+    files = {good: "new", tmp_path / "missing" / "bad.txt": "x"}
+    with pytest.raises(OutputError, match=r"bad\.txt: cannot write"):
+        report.write_files(files)
+    assert good.read_text() == "old"
+    assert files_in(tmp_path) == ["good.txt"]
+
+
+def test_check_outputs_touches_nothing(tmp_path):
+    report.check_outputs(tmp_path / "out.json", tmp_path / "new" / "csv")
+    assert files_in(tmp_path) == []
+    with pytest.raises(OutputError, match="does not exist"):
+        report.check_outputs(tmp_path / "nope" / "out.json")
+    with pytest.raises(OutputError, match="is a folder"):
+        report.check_outputs(tmp_path)
+    (tmp_path / "file").write_text("")
+    with pytest.raises(OutputError, match="not a folder"):
+        report.check_outputs(csv_dir=tmp_path / "file")
+    with pytest.raises(OutputError, match="not a folder"):
+        report.check_outputs(csv_dir=tmp_path / "file" / "sub")
+
+
+def test_write_outputs_creates_the_csv_folder(tmp_path):
+    res = simulate(chain(), iterations=30)
+    written = report.write_outputs(res, json_path=tmp_path / "r.json", csv_dir=tmp_path / "a" / "b")
+    assert [p.name for p in written] == ["r.json", "milestones.csv", "tasks.csv", "iterations.csv"]
+    assert files_in(tmp_path / "a" / "b") == ["iterations.csv", "milestones.csv", "tasks.csv"]
+    assert len((tmp_path / "a" / "b" / "iterations.csv").read_text().splitlines()) == 31
+
+
+def test_a_failed_write_removes_the_folders_it_created(tmp_path):
+    res = simulate(chain(), iterations=30)
+    with pytest.raises(OutputError):
+        report.write_outputs(
+            res, json_path=tmp_path / "missing" / "r.json", csv_dir=tmp_path / "a" / "b"
+        )
+    assert files_in(tmp_path) == []
