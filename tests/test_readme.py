@@ -1,0 +1,36 @@
+"""The README's set-up section and CI stay in step, and its examples run."""
+
+import re
+from pathlib import Path
+
+import riskengine
+
+ROOT = Path(__file__).parent.parent
+README = (ROOT / "README.md").read_text()
+
+
+def setup_commands() -> list[str]:
+    section = README.split("## Set-up", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```bash\n(.*?)\n```", section, re.S)
+
+
+def test_setup_has_exactly_two_commands():
+    cmds = setup_commands()
+    assert len(cmds) == 2
+    assert all("\n" not in c for c in cmds)
+    assert "riskengine run scenarios/" in cmds[0]
+    assert "pytest" in cmds[1] and "[test]" in cmds[1]
+
+
+def test_ci_runs_the_readme_test_command_verbatim():
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert setup_commands()[1] in ci
+
+
+def test_readme_scenario_runs_and_canonical_example_matches_the_tests():
+    scenario_path = setup_commands()[0].split("riskengine run ", 1)[1].strip()
+    sc = riskengine.load_scenario(ROOT / scenario_path)
+    assert sc.tasks
+    from test_scenario import CANONICAL
+
+    assert CANONICAL.strip() in README
