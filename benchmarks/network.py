@@ -1,0 +1,144 @@
+"""Synthetic schedule networks for the benchmarks.
+
+``synthetic_scenario`` builds a random but schedule-like DAG: every task depends on a few
+*recent* tasks (so the network is deep, as real schedules are), links mix all four types
+with some lags, durations are triangular, and five milestones sit along the network, the
+last after every sink task. ``write_yaml`` writes it in the scenario-file format.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from riskengine import Link, Milestone, Scenario, SimulationSettings, Task, parse_distribution
+
+LINK_WEIGHTS = {"FS": 0.7, "SS": 0.1, "FF": 0.1, "SF": 0.1}
+WINDOW = 200  # most predecessors come from the previous WINDOW tasks
+FAR_SHARE = 0.05  # the rest may come from anywhere earlier
+LAG_SHARE = 0.3
+N_MILESTONES = 5
+
+
+def synthetic_scenario(
+    n_tasks: int = 10_000,
+    preds: int = 3,
+    seed: int = 0,
+    *,
+    durations: str = "triangular",
+) -> Scenario:
+    """A random schedule-like network of ``n_tasks`` tasks, ~``preds`` predecessors each.
+
+    ``durations="fixed"`` gives the same network with fixed (integer) durations equal to
+    the triangular modes, which takes sampling out of the picture.
+    """
+    if durations not in ("triangular", "fixed"):
+        raise ValueError("durations must be 'triangular' or 'fixed'")
+    rng = random.Random(seed)
+    types = list(LINK_WEIGHTS)
+    weights = list(LINK_WEIGHTS.values())
+    ids = [f"T{i:05d}" for i in range(n_tasks)]
+    tasks: list[Task] = []
+    modes: list[float] = []
+    has_succ = [False] * n_tasks
+    for i in range(n_tasks):
+        lo = rng.randint(1, 10)
+        mode = lo + rng.randint(0, 10)
+        hi = mode + rng.randint(1, 20)
+        modes.append(float(mode))
+        if durations == "fixed":
+            dist = parse_distribution({"dist": "fixed", "value": mode})
+        else:
+            dist = parse_distribution({"dist": "triangular", "min": lo, "mode": mode, "max": hi})
+        chosen: set[int] = set()
+        k = min(i, preds)
+        while len(chosen) < k:
+            if rng.random() < FAR_SHARE or i <= WINDOW:
+                chosen.add(rng.randrange(i))
+            else:
+                chosen.add(i - 1 - rng.randrange(WINDOW))
+        links = []
+        for p in sorted(chosen):
+            has_succ[p] = True
+            kind = rng.choices(types, weights)[0]
+            lag = float(rng.randint(-2, 5)) if rng.random() < LAG_SHARE else 0.0
+            links.append(Link(task=ids[p], type=kind, lag=lag))
+        tasks.append(Task(id=ids[i], name=f"Task {i}", duration=dist, predecessors=tuple(links)))
+
+    finish = _deterministic_finish(tasks, modes)
+    milestones = []
+    for m in range(N_MILESTONES - 1):
+        centre = (m + 1) * n_tasks // N_MILESTONES
+        lo_i, hi_i = max(0, centre - 50), min(n_tasks, centre + 50)
+        after = sorted(rng.sample(range(lo_i, hi_i), min(4, hi_i - lo_i)))
+        milestones.append(_milestone(m, [ids[j] for j in after], finish, after))
+    sinks = [j for j in range(n_tasks) if not has_succ[j]]
+    milestones.append(_milestone(N_MILESTONES - 1, [ids[j] for j in sinks], finish, sinks))
+    return Scenario(
+        name=f"synthetic {n_tasks} tasks (seed {seed})",
+        tasks=tuple(tasks),
+        milestones=tuple(milestones),
+        simulation=SimulationSettings(iterations=10_000, seed=1),
+    )
+
+
+def _milestone(m: int, after: list[str], finish: list[float], idx: list[int]) -> Milestone:
+    # Target 10% above the plan built from the modes, so P(target) is neither 0 nor 1.
+    target = float(round(1.1 * max(finish[j] for j in idx)))
+    return Milestone(id=f"M{m + 1}", name=f"Milestone {m + 1}", after=tuple(after), target=target)
+
+
+def _deterministic_finish(tasks: list[Task], modes: list[float]) -> list[float]:
+    # Tasks are created in topological order (predecessors always come earlier).
+    index = {t.id: i for i, t in enumerate(tasks)}
+    es = [0.0] * len(tasks)
+    ef = [0.0] * len(tasks)
+    for i, t in enumerate(tasks):
+        d = modes[i]
+        start = 0.0
+        for lk in t.predecessors:
+            p = index[lk.task]
+            x = {"FS": ef[p], "SS": es[p], "FF": ef[p] - d, "SF": es[p] - d}[lk.type] + lk.lag
+            start = max(start, x)
+        es[i], ef[i] = start, start + d
+    return ef
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
+
+
+def write_yaml(scenario: Scenario, path: str | Path) -> None:
+    """Write ``scenario`` as a scenario file (the format of ``scenarios/*.yaml``)."""
+    out = [f"name: {scenario.name}", "tasks:"]
+    for t in scenario.tasks:
+        p = t.duration.params
+        if t.duration.kind == "fixed":
+            dur = f"{{dist: fixed, value: {_num(p['value'])}}}"
+        elif t.duration.kind == "triangular":
+            dur = (
+                f"{{dist: triangular, min: {_num(p['min'])}, mode: {_num(p['mode'])}, "
+                f"max: {_num(p['max'])}}}"
+            )
+        else:
+            raise ValueError(f"write_yaml handles fixed and triangular, not {t.duration.kind}")
+        out.append(f"  - id: {t.id}")
+        out.append(f"    name: {t.name}")
+        out.append(f"    duration: {dur}")
+        if t.predecessors:
+            links = ", ".join(
+                f"{{task: {lk.task}, type: {lk.type}, lag: {_num(lk.lag)}}}"
+                for lk in t.predecessors
+            )
+            out.append(f"    predecessors: [{links}]")
+    out.append("milestones:")
+    for m in scenario.milestones:
+        out.append(f"  - id: {m.id}")
+        out.append(f"    name: {m.name}")
+        out.append(f"    after: [{', '.join(m.after)}]")
+        if m.target is not None:
+            out.append(f"    target: {_num(m.target)}")
+    s = scenario.simulation
+    pct = ", ".join(_num(p) for p in s.percentiles)
+    out.append(f"simulation: {{iterations: {s.iterations}, seed: {s.seed}, percentiles: [{pct}]}}")
+    Path(path).write_text("\n".join(out) + "\n", encoding="utf-8")
