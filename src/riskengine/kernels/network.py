@@ -14,14 +14,17 @@ and a lag, so for every type::
 
     ES = max(0, max_start(X[g] + lag), max_finish(X[g] + lag) - d);   EF = ES + d
 
-Successors mirror this for the backward pass over ``L[2*t] = LS, L[2*t+1] = LF``: the
-first ``succ_nfinish[t]`` links constrain t's finish (FS reads LS, FF reads LF of the
+Successors mirror this for the backward pass, which runs in reverse topological order and
+overwrites each task's ``[ES, EF]`` row with ``[LS, LF]`` once the task is done (no one
+reads its early dates after that), so one array serves both passes. The first
+``succ_nfinish[t]`` links constrain t's finish (FS reads LS, FF reads LF of the
 successor), the rest its start (SS reads LS, SF reads LF)::
 
-    LF = min(P, min_finish(L[g] - lag), min_start(L[g] - lag) + d);   LS = LF - d
+    d = EF - ES;   LF = min(P, min_finish(X[g] - lag), min_start(X[g] - lag) + d);   LS = LF - d
 
 where P is the project finish (the latest EF) of the iteration. A task is critical in an
-iteration when its total float ``LF - EF`` is at most ``tol``.
+iteration when its total float ``LF - EF`` is at most ``tol``. Lanes outside the requested
+iterations (the ends of partial blocks) get P = +inf, so no task is critical there.
 
 Outputs
 -------
@@ -83,10 +86,8 @@ def simulate_blocks(
         b_hi = (c + 1) * n_blocks // n_chunks
         # Allocate per chunk and initialise every element (numba issue #9529).
         X = np.zeros((2 * n, block))
-        L = np.zeros((2 * n, block))
-        D = np.zeros((n, block))
         u = np.zeros(block)
-        acc = np.zeros(block)
+        d = np.zeros(block)
         pf = np.zeros(block)
         valid = np.zeros(block, np.bool_)
         col = np.zeros(block, np.int64)
@@ -97,16 +98,16 @@ def simulate_blocks(
                 valid[lane] = it >= it_start and it < it_end
                 col[lane] = it - it_start
                 pf[lane] = 0.0
-            # Forward pass, sampling each task's duration as it is reached.
             for t in range(n):
-                d = D[t]
                 if code[t] != FIXED:
                     fill_uniforms(
                         u, base, quads, DURATION_DRAW, stream_lo[t], stream_hi[t], key_lo, key_hi
                     )
                 sample_into(code[t], par[t], tables, u, d, block)
+                es = X[2 * t]
+                ef = X[2 * t + 1]
                 for lane in range(block):
-                    acc[lane] = 0.0
+                    es[lane] = 0.0
                 k0 = pred_ptr[t]
                 k1 = k0 + pred_nstart[t]
                 k2 = pred_ptr[t + 1]
@@ -114,59 +115,60 @@ def simulate_blocks(
                     g = X[pred_gather[k]]
                     lag = pred_lag[k]
                     for lane in range(block):
-                        acc[lane] = max(acc[lane], g[lane] + lag)
+                        es[lane] = max(es[lane], g[lane] + lag)
                 for k in range(k1, k2):
                     g = X[pred_gather[k]]
                     lag = pred_lag[k]
                     for lane in range(block):
-                        acc[lane] = max(acc[lane], g[lane] + lag - d[lane])
-                es = X[2 * t]
-                ef = X[2 * t + 1]
+                        es[lane] = max(es[lane], g[lane] + lag - d[lane])
                 for lane in range(block):
-                    es[lane] = acc[lane]
-                    ef[lane] = acc[lane] + d[lane]
+                    ef[lane] = es[lane] + d[lane]
                     pf[lane] = max(pf[lane], ef[lane])
             for m in range(n_ms + 1):
                 if m < n_ms:
                     for lane in range(block):
-                        acc[lane] = 0.0
+                        u[lane] = 0.0
                     for j in range(ms_ptr[m], ms_ptr[m + 1]):
                         ef = X[2 * ms_task[j] + 1]
                         for lane in range(block):
-                            acc[lane] = max(acc[lane], ef[lane])
+                            u[lane] = max(u[lane], ef[lane])
                 else:
                     for lane in range(block):
-                        acc[lane] = pf[lane]
+                        u[lane] = pf[lane]
                 for lane in range(block):
                     if valid[lane]:
-                        out[col[lane], m] = acc[lane]
+                        out[col[lane], m] = u[lane]
             if not criticality:
                 continue
-            # Backward pass from the project finish; count zero-float tasks.
+            # Lanes outside the run get an infinite project finish: every late date is
+            # then infinite, no float is within tol, and the count needs no mask.
+            for lane in range(block):
+                if not valid[lane]:
+                    pf[lane] = np.inf
+            # Backward pass in place: once task t is done its ES/EF rows are read by no one,
+            # so they become its LS/LF rows.
             for t in range(n - 1, -1, -1):
-                d = D[t]
+                es = X[2 * t]
+                ef = X[2 * t + 1]
                 for lane in range(block):
-                    acc[lane] = pf[lane]
+                    d[lane] = ef[lane] - es[lane]
+                    u[lane] = pf[lane]
                 k0 = succ_ptr[t]
                 k1 = k0 + succ_nfinish[t]
                 k2 = succ_ptr[t + 1]
                 for k in range(k0, k1):
-                    g = L[succ_gather[k]]
+                    g = X[succ_gather[k]]
                     lag = succ_lag[k]
                     for lane in range(block):
-                        acc[lane] = min(acc[lane], g[lane] - lag)
+                        u[lane] = min(u[lane], g[lane] - lag)
                 for k in range(k1, k2):
-                    g = L[succ_gather[k]]
+                    g = X[succ_gather[k]]
                     lag = succ_lag[k]
                     for lane in range(block):
-                        acc[lane] = min(acc[lane], g[lane] - lag + d[lane])
-                ls = L[2 * t]
-                lf = L[2 * t + 1]
-                ef = X[2 * t + 1]
+                        u[lane] = min(u[lane], g[lane] - lag + d[lane])
                 hits = 0
                 for lane in range(block):
-                    lf[lane] = acc[lane]
-                    ls[lane] = acc[lane] - d[lane]
-                    if valid[lane] and acc[lane] - ef[lane] <= tol:
-                        hits += 1
+                    hits += u[lane] - ef[lane] <= tol
+                    ef[lane] = u[lane]
+                    es[lane] = u[lane] - d[lane]
                 counts[c, t] += hits
