@@ -17,6 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import riskengine  # noqa: E402, F401  (before numba: it picks numba's vector width)
+
+# isort: split
 import numba  # noqa: E402
 
 from network import synthetic_scenario  # noqa: E402

@@ -20,6 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import riskengine  # noqa: E402, F401  (before numba: it picks numba's vector width)
+
+# isort: split
 import numba  # noqa: E402
 import numpy as np  # noqa: E402
 

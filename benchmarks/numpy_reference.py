@@ -30,6 +30,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+import riskengine  # noqa: F401  (before numba: it picks numba's vector width)
+
+# isort: split
 from numba import njit
 
 from riskengine.compile import CompiledNetwork, split64
@@ -284,7 +288,7 @@ def simulate_numpy(
     return out, counts
 
 
-@njit(cache=True)
+@njit(error_model="numpy")  # not cached: it inlines riskengine.kernels code
 def kernel_durations(it_start, n_iter, key_lo, key_hi, code, par, tables, stream_lo, stream_hi):
     """The durations the kernel samples, ``[tasks, iterations]`` (for the exact check)."""
     n = code.shape[0]
@@ -312,7 +316,8 @@ def self_check(n_tasks: int = 400, iterations: int = 203, block: int = 16) -> No
     criticality tolerance matters) and triangular durations fed from the kernel's own draws
     (``iterations`` is deliberately not a multiple of the block, so masking is exercised).
     Also checks that the reference's own triangular sampling gives the same durations as the
-    kernel's inverse CDF for the same uniforms.
+    kernel's inverse CDF for the same uniforms (to 1e-14: the kernel's square root is a
+    refined float32 estimate, within an ulp or two of numpy's).
     """
     from network import synthetic_scenario
     from riskengine import compile_network
@@ -341,7 +346,8 @@ def self_check(n_tasks: int = 400, iterations: int = 203, block: int = 16) -> No
 
     row = 5
     kern = ppf_array(int(plan.code[row]), plan.par[row], net.tables, w.u[row].copy())
-    assert np.array_equal(w.d[row], kern), "numpy triangular differs from the kernel's ppf"
+    # The kernel's square root is within an ulp or two of numpy's (kernels/sampling.py).
+    np.testing.assert_allclose(w.d[row], kern, rtol=1e-14, atol=0)
 
 
 if __name__ == "__main__":

@@ -228,7 +228,7 @@ def test_bit_identical_for_any_thread_count(busy_network):
     assert np.array_equal(c1, cm)
 
 
-def test_bit_identical_across_processes_with_numba_num_threads(tmp_path, busy_network):
+def test_bit_identical_across_processes_thread_counts_and_vector_widths(tmp_path, busy_network):
     script = (
         "import sys, numpy as np; sys.path.insert(0, sys.argv[1]);"
         "from test_network import random_network; import riskengine as re;"
@@ -237,12 +237,15 @@ def test_bit_identical_across_processes_with_numba_num_threads(tmp_path, busy_ne
     )
     here = os.path.dirname(__file__)
     files = []
-    for threads in ("1", "2"):
-        path = tmp_path / f"t{threads}.npy"
-        env = dict(os.environ, NUMBA_NUM_THREADS=threads)
+    runs = [("1", "1"), ("2", "1"), ("2", "0")]  # (NUMBA_NUM_THREADS, RISKENGINE_WIDE_VECTORS)
+    for threads, wide in runs:
+        path = tmp_path / f"t{threads}-w{wide}.npy"
+        env = dict(os.environ, NUMBA_NUM_THREADS=threads, RISKENGINE_WIDE_VECTORS=wide)
+        env.pop("NUMBA_CPU_FEATURES", None)
         subprocess.run([sys.executable, "-c", script, here, str(path)], check=True, env=env)
         files.append(np.load(path))
     assert np.array_equal(files[0], files[1])
+    assert np.array_equal(files[0], files[2])
     r = re.simulate(busy_network, iterations=3001, seed=21)
     assert np.array_equal(files[0], r.project_finish)
 

@@ -1,5 +1,6 @@
 """riskengine: fast, reproducible Monte Carlo schedule and strategy risk analysis."""
 
+from . import _vectorwidth  # noqa: F401  (must run before numba is imported)
 from .compile import CompiledNetwork, compile_network
 from .distributions import parse_distribution
 from .engine import deterministic_plan, simulate

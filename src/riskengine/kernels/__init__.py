@@ -1,4 +1,39 @@
 """Numba kernels: counter-based random numbers, inverse-CDF sampling, CPM passes.
 
 Kernels take numpy arrays and scalars only; they know nothing of YAML, pandas or dates.
+
+numba's on-disk cache (``cache=True``) is keyed on the source file of the function it
+compiled, not on the files it inlined from: editing ``sampling.py`` alone would leave
+``network.py``'s compiled kernel stale. So the cache is stamped with a hash of every
+kernel source file and cleared when that hash changes.
 """
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+_HERE = Path(__file__).parent
+_STAMP = _HERE / "__pycache__" / "riskengine-kernels.stamp"
+
+
+def _clear_stale_cache() -> None:
+    digest = hashlib.sha256()
+    for src in sorted(_HERE.glob("*.py")):
+        digest.update(src.name.encode() + b"\0" + src.read_bytes())
+    stamp = digest.hexdigest()
+    try:
+        if _STAMP.read_text() == stamp:
+            return
+    except OSError:
+        pass
+    try:
+        for stale in [*_STAMP.parent.glob("*.nbi"), *_STAMP.parent.glob("*.nbc")]:
+            stale.unlink(missing_ok=True)
+        _STAMP.parent.mkdir(exist_ok=True)
+        _STAMP.write_text(stamp)
+    except OSError:
+        pass  # read-only install: numba then caches elsewhere, keyed on fresh files
+
+
+_clear_stale_cache()

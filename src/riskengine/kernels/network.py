@@ -46,7 +46,7 @@ from .sampling import FIXED, sample_into
 DURATION_DRAW = 0
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def simulate_blocks(
     it_start,
     n_iter,

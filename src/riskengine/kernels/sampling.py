@@ -113,10 +113,25 @@ def table_ppf(tables, off, u):
 
 
 @njit(inline="always")
+def sqrt_fast(x):
+    """math.sqrt(x) to within an ulp or two for 0 <= x < 3e38, about twice as fast
+    when vectorised: a float64 square root costs ~10 cycles per 4 lanes here, while a
+    float32 reciprocal square root refined by one Newton step and one Markstein
+    correction in float64 is a few multiply-adds. Callers need error_model="numpy"
+    (1/sqrt(0) is inf, and the x > 0 test then returns 0)."""
+    r = np.float64(np.float32(1.0) / np.sqrt(np.float32(x)))
+    r = r * (1.5 - 0.5 * x * r * r)
+    s = x * r
+    s = s + 0.5 * r * (x - s * s)
+    return s if x > 0.0 else 0.0
+
+
+@njit(inline="always")
 def triangular_ppf(u, a, b, left, right, fc):
-    if u < fc:
-        return a + math.sqrt(u * left)
-    return b - math.sqrt((1.0 - u) * right)
+    # One square root for both branches keeps the vectorised loop to a single sqrt.
+    lower = u < fc
+    s = sqrt_fast(u * left if lower else (1.0 - u) * right)
+    return a + s if lower else b - s
 
 
 @njit(inline="always")
@@ -177,7 +192,7 @@ def sample_into(code, par, tables, u, out, n):
             out[i] = ppf(code, par, tables, u[i])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def ppf_array(code, par, tables, u):
     """Vectorised :func:`ppf` over an array of uniforms (tests, tools, analysis)."""
     out = np.empty(u.shape[0])
