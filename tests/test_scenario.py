@@ -194,3 +194,35 @@ def test_shipped_scenario_is_realistic():
     types = {lk.type for t in sc.tasks for lk in t.predecessors}
     assert types == {"FS", "SS", "FF", "SF"}
     assert len(sc.milestones) >= 3 and all(m.target is not None for m in sc.milestones)
+
+
+def test_anchors_and_merge_keys(tmp_path):
+    # Unknown top-level keys are errors, so anchors live inside the tasks list.
+    sc = re.load_scenario(
+        write(
+            tmp_path,
+            """\
+            tasks:
+              - {id: a, duration: &est {dist: pert, min: 2, mode: 3, max: 8}}
+              - id: b
+                duration: {<<: *est, max: 12}
+                predecessors: [a]
+            """,
+        )
+    )
+    assert sc.task("a").duration.params["max"] == 8
+    assert sc.task("b").duration.params == {"min": 2, "mode": 3, "max": 12, "lambda": 4.0}
+
+
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("tasks: &x [*x]\n", "refers to itself"),
+        ("tasks: " + "[" * 5000 + "]" * 5000 + "\n", "malformed YAML"),
+        ("tasks:\n  - {[1, 2]: 3}\n", "a key must be text"),
+        ("tasks:\n  - {id: a, duration: !!binary aGVsbG8=}\n", "must be a number"),
+    ],
+)
+def test_hostile_yaml_gives_a_clear_error(tmp_path, text, message):
+    with pytest.raises(ScenarioError, match=message):
+        re.load_scenario(write(tmp_path, text))

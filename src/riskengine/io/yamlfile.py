@@ -23,6 +23,21 @@ class _Loader(_Base):  # type: ignore[misc, valid-type]
         for first, resolvers in _Base.yaml_implicit_resolvers.items()
     }
 
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._plain_tags: dict[str, str] = {}
+
+    def resolve(self, kind, value, implicit):  # noqa: ANN001, ANN201 (PyYAML's signature)
+        # Resolving a plain scalar's tag runs a few regular expressions in Python and
+        # dominates loading big files; scenario files repeat the same words and numbers
+        # (FS, triangular, 0) thousands of times, so remember each answer.
+        if kind is yaml.ScalarNode and implicit[0]:
+            tag = self._plain_tags.get(value)
+            if tag is None:
+                tag = self._plain_tags[value] = super().resolve(kind, value, implicit)
+            return tag
+        return super().resolve(kind, value, implicit)
+
 
 Path_ = tuple[str | int, ...]
 
@@ -89,7 +104,8 @@ def load_yaml(path: str | Path) -> Document:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        builder = _Builder(loader, file)
+        data = builder.build(node, ()) if node is not None else None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else None
@@ -97,29 +113,83 @@ def load_yaml(path: str | Path) -> Document:
         raise ScenarioError(f"malformed YAML: {msg}", file=file, line=line) from None
     except yaml.YAMLError as e:
         raise ScenarioError(f"malformed YAML: {e}", file=file) from None
+    except RecursionError:
+        raise ScenarioError("malformed YAML: nested too deeply", file=file) from None
     finally:
         loader.dispose()
-    lines: dict[Path_, int] = {}
-    if node is not None:
-        _walk(node, (), lines, file)
-    return Document(file, data, lines)
+    return Document(file, data, builder.lines if node is not None else {})
 
 
-def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], file: str) -> None:
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+class _Builder:
+    """Nodes → Python objects and the line of every key and item, in one pass.
+
+    Plain text scalars (most of a scenario) are taken as they are; every other scalar
+    and any unusual tag goes through PyYAML's safe constructor, which rejects tags that
+    would build Python objects. An alias builds its node once and shares the result (so
+    "billion laughs" files stay small); a node that contains itself is an error.
+    """
+
+    def __init__(self, loader: yaml.SafeLoader, file: str) -> None:
+        self.loader = loader
+        self.file = file
+        self.lines: dict[Path_, int] = {}
+        self.built: dict[int, Any] = {}
+        self.active: set[int] = set()
+
+    def build(self, node: yaml.Node, path: Path_) -> Any:
+        if isinstance(node, yaml.ScalarNode):
+            return node.value if node.tag == _STR else self.loader.construct_object(node, True)
+        key = id(node)
+        if key in self.built:
+            return self.built[key]
+        if key in self.active:
+            raise ScenarioError(
+                "a YAML alias refers to itself", file=self.file, line=node.start_mark.line + 1
+            )
+        self.active.add(key)
+        if isinstance(node, yaml.MappingNode) and node.tag == _MAP:
+            out = self._mapping(node, path)
+        elif isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
+            out = []
+            for i, item in enumerate(node.value):
+                sub = (*path, i)
+                self.lines[sub] = item.start_mark.line + 1
+                out.append(self.build(item, sub))
+        else:
+            out = self.loader.construct_object(node, True)
+        self.active.discard(key)
+        self.built[key] = out
+        return out
+
+    def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict:
+        out: dict = {}
+        inherited: list[dict] = []
         for key_node, value_node in node.value:
-            key = key_node.value
-            if key in seen:
-                raise ScenarioError(
-                    f"duplicate key {key!r}", file=file, line=key_node.start_mark.line + 1
-                )
-            seen.add(key)
-            sub = (*path, key)
-            lines[sub] = key_node.start_mark.line + 1
-            _walk(value_node, sub, lines, file)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            sub = (*path, i)
-            lines[sub] = item.start_mark.line + 1
-            _walk(item, sub, lines, file)
+            line = key_node.start_mark.line + 1
+            if key_node.tag == _MERGE:  # "<<: *defaults" merges keys not given here
+                merged = self.build(value_node, path)
+                for m in merged if isinstance(merged, list) else [merged]:
+                    if not isinstance(m, dict):
+                        raise ScenarioError("'<<' must merge mappings", file=self.file, line=line)
+                    inherited.append(m)
+                continue
+            key = self.build(key_node, path)
+            try:
+                duplicate = key in out
+            except TypeError:
+                raise ScenarioError("a key must be text", file=self.file, line=line) from None
+            if duplicate:
+                raise ScenarioError(f"duplicate key {key!r}", file=self.file, line=line)
+            sub = (*path, str(key_node.value))
+            self.lines[sub] = line
+            out[key] = self.build(value_node, sub)
+        for m in inherited:
+            for k, v in m.items():
+                out.setdefault(k, v)
+        return out
