@@ -163,6 +163,27 @@ def test_progress_bar_stays_hidden(console, enabled):
     assert console.file.getvalue() == ""
 
 
+def test_spinner_covers_a_slow_start_and_goes_away():
+    import time as _time
+
+    console = terminal()
+    with report.LazyProgress(console, threshold=0.05, clock=FakeClock(0.0, 0.1)) as bar:
+        deadline = _time.monotonic() + 5
+        while bar._status is None and _time.monotonic() < deadline:
+            _time.sleep(0.01)
+        assert bar._status is not None  # no report yet: the spinner is up
+        bar(1000, 1000)
+        assert bar._status is None  # the first report takes it down
+    assert "first run compiles" in console.file.getvalue()
+
+
+def test_no_spinner_when_reports_come_quickly():
+    console = terminal()
+    with report.LazyProgress(console, threshold=0.5, clock=FakeClock(0.0, 0.01)) as bar:
+        bar(1000, 1000)
+    assert "first run compiles" not in console.file.getvalue()
+
+
 def test_simulate_calls_the_progress_callback():
     calls = []
     simulate(chain(), iterations=1000, chunk=256, progress=lambda d, t: calls.append((d, t)))

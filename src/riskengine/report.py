@@ -12,6 +12,7 @@ import dataclasses
 import datetime as _dt
 import json
 import os
+import threading
 import time
 import uuid
 from collections import Counter
@@ -162,7 +163,11 @@ def print_results(results: Results, console: Console, *, top: int = TOP_CRITICAL
 class LazyProgress:
     """A ``progress`` callback for :func:`riskengine.simulate` that shows a transient bar,
     but only when the first report projects more than ``threshold`` seconds still to go:
-    short runs stay quiet. Use it as a context manager so the bar is always removed."""
+    short runs stay quiet. If no report comes within ``threshold`` seconds (numba is
+    compiling the kernels on a first run), a transient spinner says so meanwhile. Use it
+    as a context manager so the bar and spinner are always removed."""
+
+    WAITING = "Preparing the simulation kernels (the first run compiles them, about 15 s)"
 
     def __init__(
         self,
@@ -181,13 +186,35 @@ class LazyProgress:
         self._decided = False
         self._bar: Progress | None = None
         self._task = None
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+        self._status = None
 
     def __enter__(self) -> LazyProgress:
+        if self._enabled:
+            self._timer = threading.Timer(self._threshold, self._show_waiting)
+            self._timer.daemon = True
+            self._timer.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._stop_waiting()
         if self._bar is not None:
             self._bar.stop()
+
+    def _show_waiting(self) -> None:
+        with self._lock:
+            if not self._decided and self._status is None:
+                self._status = self._console.status(self.WAITING)
+                self._status.start()
+
+    def _stop_waiting(self) -> None:
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+            if self._status is not None:
+                self._status.stop()
+                self._status = None
 
     @property
     def shown(self) -> bool:
@@ -195,6 +222,7 @@ class LazyProgress:
 
     def __call__(self, done: int, total: int) -> None:
         if not self._decided:
+            self._stop_waiting()
             self._decided = True
             remaining = (self._clock() - self._t0) / max(done, 1) * (total - done)
             if self._enabled and remaining > self._threshold:
