@@ -142,6 +142,7 @@ def test_trigen_bounds_reproduce_the_given_percentiles(low, mode, high, pl, ph):
         ({"dist": "uniform", "min": -1, "max": 9}, "must not be negative"),
         ({"dist": "uniform", "min": 1, "max": float("inf")}, "must be finite"),
         ({"dist": "uniform", "min": 1, "max": float("nan")}, "must be finite"),
+        ({"dist": "uniform", "min": 1, "max": 1e300}, "must be at most 1e+15"),
         ({"dist": "uniform", "min": 1, "max": "ten"}, "must be a number"),
         ({"dist": "uniform", "min": 1}, "needs 'max'"),
         ({"dist": "uniform", "min": 1, "max": 2, "mode": 1}, "unknown key 'mode'"),

@@ -226,3 +226,20 @@ def test_anchors_and_merge_keys(tmp_path):
 def test_hostile_yaml_gives_a_clear_error(tmp_path, text, message):
     with pytest.raises(ScenarioError, match=message):
         re.load_scenario(write(tmp_path, text))
+
+
+@pytest.mark.parametrize(
+    "link,milestone,message",
+    [
+        (re.Link("a", "FS", float("nan")), None, "lag must be a finite number"),
+        (re.Link("a", "XX", 0), None, "unknown link type"),
+        (None, re.Milestone("m", ("b",), target=float("inf")), "target must be a finite"),
+        (None, re.Milestone("m", ()), "must name at least one task"),
+    ],
+)
+def test_python_models_are_checked_like_files(link, milestone, message):
+    from helpers import scenario, task
+
+    tasks = [task("a", 1), task("b", 2, [link] if link else [])]
+    with pytest.raises(ScenarioError, match=message):
+        re.simulate(scenario(tasks, [milestone] if milestone else []), iterations=4)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .distributions import TableBuilder, encode
+from .distributions import LIMIT, TableBuilder, encode
 from .errors import ScenarioError
 from .kernels.sampling import NPAR
 from .model import LINK_TYPES, Scenario
@@ -84,11 +84,20 @@ def check_references(scenario: Scenario) -> None:
                 raise ScenarioError(f"task {t.id!r} cannot depend on itself", field=where)
             if link.type not in LINK_TYPES:
                 raise ScenarioError(f"unknown link type {link.type!r}", field=where + ".type")
+            if not (isinstance(link.lag, int | float) and abs(link.lag) <= LIMIT):
+                raise ScenarioError(f"lag must be a finite number, got {link.lag!r}", field=where)
     ms_seen: set[str] = set()
     for i, m in enumerate(scenario.milestones):
         if m.id in ms_seen:
             raise ScenarioError(f"duplicate milestone id {m.id!r}", field=f"milestones[{i}].id")
         ms_seen.add(m.id)
+        if m.target is not None and not (
+            isinstance(m.target, int | float) and 0 <= m.target <= LIMIT
+        ):
+            raise ScenarioError(
+                f"target must be a finite number of working days, got {m.target!r}",
+                field=f"milestones[{m.id}].target",
+            )
         if not m.after:
             raise ScenarioError("'after' must name at least one task", field=f"milestones[{m.id}]")
         for j, tid in enumerate(m.after):

@@ -17,6 +17,7 @@ from .kernels import sampling as ks
 from .model import Distribution
 
 Z90 = 1.2815515655446004  # standard normal P90
+LIMIT = 1e15  # larger magnitudes are typos; the kernels' fast square root needs x² < 3e38
 
 _KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # kind: (required keys, optional keys)
@@ -40,6 +41,8 @@ def _number(value: Any, field: str, *, nonneg: bool = True) -> float:
         raise ScenarioError(f"must be finite, got {value!r}", field=field)
     if nonneg and x < 0:
         raise ScenarioError(f"must not be negative, got {value!r}", field=field)
+    if abs(x) > LIMIT:
+        raise ScenarioError(f"must be at most {LIMIT:g} in size, got {value!r}", field=field)
     return x
 
 

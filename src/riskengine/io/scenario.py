@@ -15,7 +15,7 @@ from typing import Any
 
 from .. import dates
 from ..compile import check_references, topological_order
-from ..distributions import parse_distribution
+from ..distributions import LIMIT, parse_distribution
 from ..errors import ScenarioError
 from ..model import LINK_TYPES, Link, Milestone, Scenario, SimulationSettings, Task
 from .yamlfile import Document, Path_, load_yaml
@@ -153,6 +153,8 @@ def _number(doc: Document, value: Any, path: Path_, *, allow_negative: bool = Fa
         raise doc.error(f"must be finite, got {value!r}", path)
     if x < 0 and not allow_negative:
         raise doc.error(f"must not be negative, got {value!r}", path)
+    if abs(x) > LIMIT:
+        raise doc.error(f"must be at most {LIMIT:g} in size, got {value!r}", path)
     return x
 
 
