@@ -33,7 +33,8 @@ _KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 KINDS = tuple(_KEYS)
 
 
-def _number(value: Any, field: str, *, nonneg: bool = True) -> float:
+def check_number(value: Any, field: str, *, nonneg: bool = True) -> float:
+    """A finite number of sane size (not negative unless ``nonneg=False``), as float."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ScenarioError(f"must be a number, got {value!r}", field=field)
     x = float(value)
@@ -51,13 +52,13 @@ def parse_distribution(spec: Any, field: str = "duration") -> Distribution:
     if isinstance(spec, bool):
         raise ScenarioError(f"must be a number or a distribution, got {spec!r}", field=field)
     if isinstance(spec, int | float):
-        return Distribution("fixed", {"value": _number(spec, field)})
+        return Distribution("fixed", {"value": check_number(spec, field)})
     if isinstance(spec, list | tuple):
         if len(spec) != 3:
             raise ScenarioError(
                 f"a list must be [min, mode, max] (3 numbers), got {len(spec)} items", field=field
             )
-        a, c, b = (_number(v, f"{field}[{i}]") for i, v in enumerate(spec))
+        a, c, b = (check_number(v, f"{field}[{i}]") for i, v in enumerate(spec))
         return _triangular("triangular", {"min": a, "mode": c, "max": b}, field)
     if not isinstance(spec, Mapping):
         raise ScenarioError(f"must be a number or a distribution, got {spec!r}", field=field)
@@ -81,7 +82,7 @@ def parse_distribution(spec: Any, field: str = "duration") -> Distribution:
     p = {k: v for k, v in spec.items() if k != "dist"}
     if kind == "discrete":
         return _discrete(p, field)
-    nums = {k: _number(v, f"{field}.{k}", nonneg=k not in ("mean",)) for k, v in p.items()}
+    nums = {k: check_number(v, f"{field}.{k}", nonneg=k not in ("mean",)) for k, v in p.items()}
     return _BUILD[kind](kind, nums, field)
 
 
@@ -206,8 +207,8 @@ def _discrete(p: dict, field: str) -> Distribution:
         raise ScenarioError(
             f"values ({len(values)}) and weights ({len(weights)}) differ in length", field=field
         )
-    v = tuple(_number(x, f"{field}.values[{i}]") for i, x in enumerate(values))
-    w = tuple(_number(x, f"{field}.weights[{i}]") for i, x in enumerate(weights))
+    v = tuple(check_number(x, f"{field}.values[{i}]") for i, x in enumerate(values))
+    w = tuple(check_number(x, f"{field}.weights[{i}]") for i, x in enumerate(weights))
     if sum(w) <= 0:
         raise ScenarioError("weights must not all be zero", field=f"{field}.weights")
     return Distribution("discrete", {"values": v, "weights": w})

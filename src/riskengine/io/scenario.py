@@ -15,7 +15,7 @@ from typing import Any
 
 from .. import dates
 from ..compile import check_references, topological_order
-from ..distributions import LIMIT, parse_distribution
+from ..distributions import check_number, parse_distribution
 from ..errors import ScenarioError
 from ..model import LINK_TYPES, Link, Milestone, Scenario, SimulationSettings, Task
 from .yamlfile import Document, Path_, load_yaml
@@ -146,16 +146,10 @@ def _link(doc: Document, raw: Any, path: Path_) -> Link:
 
 
 def _number(doc: Document, value: Any, path: Path_, *, allow_negative: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise doc.error(f"must be a number, got {_kind(value)}", path)
-    x = float(value)
-    if x != x or x in (float("inf"), float("-inf")):
-        raise doc.error(f"must be finite, got {value!r}", path)
-    if x < 0 and not allow_negative:
-        raise doc.error(f"must not be negative, got {value!r}", path)
-    if abs(x) > LIMIT:
-        raise doc.error(f"must be at most {LIMIT:g} in size, got {value!r}", path)
-    return x
+    try:
+        return check_number(value, doc.field(path), nonneg=not allow_negative)
+    except ScenarioError as e:
+        raise doc.locate(e) from None
 
 
 def _date(doc: Document, value: Any, path: Path_) -> _dt.date:
