@@ -106,3 +106,36 @@ def cpm(tasks, durations, milestones, tol=1e-6):
     ms = {m: max(ef[t] for t in after) for m, after in milestones}
     critical = {tid for tid, _ in tasks if lf[tid] - ef[tid] <= tol}
     return es, ef, ms, finish, critical
+
+
+def durations(scenario, seed: int, iteration: int, *, mitigated: bool = False, without=()):
+    """Each task's duration in one iteration, risks and existence included, following
+    the documented draws: a task's duration is draw 0 and its existence draw 1 of its
+    stream; a risk occurs when draw 0 of its stream is below its probability; impact j
+    samples its delay from draw 1 + 3j and its delay_pct from draw 2 + 3j."""
+    from riskengine.compile import stream_of
+
+    base = {}
+    for t in scenario.tasks:
+        u = uniform(seed, stream_of("task", t.id), iteration, 0)
+        base[t.id] = ppf(t.duration.kind, t.duration.params, u)
+    extra = dict.fromkeys(base, 0.0)
+    for risk in scenario.risks:
+        p, impacts = risk.state(mitigated)
+        stream = stream_of("risk", risk.id)
+        if risk.id in without or not uniform(seed, stream, iteration, 0) < p:
+            continue
+        for j, imp in enumerate(impacts):
+            if imp.delay is not None:
+                u = uniform(seed, stream, iteration, 1 + 3 * j)
+                extra[imp.task] += ppf(imp.delay.kind, imp.delay.params, u)
+            if imp.delay_pct is not None:
+                u = uniform(seed, stream, iteration, 2 + 3 * j)
+                pct = ppf(imp.delay_pct.kind, imp.delay_pct.params, u)
+                extra[imp.task] += pct * 0.01 * base[imp.task]
+    out, exists = {}, {}
+    for t in scenario.tasks:
+        u = uniform(seed, stream_of("task", t.id), iteration, 1)
+        exists[t.id] = t.existence >= 1 or u < t.existence
+        out[t.id] = max(0.0, base[t.id] + extra[t.id]) if exists[t.id] else 0.0
+    return out, exists

@@ -44,7 +44,7 @@ def test_simulated_uniforms_follow_documented_counter_layout():
     net = re.compile_network(sc)
     from riskengine.engine import run_kernel
 
-    out, _ = run_kernel(net, 203, seed, block=16, it_start=5)
+    out = run_kernel(net, 203, seed, block=16, it_start=5).out
     stream = stream_of("task", "u")
     expected = [naive.uniform(seed, stream, it, 0) for it in range(5, 208)]
     np.testing.assert_array_equal(out[:, 0], np.array(expected))

@@ -89,6 +89,11 @@ def main() -> None:
     help="Write milestones.csv, tasks.csv and iterations.csv to this folder.",
 )
 @click.option("--no-criticality", is_flag=True, help="Skip the criticality index (faster).")
+@click.option(
+    "--mitigated",
+    is_flag=True,
+    help="Simulate every risk after its mitigation (same random draws as before it).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no notes on stderr.")
 def run(
     scenario: Path,
@@ -98,6 +103,7 @@ def run(
     json_path: Path | None,
     csv_dir: Path | None,
     no_criticality: bool,
+    mitigated: bool,
     quiet: bool,
 ) -> None:
     """Simulate SCENARIO and print milestone finishes and the most critical tasks."""
@@ -111,6 +117,7 @@ def run(
             seed,
             percentiles,
             criticality=not no_criticality,
+            mitigated=mitigated,
             progress=progress,
         )
     report.print_results(results, Console())

@@ -55,6 +55,17 @@ class CompiledNetwork:
     ms_ptr: np.ndarray
     ms_task: np.ndarray
     targets: np.ndarray  # float64[M], NaN where a milestone has no target
+    exist_p: np.ndarray  # float64[n]: probability that each task happens
+    risk_ids: tuple[str, ...]
+    risk_p: np.ndarray  # float64[R]: occurrence probability in the compiled state
+    risk_stream_lo: np.ndarray  # uint64[R]
+    risk_stream_hi: np.ndarray  # uint64[R]
+    imp_ptr: np.ndarray  # int64[n+1]: CSR of the risk impacts on each task
+    imp_risk: np.ndarray  # int64[K]: the risk of each impact
+    imp_draw: np.ndarray  # int64[K]: its draw index in the risk's stream
+    imp_pct: np.ndarray  # int64[K]: 1 for % of the task's duration, 0 for working days
+    imp_code: np.ndarray  # int64[K]
+    imp_par: np.ndarray  # float64[K, NPAR]
 
     @property
     def n_tasks(self) -> int:
@@ -86,6 +97,32 @@ def check_references(scenario: Scenario) -> None:
                 raise ScenarioError(f"unknown link type {link.type!r}", field=where + ".type")
             if not (isinstance(link.lag, int | float) and abs(link.lag) <= LIMIT):
                 raise ScenarioError(f"lag must be a finite number, got {link.lag!r}", field=where)
+    for t in scenario.tasks:
+        if not (isinstance(t.existence, int | float) and 0 <= t.existence <= 1):
+            raise ScenarioError(
+                f"a probability must be between 0 and 1, got {t.existence!r}",
+                field=f"tasks[{t.id}].existence",
+            )
+    risk_seen: set[str] = set()
+    for r in scenario.risks:
+        where = f"risks[{r.id}]"
+        if r.id in risk_seen:
+            raise ScenarioError(f"duplicate risk id {r.id!r}", field=where + ".id")
+        risk_seen.add(r.id)
+        probabilities = [(r.probability, where + ".probability")]
+        if r.mitigation is not None and r.mitigation.probability is not None:
+            probabilities.append((r.mitigation.probability, where + ".mitigation.probability"))
+        for p, field in probabilities:
+            if not (isinstance(p, int | float) and 0 <= p <= 1):
+                raise ScenarioError(
+                    f"a probability must be between 0 and 1, got {p!r}", field=field
+                )
+        impacts = [*r.impacts, *(r.mitigation.impacts if r.mitigation else ())]
+        for j, imp in enumerate(impacts):
+            if imp.task not in seen:
+                raise ScenarioError(
+                    f"unknown task {imp.task!r}", field=f"{where}.impacts[{j}].task"
+                )
     ms_seen: set[str] = set()
     for i, m in enumerate(scenario.milestones):
         if m.id in ms_seen:
@@ -148,8 +185,23 @@ def _find_cycle(scenario: Scenario, index: dict[str, int], left: set[int]) -> li
     return loop + [loop[0]]
 
 
-def compile_network(scenario: Scenario) -> CompiledNetwork:
-    """Validate references, order tasks topologically and flatten everything to arrays."""
+# Draws in a risk's stream: 0 decides occurrence; impact j uses 1 + 3j (delay),
+# 2 + 3j (delay_pct) and 3 + 3j (cost), so every impact keeps its draws whatever the
+# state (pre or post mitigation, other risks removed): common random numbers.
+OCCURRENCE_DRAW = 0
+_IMPACT_DRAW = {"delay": 1, "delay_pct": 2, "cost": 3}
+EXISTENCE_DRAW = 1  # in a task's stream; draw 0 is its duration
+
+
+def compile_network(
+    scenario: Scenario, *, mitigated: bool = False, without: frozenset[str] = frozenset()
+) -> CompiledNetwork:
+    """Validate references, order tasks topologically and flatten everything to arrays.
+
+    ``mitigated`` compiles every risk's post-mitigation state; risks named in
+    ``without`` never occur (their probability is 0). Either way the random draws of
+    every entity stay the same.
+    """
     check_references(scenario)
     order = topological_order(scenario)
     n = len(order)
@@ -203,6 +255,28 @@ def compile_network(scenario: Scenario) -> CompiledNetwork:
         if m.target is not None:
             targets[m_i] = m.target
 
+    exist_p = np.array([float(t.existence) for t in tasks])
+    risk_p = np.zeros(len(scenario.risks))
+    r_lo = np.zeros(len(scenario.risks), np.uint64)
+    r_hi = np.zeros(len(scenario.risks), np.uint64)
+    per_task: list[list[tuple[int, int, int, int, np.ndarray]]] = [[] for _ in range(n)]
+    for r_i, risk in enumerate(scenario.risks):
+        p, impacts = risk.state(mitigated)
+        risk_p[r_i] = 0.0 if risk.id in without else p
+        r_lo[r_i], r_hi[r_i] = split64(stream_of("risk", risk.id))
+        for j, imp in enumerate(impacts):
+            for key in ("delay", "delay_pct"):
+                dist = getattr(imp, key)
+                if dist is not None:
+                    code_k, par_k = encode(dist, tables)
+                    draw = 3 * j + _IMPACT_DRAW[key]
+                    per_task[pos[imp.task]].append(
+                        (r_i, draw, int(key == "delay_pct"), code_k, par_k)
+                    )
+    imp_ptr = np.zeros(n + 1, np.int64)
+    flat = [e for lst in per_task for e in lst]
+    imp_ptr[1:] = np.cumsum([len(lst) for lst in per_task])
+
     return CompiledNetwork(
         task_ids=tuple(t.id for t in tasks),
         code=code,
@@ -222,4 +296,15 @@ def compile_network(scenario: Scenario) -> CompiledNetwork:
         ms_ptr=ms_ptr,
         ms_task=np.asarray(ms_task, np.int64),
         targets=targets,
+        exist_p=exist_p,
+        risk_ids=tuple(r.id for r in scenario.risks),
+        risk_p=risk_p,
+        risk_stream_lo=r_lo,
+        risk_stream_hi=r_hi,
+        imp_ptr=imp_ptr,
+        imp_risk=np.array([e[0] for e in flat], np.int64),
+        imp_draw=np.array([e[1] for e in flat], np.int64),
+        imp_pct=np.array([e[2] for e in flat], np.int64),
+        imp_code=np.array([e[3] for e in flat], np.int64),
+        imp_par=np.array([e[4] for e in flat], np.float64).reshape(len(flat), NPAR),
     )

@@ -47,18 +47,25 @@ def check_number(value: Any, field: str, *, nonneg: bool = True) -> float:
     return x
 
 
-def parse_distribution(spec: Any, field: str = "duration") -> Distribution:
-    """Validate a spec and return a :class:`Distribution` with derived parameters filled."""
+_SIGNED = frozenset({"value", "min", "mode", "max", "low", "high"})
+
+
+def parse_distribution(spec: Any, field: str = "duration", *, signed: bool = False) -> Distribution:
+    """Validate a spec and return a :class:`Distribution` with derived parameters filled.
+
+    ``signed`` allows negative values (risk impacts, where negative is an opportunity);
+    durations are never negative. Normal and lognormal stay non-negative either way.
+    """
     if isinstance(spec, bool):
         raise ScenarioError(f"must be a number or a distribution, got {spec!r}", field=field)
     if isinstance(spec, int | float):
-        return Distribution("fixed", {"value": check_number(spec, field)})
+        return Distribution("fixed", {"value": check_number(spec, field, nonneg=not signed)})
     if isinstance(spec, list | tuple):
         if len(spec) != 3:
             raise ScenarioError(
                 f"a list must be [min, mode, max] (3 numbers), got {len(spec)} items", field=field
             )
-        a, c, b = (check_number(v, f"{field}[{i}]") for i, v in enumerate(spec))
+        a, c, b = (check_number(v, f"{field}[{i}]", nonneg=not signed) for i, v in enumerate(spec))
         return _triangular("triangular", {"min": a, "mode": c, "max": b}, field)
     if not isinstance(spec, Mapping):
         raise ScenarioError(f"must be a number or a distribution, got {spec!r}", field=field)
@@ -81,9 +88,18 @@ def parse_distribution(spec: Any, field: str = "duration") -> Distribution:
             raise ScenarioError(f"{kind} needs {key!r}", field=field)
     p = {k: v for k, v in spec.items() if k != "dist"}
     if kind == "discrete":
-        return _discrete(p, field)
-    nums = {k: check_number(v, f"{field}.{k}", nonneg=k not in ("mean",)) for k, v in p.items()}
-    return _BUILD[kind](kind, nums, field)
+        return _discrete(p, field, signed)
+    nums = {
+        k: check_number(v, f"{field}.{k}", nonneg=k != "mean" and not (signed and k in _SIGNED))
+        for k, v in p.items()
+    }
+    d = _BUILD[kind](kind, nums, field)
+    if d.kind == "trigen" and d.params["min"] < 0 and not signed:
+        raise ScenarioError(
+            f"the implied minimum is negative ({d.params['min']:.4g}): widen low_pct or raise low",
+            field=field,
+        )
+    return d
 
 
 def _fixed(kind: str, p: dict, field: str) -> Distribution:
@@ -129,10 +145,6 @@ def _trigen(kind: str, p: dict, field: str) -> Distribution:
             field=field,
         )
     a, b = trigen_bounds(p["low"], p["mode"], p["high"], lo_pct / 100, hi_pct / 100)
-    if a < 0:
-        raise ScenarioError(
-            f"the implied minimum is negative ({a:.4g}): widen low_pct or raise low", field=field
-        )
     p.update({"min": a, "max": b})
     return Distribution(kind, p)
 
@@ -198,7 +210,7 @@ def _lognormal(kind: str, p: dict, field: str) -> Distribution:
     return Distribution(kind, p)
 
 
-def _discrete(p: dict, field: str) -> Distribution:
+def _discrete(p: dict, field: str, signed: bool = False) -> Distribution:
     values, weights = p["values"], p["weights"]
     for key, seq in (("values", values), ("weights", weights)):
         if not isinstance(seq, list | tuple) or not seq:
@@ -207,7 +219,9 @@ def _discrete(p: dict, field: str) -> Distribution:
         raise ScenarioError(
             f"values ({len(values)}) and weights ({len(weights)}) differ in length", field=field
         )
-    v = tuple(check_number(x, f"{field}.values[{i}]") for i, x in enumerate(values))
+    v = tuple(
+        check_number(x, f"{field}.values[{i}]", nonneg=not signed) for i, x in enumerate(values)
+    )
     w = tuple(check_number(x, f"{field}.weights[{i}]") for i, x in enumerate(weights))
     if sum(w) <= 0:
         raise ScenarioError("weights must not all be zero", field=f"{field}.weights")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import numba
 import numpy as np
@@ -21,6 +22,16 @@ DEFAULT_BLOCK = 64
 _WORK_PER_CALL = 40_000_000  # task-iterations per kernel call: progress ticks ~ every 0.1 s
 
 Progress = Callable[[int, int], None]
+
+
+class KernelOutput(NamedTuple):
+    """``out``: float64[iterations, milestones + 1], the last column the project finish;
+    ``critical``: int64[n_tasks] (topological order), iterations in which each task was
+    critical; ``occurred``: int64[n_risks], iterations in which each risk occurred."""
+
+    out: np.ndarray
+    critical: np.ndarray
+    occurred: np.ndarray
 
 
 def check_run_settings(iterations: int, seed: int, percentiles: Sequence[float]) -> None:
@@ -48,12 +59,8 @@ def run_kernel(
     it_start: int = 0,
     chunk: int | None = None,
     progress: Progress | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Simulate iterations ``it_start … it_start + iterations``.
-
-    Returns ``out`` (float64[iterations, milestones + 1]; last column = project finish) and
-    the per-task critical counts (int64[n_tasks], topological order).
-    """
+) -> KernelOutput:
+    """Simulate iterations ``it_start … it_start + iterations`` (see KernelOutput)."""
     if block <= 0 or block % 4:
         raise ValueError("block must be a positive multiple of 4")
     n = net.n_tasks
@@ -61,6 +68,7 @@ def run_kernel(
     out = np.empty((iterations, n_ms + 1))
     threads = numba.get_num_threads()
     counts = np.zeros((threads, n), np.int64)
+    risk_counts = np.zeros((threads, len(net.risk_ids)), np.int64)
     key_lo, key_hi = (np.uint64(v) for v in split64(seed))
     if chunk is None:
         chunk = max(block * threads, _WORK_PER_CALL // max(n, 1))
@@ -91,15 +99,26 @@ def run_kernel(
             net.succ_lag,
             net.ms_ptr,
             net.ms_task,
+            net.exist_p,
+            net.risk_p,
+            net.risk_stream_lo,
+            net.risk_stream_hi,
+            net.imp_ptr,
+            net.imp_risk,
+            net.imp_draw,
+            net.imp_pct,
+            net.imp_code,
+            net.imp_par,
             criticality,
             CRITICAL_TOLERANCE,
             out[done : done + m],
             counts,
+            risk_counts,
         )
         done += m
         if progress is not None:
             progress(done, iterations)
-    return out, counts.sum(axis=0)
+    return KernelOutput(out, counts.sum(axis=0), risk_counts.sum(axis=0))
 
 
 def simulate(
@@ -109,6 +128,7 @@ def simulate(
     percentiles: Sequence[float] | None = None,
     *,
     criticality: bool = True,
+    mitigated: bool = False,
     block: int = DEFAULT_BLOCK,
     chunk: int | None = None,
     progress: Progress | None = None,
@@ -116,15 +136,16 @@ def simulate(
     """Simulate a scenario; unset arguments come from the scenario's ``simulation`` block.
 
     Same scenario and seed give the same numbers bit for bit, whatever ``block``,
-    ``chunk`` or the number of threads (``NUMBA_NUM_THREADS``).
+    ``chunk`` or the number of threads (``NUMBA_NUM_THREADS``). ``mitigated`` simulates
+    every risk after mitigation, with the same random draws as before it.
     """
     sim = scenario.simulation
     iterations = sim.iterations if iterations is None else iterations
     seed = sim.seed if seed is None else seed
     percentiles = tuple(sim.percentiles if percentiles is None else percentiles)
     check_run_settings(iterations, seed, percentiles)
-    net = compile_network(scenario)
-    out, counts = run_kernel(
+    net = compile_network(scenario, mitigated=mitigated)
+    out, counts, occurred = run_kernel(
         net,
         iterations,
         seed,
@@ -144,6 +165,8 @@ def simulate(
         },
         project_finish=np.ascontiguousarray(out[:, -1]),
         criticality=crit,
+        risk_occurrence=dict(zip(net.risk_ids, occurred / iterations, strict=True)),
+        mitigated=mitigated,
     )
 
 

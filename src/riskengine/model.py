@@ -36,10 +36,60 @@ class Link:
 
 @dataclass(frozen=True)
 class Task:
+    """``existence`` is the probability that the task happens in an iteration: where it
+    does not, it takes no time (its successors still wait on its predecessors)."""
+
     id: str
     duration: Distribution
     name: str = ""
     predecessors: tuple[Link, ...] = ()
+    existence: float = 1.0
+
+
+@dataclass(frozen=True)
+class Impact:
+    """What a risk does to one task when it occurs: working days added (``delay``), a
+    percentage of the task's sampled duration added (``delay_pct``), and money
+    (``cost``, used once costs exist). Negative values are opportunities."""
+
+    task: str
+    delay: Distribution | None = None
+    delay_pct: Distribution | None = None
+    cost: Distribution | None = None
+
+
+@dataclass(frozen=True)
+class Mitigation:
+    """The risk after mitigation: ``probability`` (None: unchanged) and impacts that
+    replace the pre-mitigation impact on the same task; ``cost`` is the action's cost."""
+
+    cost: float = 0.0
+    probability: float | None = None
+    impacts: tuple[Impact, ...] = ()
+
+
+@dataclass(frozen=True)
+class Risk:
+    """A risk-register entry: one occurrence draw per iteration applies to all impacts."""
+
+    id: str
+    probability: float
+    impacts: tuple[Impact, ...]
+    name: str = ""
+    owner: str = ""
+    category: str = ""
+    mitigation: Mitigation | None = None
+
+    def state(self, mitigated: bool) -> tuple[float, tuple[Impact, ...]]:
+        """Probability and impacts before or after mitigation; impact order is kept, so
+        each impact keeps its random draws (common random numbers)."""
+        if not mitigated or self.mitigation is None:
+            return self.probability, self.impacts
+        m = self.mitigation
+        override = {i.task: i for i in m.impacts}
+        impacts = tuple(override.get(i.task, i) for i in self.impacts)
+        p = self.probability if m.probability is None else m.probability
+        return p, impacts
 
 
 @dataclass(frozen=True)
@@ -74,6 +124,7 @@ class Scenario:
     start: _dt.date | None = None
     simulation: SimulationSettings = SimulationSettings()
     source: str | None = None
+    risks: tuple[Risk, ...] = ()
 
     def task(self, task_id: str) -> Task:
         for t in self.tasks:

@@ -87,9 +87,10 @@ def _label(oid: str, name: str) -> Text:
 
 def header(results: Results) -> Text:
     when = f"start {results.start}" if results.start else "times in working days from start"
+    state = " · risks after mitigation" if results.mitigated else ""
     return Text.assemble(
         (results.scenario_name, "bold"),
-        f" · {results.iterations:,} iterations · seed {results.seed} · {when}",
+        f" · {results.iterations:,} iterations · seed {results.seed} · {when}{state}",
     )
 
 

@@ -111,6 +111,8 @@ class Results:
     project_finish: np.ndarray
     criticality: dict[str, float] | None
     task_names: dict[str, str] = field(default_factory=dict)
+    risk_occurrence: dict[str, float] = field(default_factory=dict)
+    mitigated: bool = False
 
     @classmethod
     def build(
@@ -123,6 +125,8 @@ class Results:
         milestone_finishes: dict[str, np.ndarray],
         project_finish: np.ndarray,
         criticality: dict[str, float] | None,
+        risk_occurrence: dict[str, float] | None = None,
+        mitigated: bool = False,
     ) -> Results:
         ms = {
             m.id: summarise(
@@ -154,6 +158,8 @@ class Results:
             project_finish=project_finish,
             criticality=crit,
             task_names={t.id: t.name for t in scenario.tasks},
+            risk_occurrence=dict(risk_occurrence or {}),
+            mitigated=mitigated,
         )
 
     def most_critical(self, k: int = 10) -> list[tuple[str, float]]:
@@ -171,9 +177,12 @@ class Results:
             "percentiles": list(self.percentiles),
             "units": "working days from the start",
             "start": self.start.isoformat() if self.start else None,
+            "mitigated": self.mitigated,
             "milestones": {k: v.to_dict() for k, v in self.milestones.items()},
             "project": self.project.to_dict(),
         }
+        if self.risk_occurrence:
+            d["risks"] = {rid: {"occurrence": p} for rid, p in self.risk_occurrence.items()}
         if self.criticality is not None:
             d["tasks"] = {
                 tid: {"name": self.task_names.get(tid, ""), "criticality": c}

@@ -17,11 +17,24 @@ from .. import dates
 from ..compile import check_references, topological_order
 from ..distributions import check_number, parse_distribution
 from ..errors import ScenarioError
-from ..model import LINK_TYPES, Link, Milestone, Scenario, SimulationSettings, Task
+from ..model import (
+    LINK_TYPES,
+    Impact,
+    Link,
+    Milestone,
+    Mitigation,
+    Risk,
+    Scenario,
+    SimulationSettings,
+    Task,
+)
 from .yamlfile import Document, Path_, load_yaml
 
-TOP_KEYS = ("name", "start", "tasks", "milestones", "simulation")
-TASK_KEYS = ("id", "name", "duration", "predecessors")
+TOP_KEYS = ("name", "start", "tasks", "milestones", "risks", "simulation")
+TASK_KEYS = ("id", "name", "duration", "predecessors", "existence")
+RISK_KEYS = ("id", "name", "owner", "category", "probability", "impacts", "mitigation")
+IMPACT_KEYS = ("task", "delay", "delay_pct", "cost")
+MITIGATION_KEYS = ("cost", "probability", "impacts")
 LINK_KEYS = ("task", "type", "lag")
 MILESTONE_KEYS = ("id", "name", "after", "target")
 SIMULATION_KEYS = ("iterations", "seed", "percentiles")
@@ -78,6 +91,10 @@ def _parse(doc: Document) -> Scenario:
     if not isinstance(raw_ms, list):
         raise doc.error("must be a list of milestones", ("milestones",))
     milestones = tuple(_milestone(doc, m, ("milestones", i), start) for i, m in enumerate(raw_ms))
+    raw_risks = top.get("risks") or []
+    if not isinstance(raw_risks, list):
+        raise doc.error("must be a list of risks", ("risks",))
+    risks = tuple(_risk(doc, r, ("risks", i)) for i, r in enumerate(raw_risks))
     sim = _simulation(doc, top.get("simulation"), ("simulation",))
     return Scenario(
         name=str(name),
@@ -86,6 +103,7 @@ def _parse(doc: Document) -> Scenario:
         start=start,
         simulation=sim,
         source=doc.file,
+        risks=risks,
     )
 
 
@@ -117,9 +135,103 @@ def _task(doc: Document, raw: Any, path: Path_) -> Task:
         raise doc.error("must be a list of predecessors", (*path, "predecessors"))
     links = tuple(_link(doc, p, (*path, "predecessors", j)) for j, p in enumerate(preds))
     name = t.get("name", "")
+    existence = 1.0
+    if "existence" in t:
+        existence = _probability(doc, t["existence"], (*path, "existence"))
     return Task(
-        id=tid, name="" if name is None else str(name), duration=duration, predecessors=links
+        id=tid,
+        name="" if name is None else str(name),
+        duration=duration,
+        predecessors=links,
+        existence=existence,
     )
+
+
+def _probability(doc: Document, value: Any, path: Path_) -> float:
+    p = _number(doc, value, path)
+    if p > 1:
+        raise doc.error(f"a probability must be between 0 and 1, got {value!r}", path)
+    return p
+
+
+def _text(doc: Document, value: Any, path: Path_) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise doc.error(f"must be text, got {_kind(value)}", path)
+    return str(value)
+
+
+def _risk(doc: Document, raw: Any, path: Path_) -> Risk:
+    r = _keys(doc, raw, path, RISK_KEYS, "a risk")
+    if "id" not in r:
+        raise doc.error("a risk needs an 'id'", path)
+    rid = _id(doc, r["id"], (*path, "id"))
+    doc.names[path] = rid
+    if "probability" not in r:
+        raise doc.error("a risk needs a 'probability' (0 to 1)", path)
+    probability = _probability(doc, r["probability"], (*path, "probability"))
+    raw_impacts = r.get("impacts")
+    if not isinstance(raw_impacts, list) or not raw_impacts:
+        raise doc.error("'impacts' must list what the risk does to which task", (*path, "impacts"))
+    impacts = tuple(_impact(doc, x, (*path, "impacts", j)) for j, x in enumerate(raw_impacts))
+    seen: set[str] = set()
+    for j, imp in enumerate(impacts):
+        if imp.task in seen:
+            raise doc.error(
+                f"task {imp.task!r} is impacted twice; combine the impacts",
+                (*path, "impacts", j, "task"),
+            )
+        seen.add(imp.task)
+    mitigation = None
+    if r.get("mitigation") is not None:
+        mitigation = _mitigation(doc, r["mitigation"], (*path, "mitigation"), seen)
+    return Risk(
+        id=rid,
+        probability=probability,
+        impacts=impacts,
+        name=_text(doc, r.get("name"), (*path, "name")),
+        owner=_text(doc, r.get("owner"), (*path, "owner")),
+        category=_text(doc, r.get("category"), (*path, "category")),
+        mitigation=mitigation,
+    )
+
+
+def _impact(doc: Document, raw: Any, path: Path_) -> Impact:
+    i = _keys(doc, raw, path, IMPACT_KEYS, "an impact")
+    if "task" not in i:
+        raise doc.error("an impact needs 'task'", path)
+    task = _id(doc, i["task"], (*path, "task"))
+    dists = {}
+    for key in ("delay", "delay_pct", "cost"):
+        if i.get(key) is not None:
+            try:
+                dists[key] = parse_distribution(i[key], doc.field((*path, key)), signed=True)
+            except ScenarioError as e:
+                raise doc.locate(e) from None
+    if not dists:
+        raise doc.error("an impact needs 'delay', 'delay_pct' or 'cost'", path)
+    return Impact(task=task, **dists)
+
+
+def _mitigation(doc: Document, raw: Any, path: Path_, tasks: set[str]) -> Mitigation:
+    m = _keys(doc, raw, path, MITIGATION_KEYS, "a mitigation")
+    cost = _number(doc, m.get("cost", 0), (*path, "cost"))
+    probability = None
+    if m.get("probability") is not None:
+        probability = _probability(doc, m["probability"], (*path, "probability"))
+    raw_impacts = m.get("impacts") or []
+    if not isinstance(raw_impacts, list):
+        raise doc.error("must be a list of impacts", (*path, "impacts"))
+    impacts = tuple(_impact(doc, x, (*path, "impacts", j)) for j, x in enumerate(raw_impacts))
+    for j, imp in enumerate(impacts):
+        if imp.task not in tasks:
+            raise doc.error(
+                f"the mitigation changes the impact on {imp.task!r}, which the risk does not "
+                "impact before mitigation",
+                (*path, "impacts", j, "task"),
+            )
+    return Mitigation(cost=cost, probability=probability, impacts=impacts)
 
 
 def _link(doc: Document, raw: Any, path: Path_) -> Link:

@@ -26,6 +26,17 @@ where P is the project finish (the latest EF) of the iteration. A task is critic
 iteration when its total float ``LF - EF`` is at most ``tol``. Lanes outside the requested
 iterations (the ends of partial blocks) get P = +inf, so no task is critical there.
 
+Risks and existence
+-------------------
+Before the tasks, each risk r decides per lane whether it occurs (``occ[r] = 1``): its
+uniform from draw 0 of its own stream is below ``risk_p[r]``. Task t's impacts are
+``imp_ptr[t] : imp_ptr[t+1]``; each samples a value v from draw ``imp_draw`` of its risk's
+stream and adds ``occ * v`` working days, or ``occ * v / 100`` of t's sampled duration
+when ``imp_pct``; the sum is floored at 0. A task with ``exist_p[t] < 1`` takes no time
+in the lanes where draw 1 of its own stream is not below ``exist_p[t]`` and is never
+counted critical there. ``risk_counts[c, r]`` counts the iterations in which risk r
+occurred.
+
 Outputs
 -------
 ``out[i, m]`` for milestone m (tasks ``ms_task[ms_ptr[m]:ms_ptr[m+1]]``) is the latest EF
@@ -43,7 +54,9 @@ from numba import njit, prange
 from .rng import fill_uniforms, lane_iteration
 from .sampling import FIXED, sample_into
 
-DURATION_DRAW = 0
+DURATION_DRAW = 0  # in a task's stream
+EXISTENCE_DRAW = 1  # in a task's stream
+OCCURRENCE_DRAW = 0  # in a risk's stream; impacts use their own draws (compile.py)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
@@ -69,14 +82,26 @@ def simulate_blocks(
     succ_lag,
     ms_ptr,
     ms_task,
+    exist_p,
+    risk_p,
+    risk_stream_lo,
+    risk_stream_hi,
+    imp_ptr,
+    imp_risk,
+    imp_draw,
+    imp_pct,
+    imp_code,
+    imp_par,
     criticality,
     tol,
     out,
     counts,
+    risk_counts,
 ):
     """Simulate iterations ``it_start … it_start + n_iter`` (see the module docstring)."""
     n = code.shape[0]
     n_ms = ms_ptr.shape[0] - 1
+    n_risks = risk_p.shape[0]
     base0 = it_start - (it_start % 4)
     it_end = it_start + n_iter
     n_blocks = (it_end - base0 + block - 1) // block
@@ -88,6 +113,9 @@ def simulate_blocks(
         X = np.zeros((2 * n, block))
         u = np.zeros(block)
         d = np.zeros(block)
+        v = np.zeros(block)
+        extra = np.zeros(block)
+        occ = np.zeros((max(n_risks, 1), block))
         pf = np.zeros(block)
         valid = np.zeros(block, np.bool_)
         col = np.zeros(block, np.int64)
@@ -98,12 +126,68 @@ def simulate_blocks(
                 valid[lane] = it >= it_start and it < it_end
                 col[lane] = it - it_start
                 pf[lane] = 0.0
+            # One occurrence draw per risk and iteration serves all of its impacts.
+            for r in range(n_risks):
+                fill_uniforms(
+                    u,
+                    base,
+                    quads,
+                    OCCURRENCE_DRAW,
+                    risk_stream_lo[r],
+                    risk_stream_hi[r],
+                    key_lo,
+                    key_hi,
+                )
+                p = risk_p[r]
+                hits = 0
+                for lane in range(block):
+                    hit = u[lane] < p
+                    occ[r, lane] = 1.0 if hit else 0.0
+                    hits += hit and valid[lane]
+                risk_counts[c, r] += hits
             for t in range(n):
                 if code[t] != FIXED:
                     fill_uniforms(
                         u, base, quads, DURATION_DRAW, stream_lo[t], stream_hi[t], key_lo, key_hi
                     )
                 sample_into(code[t], par[t], tables, u, d, block)
+                i0 = imp_ptr[t]
+                i1 = imp_ptr[t + 1]
+                if i1 > i0:
+                    # Risk impacts: days added, or % of the sampled duration; the result
+                    # never goes below zero (opportunities cannot make time negative).
+                    for lane in range(block):
+                        extra[lane] = 0.0
+                    for k in range(i0, i1):
+                        r = imp_risk[k]
+                        fill_uniforms(
+                            u,
+                            base,
+                            quads,
+                            imp_draw[k],
+                            risk_stream_lo[r],
+                            risk_stream_hi[r],
+                            key_lo,
+                            key_hi,
+                        )
+                        sample_into(imp_code[k], imp_par[k], tables, u, v, block)
+                        o = occ[r]
+                        if imp_pct[k]:
+                            for lane in range(block):
+                                extra[lane] += o[lane] * (v[lane] * 0.01 * d[lane])
+                        else:
+                            for lane in range(block):
+                                extra[lane] += o[lane] * v[lane]
+                    for lane in range(block):
+                        d[lane] = max(0.0, d[lane] + extra[lane])
+                if exist_p[t] < 1.0:
+                    fill_uniforms(
+                        u, base, quads, EXISTENCE_DRAW, stream_lo[t], stream_hi[t], key_lo, key_hi
+                    )
+                    p = exist_p[t]
+                    for lane in range(block):
+                        if not u[lane] < p:
+                            d[lane] = 0.0
                 es = X[2 * t]
                 ef = X[2 * t + 1]
                 for lane in range(block):
@@ -167,8 +251,19 @@ def simulate_blocks(
                     for lane in range(block):
                         u[lane] = min(u[lane], g[lane] - lag + d[lane])
                 hits = 0
-                for lane in range(block):
-                    hits += u[lane] - ef[lane] <= tol
-                    ef[lane] = u[lane]
-                    es[lane] = u[lane] - d[lane]
+                if exist_p[t] < 1.0:
+                    # A task that does not happen in an iteration is not critical in it.
+                    fill_uniforms(
+                        v, base, quads, EXISTENCE_DRAW, stream_lo[t], stream_hi[t], key_lo, key_hi
+                    )
+                    p = exist_p[t]
+                    for lane in range(block):
+                        hits += (u[lane] - ef[lane] <= tol) and v[lane] < p
+                        ef[lane] = u[lane]
+                        es[lane] = u[lane] - d[lane]
+                else:
+                    for lane in range(block):
+                        hits += u[lane] - ef[lane] <= tol
+                        ef[lane] = u[lane]
+                        es[lane] = u[lane] - d[lane]
                 counts[c, t] += hits
