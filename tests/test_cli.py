@@ -149,13 +149,14 @@ def test_fixed_chain_is_certain(runner, tmp_path):
     assert re.search(r"late\s+12\.0\s+0\.0(\s+12\.0){4}\s+11\.5\s+0\.0%", result.stdout)
 
 
-def test_no_criticality_omits_the_table_and_the_tasks(runner, tmp_path):
+def test_no_criticality_omits_the_table_and_the_task_criticality(runner, tmp_path):
     scenario = write(tmp_path, SMALL)
     out = tmp_path / "out.json"
     result = invoke(runner, "run", scenario, "-n", 100, "--no-criticality", "--json", out, "-q")
     ok(result)
     assert "Most critical tasks" not in result.stdout
-    assert "tasks" not in json.loads(out.read_text())
+    tasks = json.loads(out.read_text())["tasks"]
+    assert tasks and all("criticality" not in t and "sensitivity" in t for t in tasks.values())
     assert result.stderr == ""  # --quiet: no notes
 
 

@@ -113,6 +113,9 @@ class Results:
     task_names: dict[str, str] = field(default_factory=dict)
     risk_occurrence: dict[str, float] = field(default_factory=dict)
     mitigated: bool = False
+    sensitivity: dict[str, Any] | None = None  # task id -> analysis.TaskSensitivity
+    drivers: dict[str, dict[str, dict[str, float]]] | None = None  # risk -> output -> P
+    risk_names: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -127,6 +130,8 @@ class Results:
         criticality: dict[str, float] | None,
         risk_occurrence: dict[str, float] | None = None,
         mitigated: bool = False,
+        sensitivity: dict[str, Any] | None = None,
+        drivers: dict[str, dict[str, dict[str, float]]] | None = None,
     ) -> Results:
         ms = {
             m.id: summarise(
@@ -160,6 +165,9 @@ class Results:
             task_names={t.id: t.name for t in scenario.tasks},
             risk_occurrence=dict(risk_occurrence or {}),
             mitigated=mitigated,
+            sensitivity=sensitivity,
+            drivers=drivers,
+            risk_names={r.id: r.name for r in scenario.risks},
         )
 
     def most_critical(self, k: int = 10) -> list[tuple[str, float]]:
@@ -182,12 +190,25 @@ class Results:
             "project": self.project.to_dict(),
         }
         if self.risk_occurrence:
-            d["risks"] = {rid: {"occurrence": p} for rid, p in self.risk_occurrence.items()}
-        if self.criticality is not None:
-            d["tasks"] = {
-                tid: {"name": self.task_names.get(tid, ""), "criticality": c}
-                for tid, c in self.criticality.items()
-            }
+            d["risks"] = {}
+            for rid, p in self.risk_occurrence.items():
+                entry: dict[str, Any] = {"name": self.risk_names.get(rid, ""), "occurrence": p}
+                if self.drivers is not None:
+                    entry["drivers"] = self.drivers[rid]
+                d["risks"][rid] = entry
+        tasks: dict[str, dict[str, Any]] = {}
+        for tid, name in self.task_names.items():
+            entry = {"name": name}
+            if self.criticality is not None:
+                entry["criticality"] = self.criticality[tid]
+            if self.sensitivity is not None:
+                s = self.sensitivity[tid]
+                entry.update(
+                    sensitivity=s.spearman, cruciality=s.cruciality, ssi=s.ssi, duration_sd=s.sd
+                )
+            tasks[tid] = entry
+        if self.criticality is not None or self.sensitivity is not None:
+            d["tasks"] = tasks
         return d
 
     def to_frame(self, table: str = "milestones"):

@@ -143,6 +143,19 @@ def discrete_ppf(tables, off, k, u):
 
 
 @njit(inline="always")
+def discrete_midrank(tables, off, k, u):
+    """The population mid-rank (F(x-) + F(x)) / 2 of the value ``u`` selects: what a rank
+    correlation sees for tied values, where a continuous distribution just has u."""
+    lo = 0.0
+    for j in range(k - 1):
+        hi = tables[off + j]
+        if u <= hi:
+            return 0.5 * (lo + hi)
+        lo = hi
+    return 0.5 * (lo + 1.0)
+
+
+@njit(inline="always")
 def ppf(code, par, tables, u):
     """Inverse CDF of distribution ``code`` with parameter row ``par`` at ``u``."""
     if code == FIXED:

@@ -1,0 +1,116 @@
+"""What drives the risk: task sensitivity (second pass) and risk drivers (re-runs).
+
+Both reuse the simulation's own random draws, so they need no stored samples and their
+differences are free of sampling noise (common random numbers).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+from scipy.stats import rankdata
+
+from .compile import CompiledNetwork, split64
+from .kernels.sensitivity import duration_moments
+
+SENSITIVITY_BLOCK = 64  # fixed, so the sums' order (and bits) never change
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskSensitivity:
+    """Per output (milestone id, or "project"): ``spearman`` rank correlation of the task's
+    sampled duration with the finish, ``cruciality`` (Pearson correlation of duration and
+    finish) and ``ssi`` (schedule sensitivity index: criticality × sd(duration) /
+    sd(finish))."""
+
+    sd: float
+    spearman: dict[str, float]
+    cruciality: dict[str, float]
+    ssi: dict[str, float]
+
+
+def task_sensitivity(
+    net: CompiledNetwork,
+    seed: int,
+    outputs: np.ndarray,
+    output_ids: Sequence[str],
+    criticality: dict[str, float] | None,
+) -> dict[str, TaskSensitivity]:
+    """Sensitivity of every task against every output column of ``outputs``
+    (float64[iterations, outputs], as the simulation returned them)."""
+    n_iter, n_out = outputs.shape
+    finish = outputs.T - outputs.mean(axis=0)[:, None]
+    ranks = np.empty_like(finish)
+    for m in range(n_out):
+        ranks[m] = rankdata(outputs[:, m]) - (n_iter + 1) / 2
+    sums = np.zeros((net.n_tasks, 4 + 2 * n_out))
+    key_lo, key_hi = (np.uint64(v) for v in split64(seed))
+    duration_moments(
+        n_iter,
+        SENSITIVITY_BLOCK,
+        key_lo,
+        key_hi,
+        net.code,
+        net.par,
+        net.tables,
+        net.stream_lo,
+        net.stream_hi,
+        np.ascontiguousarray(ranks),
+        np.ascontiguousarray(finish),
+        sums,
+    )
+    sd_rank = ranks.std(axis=1)
+    sd_finish = finish.std(axis=1)
+    out = {}
+    for k, tid in enumerate(net.task_ids):
+        s = sums[k] / n_iter
+        sd_u = np.sqrt(max(s[1] - s[0] ** 2, 0.0))
+        sd_d = np.sqrt(max(s[3] - s[2] ** 2, 0.0))
+        crit = criticality.get(tid, 0.0) if criticality else 0.0
+        rho, cru, ssi = {}, {}, {}
+        for m, oid in enumerate(output_ids):
+            rho[oid] = _ratio(s[4 + m], sd_u * sd_rank[m])
+            cru[oid] = _ratio(s[4 + n_out + m], sd_d * sd_finish[m])
+            ssi[oid] = _ratio(crit * sd_d, sd_finish[m])
+        out[tid] = TaskSensitivity(sd=float(sd_d), spearman=rho, cruciality=cru, ssi=ssi)
+    return out
+
+
+def _ratio(a: float, b: float) -> float:
+    return float(a / b) if b > 0 else 0.0
+
+
+def risk_drivers(
+    net: CompiledNetwork,
+    seed: int,
+    outputs: np.ndarray,
+    output_ids: Sequence[str],
+    percentiles: Sequence[float] = (50.0, 80.0),
+    *,
+    block: int,
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Working days each risk adds to each output's percentiles: the simulation's
+    percentile minus the same run's percentile with that risk removed (same draws)."""
+    from .engine import run_kernel
+    from .results import pkey
+
+    n_iter = outputs.shape[0]
+    base = np.percentile(outputs, percentiles, axis=0)
+    drivers: dict[str, dict[str, dict[str, float]]] = {}
+    for r, rid in enumerate(net.risk_ids):
+        if net.risk_p[r] == 0:
+            without = base
+        else:
+            p = net.risk_p.copy()
+            p[r] = 0.0
+            rerun = run_kernel(
+                dataclasses.replace(net, risk_p=p), n_iter, seed, criticality=False, block=block
+            )
+            without = np.percentile(rerun.out, percentiles, axis=0)
+        drivers[rid] = {
+            oid: {pkey(q): float(base[i, m] - without[i, m]) for i, q in enumerate(percentiles)}
+            for m, oid in enumerate(output_ids)
+        }
+    return drivers

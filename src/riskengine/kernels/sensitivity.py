@@ -1,0 +1,65 @@
+"""Second pass for task sensitivity: regenerate each task's duration draws (never stored)
+and accumulate their moments against the per-iteration outputs of the first pass.
+
+Layout and units
+----------------
+``ranks[m, i]`` and ``finish[m, i]`` hold, for output m (milestones, then the project) and
+iteration i, the centred rank and the centred finish. For each task t with an uncertain
+duration, ``sums[t]`` receives::
+
+    [Σu, Σu², Σd, Σd², Σu·ranks[0], …, Σu·ranks[M], Σd·finish[0], …, Σd·finish[M]]
+
+where u is the population rank of the task's sampled duration d = F⁻¹(u) before risks (in
+working days): its uniform (draw 0 of its stream, the same draws as the simulation), or
+for a discrete distribution the mid-rank of the value drawn, as ranks of ties are. Tasks are
+shared out between threads; each sum runs over iterations in order, so results do not
+depend on the thread count.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from .network import DURATION_DRAW
+from .rng import fill_uniforms, lane_iteration
+from .sampling import DISCRETE, FIXED, discrete_midrank, sample_into
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def duration_moments(
+    n_iter, block, key_lo, key_hi, code, par, tables, stream_lo, stream_hi, ranks, finish, sums
+):
+    """Fill ``sums`` (float64[n_tasks, 4 + 2 (M + 1)]) as the module docstring says."""
+    n = code.shape[0]
+    n_out = ranks.shape[0]
+    quads = block // 4
+    n_blocks = (n_iter + block - 1) // block
+    for t in prange(n):
+        if code[t] == FIXED:
+            continue
+        u = np.zeros(block)
+        d = np.zeros(block)
+        acc = np.zeros(4 + 2 * n_out)
+        for b in range(n_blocks):
+            base = b * block
+            fill_uniforms(u, base, quads, DURATION_DRAW, stream_lo[t], stream_hi[t], key_lo, key_hi)
+            sample_into(code[t], par[t], tables, u, d, block)
+            if code[t] == DISCRETE:
+                off = int(par[t, 0])
+                k = int(par[t, 1])
+                for lane in range(block):
+                    u[lane] = discrete_midrank(tables, off, k, u[lane])
+            for lane in range(block):
+                i = lane_iteration(base, quads, lane)
+                if i >= n_iter:
+                    continue
+                acc[0] += u[lane]
+                acc[1] += u[lane] * u[lane]
+                acc[2] += d[lane]
+                acc[3] += d[lane] * d[lane]
+                for m in range(n_out):
+                    acc[4 + m] += u[lane] * ranks[m, i]
+                    acc[4 + n_out + m] += d[lane] * finish[m, i]
+        for k in range(4 + 2 * n_out):
+            sums[t, k] = acc[k]
