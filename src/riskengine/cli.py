@@ -135,3 +135,39 @@ def validate(scenario: Path) -> None:
     console = Console()
     report.print_summary(summary, console)
     console.print("OK")
+
+
+@main.command()
+@_SCENARIO
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="register.xlsx (formatted workbook) or register.csv (plus .mitigation/.tornado CSVs).",
+)
+@click.option(
+    "--milestone",
+    help="Rank risks by what they add to this milestone's P80 [default: the project finish].",
+)
+@click.option("-n", "--iterations", type=click.IntRange(min=1), help="Iterations to simulate.")
+@click.option("--seed", type=click.IntRange(0, 2**64 - 1), help="Random seed.")
+@click.option("-q", "--quiet", is_flag=True, help="No notes on stderr.")
+def register(
+    scenario: Path,
+    output: Path,
+    milestone: str | None,
+    iterations: int | None,
+    seed: int | None,
+    quiet: bool,
+) -> None:
+    """Write SCENARIO's risk register filled with simulated numbers, ranked by impact."""
+    from .register import risk_register
+
+    model = load_scenario(scenario)
+    report.check_outputs(register=output)
+    reg = risk_register(model, iterations, seed, milestone)
+    report.print_register(reg, Console())
+    report.write_files(report.register_files(reg, output))
+    if not quiet:
+        Console(stderr=True).print(f"wrote {output}", markup=False, highlight=False)

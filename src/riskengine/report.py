@@ -39,7 +39,7 @@ NONE = "—"
 CSV_TABLES = ("milestones", "tasks", "iterations")
 TOP_CRITICAL = 10
 
-Content = str | Callable[[IO[str]], None]
+Content = str | bytes | Callable[[IO[str]], None]
 
 
 # ----------------------------------------------------------------------------- terminal
@@ -338,7 +338,9 @@ def _check_folder(folder: Path, what: Path) -> None:
         raise OutputError(f"{what}: the folder {folder} is not writable")
 
 
-def check_outputs(json_path: Path | None = None, csv_dir: Path | None = None) -> None:
+def check_outputs(
+    json_path: Path | None = None, csv_dir: Path | None = None, register: Path | None = None
+) -> None:
     """Raise OutputError if an output could not be written; touches nothing.
 
     Run it before simulating, so a long run never ends in an unwritable path. A missing
@@ -355,6 +357,12 @@ def check_outputs(json_path: Path | None = None, csv_dir: Path | None = None) ->
         for table in CSV_TABLES:
             if (csv_dir / f"{table}.csv").is_dir():
                 raise OutputError(f"{csv_dir / f'{table}.csv'}: is a folder, not a file")
+    if register is not None:
+        if register.suffix.lower() not in (".xlsx", ".csv"):
+            raise OutputError(f"{register}: the register is written as .xlsx or .csv")
+        if register.is_dir():
+            raise OutputError(f"{register}: is a folder, not a file")
+        _check_folder(register.absolute().parent, register)
 
 
 def _stage(path: Path, content: Content) -> Path:
@@ -362,6 +370,12 @@ def _stage(path: Path, content: Content) -> Path:
     # open(..., "x") rather than mkstemp: the file gets the usual (umask) permissions.
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
+        if isinstance(content, bytes):
+            with open(tmp, "xb") as fb:
+                fb.write(content)
+                fb.flush()
+                os.fsync(fb.fileno())
+            return tmp
         with open(tmp, "x", encoding="utf-8", newline="") as fh:
             if isinstance(content, str):
                 fh.write(content)
@@ -380,7 +394,7 @@ def write_files(files: Mapping[Path, Content]) -> None:
     """Stage every file, then move each into place: a failure while writing (a full
     disk, a missing folder) leaves all the old files as they were.
 
-    ``content`` is text or a callback that writes to an open text file. An OSError
+    ``content`` is text, bytes, or a callback that writes to an open text file. An OSError
     becomes OutputError; no temporary file is left behind either way.
     """
     staged: list[tuple[Path, Path]] = []
@@ -433,3 +447,135 @@ def write_outputs(
                 folder.rmdir()
         raise
     return list(files)
+
+
+# ----------------------------------------------------------------------------- register
+
+_LABELS = {
+    "rank": "Rank",
+    "id": "Risk",
+    "name": "Name",
+    "owner": "Owner",
+    "category": "Category",
+    "probability": "Probability",
+    "probability_mitigated": "Probability after mitigation",
+    "occurrence": "Simulated occurrence",
+    "expected_delay": "Expected delay (days)",
+    "expected_cost": "Expected cost",
+    "mitigation_cost": "Mitigation cost",
+    "task": "Task",
+    "spearman": "Rank correlation",
+    "cruciality": "Cruciality",
+    "ssi": "Schedule sensitivity index",
+    "criticality": "Criticality",
+    "duration_sd": "Duration SD (days)",
+    "milestone": "Milestone",
+}
+
+
+def _label_for(key: str) -> str:
+    if key in _LABELS:
+        return _LABELS[key]
+    if key.startswith("delay_P"):
+        return f"Delay {key[6:]} (days)"
+    if key.startswith("cost_P"):
+        return f"Cost {key[5:]}"
+    if key.startswith("contribution_"):
+        target, q = key[len("contribution_") :].rsplit("_", 1)
+        return f"Adds to {target} {q} (days)"
+    return key
+
+
+def _format_for(key: str) -> str | None:
+    if key in (
+        "probability",
+        "probability_mitigated",
+        "occurrence",
+        "criticality",
+    ) or key.startswith("P(target)"):
+        return "0.0%"
+    if key.startswith("cost") or key in ("expected_cost", "mitigation_cost"):
+        return "#,##0"
+    if key in ("spearman", "cruciality", "ssi"):
+        return "0.00"
+    if key in ("rank",) or key.endswith("date"):
+        return None
+    return "0.0"
+
+
+def register_xlsx(reg) -> bytes:
+    """The register as a workbook for people: three sheets with readable headers, number
+    formats, fitted widths and a frozen header row."""
+    import io as _io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    sheets = [("Register", reg.register), ("Mitigation", reg.mitigation), ("Tornado", reg.tornado)]
+    head_font = Font(bold=True, color="FFFFFF")
+    head_fill = PatternFill("solid", fgColor="305496")
+    for i, (title, frame) in enumerate(sheets):
+        ws = wb.active if i == 0 else wb.create_sheet()
+        ws.title = title
+        keys = list(frame.columns)
+        ws.append([_label_for(k) for k in keys])
+        for record in frame.itertuples(index=False):
+            ws.append([None if _missing(v) else v for v in record])
+        for c, key in enumerate(keys, start=1):
+            cell = ws.cell(row=1, column=c)
+            cell.font, cell.fill = head_font, head_fill
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            fmt = _format_for(key)
+            if fmt:
+                for row in ws.iter_rows(min_row=2, min_col=c, max_col=c):
+                    row[0].number_format = fmt
+            values = [len(_label_for(key)) / 2 + 2] + [len(str(v)) for v in frame[key].tolist()]
+            ws.column_dimensions[get_column_letter(c)].width = min(max(values) + 2, 48)
+        ws.freeze_panes = "A2"
+        ws.auto_filter.ref = ws.dimensions
+    buf = _io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _missing(v: object) -> bool:
+    return v is None or (isinstance(v, float) and v != v)
+
+
+def register_files(reg, path: Path) -> dict[Path, Content]:
+    """``.xlsx``: one workbook; ``.csv``: the register, plus ``<stem>.mitigation.csv`` and
+    ``<stem>.tornado.csv`` beside it."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        return {path: register_xlsx(reg)}
+    if suffix == ".csv":
+        return {
+            path: reg.register.to_csv(index=False),
+            path.with_name(f"{path.stem}.mitigation.csv"): reg.mitigation.to_csv(index=False),
+            path.with_name(f"{path.stem}.tornado.csv"): reg.tornado.to_csv(index=False),
+        }
+    raise OutputError(
+        f"{path}: the register is written as .xlsx or .csv, not {suffix or 'no suffix'}"
+    )
+
+
+def print_register(reg, console: Console, top: int = 15) -> None:
+    table = _table(f"Risk register (ranked by what each risk adds to {reg.milestone} P80)")
+    for col in ("#", "Risk", "Probability", "Delay P50", "Expected delay", "Adds to P80"):
+        table.add_column(col, justify="left" if col == "Risk" else "right")
+    key = f"contribution_{reg.milestone}_P80"
+    for row in reg.register.head(top).itertuples(index=False):
+        r = row._asdict()
+        p50 = r.get("delay_P50")
+        table.add_row(
+            str(r["rank"]),
+            _label(r["id"], r["name"]),
+            _pct(r["probability"]),
+            NONE if _missing(p50) else f"{p50:.1f}",
+            f"{r['expected_delay']:.1f}",
+            f"{r[key]:.1f}",
+        )
+    console.print(table)

@@ -63,3 +63,22 @@ def duration_moments(
                     acc[4 + n_out + m] += d[lane] * finish[m, i]
         for k in range(4 + 2 * n_out):
             sums[t, k] = acc[k]
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def regenerate(n_iter, key_lo, key_hi, stream_lo, stream_hi, draw, code, par, tables, out):
+    """``out[i] = F⁻¹(u_i)`` for iterations 0 … n_iter-1 of one stream and draw: any sample
+    of a run, recomputed instead of stored (UNIFORM with par = [0, 1] gives the uniforms)."""
+    block = 64
+    quads = block // 4
+    n_blocks = (n_iter + block - 1) // block
+    for b in prange(n_blocks):
+        u = np.zeros(block)
+        x = np.zeros(block)
+        base = b * block
+        fill_uniforms(u, base, quads, draw, stream_lo, stream_hi, key_lo, key_hi)
+        sample_into(code, par, tables, u, x, block)
+        for lane in range(block):
+            i = lane_iteration(base, quads, lane)
+            if i < n_iter:
+                out[i] = x[lane]

@@ -1,0 +1,186 @@
+"""The risk register, filled from the simulation: one row per risk, ranked by how much
+it moves the chosen milestone's P80, plus pre- versus post-mitigation percentiles and the
+task sensitivity tornado. Numbers come from regenerating each risk's own draws (the same
+ones the simulation used), never from stored samples."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+
+from . import dates
+from .compile import split64, stream_of
+from .distributions import TableBuilder, encode
+from .engine import check_run_settings, simulate
+from .errors import ScenarioError
+from .kernels.sampling import NPAR, UNIFORM
+from .kernels.sensitivity import regenerate
+from .model import Distribution, Scenario
+from .results import Results
+
+PROJECT = "project"
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class RiskRegister:
+    """``register``, ``mitigation`` and ``tornado`` are pandas DataFrames; ``milestone`` is
+    the output the ranking refers to; ``pre`` and ``post`` the two simulations."""
+
+    milestone: str
+    register: object
+    mitigation: object
+    tornado: object
+    pre: Results
+    post: Results
+
+
+class _Sampler:
+    """Regenerates per-iteration samples of any entity's draw for one run."""
+
+    def __init__(self, seed: int, iterations: int) -> None:
+        self.key = tuple(np.uint64(v) for v in split64(seed))
+        self.n = iterations
+
+    def draws(self, kind: str, entity: str, draw: int, dist: Distribution | None) -> np.ndarray:
+        tables = TableBuilder()
+        if dist is None:  # the raw uniforms
+            code, par = UNIFORM, np.array([0.0, 1.0] + [0.0] * (NPAR - 2))
+        else:
+            code, par = encode(dist, tables)
+        lo, hi = (np.uint64(v) for v in split64(stream_of(kind, entity)))
+        out = np.empty(self.n)
+        regenerate(self.n, *self.key, lo, hi, draw, code, par, tables.array(), out)
+        return out
+
+
+def risk_register(
+    scenario: Scenario,
+    iterations: int | None = None,
+    seed: int | None = None,
+    milestone: str | None = None,
+    *,
+    percentiles: Sequence[float] = (10.0, 50.0, 90.0),
+) -> RiskRegister:
+    """Simulate before and after mitigation and build the register tables."""
+    import pandas as pd
+
+    if not scenario.risks:
+        raise ScenarioError("the scenario has no risks to put in a register", field="risks")
+    ids = [m.id for m in scenario.milestones]
+    milestone = milestone or PROJECT
+    if milestone != PROJECT and milestone not in ids:
+        known = ", ".join([*ids, PROJECT])
+        raise ScenarioError(f"unknown milestone {milestone!r} (known: {known})", field="milestone")
+    sim = scenario.simulation
+    iterations = sim.iterations if iterations is None else iterations
+    seed = sim.seed if seed is None else seed
+    check_run_settings(iterations, seed, percentiles)
+    pre = simulate(scenario, iterations, seed)
+    post = simulate(scenario, iterations, seed, mitigated=True, sensitivity=False, drivers=False)
+    sampler = _Sampler(seed, iterations)
+    tasks = {t.id: t for t in scenario.tasks}
+    base: dict[str, np.ndarray] = {}
+    rows = []
+    for risk in scenario.risks:
+        occurs = sampler.draws("risk", risk.id, 0, None) < risk.probability
+        delay = np.zeros(iterations)
+        cost = np.zeros(iterations)
+        for j, imp in enumerate(risk.impacts):
+            if imp.delay is not None:
+                delay += sampler.draws("risk", risk.id, 1 + 3 * j, imp.delay)
+            if imp.delay_pct is not None:
+                if imp.task not in base:
+                    base[imp.task] = sampler.draws("task", imp.task, 0, tasks[imp.task].duration)
+                pct = sampler.draws("risk", risk.id, 2 + 3 * j, imp.delay_pct)
+                delay += pct * 0.01 * base[imp.task]
+            if imp.cost is not None:
+                cost += sampler.draws("risk", risk.id, 3 + 3 * j, imp.cost)
+        has_cost = any(imp.cost is not None for imp in risk.impacts)
+        post_p, _ = risk.state(True)
+        row = {
+            "id": risk.id,
+            "name": risk.name,
+            "owner": risk.owner,
+            "category": risk.category,
+            "probability": risk.probability,
+            "probability_mitigated": post_p,
+            "occurrence": pre.risk_occurrence[risk.id],
+        }
+        row.update(_conditional("delay", delay, occurs, percentiles))
+        row.update(_conditional("cost", cost if has_cost else None, occurs, percentiles))
+        row["expected_delay"] = float(np.mean(np.where(occurs, delay, 0.0)))
+        row["expected_cost"] = float(np.mean(np.where(occurs, cost, 0.0))) if has_cost else None
+        row["mitigation_cost"] = risk.mitigation.cost if risk.mitigation else None
+        drivers = pre.drivers[risk.id][milestone]
+        row[f"contribution_{milestone}_P50"] = drivers["P50"]
+        row[f"contribution_{milestone}_P80"] = drivers["P80"]
+        rows.append(row)
+    key = f"contribution_{milestone}_P80"
+    register = pd.DataFrame(rows).sort_values(
+        [key, "expected_delay"], ascending=False, kind="stable", ignore_index=True
+    )
+    register.insert(0, "rank", np.arange(1, len(register) + 1))
+    return RiskRegister(
+        milestone=milestone,
+        register=register,
+        mitigation=_mitigation_table(pre, post),
+        tornado=_tornado(pre, milestone),
+        pre=pre,
+        post=post,
+    )
+
+
+def _conditional(what: str, x: np.ndarray | None, occurs: np.ndarray, pcts) -> dict:
+    if x is None or not occurs.any():
+        return {f"{what}_P{p:g}": None for p in pcts}
+    vals = np.percentile(x[occurs], pcts)
+    return {f"{what}_P{p:g}": float(v) for p, v in zip(pcts, vals, strict=True)}
+
+
+def _mitigation_table(pre: Results, post: Results):
+    import pandas as pd
+
+    rows = []
+    for oid in [*pre.milestones, PROJECT]:
+        a = pre.project if oid == PROJECT else pre.milestones[oid]
+        b = post.project if oid == PROJECT else post.milestones[oid]
+        row = {"milestone": oid, "name": a.name}
+        for q in ("P50", "P80"):
+            row[f"{q} before"] = a.percentiles.get(q)
+            row[f"{q} after"] = b.percentiles.get(q)
+            row[f"{q} saved"] = None
+            if a.percentiles.get(q) is not None:
+                row[f"{q} saved"] = a.percentiles[q] - b.percentiles[q]
+            if pre.start is not None:
+                for label, s in (("before", a), ("after", b)):
+                    t = s.percentiles.get(q)
+                    row[f"{q} {label} date"] = dates.iso(dates.finish_dates(pre.start, [t]))[0]
+        row["P(target) before"] = a.p_target
+        row["P(target) after"] = b.p_target
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _tornado(pre: Results, milestone: str):
+    import pandas as pd
+
+    rows = []
+    for tid, s in (pre.sensitivity or {}).items():
+        rows.append(
+            {
+                "task": tid,
+                "name": pre.task_names.get(tid, ""),
+                "spearman": s.spearman[milestone],
+                "cruciality": s.cruciality[milestone],
+                "ssi": s.ssi[milestone],
+                "criticality": (pre.criticality or {}).get(tid),
+                "duration_sd": s.sd,
+            }
+        )
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    order = frame["spearman"].abs().sort_values(ascending=False, kind="stable").index
+    return frame.loc[order].reset_index(drop=True)
