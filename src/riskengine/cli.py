@@ -7,6 +7,7 @@ status 2, like click's own usage errors; anything else is a bug and keeps its tr
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 
 import click
@@ -14,17 +15,23 @@ from rich.console import Console
 
 from . import __version__, report
 from .engine import simulate
-from .errors import RiskEngineError
+from .errors import RiskEngineError, RiskEngineWarning
 from .io import load_scenario
 
 
 class _Commands(click.Group):
     def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except RiskEngineError as e:
-            click.echo("error: " + " ".join(str(e).split()), err=True)
-            ctx.exit(2)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", RiskEngineWarning)
+            try:
+                return super().invoke(ctx)
+            except RiskEngineError as e:
+                click.echo("error: " + " ".join(str(e).split()), err=True)
+                ctx.exit(2)
+            finally:
+                for w in caught:
+                    if issubclass(w.category, RiskEngineWarning):
+                        click.echo(f"warning: {w.message}", err=True)
 
 
 def _percentiles(
@@ -90,6 +97,11 @@ def main() -> None:
 )
 @click.option("--no-criticality", is_flag=True, help="Skip the criticality index (faster).")
 @click.option(
+    "--strict",
+    is_flag=True,
+    help="Reject inconsistent correlations instead of repairing them with a warning.",
+)
+@click.option(
     "--mitigated",
     is_flag=True,
     help="Simulate every risk after its mitigation (same random draws as before it).",
@@ -103,6 +115,7 @@ def run(
     json_path: Path | None,
     csv_dir: Path | None,
     no_criticality: bool,
+    strict: bool,
     mitigated: bool,
     quiet: bool,
 ) -> None:
@@ -118,6 +131,7 @@ def run(
             percentiles,
             criticality=not no_criticality,
             mitigated=mitigated,
+            strict=strict,
             progress=progress,
         )
     report.print_results(results, Console())

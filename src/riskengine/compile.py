@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import correlation
 from .distributions import LIMIT, TableBuilder, encode
 from .errors import ScenarioError
 from .kernels.sampling import NPAR
@@ -66,6 +67,12 @@ class CompiledNetwork:
     imp_pct: np.ndarray  # int64[K]: 1 for % of the task's duration, 0 for working days
     imp_code: np.ndarray  # int64[K]
     imp_par: np.ndarray  # float64[K, NPAR]
+    corr_slot: np.ndarray  # int64[n]: copula slot of each task, -1 when uncorrelated
+    corr_group: np.ndarray  # int64[n]: its group, -1 when uncorrelated
+    group_ptr: np.ndarray  # int64[G+1]: slots of each group (kernels/copula.py)
+    slot_task: np.ndarray  # int64[S]
+    factor: np.ndarray  # float64[Σ k²]: each group's factor, row-major
+    factor_ptr: np.ndarray  # int64[G+1]
 
     @property
     def n_tasks(self) -> int:
@@ -123,6 +130,7 @@ def check_references(scenario: Scenario) -> None:
                 raise ScenarioError(
                     f"unknown task {imp.task!r}", field=f"{where}.impacts[{j}].task"
                 )
+    correlation.check(scenario, set(seen))
     ms_seen: set[str] = set()
     for i, m in enumerate(scenario.milestones):
         if m.id in ms_seen:
@@ -194,13 +202,18 @@ EXISTENCE_DRAW = 1  # in a task's stream; draw 0 is its duration
 
 
 def compile_network(
-    scenario: Scenario, *, mitigated: bool = False, without: frozenset[str] = frozenset()
+    scenario: Scenario,
+    *,
+    mitigated: bool = False,
+    without: frozenset[str] = frozenset(),
+    strict: bool = False,
 ) -> CompiledNetwork:
     """Validate references, order tasks topologically and flatten everything to arrays.
 
     ``mitigated`` compiles every risk's post-mitigation state; risks named in
     ``without`` never occur (their probability is 0). Either way the random draws of
-    every entity stay the same.
+    every entity stay the same. Inconsistent correlations are repaired with a warning,
+    or rejected when ``strict``.
     """
     check_references(scenario)
     order = topological_order(scenario)
@@ -277,6 +290,21 @@ def compile_network(
     flat = [e for lst in per_task for e in lst]
     imp_ptr[1:] = np.cumsum([len(lst) for lst in per_task])
 
+    corr_slot = np.full(n, -1, np.int64)
+    corr_group = np.full(n, -1, np.int64)
+    group_ptr = [0]
+    slot_task: list[int] = []
+    factors: list[np.ndarray] = []
+    factor_ptr = [0]
+    for g, (members, factor) in enumerate(correlation.groups(scenario, pos, strict=strict)):
+        for tid in members:
+            corr_slot[pos[tid]] = len(slot_task)
+            corr_group[pos[tid]] = g
+            slot_task.append(pos[tid])
+        group_ptr.append(len(slot_task))
+        factors.append(factor.ravel())
+        factor_ptr.append(factor_ptr[-1] + factor.size)
+
     return CompiledNetwork(
         task_ids=tuple(t.id for t in tasks),
         code=code,
@@ -307,4 +335,10 @@ def compile_network(
         imp_pct=np.array([e[2] for e in flat], np.int64),
         imp_code=np.array([e[3] for e in flat], np.int64),
         imp_par=np.array([e[4] for e in flat], np.float64).reshape(len(flat), NPAR),
+        corr_slot=corr_slot,
+        corr_group=corr_group,
+        group_ptr=np.asarray(group_ptr, np.int64),
+        slot_task=np.asarray(slot_task, np.int64),
+        factor=np.concatenate(factors) if factors else np.zeros(1),
+        factor_ptr=np.asarray(factor_ptr, np.int64),
     )

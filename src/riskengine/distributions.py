@@ -7,6 +7,7 @@ Shorthands: a bare number is ``fixed``; a list ``[min, mode, max]`` is ``triangu
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,8 +34,16 @@ _KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 KINDS = tuple(_KEYS)
 
 
+_NUMBER_TEXT = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+
+
 def check_number(value: Any, field: str, *, nonneg: bool = True) -> float:
-    """A finite number of sane size (not negative unless ``nonneg=False``), as float."""
+    """A finite number of sane size (not negative unless ``nonneg=False``), as float.
+
+    Text that is plainly a decimal number is accepted too: YAML 1.1 reads ``-.9`` and
+    ``1e3`` as text, which would otherwise surprise people."""
+    if isinstance(value, str) and _NUMBER_TEXT.match(value.strip()):
+        value = float(value)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ScenarioError(f"must be a number, got {value!r}", field=field)
     x = float(value)

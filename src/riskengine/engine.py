@@ -110,6 +110,11 @@ def run_kernel(
             net.imp_pct,
             net.imp_code,
             net.imp_par,
+            net.corr_slot,
+            net.group_ptr,
+            net.slot_task,
+            net.factor,
+            net.factor_ptr,
             criticality,
             CRITICAL_TOLERANCE,
             out[done : done + m],
@@ -130,6 +135,7 @@ def simulate(
     *,
     criticality: bool = True,
     mitigated: bool = False,
+    strict: bool = False,
     sensitivity: bool = True,
     drivers: bool = True,
     block: int = DEFAULT_BLOCK,
@@ -144,13 +150,17 @@ def simulate(
     ``sensitivity`` adds each task's rank correlation, cruciality and schedule
     sensitivity index against each milestone (one extra sampling pass); ``drivers``
     re-simulates once without each risk to measure the days it adds to each P50 and P80.
+    ``strict`` rejects inconsistent correlations instead of repairing them.
     """
     sim = scenario.simulation
     iterations = sim.iterations if iterations is None else iterations
     seed = sim.seed if seed is None else seed
     percentiles = tuple(sim.percentiles if percentiles is None else percentiles)
     check_run_settings(iterations, seed, percentiles)
-    net = compile_network(scenario, mitigated=mitigated)
+    try:
+        net = compile_network(scenario, mitigated=mitigated, strict=strict)
+    except ScenarioError as e:
+        raise e.located(scenario.source) from None
     out, counts, occurred = run_kernel(
         net,
         iterations,

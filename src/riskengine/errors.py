@@ -55,3 +55,8 @@ class ScenarioError(RiskEngineError):
 
 class OutputError(RiskEngineError):
     """An output file or folder cannot be written."""
+
+
+class RiskEngineWarning(UserWarning):
+    """Something was adjusted that the user should know about (e.g. a correlation matrix
+    repaired to the nearest valid one). The CLI prints these as ``warning: …`` lines."""

@@ -108,6 +108,24 @@ class Milestone:
 
 
 @dataclass(frozen=True)
+class Correlation:
+    """Target rank (Spearman) correlation between task durations: one ``coefficient``
+    for every pair of ``tasks`` (a pair or a group), or a full ``matrix`` in their order."""
+
+    tasks: tuple[str, ...]
+    coefficient: float | None = None
+    matrix: tuple[tuple[float, ...], ...] | None = None
+
+    def pairs(self) -> list[tuple[str, str, float]]:
+        out = []
+        for i, a in enumerate(self.tasks):
+            for j in range(i + 1, len(self.tasks)):
+                rho = self.coefficient if self.matrix is None else self.matrix[i][j]
+                out.append((a, self.tasks[j], float(rho)))
+        return out
+
+
+@dataclass(frozen=True)
 class SimulationSettings:
     iterations: int = DEFAULT_ITERATIONS
     seed: int = DEFAULT_SEED
@@ -125,6 +143,7 @@ class Scenario:
     simulation: SimulationSettings = SimulationSettings()
     source: str | None = None
     risks: tuple[Risk, ...] = ()
+    correlations: tuple[Correlation, ...] = ()
 
     def task(self, task_id: str) -> Task:
         for t in self.tasks:

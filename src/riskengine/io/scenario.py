@@ -19,6 +19,7 @@ from ..distributions import check_number, parse_distribution
 from ..errors import ScenarioError
 from ..model import (
     LINK_TYPES,
+    Correlation,
     Impact,
     Link,
     Milestone,
@@ -30,7 +31,8 @@ from ..model import (
 )
 from .yamlfile import Document, Path_, load_yaml
 
-TOP_KEYS = ("name", "start", "tasks", "milestones", "risks", "simulation")
+TOP_KEYS = ("name", "start", "tasks", "milestones", "risks", "correlations", "simulation")
+CORRELATION_KEYS = ("tasks", "coefficient", "matrix")
 TASK_KEYS = ("id", "name", "duration", "predecessors", "existence")
 RISK_KEYS = ("id", "name", "owner", "category", "probability", "impacts", "mitigation")
 IMPACT_KEYS = ("task", "delay", "delay_pct", "cost")
@@ -95,6 +97,10 @@ def _parse(doc: Document) -> Scenario:
     if not isinstance(raw_risks, list):
         raise doc.error("must be a list of risks", ("risks",))
     risks = tuple(_risk(doc, r, ("risks", i)) for i, r in enumerate(raw_risks))
+    raw_corr = top.get("correlations") or []
+    if not isinstance(raw_corr, list):
+        raise doc.error("must be a list of correlations", ("correlations",))
+    correlations = tuple(_correlation(doc, c, ("correlations", i)) for i, c in enumerate(raw_corr))
     sim = _simulation(doc, top.get("simulation"), ("simulation",))
     return Scenario(
         name=str(name),
@@ -104,6 +110,7 @@ def _parse(doc: Document) -> Scenario:
         simulation=sim,
         source=doc.file,
         risks=risks,
+        correlations=correlations,
     )
 
 
@@ -343,3 +350,34 @@ def _percentile(doc: Document, value: Any, path: Path_) -> float:
     if not 0 <= x <= 100:
         raise doc.error(f"must be between 0 and 100, got {value!r}", path)
     return x
+
+
+def _correlation(doc: Document, raw: Any, path: Path_) -> Correlation:
+    c = _keys(doc, raw, path, CORRELATION_KEYS, "a correlation")
+    tasks = c.get("tasks")
+    if not isinstance(tasks, list) or len(tasks) < 2:
+        raise doc.error("'tasks' must list at least two tasks", (*path, "tasks"))
+    ids = tuple(_id(doc, t, (*path, "tasks", j)) for j, t in enumerate(tasks))
+    if ("coefficient" in c) == ("matrix" in c):
+        raise doc.error("give either 'coefficient' (every pair) or 'matrix'", path)
+    if "coefficient" in c:
+        rho = _number(doc, c["coefficient"], (*path, "coefficient"), allow_negative=True)
+        if not -1 <= rho <= 1:
+            raise doc.error(f"must be between -1 and 1, got {rho:g}", (*path, "coefficient"))
+        return Correlation(tasks=ids, coefficient=rho)
+    raw_m = c["matrix"]
+    k = len(ids)
+    if not isinstance(raw_m, list) or len(raw_m) != k:
+        raise doc.error(f"must be a {k}×{k} matrix, one row per task", (*path, "matrix"))
+    rows = []
+    for i, row in enumerate(raw_m):
+        if not isinstance(row, list) or len(row) != k:
+            raise doc.error(f"row {i + 1} must have {k} numbers", (*path, "matrix", i))
+        vals = tuple(
+            _number(doc, v, (*path, "matrix", i, j), allow_negative=True) for j, v in enumerate(row)
+        )
+        for j, v in enumerate(vals):
+            if not -1 <= v <= 1:
+                raise doc.error(f"must be between -1 and 1, got {v:g}", (*path, "matrix", i, j))
+        rows.append(vals)
+    return Correlation(tasks=ids, matrix=tuple(rows))

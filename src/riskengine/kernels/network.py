@@ -26,6 +26,11 @@ where P is the project finish (the latest EF) of the iteration. A task is critic
 iteration when its total float ``LF - EF`` is at most ``tol``. Lanes outside the requested
 iterations (the ends of partial blocks) get P = +inf, so no task is critical there.
 
+Correlation
+-----------
+Correlated tasks take their duration uniforms from the Gaussian copula of their group
+(kernels/copula.py), computed for all groups at the start of each block into ``ucorr``.
+
 Risks and existence
 -------------------
 Before the tasks, each risk r decides per lane whether it occurs (``occ[r] = 1``): its
@@ -51,6 +56,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from .copula import group_uniforms
 from .rng import fill_uniforms, lane_iteration
 from .sampling import FIXED, sample_into
 
@@ -92,6 +98,11 @@ def simulate_blocks(
     imp_pct,
     imp_code,
     imp_par,
+    corr_slot,
+    group_ptr,
+    slot_task,
+    factor,
+    factor_ptr,
     criticality,
     tol,
     out,
@@ -102,6 +113,11 @@ def simulate_blocks(
     n = code.shape[0]
     n_ms = ms_ptr.shape[0] - 1
     n_risks = risk_p.shape[0]
+    n_groups = group_ptr.shape[0] - 1
+    n_slots = slot_task.shape[0]
+    k_max = 1
+    for g in range(n_groups):
+        k_max = max(k_max, group_ptr[g + 1] - group_ptr[g])
     base0 = it_start - (it_start % 4)
     it_end = it_start + n_iter
     n_blocks = (it_end - base0 + block - 1) // block
@@ -116,6 +132,8 @@ def simulate_blocks(
         v = np.zeros(block)
         extra = np.zeros(block)
         occ = np.zeros((max(n_risks, 1), block))
+        ucorr = np.zeros((max(n_slots, 1), block))
+        eps = np.zeros((k_max, block))
         pf = np.zeros(block)
         valid = np.zeros(block, np.bool_)
         col = np.zeros(block, np.int64)
@@ -145,8 +163,28 @@ def simulate_blocks(
                     occ[r, lane] = 1.0 if hit else 0.0
                     hits += hit and valid[lane]
                 risk_counts[c, r] += hits
+            for g in range(n_groups):
+                group_uniforms(
+                    g,
+                    group_ptr,
+                    slot_task,
+                    factor,
+                    factor_ptr,
+                    stream_lo,
+                    stream_hi,
+                    base,
+                    quads,
+                    key_lo,
+                    key_hi,
+                    eps,
+                    ucorr,
+                )
             for t in range(n):
-                if code[t] != FIXED:
+                if corr_slot[t] >= 0:
+                    src = ucorr[corr_slot[t]]
+                    for lane in range(block):
+                        u[lane] = src[lane]
+                elif code[t] != FIXED:
                     fill_uniforms(
                         u, base, quads, DURATION_DRAW, stream_lo[t], stream_hi[t], key_lo, key_hi
                     )

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from .copula import group_uniforms
 from .network import DURATION_DRAW
 from .rng import fill_uniforms, lane_iteration
 from .sampling import DISCRETE, FIXED, discrete_midrank, sample_into
@@ -28,7 +29,24 @@ from .sampling import DISCRETE, FIXED, discrete_midrank, sample_into
 
 @njit(cache=True, parallel=True, error_model="numpy")
 def duration_moments(
-    n_iter, block, key_lo, key_hi, code, par, tables, stream_lo, stream_hi, ranks, finish, sums
+    n_iter,
+    block,
+    key_lo,
+    key_hi,
+    code,
+    par,
+    tables,
+    stream_lo,
+    stream_hi,
+    corr_slot,
+    corr_group,
+    group_ptr,
+    slot_task,
+    factor,
+    factor_ptr,
+    ranks,
+    finish,
+    sums,
 ):
     """Fill ``sums`` (float64[n_tasks, 4 + 2 (M + 1)]) as the module docstring says."""
     n = code.shape[0]
@@ -41,9 +59,36 @@ def duration_moments(
         u = np.zeros(block)
         d = np.zeros(block)
         acc = np.zeros(4 + 2 * n_out)
+        g = corr_group[t]
+        k = group_ptr[g + 1] - group_ptr[g] if g >= 0 else 1
+        ucorr = np.zeros((slot_task.shape[0] if g >= 0 else 1, block))
+        eps = np.zeros((k, block))
         for b in range(n_blocks):
             base = b * block
-            fill_uniforms(u, base, quads, DURATION_DRAW, stream_lo[t], stream_hi[t], key_lo, key_hi)
+            if g >= 0:
+                # the same copula uniforms as the simulation (kernels/copula.py)
+                group_uniforms(
+                    g,
+                    group_ptr,
+                    slot_task,
+                    factor,
+                    factor_ptr,
+                    stream_lo,
+                    stream_hi,
+                    base,
+                    quads,
+                    key_lo,
+                    key_hi,
+                    eps,
+                    ucorr,
+                )
+                src = ucorr[corr_slot[t]]
+                for lane in range(block):
+                    u[lane] = src[lane]
+            else:
+                fill_uniforms(
+                    u, base, quads, DURATION_DRAW, stream_lo[t], stream_hi[t], key_lo, key_hi
+                )
             sample_into(code[t], par[t], tables, u, d, block)
             if code[t] == DISCRETE:
                 off = int(par[t, 0])

@@ -1,0 +1,130 @@
+"""Correlation groups for the Gaussian copula: targets, repair, factors."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from .errors import RiskEngineWarning, ScenarioError
+from .model import Scenario
+
+
+def to_normal(rho: np.ndarray) -> np.ndarray:
+    """Pearson correlation of the normal copula that gives rank correlation ``rho``."""
+    return 2.0 * np.sin(np.pi * rho / 6.0)
+
+
+def to_rank(r: np.ndarray) -> np.ndarray:
+    return 6.0 / np.pi * np.arcsin(np.clip(r / 2.0, -0.5, 0.5))
+
+
+def nearest_correlation(a: np.ndarray, tol: float = 1e-13, max_iter: int = 10_000) -> np.ndarray:
+    """Higham's (2002) alternating projections with Dykstra's correction: the nearest
+    (Frobenius) correlation matrix to the symmetric matrix ``a``."""
+    y = a.copy()
+    ds = np.zeros_like(a)
+    for _ in range(max_iter):
+        r = y - ds
+        w, v = np.linalg.eigh(r)
+        x = (v * np.maximum(w, 0.0)) @ v.T
+        ds = x - r
+        y = x.copy()
+        np.fill_diagonal(y, 1.0)
+        if np.linalg.norm(y - x) < tol * max(1.0, np.linalg.norm(y)):
+            break
+    return (y + y.T) / 2
+
+
+def groups(scenario: Scenario, order: dict[str, int], *, strict: bool = False):
+    """Connected groups of correlated tasks: ``[(task ids, factor A with A Aᵀ = C)]``,
+    members sorted topologically. A matrix that is not positive semi-definite is repaired
+    (warning) or rejected (``strict``)."""
+    pairs = {tuple(sorted(k, key=order.__getitem__)): v for k, v in _pairs(scenario).items()}
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for (a, b), (rho, _) in pairs.items():
+        if rho != 0:
+            parent[find(a)] = find(b)
+    members: dict[str, list[str]] = {}
+    for x in list(parent):
+        members.setdefault(find(x), []).append(x)
+    out = []
+    for group in sorted(members.values(), key=lambda g: min(order[t] for t in g)):
+        group.sort(key=order.__getitem__)
+        index = {t: i for i, t in enumerate(group)}
+        rho = np.eye(len(group))
+        for (a, b), (value, _) in pairs.items():
+            if a in index and b in index:
+                rho[index[a], index[b]] = rho[index[b], index[a]] = value
+        c = to_normal(rho)
+        if np.linalg.eigvalsh(c).min() < -1e-12:
+            fixed = nearest_correlation(c)
+            change = np.abs(to_rank(fixed) - rho)
+            i, j = np.unravel_index(np.argmax(change), change.shape)
+            msg = (
+                f"the correlations of {', '.join(group)} are not consistent (the matrix is not "
+                f"positive semi-definite); largest change in the nearest valid matrix: "
+                f"{group[i]}–{group[j]} {rho[i, j]:g} → {to_rank(fixed)[i, j]:.3f}"
+            )
+            if strict:
+                raise ScenarioError(msg, field="correlations")
+            warnings.warn(msg, RiskEngineWarning, stacklevel=3)
+            c = fixed
+        w, v = np.linalg.eigh(c)
+        factor = (v * np.sqrt(np.maximum(w, 0.0))) @ v.T
+        out.append((group, factor))
+    return out
+
+
+def check(scenario: Scenario, known: set[str]) -> None:
+    for c_i, corr in enumerate(scenario.correlations):
+        where = f"correlations[{c_i}]"
+        if len(corr.tasks) < 2:
+            raise ScenarioError("name at least two tasks to correlate", field=where + ".tasks")
+        if len(set(corr.tasks)) != len(corr.tasks):
+            raise ScenarioError("a task is named twice", field=where + ".tasks")
+        for j, t in enumerate(corr.tasks):
+            if t not in known:
+                raise ScenarioError(f"unknown task {t!r}", field=f"{where}.tasks[{j}]")
+        if (corr.coefficient is None) == (corr.matrix is None):
+            raise ScenarioError("give either 'coefficient' or 'matrix'", field=where)
+        if corr.matrix is not None:
+            m = np.asarray(corr.matrix, dtype=float)
+            k = len(corr.tasks)
+            if m.shape != (k, k):
+                raise ScenarioError(f"the matrix must be {k}×{k}, one row per task", field=where)
+            if not np.allclose(m, m.T) or not np.all(np.diag(m) == 1):
+                raise ScenarioError(
+                    "the matrix must be symmetric with 1 on the diagonal", field=where
+                )
+        values = [rho for _, _, rho in corr.pairs()]
+        for rho in values:
+            if not (math.isfinite(rho) and -1 <= rho <= 1):
+                raise ScenarioError(
+                    f"a coefficient must be between -1 and 1, got {rho:g}", field=where
+                )
+    _pairs(scenario)
+
+
+def _pairs(scenario: Scenario) -> dict[frozenset[str], tuple[float, int]]:
+    """Every correlated pair once; the same pair given two values is an error."""
+    pairs: dict[frozenset[str], tuple[float, int]] = {}
+    for c_i, corr in enumerate(scenario.correlations):
+        for a, b, rho in corr.pairs():
+            key = frozenset((a, b))
+            if key in pairs and pairs[key][0] != rho:
+                raise ScenarioError(
+                    f"{a} and {b} are given two correlations ({pairs[key][0]:g} in "
+                    f"correlations[{pairs[key][1]}] and {rho:g})",
+                    field=f"correlations[{c_i}]",
+                )
+            pairs[key] = (rho, c_i)
+    return pairs

@@ -1,0 +1,63 @@
+"""Gaussian copula for correlated task durations.
+
+Correlated tasks form groups (connected components of the correlation pairs). Group g
+holds slots ``group_ptr[g] : group_ptr[g+1]``; slot s belongs to task ``slot_task[s]``.
+``factor[factor_ptr[g] :]`` is a k×k row-major matrix A with A Aᵀ = C, the group's
+normal-scale correlation matrix (2 sin(π ρ/6) of the target rank correlations ρ, made
+positive semi-definite). Per iteration, each member's own uniform u_j (draw 0 of its
+stream) becomes ε_j = Φ⁻¹(u_j), then z = A ε and u'_i = Φ(z_i): a pure function of the
+iteration, so the copula keeps results independent of chunking and threads, and each
+member's uniforms are still its own draws (common random numbers).
+"""
+
+from __future__ import annotations
+
+import math
+
+from numba import njit
+
+from .rng import TWO_M32, fill_uniforms
+from .sampling import ndtri
+
+DURATION_DRAW = 0
+_LO = 0.5 * TWO_M32
+_HI = 1.0 - 0.5 * TWO_M32
+_SQRT1_2 = math.sqrt(0.5)
+
+
+@njit(inline="always")
+def group_uniforms(
+    g,
+    group_ptr,
+    slot_task,
+    factor,
+    factor_ptr,
+    stream_lo,
+    stream_hi,
+    base,
+    quads,
+    key_lo,
+    key_hi,
+    eps,
+    out,
+):
+    """Write the correlated uniforms of group g's members to ``out[slot]`` (lanes across)."""
+    s0 = group_ptr[g]
+    k = group_ptr[g + 1] - s0
+    block = eps.shape[1]
+    for j in range(k):
+        t = slot_task[s0 + j]
+        fill_uniforms(
+            out[s0 + j], base, quads, DURATION_DRAW, stream_lo[t], stream_hi[t], key_lo, key_hi
+        )
+        for lane in range(block):
+            eps[j, lane] = ndtri(out[s0 + j, lane])
+    off = factor_ptr[g]
+    for i in range(k):
+        row = out[s0 + i]
+        for lane in range(block):
+            z = 0.0
+            for j in range(k):
+                z += factor[off + i * k + j] * eps[j, lane]
+            p = 0.5 * math.erfc(-z * _SQRT1_2)
+            row[lane] = min(max(p, _LO), _HI)
