@@ -37,6 +37,7 @@ def task_sensitivity(
     outputs: np.ndarray,
     output_ids: Sequence[str],
     criticality: dict[str, float] | None,
+    lhs_n: int = 0,
 ) -> dict[str, TaskSensitivity]:
     """Sensitivity of every task against every output column of ``outputs``
     (float64[iterations, outputs], as the simulation returned them)."""
@@ -63,6 +64,7 @@ def task_sensitivity(
         net.slot_task,
         net.factor,
         net.factor_ptr,
+        lhs_n,
         np.ascontiguousarray(ranks),
         np.ascontiguousarray(finish),
         sums,
@@ -96,6 +98,7 @@ def risk_drivers(
     percentiles: Sequence[float] = (50.0, 80.0),
     *,
     block: int,
+    lhs_n: int = 0,
 ) -> dict[str, dict[str, dict[str, float]]]:
     """Working days each risk adds to each output's percentiles: the simulation's
     percentile minus the same run's percentile with that risk removed (same draws)."""
@@ -112,7 +115,12 @@ def risk_drivers(
             p = net.risk_p.copy()
             p[r] = 0.0
             rerun = run_kernel(
-                dataclasses.replace(net, risk_p=p), n_iter, seed, criticality=False, block=block
+                dataclasses.replace(net, risk_p=p),
+                n_iter,
+                seed,
+                criticality=False,
+                block=block,
+                lhs_n=lhs_n,
             )
             without = np.percentile(rerun.out, percentiles, axis=0)
         drivers[rid] = {

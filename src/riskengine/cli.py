@@ -97,6 +97,11 @@ def main() -> None:
 )
 @click.option("--no-criticality", is_flag=True, help="Skip the criticality index (faster).")
 @click.option(
+    "--sampling",
+    type=click.Choice(["monte-carlo", "lhs"]),
+    help="Plain Monte Carlo or Latin hypercube sampling [default: the scenario's].",
+)
+@click.option(
     "--strict",
     is_flag=True,
     help="Reject inconsistent correlations instead of repairing them with a warning.",
@@ -115,6 +120,7 @@ def run(
     json_path: Path | None,
     csv_dir: Path | None,
     no_criticality: bool,
+    sampling: str | None,
     strict: bool,
     mitigated: bool,
     quiet: bool,
@@ -132,6 +138,7 @@ def run(
             criticality=not no_criticality,
             mitigated=mitigated,
             strict=strict,
+            sampling=sampling,
             progress=progress,
         )
     report.print_results(results, Console())

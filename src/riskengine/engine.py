@@ -60,8 +60,12 @@ def run_kernel(
     it_start: int = 0,
     chunk: int | None = None,
     progress: Progress | None = None,
+    lhs_n: int = 0,
 ) -> KernelOutput:
-    """Simulate iterations ``it_start … it_start + iterations`` (see KernelOutput)."""
+    """Simulate iterations ``it_start … it_start + iterations`` (see KernelOutput).
+
+    ``lhs_n > 0`` draws Latin hypercube uniforms for a whole run of ``lhs_n`` iterations
+    (of which this call may be a piece); 0 is plain Monte Carlo."""
     if block <= 0 or block % 4:
         raise ValueError("block must be a positive multiple of 4")
     n = net.n_tasks
@@ -117,6 +121,7 @@ def run_kernel(
             net.factor_ptr,
             criticality,
             CRITICAL_TOLERANCE,
+            lhs_n,
             out[done : done + m],
             counts,
             risk_counts,
@@ -136,6 +141,7 @@ def simulate(
     criticality: bool = True,
     mitigated: bool = False,
     strict: bool = False,
+    sampling: str | None = None,
     sensitivity: bool = True,
     drivers: bool = True,
     block: int = DEFAULT_BLOCK,
@@ -151,11 +157,16 @@ def simulate(
     sensitivity index against each milestone (one extra sampling pass); ``drivers``
     re-simulates once without each risk to measure the days it adds to each P50 and P80.
     ``strict`` rejects inconsistent correlations instead of repairing them.
+    ``sampling`` is "monte-carlo" or "lhs" (Latin hypercube; default: the scenario's).
     """
     sim = scenario.simulation
     iterations = sim.iterations if iterations is None else iterations
     seed = sim.seed if seed is None else seed
     percentiles = tuple(sim.percentiles if percentiles is None else percentiles)
+    sampling = sim.sampling if sampling is None else sampling
+    if sampling not in ("monte-carlo", "lhs"):
+        raise ScenarioError(f"must be monte-carlo or lhs, got {sampling!r}", field="sampling")
+    lhs_n = iterations if sampling == "lhs" else 0
     check_run_settings(iterations, seed, percentiles)
     try:
         net = compile_network(scenario, mitigated=mitigated, strict=strict)
@@ -169,6 +180,7 @@ def simulate(
         block=block,
         chunk=chunk,
         progress=progress,
+        lhs_n=lhs_n,
     )
     crit = dict(zip(net.task_ids, counts / iterations, strict=True)) if criticality else None
     output_ids = [*net.milestone_ids, "project"]
@@ -190,6 +202,7 @@ def simulate(
         mitigated=mitigated,
         sensitivity=sens,
         drivers=drv,
+        sampling=sampling,
     )
 
 

@@ -130,6 +130,7 @@ class SimulationSettings:
     iterations: int = DEFAULT_ITERATIONS
     seed: int = DEFAULT_SEED
     percentiles: tuple[float, ...] = DEFAULT_PERCENTILES
+    sampling: str = "monte-carlo"  # or "lhs" (Latin hypercube)
 
 
 @dataclass(frozen=True)

@@ -39,9 +39,10 @@ class RiskRegister:
 class _Sampler:
     """Regenerates per-iteration samples of any entity's draw for one run."""
 
-    def __init__(self, seed: int, iterations: int) -> None:
+    def __init__(self, seed: int, iterations: int, lhs: bool) -> None:
         self.key = tuple(np.uint64(v) for v in split64(seed))
         self.n = iterations
+        self.lhs_n = iterations if lhs else 0
 
     def draws(self, kind: str, entity: str, draw: int, dist: Distribution | None) -> np.ndarray:
         tables = TableBuilder()
@@ -51,7 +52,7 @@ class _Sampler:
             code, par = encode(dist, tables)
         lo, hi = (np.uint64(v) for v in split64(stream_of(kind, entity)))
         out = np.empty(self.n)
-        regenerate(self.n, *self.key, lo, hi, draw, code, par, tables.array(), out)
+        regenerate(self.n, *self.key, lo, hi, draw, self.lhs_n, code, par, tables.array(), out)
         return out
 
 
@@ -79,7 +80,7 @@ def risk_register(
     check_run_settings(iterations, seed, percentiles)
     pre = simulate(scenario, iterations, seed)
     post = simulate(scenario, iterations, seed, mitigated=True, sensitivity=False, drivers=False)
-    sampler = _Sampler(seed, iterations)
+    sampler = _Sampler(seed, iterations, sim.sampling == "lhs")
     tasks = {t.id: t for t in scenario.tasks}
     base: dict[str, np.ndarray] = {}
     rows = []

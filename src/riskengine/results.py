@@ -116,6 +116,7 @@ class Results:
     sensitivity: dict[str, Any] | None = None  # task id -> analysis.TaskSensitivity
     drivers: dict[str, dict[str, dict[str, float]]] | None = None  # risk -> output -> P
     risk_names: dict[str, str] = field(default_factory=dict)
+    sampling: str = "monte-carlo"
 
     @classmethod
     def build(
@@ -132,6 +133,7 @@ class Results:
         mitigated: bool = False,
         sensitivity: dict[str, Any] | None = None,
         drivers: dict[str, dict[str, dict[str, float]]] | None = None,
+        sampling: str = "monte-carlo",
     ) -> Results:
         ms = {
             m.id: summarise(
@@ -168,6 +170,7 @@ class Results:
             sensitivity=sensitivity,
             drivers=drivers,
             risk_names={r.id: r.name for r in scenario.risks},
+            sampling=sampling,
         )
 
     def most_critical(self, k: int = 10) -> list[tuple[str, float]]:
@@ -186,6 +189,7 @@ class Results:
             "units": "working days from the start",
             "start": self.start.isoformat() if self.start else None,
             "mitigated": self.mitigated,
+            "sampling": self.sampling,
             "milestones": {k: v.to_dict() for k, v in self.milestones.items()},
             "project": self.project.to_dict(),
         }

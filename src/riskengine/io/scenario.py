@@ -39,7 +39,13 @@ IMPACT_KEYS = ("task", "delay", "delay_pct", "cost")
 MITIGATION_KEYS = ("cost", "probability", "impacts")
 LINK_KEYS = ("task", "type", "lag")
 MILESTONE_KEYS = ("id", "name", "after", "target")
-SIMULATION_KEYS = ("iterations", "seed", "percentiles")
+SIMULATION_KEYS = ("iterations", "seed", "percentiles", "sampling")
+SAMPLING = {
+    "monte-carlo": "monte-carlo",
+    "mc": "monte-carlo",
+    "lhs": "lhs",
+    "latin-hypercube": "lhs",
+}
 _ID = re.compile(r"^[^\s,\[\]{}]+$")
 _LINK_SHORTHAND = re.compile(
     r"^(?P<task>\S+)(?:\s+(?P<type>[A-Za-z]{2})\s*(?P<lag>[+-]\s*\d+(?:\.\d*)?)?)?$"
@@ -342,7 +348,15 @@ def _simulation(doc: Document, raw: Any, path: Path_) -> SimulationSettings:
         percentiles = tuple(
             _percentile(doc, p, (*path, "percentiles", i)) for i, p in enumerate(raw_p)
         )
-    return SimulationSettings(iterations=iterations, seed=seed, percentiles=percentiles)
+    sampling = out.sampling
+    if "sampling" in s:
+        raw = s["sampling"]
+        if not isinstance(raw, str) or raw.lower() not in SAMPLING:
+            raise doc.error(f"must be monte-carlo or lhs, got {raw!r}", (*path, "sampling"))
+        sampling = SAMPLING[raw.lower()]
+    return SimulationSettings(
+        iterations=iterations, seed=seed, percentiles=percentiles, sampling=sampling
+    )
 
 
 def _percentile(doc: Document, value: Any, path: Path_) -> float:

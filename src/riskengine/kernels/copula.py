@@ -16,7 +16,7 @@ import math
 
 from numba import njit
 
-from .rng import TWO_M32, fill_uniforms
+from .rng import TWO_M32, draw_uniforms
 from .sampling import ndtri
 
 DURATION_DRAW = 0
@@ -40,6 +40,7 @@ def group_uniforms(
     key_hi,
     eps,
     out,
+    lhs_n,
 ):
     """Write the correlated uniforms of group g's members to ``out[slot]`` (lanes across)."""
     s0 = group_ptr[g]
@@ -47,8 +48,16 @@ def group_uniforms(
     block = eps.shape[1]
     for j in range(k):
         t = slot_task[s0 + j]
-        fill_uniforms(
-            out[s0 + j], base, quads, DURATION_DRAW, stream_lo[t], stream_hi[t], key_lo, key_hi
+        draw_uniforms(
+            out[s0 + j],
+            base,
+            quads,
+            DURATION_DRAW,
+            stream_lo[t],
+            stream_hi[t],
+            key_lo,
+            key_hi,
+            lhs_n,
         )
         for lane in range(block):
             eps[j, lane] = ndtri(out[s0 + j, lane])

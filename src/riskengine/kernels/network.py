@@ -57,7 +57,7 @@ import numpy as np
 from numba import njit, prange
 
 from .copula import group_uniforms
-from .rng import fill_uniforms, lane_iteration
+from .rng import draw_uniforms, lane_iteration
 from .sampling import FIXED, sample_into
 
 DURATION_DRAW = 0  # in a task's stream
@@ -105,6 +105,7 @@ def simulate_blocks(
     factor_ptr,
     criticality,
     tol,
+    lhs_n,
     out,
     counts,
     risk_counts,
@@ -146,7 +147,7 @@ def simulate_blocks(
                 pf[lane] = 0.0
             # One occurrence draw per risk and iteration serves all of its impacts.
             for r in range(n_risks):
-                fill_uniforms(
+                draw_uniforms(
                     u,
                     base,
                     quads,
@@ -155,6 +156,7 @@ def simulate_blocks(
                     risk_stream_hi[r],
                     key_lo,
                     key_hi,
+                    lhs_n,
                 )
                 p = risk_p[r]
                 hits = 0
@@ -178,6 +180,7 @@ def simulate_blocks(
                     key_hi,
                     eps,
                     ucorr,
+                    lhs_n,
                 )
             for t in range(n):
                 if corr_slot[t] >= 0:
@@ -185,8 +188,16 @@ def simulate_blocks(
                     for lane in range(block):
                         u[lane] = src[lane]
                 elif code[t] != FIXED:
-                    fill_uniforms(
-                        u, base, quads, DURATION_DRAW, stream_lo[t], stream_hi[t], key_lo, key_hi
+                    draw_uniforms(
+                        u,
+                        base,
+                        quads,
+                        DURATION_DRAW,
+                        stream_lo[t],
+                        stream_hi[t],
+                        key_lo,
+                        key_hi,
+                        lhs_n,
                     )
                 sample_into(code[t], par[t], tables, u, d, block)
                 i0 = imp_ptr[t]
@@ -198,7 +209,7 @@ def simulate_blocks(
                         extra[lane] = 0.0
                     for k in range(i0, i1):
                         r = imp_risk[k]
-                        fill_uniforms(
+                        draw_uniforms(
                             u,
                             base,
                             quads,
@@ -207,6 +218,7 @@ def simulate_blocks(
                             risk_stream_hi[r],
                             key_lo,
                             key_hi,
+                            lhs_n,
                         )
                         sample_into(imp_code[k], imp_par[k], tables, u, v, block)
                         o = occ[r]
@@ -219,8 +231,16 @@ def simulate_blocks(
                     for lane in range(block):
                         d[lane] = max(0.0, d[lane] + extra[lane])
                 if exist_p[t] < 1.0:
-                    fill_uniforms(
-                        u, base, quads, EXISTENCE_DRAW, stream_lo[t], stream_hi[t], key_lo, key_hi
+                    draw_uniforms(
+                        u,
+                        base,
+                        quads,
+                        EXISTENCE_DRAW,
+                        stream_lo[t],
+                        stream_hi[t],
+                        key_lo,
+                        key_hi,
+                        lhs_n,
                     )
                     p = exist_p[t]
                     for lane in range(block):
@@ -291,8 +311,16 @@ def simulate_blocks(
                 hits = 0
                 if exist_p[t] < 1.0:
                     # A task that does not happen in an iteration is not critical in it.
-                    fill_uniforms(
-                        v, base, quads, EXISTENCE_DRAW, stream_lo[t], stream_hi[t], key_lo, key_hi
+                    draw_uniforms(
+                        v,
+                        base,
+                        quads,
+                        EXISTENCE_DRAW,
+                        stream_lo[t],
+                        stream_hi[t],
+                        key_lo,
+                        key_hi,
+                        lhs_n,
                     )
                     p = exist_p[t]
                     for lane in range(block):

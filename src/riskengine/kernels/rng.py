@@ -87,3 +87,56 @@ def fill_uniforms(out, base, quads, draw, s_lo, s_hi, k_lo, k_hi):
 def lane_iteration(base, quads, lane):
     """The iteration held by ``lane`` of a block starting at ``base`` (word-major)."""
     return base + 4 * (lane % quads) + lane // quads
+
+
+_GOLD = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+@njit(inline="always")
+def _mix(z):
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(inline="always")
+def stratum(i, n, draw, s_lo, s_hi, k_lo, k_hi):
+    """Latin hypercube stratum of iteration ``i`` of ``n`` for one stream and draw: a keyed
+    pseudo-random permutation of 0 … n-1 (a 4-round Feistel network on the smallest even
+    power of two ≥ n, cycle-walking back into range), so every stratum is used once and
+    the stratum of an iteration never depends on how the run is chunked."""
+    half = 1
+    while np.uint64(1) << np.uint64(2 * half) < np.uint64(n):
+        half += 1
+    hb = np.uint64(half)
+    mask = (np.uint64(1) << hb) - np.uint64(1)
+    key = _mix(
+        _mix(_mix(k_lo ^ (k_hi << np.uint64(32))) ^ (s_lo | (s_hi << np.uint64(32))))
+        ^ np.uint64(draw)
+    )
+    x = np.uint64(i)
+    while True:
+        left = x >> hb
+        right = x & mask
+        for r in range(4):
+            f = _mix(right ^ key ^ (np.uint64(r + 1) * _GOLD)) & mask
+            left, right = right, left ^ f
+        x = (left << hb) | right
+        if x < np.uint64(n):
+            return x
+
+
+@njit(inline="always")
+def draw_uniforms(out, base, quads, draw, s_lo, s_hi, k_lo, k_hi, lhs_n):
+    """:func:`fill_uniforms`, or with ``lhs_n > 0`` Latin hypercube uniforms for a run of
+    ``lhs_n`` iterations: u = (stratum + the Philox uniform) / lhs_n."""
+    fill_uniforms(out, base, quads, draw, s_lo, s_hi, k_lo, k_hi)
+    if lhs_n > 0:
+        inv = 1.0 / lhs_n
+        for lane in range(4 * quads):
+            i = lane_iteration(base, quads, lane)
+            if i < lhs_n:
+                s = stratum(i, lhs_n, draw, s_lo, s_hi, k_lo, k_hi)
+                out[lane] = min((np.float64(s) + out[lane]) * inv, 1.0 - 0.5 * TWO_M32)

@@ -23,7 +23,7 @@ from numba import njit, prange
 
 from .copula import group_uniforms
 from .network import DURATION_DRAW
-from .rng import fill_uniforms, lane_iteration
+from .rng import draw_uniforms, lane_iteration
 from .sampling import DISCRETE, FIXED, discrete_midrank, sample_into
 
 
@@ -44,6 +44,7 @@ def duration_moments(
     slot_task,
     factor,
     factor_ptr,
+    lhs_n,
     ranks,
     finish,
     sums,
@@ -81,13 +82,14 @@ def duration_moments(
                     key_hi,
                     eps,
                     ucorr,
+                    lhs_n,
                 )
                 src = ucorr[corr_slot[t]]
                 for lane in range(block):
                     u[lane] = src[lane]
             else:
-                fill_uniforms(
-                    u, base, quads, DURATION_DRAW, stream_lo[t], stream_hi[t], key_lo, key_hi
+                draw_uniforms(
+                    u, base, quads, DURATION_DRAW, stream_lo[t], stream_hi[t], key_lo, key_hi, lhs_n
                 )
             sample_into(code[t], par[t], tables, u, d, block)
             if code[t] == DISCRETE:
@@ -111,7 +113,7 @@ def duration_moments(
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def regenerate(n_iter, key_lo, key_hi, stream_lo, stream_hi, draw, code, par, tables, out):
+def regenerate(n_iter, key_lo, key_hi, stream_lo, stream_hi, draw, lhs_n, code, par, tables, out):
     """``out[i] = F⁻¹(u_i)`` for iterations 0 … n_iter-1 of one stream and draw: any sample
     of a run, recomputed instead of stored (UNIFORM with par = [0, 1] gives the uniforms)."""
     block = 64
@@ -121,7 +123,7 @@ def regenerate(n_iter, key_lo, key_hi, stream_lo, stream_hi, draw, code, par, ta
         u = np.zeros(block)
         x = np.zeros(block)
         base = b * block
-        fill_uniforms(u, base, quads, draw, stream_lo, stream_hi, key_lo, key_hi)
+        draw_uniforms(u, base, quads, draw, stream_lo, stream_hi, key_lo, key_hi, lhs_n)
         sample_into(code, par, tables, u, x, block)
         for lane in range(block):
             i = lane_iteration(base, quads, lane)
