@@ -29,6 +29,7 @@ from ..model import (
     SimulationSettings,
     Task,
 )
+from .register_file import load_register
 from .yamlfile import Document, Path_, load_yaml
 
 TOP_KEYS = ("name", "start", "tasks", "milestones", "risks", "correlations", "simulation")
@@ -100,9 +101,12 @@ def _parse(doc: Document) -> Scenario:
         raise doc.error("must be a list of milestones", ("milestones",))
     milestones = tuple(_milestone(doc, m, ("milestones", i), start) for i, m in enumerate(raw_ms))
     raw_risks = top.get("risks") or []
-    if not isinstance(raw_risks, list):
-        raise doc.error("must be a list of risks", ("risks",))
-    risks = tuple(_risk(doc, r, ("risks", i)) for i, r in enumerate(raw_risks))
+    if isinstance(raw_risks, dict):
+        risks = _register_file(doc, raw_risks, ("risks",))
+    elif isinstance(raw_risks, list):
+        risks = tuple(_risk(doc, r, ("risks", i)) for i, r in enumerate(raw_risks))
+    else:
+        raise doc.error("must be a list of risks or {file: register.csv}", ("risks",))
     raw_corr = top.get("correlations") or []
     if not isinstance(raw_corr, list):
         raise doc.error("must be a list of correlations", ("correlations",))
@@ -395,3 +399,12 @@ def _correlation(doc: Document, raw: Any, path: Path_) -> Correlation:
                 raise doc.error(f"must be between -1 and 1, got {v:g}", (*path, "matrix", i, j))
         rows.append(vals)
     return Correlation(tasks=ids, matrix=tuple(rows))
+
+
+def _register_file(doc: Document, raw: dict, path: Path_) -> tuple[Risk, ...]:
+    r = _keys(doc, raw, path, ("file",), "'risks'")
+    name = r.get("file")
+    if not isinstance(name, str) or not name:
+        raise doc.error("'file' must name a .csv or .xlsx risk register", (*path, "file"))
+    file = Path(doc.file).parent / name
+    return load_register(file)
