@@ -148,3 +148,47 @@ def test_no_warning_for_a_valid_group():
     with warnings.catch_warnings():
         warnings.simplefilter("error", RiskEngineWarning)
         correlated([Correlation(("a", "b", "c"), coefficient=0.9)], n=100)
+
+
+def test_risk_delays_are_correlated():
+    from riskengine.model import Impact, Risk
+
+    D = re.parse_distribution
+    tasks = [task("x", 0), task("y", 0), task("z", [1, 2, 3])]
+    sc = scenario(tasks, [("x", ["x"]), ("y", ["y"])])
+    risks = (
+        Risk("r1", 1.0, (Impact("x", delay=D([5, 10, 30])),)),
+        Risk("r2", 1.0, (Impact("y", delay=D({"dist": "uniform", "min": 1, "max": 4})),)),
+    )
+    corr = (Correlation(risks=("r1", "r2"), coefficient=0.7),)
+    sc = re.Scenario(
+        "r", sc.tasks, sc.milestones, simulation=sc.simulation, risks=risks, correlations=corr
+    )
+    r = re.simulate(sc, iterations=10_000, seed=2)
+    assert abs(spearman(r, "x", "y") - 0.7) < 0.03
+    # the copula keeps each risk's own delay distribution
+    assert abs(np.mean(r.finishes["y"] <= 2.5) - 0.5) < 3 * np.sqrt(0.25 / 10_000)
+    # chunking still does not matter
+    net = re.compile_network(sc)
+    assert np.array_equal(run_kernel(net, 999, 2, chunk=100).out, run_kernel(net, 999, 2).out)
+
+
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("- {risks: [r1, zz], coefficient: 0.5}", "unknown risk 'zz'"),
+        ("- {risks: [r1, r2], matrix: [[1, 0.5], [0.5, 1]]}", "one 'coefficient'"),
+        ("- {risks: [r1, r2], tasks: [a, b], coefficient: 0.5}", "either 'tasks' or 'risks'"),
+    ],
+)
+def test_bad_risk_correlations(tmp_path, text, message):
+    path = tmp_path / "c.yaml"
+    body = YAML.replace("- {tasks: [a, b, c], coefficient: 0.6}", text)
+    body += (
+        "risks:\n"
+        "  - {id: r1, probability: 0.5, impacts: [{task: a, delay: 3}]}\n"
+        "  - {id: r2, probability: 0.5, impacts: [{task: b, delay: 2}]}\n"
+    )
+    path.write_text(body)
+    with pytest.raises(ScenarioError, match=message):
+        re.load_scenario(path)

@@ -70,7 +70,9 @@ class CompiledNetwork:
     corr_slot: np.ndarray  # int64[n]: copula slot of each task, -1 when uncorrelated
     corr_group: np.ndarray  # int64[n]: its group, -1 when uncorrelated
     group_ptr: np.ndarray  # int64[G+1]: slots of each group (kernels/copula.py)
-    slot_task: np.ndarray  # int64[S]
+    slot_stream: np.ndarray  # uint64[S, 2]: the random stream (lo, hi) of each slot
+    slot_draw: np.ndarray  # int64[S]: and its draw
+    imp_slot: np.ndarray  # int64[K]: copula slot of each impact, -1 when uncorrelated
     factor: np.ndarray  # float64[Σ k²]: each group's factor, row-major
     factor_ptr: np.ndarray  # int64[G+1]
 
@@ -293,17 +295,22 @@ def compile_network(
     corr_slot = np.full(n, -1, np.int64)
     corr_group = np.full(n, -1, np.int64)
     group_ptr = [0]
-    slot_task: list[int] = []
+    slots: list[tuple[int, int, int]] = []
+    slot_of: dict[tuple, int] = {}
     factors: list[np.ndarray] = []
     factor_ptr = [0]
     for g, (members, factor) in enumerate(correlation.groups(scenario, pos, strict=strict)):
-        for tid in members:
-            corr_slot[pos[tid]] = len(slot_task)
-            corr_group[pos[tid]] = g
-            slot_task.append(pos[tid])
-        group_ptr.append(len(slot_task))
+        for kind, eid, draw in members:
+            slot_of[(kind, eid, draw)] = len(slots)
+            if kind == "task":
+                corr_slot[pos[eid]] = len(slots)
+                corr_group[pos[eid]] = g
+            slots.append((*split64(stream_of(kind, eid)), draw))
+        group_ptr.append(len(slots))
         factors.append(factor.ravel())
         factor_ptr.append(factor_ptr[-1] + factor.size)
+    risk_ids = [r.id for r in scenario.risks]
+    imp_slot = [slot_of.get(("risk", risk_ids[e[0]], e[1]), -1) for e in flat]
 
     return CompiledNetwork(
         task_ids=tuple(t.id for t in tasks),
@@ -338,7 +345,9 @@ def compile_network(
         corr_slot=corr_slot,
         corr_group=corr_group,
         group_ptr=np.asarray(group_ptr, np.int64),
-        slot_task=np.asarray(slot_task, np.int64),
+        slot_stream=np.array([sl[:2] for sl in slots], np.uint64).reshape(len(slots), 2),
+        slot_draw=np.array([sl[2] for sl in slots], np.int64),
+        imp_slot=np.asarray(imp_slot, np.int64),
         factor=np.concatenate(factors) if factors else np.zeros(1),
         factor_ptr=np.asarray(factor_ptr, np.int64),
     )

@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 
 from .errors import RiskEngineWarning, ScenarioError
-from .model import Scenario
+from .model import Correlation, Scenario
 
 
 def to_normal(rho: np.ndarray) -> np.ndarray:
@@ -38,13 +38,19 @@ def nearest_correlation(a: np.ndarray, tol: float = 1e-13, max_iter: int = 10_00
 
 
 def groups(scenario: Scenario, order: dict[str, int], *, strict: bool = False):
-    """Connected groups of correlated tasks: ``[(task ids, factor A with A Aᵀ = C)]``,
-    members sorted topologically. A matrix that is not positive semi-definite is repaired
+    """Connected groups of correlated draws: ``[(members, factor A with A Aᵀ = C)]``
+    (members as in :func:`members_of`; tasks first, in topological order, then risk
+    draws in file order). A matrix that is not positive semi-definite is repaired
     (warning) or rejected (``strict``)."""
-    pairs = {tuple(sorted(k, key=order.__getitem__)): v for k, v in _pairs(scenario).items()}
-    parent: dict[str, str] = {}
+    risk_pos = {r.id: i for i, r in enumerate(scenario.risks)}
 
-    def find(x: str) -> str:
+    def rank(m: tuple) -> tuple:
+        return (0, order[m[1]], 0) if m[0] == "task" else (1, risk_pos[m[1]], m[2])
+
+    pairs = {tuple(sorted(k, key=rank)): v for k, v in _pairs(scenario).items()}
+    parent: dict[tuple, tuple] = {}
+
+    def find(x: tuple) -> tuple:
         while parent.setdefault(x, x) != x:
             parent[x] = parent[parent[x]]
             x = parent[x]
@@ -53,12 +59,12 @@ def groups(scenario: Scenario, order: dict[str, int], *, strict: bool = False):
     for (a, b), (rho, _) in pairs.items():
         if rho != 0:
             parent[find(a)] = find(b)
-    members: dict[str, list[str]] = {}
+    members: dict[tuple, list[tuple]] = {}
     for x in list(parent):
         members.setdefault(find(x), []).append(x)
     out = []
-    for group in sorted(members.values(), key=lambda g: min(order[t] for t in g)):
-        group.sort(key=order.__getitem__)
+    for group in sorted(members.values(), key=lambda g: min(map(rank, g))):
+        group.sort(key=rank)
         index = {t: i for i, t in enumerate(group)}
         rho = np.eye(len(group))
         for (a, b), (value, _) in pairs.items():
@@ -69,10 +75,11 @@ def groups(scenario: Scenario, order: dict[str, int], *, strict: bool = False):
             fixed = nearest_correlation(c)
             change = np.abs(to_rank(fixed) - rho)
             i, j = np.unravel_index(np.argmax(change), change.shape)
+            names = [_name(m) for m in group]
             msg = (
-                f"the correlations of {', '.join(group)} are not consistent (the matrix is not "
-                f"positive semi-definite); largest change in the nearest valid matrix: "
-                f"{group[i]}–{group[j]} {rho[i, j]:g} → {to_rank(fixed)[i, j]:.3f}"
+                f"the correlations of {', '.join(dict.fromkeys(names))} are not consistent "
+                f"(the matrix is not positive semi-definite); largest change in the nearest "
+                f"valid matrix: {names[i]}–{names[j]} {rho[i, j]:g} → {to_rank(fixed)[i, j]:.3f}"
             )
             if strict:
                 raise ScenarioError(msg, field="correlations")
@@ -84,9 +91,34 @@ def groups(scenario: Scenario, order: dict[str, int], *, strict: bool = False):
     return out
 
 
+def _name(member: tuple) -> str:
+    return member[1] if member[0] == "task" else f"risk {member[1]}"
+
+
 def check(scenario: Scenario, known: set[str]) -> None:
+    risks = {r.id: r for r in scenario.risks}
     for c_i, corr in enumerate(scenario.correlations):
         where = f"correlations[{c_i}]"
+        if bool(corr.tasks) == bool(corr.risks):
+            raise ScenarioError("give either 'tasks' or 'risks' to correlate", field=where)
+        if corr.risks:
+            if len(corr.risks) < 2 or len(set(corr.risks)) != len(corr.risks):
+                raise ScenarioError("name at least two different risks", field=where + ".risks")
+            for j, rid in enumerate(corr.risks):
+                if rid not in risks:
+                    raise ScenarioError(f"unknown risk {rid!r}", field=f"{where}.risks[{j}]")
+                if not members_of(scenario, Correlation(risks=(rid,))):
+                    raise ScenarioError(
+                        f"risk {rid!r} has no delay to correlate", field=f"{where}.risks[{j}]"
+                    )
+            if corr.matrix is not None or corr.coefficient is None:
+                raise ScenarioError("risks are correlated with one 'coefficient'", field=where)
+            if not (math.isfinite(corr.coefficient) and -1 <= corr.coefficient <= 1):
+                raise ScenarioError(
+                    f"a coefficient must be between -1 and 1, got {corr.coefficient:g}",
+                    field=where,
+                )
+            continue
         if len(corr.tasks) < 2:
             raise ScenarioError("name at least two tasks to correlate", field=where + ".tasks")
         if len(set(corr.tasks)) != len(corr.tasks):
@@ -114,17 +146,40 @@ def check(scenario: Scenario, known: set[str]) -> None:
     _pairs(scenario)
 
 
-def _pairs(scenario: Scenario) -> dict[frozenset[str], tuple[float, int]]:
-    """Every correlated pair once; the same pair given two values is an error."""
-    pairs: dict[frozenset[str], tuple[float, int]] = {}
+def members_of(scenario: Scenario, corr: Correlation) -> list[tuple]:
+    """The draws a correlation entry ties together: ("task", id, 0) for a task's duration,
+    ("risk", id, draw) for each delay or delay_pct draw of a risk's impacts."""
+    if corr.tasks:
+        return [("task", t, 0) for t in corr.tasks]
+    risks = {r.id: r for r in scenario.risks}
+    out = []
+    for rid in corr.risks:
+        for j, imp in enumerate(risks[rid].impacts):
+            if imp.delay is not None:
+                out.append(("risk", rid, 1 + 3 * j))
+            if imp.delay_pct is not None:
+                out.append(("risk", rid, 2 + 3 * j))
+    return out
+
+
+def _pairs(scenario: Scenario) -> dict[frozenset, tuple[float, int]]:
+    """Every correlated pair of draws once; the same pair given two values is an error."""
+    pairs: dict[frozenset, tuple[float, int]] = {}
     for c_i, corr in enumerate(scenario.correlations):
-        for a, b, rho in corr.pairs():
-            key = frozenset((a, b))
-            if key in pairs and pairs[key][0] != rho:
-                raise ScenarioError(
-                    f"{a} and {b} are given two correlations ({pairs[key][0]:g} in "
-                    f"correlations[{pairs[key][1]}] and {rho:g})",
-                    field=f"correlations[{c_i}]",
-                )
-            pairs[key] = (rho, c_i)
+        members = members_of(scenario, corr)
+        for i, a in enumerate(members):
+            for j in range(i + 1, len(members)):
+                b = members[j]
+                if corr.matrix is not None:
+                    rho = float(corr.matrix[i][j])
+                else:
+                    rho = float(corr.coefficient)
+                key = frozenset((a, b))
+                if key in pairs and pairs[key][0] != rho:
+                    raise ScenarioError(
+                        f"{a[1]} and {b[1]} are given two correlations ({pairs[key][0]:g} in "
+                        f"correlations[{pairs[key][1]}] and {rho:g})",
+                        field=f"correlations[{c_i}]",
+                    )
+                pairs[key] = (rho, c_i)
     return pairs

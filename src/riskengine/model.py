@@ -110,11 +110,14 @@ class Milestone:
 @dataclass(frozen=True)
 class Correlation:
     """Target rank (Spearman) correlation between task durations: one ``coefficient``
-    for every pair of ``tasks`` (a pair or a group), or a full ``matrix`` in their order."""
+    for every pair of ``tasks`` (a pair or a group), or a full ``matrix`` in their order.
+    With ``risks`` instead of tasks, the delay draws of those risks' impacts are
+    correlated (a coefficient for every pair of them)."""
 
-    tasks: tuple[str, ...]
+    tasks: tuple[str, ...] = ()
     coefficient: float | None = None
     matrix: tuple[tuple[float, ...], ...] | None = None
+    risks: tuple[str, ...] = ()
 
     def pairs(self) -> list[tuple[str, str, float]]:
         out = []

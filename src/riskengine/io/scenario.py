@@ -33,7 +33,7 @@ from .register_file import load_register
 from .yamlfile import Document, Path_, load_yaml
 
 TOP_KEYS = ("name", "start", "tasks", "milestones", "risks", "correlations", "simulation")
-CORRELATION_KEYS = ("tasks", "coefficient", "matrix")
+CORRELATION_KEYS = ("tasks", "risks", "coefficient", "matrix")
 TASK_KEYS = ("id", "name", "duration", "predecessors", "existence")
 RISK_KEYS = ("id", "name", "owner", "category", "probability", "impacts", "mitigation")
 IMPACT_KEYS = ("task", "delay", "delay_pct", "cost")
@@ -372,6 +372,19 @@ def _percentile(doc: Document, value: Any, path: Path_) -> float:
 
 def _correlation(doc: Document, raw: Any, path: Path_) -> Correlation:
     c = _keys(doc, raw, path, CORRELATION_KEYS, "a correlation")
+    if ("tasks" in c) == ("risks" in c):
+        raise doc.error("give either 'tasks' or 'risks' to correlate", path)
+    if "risks" in c:
+        raw_r = c["risks"]
+        if not isinstance(raw_r, list) or len(raw_r) < 2:
+            raise doc.error("'risks' must list at least two risks", (*path, "risks"))
+        rids = tuple(_id(doc, r, (*path, "risks", j)) for j, r in enumerate(raw_r))
+        if "coefficient" not in c or "matrix" in c:
+            raise doc.error("risks are correlated with one 'coefficient'", path)
+        rho = _number(doc, c["coefficient"], (*path, "coefficient"), allow_negative=True)
+        if not -1 <= rho <= 1:
+            raise doc.error(f"must be between -1 and 1, got {rho:g}", (*path, "coefficient"))
+        return Correlation(risks=rids, coefficient=rho)
     tasks = c.get("tasks")
     if not isinstance(tasks, list) or len(tasks) < 2:
         raise doc.error("'tasks' must list at least two tasks", (*path, "tasks"))

@@ -1,7 +1,9 @@
 """Gaussian copula for correlated task durations.
 
-Correlated tasks form groups (connected components of the correlation pairs). Group g
-holds slots ``group_ptr[g] : group_ptr[g+1]``; slot s belongs to task ``slot_task[s]``.
+Correlated draws form groups (connected components of the correlation pairs). Group g
+holds slots ``group_ptr[g] : group_ptr[g+1]``; slot s is draw ``slot_draw[s]`` of the
+random stream ``slot_stream[s]`` (lo, hi): a task's duration (draw 0 of the task) or a
+risk's delay impact (its draw in the risk's stream).
 ``factor[factor_ptr[g] :]`` is a k×k row-major matrix A with A Aᵀ = C, the group's
 normal-scale correlation matrix (2 sin(π ρ/6) of the target rank correlations ρ, made
 positive semi-definite). Per iteration, each member's own uniform u_j (draw 0 of its
@@ -19,7 +21,6 @@ from numba import njit
 from .rng import TWO_M32, draw_uniforms
 from .sampling import ndtri
 
-DURATION_DRAW = 0
 _LO = 0.5 * TWO_M32
 _HI = 1.0 - 0.5 * TWO_M32
 _SQRT1_2 = math.sqrt(0.5)
@@ -29,11 +30,10 @@ _SQRT1_2 = math.sqrt(0.5)
 def group_uniforms(
     g,
     group_ptr,
-    slot_task,
+    slot_stream,
+    slot_draw,
     factor,
     factor_ptr,
-    stream_lo,
-    stream_hi,
     base,
     quads,
     key_lo,
@@ -47,14 +47,14 @@ def group_uniforms(
     k = group_ptr[g + 1] - s0
     block = eps.shape[1]
     for j in range(k):
-        t = slot_task[s0 + j]
+        s = s0 + j
         draw_uniforms(
-            out[s0 + j],
+            out[s],
             base,
             quads,
-            DURATION_DRAW,
-            stream_lo[t],
-            stream_hi[t],
+            slot_draw[s],
+            slot_stream[s, 0],
+            slot_stream[s, 1],
             key_lo,
             key_hi,
             lhs_n,

@@ -28,8 +28,9 @@ iterations (the ends of partial blocks) get P = +inf, so no task is critical the
 
 Correlation
 -----------
-Correlated tasks take their duration uniforms from the Gaussian copula of their group
-(kernels/copula.py), computed for all groups at the start of each block into ``ucorr``.
+Correlated tasks and risk impacts take their uniforms from the Gaussian copula of their
+group (kernels/copula.py), computed for all groups at the start of each block into
+``ucorr``: row ``corr_slot[t]`` for task t's duration, ``imp_slot[k]`` for impact k.
 
 Risks and existence
 -------------------
@@ -98,9 +99,11 @@ def simulate_blocks(
     imp_pct,
     imp_code,
     imp_par,
+    imp_slot,
     corr_slot,
     group_ptr,
-    slot_task,
+    slot_stream,
+    slot_draw,
     factor,
     factor_ptr,
     criticality,
@@ -115,7 +118,7 @@ def simulate_blocks(
     n_ms = ms_ptr.shape[0] - 1
     n_risks = risk_p.shape[0]
     n_groups = group_ptr.shape[0] - 1
-    n_slots = slot_task.shape[0]
+    n_slots = slot_draw.shape[0]
     k_max = 1
     for g in range(n_groups):
         k_max = max(k_max, group_ptr[g + 1] - group_ptr[g])
@@ -169,11 +172,10 @@ def simulate_blocks(
                 group_uniforms(
                     g,
                     group_ptr,
-                    slot_task,
+                    slot_stream,
+                    slot_draw,
                     factor,
                     factor_ptr,
-                    stream_lo,
-                    stream_hi,
                     base,
                     quads,
                     key_lo,
@@ -209,17 +211,22 @@ def simulate_blocks(
                         extra[lane] = 0.0
                     for k in range(i0, i1):
                         r = imp_risk[k]
-                        draw_uniforms(
-                            u,
-                            base,
-                            quads,
-                            imp_draw[k],
-                            risk_stream_lo[r],
-                            risk_stream_hi[r],
-                            key_lo,
-                            key_hi,
-                            lhs_n,
-                        )
+                        if imp_slot[k] >= 0:
+                            src = ucorr[imp_slot[k]]
+                            for lane in range(block):
+                                u[lane] = src[lane]
+                        else:
+                            draw_uniforms(
+                                u,
+                                base,
+                                quads,
+                                imp_draw[k],
+                                risk_stream_lo[r],
+                                risk_stream_hi[r],
+                                key_lo,
+                                key_hi,
+                                lhs_n,
+                            )
                         sample_into(imp_code[k], imp_par[k], tables, u, v, block)
                         o = occ[r]
                         if imp_pct[k]:

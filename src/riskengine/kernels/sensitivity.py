@@ -41,7 +41,8 @@ def duration_moments(
     corr_slot,
     corr_group,
     group_ptr,
-    slot_task,
+    slot_stream,
+    slot_draw,
     factor,
     factor_ptr,
     lhs_n,
@@ -62,7 +63,7 @@ def duration_moments(
         acc = np.zeros(4 + 2 * n_out)
         g = corr_group[t]
         k = group_ptr[g + 1] - group_ptr[g] if g >= 0 else 1
-        ucorr = np.zeros((slot_task.shape[0] if g >= 0 else 1, block))
+        ucorr = np.zeros((slot_draw.shape[0] if g >= 0 else 1, block))
         eps = np.zeros((k, block))
         for b in range(n_blocks):
             base = b * block
@@ -71,11 +72,10 @@ def duration_moments(
                 group_uniforms(
                     g,
                     group_ptr,
-                    slot_task,
+                    slot_stream,
+                    slot_draw,
                     factor,
                     factor_ptr,
-                    stream_lo,
-                    stream_hi,
                     base,
                     quads,
                     key_lo,
