@@ -159,6 +159,29 @@ def print_results(results: Results, console: Console, *, top: int = TOP_CRITICAL
     if results.criticality is not None:
         console.print()
         console.print(critical_table(results, top))
+    if results.drivers:
+        console.print()
+        console.print(drivers_table(results, top))
+
+
+def drivers_table(results: Results, top: int = TOP_CRITICAL) -> Table:
+    """The risks that move the project finish most: working days added to P50 and P80."""
+    table = _table("Top risks: working days added to the project finish")
+    table.add_column("Risk", ratio=1)
+    table.add_column("Occurrence", justify="right", no_wrap=True)
+    table.add_column("P50", justify="right", no_wrap=True)
+    table.add_column("P80", justify="right", no_wrap=True)
+    drivers = results.drivers or {}
+    ranked = sorted(drivers, key=lambda rid: -drivers[rid]["project"]["P80"])
+    for rid in ranked[:top]:
+        d = drivers[rid]["project"]
+        table.add_row(
+            _label(rid, results.risk_names.get(rid, "")),
+            _pct(results.risk_occurrence.get(rid)),
+            f"{d['P50']:+.1f}",
+            f"{d['P80']:+.1f}",
+        )
+    return table
 
 
 class LazyProgress:
