@@ -81,6 +81,11 @@ class CompiledNetwork:
         return len(self.task_ids)
 
     @property
+    def copula(self) -> tuple:
+        """The copula arrays as the kernels take them (kernels/copula.py)."""
+        return (self.group_ptr, self.slot_stream, self.slot_draw, self.factor, self.factor_ptr)
+
+    @property
     def n_links(self) -> int:
         return int(self.pred_ptr[-1])
 

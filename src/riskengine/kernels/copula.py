@@ -27,22 +27,11 @@ _SQRT1_2 = math.sqrt(0.5)
 
 
 @njit(inline="always")
-def group_uniforms(
-    g,
-    group_ptr,
-    slot_stream,
-    slot_draw,
-    factor,
-    factor_ptr,
-    base,
-    quads,
-    key_lo,
-    key_hi,
-    eps,
-    out,
-    lhs_n,
-):
-    """Write the correlated uniforms of group g's members to ``out[slot]`` (lanes across)."""
+def group_uniforms(g, copula, base, quads, key_lo, key_hi, eps, out, lhs_n):
+    """Write the correlated uniforms of group g's members to ``out[slot]`` (lanes across).
+
+    ``copula`` is the tuple ``(group_ptr, slot_stream, slot_draw, factor, factor_ptr)``."""
+    group_ptr, slot_stream, slot_draw, factor, factor_ptr = copula
     s0 = group_ptr[g]
     k = group_ptr[g + 1] - s0
     block = eps.shape[1]

@@ -101,11 +101,7 @@ def simulate_blocks(
     imp_par,
     imp_slot,
     corr_slot,
-    group_ptr,
-    slot_stream,
-    slot_draw,
-    factor,
-    factor_ptr,
+    copula,
     criticality,
     tol,
     lhs_n,
@@ -117,8 +113,9 @@ def simulate_blocks(
     n = code.shape[0]
     n_ms = ms_ptr.shape[0] - 1
     n_risks = risk_p.shape[0]
+    group_ptr = copula[0]
     n_groups = group_ptr.shape[0] - 1
-    n_slots = slot_draw.shape[0]
+    n_slots = copula[2].shape[0]
     k_max = 1
     for g in range(n_groups):
         k_max = max(k_max, group_ptr[g + 1] - group_ptr[g])
@@ -169,21 +166,7 @@ def simulate_blocks(
                     hits += hit and valid[lane]
                 risk_counts[c, r] += hits
             for g in range(n_groups):
-                group_uniforms(
-                    g,
-                    group_ptr,
-                    slot_stream,
-                    slot_draw,
-                    factor,
-                    factor_ptr,
-                    base,
-                    quads,
-                    key_lo,
-                    key_hi,
-                    eps,
-                    ucorr,
-                    lhs_n,
-                )
+                group_uniforms(g, copula, base, quads, key_lo, key_hi, eps, ucorr, lhs_n)
             for t in range(n):
                 if corr_slot[t] >= 0:
                     src = ucorr[corr_slot[t]]

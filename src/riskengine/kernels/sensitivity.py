@@ -40,11 +40,7 @@ def duration_moments(
     stream_hi,
     corr_slot,
     corr_group,
-    group_ptr,
-    slot_stream,
-    slot_draw,
-    factor,
-    factor_ptr,
+    copula,
     lhs_n,
     ranks,
     finish,
@@ -62,28 +58,15 @@ def duration_moments(
         d = np.zeros(block)
         acc = np.zeros(4 + 2 * n_out)
         g = corr_group[t]
+        group_ptr = copula[0]
         k = group_ptr[g + 1] - group_ptr[g] if g >= 0 else 1
-        ucorr = np.zeros((slot_draw.shape[0] if g >= 0 else 1, block))
+        ucorr = np.zeros((copula[2].shape[0] if g >= 0 else 1, block))
         eps = np.zeros((k, block))
         for b in range(n_blocks):
             base = b * block
             if g >= 0:
                 # the same copula uniforms as the simulation (kernels/copula.py)
-                group_uniforms(
-                    g,
-                    group_ptr,
-                    slot_stream,
-                    slot_draw,
-                    factor,
-                    factor_ptr,
-                    base,
-                    quads,
-                    key_lo,
-                    key_hi,
-                    eps,
-                    ucorr,
-                    lhs_n,
-                )
+                group_uniforms(g, copula, base, quads, key_lo, key_hi, eps, ucorr, lhs_n)
                 src = ucorr[corr_slot[t]]
                 for lane in range(block):
                     u[lane] = src[lane]
