@@ -115,3 +115,11 @@ def test_no_drivers_without_risks_or_when_turned_off():
     assert re.simulate(sc, iterations=100).drivers is None
     r = re.simulate(sc, iterations=100, sensitivity=False)
     assert r.sensitivity is None and "sensitivity" not in r.to_dict()["tasks"]["a"]
+
+
+def test_average_ranks_match_scipy():
+    from riskengine.analysis import average_ranks
+
+    rng = np.random.default_rng(0)
+    for x in (rng.random(100), rng.integers(0, 5, 200).astype(float), np.zeros(7), np.array([3.0])):
+        assert np.array_equal(average_ranks(x), stats.rankdata(x))

@@ -133,3 +133,18 @@ def test_a_scenario_without_risks_has_no_register():
 
     with pytest.raises(ScenarioError, match="no risks"):
         risk_register(scenario([task("a", 1)]), iterations=10)
+
+
+def test_register_of_the_shipped_scenario(tmp_path):
+    # end to end on the realistic project, whose register lives in a CSV file and whose
+    # correlations include risk delays (large cost values exercised a numba crash once)
+    from openpyxl import load_workbook
+
+    out = tmp_path / "plant.xlsx"
+    args = ["register", "scenarios/plant_upgrade.yaml", "-o", str(out), "-n", "2000"]
+    res = CliRunner().invoke(main, [*args, "--milestone", "m_handover"])
+    assert res.exit_code == 0, res.output
+    ws = load_workbook(out)["Register"]
+    assert ws.max_row - 1 == len(re.load_scenario("scenarios/plant_upgrade.yaml").risks)
+    costs = [c.value for c in ws[2]][11:14]  # cost P10/P50/P90 of the top risk
+    assert all(isinstance(v, float) and v > 10_000 for v in costs)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
+import numba
 import numpy as np
-from scipy.stats import rankdata
 
 from .compile import CompiledNetwork, split64
 from .kernels.sensitivity import duration_moments
@@ -45,7 +45,7 @@ def task_sensitivity(
     finish = outputs.T - outputs.mean(axis=0)[:, None]
     ranks = np.empty_like(finish)
     for m in range(n_out):
-        ranks[m] = rankdata(outputs[:, m]) - (n_iter + 1) / 2
+        ranks[m] = average_ranks(outputs[:, m]) - (n_iter + 1) / 2
     sums = np.zeros((net.n_tasks, 4 + 2 * n_out))
     key_lo, key_hi = (np.uint64(v) for v in split64(seed))
     duration_moments(
@@ -62,6 +62,7 @@ def task_sensitivity(
         net.corr_group,
         net.copula,
         lhs_n,
+        numba.get_num_threads(),
         np.ascontiguousarray(ranks),
         np.ascontiguousarray(finish),
         sums,
@@ -81,6 +82,19 @@ def task_sensitivity(
             ssi[oid] = _ratio(crit * sd_d, sd_finish[m])
         out[tid] = TaskSensitivity(sd=float(sd_d), spearman=rho, cruciality=cru, ssi=ssi)
     return out
+
+
+def average_ranks(x: np.ndarray) -> np.ndarray:
+    """1-based ranks with ties given their average rank (scipy's rankdata "average",
+    without importing scipy.stats, which costs half a second at start-up)."""
+    n = x.size
+    order = np.argsort(x, kind="stable")
+    xs = x[order]
+    starts = np.flatnonzero(np.concatenate(([True], xs[1:] != xs[:-1])))
+    counts = np.diff(np.append(starts, n))
+    ranks = np.empty(n)
+    ranks[order] = np.repeat(starts + (counts + 1) / 2.0, counts)
+    return ranks
 
 
 def _ratio(a: float, b: float) -> float:

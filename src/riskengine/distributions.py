@@ -165,10 +165,8 @@ def trigen_bounds(
 
     With x = mode - min, y = max - mode and s = x + y, the quantile conditions give
     sqrt(x) = (sqrt(pl s) + sqrt(pl s + 4 (mode - low))) / 2 and the mirror for y; the
-    root of x(s) + y(s) = s is unique and found by bisection (brentq).
+    root of x(s) + y(s) = s is unique and found by bisection.
     """
-    from scipy.optimize import brentq
-
     gap_lo, gap_hi, q = mode - low, high - mode, 1.0 - ph
 
     def spread(s: float) -> tuple[float, float]:
@@ -182,7 +180,17 @@ def trigen_bounds(
     hi = max(lo, 1e-12) * 2.0
     while sum(spread(hi)) >= hi:
         hi *= 2.0
-    s = brentq(lambda s: sum(spread(s)) - s, lo, hi, xtol=1e-14 * hi, rtol=1e-15, maxiter=500)
+    # x(s) + y(s) - s is positive below the root and negative above it: bisect to the
+    # last bit (no scipy.optimize import, which would cost start-up time)
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if mid in (lo, hi):
+            break
+        if sum(spread(mid)) >= mid:
+            lo = mid
+        else:
+            hi = mid
+    s = lo
     x, y = spread(s)
     return mode - x, mode + y
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
+import numba
 import numpy as np
 
 from . import dates
@@ -52,7 +53,12 @@ class _Sampler:
             code, par = encode(dist, tables)
         lo, hi = (np.uint64(v) for v in split64(stream_of(kind, entity)))
         out = np.empty(self.n)
-        regenerate(self.n, *self.key, lo, hi, draw, self.lhs_n, code, par, tables.array(), out)
+        threads = numba.get_num_threads()
+        code_a = np.array([code], np.int64)
+        par_a = np.ascontiguousarray(par, np.float64).reshape(1, NPAR)
+        regenerate(
+            self.n, *self.key, lo, hi, draw, self.lhs_n, code_a, par_a, tables.array(), threads, out
+        )
         return out
 
 

@@ -18,6 +18,7 @@ mitigation_cost               cost of the mitigation
 
 from __future__ import annotations
 
+import csv
 import functools
 import math
 from pathlib import Path
@@ -106,44 +107,65 @@ def _row_error(file: str, line: int, msg: str, column: str | None = None) -> Sce
 
 
 def _read(path: Path) -> list[tuple[int, dict[str, str]]]:
-    """Rows as text, with their line (CSV) or row (XLSX) number, header first."""
-    import pandas as pd
-
+    """Rows as text, with their line (CSV) or row (XLSX) number; the header is line 1."""
     file = str(path)
     suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx", ".xlsm"):
+        raise ScenarioError("a risk register file must be .csv or .xlsx", file=file)
     try:
-        if suffix == ".csv":
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=True)
-        elif suffix in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
-        else:
-            raise ScenarioError("a risk register file must be .csv or .xlsx", file=file)
+        table = _csv_rows(path) if suffix == ".csv" else _xlsx_rows(path)
     except FileNotFoundError:
         raise ScenarioError("file not found", file=file) from None
-    except ScenarioError:
-        raise
-    except Exception as e:  # pandas and openpyxl raise many kinds for unreadable files
+    except (OSError, UnicodeDecodeError, csv.Error, ValueError, KeyError) as e:
         raise ScenarioError(f"cannot read the register: {e}", file=file) from None
-    columns = [str(c).strip().lower() for c in frame.columns]
-    frame.columns = columns
+    if not table:
+        raise ScenarioError("the register is empty", file=file)
+    columns = [str(c or "").strip().lower() for c in table[0][1]]
     for col in REQUIRED:
         if col not in columns:
-            raise ScenarioError(f"missing column {col!r}", file=file, field="header")
+            raise ScenarioError(f"missing column {col!r}", file=file, field="header", line=1)
     for col in columns:
         if col not in KNOWN:
             raise ScenarioError(
                 f"unknown column {col!r} (known: {', '.join(sorted(KNOWN))})",
                 file=file,
                 field="header",
+                line=1,
             )
     rows = []
-    for i, record in enumerate(frame.to_dict("records")):
-        row = {k: str(v).strip() for k, v in record.items()}
+    for line, cells in table[1:]:
+        row = {c: _cell(v) for c, v in zip(columns, cells, strict=False)}
         if any(row.values()):
-            rows.append((i + 2, row))  # line 1 is the header
+            rows.append((line, row))
     if not rows:
         raise ScenarioError("the register has no rows", file=file)
     return rows
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _csv_rows(path: Path) -> list[tuple[int, list[str]]]:
+    # The standard library reads CSV without pandas' half-second import.
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh)
+        return [(reader.line_num, cells) for cells in reader]
+
+
+def _xlsx_rows(path: Path) -> list[tuple[int, list[object]]]:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        ws = wb.worksheets[0]
+        return [(i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), start=1)]
+    finally:
+        wb.close()
 
 
 def _num(row: dict[str, str], col: str, err) -> float:
