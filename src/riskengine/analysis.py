@@ -9,11 +9,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-import numba
 import numpy as np
 
 from .compile import CompiledNetwork, split64
-from .kernels.sensitivity import duration_moments
+from .kernels.sensitivity import PARTS, duration_moments
 
 SENSITIVITY_BLOCK = 64  # fixed, so the sums' order (and bits) never change
 
@@ -46,7 +45,7 @@ def task_sensitivity(
     ranks = np.empty_like(finish)
     for m in range(n_out):
         ranks[m] = average_ranks(outputs[:, m]) - (n_iter + 1) / 2
-    sums = np.zeros((net.n_tasks, 4 + 2 * n_out))
+    parts = np.zeros((PARTS, net.n_tasks, 4 + 2 * n_out))
     key_lo, key_hi = (np.uint64(v) for v in split64(seed))
     duration_moments(
         n_iter,
@@ -59,14 +58,15 @@ def task_sensitivity(
         net.stream_lo,
         net.stream_hi,
         net.corr_slot,
-        net.corr_group,
         net.copula,
         lhs_n,
-        numba.get_num_threads(),
         np.ascontiguousarray(ranks),
         np.ascontiguousarray(finish),
-        sums,
+        parts,
     )
+    sums = parts[0].copy()
+    for part in parts[1:]:  # a fixed order of additions: the same bits on any machine
+        sums += part
     sd_rank = ranks.std(axis=1)
     sd_finish = finish.std(axis=1)
     out = {}

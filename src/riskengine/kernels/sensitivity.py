@@ -11,9 +11,9 @@ duration, ``sums[t]`` receives::
 
 where u is the population rank of the task's sampled duration d = F⁻¹(u) before risks (in
 working days): its uniform (draw 0 of its stream, the same draws as the simulation), or
-for a discrete distribution the mid-rank of the value drawn, as ranks of ties are. Tasks are
-shared out between threads; each sum runs over iterations in order, so results do not
-depend on the thread count.
+for a discrete distribution the mid-rank of the value drawn, as ranks of ties are. The
+iterations are split into a fixed number of parts summed separately and then added in
+order, so results do not depend on the thread count.
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ from .copula import group_uniforms
 from .network import DURATION_DRAW
 from .rng import draw_uniforms, lane_iteration
 from .sampling import DISCRETE, FIXED, discrete_midrank, sample_into
+
+PARTS = 16  # fixed partition of the iterations: sums never depend on the thread count
+FOLD = 8  # lanes summed side by side (one vector), then folded in a fixed order
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
@@ -39,99 +42,101 @@ def duration_moments(
     stream_lo,
     stream_hi,
     corr_slot,
-    corr_group,
     copula,
     lhs_n,
-    n_chunks,
     ranks,
     finish,
-    sums,
+    parts,
 ):
-    """Fill ``sums`` (float64[n_tasks, 4 + 2 (M + 1)]) as the module docstring says."""
+    """Fill ``parts`` (float64[PARTS, n_tasks, 4 + 2 (M + 1)]): part c holds the sums over
+    its own fixed range of iteration blocks; adding the parts in order gives ``sums``.
+
+    Iterations are the outer loop, so each block's ranks and finishes are read once for
+    all tasks; each task's sums are accumulated FOLD lanes side by side (vectorised) over
+    the whole part, then folded, always in the same order."""
     n = code.shape[0]
     n_out = ranks.shape[0]
+    width = 4 + 2 * n_out
     quads = block // 4
     n_blocks = (n_iter + block - 1) // block
+    n_parts = parts.shape[0]
     group_ptr = copula[0]
+    n_groups = group_ptr.shape[0] - 1
     k_max = 1
-    for g in range(group_ptr.shape[0] - 1):
+    for g in range(n_groups):
         k_max = max(k_max, group_ptr[g + 1] - group_ptr[g])
-    for c in prange(n_chunks):
-        # Allocate per chunk and initialise every element (numba issue #9529).
+    for c in prange(n_parts):
+        # Allocate per part and initialise every element (numba issue #9529).
         u = np.zeros(block)
         d = np.zeros(block)
-        acc = np.zeros(4 + 2 * n_out)
+        w = np.zeros(block)
+        r = np.zeros((n_out, block))
+        f = np.zeros((n_out, block))
+        tmp_all = np.zeros((n, width, FOLD))
         ucorr = np.zeros((max(copula[2].shape[0], 1), block))
         eps = np.zeros((k_max, block))
-        for t in range(c * n // n_chunks, (c + 1) * n // n_chunks):
-            if code[t] != FIXED:
-                _task_moments(
-                    t,
-                    n_iter,
-                    block,
-                    quads,
-                    n_blocks,
-                    key_lo,
-                    key_hi,
-                    code,
-                    par,
-                    tables,
-                    stream_lo,
-                    stream_hi,
-                    corr_slot,
-                    corr_group,
-                    copula,
-                    lhs_n,
-                    ranks,
-                    finish,
-                    u,
-                    d,
-                    acc,
-                    ucorr,
-                    eps,
-                )
-                for k in range(4 + 2 * n_out):
-                    sums[t, k] = acc[k]
-
-
-@njit(inline="always")
-def _task_moments(
-    t, n_iter, block, quads, n_blocks, key_lo, key_hi, code, par, tables, stream_lo, stream_hi,
-    corr_slot, corr_group, copula, lhs_n, ranks, finish, u, d, acc, ucorr, eps,
-):  # fmt: skip
-    n_out = ranks.shape[0]
-    g = corr_group[t]
-    for k in range(acc.shape[0]):
-        acc[k] = 0.0
-    for b in range(n_blocks):
-        base = b * block
-        if g >= 0:
-            # the same copula uniforms as the simulation (kernels/copula.py)
-            group_uniforms(g, copula, base, quads, key_lo, key_hi, eps, ucorr, lhs_n)
-            src = ucorr[corr_slot[t]]
+        acc = parts[c]
+        for b in range(c * n_blocks // n_parts, (c + 1) * n_blocks // n_parts):
+            base = b * block
             for lane in range(block):
-                u[lane] = src[lane]
-        else:
-            draw_uniforms(
-                u, base, quads, DURATION_DRAW, stream_lo[t], stream_hi[t], key_lo, key_hi, lhs_n
-            )
-        sample_into(code[t], par[t], tables, u, d, block)
-        if code[t] == DISCRETE:
-            off = int(par[t, 0])
-            k = int(par[t, 1])
-            for lane in range(block):
-                u[lane] = discrete_midrank(tables, off, k, u[lane])
-        for lane in range(block):
-            i = lane_iteration(base, quads, lane)
-            if i >= n_iter:
-                continue
-            acc[0] += u[lane]
-            acc[1] += u[lane] * u[lane]
-            acc[2] += d[lane]
-            acc[3] += d[lane] * d[lane]
-            for m in range(n_out):
-                acc[4 + m] += u[lane] * ranks[m, i]
-                acc[4 + n_out + m] += d[lane] * finish[m, i]
+                i = lane_iteration(base, quads, lane)
+                ok = i < n_iter
+                w[lane] = 1.0 if ok else 0.0
+                for m in range(n_out):
+                    r[m, lane] = ranks[m, i] if ok else 0.0
+                    f[m, lane] = finish[m, i] if ok else 0.0
+            for g in range(n_groups):
+                group_uniforms(g, copula, base, quads, key_lo, key_hi, eps, ucorr, lhs_n)
+            for t in range(n):
+                if code[t] == FIXED:
+                    continue
+                if corr_slot[t] >= 0:
+                    src = ucorr[corr_slot[t]]
+                    for lane in range(block):
+                        u[lane] = src[lane]
+                else:
+                    draw_uniforms(
+                        u,
+                        base,
+                        quads,
+                        DURATION_DRAW,
+                        stream_lo[t],
+                        stream_hi[t],
+                        key_lo,
+                        key_hi,
+                        lhs_n,
+                    )
+                sample_into(code[t], par[t], tables, u, d, block)
+                if code[t] == DISCRETE:
+                    off = int(par[t, 0])
+                    k = int(par[t, 1])
+                    for lane in range(block):
+                        u[lane] = discrete_midrank(tables, off, k, u[lane])
+                tmp = tmp_all[t]
+                # each statistic in its own loop: FOLD contiguous lanes per vector step
+                for l0 in range(0, block, FOLD):
+                    for j in range(FOLD):
+                        uw = u[l0 + j] * w[l0 + j]
+                        dw = d[l0 + j] * w[l0 + j]
+                        tmp[0, j] += uw
+                        tmp[1, j] += uw * u[l0 + j]
+                        tmp[2, j] += dw
+                        tmp[3, j] += dw * d[l0 + j]
+                for m in range(n_out):
+                    rm = r[m]
+                    fm = f[m]
+                    tu = tmp[4 + m]
+                    td = tmp[4 + n_out + m]
+                    for l0 in range(0, block, FOLD):
+                        for j in range(FOLD):
+                            tu[j] += u[l0 + j] * rm[l0 + j]
+                            td[j] += d[l0 + j] * fm[l0 + j]
+        for t in range(n):
+            for k in range(width):
+                s = 0.0
+                for j in range(FOLD):
+                    s += tmp_all[t, k, j]
+                acc[t, k] = s
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
