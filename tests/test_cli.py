@@ -320,3 +320,30 @@ def test_version(runner):
     result = invoke(runner, "--version")
     ok(result)
     assert riskengine.__version__ in result.stdout
+
+
+def test_no_sensitivity_and_no_drivers_flags(runner, tmp_path):
+    import test_risks
+
+    scenario = tmp_path / "risky.yaml"
+    scenario.write_text(test_risks.SCENARIO)
+    out = tmp_path / "o.json"
+    ok(invoke(runner, "run", scenario, "-n", 300, "--json", out, "-q"))
+    doc = json.loads(out.read_text())
+    assert "drivers" in doc["risks"]["permit"] and "sensitivity" in doc["tasks"]["design"]
+    ok(
+        invoke(
+            runner,
+            "run",
+            scenario,
+            "-n",
+            300,
+            "--json",
+            out,
+            "-q",
+            "--no-sensitivity",
+            "--no-drivers",
+        )
+    )
+    doc = json.loads(out.read_text())
+    assert "drivers" not in doc["risks"]["permit"] and "sensitivity" not in doc["tasks"]["design"]

@@ -97,6 +97,12 @@ def main() -> None:
 )
 @click.option("--no-criticality", is_flag=True, help="Skip the criticality index (faster).")
 @click.option(
+    "--no-sensitivity",
+    is_flag=True,
+    help="Skip task sensitivity (its second pass costs about two simulations on big runs).",
+)
+@click.option("--no-drivers", is_flag=True, help="Skip the risk drivers (one re-run per risk).")
+@click.option(
     "--sampling",
     type=click.Choice(["monte-carlo", "lhs"]),
     help="Plain Monte Carlo or Latin hypercube sampling [default: the scenario's].",
@@ -120,6 +126,8 @@ def run(
     json_path: Path | None,
     csv_dir: Path | None,
     no_criticality: bool,
+    no_sensitivity: bool,
+    no_drivers: bool,
     sampling: str | None,
     strict: bool,
     mitigated: bool,
@@ -136,6 +144,8 @@ def run(
             seed,
             percentiles,
             criticality=not no_criticality,
+            sensitivity=not no_sensitivity,
+            drivers=not no_drivers,
             mitigated=mitigated,
             strict=strict,
             sampling=sampling,
