@@ -11,12 +11,13 @@ from collections.abc import Sequence
 import numba
 import numpy as np
 
-from . import dates
+from . import correlation, dates
 from .compile import split64, stream_of
 from .distributions import TableBuilder, encode
 from .engine import check_run_settings, simulate
 from .errors import ScenarioError
-from .kernels.sampling import NPAR, UNIFORM
+from .kernels.rng import TWO_M32
+from .kernels.sampling import NPAR, UNIFORM, ppf_array
 from .kernels.sensitivity import regenerate
 from .model import Distribution, Scenario
 from .results import Results
@@ -38,19 +39,45 @@ class RiskRegister:
 
 
 class _Sampler:
-    """Regenerates per-iteration samples of any entity's draw for one run."""
+    """Regenerates per-iteration samples of any entity's draw for one run, through the
+    scenario's copula where the draw is correlated (as the simulation does)."""
 
-    def __init__(self, seed: int, iterations: int, lhs: bool) -> None:
+    def __init__(self, scenario: Scenario, seed: int, iterations: int, lhs: bool) -> None:
         self.key = tuple(np.uint64(v) for v in split64(seed))
         self.n = iterations
         self.lhs_n = iterations if lhs else 0
+        order = {t.id: i for i, t in enumerate(scenario.tasks)}
+        self.groups = {}
+        for members, factor in correlation.groups(scenario, order):
+            for m in members:
+                self.groups[m] = (members, factor)
+        self._copula: dict[tuple, np.ndarray] = {}
+
+    def uniforms(self, kind: str, entity: str, draw: int) -> np.ndarray:
+        member = (kind, entity, draw)
+        if member not in self.groups:
+            return self._raw(kind, entity, draw)
+        if member not in self._copula:
+            from scipy.special import ndtr, ndtri
+
+            members, factor = self.groups[member]
+            eps = np.array([ndtri(self._raw(*m)) for m in members])
+            lo, hi = 0.5 * TWO_M32, 1.0 - 0.5 * TWO_M32
+            for m, z in zip(members, factor @ eps, strict=True):
+                self._copula[m] = np.clip(ndtr(z), lo, hi)
+        return self._copula[member]
 
     def draws(self, kind: str, entity: str, draw: int, dist: Distribution | None) -> np.ndarray:
+        u = self.uniforms(kind, entity, draw)
+        if dist is None:
+            return u
         tables = TableBuilder()
-        if dist is None:  # the raw uniforms
-            code, par = UNIFORM, np.array([0.0, 1.0] + [0.0] * (NPAR - 2))
-        else:
-            code, par = encode(dist, tables)
+        code, par = encode(dist, tables)
+        return ppf_array(code, par, tables.array(), u)
+
+    def _raw(self, kind: str, entity: str, draw: int) -> np.ndarray:
+        tables = TableBuilder()
+        code, par = UNIFORM, np.array([0.0, 1.0] + [0.0] * (NPAR - 2))
         lo, hi = (np.uint64(v) for v in split64(stream_of(kind, entity)))
         out = np.empty(self.n)
         threads = numba.get_num_threads()
@@ -86,7 +113,7 @@ def risk_register(
     check_run_settings(iterations, seed, percentiles)
     pre = simulate(scenario, iterations, seed)
     post = simulate(scenario, iterations, seed, mitigated=True, sensitivity=False, drivers=False)
-    sampler = _Sampler(seed, iterations, sim.sampling == "lhs")
+    sampler = _Sampler(scenario, seed, iterations, sim.sampling == "lhs")
     tasks = {t.id: t for t in scenario.tasks}
     base: dict[str, np.ndarray] = {}
     rows = []
