@@ -59,3 +59,15 @@ def group_uniforms(g, copula, base, quads, key_lo, key_hi, eps, out, lhs_n):
                 z += factor[off + i * k + j] * eps[j, lane]
             p = 0.5 * math.erfc(-z * _SQRT1_2)
             row[lane] = min(max(p, _LO), _HI)
+
+
+@njit(inline="always")
+def slot_or_draw(slot, ucorr, u, base, quads, draw, s_lo, s_hi, key_lo, key_hi, lhs_n):
+    """Fill ``u`` with copula row ``slot`` when the draw is correlated (slot >= 0), else
+    with the draw's own uniforms."""
+    if slot >= 0:
+        src = ucorr[slot]
+        for lane in range(u.shape[0]):
+            u[lane] = src[lane]
+    else:
+        draw_uniforms(u, base, quads, draw, s_lo, s_hi, key_lo, key_hi, lhs_n)

@@ -57,7 +57,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from .copula import group_uniforms
+from .copula import group_uniforms, slot_or_draw
 from .rng import draw_uniforms, lane_iteration
 from .sampling import FIXED, sample_into
 
@@ -168,12 +168,10 @@ def simulate_blocks(
             for g in range(n_groups):
                 group_uniforms(g, copula, base, quads, key_lo, key_hi, eps, ucorr, lhs_n)
             for t in range(n):
-                if corr_slot[t] >= 0:
-                    src = ucorr[corr_slot[t]]
-                    for lane in range(block):
-                        u[lane] = src[lane]
-                elif code[t] != FIXED:
-                    draw_uniforms(
+                if code[t] != FIXED or corr_slot[t] >= 0:
+                    slot_or_draw(
+                        corr_slot[t],
+                        ucorr,
                         u,
                         base,
                         quads,
@@ -194,22 +192,19 @@ def simulate_blocks(
                         extra[lane] = 0.0
                     for k in range(i0, i1):
                         r = imp_risk[k]
-                        if imp_slot[k] >= 0:
-                            src = ucorr[imp_slot[k]]
-                            for lane in range(block):
-                                u[lane] = src[lane]
-                        else:
-                            draw_uniforms(
-                                u,
-                                base,
-                                quads,
-                                imp_draw[k],
-                                risk_stream_lo[r],
-                                risk_stream_hi[r],
-                                key_lo,
-                                key_hi,
-                                lhs_n,
-                            )
+                        slot_or_draw(
+                            imp_slot[k],
+                            ucorr,
+                            u,
+                            base,
+                            quads,
+                            imp_draw[k],
+                            risk_stream_lo[r],
+                            risk_stream_hi[r],
+                            key_lo,
+                            key_hi,
+                            lhs_n,
+                        )
                         sample_into(imp_code[k], imp_par[k], tables, u, v, block)
                         o = occ[r]
                         if imp_pct[k]:

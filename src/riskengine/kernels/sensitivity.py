@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from .copula import group_uniforms
+from .copula import group_uniforms, slot_or_draw
 from .network import DURATION_DRAW
 from .rng import draw_uniforms, lane_iteration
 from .sampling import DISCRETE, FIXED, discrete_midrank, sample_into
@@ -90,22 +90,19 @@ def duration_moments(
             for t in range(n):
                 if code[t] == FIXED:
                     continue
-                if corr_slot[t] >= 0:
-                    src = ucorr[corr_slot[t]]
-                    for lane in range(block):
-                        u[lane] = src[lane]
-                else:
-                    draw_uniforms(
-                        u,
-                        base,
-                        quads,
-                        DURATION_DRAW,
-                        stream_lo[t],
-                        stream_hi[t],
-                        key_lo,
-                        key_hi,
-                        lhs_n,
-                    )
+                slot_or_draw(
+                    corr_slot[t],
+                    ucorr,
+                    u,
+                    base,
+                    quads,
+                    DURATION_DRAW,
+                    stream_lo[t],
+                    stream_hi[t],
+                    key_lo,
+                    key_hi,
+                    lhs_n,
+                )
                 sample_into(code[t], par[t], tables, u, d, block)
                 if code[t] == DISCRETE:
                     off = int(par[t, 0])
