@@ -137,7 +137,7 @@ def check(scenario: Scenario, known: set[str]) -> None:
                 raise ScenarioError(
                     "the matrix must be symmetric with 1 on the diagonal", field=where
                 )
-        values = [rho for _, _, rho in corr.pairs()]
+        values = [corr.coefficient] if corr.matrix is None else np.ravel(corr.matrix).tolist()
         for rho in values:
             if not (math.isfinite(rho) and -1 <= rho <= 1):
                 raise ScenarioError(

@@ -119,14 +119,6 @@ class Correlation:
     matrix: tuple[tuple[float, ...], ...] | None = None
     risks: tuple[str, ...] = ()
 
-    def pairs(self) -> list[tuple[str, str, float]]:
-        out = []
-        for i, a in enumerate(self.tasks):
-            for j in range(i + 1, len(self.tasks)):
-                rho = self.coefficient if self.matrix is None else self.matrix[i][j]
-                out.append((a, self.tasks[j], float(rho)))
-        return out
-
 
 @dataclass(frozen=True)
 class SimulationSettings:

@@ -11,14 +11,13 @@ from collections.abc import Sequence
 import numba
 import numpy as np
 
-from . import correlation, dates
-from .compile import split64, stream_of
+from . import dates
+from .compile import compile_network, split64, stream_of
 from .distributions import TableBuilder, encode
 from .engine import check_run_settings, simulate
 from .errors import ScenarioError
-from .kernels.rng import TWO_M32
-from .kernels.sampling import NPAR, UNIFORM, ppf_array
-from .kernels.sensitivity import regenerate
+from .kernels.sampling import ppf_array
+from .kernels.sensitivity import regenerate_uniforms
 from .model import Distribution, Scenario
 from .results import Results
 
@@ -39,54 +38,40 @@ class RiskRegister:
 
 
 class _Sampler:
-    """Regenerates per-iteration samples of any entity's draw for one run, through the
-    scenario's copula where the draw is correlated (as the simulation does)."""
+    """Regenerates per-iteration samples of any entity's draw for one run, with the
+    simulation's own uniforms (through its copula where the draw is correlated)."""
 
     def __init__(self, scenario: Scenario, seed: int, iterations: int, lhs: bool) -> None:
         self.key = tuple(np.uint64(v) for v in split64(seed))
         self.n = iterations
         self.lhs_n = iterations if lhs else 0
-        order = {t.id: i for i, t in enumerate(scenario.tasks)}
-        self.groups = {}
-        for members, factor in correlation.groups(scenario, order):
-            for m in members:
-                self.groups[m] = (members, factor)
-        self._copula: dict[tuple, np.ndarray] = {}
-
-    def uniforms(self, kind: str, entity: str, draw: int) -> np.ndarray:
-        member = (kind, entity, draw)
-        if member not in self.groups:
-            return self._raw(kind, entity, draw)
-        if member not in self._copula:
-            from scipy.special import ndtr, ndtri
-
-            members, factor = self.groups[member]
-            eps = np.array([ndtri(self._raw(*m)) for m in members])
-            lo, hi = 0.5 * TWO_M32, 1.0 - 0.5 * TWO_M32
-            for m, z in zip(members, factor @ eps, strict=True):
-                self._copula[m] = np.clip(ndtr(z), lo, hi)
-        return self._copula[member]
+        net = compile_network(scenario)
+        self.copula = net.copula
+        self.slots = {
+            (int(lo), int(hi), int(draw)): s
+            for s, ((lo, hi), draw) in enumerate(zip(net.slot_stream, net.slot_draw, strict=True))
+        }
 
     def draws(self, kind: str, entity: str, draw: int, dist: Distribution | None) -> np.ndarray:
-        u = self.uniforms(kind, entity, draw)
+        lo, hi = split64(stream_of(kind, entity))
+        u = np.empty(self.n)
+        regenerate_uniforms(
+            self.n,
+            *self.key,
+            np.uint64(lo),
+            np.uint64(hi),
+            draw,
+            self.lhs_n,
+            self.slots.get((lo, hi, draw), -1),
+            self.copula,
+            numba.get_num_threads(),
+            u,
+        )
         if dist is None:
             return u
         tables = TableBuilder()
         code, par = encode(dist, tables)
         return ppf_array(code, par, tables.array(), u)
-
-    def _raw(self, kind: str, entity: str, draw: int) -> np.ndarray:
-        tables = TableBuilder()
-        code, par = UNIFORM, np.array([0.0, 1.0] + [0.0] * (NPAR - 2))
-        lo, hi = (np.uint64(v) for v in split64(stream_of(kind, entity)))
-        out = np.empty(self.n)
-        threads = numba.get_num_threads()
-        code_a = np.array([code], np.int64)
-        par_a = np.ascontiguousarray(par, np.float64).reshape(1, NPAR)
-        regenerate(
-            self.n, *self.key, lo, hi, draw, self.lhs_n, code_a, par_a, tables.array(), threads, out
-        )
-        return out
 
 
 def risk_register(
@@ -190,7 +175,7 @@ def _mitigation_table(pre: Results, post: Results):
             if pre.start is not None:
                 for label, s in (("before", a), ("after", b)):
                     t = s.percentiles.get(q)
-                    row[f"{q} {label} date"] = dates.iso(dates.finish_dates(pre.start, [t]))[0]
+                    row[f"{q} {label} date"] = dates.iso(dates.finish_dates(pre.start, t))[0]
         row["P(target) before"] = a.p_target
         row["P(target) after"] = b.p_target
         rows.append(row)

@@ -51,7 +51,7 @@ def _when(t: float | None, start: _dt.date | None) -> str:
         return NONE
     if start is None:
         return f"{t:.1f}"
-    return dates.iso(dates.finish_dates(start, [t]))[0]
+    return dates.iso(dates.finish_dates(start, t))[0]
 
 
 def _target(s: OutcomeSummary, start: _dt.date | None) -> str:

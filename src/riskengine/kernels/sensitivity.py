@@ -23,7 +23,7 @@ from numba import njit, prange
 
 from .copula import group_uniforms, slot_or_draw
 from .network import DURATION_DRAW
-from .rng import draw_uniforms, lane_iteration
+from .rng import lane_iteration
 from .sampling import DISCRETE, FIXED, discrete_midrank, sample_into
 
 PARTS = 16  # fixed partition of the iterations: sums never depend on the thread count
@@ -137,26 +137,35 @@ def duration_moments(
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def regenerate(
-    n_iter, key_lo, key_hi, stream_lo, stream_hi, draw, lhs_n, code, par, tables, n_chunks, out
+def regenerate_uniforms(
+    n_iter, key_lo, key_hi, stream_lo, stream_hi, draw, lhs_n, slot, copula, n_chunks, out
 ):
-    """``out[i] = F⁻¹(u_i)`` for iterations 0 … n_iter-1 of one stream and draw: any sample
-    of a run, recomputed instead of stored (UNIFORM with par = [0, 1] gives the uniforms).
-
-    ``code`` is int64[1] and ``par`` float64[1, NPAR]: with a scalar code and a 1-D row
-    passed straight into a prange body, numba 0.68 generated code that crashed."""
+    """``out[i]``: the uniform of one stream and draw in iteration i (0 … n_iter-1) exactly as
+    the simulation used it: the draw's own uniform, or, when ``slot >= 0``, its row of the
+    copula (kernels/copula.py). Any sample of a run is recomputed instead of stored."""
+    group_ptr = copula[0]
+    n_groups = group_ptr.shape[0] - 1
+    g = -1
+    for gg in range(n_groups):
+        if group_ptr[gg] <= slot < group_ptr[gg + 1]:
+            g = gg
+    k = group_ptr[g + 1] - group_ptr[g] if g >= 0 else 1
     block = 64
     quads = block // 4
     n_blocks = (n_iter + block - 1) // block
     for c in prange(n_chunks):
         # Allocate per chunk and initialise every element (numba issue #9529).
         u = np.zeros(block)
-        x = np.zeros(block)
+        ucorr = np.zeros((max(copula[2].shape[0], 1), block))
+        eps = np.zeros((k, block))
         for b in range(c * n_blocks // n_chunks, (c + 1) * n_blocks // n_chunks):
             base = b * block
-            draw_uniforms(u, base, quads, draw, stream_lo, stream_hi, key_lo, key_hi, lhs_n)
-            sample_into(code[0], par[0], tables, u, x, block)
+            if g >= 0:
+                group_uniforms(g, copula, base, quads, key_lo, key_hi, eps, ucorr, lhs_n)
+            slot_or_draw(
+                slot, ucorr, u, base, quads, draw, stream_lo, stream_hi, key_lo, key_hi, lhs_n
+            )
             for lane in range(block):
                 i = lane_iteration(base, quads, lane)
                 if i < n_iter:
-                    out[i] = x[lane]
+                    out[i] = u[lane]
