@@ -191,10 +191,9 @@ def simulate(
         iterations=iterations,
         seed=seed,
         percentiles=percentiles,
-        milestone_finishes={
-            m: np.ascontiguousarray(out[:, i]) for i, m in enumerate(net.milestone_ids)
-        },
-        project_finish=np.ascontiguousarray(out[:, -1]),
+        # column views of the kernel's output: no second copy of every finish
+        milestone_finishes={m: out[:, i] for i, m in enumerate(net.milestone_ids)},
+        project_finish=out[:, -1],
         criticality=crit,
         risk_occurrence=dict(zip(net.risk_ids, occurred / iterations, strict=True)),
         mitigated=mitigated,
