@@ -6,6 +6,7 @@ textbook CPM forward and backward pass over one iteration at a time.
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
 
 M0, M1 = 0xD2511F53, 0xCD9E8D57
@@ -139,3 +140,88 @@ def durations(scenario, seed: int, iteration: int, *, mitigated: bool = False, w
         exists[t.id] = t.existence >= 1 or u < t.existence
         out[t.id] = max(0.0, base[t.id] + extra[t.id]) if exists[t.id] else 0.0
     return out, exists
+
+
+class NaiveCalendar:
+    """Working days by brute force: day i (calendar days from the start date) works when
+    its weekday is in ``workdays`` and it is not a holiday, or it is an extra working day.
+    Time is calendar days from the start; positions count working days, day by day."""
+
+    def __init__(self, start, workdays=(0, 1, 2, 3, 4), holidays=(), extra=()):
+        self.start = start
+        self.workdays = set(workdays)
+        self.holidays = set(holidays)
+        self.extra = set(extra)
+
+    def works(self, i):
+        day = self.start + _dt.timedelta(days=i)
+        return day in self.extra or (day.weekday() in self.workdays and day not in self.holidays)
+
+    def pos(self, t):
+        """Working days done from the start to time t."""
+        k = math.floor(t)
+        done = sum(1 for i in range(k) if self.works(i))
+        return done + (t - k if self.works(k) else 0.0)
+
+    def nth(self, j):
+        """Calendar day of the j-th working day (0-based)."""
+        i, seen = 0, -1
+        while True:
+            if self.works(i):
+                seen += 1
+                if seen == j:
+                    return i
+            i += 1
+
+    def start_at(self, p):
+        j = max(math.floor(p + 1e-9), 0)
+        return self.nth(j) + (p - j)
+
+    def finish_at(self, q):
+        j = max(math.ceil(q - 1e-9) - 1, 0)
+        return self.nth(j) + (q - j)
+
+
+def cpm_calendars(tasks, durations, milestones, cal_of, earliest=None, tol=1e-6):
+    """:func:`cpm` with working calendars: ``cal_of[id]`` is the task's NaiveCalendar;
+    lags and durations count working days of the successor's (the task's own) calendar;
+    ``earliest[id]`` an earliest start time. Times are calendar days from the start."""
+    earliest = earliest or {}
+    es, ef = {}, {}
+    for tid, preds in tasks:
+        cal = cal_of[tid]
+        d = durations[tid]
+        p = cal.pos(earliest.get(tid, 0.0))
+        for pid, kind, lag in preds:
+            x = ef[pid] if kind in ("FS", "FF") else es[pid]
+            bound = cal.pos(x) + lag
+            p = max(p, bound if kind in ("FS", "SS") else bound - d)
+        es[tid] = cal.start_at(p)
+        ef[tid] = max(es[tid], cal.finish_at(p + d))
+    finish = max(ef.values())
+    succs = {tid: [] for tid, _ in tasks}
+    for tid, preds in tasks:
+        for pid, kind, lag in preds:
+            succs[pid].append((tid, kind, lag))
+    ls, lf, critical = {}, {}, set()
+    for tid, _ in reversed(tasks):
+        cal = cal_of[tid]
+        w = cal.pos(ef[tid]) - cal.pos(es[tid])
+        late_finish, late_start = finish, math.inf
+        for sid, kind, lag in succs[tid]:
+            sc = cal_of[sid]
+            x = ls[sid] if kind in ("FS", "SS") else lf[sid]
+            limit = sc.start_at(sc.pos(x) - lag)
+            if kind in ("FS", "FF"):
+                late_finish = min(late_finish, limit)
+            else:
+                late_start = min(late_start, limit)
+        q = cal.pos(late_finish)
+        if late_start < math.inf:
+            q = min(q, cal.pos(late_start) + w)
+        if q - cal.pos(ef[tid]) <= tol:
+            critical.add(tid)
+        ls[tid] = cal.start_at(q - w)
+        lf[tid] = max(ls[tid], cal.finish_at(q))
+    ms = {m: max(ef[t] for t in after) for m, after in milestones}
+    return es, ef, ms, finish, critical

@@ -9,10 +9,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
+import numba
 import numpy as np
 
-from .compile import CompiledNetwork, split64
-from .kernels.sensitivity import PARTS, duration_moments
+from .compile import CompiledNetwork, split64, stream_of
+from .distributions import TableBuilder, encode
+from .kernels.sampling import ppf_array
+from .kernels.sensitivity import PARTS, duration_moments, regenerate_uniforms
+from .model import Distribution
 
 SENSITIVITY_BLOCK = 64  # fixed, so the sums' order (and bits) never change
 
@@ -82,6 +86,43 @@ def task_sensitivity(
             ssi[oid] = _ratio(crit * sd_d, sd_finish[m])
         out[tid] = TaskSensitivity(sd=float(sd_d), spearman=rho, cruciality=cru, ssi=ssi)
     return out
+
+
+class DrawSampler:
+    """Regenerates per-iteration samples of any entity's draw for one run of ``iterations``
+    (from 0), with the simulation's own uniforms (through its copula where the draw is
+    correlated): any sample is recomputed instead of stored."""
+
+    def __init__(self, net: CompiledNetwork, seed: int, iterations: int, lhs_n: int) -> None:
+        self.key = tuple(np.uint64(v) for v in split64(seed))
+        self.n = iterations
+        self.lhs_n = lhs_n
+        self.copula = net.copula
+        self.slots = {
+            (int(lo), int(hi), int(draw)): s
+            for s, ((lo, hi), draw) in enumerate(zip(net.slot_stream, net.slot_draw, strict=True))
+        }
+
+    def draws(self, kind: str, entity: str, draw: int, dist: Distribution | None) -> np.ndarray:
+        lo, hi = split64(stream_of(kind, entity))
+        u = np.empty(self.n)
+        regenerate_uniforms(
+            self.n,
+            *self.key,
+            np.uint64(lo),
+            np.uint64(hi),
+            draw,
+            self.lhs_n,
+            self.slots.get((lo, hi, draw), -1),
+            self.copula,
+            numba.get_num_threads(),
+            u,
+        )
+        if dist is None:
+            return u
+        tables = TableBuilder()
+        code, par = encode(dist, tables)
+        return ppf_array(code, par, tables.array(), u)
 
 
 def average_ranks(x: np.ndarray) -> np.ndarray:

@@ -93,7 +93,31 @@ def main() -> None:
     "csv_dir",
     type=click.Path(path_type=Path),
     metavar="DIR",
-    help="Write milestones.csv, tasks.csv and iterations.csv to this folder.",
+    help="Write milestones.csv, tasks.csv, iterations.csv (and costs.csv) to this folder.",
+)
+@click.option(
+    "--charts",
+    "charts_dir",
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="Write charts as PNG to this folder: jcl.png (cost × finish, JCL frontier).",
+)
+@click.option(
+    "--jcl",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=0.7,
+    show_default=True,
+    help="Target joint confidence level of cost and finish (needs costs).",
+)
+@click.option(
+    "--jcl-milestone",
+    metavar="ID",
+    help="Milestone whose finish the JCL is about [default: the project finish].",
+)
+@click.option(
+    "--no-task-dates",
+    is_flag=True,
+    help="Skip each task's percentile finish dates (saves memory on huge networks).",
 )
 @click.option("--no-criticality", is_flag=True, help="Skip the criticality index (faster).")
 @click.option(
@@ -125,6 +149,10 @@ def run(
     percentiles: tuple[float, ...] | None,
     json_path: Path | None,
     csv_dir: Path | None,
+    charts_dir: Path | None,
+    jcl: float,
+    jcl_milestone: str | None,
+    no_task_dates: bool,
     no_criticality: bool,
     no_sensitivity: bool,
     no_drivers: bool,
@@ -135,7 +163,7 @@ def run(
 ) -> None:
     """Simulate SCENARIO and print milestone finishes and the most critical tasks."""
     model = load_scenario(scenario)
-    report.check_outputs(json_path, csv_dir)
+    report.check_outputs(json_path, csv_dir, charts_dir=charts_dir)
     stderr = Console(stderr=True)
     with report.LazyProgress(stderr, enabled=not quiet) as progress:
         results = simulate(
@@ -149,11 +177,22 @@ def run(
             mitigated=mitigated,
             strict=strict,
             sampling=sampling,
+            task_dates=not no_task_dates,
+            jcl=jcl,
+            jcl_milestone=jcl_milestone,
             progress=progress,
         )
     report.print_results(results, Console())
-    written = report.write_outputs(results, json_path=json_path, csv_dir=csv_dir)
+    written = report.write_outputs(
+        results, json_path=json_path, csv_dir=csv_dir, charts_dir=charts_dir
+    )
     if not quiet:
+        if charts_dir is not None and results.jcl is None:
+            stderr.print(
+                "note: no chart written: the JCL chart needs costs in the scenario",
+                markup=False,
+                highlight=False,
+            )
         for path in written:
             stderr.print(f"wrote {path}", markup=False, highlight=False)
 

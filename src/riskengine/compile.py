@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import correlation
+from .calendar import Timeline, build_timeline
+from .checks import check_schedule
 from .distributions import LIMIT, TableBuilder, encode
 from .errors import ScenarioError
 from .kernels.sampling import NPAR
@@ -64,7 +66,7 @@ class CompiledNetwork:
     imp_ptr: np.ndarray  # int64[n+1]: CSR of the risk impacts on each task
     imp_risk: np.ndarray  # int64[K]: the risk of each impact
     imp_draw: np.ndarray  # int64[K]: its draw index in the risk's stream
-    imp_pct: np.ndarray  # int64[K]: 1 for % of the task's duration, 0 for working days
+    imp_kind: np.ndarray  # int64[K]: 0 working days, 1 % of the task's duration, 2 money
     imp_code: np.ndarray  # int64[K]
     imp_par: np.ndarray  # float64[K, NPAR]
     corr_slot: np.ndarray  # int64[n]: copula slot of each task, -1 when uncorrelated
@@ -75,6 +77,19 @@ class CompiledNetwork:
     imp_slot: np.ndarray  # int64[K]: copula slot of each impact, -1 when uncorrelated
     factor: np.ndarray  # float64[Σ k²]: each group's factor, row-major
     factor_ptr: np.ndarray  # int64[G+1]
+    timeline: Timeline  # the union-calendar time axis (calendar.py)
+    task_cal: np.ndarray  # int64[n]: calendar table row of each task, -1 for union days
+    task_mode: np.ndarray  # int64[n]: 0 not started, 1 finished, 2 in progress
+    fix_es: np.ndarray  # float64[n]: earliest (or actual) start, union days
+    fix_ef: np.ndarray  # float64[n]: actual finish, or where remaining work starts
+    task_slow: np.ndarray  # int64[n]: bit 0 forward, bit 1 backward needs calendars/status
+    succ_cal: np.ndarray  # int64[succ links]: calendar row of each link's successor
+    data_time: np.ndarray  # float64[1]: the data date in union days (0 without one)
+    cost_code: np.ndarray  # int64[n, 2]: fixed and per-day cost distributions
+    cost_par: np.ndarray  # float64[n, 2, NPAR]
+    has_cost: np.ndarray  # int64[n]
+    task_group: np.ndarray  # int64[n]: cost group of each task, -1 for none
+    group_ids: tuple[str, ...]  # cost groups in order of first appearance
 
     @property
     def n_tasks(self) -> int:
@@ -86,12 +101,30 @@ class CompiledNetwork:
         return (self.group_ptr, self.slot_stream, self.slot_draw, self.factor, self.factor_ptr)
 
     @property
+    def sched(self) -> tuple:
+        return (
+            self.task_cal,
+            self.task_mode,
+            self.fix_es,
+            self.fix_ef,
+            self.task_slow,
+            self.succ_cal,
+            self.data_time,
+        )
+
+    @property
+    def costs(self) -> tuple:
+        return (self.cost_code, self.cost_par, self.has_cost, self.task_group)
+
+    @property
     def n_links(self) -> int:
         return int(self.pred_ptr[-1])
 
 
 def check_references(scenario: Scenario) -> None:
-    """Raise ScenarioError for duplicate or unknown ids and bad link types."""
+    """Raise ScenarioError for duplicate or unknown ids, bad link types and inconsistent
+    calendars, dates, progress or costs (checks.py)."""
+    check_schedule(scenario)
     seen: dict[str, int] = {}
     for i, t in enumerate(scenario.tasks):
         if t.id in seen:
@@ -233,13 +266,32 @@ def compile_network(
     par = np.zeros((n, NPAR))
     s_lo = np.zeros(n, np.uint64)
     s_hi = np.zeros(n, np.uint64)
+    timeline = build_timeline(scenario)
+    task_cal = np.array(
+        [timeline.index[t.calendar] if t.calendar else timeline.project for t in tasks],
+        np.int64,
+    )
+    task_mode, fix_es, fix_ef = _progress(scenario, tasks, timeline)
+    cost_code = np.zeros((n, 2), np.int64)
+    cost_par = np.zeros((n, 2, NPAR))
+    has_cost = np.zeros(n, np.int64)
+    group_of: dict[str, int] = {}
+    task_group = np.full(n, -1, np.int64)
     for k, t in enumerate(tasks):
-        code[k], par[k] = encode(t.duration, tables)
+        in_progress = task_mode[k] == 2 and t.remaining is not None
+        code[k], par[k] = encode(t.remaining if in_progress else t.duration, tables)
         s_lo[k], s_hi[k] = split64(stream_of("task", t.id))
+        if t.cost is not None:
+            has_cost[k] = 1
+            for j, part in enumerate((t.cost.fixed, t.cost.per_day)):
+                if part is not None:
+                    cost_code[k, j], cost_par[k, j] = encode(part, tables)
+        if t.group:
+            task_group[k] = group_of.setdefault(t.group, len(group_of))
 
     pred_ptr = np.zeros(n + 1, np.int64)
     pred_nstart = np.zeros(n, np.int64)
-    succ_lists: list[list[tuple[bool, int, float]]] = [[] for _ in range(n)]
+    succ_lists: list[list[tuple[bool, int, float, int]]] = [[] for _ in range(n)]
     gather: list[int] = []
     lags: list[float] = []
     for k, t in enumerate(tasks):
@@ -250,7 +302,12 @@ def compile_network(
             lags.append(float(lk.lag))
             # For the predecessor p, this link constrains p's finish if it reads p's EF.
             succ_lists[p].append(
-                (not _READS_FINISH[lk.type], 2 * k + (lk.type in ("FF", "SF")), lk.lag)
+                (
+                    not _READS_FINISH[lk.type],
+                    2 * k + (lk.type in ("FF", "SF")),
+                    lk.lag,
+                    int(task_cal[k]),
+                )
             )
         pred_nstart[k] = sum(_CONSTRAINS_START[lk.type] for lk in links)
         pred_ptr[k + 1] = len(gather)
@@ -259,12 +316,20 @@ def compile_network(
     succ_nfinish = np.zeros(n, np.int64)
     s_gather: list[int] = []
     s_lag: list[float] = []
+    s_cal: list[int] = []
     for k in range(n):
         lst = sorted(succ_lists[k], key=lambda e: e[0])
         succ_nfinish[k] = sum(1 for e in lst if not e[0])
         s_gather.extend(e[1] for e in lst)
         s_lag.extend(float(e[2]) for e in lst)
+        s_cal.extend(e[3] for e in lst)
         succ_ptr[k + 1] = len(s_gather)
+    forward_slow = (task_cal >= 0) | (task_mode != 0)
+    backward_slow = forward_slow.copy()
+    for k in range(n):
+        if any(c >= 0 for c in s_cal[succ_ptr[k] : succ_ptr[k + 1]]):
+            backward_slow[k] = True
+    task_slow = forward_slow.astype(np.int64) | (backward_slow.astype(np.int64) << 1)
 
     ms_ptr = np.zeros(len(scenario.milestones) + 1, np.int64)
     ms_task: list[int] = []
@@ -272,8 +337,10 @@ def compile_network(
     for m_i, m in enumerate(scenario.milestones):
         ms_task.extend(pos[tid] for tid in dict.fromkeys(m.after))
         ms_ptr[m_i + 1] = len(ms_task)
-        if m.target is not None:
-            targets[m_i] = m.target
+        if m.target_date is not None:
+            targets[m_i] = timeline.end_of(m.target_date)
+        elif m.target is not None:
+            targets[m_i] = timeline.from_project_days(m.target)
 
     exist_p = np.array([float(t.existence) for t in tasks])
     risk_p = np.zeros(len(scenario.risks))
@@ -285,14 +352,14 @@ def compile_network(
         risk_p[r_i] = 0.0 if risk.id in without else p
         r_lo[r_i], r_hi[r_i] = split64(stream_of("risk", risk.id))
         for j, imp in enumerate(impacts):
-            for key in ("delay", "delay_pct"):
+            if task_mode[pos[imp.task]] == 1:
+                continue  # a risk no longer touches finished work
+            for kind, key in enumerate(("delay", "delay_pct", "cost")):
                 dist = getattr(imp, key)
                 if dist is not None:
                     code_k, par_k = encode(dist, tables)
                     draw = 3 * j + _IMPACT_DRAW[key]
-                    per_task[pos[imp.task]].append(
-                        (r_i, draw, int(key == "delay_pct"), code_k, par_k)
-                    )
+                    per_task[pos[imp.task]].append((r_i, draw, kind, code_k, par_k))
     imp_ptr = np.zeros(n + 1, np.int64)
     flat = [e for lst in per_task for e in lst]
     imp_ptr[1:] = np.cumsum([len(lst) for lst in per_task])
@@ -344,7 +411,7 @@ def compile_network(
         imp_ptr=imp_ptr,
         imp_risk=np.array([e[0] for e in flat], np.int64),
         imp_draw=np.array([e[1] for e in flat], np.int64),
-        imp_pct=np.array([e[2] for e in flat], np.int64),
+        imp_kind=np.array([e[2] for e in flat], np.int64),
         imp_code=np.array([e[3] for e in flat], np.int64),
         imp_par=np.array([e[4] for e in flat], np.float64).reshape(len(flat), NPAR),
         corr_slot=corr_slot,
@@ -355,4 +422,45 @@ def compile_network(
         imp_slot=np.asarray(imp_slot, np.int64),
         factor=np.concatenate(factors) if factors else np.zeros(1),
         factor_ptr=np.asarray(factor_ptr, np.int64),
+        timeline=timeline,
+        task_cal=task_cal,
+        task_mode=task_mode,
+        fix_es=fix_es,
+        fix_ef=fix_ef,
+        task_slow=task_slow,
+        succ_cal=np.asarray(s_cal, np.int64),
+        data_time=np.array([timeline.start_of(scenario.data_date) if scenario.data_date else 0.0]),
+        cost_code=cost_code,
+        cost_par=cost_par,
+        has_cost=has_cost,
+        task_group=task_group,
+        group_ids=tuple(group_of),
     )
+
+
+def _progress(
+    scenario: Scenario, tasks: list, timeline: Timeline
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per task: mode (0 not started, 1 finished, 2 in progress), the earliest or actual
+    start and the actual finish (or where the remaining work is counted from), in union
+    days. A task not started waits for its start-no-earlier-than date and the data
+    date."""
+    n = len(tasks)
+    mode = np.zeros(n, np.int64)
+    es = np.zeros(n)
+    ef = np.zeros(n)
+    data = timeline.start_of(scenario.data_date) if scenario.data_date else 0.0
+    for k, t in enumerate(tasks):
+        if t.actual_start is not None:
+            es[k] = timeline.start_of(t.actual_start)
+            if t.actual_finish is not None:
+                mode[k] = 1
+                ef[k] = max(es[k], timeline.end_of(t.actual_finish))
+            else:
+                mode[k] = 2
+                ef[k] = data if t.remaining is not None else es[k]
+        else:
+            es[k] = data
+            if t.start_no_earlier_than is not None:
+                es[k] = max(es[k], timeline.start_of(t.start_no_earlier_than))
+    return mode, es, ef

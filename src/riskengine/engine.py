@@ -10,14 +10,15 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
-from .analysis import risk_drivers, task_sensitivity
+from .analysis import DrawSampler, risk_drivers, task_sensitivity
 from .compile import CompiledNetwork, compile_network, split64
 from .distributions import most_likely
 from .errors import ScenarioError
-from .kernels.network import simulate_blocks
-from .model import Distribution, Scenario
+from .kernels.network import COST_SCALE, simulate_blocks
+from .model import Cost, Distribution, Scenario
 from .results import Results
 
+DEFAULT_JCL = 0.7  # NASA's policy level for the joint confidence of cost and schedule
 CRITICAL_TOLERANCE = 1e-6  # working days of total float still counted as critical
 DEFAULT_BLOCK = 64
 _WORK_PER_CALL = 40_000_000  # task-iterations per kernel call: progress ticks ~ every 0.1 s
@@ -26,13 +27,22 @@ Progress = Callable[[int, int], None]
 
 
 class KernelOutput(NamedTuple):
-    """``out``: float64[iterations, milestones + 1], the last column the project finish;
-    ``critical``: int64[n_tasks] (topological order), iterations in which each task was
-    critical; ``occurred``: int64[n_risks], iterations in which each risk occurred."""
+    """``out``: float64[iterations, milestones + 1] in union working days
+    (calendar.py), the last column the project finish; ``critical``: int64[n_tasks]
+    (topological order), iterations in which each task was critical; ``occurred``:
+    int64[n_risks], iterations in which each risk occurred; ``cost``: float64[iterations,
+    1 + groups], the tasks' and risks' total cost then each cost group's (no columns
+    when the network has no costs); ``task_cost``: float64[n_tasks], each task's cost
+    summed over the iterations; ``finish_days``: int64[n_tasks, bins], iterations in
+    which each task finished on each union day (the last bin: that day or later), or
+    None."""
 
     out: np.ndarray
     critical: np.ndarray
     occurred: np.ndarray
+    cost: np.ndarray
+    task_cost: np.ndarray
+    finish_days: np.ndarray | None
 
 
 def check_run_settings(iterations: int, seed: int, percentiles: Sequence[float]) -> None:
@@ -61,11 +71,13 @@ def run_kernel(
     chunk: int | None = None,
     progress: Progress | None = None,
     lhs_n: int = 0,
+    finish_bins: int = 0,
 ) -> KernelOutput:
     """Simulate iterations ``it_start … it_start + iterations`` (see KernelOutput).
 
     ``lhs_n > 0`` draws Latin hypercube uniforms for a whole run of ``lhs_n`` iterations
-    (of which this call may be a piece); 0 is plain Monte Carlo."""
+    (of which this call may be a piece); 0 is plain Monte Carlo. ``finish_bins > 0``
+    counts each task's finish day over that many union days."""
     if block <= 0 or block % 4:
         raise ValueError("block must be a positive multiple of 4")
     n = net.n_tasks
@@ -74,6 +86,10 @@ def run_kernel(
     threads = numba.get_num_threads()
     counts = np.zeros((threads, n), np.int64)
     risk_counts = np.zeros((threads, len(net.risk_ids)), np.int64)
+    n_cost = 1 + len(net.group_ids) if has_costs(net) else 0
+    cost = np.empty((iterations, n_cost))
+    task_cost = np.zeros((threads, n), np.int64)
+    hist = np.zeros((threads, n if finish_bins else 0, finish_bins), np.int32)
     key_lo, key_hi = (np.uint64(v) for v in split64(seed))
     if chunk is None:
         chunk = max(block * threads, _WORK_PER_CALL // max(n, 1))
@@ -111,23 +127,41 @@ def run_kernel(
             net.imp_ptr,
             net.imp_risk,
             net.imp_draw,
-            net.imp_pct,
+            net.imp_kind,
             net.imp_code,
             net.imp_par,
             net.imp_slot,
             net.corr_slot,
             net.copula,
+            net.sched,
+            net.timeline.tables,
+            net.costs,
             criticality,
             CRITICAL_TOLERANCE,
             lhs_n,
             out[done : done + m],
             counts,
             risk_counts,
+            cost[done : done + m],
+            task_cost,
+            hist,
         )
         done += m
         if progress is not None:
             progress(done, iterations)
-    return KernelOutput(out, counts.sum(axis=0), risk_counts.sum(axis=0))
+    return KernelOutput(
+        out,
+        counts.sum(axis=0),
+        risk_counts.sum(axis=0),
+        cost,
+        task_cost.sum(axis=0) / COST_SCALE,
+        hist.sum(axis=0, dtype=np.int64) if finish_bins else None,
+    )
+
+
+def has_costs(net: CompiledNetwork) -> bool:
+    """Whether any task or risk impact carries money."""
+    return bool(net.has_cost.any() or (net.imp_kind == 2).any())
 
 
 def simulate(
@@ -142,6 +176,10 @@ def simulate(
     sampling: str | None = None,
     sensitivity: bool = True,
     drivers: bool = True,
+    task_dates: bool = True,
+    jcl: float | None = DEFAULT_JCL,
+    jcl_milestone: str | None = None,
+    plan: bool = True,
     block: int = DEFAULT_BLOCK,
     chunk: int | None = None,
     progress: Progress | None = None,
@@ -154,6 +192,10 @@ def simulate(
     ``sensitivity`` adds each task's rank correlation, cruciality and schedule
     sensitivity index against each milestone (one extra sampling pass); ``drivers``
     re-simulates once without each risk to measure the days it adds to each P50 and P80.
+    ``task_dates`` counts each task's finish day for its percentile dates (needs a start
+    date). With costs, ``jcl`` is the target joint confidence level of cost and the finish
+    of ``jcl_milestone`` (default: the project); None skips it. ``plan`` also simulates
+    the deterministic plan, the reference for contingency and the JCL.
     ``strict`` rejects inconsistent correlations instead of repairing them.
     ``sampling`` is "monte-carlo" or "lhs" (Latin hypercube; default: the scenario's).
     """
@@ -166,49 +208,163 @@ def simulate(
         raise ScenarioError(f"must be monte-carlo or lhs, got {sampling!r}", field="sampling")
     lhs_n = iterations if sampling == "lhs" else 0
     check_run_settings(iterations, seed, percentiles)
+    if jcl is not None and not (isinstance(jcl, float | int) and 0 < jcl <= 1):
+        raise ScenarioError(f"must be above 0 and at most 1, got {jcl!r}", field="jcl")
+    ms_ids = [m.id for m in scenario.milestones]
+    if jcl_milestone not in (None, "project", *ms_ids):
+        known = ", ".join([*ms_ids, "project"])
+        raise ScenarioError(
+            f"unknown milestone {jcl_milestone!r} (known: {known})", field="jcl_milestone"
+        )
     try:
         net = compile_network(scenario, mitigated=mitigated, strict=strict)
     except ScenarioError as e:
         raise e.located(scenario.source) from None
-    out, counts, occurred = run_kernel(
-        net,
-        iterations,
-        seed,
-        criticality=criticality,
-        block=block,
-        chunk=chunk,
-        progress=progress,
-        lhs_n=lhs_n,
-    )
-    crit = dict(zip(net.task_ids, counts / iterations, strict=True)) if criticality else None
+    timeline = net.timeline
+    bins = _finish_bins(net, iterations, seed, lhs_n) if task_dates and timeline.dated else 0
+
+    def run(bins: int) -> KernelOutput:
+        return run_kernel(
+            net,
+            iterations,
+            seed,
+            criticality=criticality,
+            block=block,
+            chunk=chunk,
+            progress=progress,
+            lhs_n=lhs_n,
+            finish_bins=bins,
+        )
+
+    k = run(bins)
+    if bins and k.finish_days[:, -1].any():
+        # some task finished past the bins: count again, now over every day reached
+        k = run(int(np.ceil(k.out[:, -1].max())) + 2)
+    out = k.out
+    crit = dict(zip(net.task_ids, k.critical / iterations, strict=True)) if criticality else None
     output_ids = [*net.milestone_ids, "project"]
     sens = task_sensitivity(net, seed, out, output_ids, crit) if sensitivity else None
     drv = (
         risk_drivers(net, seed, out, output_ids, block=block) if drivers and net.risk_ids else None
     )
+    costs = _total_costs(scenario, net, k, seed, lhs_n, mitigated)
+    det = deterministic_plan(scenario, mitigated=mitigated) if plan and costs else None
+    finish_days = None
+    if k.finish_days is not None:
+        finish_days = dict(zip(net.task_ids, k.finish_days, strict=True))
     return Results.build(
         scenario,
+        timeline=timeline,
         iterations=iterations,
         seed=seed,
         percentiles=percentiles,
         # column views of the kernel's output: no second copy of every finish
-        milestone_finishes={m: out[:, i] for i, m in enumerate(net.milestone_ids)},
-        project_finish=out[:, -1],
+        times={oid: out[:, i] for i, oid in enumerate(output_ids)},
         criticality=crit,
-        risk_occurrence=dict(zip(net.risk_ids, occurred / iterations, strict=True)),
+        risk_occurrence=dict(zip(net.risk_ids, k.occurred / iterations, strict=True)),
         mitigated=mitigated,
         sensitivity=sens,
         drivers=drv,
         sampling=sampling,
+        costs=costs,
+        task_cost=dict(zip(net.task_ids, k.task_cost / iterations, strict=True)),
+        finish_days=finish_days,
+        plan=det,
+        jcl=jcl,
+        jcl_milestone=jcl_milestone or "project",
     )
 
 
-def deterministic_plan(scenario: Scenario) -> Results:
-    """The deterministic plan: every duration at its single-point estimate
-    (:func:`~riskengine.distributions.most_likely`), one iteration of the same engine."""
+_FINISH_BINS_BYTES = 512 * 2**20  # per-thread finish-day counts larger than this: no task dates
+
+
+def _finish_bins(net: CompiledNetwork, iterations: int, seed: int, lhs_n: int) -> int:
+    """Union days to count task finishes over: 1.5 × the latest finish of a short pilot
+    run plus two months (a later finish triggers an exact recount), or 0 when the counts
+    would not fit in memory."""
+    pilot = run_kernel(net, min(iterations, 256), seed, criticality=False, lhs_n=lhs_n)
+    bins = int(np.ceil(1.5 * pilot.out[:, -1].max())) + 44
+    if numba.get_num_threads() * net.n_tasks * bins * 4 > _FINISH_BINS_BYTES:
+        return 0
+    return bins
+
+
+def _total_costs(
+    scenario: Scenario,
+    net: CompiledNetwork,
+    k: KernelOutput,
+    seed: int,
+    lhs_n: int,
+    mitigated: bool,
+) -> dict[str, np.ndarray] | None:
+    """Per-iteration cost: ``"total"`` and one array per cost group; None without costs.
+
+    Adds the project cost items (fixed + per day × the project's duration in working
+    days of the project calendar, from draws 0 and 1 of each item's own stream) and, in a
+    mitigated run, the mitigation actions' costs."""
+    action = sum(r.mitigation.cost for r in scenario.risks if r.mitigation) if mitigated else 0.0
+    if not k.cost.shape[1] and not scenario.costs and not action:
+        return None
+    n = k.out.shape[0]
+    total = k.cost[:, 0].copy() if k.cost.shape[1] else np.zeros(n)
+    groups = {g: k.cost[:, 1 + i].copy() for i, g in enumerate(net.group_ids)}
+    if scenario.costs:
+        sampler = DrawSampler(net, seed, n, lhs_n)
+        days = net.timeline.to_project_days(k.out[:, -1])
+        for item in scenario.costs:
+            value = np.zeros(n)
+            if item.cost.fixed is not None:
+                value += sampler.draws("cost", item.id, 0, item.cost.fixed)
+            if item.cost.per_day is not None:
+                value += sampler.draws("cost", item.id, 1, item.cost.per_day) * days
+            total += value
+            if item.group:
+                groups[item.group] = groups.get(item.group, 0.0) + value
+    total += action
+    return {"total": total, **groups}
+
+
+def deterministic_plan(scenario: Scenario, *, mitigated: bool = False) -> Results:
+    """The deterministic plan: every duration, remaining duration and cost at its
+    single-point estimate (:func:`~riskengine.distributions.most_likely`), every task
+    happening and no risk events, simulated as one iteration of the same engine."""
+
+    def point(d: Distribution | None) -> Distribution | None:
+        return None if d is None else Distribution("fixed", {"value": most_likely(d)})
+
     tasks = tuple(
-        dataclasses.replace(t, duration=Distribution("fixed", {"value": most_likely(t.duration)}))
+        dataclasses.replace(
+            t,
+            duration=point(t.duration),
+            remaining=point(t.remaining),
+            existence=1.0,
+            cost=None if t.cost is None else Cost(point(t.cost.fixed), point(t.cost.per_day)),
+        )
         for t in scenario.tasks
     )
-    fixed = dataclasses.replace(scenario, tasks=tasks)
-    return simulate(fixed, iterations=1, percentiles=(50.0,), criticality=False)
+    items = tuple(
+        dataclasses.replace(c, cost=Cost(point(c.cost.fixed), point(c.cost.per_day)))
+        for c in scenario.costs
+    )
+    risks = tuple(
+        dataclasses.replace(
+            r,
+            probability=0.0,
+            mitigation=r.mitigation and dataclasses.replace(r.mitigation, probability=0.0),
+        )
+        for r in scenario.risks
+    )
+    fixed = dataclasses.replace(scenario, tasks=tasks, costs=items, risks=risks, correlations=())
+    return simulate(
+        fixed,
+        iterations=1,
+        mitigated=mitigated,
+        plan=False,
+        percentiles=(50.0,),
+        criticality=False,
+        sensitivity=False,
+        drivers=False,
+        task_dates=False,
+        jcl=None,
+        sampling="monte-carlo",
+    )

@@ -34,16 +34,68 @@ class Link:
     lag: float = 0.0
 
 
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Working days: ``workdays`` (0 = Monday … 6 = Sunday), minus ``holidays``, plus
+    ``extra_workdays`` (e.g. a worked Saturday)."""
+
+    id: str
+    workdays: tuple[int, ...] = (0, 1, 2, 3, 4)
+    holidays: tuple[_dt.date, ...] = ()
+    extra_workdays: tuple[_dt.date, ...] = ()
+
+
+STANDARD_CALENDAR = Calendar("standard")  # Monday–Friday: the default when none is given
+
+
+@dataclass(frozen=True)
+class Cost:
+    """Cost of a task or a project cost item: ``fixed`` plus ``per_day`` times the working
+    duration (the task's sampled duration; for a project item, the project's duration in
+    working days of the project calendar). Either part is a Distribution or None."""
+
+    fixed: Distribution | None = None
+    per_day: Distribution | None = None
+
+
+@dataclass(frozen=True)
+class CostItem:
+    """A project-level cost, e.g. overhead per working day of the project's duration."""
+
+    id: str
+    cost: Cost
+    name: str = ""
+    group: str = ""
+
+
 @dataclass(frozen=True)
 class Task:
     """``existence`` is the probability that the task happens in an iteration: where it
-    does not, it takes no time (its successors still wait on its predecessors)."""
+    does not, it takes no time and costs nothing (its successors still wait on its
+    predecessors).
+
+    ``calendar`` names one of the scenario's calendars (None: the project calendar);
+    ``start_no_earlier_than`` is a date constraint; ``group`` (e.g. a WBS code) groups
+    costs. Progress at the scenario's data date: ``actual_start`` and ``actual_finish``
+    (a finished task), or ``actual_start`` and optionally ``remaining`` (work in progress;
+    without ``remaining`` it needs its duration less the working days already elapsed).
+    """
 
     id: str
     duration: Distribution
     name: str = ""
     predecessors: tuple[Link, ...] = ()
     existence: float = 1.0
+    calendar: str | None = None
+    cost: Cost | None = None
+    group: str = ""
+    start_no_earlier_than: _dt.date | None = None
+    actual_start: _dt.date | None = None
+    actual_finish: _dt.date | None = None
+    remaining: Distribution | None = None
 
 
 @dataclass(frozen=True)
@@ -96,8 +148,8 @@ class Risk:
 class Milestone:
     """Reached when every task in ``after`` has finished.
 
-    ``target`` is in working days from the start; ``target_date`` keeps the date the user
-    wrote, when they wrote one.
+    ``target`` is in working days of the project calendar from the start; or
+    ``target_date``, a date (finishing on or before that day meets it).
     """
 
     id: str
@@ -130,7 +182,11 @@ class SimulationSettings:
 
 @dataclass(frozen=True)
 class Scenario:
-    """One project: its task network, milestones and simulation settings."""
+    """One project: its task network, milestones and simulation settings.
+
+    ``calendar`` names the project calendar among ``calendars`` (None: the first one, or
+    Monday–Friday when there are none); ``data_date`` marks a project in progress;
+    ``costs`` are project-level cost items."""
 
     name: str
     tasks: tuple[Task, ...]
@@ -140,6 +196,20 @@ class Scenario:
     source: str | None = None
     risks: tuple[Risk, ...] = ()
     correlations: tuple[Correlation, ...] = ()
+    calendars: tuple[Calendar, ...] = ()
+    calendar: str | None = None
+    data_date: _dt.date | None = None
+    costs: tuple[CostItem, ...] = ()
+
+    def project_calendar(self) -> Calendar:
+        if not self.calendars:
+            return STANDARD_CALENDAR
+        if self.calendar is None:
+            return self.calendars[0]
+        for c in self.calendars:
+            if c.id == self.calendar:
+                return c
+        raise KeyError(self.calendar)
 
     def task(self, task_id: str) -> Task:
         for t in self.tasks:

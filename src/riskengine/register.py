@@ -8,17 +8,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-import numba
 import numpy as np
 
-from . import dates
-from .compile import compile_network, split64, stream_of
-from .distributions import TableBuilder, encode
+from .analysis import DrawSampler
+from .compile import compile_network
 from .engine import check_run_settings, simulate
 from .errors import ScenarioError
-from .kernels.sampling import ppf_array
-from .kernels.sensitivity import regenerate_uniforms
-from .model import Distribution, Scenario
+from .model import Scenario
 from .results import Results
 
 PROJECT = "project"
@@ -35,43 +31,6 @@ class RiskRegister:
     tornado: object
     pre: Results
     post: Results
-
-
-class _Sampler:
-    """Regenerates per-iteration samples of any entity's draw for one run, with the
-    simulation's own uniforms (through its copula where the draw is correlated)."""
-
-    def __init__(self, scenario: Scenario, seed: int, iterations: int, lhs: bool) -> None:
-        self.key = tuple(np.uint64(v) for v in split64(seed))
-        self.n = iterations
-        self.lhs_n = iterations if lhs else 0
-        net = compile_network(scenario)
-        self.copula = net.copula
-        self.slots = {
-            (int(lo), int(hi), int(draw)): s
-            for s, ((lo, hi), draw) in enumerate(zip(net.slot_stream, net.slot_draw, strict=True))
-        }
-
-    def draws(self, kind: str, entity: str, draw: int, dist: Distribution | None) -> np.ndarray:
-        lo, hi = split64(stream_of(kind, entity))
-        u = np.empty(self.n)
-        regenerate_uniforms(
-            self.n,
-            *self.key,
-            np.uint64(lo),
-            np.uint64(hi),
-            draw,
-            self.lhs_n,
-            self.slots.get((lo, hi, draw), -1),
-            self.copula,
-            numba.get_num_threads(),
-            u,
-        )
-        if dist is None:
-            return u
-        tables = TableBuilder()
-        code, par = encode(dist, tables)
-        return ppf_array(code, par, tables.array(), u)
 
 
 def risk_register(
@@ -98,7 +57,8 @@ def risk_register(
     check_run_settings(iterations, seed, percentiles)
     pre = simulate(scenario, iterations, seed)
     post = simulate(scenario, iterations, seed, mitigated=True, sensitivity=False, drivers=False)
-    sampler = _Sampler(scenario, seed, iterations, sim.sampling == "lhs")
+    net = compile_network(scenario)
+    sampler = DrawSampler(net, seed, iterations, iterations if sim.sampling == "lhs" else 0)
     tasks = {t.id: t for t in scenario.tasks}
     base: dict[str, np.ndarray] = {}
     rows = []
@@ -172,10 +132,9 @@ def _mitigation_table(pre: Results, post: Results):
             row[f"{q} saved"] = None
             if a.percentiles.get(q) is not None:
                 row[f"{q} saved"] = a.percentiles[q] - b.percentiles[q]
-            if pre.start is not None:
+            if a.dates is not None:
                 for label, s in (("before", a), ("after", b)):
-                    t = s.percentiles.get(q)
-                    row[f"{q} {label} date"] = dates.iso(dates.finish_dates(pre.start, t))[0]
+                    row[f"{q} {label} date"] = s.dates.get(q)
         row["P(target) before"] = a.p_target
         row["P(target) after"] = b.p_target
         rows.append(row)

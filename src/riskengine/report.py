@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import datetime as _dt
 import json
 import os
 import threading
@@ -20,6 +19,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO
 
+import numpy as np
 from rich import box
 from rich.console import Console
 from rich.measure import Measurement
@@ -27,16 +27,17 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemaining
 from rich.table import Table
 from rich.text import Text
 
-from . import dates
+from .calendar import Timeline
 from .compile import compile_network
 from .distributions import KINDS
 from .engine import deterministic_plan
 from .errors import OutputError
+from .jcl import chart_png
 from .model import LINK_TYPES, Scenario
 from .results import OutcomeSummary, Results
 
 NONE = "—"
-CSV_TABLES = ("milestones", "tasks", "iterations")
+CSV_TABLES = ("milestones", "tasks", "iterations", "costs")
 TOP_CRITICAL = 10
 
 Content = str | bytes | Callable[[IO[str]], None]
@@ -45,19 +46,20 @@ Content = str | bytes | Callable[[IO[str]], None]
 # ----------------------------------------------------------------------------- terminal
 
 
-def _when(t: float | None, start: _dt.date | None) -> str:
-    """A finish time as users read it: a date when the scenario has a start date."""
+def _when(t: float | None, timeline: Timeline | None) -> str:
+    """A finish time in working days of the project calendar as users read it: a date
+    when the scenario has a start date."""
     if t is None:
         return NONE
-    if start is None:
+    if timeline is None or not timeline.dated:
         return f"{t:.1f}"
-    return dates.iso(dates.finish_dates(start, t))[0]
+    return timeline.iso(timeline.finish_dates(timeline.project_finish_time(t)))[0]
 
 
-def _target(s: OutcomeSummary, start: _dt.date | None) -> str:
+def _target(s: OutcomeSummary, timeline: Timeline | None) -> str:
     if s.target_date is not None:
         return s.target_date.isoformat()  # the date the user wrote, even on a weekend
-    return _when(s.target, start)
+    return _when(s.target, timeline)
 
 
 def _pct(p: float | None) -> str:
@@ -96,10 +98,10 @@ def header(results: Results) -> Text:
 
 def milestone_table(results: Results) -> Table:
     """Milestones plus the project finish: mean, sd, percentiles, target, P(on target)."""
-    start = results.start
     caption = (
-        "Mean and SD in working days; percentiles and targets are finish dates (Mon–Fri)."
-        if start
+        "Mean and SD in working days of the project calendar; percentiles and targets are"
+        " finish dates (Pn: the first date by which n% of iterations have finished)."
+        if results.start
         else "All times in working days from the start."
     )
     table = _table("Milestones", caption)
@@ -123,7 +125,7 @@ def milestone_table(results: Results) -> Table:
             f"{s.mean:.1f}",
             f"{s.sd:.1f}",
             *cells,
-            _target(s, start),
+            _target(s, results.timeline),
             _pct(s.p_target),
         )
     return table
@@ -162,6 +164,86 @@ def print_results(results: Results, console: Console, *, top: int = TOP_CRITICAL
     if results.drivers:
         console.print()
         console.print(drivers_table(results, top))
+    if results.cost is not None:
+        console.print()
+        _print_unsqueezed(console, cost_table(results))
+    if results.jcl is not None:
+        console.print()
+        console.print(jcl_table(results))
+
+
+def _money(v: float | None) -> str:
+    return NONE if v is None else f"{v:,.0f}"
+
+
+def cost_table(results: Results) -> Table:
+    """Total cost and each cost group: mean, SD, percentiles, the deterministic plan, and
+    the contingency each percentile needs over the plan."""
+    cost = results.cost
+    table = _table(
+        "Cost",
+        "Contingency at Pn = Pn cost − the deterministic plan's cost"
+        " (every estimate at its most likely value, no risk events).",
+    )
+    table.add_column("", ratio=1, min_width=12)
+    table.add_column("Mean", justify="right", no_wrap=True)
+    table.add_column("SD", justify="right", no_wrap=True)
+    for key in cost.percentiles:
+        table.add_column(key, justify="right", no_wrap=True)
+    table.add_column("Plan", justify="right", no_wrap=True)
+    rows = [("Total", cost), *results.group_costs.items()]
+    for i, (label, c) in enumerate(rows):
+        table.add_row(
+            Text(label, "bold") if i == 0 else Text(label),
+            _money(c.mean),
+            _money(c.sd),
+            *(_money(v) for v in c.percentiles.values()),
+            _money(c.deterministic),
+        )
+        if i == 0 and cost.contingency is not None:
+            table.add_row(
+                Text("Contingency", "italic"),
+                "",
+                "",
+                *(_money(v) for v in cost.contingency.values()),
+                "",
+            )
+            if len(rows) > 1:
+                table.add_section()
+    return table
+
+
+def jcl_table(results: Results, points: int = 6) -> Table:
+    """Joint confidence of cost and finish: the plan, the P50 and P80 pairs, and budgets
+    on the target frontier (the cheapest cost reaching the target by each date)."""
+    jc = results.jcl
+    what = "the project" if results.jcl_milestone == "project" else results.jcl_milestone
+    table = _table(
+        f"Joint confidence: cost and finish of {what} (target {jc.target:.0%})",
+        f"Frontier: the cheapest budget that reaches {jc.target:.0%} JCL by each date.",
+    )
+    table.add_column("", ratio=1)
+    table.add_column("Cost", justify="right", no_wrap=True)
+    table.add_column("Finish by", justify="right", no_wrap=True)
+    table.add_column("JCL", justify="right", no_wrap=True)
+    for label, pt in (
+        ("Deterministic plan", jc.deterministic),
+        ("P50 cost and date", jc.p50_pair),
+        ("P80 cost and date", jc.p80_pair),
+    ):
+        table.add_row(label, _money(pt["cost"]), pt["date"], _pct(pt["jcl"]))
+    front = jc.frontier
+    if front:
+        table.add_section()
+        pick = sorted({round(i) for i in np.linspace(0, len(front) - 1, min(points, len(front)))})
+        for i in pick:
+            table.add_row(
+                f"Frontier {i + 1}/{len(front)}",
+                _money(front[i]["cost"]),
+                front[i]["date"],
+                f"≥ {jc.target:.0%}",
+            )
+    return table
 
 
 def drivers_table(results: Results, top: int = TOP_CRITICAL) -> Table:
@@ -295,12 +377,16 @@ def describe(scenario: Scenario) -> ScenarioSummary:
     )
 
 
-def _days_and_date(t: float | None, start: _dt.date | None, date: str | None = None) -> str:
+def _days_and_date(t: float | None, timeline: Timeline | None, date: str | None = None) -> str:
     if t is None:
         return NONE
-    if start is None:
+    if timeline is None or not timeline.dated:
         return f"{t:.1f} wd"
-    return f"{t:.1f} wd ({date or _when(t, start)})"
+    return f"{t:.1f} wd ({date or _when(t, timeline)})"
+
+
+def _plan_finish(s: OutcomeSummary, timeline: Timeline | None) -> str:
+    return _days_and_date(s.mean, timeline, (s.dates or {}).get("P50"))
 
 
 def print_summary(summary: ScenarioSummary, console: Console) -> None:
@@ -317,6 +403,16 @@ def print_summary(summary: ScenarioSummary, console: Console) -> None:
     facts.add_row("Links", f"{sum(summary.links.values())} ({by_type})")
     facts.add_row("Durations", ", ".join(f"{k} {n}" for k, n in summary.distributions.items()))
     facts.add_row("Milestones", str(len(sc.milestones)))
+    if sc.calendars:
+        project = sc.project_calendar().id
+        names = [c.id + (" (project)" if c.id == project else "") for c in sc.calendars]
+        facts.add_row("Calendars", ", ".join(names))
+    if sc.data_date:
+        done = sum(1 for t in sc.tasks if t.actual_finish)
+        going = sum(1 for t in sc.tasks if t.actual_start and not t.actual_finish)
+        facts.add_row("Data date", f"{sc.data_date} ({done} finished, {going} in progress)")
+    if plan.cost is not None:
+        facts.add_row("Plan cost", _money(plan.cost.mean))
     console.print(facts)
 
     table = _table("Milestones and the most-likely plan")
@@ -327,11 +423,11 @@ def print_summary(summary: ScenarioSummary, console: Console) -> None:
         target_date = m.target_date.isoformat() if m.target_date else None
         table.add_row(
             _label(m.id, m.name),
-            _days_and_date(m.target, start, target_date),
-            _days_and_date(plan.milestones[m.id].mean, start),
+            _days_and_date(plan.milestones[m.id].target, plan.timeline, target_date),
+            _plan_finish(plan.milestones[m.id], plan.timeline),
         )
     table.add_section()
-    table.add_row(Text("Project finish", "bold"), NONE, _days_and_date(plan.project.mean, start))
+    table.add_row(Text("Project finish", "bold"), NONE, _plan_finish(plan.project, plan.timeline))
     console.print(table)
     console.print("Plan: every task at its single-point estimate (mode, else median).", style="dim")
 
@@ -362,7 +458,10 @@ def _check_folder(folder: Path, what: Path) -> None:
 
 
 def check_outputs(
-    json_path: Path | None = None, csv_dir: Path | None = None, register: Path | None = None
+    json_path: Path | None = None,
+    csv_dir: Path | None = None,
+    register: Path | None = None,
+    charts_dir: Path | None = None,
 ) -> None:
     """Raise OutputError if an output could not be written; touches nothing.
 
@@ -380,6 +479,12 @@ def check_outputs(
         for table in CSV_TABLES:
             if (csv_dir / f"{table}.csv").is_dir():
                 raise OutputError(f"{csv_dir / f'{table}.csv'}: is a folder, not a file")
+    if charts_dir is not None:
+        if charts_dir.exists() and not charts_dir.is_dir():
+            raise OutputError(f"{charts_dir}: exists and is not a folder")
+        _check_folder(_nearest_existing(charts_dir), charts_dir)
+        if (charts_dir / "jcl.png").is_dir():
+            raise OutputError(f"{charts_dir / 'jcl.png'}: is a folder, not a file")
     if register is not None:
         if register.suffix.lower() not in (".xlsx", ".csv"):
             raise OutputError(f"{register}: the register is written as .xlsx or .csv")
@@ -440,29 +545,55 @@ def write_atomic(path: Path, content: Content) -> None:
     write_files({Path(path): content})
 
 
+def jcl_chart(results: Results) -> bytes:
+    """The JCL scatter (finish date × cost, frontier, reference pairs) as PNG bytes."""
+    if results.jcl is None or results.costs is None:
+        raise ValueError("these results have no joint confidence analysis")
+    return chart_png(
+        results.costs["total"],
+        results.times[results.jcl_milestone],
+        results.jcl,
+        to_date=results.timeline.finish_dates,
+        title=f"{results.scenario_name}: cost and {results.jcl_milestone} finish",
+    )
+
+
 def write_outputs(
-    results: Results, *, json_path: Path | None = None, csv_dir: Path | None = None
+    results: Results,
+    *,
+    json_path: Path | None = None,
+    csv_dir: Path | None = None,
+    charts_dir: Path | None = None,
 ) -> list[Path]:
-    """Write the ``--json`` file and the ``--csv`` tables (creating ``csv_dir``); return
-    the paths written. The JSON text and the tables are built before anything is touched.
-    """
+    """Write the ``--json`` file, the ``--csv`` tables and the ``--charts`` PNGs (creating
+    the folders); return the paths written. Everything is built before anything is
+    touched, and a failure leaves no new file or folder behind."""
     files: dict[Path, Content] = {}
     if json_path is not None:
         files[Path(json_path)] = results_json(results)
+    folders = []
     if csv_dir is not None:
         csv_dir = Path(csv_dir)
+        folders.append(csv_dir)
         for table in CSV_TABLES:
-            files[csv_dir / f"{table}.csv"] = results.to_frame(table).to_csv
+            if table != "costs" or results.cost is not None:
+                files[csv_dir / f"{table}.csv"] = results.to_frame(table).to_csv
+    if charts_dir is not None and results.jcl is not None:
+        charts_dir = Path(charts_dir)
+        folders.append(charts_dir)
+        files[charts_dir / "jcl.png"] = jcl_chart(results)
     if not files:
         return []
     # Folders this call creates, innermost first, so a failed run can take them away again.
-    created = [p for p in (csv_dir, *csv_dir.parents) if not p.exists()] if csv_dir else []
+    created: list[Path] = []
+    for folder in folders:
+        created += [p for p in (folder, *folder.parents) if not p.exists() and p not in created]
     try:
-        if csv_dir is not None:
+        for folder in folders:
             try:
-                csv_dir.mkdir(parents=True, exist_ok=True)
+                folder.mkdir(parents=True, exist_ok=True)
             except OSError as e:
-                raise OutputError(f"{csv_dir}: cannot create the folder ({e.strerror})") from None
+                raise OutputError(f"{folder}: cannot create the folder ({e.strerror})") from None
         write_files(files)
     except BaseException:
         for folder in created:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import math
 from dataclasses import dataclass, field
@@ -9,7 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from . import dates
+from .calendar import Timeline
+from .jcl import JointConfidence
+from .jcl import analyse as jcl_analyse
 from .model import Scenario
 
 TARGET_TOLERANCE = 1e-9  # a finish this close above its target still counts as on time
@@ -54,26 +57,45 @@ class OutcomeSummary:
         return d
 
 
+def date_ranks(percentiles: tuple[float, ...], n: int) -> np.ndarray:
+    """1-based order statistic of the Pn date among n finishes: the first k with
+    k / n >= n% (never below 1)."""
+    p = np.asarray(percentiles, dtype=np.float64)
+    return np.clip(np.ceil(p / 100.0 * n - 1e-9), 1, n).astype(np.int64)
+
+
 def summarise(
     oid: str,
     name: str,
-    x: np.ndarray,
+    t: np.ndarray,
     percentiles: tuple[float, ...],
-    start: _dt.date | None,
+    timeline: Timeline,
     target: float | None = None,
     target_date: _dt.date | None = None,
 ) -> OutcomeSummary:
-    n = x.size
+    """Statistics of finishes at union times ``t``: numbers in working days of the project
+    calendar; the Pn date is the earliest date by which n% of iterations have finished."""
+    n = t.size
+    x = timeline.to_project_days(t)
     pct = np.percentile(x, percentiles) if n else np.full(len(percentiles), np.nan)
     sd = float(np.std(x, ddof=1)) if n > 1 else 0.0
     p_target = p_se = None
-    if target is not None:
-        p_target = float(np.count_nonzero(x <= target + TARGET_TOLERANCE)) / n
+    if target_date is not None or target is not None:
+        limit = (
+            timeline.end_of(target_date)
+            if target_date is not None
+            else timeline.from_project_days(target)
+        )
+        if target_date is not None:
+            target = float(timeline.to_project_days(limit))
+        p_target = float(np.count_nonzero(t <= limit + TARGET_TOLERANCE)) / n
         p_se = math.sqrt(p_target * (1 - p_target) / n)
     date_map = None
-    if start is not None:
+    if timeline.dated and n:
+        ranks = date_ranks(percentiles, n) - 1
+        when = np.partition(t, ranks)[ranks]
         date_map = dict(
-            zip(map(pkey, percentiles), dates.iso(dates.finish_dates(start, pct)), strict=True)
+            zip(map(pkey, percentiles), timeline.iso(timeline.finish_dates(when)), strict=True)
         )
     return OutcomeSummary(
         id=oid,
@@ -90,14 +112,73 @@ def summarise(
     )
 
 
+@dataclass(frozen=True)
+class CostSummary:
+    """Statistics of a simulated cost: ``deterministic`` is the deterministic plan's cost
+    and ``contingency[Pn]`` the Pn cost minus it (None without a plan)."""
+
+    mean: float
+    sd: float
+    mean_se: float
+    percentiles: dict[str, float]
+    deterministic: float | None = None
+    contingency: dict[str, float] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mean": self.mean,
+            "sd": self.sd,
+            "mean_se": self.mean_se,
+            "percentiles": self.percentiles,
+            "deterministic": self.deterministic,
+            "contingency": self.contingency,
+        }
+
+
+def summarise_cost(
+    x: np.ndarray, percentiles: tuple[float, ...], deterministic: float | None
+) -> CostSummary:
+    n = x.size
+    pct = {
+        pkey(p): float(v) for p, v in zip(percentiles, np.percentile(x, percentiles), strict=True)
+    }
+    sd = float(np.std(x, ddof=1)) if n > 1 else 0.0
+    contingency = None
+    if deterministic is not None:
+        contingency = {k: v - deterministic for k, v in pct.items()}
+    return CostSummary(
+        mean=float(np.mean(x)),
+        sd=sd,
+        mean_se=sd / math.sqrt(n),
+        percentiles=pct,
+        deterministic=deterministic,
+        contingency=contingency,
+    )
+
+
+def task_finish_dates(
+    counts: np.ndarray, percentiles: tuple[float, ...], timeline: Timeline
+) -> dict[str, str]:
+    """Pn finish dates from a task's finish-day counts: the first day by which at least
+    n% of the iterations have finished (the same rule as the milestones' dates)."""
+    cum = np.cumsum(counts)
+    day = np.searchsorted(cum, date_ranks(percentiles, int(cum[-1])), side="left")
+    return dict(zip(map(pkey, percentiles), timeline.iso(timeline.days[day]), strict=True))
+
+
 @dataclass(frozen=True, eq=False)
 class Results:
     """What :func:`riskengine.simulate` returns.
 
     ``milestones`` and ``project`` hold the summaries; ``finishes[milestone_id]`` and
-    ``project_finish`` the per-iteration finish times (working days from the start);
+    ``project_finish`` the per-iteration finish times (working days of the project
+    calendar from the start; ``times`` the same in union working days, see calendar.py);
     ``criticality[task_id]`` the fraction of iterations in which the task was critical
-    (file order; ``None`` when criticality was not computed).
+    (file order; ``None`` when criticality was not computed). With costs: ``costs`` the
+    per-iteration totals (``"total"`` and each cost group), ``cost`` and ``group_costs``
+    their summaries, ``task_costs[task_id]`` each task's mean and deterministic cost,
+    ``jcl`` the joint confidence analysis. ``task_dates[task_id]`` maps Pn to the task's
+    finish date.
     """
 
     scenario_name: str
@@ -117,42 +198,84 @@ class Results:
     drivers: dict[str, dict[str, dict[str, float]]] | None = None  # risk -> output -> P
     risk_names: dict[str, str] = field(default_factory=dict)
     sampling: str = "monte-carlo"
+    timeline: Timeline | None = None
+    times: dict[str, np.ndarray] = field(default_factory=dict)
+    costs: dict[str, np.ndarray] | None = None
+    cost: CostSummary | None = None
+    group_costs: dict[str, CostSummary] = field(default_factory=dict)
+    task_costs: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    task_dates: dict[str, dict[str, str]] | None = None
+    jcl: JointConfidence | None = None
+    jcl_milestone: str = "project"
 
     @classmethod
     def build(
         cls,
         scenario: Scenario,
         *,
+        timeline: Timeline,
         iterations: int,
         seed: int,
         percentiles: tuple[float, ...],
-        milestone_finishes: dict[str, np.ndarray],
-        project_finish: np.ndarray,
+        times: dict[str, np.ndarray],
         criticality: dict[str, float] | None,
         risk_occurrence: dict[str, float] | None = None,
         mitigated: bool = False,
         sensitivity: dict[str, Any] | None = None,
         drivers: dict[str, dict[str, dict[str, float]]] | None = None,
         sampling: str = "monte-carlo",
+        costs: dict[str, np.ndarray] | None = None,
+        task_cost: dict[str, float] | None = None,
+        finish_days: dict[str, np.ndarray] | None = None,
+        plan: Results | None = None,
+        jcl: float | None = None,
+        jcl_milestone: str = "project",
     ) -> Results:
         ms = {
             m.id: summarise(
-                m.id,
-                m.name,
-                milestone_finishes[m.id],
-                percentiles,
-                scenario.start,
-                m.target,
-                m.target_date,
+                m.id, m.name, times[m.id], percentiles, timeline, m.target, m.target_date
             )
             for m in scenario.milestones
         }
-        project = summarise(
-            "project", "Project finish", project_finish, percentiles, scenario.start
-        )
+        project = summarise("project", "Project finish", times["project"], percentiles, timeline)
         crit = None
         if criticality is not None:
             crit = {t.id: float(criticality[t.id]) for t in scenario.tasks}
+        cost = None
+        group_costs: dict[str, CostSummary] = {}
+        task_costs: dict[str, dict[str, float | None]] = {}
+        analysis = None
+        if costs is not None:
+            det = plan.costs if plan is not None and plan.costs is not None else {}
+            cost = summarise_cost(costs["total"], percentiles, _first(det.get("total")))
+            group_costs = {
+                g: summarise_cost(x, percentiles, _first(det.get(g)))
+                for g, x in costs.items()
+                if g != "total"
+            }
+            plan_tasks = plan.task_costs if plan is not None else {}
+            task_costs = {
+                t.id: {
+                    "mean": float((task_cost or {}).get(t.id, 0.0)),
+                    "deterministic": (plan_tasks.get(t.id) or {}).get("mean"),
+                }
+                for t in scenario.tasks
+            }
+            if jcl is not None and plan is not None:
+                analysis = jcl_analyse(
+                    costs["total"],
+                    times[jcl_milestone],
+                    jcl,
+                    deterministic=(float(det["total"][0]), float(plan.times[jcl_milestone][0])),
+                    to_date=timeline.finish_dates,
+                )
+                analysis = _in_project_days(analysis, timeline)
+        dates_by_task = None
+        if finish_days is not None:
+            dates_by_task = {
+                t.id: task_finish_dates(finish_days[t.id], percentiles, timeline)
+                for t in scenario.tasks
+            }
         return cls(
             scenario_name=scenario.name,
             start=scenario.start,
@@ -161,8 +284,8 @@ class Results:
             percentiles=percentiles,
             milestones=ms,
             project=project,
-            finishes=milestone_finishes,
-            project_finish=project_finish,
+            finishes={m: timeline.to_project_days(times[m]) for m in ms},
+            project_finish=timeline.to_project_days(times["project"]),
             criticality=crit,
             task_names={t.id: t.name for t in scenario.tasks},
             risk_occurrence=dict(risk_occurrence or {}),
@@ -171,6 +294,15 @@ class Results:
             drivers=drivers,
             risk_names={r.id: r.name for r in scenario.risks},
             sampling=sampling,
+            timeline=timeline,
+            times=times,
+            costs=costs,
+            cost=cost,
+            group_costs=group_costs,
+            task_costs=task_costs,
+            task_dates=dates_by_task,
+            jcl=analysis,
+            jcl_milestone=jcl_milestone,
         )
 
     def most_critical(self, k: int = 10) -> list[tuple[str, float]]:
@@ -186,13 +318,18 @@ class Results:
             "iterations": self.iterations,
             "seed": self.seed,
             "percentiles": list(self.percentiles),
-            "units": "working days from the start",
+            "units": "working days of the project calendar from the start",
             "start": self.start.isoformat() if self.start else None,
             "mitigated": self.mitigated,
             "sampling": self.sampling,
             "milestones": {k: v.to_dict() for k, v in self.milestones.items()},
             "project": self.project.to_dict(),
         }
+        if self.cost is not None:
+            d["cost"] = self.cost.to_dict()
+            d["cost"]["groups"] = {g: c.to_dict() for g, c in self.group_costs.items()}
+        if self.jcl is not None:
+            d["jcl"] = self.jcl.to_dict()
         if self.risk_occurrence:
             d["risks"] = {}
             for rid, p in self.risk_occurrence.items():
@@ -210,14 +347,19 @@ class Results:
                 entry.update(
                     sensitivity=s.spearman, cruciality=s.cruciality, ssi=s.ssi, duration_sd=s.sd
                 )
+            if self.task_dates is not None:
+                entry["finish_dates"] = self.task_dates[tid]
+            if self.task_costs:
+                entry["cost"] = self.task_costs[tid]
             tasks[tid] = entry
-        if self.criticality is not None or self.sensitivity is not None:
+        if any(len(e) > 1 for e in tasks.values()):
             d["tasks"] = tasks
         return d
 
     def to_frame(self, table: str = "milestones"):
         """pandas tables: ``"milestones"`` (one row per milestone plus the project),
-        ``"tasks"`` (criticality per task) or ``"iterations"`` (per-iteration finishes)."""
+        ``"tasks"`` (criticality, finish dates and cost per task), ``"iterations"``
+        (per-iteration finishes and costs) or ``"costs"`` (total and group costs)."""
         import pandas as pd
 
         if table == "milestones":
@@ -234,17 +376,62 @@ class Results:
             return pd.DataFrame(rows).set_index("id")
         if table == "tasks":
             crit = self.criticality or {}
-            return pd.DataFrame(
+            frame = pd.DataFrame(
                 {
                     "id": list(self.task_names),
                     "name": list(self.task_names.values()),
                     "criticality": [crit.get(t, np.nan) for t in self.task_names],
                 }
-            ).set_index("id")
+            )
+            if self.task_dates is not None:
+                for p in self.percentiles:
+                    frame[f"{pkey(p)} finish"] = [
+                        self.task_dates[t][pkey(p)] for t in self.task_names
+                    ]
+            if self.task_costs:
+                frame["mean cost"] = [self.task_costs[t]["mean"] for t in self.task_names]
+                frame["deterministic cost"] = [
+                    self.task_costs[t]["deterministic"] for t in self.task_names
+                ]
+            return frame.set_index("id")
+        if table == "costs":
+            rows = []
+            if self.cost is not None:
+                for label, c in [("total", self.cost), *self.group_costs.items()]:
+                    row = {"cost": label, "mean": c.mean, "sd": c.sd, **c.percentiles}
+                    row["deterministic"] = c.deterministic
+                    for k, v in (c.contingency or {}).items():
+                        row[f"contingency {k}"] = v
+                    rows.append(row)
+            return pd.DataFrame(rows, columns=None if rows else ["cost"]).set_index("cost")
         if table == "iterations":
             cols = {m: v for m, v in self.finishes.items()}
             cols["project"] = self.project_finish
+            for g, x in (self.costs or {}).items():
+                cols["cost" if g == "total" else f"cost {g}"] = x
             frame = pd.DataFrame(cols)
             frame.index.name = "iteration"
             return frame
-        raise ValueError(f"unknown table {table!r}; use 'milestones', 'tasks' or 'iterations'")
+        raise ValueError(
+            f"unknown table {table!r}; use 'milestones', 'tasks', 'iterations' or 'costs'"
+        )
+
+
+def _first(x: np.ndarray | None) -> float | None:
+    return None if x is None else float(x[0])
+
+
+def _in_project_days(jc: JointConfidence, timeline: Timeline) -> JointConfidence:
+    """The JCL analysis with its finishes in working days of the project calendar (the
+    analysis itself runs on union days, whose whole numbers are day ends)."""
+
+    def conv(pt: dict[str, Any]) -> dict[str, Any]:
+        return {**pt, "finish": float(timeline.to_project_days(pt["finish"]))}
+
+    return dataclasses.replace(
+        jc,
+        deterministic=conv(jc.deterministic),
+        p50_pair=conv(jc.p50_pair),
+        p80_pair=conv(jc.p80_pair),
+        frontier=[conv(pt) for pt in jc.frontier],
+    )

@@ -13,13 +13,18 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .. import dates
+from ..checks import cost_message, negative_part
 from ..compile import check_references, topological_order
 from ..distributions import check_number, parse_distribution
 from ..errors import ScenarioError
 from ..model import (
     LINK_TYPES,
+    WEEKDAYS,
+    Calendar,
     Correlation,
+    Cost,
+    CostItem,
+    Distribution,
     Impact,
     Link,
     Milestone,
@@ -32,9 +37,39 @@ from ..model import (
 from .register_file import load_register
 from .yamlfile import Document, Path_, load_yaml
 
-TOP_KEYS = ("name", "start", "tasks", "milestones", "risks", "correlations", "simulation")
+TOP_KEYS = (
+    "name",
+    "start",
+    "calendar",
+    "calendars",
+    "tasks",
+    "milestones",
+    "risks",
+    "correlations",
+    "costs",
+    "status",
+    "simulation",
+)
 CORRELATION_KEYS = ("tasks", "risks", "coefficient", "matrix")
-TASK_KEYS = ("id", "name", "duration", "predecessors", "existence")
+TASK_KEYS = (
+    "id",
+    "name",
+    "duration",
+    "predecessors",
+    "existence",
+    "calendar",
+    "group",
+    "cost",
+    "constraint",
+    "actual_start",
+    "actual_finish",
+    "remaining",
+)
+CALENDAR_KEYS = ("workdays", "holidays", "extra_workdays")
+COST_KEYS = ("fixed", "per_day")
+COST_ITEM_KEYS = ("id", "name", "group", *COST_KEYS)
+CONSTRAINT_KEYS = ("start_no_earlier_than",)
+STATUS_KEYS = ("data_date",)
 RISK_KEYS = ("id", "name", "owner", "category", "probability", "impacts", "mitigation")
 IMPACT_KEYS = ("task", "delay", "delay_pct", "cost")
 MITIGATION_KEYS = ("cost", "probability", "impacts")
@@ -46,6 +81,13 @@ SAMPLING = {
     "mc": "monte-carlo",
     "lhs": "lhs",
     "latin-hypercube": "lhs",
+}
+_WEEKDAY = {
+    name.lower(): i
+    for i, full in enumerate(
+        ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+    )
+    for name in (WEEKDAYS[i], full)
 }
 _ID = re.compile(r"^[^\s,\[\]{}]+$")
 _LINK_SHORTHAND = re.compile(
@@ -90,6 +132,10 @@ def _parse(doc: Document) -> Scenario:
     if not isinstance(name, str | int | float):
         raise doc.error("must be text", ("name",))
     start = _date(doc, top["start"], ("start",)) if top.get("start") is not None else None
+    calendars = _calendars(doc, top.get("calendars"), ("calendars",))
+    calendar = None
+    if top.get("calendar") is not None:
+        calendar = _id(doc, top["calendar"], ("calendar",))
     if "tasks" not in top:
         raise doc.error("missing 'tasks' (the list of tasks)", ())
     raw_tasks = top["tasks"]
@@ -99,7 +145,7 @@ def _parse(doc: Document) -> Scenario:
     raw_ms = top.get("milestones") or []
     if not isinstance(raw_ms, list):
         raise doc.error("must be a list of milestones", ("milestones",))
-    milestones = tuple(_milestone(doc, m, ("milestones", i), start) for i, m in enumerate(raw_ms))
+    milestones = tuple(_milestone(doc, m, ("milestones", i)) for i, m in enumerate(raw_ms))
     raw_risks = top.get("risks") or []
     if isinstance(raw_risks, dict):
         risks = _register_file(doc, raw_risks, ("risks",))
@@ -111,6 +157,15 @@ def _parse(doc: Document) -> Scenario:
     if not isinstance(raw_corr, list):
         raise doc.error("must be a list of correlations", ("correlations",))
     correlations = tuple(_correlation(doc, c, ("correlations", i)) for i, c in enumerate(raw_corr))
+    raw_costs = top.get("costs") or []
+    if not isinstance(raw_costs, list):
+        raise doc.error("must be a list of cost items", ("costs",))
+    costs = tuple(_cost_item(doc, c, ("costs", i)) for i, c in enumerate(raw_costs))
+    data_date = None
+    if top.get("status") is not None:
+        status = _keys(doc, top["status"], ("status",), STATUS_KEYS, "'status'")
+        if status.get("data_date") is not None:
+            data_date = _date(doc, status["data_date"], ("status", "data_date"))
     sim = _simulation(doc, top.get("simulation"), ("simulation",))
     return Scenario(
         name=str(name),
@@ -121,7 +176,67 @@ def _parse(doc: Document) -> Scenario:
         source=doc.file,
         risks=risks,
         correlations=correlations,
+        calendars=calendars,
+        calendar=calendar,
+        data_date=data_date,
+        costs=costs,
     )
+
+
+def _calendars(doc: Document, raw: Any, path: Path_) -> tuple[Calendar, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, Mapping):
+        raise doc.error(
+            f"must map calendar ids to calendars, e.g. standard: {{workdays: [Mon, Tue]}}; "
+            f"got {_kind(raw)}",
+            path,
+        )
+    out = []
+    for key, value in raw.items():
+        cpath = (*path, str(key))
+        cid = _id(doc, key, cpath)
+        c = _keys(doc, {} if value is None else value, cpath, CALENDAR_KEYS, "a calendar")
+        workdays = Calendar(cid).workdays
+        if "workdays" in c:
+            workdays = _workdays(doc, c["workdays"], (*cpath, "workdays"))
+        out.append(
+            Calendar(
+                id=cid,
+                workdays=workdays,
+                holidays=_dates(doc, c.get("holidays"), (*cpath, "holidays")),
+                extra_workdays=_dates(doc, c.get("extra_workdays"), (*cpath, "extra_workdays")),
+            )
+        )
+    return tuple(out)
+
+
+def _workdays(doc: Document, raw: Any, path: Path_) -> tuple[int, ...]:
+    if not isinstance(raw, list):
+        raise doc.error(f"must be a list of weekdays, e.g. [Mon, Tue, Wed], got {_kind(raw)}", path)
+    days: list[int] = []
+    for j, name in enumerate(raw):
+        day = _WEEKDAY.get(name.strip().lower()) if isinstance(name, str) else None
+        if day is None:
+            close = difflib.get_close_matches(str(name).lower(), list(_WEEKDAY), n=1)
+            more = (
+                f" (did you mean {WEEKDAYS[_WEEKDAY[close[0]]]!r}?)"
+                if close
+                else f" (use {', '.join(WEEKDAYS)} or the full names)"
+            )
+            raise doc.error(f"unknown weekday {name!r}{more}", (*path, j))
+        if day in days:
+            raise doc.error(f"{WEEKDAYS[day]} is listed twice", (*path, j))
+        days.append(day)
+    return tuple(sorted(days))
+
+
+def _dates(doc: Document, raw: Any, path: Path_) -> tuple[_dt.date, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise doc.error(f"must be a list of dates (YYYY-MM-DD), got {_kind(raw)}", path)
+    return tuple(_date(doc, d, (*path, j)) for j, d in enumerate(raw))
 
 
 def _id(doc: Document, value: Any, path: Path_) -> str:
@@ -155,12 +270,89 @@ def _task(doc: Document, raw: Any, path: Path_) -> Task:
     existence = 1.0
     if "existence" in t:
         existence = _probability(doc, t["existence"], (*path, "existence"))
+    calendar = None
+    if t.get("calendar") is not None:
+        calendar = _id(doc, t["calendar"], (*path, "calendar"))
+    cost = None
+    if t.get("cost") is not None:
+        raw_cost = t["cost"]
+        if isinstance(raw_cost, int | float) and not isinstance(raw_cost, bool):
+            cost = Cost(fixed=_cost_part(doc, raw_cost, (*path, "cost"), "fixed"))
+        else:
+            cost = _cost(doc, raw_cost, (*path, "cost"), COST_KEYS, "a cost")
+    snet = None
+    if t.get("constraint") is not None:
+        cpath = (*path, "constraint")
+        c = _keys(doc, t["constraint"], cpath, CONSTRAINT_KEYS, "a constraint")
+        if c.get("start_no_earlier_than") is not None:
+            snet = _date(doc, c["start_no_earlier_than"], (*cpath, "start_no_earlier_than"))
+    actual = {
+        key: _date(doc, t[key], (*path, key))
+        for key in ("actual_start", "actual_finish")
+        if t.get(key) is not None
+    }
+    remaining = None
+    if t.get("remaining") is not None:
+        try:
+            remaining = parse_distribution(t["remaining"], doc.field((*path, "remaining")))
+        except ScenarioError as e:
+            raise doc.locate(e) from None
     return Task(
         id=tid,
         name="" if name is None else str(name),
         duration=duration,
         predecessors=links,
         existence=existence,
+        calendar=calendar,
+        cost=cost,
+        group=_text(doc, t.get("group"), (*path, "group")),
+        start_no_earlier_than=snet,
+        remaining=remaining,
+        **actual,
+    )
+
+
+def _cost(doc: Document, raw: Any, path: Path_, allowed: tuple[str, ...], what: str) -> Cost:
+    """The fixed and per-day parts of a task's cost or of a cost item (keys ``allowed``)."""
+    if isinstance(raw, Mapping) and "dist" in raw:
+        raise doc.error(
+            "a cost is {fixed: …, per_day: …}; put a distribution under one of them, "
+            "e.g. {fixed: {dist: pert, …}}",
+            (*path, "dist"),
+        )
+    if not isinstance(raw, Mapping):
+        raise doc.error(
+            f"a cost is a number (fixed) or {{fixed: …, per_day: …}}, got {_kind(raw)}", path
+        )
+    c = _keys(doc, raw, path, allowed, what)
+    parts = {k: _cost_part(doc, c[k], (*path, k), k) for k in COST_KEYS if c.get(k) is not None}
+    if not parts:
+        raise doc.error(f"{what} needs 'fixed' and/or 'per_day'", path)
+    return Cost(**parts)
+
+
+def _cost_part(doc: Document, raw: Any, path: Path_, part: str) -> Distribution:
+    try:
+        d = parse_distribution(raw, doc.field(path), signed=True)
+    except ScenarioError as e:
+        raise doc.locate(e) from None
+    how = negative_part(d)
+    if how:
+        raise doc.error(cost_message(part, how), path)
+    return d
+
+
+def _cost_item(doc: Document, raw: Any, path: Path_) -> CostItem:
+    c = _keys(doc, raw, path, COST_ITEM_KEYS, "a cost item")
+    if "id" not in c:
+        raise doc.error("a cost item needs an 'id'", path)
+    cid = _id(doc, c["id"], (*path, "id"))
+    doc.names[path] = cid
+    return CostItem(
+        id=cid,
+        cost=_cost(doc, c, path, COST_ITEM_KEYS, "a cost item"),
+        name=_text(doc, c.get("name"), (*path, "name")),
+        group=_text(doc, c.get("group"), (*path, "group")),
     )
 
 
@@ -294,7 +486,7 @@ def _date(doc: Document, value: Any, path: Path_) -> _dt.date:
     raise doc.error(f"not a date: {value!r} (write YYYY-MM-DD)", path)
 
 
-def _milestone(doc: Document, raw: Any, path: Path_, start: _dt.date | None) -> Milestone:
+def _milestone(doc: Document, raw: Any, path: Path_) -> Milestone:
     m = _keys(doc, raw, path, MILESTONE_KEYS, "a milestone")
     if "id" not in m:
         raise doc.error("a milestone needs an 'id'", path)
@@ -312,13 +504,8 @@ def _milestone(doc: Document, raw: Any, path: Path_, start: _dt.date | None) -> 
         tpath = (*path, "target")
         if isinstance(raw_target, int | float) and not isinstance(raw_target, bool):
             target = _number(doc, raw_target, tpath)
-        else:
+        else:  # converted to working days through the calendars when compiled
             target_date = _date(doc, raw_target, tpath)
-            if start is None:
-                raise doc.error("a date target needs the scenario's 'start' date", tpath)
-            if target_date < start:
-                raise doc.error(f"target {target_date} is before the start {start}", tpath)
-            target = dates.workdays_until_end_of(start, target_date)
     name = m.get("name", "")
     return Milestone(
         id=mid,

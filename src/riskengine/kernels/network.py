@@ -37,11 +37,41 @@ Risks and existence
 Before the tasks, each risk r decides per lane whether it occurs (``occ[r] = 1``): its
 uniform from draw 0 of its own stream is below ``risk_p[r]``. Task t's impacts are
 ``imp_ptr[t] : imp_ptr[t+1]``; each samples a value v from draw ``imp_draw`` of its risk's
-stream and adds ``occ * v`` working days, or ``occ * v / 100`` of t's sampled duration
-when ``imp_pct``; the sum is floored at 0. A task with ``exist_p[t] < 1`` takes no time
-in the lanes where draw 1 of its own stream is not below ``exist_p[t]`` and is never
-counted critical there. ``risk_counts[c, r]`` counts the iterations in which risk r
-occurred.
+stream and adds ``occ * v`` working days (``imp_kind`` 0) or ``occ * v / 100`` of t's
+sampled duration (``imp_kind`` 1); the sum is floored at 0 (kind 2 is money, see Cost).
+A task with ``exist_p[t] < 1`` takes no time in the lanes where draw 1 of its own stream
+is not below ``exist_p[t]`` and is never counted critical there. ``risk_counts[c, r]``
+counts the iterations in which risk r occurred.
+
+Calendars, constraints and progress (``sched`` and ``cal``)
+-----------------------------------------------------------
+Times are union working days (riskengine/calendar.py). A task with ``task_cal[t] >= 0``
+works on calendar ``task_cal[t]``: its lags, duration and float are counted in positions of
+that calendar (tables ``cal = (cum, work, inv, count)``), so a lag or a duration never
+counts a day its calendar does not work. A backward link uses the successor's calendar
+(``succ_cal``), as its lag belongs to the successor. ``fix_es[t]`` is the earliest start
+(a start-no-earlier-than date or the data date; 0 otherwise). ``task_mode[t]`` is 0 for
+a task not started, 1 for a finished task (fixed dates ``fix_es``/``fix_ef``, never
+critical, its sampled duration unused) and 2 for work in progress (start ``fix_es``;
+finish at position ``max(pos(fix_ef) + d, pos(data date))``). ``task_slow[t]`` bit 0
+marks tasks whose forward pass needs any of this, bit 1 those whose backward pass does;
+the others run the plain union-day code.
+
+Cost (``cost``)
+---------------
+``cost = (cost_code[n, 2], cost_par[n, 2, NPAR], has_cost[n], task_group[n])``: a task's
+cost is ``fixed + per_day · w`` where w is its working duration in its own calendar
+(the sampled one, risk delays included), both parts sampled from draws COST_FIXED_DRAW
+and COST_RATE_DRAW of the task's stream; a task that does not happen costs nothing.
+Impacts with ``imp_kind == 2`` add ``occ · v`` money to their task's cost. Per iteration
+``cost_out[i, 0]`` is the total and ``cost_out[i, 1 + g]`` the total of group g
+(summed in task order, so bit-identical whatever the chunking); ``task_cost[c, t]`` sums
+each task's cost in fixed point (units of 1/COST_SCALE), exact and order-free.
+
+Task finish dates (``hist``)
+----------------------------
+When ``hist.shape[2] > 0``, ``hist[c, t, k]`` counts the iterations in which task t
+finished on union day k (``ceil(EF) - 1``; the last bin also takes every later day).
 
 Outputs
 -------
@@ -54,6 +84,8 @@ finish (iteration-major, so any run of iterations is a C-contiguous slice).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit, prange
 
@@ -63,7 +95,41 @@ from .sampling import FIXED, sample_into
 
 DURATION_DRAW = 0  # in a task's stream
 EXISTENCE_DRAW = 1  # in a task's stream
+COST_FIXED_DRAW = 2  # in a task's stream
+COST_RATE_DRAW = 3  # in a task's stream
+COST_SCALE = 64.0  # task cost sums are kept in units of 1/64 of the currency
+DATE_EPS = 1e-9  # a finish this close above a day boundary ends the day before
 OCCURRENCE_DRAW = 0  # in a risk's stream; impacts use their own draws (compile.py)
+
+
+@njit(inline="always")
+def _pos(cal, c, t):
+    """Position of union time t in calendar c (identity for c < 0)."""
+    if c < 0:
+        return t
+    cum, work, inv, count = cal
+    k = min(max(int(math.floor(t)), 0), work.shape[1] - 1)
+    return cum[c, k] + work[c, k] * (t - k)
+
+
+@njit(inline="always")
+def _start(cal, c, p):
+    """Union time of a start at position p of calendar c."""
+    if c < 0:
+        return p
+    cum, work, inv, count = cal
+    j = min(max(int(math.floor(p + DATE_EPS)), 0), count[c] - 1)
+    return inv[c, j] + (p - j)
+
+
+@njit(inline="always")
+def _finish(cal, c, q):
+    """Union time of a finish at position q of calendar c (end of its last working day)."""
+    if c < 0:
+        return q
+    cum, work, inv, count = cal
+    j = min(max(int(math.ceil(q - DATE_EPS)) - 1, 0), count[c] - 1)
+    return inv[c, j] + (q - j)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
@@ -96,23 +162,34 @@ def simulate_blocks(
     imp_ptr,
     imp_risk,
     imp_draw,
-    imp_pct,
+    imp_kind,
     imp_code,
     imp_par,
     imp_slot,
     corr_slot,
     copula,
+    sched,
+    cal,
+    cost,
     criticality,
     tol,
     lhs_n,
     out,
     counts,
     risk_counts,
+    cost_out,
+    task_cost,
+    hist,
 ):
     """Simulate iterations ``it_start … it_start + n_iter`` (see the module docstring)."""
+    task_cal, task_mode, fix_es, fix_ef, task_slow, succ_cal, data_time = sched
+    cost_code, cost_par, has_cost, task_group = cost
     n = code.shape[0]
     n_ms = ms_ptr.shape[0] - 1
     n_risks = risk_p.shape[0]
+    n_cost_cols = cost_out.shape[1]
+    n_bins = hist.shape[2]
+    dd = data_time[0]
     group_ptr = copula[0]
     n_groups = group_ptr.shape[0] - 1
     n_slots = copula[2].shape[0]
@@ -132,10 +209,14 @@ def simulate_blocks(
         d = np.zeros(block)
         v = np.zeros(block)
         extra = np.zeros(block)
+        money = np.zeros(block)
+        ex = np.ones(block)
         occ = np.zeros((max(n_risks, 1), block))
         ucorr = np.zeros((max(n_slots, 1), block))
         eps = np.zeros((k_max, block))
         pf = np.zeros(block)
+        lim = np.zeros(block)
+        csum = np.zeros((max(n_cost_cols, 1), block))
         valid = np.zeros(block, np.bool_)
         col = np.zeros(block, np.int64)
         for b in range(b_lo, b_hi):
@@ -145,6 +226,9 @@ def simulate_blocks(
                 valid[lane] = it >= it_start and it < it_end
                 col[lane] = it - it_start
                 pf[lane] = 0.0
+            for j in range(n_cost_cols):
+                for lane in range(block):
+                    csum[j, lane] = 0.0
             # One occurrence draw per risk and iteration serves all of its impacts.
             for r in range(n_risks):
                 draw_uniforms(
@@ -168,6 +252,7 @@ def simulate_blocks(
             for g in range(n_groups):
                 group_uniforms(g, copula, base, quads, key_lo, key_hi, eps, ucorr, lhs_n)
             for t in range(n):
+                mode = task_mode[t]
                 if code[t] != FIXED or corr_slot[t] >= 0:
                     slot_or_draw(
                         corr_slot[t],
@@ -188,8 +273,10 @@ def simulate_blocks(
                 if i1 > i0:
                     # Risk impacts: days added, or % of the sampled duration; the result
                     # never goes below zero (opportunities cannot make time negative).
+                    # Cost impacts add money to the task's cost.
                     for lane in range(block):
                         extra[lane] = 0.0
+                        money[lane] = 0.0
                     for k in range(i0, i1):
                         r = imp_risk[k]
                         slot_or_draw(
@@ -207,12 +294,16 @@ def simulate_blocks(
                         )
                         sample_into(imp_code[k], imp_par[k], tables, u, v, block)
                         o = occ[r]
-                        if imp_pct[k]:
+                        kind = imp_kind[k]
+                        if kind == 1:
                             for lane in range(block):
                                 extra[lane] += o[lane] * (v[lane] * 0.01 * d[lane])
-                        else:
+                        elif kind == 0:
                             for lane in range(block):
                                 extra[lane] += o[lane] * v[lane]
+                        else:
+                            for lane in range(block):
+                                money[lane] += o[lane] * v[lane]
                     for lane in range(block):
                         d[lane] = max(0.0, d[lane] + extra[lane])
                 if exist_p[t] < 1.0:
@@ -229,28 +320,119 @@ def simulate_blocks(
                     )
                     p = exist_p[t]
                     for lane in range(block):
-                        if not u[lane] < p:
+                        happens = u[lane] < p
+                        ex[lane] = 1.0 if happens else 0.0
+                        if not happens:
                             d[lane] = 0.0
                 es = X[2 * t]
                 ef = X[2 * t + 1]
-                for lane in range(block):
-                    es[lane] = 0.0
                 k0 = pred_ptr[t]
                 k1 = k0 + pred_nstart[t]
                 k2 = pred_ptr[t + 1]
-                for k in range(k0, k1):
-                    g = X[pred_gather[k]]
-                    lag = pred_lag[k]
+                tc = task_cal[t]
+                if task_slow[t] & 1 == 0:
+                    e0 = fix_es[t]
                     for lane in range(block):
-                        es[lane] = max(es[lane], g[lane] + lag)
-                for k in range(k1, k2):
-                    g = X[pred_gather[k]]
-                    lag = pred_lag[k]
+                        es[lane] = e0
+                    for k in range(k0, k1):
+                        g = X[pred_gather[k]]
+                        lag = pred_lag[k]
+                        for lane in range(block):
+                            es[lane] = max(es[lane], g[lane] + lag)
+                    for k in range(k1, k2):
+                        g = X[pred_gather[k]]
+                        lag = pred_lag[k]
+                        for lane in range(block):
+                            es[lane] = max(es[lane], g[lane] + lag - d[lane])
                     for lane in range(block):
-                        es[lane] = max(es[lane], g[lane] + lag - d[lane])
-                for lane in range(block):
-                    ef[lane] = es[lane] + d[lane]
-                    pf[lane] = max(pf[lane], ef[lane])
+                        ef[lane] = es[lane] + d[lane]
+                        pf[lane] = max(pf[lane], ef[lane])
+                elif mode == 1:
+                    # finished: its actual dates in every iteration; w = its working days
+                    w = _pos(cal, tc, fix_ef[t]) - _pos(cal, tc, fix_es[t])
+                    for lane in range(block):
+                        es[lane] = fix_es[t]
+                        ef[lane] = fix_ef[t]
+                        d[lane] = w
+                        pf[lane] = max(pf[lane], ef[lane])
+                elif mode == 2:
+                    # in progress: started on its actual date, finishes after the data date
+                    p0 = _pos(cal, tc, fix_es[t])
+                    pb = _pos(cal, tc, fix_ef[t])
+                    pd = _pos(cal, tc, dd)
+                    for lane in range(block):
+                        q = max(pb + d[lane], pd)
+                        es[lane] = fix_es[t]
+                        ef[lane] = max(es[lane], _finish(cal, tc, q))
+                        d[lane] = q - p0
+                        pf[lane] = max(pf[lane], ef[lane])
+                else:
+                    # on its own calendar: lags and duration in its working days
+                    e0 = _pos(cal, tc, fix_es[t])
+                    for lane in range(block):
+                        lim[lane] = e0
+                    for k in range(k0, k1):
+                        g = X[pred_gather[k]]
+                        lag = pred_lag[k]
+                        for lane in range(block):
+                            lim[lane] = max(lim[lane], _pos(cal, tc, g[lane]) + lag)
+                    for k in range(k1, k2):
+                        g = X[pred_gather[k]]
+                        lag = pred_lag[k]
+                        for lane in range(block):
+                            lim[lane] = max(lim[lane], _pos(cal, tc, g[lane]) + lag - d[lane])
+                    for lane in range(block):
+                        es[lane] = _start(cal, tc, lim[lane])
+                        ef[lane] = max(es[lane], _finish(cal, tc, lim[lane] + d[lane]))
+                        pf[lane] = max(pf[lane], ef[lane])
+                if n_bins > 0:
+                    hc = hist[c, t]
+                    for lane in range(block):
+                        if valid[lane]:
+                            kb = int(math.ceil(ef[lane] - DATE_EPS)) - 1
+                            hc[min(max(kb, 0), n_bins - 1)] += 1
+                if has_cost[t] or i1 > i0:
+                    # money: fixed + per-day rate × working days (+ cost impacts), only
+                    # where the task happens
+                    if has_cost[t]:
+                        for j in range(2):
+                            draw_uniforms(
+                                u,
+                                base,
+                                quads,
+                                COST_FIXED_DRAW + j,
+                                stream_lo[t],
+                                stream_hi[t],
+                                key_lo,
+                                key_hi,
+                                lhs_n,
+                            )
+                            sample_into(cost_code[t, j], cost_par[t, j], tables, u, v, block)
+                            if j == 0:
+                                for lane in range(block):
+                                    extra[lane] = v[lane]
+                            else:
+                                for lane in range(block):
+                                    extra[lane] += v[lane] * d[lane]
+                    else:
+                        for lane in range(block):
+                            extra[lane] = 0.0
+                    if i1 > i0:
+                        for lane in range(block):
+                            extra[lane] += money[lane]
+                    if exist_p[t] < 1.0:
+                        for lane in range(block):
+                            extra[lane] *= ex[lane]
+                    grp = task_group[t]
+                    acc = 0
+                    for lane in range(block):
+                        csum[0, lane] += extra[lane]
+                        if valid[lane]:
+                            acc += int(round(extra[lane] * COST_SCALE))
+                    if grp >= 0:
+                        for lane in range(block):
+                            csum[1 + grp, lane] += extra[lane]
+                    task_cost[c, t] += acc
             for m in range(n_ms + 1):
                 if m < n_ms:
                     for lane in range(block):
@@ -265,6 +447,10 @@ def simulate_blocks(
                 for lane in range(block):
                     if valid[lane]:
                         out[col[lane], m] = u[lane]
+            for j in range(n_cost_cols):
+                for lane in range(block):
+                    if valid[lane]:
+                        cost_out[col[lane], j] = csum[j, lane]
             if not criticality:
                 continue
             # Lanes outside the run get an infinite project finish: every late date is
@@ -277,27 +463,61 @@ def simulate_blocks(
             for t in range(n - 1, -1, -1):
                 es = X[2 * t]
                 ef = X[2 * t + 1]
-                for lane in range(block):
-                    d[lane] = ef[lane] - es[lane]
-                    u[lane] = pf[lane]
                 k0 = succ_ptr[t]
                 k1 = k0 + succ_nfinish[t]
                 k2 = succ_ptr[t + 1]
-                for k in range(k0, k1):
-                    g = X[succ_gather[k]]
-                    lag = succ_lag[k]
+                if task_slow[t] & 2 == 0:
                     for lane in range(block):
-                        u[lane] = min(u[lane], g[lane] - lag)
-                for k in range(k1, k2):
-                    g = X[succ_gather[k]]
-                    lag = succ_lag[k]
+                        d[lane] = ef[lane] - es[lane]
+                        u[lane] = pf[lane]
+                    for k in range(k0, k1):
+                        g = X[succ_gather[k]]
+                        lag = succ_lag[k]
+                        for lane in range(block):
+                            u[lane] = min(u[lane], g[lane] - lag)
+                    for k in range(k1, k2):
+                        g = X[succ_gather[k]]
+                        lag = succ_lag[k]
+                        for lane in range(block):
+                            u[lane] = min(u[lane], g[lane] - lag + d[lane])
                     for lane in range(block):
-                        u[lane] = min(u[lane], g[lane] - lag + d[lane])
+                        v[lane] = u[lane] - ef[lane]  # total float
+                else:
+                    # Limits from each successor through its own calendar (the lag's),
+                    # then t's float in t's own working days.
+                    tc = task_cal[t]
+                    for lane in range(block):
+                        u[lane] = pf[lane]
+                        lim[lane] = np.inf
+                    for k in range(k0, k2):
+                        g = X[succ_gather[k]]
+                        lag = succ_lag[k]
+                        sc = succ_cal[k]
+                        tgt = u if k < k1 else lim
+                        for lane in range(block):
+                            tgt[lane] = min(
+                                tgt[lane], _start(cal, sc, _pos(cal, sc, g[lane]) - lag)
+                            )
+                    for lane in range(block):
+                        p_es = _pos(cal, tc, es[lane])
+                        p_ef = _pos(cal, tc, ef[lane])
+                        w = p_ef - p_es
+                        q = min(_pos(cal, tc, u[lane]), _pos(cal, tc, lim[lane]) + w)
+                        v[lane] = q - p_ef
+                        u[lane] = _finish(cal, tc, q)
+                        d[lane] = _start(cal, tc, q - w)
+                    if task_mode[t] == 1:
+                        for lane in range(block):
+                            v[lane] = np.inf  # finished work is never critical
+                    for lane in range(block):
+                        u[lane] = max(u[lane], d[lane])
+                        # LS - (LF - d) so the shared update below writes LS
+                        d[lane] = u[lane] - d[lane]
                 hits = 0
                 if exist_p[t] < 1.0:
                     # A task that does not happen in an iteration is not critical in it.
                     draw_uniforms(
-                        v,
+                        extra,
                         base,
                         quads,
                         EXISTENCE_DRAW,
@@ -309,12 +529,12 @@ def simulate_blocks(
                     )
                     p = exist_p[t]
                     for lane in range(block):
-                        hits += (u[lane] - ef[lane] <= tol) and v[lane] < p
+                        hits += (v[lane] <= tol) and extra[lane] < p
                         ef[lane] = u[lane]
                         es[lane] = u[lane] - d[lane]
                 else:
                     for lane in range(block):
-                        hits += u[lane] - ef[lane] <= tol
+                        hits += v[lane] <= tol
                         ef[lane] = u[lane]
                         es[lane] = u[lane] - d[lane]
                 counts[c, t] += hits

@@ -1,0 +1,186 @@
+"""Working calendars and the kernels' time axis.
+
+The kernels measure time in *working days of the union calendar* from the project start:
+the days on which at least one calendar in use works, numbered 0, 1, 2, … Time t = k is
+the start of union day k (and the end of day k - 1). With one calendar (the usual case)
+the union is that calendar and no conversion happens anywhere; days on which no calendar
+works (Sundays, common holidays) are skipped by everyone, so dropping them loses nothing.
+
+A task on another calendar c works only on c's days among the union days. Its logic runs
+in *positions* of c — working days of c from the start — through three tables per
+calendar (``kernels/network.py`` reads them):
+
+``cum[c, k]``   working days of c among union days 0 … k-1 (k = 0 … H)
+``work[c, k]``  1.0 when union day k is a working day of c, else 0.0
+``inv[c, j]``   the union day of c's j-th working day (j = 0 … n_c - 1)
+
+A time t on union day k = floor(t) is at position ``cum[k] + work[k] · (t - k)``; a
+position p maps back to a start at ``inv[floor p] + frac p`` (the start of the next
+working day when p is whole) or to a finish at ``inv[ceil p - 1] + (p - ceil p + 1)`` (the
+end of the last working day). Dates come from union days only at the edges (results and
+reports), vectorised with numpy, never in a per-iteration Python loop.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from .model import Calendar, Scenario
+
+HORIZON_YEARS = 150  # the tables cover this many years from the start
+NOMINAL_START = _dt.date(2001, 1, 1)  # a Monday: anchors scenarios without a start date
+_DATE_EPS = 1e-9  # a finish this close above a day boundary still ends the day before
+
+
+def working_mask(cal: Calendar, first: np.datetime64, n_days: int) -> np.ndarray:
+    """Booleans: is each of the ``n_days`` dates from ``first`` a working day of ``cal``."""
+    weekmask = [d in cal.workdays for d in range(7)]
+    days = first + np.arange(n_days)
+    holidays = np.array(cal.holidays, dtype="datetime64[D]")
+    mask = np.is_busday(days, weekmask=weekmask, holidays=holidays)
+    if cal.extra_workdays:
+        extra = np.array(cal.extra_workdays, dtype="datetime64[D]") - first
+        extra = extra.astype(np.int64)
+        mask[extra[(extra >= 0) & (extra < n_days)]] = True
+    return mask
+
+
+@dataclass(frozen=True, eq=False)
+class Timeline:
+    """The union-calendar time axis of one scenario and the tables of its calendars.
+
+    ``index[cal_id]`` is the table row of a calendar, or -1 when it works exactly on the
+    union days (no conversion needed). ``project`` is the project calendar's row (or -1).
+    ``dated`` is False for scenarios without a start date (times only, no dates)."""
+
+    days: np.ndarray  # datetime64[D][H]: the union days
+    cum: np.ndarray  # float64[C, H + 1]
+    work: np.ndarray  # float64[C, H]
+    inv: np.ndarray  # float64[C, J]; J = max n_c, padded with the last working day
+    count: np.ndarray  # int64[C]: n_c, working days of each calendar in the horizon
+    index: dict[str, int]
+    project: int
+    dated: bool
+
+    @property
+    def horizon(self) -> int:
+        return int(self.days.size)
+
+    @property
+    def tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The arrays the kernels take."""
+        return (self.cum, self.work, self.inv, self.count)
+
+    # -- union time ↔ dates -------------------------------------------------------------
+    def _day(self, k: np.ndarray) -> np.ndarray:
+        return self.days[np.clip(k, 0, self.horizon - 1)]
+
+    def finish_dates(self, t: np.ndarray | float) -> np.ndarray:
+        """Dates of finishes at union times ``t``: the last working day of the work."""
+        t = np.asarray(t, dtype=np.float64)
+        return self._day(np.ceil(t - _DATE_EPS).astype(np.int64) - 1)
+
+    def start_dates(self, t: np.ndarray | float) -> np.ndarray:
+        """Dates of starts at union times ``t``: the first working day of the work."""
+        t = np.asarray(t, dtype=np.float64)
+        return self._day(np.floor(t + _DATE_EPS).astype(np.int64))
+
+    def end_of(self, date: _dt.date) -> float:
+        """Union time at the end of ``date``: a finish is on or before ``date`` exactly
+        when its time is at most this."""
+        return float(np.searchsorted(self.days, np.datetime64(date, "D"), side="right"))
+
+    def start_of(self, date: _dt.date) -> float:
+        """Union time at the start of ``date`` (or of the next union day if it is none)."""
+        return float(np.searchsorted(self.days, np.datetime64(date, "D"), side="left"))
+
+    # -- union time ↔ working days of the project calendar -------------------------------
+    def to_project_days(self, t: np.ndarray) -> np.ndarray:
+        """Positions of union times in working days of the project calendar."""
+        t = np.asarray(t, dtype=np.float64)
+        if self.project < 0:
+            return t
+        k = np.clip(np.floor(t).astype(np.int64), 0, self.horizon - 1)
+        return self.cum[self.project, k] + self.work[self.project, k] * (t - k)
+
+    def from_project_days(self, p: float) -> float:
+        """The latest union time at a position ``p`` of the project calendar (a target in
+        working days: finishing at or before it meets the target)."""
+        if self.project < 0:
+            return float(p)
+        c = self.project
+        j = min(int(np.floor(p)), int(self.count[c]) - 1)
+        return float(self.inv[c, j] + (p - j))
+
+    def project_finish_time(self, p: float) -> float:
+        """Union time of a finish at position ``p`` of the project calendar (the end of
+        its last working day): the date a target in working days falls on."""
+        if self.project < 0:
+            return float(p)
+        c = self.project
+        j = int(np.clip(np.ceil(p - _DATE_EPS) - 1, 0, self.count[c] - 1))
+        return float(self.inv[c, j] + (p - j))
+
+    def iso(self, dates: np.ndarray) -> list[str]:
+        return [str(d) for d in np.atleast_1d(np.asarray(dates, dtype="datetime64[D]"))]
+
+
+def calendars_in_use(scenario: Scenario) -> dict[str, Calendar]:
+    """The project calendar first, then every calendar a task names, by id."""
+    project = scenario.project_calendar()
+    used = {project.id: project}
+    by_id = {c.id: c for c in scenario.calendars}
+    for t in scenario.tasks:
+        if t.calendar is not None and t.calendar not in used:
+            used[t.calendar] = by_id.get(t.calendar, project)
+    return used
+
+
+def build_timeline(scenario: Scenario) -> Timeline:
+    """The union-calendar axis from the scenario's start over HORIZON_YEARS."""
+    dated = scenario.start is not None
+    start = np.datetime64(scenario.start if dated else NOMINAL_START, "D")
+    n_days = round(365.2425 * HORIZON_YEARS)
+    used = calendars_in_use(scenario)
+    masks = {cid: working_mask(cal, start, n_days) for cid, cal in used.items()}
+    union = np.logical_or.reduce(list(masks.values()))
+    day_index = np.flatnonzero(union)
+    days = start + day_index
+    rows: list[np.ndarray] = []
+    index: dict[str, int] = {}
+    for cid, mask in masks.items():
+        on = mask[day_index]
+        if on.all():
+            index[cid] = -1
+        else:
+            index[cid] = len(rows)
+            rows.append(on)
+    h = days.size
+    c_n = len(rows)
+    work = np.zeros((max(c_n, 1), h))
+    cum = np.zeros((max(c_n, 1), h + 1))
+    count = np.zeros(max(c_n, 1), np.int64)
+    positions = [np.flatnonzero(on) for on in rows]
+    j_max = max((p.size for p in positions), default=1)
+    inv = np.zeros((max(c_n, 1), max(j_max, 1)))
+    for c, on in enumerate(rows):
+        work[c] = on
+        cum[c, 1:] = np.cumsum(on)
+        p = positions[c]
+        count[c] = p.size
+        inv[c, : p.size] = p
+        inv[c, p.size :] = p[-1] if p.size else h
+    project = index[scenario.project_calendar().id]
+    return Timeline(
+        days=days,
+        cum=cum,
+        work=work,
+        inv=inv,
+        count=count,
+        index=index,
+        project=project,
+        dated=dated,
+    )

@@ -1,0 +1,285 @@
+"""Checks of calendars, dates, progress and costs that need the whole scenario.
+
+They run on every scenario, loaded from a file or built in Python. Field paths use the
+scenario parser's form (``tasks[B].actual_finish``, ``calendars.site.holidays[0]``,
+``costs[overhead].per_day``), so errors from a file are located at their line.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+
+from .errors import ScenarioError
+from .model import STANDARD_CALENDAR, Calendar, Cost, Distribution, Scenario, Task
+
+YEARS_AFTER_START = 100
+YEARS_BEFORE_START = 50
+NO_START_RANGE = (1900, 2200)  # years allowed for calendar dates when there is no start
+
+# parameters that bound a distribution from below (trigen's implied "min" included)
+_LOWER = ("value", "min", "mode", "max", "low", "high", "mean")
+
+
+def check_schedule(scenario: Scenario) -> None:
+    """Raise ScenarioError for invalid calendars, date constraints, progress and costs.
+
+    Checks, in this order: calendars (duplicate ids, weekdays, no working day, dates
+    outside a sensible range, a date both a holiday and an extra workday); references to
+    calendars (``Scenario.calendar``, ``Task.calendar``); that every date-related field
+    has the scenario's ``start``; constraints, the data date, actuals and date targets
+    against the start and each other; costs and cost items (no negative part, no
+    duplicate cost item id). The first problem found is raised.
+    """
+    start = scenario.start
+    if start is not None:
+        _require_date(start, "start", "the start")
+    _check_calendars(scenario.calendars, start)
+    _check_calendar_references(scenario)
+    _check_status(scenario)
+    for t in scenario.tasks:
+        _check_task_dates(scenario, t)
+    for m in scenario.milestones:
+        if m.target_date is not None:
+            where = f"milestones[{m.id}].target"
+            _require_date(m.target_date, where, "a date target")
+            _need_start(start, where, "a date target")
+            if m.target_date < start:
+                raise ScenarioError(
+                    f"target {m.target_date} is before the start {start}", field=where
+                )
+            _check_range(m.target_date, start, where, f"target {m.target_date}")
+    for t in scenario.tasks:
+        if t.cost is not None:
+            _check_cost(t.cost, f"tasks[{t.id}].cost")
+    _check_cost_items(scenario)
+
+
+def negative_part(d: Distribution) -> str | None:
+    """Describe how ``d`` can go below zero (e.g. ``"min -5"``), or None if it cannot.
+
+    Normal distributions are truncated at zero by the kernels, so only a negative mean
+    counts; lognormals are always positive."""
+    p = d.params
+    if d.kind == "discrete":
+        low = min((v for v in p.get("values", ()) if _is_number(v)), default=0.0)
+        return f"value {low:g}" if low < 0 else None
+    if d.kind == "lognormal":
+        return None
+    for key in _LOWER:
+        v = p.get(key)
+        if _is_number(v) and v < 0:
+            implied = "implied " if d.kind == "trigen" and key == "min" else ""
+            return f"{implied}{key} {v:g}"
+    return None
+
+
+def cost_message(part: str, how: str) -> str:
+    what = "a cost rate" if part == "per_day" else "a cost"
+    return f"{what} cannot be negative, got {how}"
+
+
+def _hint(name: str, choices: list[str] | tuple[str, ...]) -> str:
+    """`` (did you mean 'x'?)`` or `` (defined: a, b)``, as the scenario parser words it."""
+    close = difflib.get_close_matches(str(name), list(choices), n=1)
+    if close:
+        return f" (did you mean {close[0]!r}?)"
+    return f" (defined: {', '.join(choices)})" if choices else ""
+
+
+def _check_calendars(calendars: tuple[Calendar, ...], start: _dt.date | None) -> None:
+    seen: set[str] = set()
+    for c in calendars:
+        if not isinstance(c, Calendar):
+            raise ScenarioError(f"must be a Calendar, got {c!r}", field="calendars")
+        where = f"calendars.{c.id}"
+        if c.id in seen:
+            raise ScenarioError(f"duplicate calendar id {c.id!r}", field=where)
+        seen.add(c.id)
+        for j, day in enumerate(c.workdays):
+            if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 6:
+                raise ScenarioError(
+                    f"unknown weekday {day!r} (0 = Mon … 6 = Sun)", field=f"{where}.workdays[{j}]"
+                )
+        if not c.workdays:
+            raise ScenarioError(f"calendar {c.id!r} has no working day", field=f"{where}.workdays")
+        for key, label in (("holidays", "holiday"), ("extra_workdays", "extra workday")):
+            for j, d in enumerate(getattr(c, key)):
+                field = f"{where}.{key}[{j}]"
+                _require_date(d, field, f"a {label}")
+                _check_range(d, start, field, f"calendar {c.id!r}: {label} {d}")
+        both = set(c.holidays) & set(c.extra_workdays)
+        if both:
+            d = min(both)
+            raise ScenarioError(
+                f"calendar {c.id!r}: {d} is both a holiday and an extra workday",
+                field=f"{where}.extra_workdays[{c.extra_workdays.index(d)}]",
+            )
+
+
+def _check_calendar_references(scenario: Scenario) -> None:
+    ids = [c.id for c in scenario.calendars] or [STANDARD_CALENDAR.id]
+    refs = [("calendar", scenario.calendar)]
+    refs += [(f"tasks[{t.id}].calendar", t.calendar) for t in scenario.tasks]
+    for where, name in refs:
+        if name is None or name in ids:
+            continue
+        if scenario.calendars:
+            more = _hint(name, ids)
+        else:
+            more = " (without 'calendars' the only calendar is 'standard', Monday to Friday)"
+        raise ScenarioError(f"unknown calendar {name!r}{more}", field=where)
+    if scenario.start is None:
+        if scenario.calendars:
+            _need_start(None, "calendars", "a calendar")
+        for where, name in refs:
+            if name is not None:
+                _need_start(None, where, "a calendar")
+
+
+def _check_status(scenario: Scenario) -> None:
+    dd, start = scenario.data_date, scenario.start
+    if dd is None:
+        return
+    where = "status.data_date"
+    _require_date(dd, where, "the data date")
+    _need_start(start, where, "a data date")
+    if dd < start:
+        raise ScenarioError(f"data date {dd} is before the start {start}", field=where)
+    _check_range(dd, start, where, f"data date {dd}")
+
+
+def _check_task_dates(scenario: Scenario, t: Task) -> None:
+    start, dd = scenario.start, scenario.data_date
+    base = f"tasks[{t.id}]"
+    snet = t.start_no_earlier_than
+    if snet is not None:
+        where = f"{base}.constraint.start_no_earlier_than"
+        _require_date(snet, where, "a constraint")
+        _need_start(start, where, "a date constraint")
+        if snet < start:
+            raise ScenarioError(
+                f"start_no_earlier_than {snet} is before the project start {start}", field=where
+            )
+        _check_range(snet, start, where, f"start_no_earlier_than {snet}")
+    a_s, a_f = t.actual_start, t.actual_finish
+    for key, d in (("actual_start", a_s), ("actual_finish", a_f)):
+        if d is not None:
+            _require_date(d, f"{base}.{key}", "an actual date")
+            _need_start(start, f"{base}.{key}", "progress")
+    if a_f is not None and a_s is None:
+        raise ScenarioError(
+            f"actual finish {a_f} without an actual start", field=f"{base}.actual_finish"
+        )
+    if a_s is not None:
+        if a_s < start:
+            raise ScenarioError(
+                f"actual start {a_s} is before the project start {start}",
+                field=f"{base}.actual_start",
+            )
+        if a_f is not None and a_f < a_s:
+            raise ScenarioError(
+                f"actual finish {a_f} is before the actual start {a_s}",
+                field=f"{base}.actual_finish",
+            )
+        if dd is None:
+            raise ScenarioError(
+                f"task {t.id!r} has progress but the scenario has no data date "
+                "(add status: {data_date: YYYY-MM-DD})",
+                field=f"{base}.actual_start",
+            )
+        for key, d in (("actual_start", a_s), ("actual_finish", a_f)):
+            if d is not None and d > dd:
+                label = key.replace("_", " ")
+                raise ScenarioError(
+                    f"{label} {d} is after the data date {dd}", field=f"{base}.{key}"
+                )
+    if t.remaining is not None:
+        where = f"{base}.remaining"
+        if a_s is None:
+            raise ScenarioError(
+                "'remaining' is for work in progress: it needs an actual start", field=where
+            )
+        if a_f is not None:
+            raise ScenarioError(
+                f"task {t.id!r} finished on {a_f}: a finished task has no 'remaining'",
+                field=where,
+            )
+        _require_distribution(t.remaining, where)
+        how = negative_part(t.remaining)
+        if how:
+            raise ScenarioError(f"a remaining duration cannot be negative, got {how}", field=where)
+
+
+def _check_cost(cost: Cost, where: str) -> None:
+    if not isinstance(cost, Cost):
+        raise ScenarioError(f"must be a Cost, got {cost!r}", field=where)
+    for part in ("fixed", "per_day"):
+        d = getattr(cost, part)
+        if d is None:
+            continue
+        field = f"{where}.{part}"
+        _require_distribution(d, field)
+        how = negative_part(d)
+        if how:
+            raise ScenarioError(cost_message(part, how), field=field)
+
+
+def _check_cost_items(scenario: Scenario) -> None:
+    seen: dict[str, int] = {}
+    for i, item in enumerate(scenario.costs):
+        if item.id in seen:
+            raise ScenarioError(
+                f"duplicate cost item id {item.id!r} (first used by costs[{seen[item.id]}])",
+                field=f"costs[{i}].id",
+            )
+        seen[item.id] = i
+        # the cost's parts sit on the item itself in the file (costs[x].per_day)
+        _check_cost(item.cost, f"costs[{item.id}]")
+
+
+def _need_start(start: _dt.date | None, where: str, what: str) -> None:
+    if start is None:
+        raise ScenarioError(f"{what} needs the scenario's 'start' date", field=where)
+
+
+def _check_range(d: _dt.date, start: _dt.date | None, where: str, what: str) -> None:
+    if start is None:
+        lo, hi = NO_START_RANGE
+        if not lo <= d.year <= hi:
+            raise ScenarioError(f"{what} is outside the years {lo}–{hi}", field=where)
+        return
+    if d > _add_years(start, YEARS_AFTER_START):
+        raise ScenarioError(
+            f"{what} is more than {YEARS_AFTER_START} years after the start {start}", field=where
+        )
+    if d < _add_years(start, -YEARS_BEFORE_START):
+        raise ScenarioError(
+            f"{what} is more than {YEARS_BEFORE_START} years before the start {start}",
+            field=where,
+        )
+
+
+def _add_years(d: _dt.date, years: int) -> _dt.date:
+    year = min(max(d.year + years, _dt.MINYEAR), _dt.MAXYEAR)
+    try:
+        return d.replace(year=year)
+    except ValueError:  # 29 February in a year that has none
+        return d.replace(year=year, day=28)
+
+
+def _require_date(value: object, where: str, what: str) -> None:
+    # datetime is a date subclass that cannot be compared with a date
+    if not isinstance(value, _dt.date) or isinstance(value, _dt.datetime):
+        raise ScenarioError(f"{what} must be a datetime.date, got {value!r}", field=where)
+
+
+def _require_distribution(value: object, where: str) -> None:
+    if not isinstance(value, Distribution):
+        raise ScenarioError(
+            f"must be a Distribution (see parse_distribution), got {value!r}", field=where
+        )
+
+
+def _is_number(v: object) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
