@@ -255,6 +255,39 @@ def test_in_progress_without_remaining_needs_its_duration_less_the_elapsed_days(
     assert days[:50] == pytest.approx(want, abs=1e-9)
 
 
+# The canonical form of the calendars issue, verbatim (the README shows it too).
+CANONICAL = """\
+start: 2027-01-04
+calendar: standard                       # project default
+calendars:
+  standard: {workdays: [Mon, Tue, Wed, Thu, Fri], holidays: [2027-04-02, 2027-04-05]}
+  site: {workdays: [Mon, Tue, Wed, Thu, Fri, Sat], holidays: [2027-04-05]}
+tasks:
+  - id: pour
+    calendar: site
+    duration: {dist: pert, min: 4, mode: 5, max: 9}
+    cost: {fixed: 12000, per_day: 1500}  # either may be a number or a distribution
+    constraint: {start_no_earlier_than: 2027-02-01}
+status:
+  data_date: 2027-03-01                  # optional: a project in progress
+# task fields for progress: actual_start, actual_finish, remaining (a distribution)
+"""
+
+
+def test_canonical_form_loads_and_runs(tmp_path):
+    path = tmp_path / "canonical.yaml"
+    path.write_text(CANONICAL)
+    sc = re.load_scenario(path)
+    r = re.simulate(sc, 4000, sensitivity=False)
+    # nothing starts before the data date (Mon 1 Mar); pour takes 4–9 site days (Mon–Sat)
+    assert r.task_dates["pour"]["P10"] >= "2027-03-04"
+    assert r.task_dates["pour"]["P90"] <= "2027-03-10"
+    # mean cost = 12,000 + 1,500 × E[PERT(4, 5, 9)] = 12,000 + 1,500 × 5.5
+    se = r.cost.sd / np.sqrt(4000)
+    assert abs(r.cost.mean - (12_000 + 1_500 * 5.5)) < 3 * se
+    assert r.cost.deterministic == 12_000 + 1_500 * 5
+
+
 def test_timeline_maps_dates_and_times():
     sc = with_calendars(scenario([on(task("a", 1), "site")], start=START))
     tl = build_timeline(sc)

@@ -206,6 +206,38 @@ BAD_SCENARIOS = {
         "tasks:\n  - {id: A, duration: 2}\n  - {id: B, duration: -4, predecessors: [A]}\n",
         ["tasks[B].duration", "must not be negative"],
     ),
+    # calendars, constraints, progress and costs (issue 4)
+    "bad_date": (
+        "start: 2027-02-30\ntasks:\n  - {id: A, duration: 2}\n",
+        [":1:", "start"],
+    ),
+    "holiday_far_away": (
+        "start: 2027-01-04\ncalendars:\n  std: {holidays: [1066-10-14]}\n"
+        "tasks:\n  - {id: A, duration: 2}\n",
+        [":3:", "calendars.std.holidays[0]", "1066-10-14"],
+    ),
+    "no_working_day": (
+        "start: 2027-01-04\ncalendars:\n  std: {workdays: []}\ntasks:\n  - {id: A, duration: 2}\n",
+        ["calendars.std", "no working day"],
+    ),
+    "negative_rate": (
+        "start: 2027-01-04\ntasks:\n  - {id: A, duration: 2, cost: {per_day: -100}}\n",
+        [":3:", "tasks[A].cost.per_day", "negative"],
+    ),
+    "constraint_before_start": (
+        "start: 2027-01-04\ntasks:\n"
+        "  - {id: A, duration: 2, constraint: {start_no_earlier_than: 2026-12-01}}\n",
+        ["tasks[A].constraint.start_no_earlier_than", "before"],
+    ),
+    "finish_before_start": (
+        "start: 2027-01-04\nstatus: {data_date: 2027-03-01}\ntasks:\n"
+        "  - {id: A, duration: 2, actual_start: 2027-02-01, actual_finish: 2027-01-20}\n",
+        ["tasks[A].actual_finish", "before"],
+    ),
+    "data_date_before_start": (
+        "start: 2027-01-04\nstatus: {data_date: 2026-12-01}\ntasks:\n  - {id: A, duration: 2}\n",
+        ["status.data_date", "before"],
+    ),
 }
 
 
@@ -228,6 +260,62 @@ def test_scenario_errors_exit_2_with_one_line_and_write_nothing(runner, tmp_path
     )
     assert_one_error_line(result, "scenario.yaml", *fragments)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["scenario.yaml"]
+
+
+COSTED = """\
+name: Costed
+start: 2027-01-04
+calendars:
+  office: {holidays: [2027-01-15]}
+  site: {workdays: [Mon, Tue, Wed, Thu, Fri, Sat]}
+tasks:
+  - {id: A, duration: {dist: triangular, min: 2, mode: 4, max: 8},
+     cost: {fixed: 1000, per_day: 500}, group: design}
+  - {id: B, duration: {dist: pert, min: 5, mode: 7, max: 12}, predecessors: [A], calendar: site,
+     cost: {per_day: {dist: uniform, min: 800, max: 1200}}, group: build}
+costs:
+  - {id: overhead, per_day: 100, group: indirect}
+milestones:
+  - {id: M1, after: [B]}
+simulation: {iterations: 2000, seed: 5}
+"""
+
+
+def test_run_with_costs_prints_cost_and_jcl_and_writes_the_chart(runner, tmp_path):
+    result = invoke(
+        runner,
+        "run",
+        write(tmp_path, COSTED),
+        "--jcl",
+        0.8,
+        "--json",
+        tmp_path / "r.json",
+        "--charts",
+        tmp_path / "charts",
+        "--csv",
+        tmp_path / "csv",
+    )
+    ok(result)
+    assert "Contingency" in result.stdout and "Joint confidence" in result.stdout
+    data = json.loads((tmp_path / "r.json").read_text())
+    direct = simulate(load_scenario(tmp_path / "scenario.yaml"), jcl=0.8)
+    assert data["cost"]["mean"] == direct.cost.mean
+    assert set(data["cost"]["groups"]) == {"design", "build", "indirect"}
+    assert data["jcl"]["target"] == 0.8
+    assert data["jcl"]["frontier"] == direct.jcl.frontier
+    assert data["tasks"]["B"]["finish_dates"] == direct.task_dates["B"]
+    png = (tmp_path / "charts" / "jcl.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    costs = pd.read_csv(tmp_path / "csv" / "costs.csv", index_col="cost")
+    assert list(costs.index) == ["total", "design", "build", "indirect"]
+    assert costs.loc["total", "P80"] == pytest.approx(direct.cost.percentiles["P80"])
+
+
+@pytest.mark.parametrize("args", [["--jcl", "0"], ["--jcl", "1.5"], ["--jcl-milestone", "nope"]])
+def test_bad_jcl_options_exit_2(runner, tmp_path, args):
+    result = invoke(runner, "run", write(tmp_path, COSTED), "-n", 50, *args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
 
 
 def test_validate_reports_the_same_errors(runner, tmp_path):

@@ -34,3 +34,19 @@ def test_readme_scenario_runs_and_canonical_example_matches_the_tests():
     from test_scenario import CANONICAL
 
     assert CANONICAL.strip() in README
+
+
+def yaml_blocks(heading: str) -> list[str]:
+    section = README.split(heading, 1)[1].split("\n### ", 1)[0].split("\n## ", 1)[0]
+    return re.findall(r"```yaml\n(.*?)\n```", section, re.S)
+
+
+def test_readme_calendar_progress_and_cost_examples_load(tmp_path):
+    from test_calendar import CANONICAL
+
+    assert CANONICAL.strip() in README
+    for heading in ("### Calendars and dates", "### Progress", "### Costs"):
+        (block,) = yaml_blocks(heading)
+        path = tmp_path / "example.yaml"
+        path.write_text(block)
+        assert riskengine.load_scenario(path).tasks

@@ -82,7 +82,7 @@ class CompiledNetwork:
     task_mode: np.ndarray  # int64[n]: 0 not started, 1 finished, 2 in progress
     fix_es: np.ndarray  # float64[n]: earliest (or actual) start, union days
     fix_ef: np.ndarray  # float64[n]: actual finish, or where remaining work starts
-    task_slow: np.ndarray  # int64[n]: bit 0 forward, bit 1 backward needs calendars/status
+    task_slow: np.ndarray  # int64[n]: bits 0/1: forward/backward need calendars, status; 2: cost
     succ_cal: np.ndarray  # int64[succ links]: calendar row of each link's successor
     data_time: np.ndarray  # float64[1]: the data date in union days (0 without one)
     cost_code: np.ndarray  # int64[n, 2]: fixed and per-day cost distributions
@@ -324,8 +324,8 @@ def compile_network(
         s_lag.extend(float(e[2]) for e in lst)
         s_cal.extend(e[3] for e in lst)
         succ_ptr[k + 1] = len(s_gather)
-    forward_slow = (task_cal >= 0) | (task_mode != 0)
-    backward_slow = forward_slow.copy()
+    forward_slow = (task_cal >= 0) | (task_mode != 0) | (fix_es != 0)
+    backward_slow = (task_cal >= 0) | (task_mode != 0)
     for k in range(n):
         if any(c >= 0 for c in s_cal[succ_ptr[k] : succ_ptr[k + 1]]):
             backward_slow[k] = True
@@ -362,6 +362,8 @@ def compile_network(
                     per_task[pos[imp.task]].append((r_i, draw, kind, code_k, par_k))
     imp_ptr = np.zeros(n + 1, np.int64)
     flat = [e for lst in per_task for e in lst]
+    money = np.array([any(e[2] == 2 for e in lst) for lst in per_task], bool)
+    task_slow |= ((has_cost != 0) | money).astype(np.int64) << 2
     imp_ptr[1:] = np.cumsum([len(lst) for lst in per_task])
 
     corr_slot = np.full(n, -1, np.int64)

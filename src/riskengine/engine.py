@@ -14,7 +14,7 @@ from .analysis import DrawSampler, risk_drivers, task_sensitivity
 from .compile import CompiledNetwork, compile_network, split64
 from .distributions import most_likely
 from .errors import ScenarioError
-from .kernels.network import COST_SCALE, simulate_blocks
+from .kernels.network import COST_SCALE, simulate_blocks, simulate_plain
 from .model import Cost, Distribution, Scenario
 from .results import Results
 
@@ -94,11 +94,13 @@ def run_kernel(
     if chunk is None:
         chunk = max(block * threads, _WORK_PER_CALL // max(n, 1))
         chunk = math.ceil(chunk / block) * block
+    full = bool(finish_bins or n_cost or net.task_slow.any())
+    kernel = simulate_blocks if full else simulate_plain
     done = 0
     while done < iterations:
         m = min(chunk, iterations - done)
         n_blocks = (m + (it_start + done) % 4 + block - 1) // block
-        simulate_blocks(
+        kernel(
             it_start + done,
             m,
             block,

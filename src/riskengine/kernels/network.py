@@ -43,7 +43,7 @@ A task with ``exist_p[t] < 1`` takes no time in the lanes where draw 1 of its ow
 is not below ``exist_p[t]`` and is never counted critical there. ``risk_counts[c, r]``
 counts the iterations in which risk r occurred.
 
-Calendars, constraints and progress (``sched`` and ``cal``)
+Calendars, constraints and progress (``schedule`` and ``cal``)
 -----------------------------------------------------------
 Times are union working days (riskengine/calendar.py). A task with ``task_cal[t] >= 0``
 works on calendar ``task_cal[t]``: its lags, duration and float are counted in positions of
@@ -54,8 +54,8 @@ counts a day its calendar does not work. A backward link uses the successor's ca
 a task not started, 1 for a finished task (fixed dates ``fix_es``/``fix_ef``, never
 critical, its sampled duration unused) and 2 for work in progress (start ``fix_es``;
 finish at position ``max(pos(fix_ef) + d, pos(data date))``). ``task_slow[t]`` bit 0
-marks tasks whose forward pass needs any of this, bit 1 those whose backward pass does;
-the others run the plain union-day code.
+marks tasks whose forward pass needs any of this, bit 1 those whose backward pass does,
+bit 2 those with a cost; the others run the plain union-day code inside the main kernel.
 
 Cost (``cost``)
 ---------------
@@ -132,409 +132,582 @@ def _finish(cal, c, q):
     return inv[c, j] + (q - j)
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
-def simulate_blocks(
-    it_start,
-    n_iter,
-    block,
-    n_chunks,
-    key_lo,
-    key_hi,
-    code,
-    par,
-    tables,
-    stream_lo,
-    stream_hi,
-    pred_ptr,
-    pred_nstart,
-    pred_gather,
-    pred_lag,
-    succ_ptr,
-    succ_nfinish,
-    succ_gather,
-    succ_lag,
-    ms_ptr,
-    ms_task,
-    exist_p,
-    risk_p,
-    risk_stream_lo,
-    risk_stream_hi,
-    imp_ptr,
-    imp_risk,
-    imp_draw,
-    imp_kind,
-    imp_code,
-    imp_par,
-    imp_slot,
-    corr_slot,
-    copula,
-    sched,
-    cal,
-    cost,
-    criticality,
-    tol,
-    lhs_n,
-    out,
-    counts,
-    risk_counts,
-    cost_out,
-    task_cost,
-    hist,
-):
-    """Simulate iterations ``it_start … it_start + n_iter`` (see the module docstring)."""
-    task_cal, task_mode, fix_es, fix_ef, task_slow, succ_cal, data_time = sched
-    cost_code, cost_par, has_cost, task_group = cost
-    n = code.shape[0]
-    n_ms = ms_ptr.shape[0] - 1
-    n_risks = risk_p.shape[0]
-    n_cost_cols = cost_out.shape[1]
-    n_bins = hist.shape[2]
-    dd = data_time[0]
-    group_ptr = copula[0]
-    n_groups = group_ptr.shape[0] - 1
-    n_slots = copula[2].shape[0]
-    k_max = 1
-    for g in range(n_groups):
-        k_max = max(k_max, group_ptr[g + 1] - group_ptr[g])
-    base0 = it_start - (it_start % 4)
-    it_end = it_start + n_iter
-    n_blocks = (it_end - base0 + block - 1) // block
-    quads = block // 4
-    for c in prange(n_chunks):
-        b_lo = c * n_blocks // n_chunks
-        b_hi = (c + 1) * n_blocks // n_chunks
-        # Allocate per chunk and initialise every element (numba issue #9529).
-        X = np.zeros((2 * n, block))
-        u = np.zeros(block)
-        d = np.zeros(block)
-        v = np.zeros(block)
-        extra = np.zeros(block)
-        money = np.zeros(block)
-        ex = np.ones(block)
-        occ = np.zeros((max(n_risks, 1), block))
-        ucorr = np.zeros((max(n_slots, 1), block))
-        eps = np.zeros((k_max, block))
-        pf = np.zeros(block)
-        lim = np.zeros(block)
-        csum = np.zeros((max(n_cost_cols, 1), block))
-        valid = np.zeros(block, np.bool_)
-        col = np.zeros(block, np.int64)
-        for b in range(b_lo, b_hi):
-            base = base0 + b * block
-            for lane in range(block):
-                it = lane_iteration(base, quads, lane)
-                valid[lane] = it >= it_start and it < it_end
-                col[lane] = it - it_start
-                pf[lane] = 0.0
-            for j in range(n_cost_cols):
+def _make_simulate(full):
+    """The block kernel; ``full`` (a constant of the closure, so numba drops the code it
+    guards) adds calendars, constraints, progress, costs and finish-day counts. The plain
+    kernel serves networks that need none of them at full speed: a never-taken call in
+    the task loop alone costs the forward pass about 20 % (measured)."""
+
+    @njit(cache=True, parallel=True, error_model="numpy")
+    def simulate_blocks(
+        it_start,
+        n_iter,
+        block,
+        n_chunks,
+        key_lo,
+        key_hi,
+        code,
+        par,
+        tables,
+        stream_lo,
+        stream_hi,
+        pred_ptr,
+        pred_nstart,
+        pred_gather,
+        pred_lag,
+        succ_ptr,
+        succ_nfinish,
+        succ_gather,
+        succ_lag,
+        ms_ptr,
+        ms_task,
+        exist_p,
+        risk_p,
+        risk_stream_lo,
+        risk_stream_hi,
+        imp_ptr,
+        imp_risk,
+        imp_draw,
+        imp_kind,
+        imp_code,
+        imp_par,
+        imp_slot,
+        corr_slot,
+        copula,
+        schedule,
+        cal,
+        cost,
+        criticality,
+        tol,
+        lhs_n,
+        out,
+        counts,
+        risk_counts,
+        cost_out,
+        task_cost,
+        hist,
+    ):
+        """Simulate iterations ``it_start … it_start + n_iter`` (see the module docstring)."""
+        task_cal, task_mode, fix_es, fix_ef, task_slow, succ_cal, data_time = schedule
+        cost_code, cost_par, has_cost, task_group = cost
+        links = (pred_ptr, pred_nstart, pred_gather, pred_lag)
+        n = code.shape[0]
+        n_ms = ms_ptr.shape[0] - 1
+        n_risks = risk_p.shape[0]
+        n_cost_cols = cost_out.shape[1]
+        n_bins = hist.shape[2]
+        group_ptr = copula[0]
+        n_groups = group_ptr.shape[0] - 1
+        n_slots = copula[2].shape[0]
+        k_max = 1
+        for g in range(n_groups):
+            k_max = max(k_max, group_ptr[g + 1] - group_ptr[g])
+        base0 = it_start - (it_start % 4)
+        it_end = it_start + n_iter
+        n_blocks = (it_end - base0 + block - 1) // block
+        quads = block // 4
+        for c in prange(n_chunks):
+            b_lo = c * n_blocks // n_chunks
+            b_hi = (c + 1) * n_blocks // n_chunks
+            # Allocate per chunk and initialise every element (numba issue #9529).
+            X = np.zeros((2 * n, block))
+            u = np.zeros(block)
+            d = np.zeros(block)
+            v = np.zeros(block)
+            extra = np.zeros(block)
+            money = np.zeros(block)
+            ex = np.ones(block)
+            occ = np.zeros((max(n_risks, 1), block))
+            ucorr = np.zeros((max(n_slots, 1), block))
+            eps = np.zeros((k_max, block))
+            pf = np.zeros(block)
+            lim = np.zeros(block)
+            csum = np.zeros((max(n_cost_cols, 1), block))
+            valid = np.zeros(block, np.bool_)
+            col = np.zeros(block, np.int64)
+            hist_c = hist[c]
+            work = (X, d, lim, pf, money, ex, valid, csum, u, v, extra)
+            for b in range(b_lo, b_hi):
+                base = base0 + b * block
                 for lane in range(block):
-                    csum[j, lane] = 0.0
-            # One occurrence draw per risk and iteration serves all of its impacts.
-            for r in range(n_risks):
-                draw_uniforms(
-                    u,
-                    base,
-                    quads,
-                    OCCURRENCE_DRAW,
-                    risk_stream_lo[r],
-                    risk_stream_hi[r],
-                    key_lo,
-                    key_hi,
-                    lhs_n,
-                )
-                p = risk_p[r]
-                hits = 0
-                for lane in range(block):
-                    hit = u[lane] < p
-                    occ[r, lane] = 1.0 if hit else 0.0
-                    hits += hit and valid[lane]
-                risk_counts[c, r] += hits
-            for g in range(n_groups):
-                group_uniforms(g, copula, base, quads, key_lo, key_hi, eps, ucorr, lhs_n)
-            for t in range(n):
-                mode = task_mode[t]
-                if code[t] != FIXED or corr_slot[t] >= 0:
-                    slot_or_draw(
-                        corr_slot[t],
-                        ucorr,
+                    it = lane_iteration(base, quads, lane)
+                    valid[lane] = it >= it_start and it < it_end
+                    col[lane] = it - it_start
+                    pf[lane] = 0.0
+                if full:
+                    for j in range(n_cost_cols):
+                        for lane in range(block):
+                            csum[j, lane] = 0.0
+                # One occurrence draw per risk and iteration serves all of its impacts.
+                for r in range(n_risks):
+                    draw_uniforms(
                         u,
                         base,
                         quads,
-                        DURATION_DRAW,
-                        stream_lo[t],
-                        stream_hi[t],
+                        OCCURRENCE_DRAW,
+                        risk_stream_lo[r],
+                        risk_stream_hi[r],
                         key_lo,
                         key_hi,
                         lhs_n,
                     )
-                sample_into(code[t], par[t], tables, u, d, block)
-                i0 = imp_ptr[t]
-                i1 = imp_ptr[t + 1]
-                if i1 > i0:
-                    # Risk impacts: days added, or % of the sampled duration; the result
-                    # never goes below zero (opportunities cannot make time negative).
-                    # Cost impacts add money to the task's cost.
+                    p = risk_p[r]
+                    hits = 0
                     for lane in range(block):
-                        extra[lane] = 0.0
-                        money[lane] = 0.0
-                    for k in range(i0, i1):
-                        r = imp_risk[k]
+                        hit = u[lane] < p
+                        occ[r, lane] = 1.0 if hit else 0.0
+                        hits += hit and valid[lane]
+                    risk_counts[c, r] += hits
+                for g in range(n_groups):
+                    group_uniforms(g, copula, base, quads, key_lo, key_hi, eps, ucorr, lhs_n)
+                for t in range(n):
+                    if code[t] != FIXED or corr_slot[t] >= 0:
                         slot_or_draw(
-                            imp_slot[k],
+                            corr_slot[t],
                             ucorr,
                             u,
                             base,
                             quads,
-                            imp_draw[k],
-                            risk_stream_lo[r],
-                            risk_stream_hi[r],
+                            DURATION_DRAW,
+                            stream_lo[t],
+                            stream_hi[t],
                             key_lo,
                             key_hi,
                             lhs_n,
                         )
-                        sample_into(imp_code[k], imp_par[k], tables, u, v, block)
-                        o = occ[r]
-                        kind = imp_kind[k]
-                        if kind == 1:
-                            for lane in range(block):
-                                extra[lane] += o[lane] * (v[lane] * 0.01 * d[lane])
-                        elif kind == 0:
-                            for lane in range(block):
-                                extra[lane] += o[lane] * v[lane]
-                        else:
-                            for lane in range(block):
-                                money[lane] += o[lane] * v[lane]
-                    for lane in range(block):
-                        d[lane] = max(0.0, d[lane] + extra[lane])
-                if exist_p[t] < 1.0:
-                    draw_uniforms(
-                        u,
-                        base,
-                        quads,
-                        EXISTENCE_DRAW,
-                        stream_lo[t],
-                        stream_hi[t],
-                        key_lo,
-                        key_hi,
-                        lhs_n,
-                    )
-                    p = exist_p[t]
-                    for lane in range(block):
-                        happens = u[lane] < p
-                        ex[lane] = 1.0 if happens else 0.0
-                        if not happens:
-                            d[lane] = 0.0
-                es = X[2 * t]
-                ef = X[2 * t + 1]
-                k0 = pred_ptr[t]
-                k1 = k0 + pred_nstart[t]
-                k2 = pred_ptr[t + 1]
-                tc = task_cal[t]
-                if task_slow[t] & 1 == 0:
-                    e0 = fix_es[t]
-                    for lane in range(block):
-                        es[lane] = e0
-                    for k in range(k0, k1):
-                        g = X[pred_gather[k]]
-                        lag = pred_lag[k]
+                    sample_into(code[t], par[t], tables, u, d, block)
+                    i0 = imp_ptr[t]
+                    i1 = imp_ptr[t + 1]
+                    if i1 > i0:
+                        # Risk impacts: days added, or % of the sampled duration; the result
+                        # never goes below zero (opportunities cannot make time negative).
+                        # Cost impacts add money to the task's cost.
                         for lane in range(block):
-                            es[lane] = max(es[lane], g[lane] + lag)
-                    for k in range(k1, k2):
-                        g = X[pred_gather[k]]
-                        lag = pred_lag[k]
-                        for lane in range(block):
-                            es[lane] = max(es[lane], g[lane] + lag - d[lane])
-                    for lane in range(block):
-                        ef[lane] = es[lane] + d[lane]
-                        pf[lane] = max(pf[lane], ef[lane])
-                elif mode == 1:
-                    # finished: its actual dates in every iteration; w = its working days
-                    w = _pos(cal, tc, fix_ef[t]) - _pos(cal, tc, fix_es[t])
-                    for lane in range(block):
-                        es[lane] = fix_es[t]
-                        ef[lane] = fix_ef[t]
-                        d[lane] = w
-                        pf[lane] = max(pf[lane], ef[lane])
-                elif mode == 2:
-                    # in progress: started on its actual date, finishes after the data date
-                    p0 = _pos(cal, tc, fix_es[t])
-                    pb = _pos(cal, tc, fix_ef[t])
-                    pd = _pos(cal, tc, dd)
-                    for lane in range(block):
-                        q = max(pb + d[lane], pd)
-                        es[lane] = fix_es[t]
-                        ef[lane] = max(es[lane], _finish(cal, tc, q))
-                        d[lane] = q - p0
-                        pf[lane] = max(pf[lane], ef[lane])
-                else:
-                    # on its own calendar: lags and duration in its working days
-                    e0 = _pos(cal, tc, fix_es[t])
-                    for lane in range(block):
-                        lim[lane] = e0
-                    for k in range(k0, k1):
-                        g = X[pred_gather[k]]
-                        lag = pred_lag[k]
-                        for lane in range(block):
-                            lim[lane] = max(lim[lane], _pos(cal, tc, g[lane]) + lag)
-                    for k in range(k1, k2):
-                        g = X[pred_gather[k]]
-                        lag = pred_lag[k]
-                        for lane in range(block):
-                            lim[lane] = max(lim[lane], _pos(cal, tc, g[lane]) + lag - d[lane])
-                    for lane in range(block):
-                        es[lane] = _start(cal, tc, lim[lane])
-                        ef[lane] = max(es[lane], _finish(cal, tc, lim[lane] + d[lane]))
-                        pf[lane] = max(pf[lane], ef[lane])
-                if n_bins > 0:
-                    hc = hist[c, t]
-                    for lane in range(block):
-                        if valid[lane]:
-                            kb = int(math.ceil(ef[lane] - DATE_EPS)) - 1
-                            hc[min(max(kb, 0), n_bins - 1)] += 1
-                if has_cost[t] or i1 > i0:
-                    # money: fixed + per-day rate × working days (+ cost impacts), only
-                    # where the task happens
-                    if has_cost[t]:
-                        for j in range(2):
-                            draw_uniforms(
+                            extra[lane] = 0.0
+                            money[lane] = 0.0
+                        for k in range(i0, i1):
+                            r = imp_risk[k]
+                            slot_or_draw(
+                                imp_slot[k],
+                                ucorr,
                                 u,
                                 base,
                                 quads,
-                                COST_FIXED_DRAW + j,
-                                stream_lo[t],
-                                stream_hi[t],
+                                imp_draw[k],
+                                risk_stream_lo[r],
+                                risk_stream_hi[r],
                                 key_lo,
                                 key_hi,
                                 lhs_n,
                             )
-                            sample_into(cost_code[t, j], cost_par[t, j], tables, u, v, block)
-                            if j == 0:
+                            sample_into(imp_code[k], imp_par[k], tables, u, v, block)
+                            o = occ[r]
+                            kind = imp_kind[k]
+                            if kind == 1:
                                 for lane in range(block):
-                                    extra[lane] = v[lane]
+                                    extra[lane] += o[lane] * (v[lane] * 0.01 * d[lane])
+                            elif kind == 0:
+                                for lane in range(block):
+                                    extra[lane] += o[lane] * v[lane]
                             else:
                                 for lane in range(block):
-                                    extra[lane] += v[lane] * d[lane]
+                                    money[lane] += o[lane] * v[lane]
+                        for lane in range(block):
+                            d[lane] = max(0.0, d[lane] + extra[lane])
+                    if exist_p[t] < 1.0:
+                        draw_uniforms(
+                            u,
+                            base,
+                            quads,
+                            EXISTENCE_DRAW,
+                            stream_lo[t],
+                            stream_hi[t],
+                            key_lo,
+                            key_hi,
+                            lhs_n,
+                        )
+                        p = exist_p[t]
+                        for lane in range(block):
+                            happens = u[lane] < p
+                            ex[lane] = 1.0 if happens else 0.0
+                            if not happens:
+                                d[lane] = 0.0
+                    es = X[2 * t]
+                    ef = X[2 * t + 1]
+                    k0 = pred_ptr[t]
+                    k1 = k0 + pred_nstart[t]
+                    k2 = pred_ptr[t + 1]
+                    if not (full and (task_slow[t] != 0 or n_bins > 0)):
+                        for lane in range(block):
+                            es[lane] = 0.0
+                        for k in range(k0, k1):
+                            g = X[pred_gather[k]]
+                            lag = pred_lag[k]
+                            for lane in range(block):
+                                es[lane] = max(es[lane], g[lane] + lag)
+                        for k in range(k1, k2):
+                            g = X[pred_gather[k]]
+                            lag = pred_lag[k]
+                            for lane in range(block):
+                                es[lane] = max(es[lane], g[lane] + lag - d[lane])
+                        for lane in range(block):
+                            ef[lane] = es[lane] + d[lane]
+                            pf[lane] = max(pf[lane], ef[lane])
+                    else:
+                        task_cost[c, t] += _task_forward(
+                            t,
+                            work,
+                            hist_c,
+                            cal,
+                            schedule,
+                            links,
+                            cost,
+                            i1 > i0,
+                            exist_p[t] < 1.0,
+                            base,
+                            quads,
+                            stream_lo[t],
+                            stream_hi[t],
+                            key_lo,
+                            key_hi,
+                            lhs_n,
+                            tables,
+                        )
+                for m in range(n_ms + 1):
+                    if m < n_ms:
+                        for lane in range(block):
+                            u[lane] = 0.0
+                        for j in range(ms_ptr[m], ms_ptr[m + 1]):
+                            ef = X[2 * ms_task[j] + 1]
+                            for lane in range(block):
+                                u[lane] = max(u[lane], ef[lane])
                     else:
                         for lane in range(block):
-                            extra[lane] = 0.0
-                    if i1 > i0:
-                        for lane in range(block):
-                            extra[lane] += money[lane]
-                    if exist_p[t] < 1.0:
-                        for lane in range(block):
-                            extra[lane] *= ex[lane]
-                    grp = task_group[t]
-                    acc = 0
+                            u[lane] = pf[lane]
                     for lane in range(block):
-                        csum[0, lane] += extra[lane]
                         if valid[lane]:
-                            acc += int(round(extra[lane] * COST_SCALE))
-                    if grp >= 0:
+                            out[col[lane], m] = u[lane]
+                if full:
+                    for j in range(n_cost_cols):
                         for lane in range(block):
-                            csum[1 + grp, lane] += extra[lane]
-                    task_cost[c, t] += acc
-            for m in range(n_ms + 1):
-                if m < n_ms:
-                    for lane in range(block):
-                        u[lane] = 0.0
-                    for j in range(ms_ptr[m], ms_ptr[m + 1]):
-                        ef = X[2 * ms_task[j] + 1]
+                            if valid[lane]:
+                                cost_out[col[lane], j] = csum[j, lane]
+                if not criticality:
+                    continue
+                # Lanes outside the run get an infinite project finish: every late date is
+                # then infinite, no float is within tol, and the count needs no mask.
+                for lane in range(block):
+                    if not valid[lane]:
+                        pf[lane] = np.inf
+                # Backward pass in place: once task t is done its ES/EF rows are read by no one,
+                # so they become its LS/LF rows.
+                for t in range(n - 1, -1, -1):
+                    es = X[2 * t]
+                    ef = X[2 * t + 1]
+                    k0 = succ_ptr[t]
+                    k1 = k0 + succ_nfinish[t]
+                    k2 = succ_ptr[t + 1]
+                    if not (full and task_slow[t] & 2):
                         for lane in range(block):
-                            u[lane] = max(u[lane], ef[lane])
-                else:
-                    for lane in range(block):
-                        u[lane] = pf[lane]
-                for lane in range(block):
-                    if valid[lane]:
-                        out[col[lane], m] = u[lane]
-            for j in range(n_cost_cols):
-                for lane in range(block):
-                    if valid[lane]:
-                        cost_out[col[lane], j] = csum[j, lane]
-            if not criticality:
-                continue
-            # Lanes outside the run get an infinite project finish: every late date is
-            # then infinite, no float is within tol, and the count needs no mask.
+                            d[lane] = ef[lane] - es[lane]
+                            u[lane] = pf[lane]
+                        for k in range(k0, k1):
+                            g = X[succ_gather[k]]
+                            lag = succ_lag[k]
+                            for lane in range(block):
+                                u[lane] = min(u[lane], g[lane] - lag)
+                        for k in range(k1, k2):
+                            g = X[succ_gather[k]]
+                            lag = succ_lag[k]
+                            for lane in range(block):
+                                u[lane] = min(u[lane], g[lane] - lag + d[lane])
+                    else:
+                        _backward_slow(
+                            t,
+                            X,
+                            d,
+                            u,
+                            v,
+                            lim,
+                            pf,
+                            cal,
+                            schedule,
+                            succ_ptr,
+                            succ_nfinish,
+                            succ_gather,
+                            succ_lag,
+                        )
+                        # so that u - ef below is the float in t's own working days
+                        for lane in range(block):
+                            ef[lane] = u[lane] - v[lane]
+                    hits = 0
+                    if exist_p[t] < 1.0:
+                        # A task that does not happen in an iteration is not critical in it.
+                        draw_uniforms(
+                            v,
+                            base,
+                            quads,
+                            EXISTENCE_DRAW,
+                            stream_lo[t],
+                            stream_hi[t],
+                            key_lo,
+                            key_hi,
+                            lhs_n,
+                        )
+                        p = exist_p[t]
+                        for lane in range(block):
+                            hits += (u[lane] - ef[lane] <= tol) and v[lane] < p
+                            ef[lane] = u[lane]
+                            es[lane] = u[lane] - d[lane]
+                    else:
+                        for lane in range(block):
+                            hits += u[lane] - ef[lane] <= tol
+                            ef[lane] = u[lane]
+                            es[lane] = u[lane] - d[lane]
+                    counts[c, t] += hits
+
+    return simulate_blocks
+
+
+simulate_blocks = _make_simulate(True)
+simulate_plain = _make_simulate(False)
+
+
+@njit(cache=True, error_model="numpy")
+def _task_forward(
+    t,
+    work,
+    hist,
+    cal,
+    schedule,
+    links,
+    cost,
+    has_money,
+    may_not_exist,
+    base,
+    quads,
+    s_lo,
+    s_hi,
+    key_lo,
+    key_hi,
+    lhs_n,
+    tables,
+):
+    """Forward pass of task t when it needs more than the plain union-day CPM (its own
+    calendar, a date constraint, progress, cost, or finish-day counts), kept out of the
+    main kernel so the usual case stays small and fast. Returns the task's cost over the
+    valid lanes in fixed point (0 without cost)."""
+    task_cal, task_mode, fix_es, fix_ef, task_slow, succ_cal, data_time = schedule
+    X, d, lim, pf, money, ex, valid, csum, u, v, out = work
+    pred_ptr, pred_nstart, pred_gather, pred_lag = links
+    block = d.shape[0]
+    es = X[2 * t]
+    ef = X[2 * t + 1]
+    if task_slow[t] & 1:
+        _forward_slow(t, X, d, lim, pf, cal, schedule, pred_ptr, pred_nstart, pred_gather, pred_lag)
+    else:
+        k0 = pred_ptr[t]
+        k1 = k0 + pred_nstart[t]
+        k2 = pred_ptr[t + 1]
+        for lane in range(block):
+            es[lane] = 0.0
+        for k in range(k0, k1):
+            g = X[pred_gather[k]]
+            lag = pred_lag[k]
             for lane in range(block):
-                if not valid[lane]:
-                    pf[lane] = np.inf
-            # Backward pass in place: once task t is done its ES/EF rows are read by no one,
-            # so they become its LS/LF rows.
-            for t in range(n - 1, -1, -1):
-                es = X[2 * t]
-                ef = X[2 * t + 1]
-                k0 = succ_ptr[t]
-                k1 = k0 + succ_nfinish[t]
-                k2 = succ_ptr[t + 1]
-                if task_slow[t] & 2 == 0:
-                    for lane in range(block):
-                        d[lane] = ef[lane] - es[lane]
-                        u[lane] = pf[lane]
-                    for k in range(k0, k1):
-                        g = X[succ_gather[k]]
-                        lag = succ_lag[k]
-                        for lane in range(block):
-                            u[lane] = min(u[lane], g[lane] - lag)
-                    for k in range(k1, k2):
-                        g = X[succ_gather[k]]
-                        lag = succ_lag[k]
-                        for lane in range(block):
-                            u[lane] = min(u[lane], g[lane] - lag + d[lane])
-                    for lane in range(block):
-                        v[lane] = u[lane] - ef[lane]  # total float
-                else:
-                    # Limits from each successor through its own calendar (the lag's),
-                    # then t's float in t's own working days.
-                    tc = task_cal[t]
-                    for lane in range(block):
-                        u[lane] = pf[lane]
-                        lim[lane] = np.inf
-                    for k in range(k0, k2):
-                        g = X[succ_gather[k]]
-                        lag = succ_lag[k]
-                        sc = succ_cal[k]
-                        tgt = u if k < k1 else lim
-                        for lane in range(block):
-                            tgt[lane] = min(
-                                tgt[lane], _start(cal, sc, _pos(cal, sc, g[lane]) - lag)
-                            )
-                    for lane in range(block):
-                        p_es = _pos(cal, tc, es[lane])
-                        p_ef = _pos(cal, tc, ef[lane])
-                        w = p_ef - p_es
-                        q = min(_pos(cal, tc, u[lane]), _pos(cal, tc, lim[lane]) + w)
-                        v[lane] = q - p_ef
-                        u[lane] = _finish(cal, tc, q)
-                        d[lane] = _start(cal, tc, q - w)
-                    if task_mode[t] == 1:
-                        for lane in range(block):
-                            v[lane] = np.inf  # finished work is never critical
-                    for lane in range(block):
-                        u[lane] = max(u[lane], d[lane])
-                        # LS - (LF - d) so the shared update below writes LS
-                        d[lane] = u[lane] - d[lane]
-                hits = 0
-                if exist_p[t] < 1.0:
-                    # A task that does not happen in an iteration is not critical in it.
-                    draw_uniforms(
-                        extra,
-                        base,
-                        quads,
-                        EXISTENCE_DRAW,
-                        stream_lo[t],
-                        stream_hi[t],
-                        key_lo,
-                        key_hi,
-                        lhs_n,
-                    )
-                    p = exist_p[t]
-                    for lane in range(block):
-                        hits += (v[lane] <= tol) and extra[lane] < p
-                        ef[lane] = u[lane]
-                        es[lane] = u[lane] - d[lane]
-                else:
-                    for lane in range(block):
-                        hits += v[lane] <= tol
-                        ef[lane] = u[lane]
-                        es[lane] = u[lane] - d[lane]
-                counts[c, t] += hits
+                es[lane] = max(es[lane], g[lane] + lag)
+        for k in range(k1, k2):
+            g = X[pred_gather[k]]
+            lag = pred_lag[k]
+            for lane in range(block):
+                es[lane] = max(es[lane], g[lane] + lag - d[lane])
+        for lane in range(block):
+            ef[lane] = es[lane] + d[lane]
+            pf[lane] = max(pf[lane], ef[lane])
+    if hist.shape[1] > 0:
+        _count_finishes(hist[t], ef, valid)
+    if task_slow[t] & 4:
+        return _task_cost(
+            t,
+            cost,
+            d,
+            money,
+            has_money,
+            ex,
+            may_not_exist,
+            valid,
+            csum,
+            u,
+            v,
+            out,
+            base,
+            quads,
+            s_lo,
+            s_hi,
+            key_lo,
+            key_hi,
+            lhs_n,
+            tables,
+        )
+    return 0
+
+
+@njit(cache=True, error_model="numpy")
+def _forward_slow(t, X, d, lim, pf, cal, schedule, pred_ptr, pred_nstart, pred_gather, pred_lag):
+    """Forward pass of task t when it runs on its own calendar or has progress (kept out
+    of the main kernel, which stays small and fast for the usual case)."""
+    task_cal, task_mode, fix_es, fix_ef, task_slow, succ_cal, data_time = schedule
+    block = d.shape[0]
+    tc = task_cal[t]
+    mode = task_mode[t]
+    es = X[2 * t]
+    ef = X[2 * t + 1]
+    if mode == 1:
+        # finished: its actual dates in every iteration; d becomes its working days
+        w = _pos(cal, tc, fix_ef[t]) - _pos(cal, tc, fix_es[t])
+        for lane in range(block):
+            es[lane] = fix_es[t]
+            ef[lane] = fix_ef[t]
+            d[lane] = w
+            pf[lane] = max(pf[lane], ef[lane])
+    elif mode == 2:
+        # in progress: started on its actual date, finishes after the data date
+        p0 = _pos(cal, tc, fix_es[t])
+        pb = _pos(cal, tc, fix_ef[t])
+        pd = _pos(cal, tc, data_time[0])
+        for lane in range(block):
+            q = max(pb + d[lane], pd)
+            es[lane] = fix_es[t]
+            ef[lane] = max(es[lane], _finish(cal, tc, q))
+            d[lane] = q - p0
+            pf[lane] = max(pf[lane], ef[lane])
+    else:
+        # on its own calendar: lags and duration in its working days
+        k0 = pred_ptr[t]
+        k1 = k0 + pred_nstart[t]
+        k2 = pred_ptr[t + 1]
+        e0 = _pos(cal, tc, fix_es[t])
+        for lane in range(block):
+            lim[lane] = e0
+        for k in range(k0, k1):
+            g = X[pred_gather[k]]
+            lag = pred_lag[k]
+            for lane in range(block):
+                lim[lane] = max(lim[lane], _pos(cal, tc, g[lane]) + lag)
+        for k in range(k1, k2):
+            g = X[pred_gather[k]]
+            lag = pred_lag[k]
+            for lane in range(block):
+                lim[lane] = max(lim[lane], _pos(cal, tc, g[lane]) + lag - d[lane])
+        for lane in range(block):
+            es[lane] = _start(cal, tc, lim[lane])
+            ef[lane] = max(es[lane], _finish(cal, tc, lim[lane] + d[lane]))
+            pf[lane] = max(pf[lane], ef[lane])
+
+
+@njit(cache=True, error_model="numpy")
+def _backward_slow(
+    t, X, d, u, v, lim, pf, cal, schedule, succ_ptr, succ_nfinish, succ_gather, succ_lag
+):
+    """Backward pass of task t when it or a successor runs on its own calendar, or it has
+    progress: limits from each successor through the successor's calendar (the lag's),
+    then t's float ``v`` in t's own working days. Leaves LF in ``u`` and LF - LS in ``d``."""
+    task_cal, task_mode, fix_es, fix_ef, task_slow, succ_cal, data_time = schedule
+    block = d.shape[0]
+    es = X[2 * t]
+    ef = X[2 * t + 1]
+    k0 = succ_ptr[t]
+    k1 = k0 + succ_nfinish[t]
+    k2 = succ_ptr[t + 1]
+    tc = task_cal[t]
+    for lane in range(block):
+        u[lane] = pf[lane]
+        lim[lane] = np.inf
+    for k in range(k0, k2):
+        g = X[succ_gather[k]]
+        lag = succ_lag[k]
+        sc = succ_cal[k]
+        tgt = u if k < k1 else lim
+        for lane in range(block):
+            tgt[lane] = min(tgt[lane], _start(cal, sc, _pos(cal, sc, g[lane]) - lag))
+    for lane in range(block):
+        p_es = _pos(cal, tc, es[lane])
+        p_ef = _pos(cal, tc, ef[lane])
+        w = p_ef - p_es
+        q = min(_pos(cal, tc, u[lane]), _pos(cal, tc, lim[lane]) + w)
+        v[lane] = q - p_ef
+        ls = _start(cal, tc, q - w)
+        lf = max(ls, _finish(cal, tc, q))
+        u[lane] = lf
+        d[lane] = lf - ls
+    if task_mode[t] == 1:
+        for lane in range(block):
+            v[lane] = np.inf  # finished work is never critical
+
+
+@njit(cache=True, error_model="numpy")
+def _count_finishes(counts, ef, valid):
+    """Add each valid lane's finish day (``ceil(EF) - 1``) to ``counts``."""
+    n_bins = counts.shape[0]
+    for lane in range(ef.shape[0]):
+        if valid[lane]:
+            kb = int(math.ceil(ef[lane] - DATE_EPS)) - 1
+            counts[min(max(kb, 0), n_bins - 1)] += 1
+
+
+@njit(cache=True, error_model="numpy")
+def _task_cost(
+    t,
+    cost,
+    d,
+    money,
+    has_money,
+    ex,
+    may_not_exist,
+    valid,
+    csum,
+    u,
+    v,
+    out,
+    base,
+    quads,
+    s_lo,
+    s_hi,
+    key_lo,
+    key_hi,
+    lhs_n,
+    tables,
+):
+    """Task t's cost per lane into ``out``: fixed + per-day rate × working days ``d``
+    (+ cost impacts ``money``), only where the task happens; added to the total and
+    group rows of ``csum``. Returns the valid lanes' sum in fixed point (COST_SCALE)."""
+    cost_code, cost_par, has_cost, task_group = cost
+    block = d.shape[0]
+    for lane in range(block):
+        out[lane] = 0.0
+    if has_cost[t]:
+        for j in range(2):
+            draw_uniforms(u, base, quads, COST_FIXED_DRAW + j, s_lo, s_hi, key_lo, key_hi, lhs_n)
+            sample_into(cost_code[t, j], cost_par[t, j], tables, u, v, block)
+            if j == 0:
+                for lane in range(block):
+                    out[lane] = v[lane]
+            else:
+                for lane in range(block):
+                    out[lane] += v[lane] * d[lane]
+    if has_money:
+        for lane in range(block):
+            out[lane] += money[lane]
+    if may_not_exist:
+        for lane in range(block):
+            out[lane] *= ex[lane]
+    grp = task_group[t]
+    acc = 0
+    for lane in range(block):
+        csum[0, lane] += out[lane]
+        if valid[lane]:
+            acc += int(round(out[lane] * COST_SCALE))
+    if grp >= 0:
+        for lane in range(block):
+            csum[1 + grp, lane] += out[lane]
+    return acc
