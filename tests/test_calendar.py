@@ -298,3 +298,48 @@ def test_timeline_maps_dates_and_times():
     assert tl.start_of(D(2027, 1, 10)) == 6.0  # a Sunday: the next union day, Monday
     assert tl.to_project_days(np.array([6.0]))[0] == 5.0  # Saturday is not standard work
     assert tl.from_project_days(5.0) == 6.0
+
+
+def test_task_finish_dates_equal_the_exact_order_statistics(monkeypatch):
+    """Per-task dates come from windowed day counts sized by a pilot run; a rare long
+    tail outside the pilot's window forces an exact recount (seeds 2 and 3 here). Either
+    way each task's dates equal those of a milestone on that task (stored finishes)."""
+    from riskengine import engine
+
+    windows = []
+    real = engine.run_kernel
+
+    def spy(*args, **kw):
+        windows.append(kw.get("finish_window"))
+        return real(*args, **kw)
+
+    monkeypatch.setattr(engine, "run_kernel", spy)
+    tail = {"dist": "discrete", "values": [3, 400], "weights": [0.9995, 0.0005]}
+    tasks = [
+        on(task("a", {"dist": "uniform", "min": 2, "max": 9}), "site"),
+        task("b", tail, ["a"]),
+        task("c", {"dist": "triangular", "min": 1, "mode": 2, "max": 30}, ["a"]),
+        on(task("d", 4, [Link("b", "FF", 2), "c"]), "site"),
+    ]
+    sc = with_calendars(scenario(tasks, [(t.id, [t.id]) for t in tasks], start=START))
+    recounts = []
+    for seed in (1, 2, 3, 4):
+        windows.clear()
+        r = re.simulate(sc, 3000, seed, (10, 50, 80, 100), sensitivity=False, drivers=False)
+        recounts.append(len(windows) == 3)  # pilot, run, recount
+        for t in tasks:
+            assert r.task_dates[t.id] == r.milestones[t.id].dates, (seed, t.id)
+    assert recounts == [False, True, True, False]
+
+
+def test_finish_day_window_exactness_check():
+    from riskengine.engine import FinishDays
+
+    counts = np.array([[2, 3, 5]])
+    inside = FinishDays(counts, np.array([10]), np.array([10]), np.array([12]))
+    assert inside.exact(np.array([1, 10]))
+    spill = FinishDays(counts, np.array([10]), np.array([10]), np.array([40]))
+    assert spill.exact(np.array([1, 5]))  # ranks 1–5 land in days 10–11: exact
+    assert not spill.exact(np.array([6]))  # rank 6 lands in the end bin with day 40
+    under = FinishDays(counts, np.array([10]), np.array([3]), np.array([12]))
+    assert not under.exact(np.array([1]))

@@ -16,7 +16,7 @@ from .distributions import most_likely
 from .errors import ScenarioError
 from .kernels.network import COST_SCALE, simulate_blocks, simulate_plain
 from .model import Cost, Distribution, Scenario
-from .results import Results
+from .results import Results, date_ranks
 
 DEFAULT_JCL = 0.7  # NASA's policy level for the joint confidence of cost and schedule
 CRITICAL_TOLERANCE = 1e-6  # working days of total float still counted as critical
@@ -33,16 +33,39 @@ class KernelOutput(NamedTuple):
     int64[n_risks], iterations in which each risk occurred; ``cost``: float64[iterations,
     1 + groups], the tasks' and risks' total cost then each cost group's (no columns
     when the network has no costs); ``task_cost``: float64[n_tasks], each task's cost
-    summed over the iterations; ``finish_days``: int64[n_tasks, bins], iterations in
-    which each task finished on each union day (the last bin: that day or later), or
-    None."""
+    summed over the iterations; ``finish_days``: the tasks' finish-day counts
+    (:class:`FinishDays`) or None."""
 
     out: np.ndarray
     critical: np.ndarray
     occurred: np.ndarray
     cost: np.ndarray
     task_cost: np.ndarray
-    finish_days: np.ndarray | None
+    finish_days: FinishDays | None
+
+
+class FinishDays(NamedTuple):
+    """``counts[t, k]``: iterations in which task t finished on union day ``base[t] + k``
+    (the first and last bins also take the days beyond them); ``first[t]`` and
+    ``last[t]``: the earliest and latest finish day seen."""
+
+    counts: np.ndarray
+    base: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+
+    def exact(self, ranks: np.ndarray) -> bool:
+        """Whether the order statistics ``ranks`` (1-based) of every task fall on a day
+        counted exactly, not in an end bin that also holds days beyond the window."""
+        width = self.counts.shape[1]
+        cum = np.cumsum(self.counts, axis=1)
+        for r in ranks:
+            k = (cum < r).sum(axis=1)
+            low = (k == 0) & (self.first < self.base)
+            high = (k == width - 1) & (self.last > self.base + width - 1)
+            if low.any() or high.any():
+                return False
+        return True
 
 
 def check_run_settings(iterations: int, seed: int, percentiles: Sequence[float]) -> None:
@@ -71,13 +94,14 @@ def run_kernel(
     chunk: int | None = None,
     progress: Progress | None = None,
     lhs_n: int = 0,
-    finish_bins: int = 0,
+    finish_window: tuple[np.ndarray, int] | None = None,
 ) -> KernelOutput:
     """Simulate iterations ``it_start … it_start + iterations`` (see KernelOutput).
 
     ``lhs_n > 0`` draws Latin hypercube uniforms for a whole run of ``lhs_n`` iterations
-    (of which this call may be a piece); 0 is plain Monte Carlo. ``finish_bins > 0``
-    counts each task's finish day over that many union days."""
+    (of which this call may be a piece); 0 is plain Monte Carlo. ``finish_window =
+    (base, width)`` counts each task's finish days over ``width`` union days from
+    ``base[t]``."""
     if block <= 0 or block % 4:
         raise ValueError("block must be a positive multiple of 4")
     n = net.n_tasks
@@ -89,12 +113,19 @@ def run_kernel(
     n_cost = 1 + len(net.group_ids) if has_costs(net) else 0
     cost = np.empty((iterations, n_cost))
     task_cost = np.zeros((threads, n), np.int64)
-    hist = np.zeros((threads, n if finish_bins else 0, finish_bins), np.int32)
+    if finish_window is not None:
+        day_base = np.asarray(finish_window[0], np.int64)
+        hist = np.zeros((threads, n, finish_window[1]), np.int32)
+    else:
+        day_base = np.zeros(n, np.int64)
+        hist = np.zeros((threads, 0, 0), np.int32)
+    day_first = np.full((threads, n), np.iinfo(np.int64).max, np.int64)
+    day_last = np.full((threads, n), -1, np.int64)
     key_lo, key_hi = (np.uint64(v) for v in split64(seed))
     if chunk is None:
         chunk = max(block * threads, _WORK_PER_CALL // max(n, 1))
         chunk = math.ceil(chunk / block) * block
-    full = bool(finish_bins or n_cost or net.task_slow.any())
+    full = bool(finish_window is not None or n_cost or net.task_slow.any())
     kernel = simulate_blocks if full else simulate_plain
     done = 0
     while done < iterations:
@@ -146,7 +177,7 @@ def run_kernel(
             risk_counts,
             cost[done : done + m],
             task_cost,
-            hist,
+            (hist, day_base, day_first, day_last),
         )
         done += m
         if progress is not None:
@@ -157,7 +188,11 @@ def run_kernel(
         risk_counts.sum(axis=0),
         cost,
         task_cost.sum(axis=0) / COST_SCALE,
-        hist.sum(axis=0, dtype=np.int64) if finish_bins else None,
+        None
+        if finish_window is None
+        else FinishDays(
+            hist.sum(axis=0, dtype=np.int64), day_base, day_first.min(0), day_last.max(0)
+        ),
     )
 
 
@@ -223,9 +258,9 @@ def simulate(
     except ScenarioError as e:
         raise e.located(scenario.source) from None
     timeline = net.timeline
-    bins = _finish_bins(net, iterations, seed, lhs_n) if task_dates and timeline.dated else 0
+    window = _finish_window(net, iterations, seed, lhs_n) if task_dates and timeline.dated else None
 
-    def run(bins: int) -> KernelOutput:
+    def run(window: tuple[np.ndarray, int] | None) -> KernelOutput:
         return run_kernel(
             net,
             iterations,
@@ -235,13 +270,14 @@ def simulate(
             chunk=chunk,
             progress=progress,
             lhs_n=lhs_n,
-            finish_bins=bins,
+            finish_window=window,
         )
 
-    k = run(bins)
-    if bins and k.finish_days[:, -1].any():
-        # some task finished past the bins: count again, now over every day reached
-        k = run(int(np.ceil(k.out[:, -1].max())) + 2)
+    k = run(window)
+    fd = k.finish_days
+    if fd is not None and not fd.exact(date_ranks(percentiles, iterations)):
+        # a percentile fell beyond some task's window: count again over every day seen
+        k = run((fd.first, int((fd.last - fd.first).max()) + 1))
     out = k.out
     crit = dict(zip(net.task_ids, k.critical / iterations, strict=True)) if criticality else None
     output_ids = [*net.milestone_ids, "project"]
@@ -253,7 +289,8 @@ def simulate(
     det = deterministic_plan(scenario, mitigated=mitigated) if plan and costs else None
     finish_days = None
     if k.finish_days is not None:
-        finish_days = dict(zip(net.task_ids, k.finish_days, strict=True))
+        fd = k.finish_days
+        finish_days = {tid: (fd.counts[i], int(fd.base[i])) for i, tid in enumerate(net.task_ids)}
     return Results.build(
         scenario,
         timeline=timeline,
@@ -277,18 +314,31 @@ def simulate(
     )
 
 
-_FINISH_BINS_BYTES = 512 * 2**20  # per-thread finish-day counts larger than this: no task dates
+_FINISH_DAYS_BYTES = 256 * 2**20  # finish-day counts larger than this: no task dates
+_PILOT = 256  # iterations of the pilot run that sizes each task's window
 
 
-def _finish_bins(net: CompiledNetwork, iterations: int, seed: int, lhs_n: int) -> int:
-    """Union days to count task finishes over: 1.5 × the latest finish of a short pilot
-    run plus two months (a later finish triggers an exact recount), or 0 when the counts
-    would not fit in memory."""
-    pilot = run_kernel(net, min(iterations, 256), seed, criticality=False, lhs_n=lhs_n)
-    bins = int(np.ceil(1.5 * pilot.out[:, -1].max())) + 44
-    if numba.get_num_threads() * net.n_tasks * bins * 4 > _FINISH_BINS_BYTES:
-        return 0
-    return bins
+def _finish_window(
+    net: CompiledNetwork, iterations: int, seed: int, lhs_n: int
+) -> tuple[np.ndarray, int] | None:
+    """Each task's window of finish days to count: the range a short pilot run saw,
+    widened by that range plus 16 days on each side (a percentile beyond it triggers an
+    exact recount); None when the counts would not fit in memory."""
+    n = net.n_tasks
+    pilot = run_kernel(
+        net,
+        min(iterations, _PILOT),
+        seed,
+        criticality=False,
+        lhs_n=lhs_n,
+        finish_window=(np.zeros(n, np.int64), 1),
+    ).finish_days
+    spread = pilot.last - pilot.first
+    base = np.maximum(pilot.first - spread - 16, 0)
+    width = int((pilot.last + spread + 16 - base).max()) + 1
+    if numba.get_num_threads() * n * width * 4 > _FINISH_DAYS_BYTES:
+        return None
+    return base, width
 
 
 def _total_costs(

@@ -157,12 +157,13 @@ def summarise_cost(
 
 
 def task_finish_dates(
-    counts: np.ndarray, percentiles: tuple[float, ...], timeline: Timeline
+    counts: np.ndarray, base: int, percentiles: tuple[float, ...], timeline: Timeline
 ) -> dict[str, str]:
-    """Pn finish dates from a task's finish-day counts: the first day by which at least
-    n% of the iterations have finished (the same rule as the milestones' dates)."""
+    """Pn finish dates from a task's counts of finishes on union days ``base``,
+    ``base + 1``, …: the first day by which at least n% of the iterations have finished
+    (the same rule as the milestones' dates)."""
     cum = np.cumsum(counts)
-    day = np.searchsorted(cum, date_ranks(percentiles, int(cum[-1])), side="left")
+    day = base + np.searchsorted(cum, date_ranks(percentiles, int(cum[-1])), side="left")
     return dict(zip(map(pkey, percentiles), timeline.iso(timeline.days[day]), strict=True))
 
 
@@ -226,7 +227,7 @@ class Results:
         sampling: str = "monte-carlo",
         costs: dict[str, np.ndarray] | None = None,
         task_cost: dict[str, float] | None = None,
-        finish_days: dict[str, np.ndarray] | None = None,
+        finish_days: dict[str, tuple[np.ndarray, int]] | None = None,
         plan: Results | None = None,
         jcl: float | None = None,
         jcl_milestone: str = "project",
@@ -273,7 +274,7 @@ class Results:
         dates_by_task = None
         if finish_days is not None:
             dates_by_task = {
-                t.id: task_finish_dates(finish_days[t.id], percentiles, timeline)
+                t.id: task_finish_dates(*finish_days[t.id], percentiles, timeline)
                 for t in scenario.tasks
             }
         return cls(
