@@ -50,3 +50,9 @@ def test_readme_calendar_progress_and_cost_examples_load(tmp_path):
         path = tmp_path / "example.yaml"
         path.write_text(block)
         assert riskengine.load_scenario(path).tasks
+
+
+def test_readme_portfolio_example_is_the_issue_form():
+    (block,) = yaml_blocks("## Portfolios")
+    assert block.startswith("portfolio: FY27 transformation")
+    assert "after: [{milestone: erp.golive, lag: 10}]" in block

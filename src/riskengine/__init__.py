@@ -6,6 +6,7 @@ from .distributions import parse_distribution
 from .engine import deterministic_plan, simulate
 from .errors import OutputError, RiskEngineError, ScenarioError
 from .io import load_scenario
+from .io.portfolio_file import load_portfolio
 from .model import Distribution, Link, Milestone, Scenario, SimulationSettings, Task
 from .results import OutcomeSummary, Results
 
@@ -26,6 +27,7 @@ __all__ = [
     "Task",
     "compile_network",
     "deterministic_plan",
+    "load_portfolio",
     "load_scenario",
     "parse_distribution",
     "simulate",

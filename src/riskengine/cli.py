@@ -17,6 +17,24 @@ from . import __version__, report
 from .engine import simulate
 from .errors import RiskEngineError, RiskEngineWarning
 from .io import load_scenario
+from .io.portfolio_file import is_portfolio_file, load_portfolio
+from .model import Scenario
+from .portfolio import compose
+
+
+def _load(path: Path) -> Scenario:
+    """A scenario file, or a portfolio file compiled to one network (its baseline)."""
+    if not is_portfolio_file(path):
+        return load_scenario(path)
+    portfolio = load_portfolio(path)
+    if portfolio.kpis or portfolio.objectives or portfolio.options:
+        warnings.warn(
+            "KPIs, objectives and options are read but not evaluated yet; this is the "
+            "portfolio's baseline (all projects as planned)",
+            RiskEngineWarning,
+            stacklevel=2,
+        )
+    return compose(portfolio)
 
 
 class _Commands(click.Group):
@@ -161,8 +179,9 @@ def run(
     mitigated: bool,
     quiet: bool,
 ) -> None:
-    """Simulate SCENARIO and print milestone finishes and the most critical tasks."""
-    model = load_scenario(scenario)
+    """Simulate SCENARIO (a scenario or portfolio file) and print milestone finishes, the
+    most critical tasks, risk drivers and, with costs, cost and joint confidence."""
+    model = _load(scenario)
     report.check_outputs(json_path, csv_dir, charts_dir=charts_dir)
     stderr = Console(stderr=True)
     with report.LazyProgress(stderr, enabled=not quiet) as progress:
@@ -201,7 +220,7 @@ def run(
 @_SCENARIO
 def validate(scenario: Path) -> None:
     """Check SCENARIO without simulating it and summarise its network and plan."""
-    summary = report.describe(load_scenario(scenario))
+    summary = report.describe(_load(scenario))
     console = Console()
     report.print_summary(summary, console)
     console.print("OK")
@@ -234,7 +253,7 @@ def register(
     """Write SCENARIO's risk register filled with simulated numbers, ranked by impact."""
     from .register import risk_register
 
-    model = load_scenario(scenario)
+    model = _load(scenario)
     report.check_outputs(register=output)
     reg = risk_register(model, iterations, seed, milestone)
     report.print_register(reg, Console())

@@ -1,0 +1,124 @@
+"""Portfolio files (YAML) → :class:`riskengine.portfolio.Portfolio`.
+
+Project scenario files are found relative to the portfolio file; an error inside one is
+reported with that file's name and line.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from ..compile import check_references, topological_order
+from ..errors import ScenarioError
+from ..portfolio import Portfolio, ProjectRef, compose
+from .scenario import _date, _id, _keys, _number, _risk, _simulation, load_scenario
+from .yamlfile import Document, Path_, load_yaml
+
+TOP_KEYS = (
+    "portfolio",
+    "start",
+    "projects",
+    "shared_risks",
+    "kpis",
+    "objectives",
+    "options",
+    "simulation",
+)
+PROJECT_KEYS = ("scenario", "start", "after")
+AFTER_KEYS = ("milestone", "lag")
+
+
+_PORTFOLIO_KEY = re.compile(r"^portfolio\s*:", re.M)
+
+
+def is_portfolio_file(path: str | Path) -> bool:
+    """Whether a YAML file is a portfolio: a top-level ``portfolio:`` key (a cheap look at
+    the text, so a big scenario file is not parsed twice)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False  # the scenario loader reports it
+    return _PORTFOLIO_KEY.search(text) is not None
+
+
+def load_portfolio(path: str | Path) -> Portfolio:
+    """Read and validate a portfolio file and its project scenarios."""
+    doc = load_yaml(path)
+    try:
+        portfolio = _parse(doc, Path(path).parent)
+        whole = compose(portfolio)  # references across projects
+        check_references(whole)
+        topological_order(whole)  # a cycle across projects
+    except ScenarioError as e:
+        raise (e if e.file else doc.locate(e)) from None
+    return portfolio
+
+
+def _parse(doc: Document, folder: Path) -> Portfolio:
+    if doc.data is None:
+        raise doc.error("the file is empty", ())
+    top = _keys(doc, doc.data, (), TOP_KEYS, "a portfolio")
+    name = top.get("portfolio")
+    if not isinstance(name, str | int | float) or isinstance(name, bool):
+        raise doc.error("must be the portfolio's name", ("portfolio",))
+    if top.get("start") is None:
+        raise doc.error("a portfolio needs a 'start' date", ())
+    start = _date(doc, top["start"], ("start",))
+    raw = top.get("projects")
+    if not isinstance(raw, dict) or not raw:
+        raise doc.error("must map project ids to {scenario: file.yaml}", ("projects",))
+    projects = tuple(
+        _project(doc, folder, str(pid), spec, ("projects", str(pid))) for pid, spec in raw.items()
+    )
+    raw_risks = top.get("shared_risks") or []
+    if not isinstance(raw_risks, list):
+        raise doc.error("must be a list of risks", ("shared_risks",))
+    shared = tuple(_risk(doc, r, ("shared_risks", i)) for i, r in enumerate(raw_risks))
+    kpis = top.get("kpis") or {}
+    if not isinstance(kpis, dict):
+        raise doc.error("must map KPI names to definitions", ("kpis",))
+    objectives = top.get("objectives") or []
+    if not isinstance(objectives, list):
+        raise doc.error("must be a list of objectives", ("objectives",))
+    options = top.get("options") or {}
+    if not isinstance(options, dict):
+        raise doc.error("must map option names to changes", ("options",))
+    return Portfolio(
+        name=str(name),
+        start=start,
+        projects=projects,
+        shared_risks=shared,
+        simulation=_simulation(doc, top.get("simulation"), ("simulation",)),
+        kpis=dict(kpis),
+        objectives=tuple(objectives),
+        options=dict(options),
+        source=doc.file,
+    )
+
+
+def _project(doc: Document, folder: Path, pid: str, spec: Any, path: Path_) -> ProjectRef:
+    _id(doc, pid, path)
+    if "." in pid:
+        raise doc.error(f"project id {pid!r} must not contain '.' (it namespaces ids)", path)
+    p = _keys(doc, spec, path, PROJECT_KEYS, "a project")
+    if "scenario" not in p or not isinstance(p["scenario"], str):
+        raise doc.error("a project needs 'scenario: file.yaml'", path)
+    scenario = load_scenario(folder / p["scenario"])
+    start = _date(doc, p["start"], (*path, "start")) if p.get("start") is not None else None
+    raw_after = p.get("after") or []
+    if not isinstance(raw_after, list):
+        raise doc.error("must be a list of {milestone: project.milestone, lag: days}", path)
+    after = []
+    for j, a in enumerate(raw_after):
+        apath = (*path, "after", j)
+        if isinstance(a, str):
+            a = {"milestone": a}
+        entry = _keys(doc, a, apath, AFTER_KEYS, "an 'after' entry")
+        ref = entry.get("milestone")
+        if not isinstance(ref, str) or "." not in ref:
+            raise doc.error("'milestone' must be project.milestone, e.g. erp.golive", apath)
+        lag = _number(doc, entry.get("lag", 0), (*apath, "lag"), allow_negative=True)
+        after.append((ref, float(lag)))
+    return ProjectRef(pid, scenario, start, tuple(after))

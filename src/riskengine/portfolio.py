@@ -1,0 +1,181 @@
+"""Portfolios: several project scenarios compiled into one network (DESIGN.md §6).
+
+Each project's tasks, milestones, risks, calendars and cost items are namespaced with the
+project's id (``erp.build``, ``erp.golive``), so cross-project links are ordinary links
+and one simulation serves the whole portfolio. A project starts at its own start date
+(no task of it starts earlier) and, with ``after``, only once other projects' milestones
+are reached (finish-to-start links from the milestone's tasks to the project's first
+tasks, with a lag in the project's working days). Shared risks are drawn once per
+iteration and hit every impact they name.
+
+Every task and cost item of a project is in the cost group named after the project, so
+per-project cost comes out of the cost groups.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ScenarioError
+from .model import (
+    STANDARD_CALENDAR,
+    Correlation,
+    CostItem,
+    Impact,
+    Link,
+    Milestone,
+    Risk,
+    Scenario,
+    SimulationSettings,
+    Task,
+)
+
+PORTFOLIO_CALENDAR = "portfolio"  # Monday–Friday: the portfolio's own time scale
+
+
+@dataclass(frozen=True)
+class ProjectRef:
+    """A project of the portfolio: its scenario, an optional start date, and the
+    milestones (``"project.milestone"``, lag in working days) it must wait for."""
+
+    id: str
+    scenario: Scenario
+    start: _dt.date | None = None
+    after: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    """Projects plus the shared risks that cut across them. ``kpis``, ``objectives`` and
+    ``options`` are kept as written for the comparison of options."""
+
+    name: str
+    start: _dt.date
+    projects: tuple[ProjectRef, ...]
+    shared_risks: tuple[Risk, ...] = ()
+    simulation: SimulationSettings = SimulationSettings()
+    kpis: dict[str, Any] = field(default_factory=dict)
+    objectives: tuple[Any, ...] = ()
+    options: dict[str, Any] = field(default_factory=dict)
+    source: str | None = None
+
+
+def _ns(pid: str, eid: str) -> str:
+    return f"{pid}.{eid}"
+
+
+def _impacts(pid: str, impacts: tuple[Impact, ...]) -> tuple[Impact, ...]:
+    return tuple(dataclasses.replace(i, task=_ns(pid, i.task)) for i in impacts)
+
+
+def _project_parts(
+    p: ProjectRef, portfolio_start: _dt.date, milestones: dict[str, Milestone]
+) -> tuple[list, list, list, list, list, list]:
+    sc = p.scenario
+    if sc.data_date is not None:
+        raise ScenarioError(
+            "a project in progress (status.data_date) cannot be part of a portfolio yet",
+            field=f"projects.{p.id}.scenario",
+        )
+    cal = sc.project_calendar()
+    calendars = [dataclasses.replace(c, id=_ns(p.id, c.id)) for c in (sc.calendars or (cal,))]
+    start = p.start or sc.start or portfolio_start
+    waits: list[Link] = []
+    for ref, lag in p.after:
+        if ref not in milestones:
+            known = ", ".join(sorted(milestones)) or "none"
+            raise ScenarioError(
+                f"unknown milestone {ref!r} (known: {known})", field=f"projects.{p.id}.after"
+            )
+        waits += [Link(tid, "FS", lag) for tid in milestones[ref].after]
+    tasks = []
+    for t in sc.tasks:
+        preds = tuple(dataclasses.replace(lk, task=_ns(p.id, lk.task)) for lk in t.predecessors)
+        if not preds:
+            preds = tuple(waits)
+        snet = max(start, t.start_no_earlier_than or start)
+        tasks.append(
+            dataclasses.replace(
+                t,
+                id=_ns(p.id, t.id),
+                predecessors=preds,
+                calendar=_ns(p.id, t.calendar or cal.id),
+                group=p.id,
+                start_no_earlier_than=snet if snet > portfolio_start else None,
+            )
+        )
+    ms = [
+        dataclasses.replace(m, id=_ns(p.id, m.id), after=tuple(_ns(p.id, a) for a in m.after))
+        for m in sc.milestones
+    ]
+    risks = []
+    for r in sc.risks:
+        mit = r.mitigation
+        if mit is not None:
+            mit = dataclasses.replace(mit, impacts=_impacts(p.id, mit.impacts))
+        risks.append(
+            dataclasses.replace(
+                r, id=_ns(p.id, r.id), impacts=_impacts(p.id, r.impacts), mitigation=mit
+            )
+        )
+    corr = [
+        dataclasses.replace(
+            c,
+            tasks=tuple(_ns(p.id, t) for t in c.tasks),
+            risks=tuple(_ns(p.id, r) for r in c.risks),
+        )
+        for c in sc.correlations
+    ]
+    items = [dataclasses.replace(c, id=_ns(p.id, c.id), group=p.id) for c in sc.costs]
+    return tasks, ms, risks, corr, items, calendars
+
+
+def compose(portfolio: Portfolio, projects: tuple[ProjectRef, ...] | None = None) -> Scenario:
+    """The portfolio as one Scenario (every project namespaced; see the module docstring).
+    ``projects`` replaces the portfolio's list (an option may drop or change some)."""
+    projects = portfolio.projects if projects is None else projects
+    tasks: list[Task] = []
+    milestones: list[Milestone] = []
+    risks: list[Risk] = []
+    correlations: list[Correlation] = []
+    items: list[CostItem] = []
+    calendars = [dataclasses.replace(STANDARD_CALENDAR, id=PORTFOLIO_CALENDAR)]
+    known: dict[str, Milestone] = {}
+    # milestones first, so 'after' may name a project listed later in the file
+    for p in projects:
+        for m in p.scenario.milestones:
+            known[_ns(p.id, m.id)] = dataclasses.replace(
+                m, after=tuple(_ns(p.id, a) for a in m.after)
+            )
+    for p in projects:
+        t, m, r, c, i, cals = _project_parts(p, portfolio.start, known)
+        tasks += t
+        milestones += m
+        risks += r
+        correlations += c
+        items += i
+        calendars += cals
+    task_ids = {t.id for t in tasks}
+    for r in portfolio.shared_risks:
+        for j, imp in enumerate(r.impacts):
+            if imp.task not in task_ids:
+                raise ScenarioError(
+                    f"unknown task {imp.task!r} (tasks are named project.task)",
+                    field=f"shared_risks[{r.id}].impacts[{j}].task",
+                )
+    return Scenario(
+        name=portfolio.name,
+        tasks=tuple(tasks),
+        milestones=tuple(milestones),
+        start=portfolio.start,
+        simulation=portfolio.simulation,
+        source=portfolio.source,
+        risks=(*risks, *portfolio.shared_risks),
+        correlations=tuple(correlations),
+        calendars=tuple(calendars),
+        calendar=PORTFOLIO_CALENDAR,
+        costs=tuple(items),
+    )

@@ -1,0 +1,129 @@
+"""Portfolios compiled to one network: namespacing, starts, cross-project waits, shared
+risks, per-project cost, and the errors a portfolio file can raise."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import riskengine as re
+from riskengine import cli
+from riskengine.portfolio import compose
+
+ERP = """\
+name: ERP
+start: 2027-01-04
+tasks:
+  - {id: build, duration: 10, cost: {per_day: 1000}}
+  - {id: test, duration: 5, predecessors: [build], cost: 2000}
+milestones:
+  - {id: golive, after: [test]}
+"""
+WAREHOUSE = """\
+name: Warehouse
+start: 2027-01-04
+tasks:
+  - {id: fit, duration: {dist: uniform, min: 5, max: 15}}
+milestones:
+  - {id: live, after: [fit]}
+"""
+APP = """\
+name: App
+start: 2027-01-04
+tasks:
+  - {id: build, duration: 8}
+  - {id: release, duration: 2, predecessors: [build]}
+milestones:
+  - {id: done, after: [release]}
+"""
+PORTFOLIO = """\
+portfolio: FY27 transformation
+start: 2027-01-04
+projects:
+  erp: {scenario: erp.yaml}
+  warehouse: {scenario: warehouse.yaml, start: 2027-03-01}
+  app: {scenario: app.yaml, after: [{milestone: erp.golive, lag: 10}]}
+shared_risks:
+  - id: vendor
+    probability: 0.3
+    impacts: [{task: erp.build, delay: 5}, {task: app.build, delay: 3}]
+simulation: {iterations: 2000, seed: 4}
+"""
+
+
+def write_portfolio(tmp_path, text=PORTFOLIO, **files):
+    contents = {"erp.yaml": ERP, "warehouse.yaml": WAREHOUSE, "app.yaml": APP, **files}
+    for name, body in contents.items():
+        (tmp_path / name).write_text(body)
+    path = tmp_path / "portfolio.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_projects_are_namespaced_and_linked(tmp_path):
+    sc = compose(re.load_portfolio(write_portfolio(tmp_path)))
+    ids = {t.id for t in sc.tasks}
+    assert ids == {"erp.build", "erp.test", "warehouse.fit", "app.build", "app.release"}
+    assert {m.id for m in sc.milestones} == {"erp.golive", "warehouse.live", "app.done"}
+    app_build = sc.task("app.build")
+    assert [(lk.task, lk.type, lk.lag) for lk in app_build.predecessors] == [
+        ("erp.test", "FS", 10.0)
+    ]
+
+
+def test_hand_calculated_portfolio_dates(tmp_path):
+    r = re.simulate(compose(re.load_portfolio(write_portfolio(tmp_path))), sensitivity=False)
+    occurs = r.risk_occurrence["vendor"]
+    assert 0.25 < occurs < 0.35
+    # ERP: build 10 (+5 when the vendor risk hits) + test 5 → golive end of day 15 or 20
+    golive = r.times["erp.golive"]
+    hit = golive > 15.5
+    assert set(np.unique(golive)) == {15.0, 20.0}
+    # app waits 10 working days after golive, then 8 (+3) + 2 days
+    assert np.array_equal(r.times["app.done"], golive + 10 + 10 + np.where(hit, 3, 0))
+    # the same draw hits both projects: one occurrence per iteration
+    assert r.milestones["erp.golive"].dates["P10"] == "2027-01-22"  # Mon 4 + 15 working days
+    # the warehouse cannot start before Monday 1 March 2027 (day 40)
+    assert r.times["warehouse.live"].min() >= 45.0
+    # per-project cost comes out of the cost groups
+    assert r.group_costs["erp"].mean == pytest.approx(
+        2000 + 1000 * (10 + 5 * np.mean(hit)), rel=1e-12
+    )
+
+
+def test_portfolio_errors_name_the_file_and_field(tmp_path):
+    bad_after = PORTFOLIO.replace("erp.golive, lag: 10", "erp.goliev, lag: 10")
+    with pytest.raises(re.ScenarioError) as e:
+        re.load_portfolio(write_portfolio(tmp_path, bad_after))
+    assert "portfolio.yaml" in str(e.value) and "erp.goliev" in str(e.value)
+    cycle = PORTFOLIO.replace(
+        "erp: {scenario: erp.yaml}", "erp: {scenario: erp.yaml, after: [app.done]}"
+    )
+    with pytest.raises(
+        re.ScenarioError, match="cycle: erp.build → erp.test → app.build → app.release → erp.build"
+    ):
+        re.load_portfolio(write_portfolio(tmp_path, cycle))
+    missing = PORTFOLIO.replace("scenario: app.yaml", "scenario: nope.yaml")
+    with pytest.raises(re.ScenarioError, match="nope.yaml"):
+        re.load_portfolio(write_portfolio(tmp_path, missing))
+    broken = APP.replace("duration: 8", "duration: -8")
+    with pytest.raises(re.ScenarioError) as e:
+        re.load_portfolio(write_portfolio(tmp_path, PORTFOLIO, **{"app.yaml": broken}))
+    assert "app.yaml" in str(e.value) and "duration" in str(e.value)
+    dotted = PORTFOLIO.replace("  erp: {scenario", "  e.rp: {scenario")
+    with pytest.raises(re.ScenarioError, match="must not contain"):
+        re.load_portfolio(write_portfolio(tmp_path, dotted))
+    shared = PORTFOLIO.replace("task: app.build", "task: app.biuld")
+    with pytest.raises(re.ScenarioError, match="app.biuld"):
+        re.load_portfolio(write_portfolio(tmp_path, shared))
+
+
+def test_cli_runs_a_portfolio_as_its_baseline(tmp_path):
+    path = write_portfolio(
+        tmp_path, PORTFOLIO + "objectives:\n  - {id: x, milestone: erp.golive, by: 2027-09-30}\n"
+    )
+    result = CliRunner().invoke(cli.main, ["run", str(path), "-n", "200", "-q"])
+    assert result.exit_code == 0, result.output
+    assert "erp.golive" in result.stdout and "app.done" in result.stdout
+    assert "not evaluated yet" in result.stderr
