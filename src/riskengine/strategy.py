@@ -1,0 +1,278 @@
+"""Strategic KPIs and objectives of a portfolio, computed per iteration from a simulation.
+
+Quantities a KPI or objective may name:
+
+- each milestone, ``erp.golive``: its finish in working days of the portfolio calendar;
+- ``total_cost`` and ``<project>.cost``: the portfolio's and each project's cost;
+- every KPI defined before or after (they are evaluated in dependency order).
+
+A **benefit** KPI is a stream that starts when a milestone is reached: ``per_month``
+rising linearly over ``ramp_months``, summed over a reporting ``window`` of dates (months
+are 30.4375 days). Per iteration, with s the milestone's finish date and the window
+[a, b] clipped to start no earlier than s, the sum is ``per_month · (F(b − s) − F(a − s))``
+where F(u) = u²/(2R) for u ≤ R and u − R/2 beyond (u in months, R the ramp), a closed
+form, so no per-month loop. An **expression** KPI is a formula over quantities
+(riskengine/expr.py).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .errors import ScenarioError
+from .expr import Expression, parse_expression
+from .results import TARGET_TOLERANCE, Results
+
+MONTH_DAYS = 30.4375
+BENEFIT_KEYS = ("starts_at", "per_month", "ramp_months", "window")
+OBJECTIVE_KEYS = ("id", "milestone", "by", "kpi", "at_least", "at_most")
+
+
+@dataclass(frozen=True)
+class Benefit:
+    starts_at: str
+    per_month: float
+    ramp_months: float
+    window: tuple[_dt.date, _dt.date]
+
+
+@dataclass(frozen=True)
+class Kpi:
+    id: str
+    benefit: Benefit | None = None
+    expression: Expression | None = None
+
+
+@dataclass(frozen=True)
+class Objective:
+    """A milestone reached ``by`` a date, or a KPI ``at_least`` / ``at_most`` a value."""
+
+    id: str
+    milestone: str | None = None
+    by: _dt.date | None = None
+    kpi: str | None = None
+    at_least: float | None = None
+    at_most: float | None = None
+
+
+def _number(value: Any, field: str, *, positive: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ScenarioError(f"must be a number, got {value!r}", field=field)
+    if positive and value < 0:
+        raise ScenarioError(f"must not be negative, got {value!r}", field=field)
+    return float(value)
+
+
+def _date(value: Any, field: str) -> _dt.date:
+    if isinstance(value, _dt.date):
+        return value
+    try:
+        return _dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ScenarioError(f"not a date (YYYY-MM-DD): {value!r}", field=field) from None
+
+
+def _unknown(name: str, known: Mapping[str, Any] | set[str], field: str) -> ScenarioError:
+    hint = difflib.get_close_matches(name, sorted(known), n=1)
+    more = f" (did you mean {hint[0]!r}?)" if hint else ""
+    return ScenarioError(f"unknown quantity {name!r}{more}", field=field)
+
+
+def parse_kpis(raw: Mapping[str, Any], builtins: set[str]) -> tuple[Kpi, ...]:
+    """KPIs from a portfolio's ``kpis`` mapping, in an order where each comes after the
+    KPIs it uses; ``builtins`` are the quantities the simulation provides."""
+    kpis: dict[str, Kpi] = {}
+    for name, spec in raw.items():
+        field = f"kpis.{name}"
+        name = str(name)
+        if name in builtins:
+            raise ScenarioError(f"{name!r} is already a built-in quantity", field=field)
+        if isinstance(spec, str):
+            kpis[name] = Kpi(name, expression=parse_expression(spec, field=field))
+        elif isinstance(spec, Mapping) and set(spec) == {"benefit"}:
+            kpis[name] = Kpi(name, benefit=_benefit(spec["benefit"], f"{field}.benefit"))
+        else:
+            raise ScenarioError(
+                "a KPI is an expression (text) or {benefit: {starts_at, per_month, "
+                "ramp_months, window}}",
+                field=field,
+            )
+    known = builtins | set(kpis)
+    for k in kpis.values():
+        if k.benefit is not None and k.benefit.starts_at not in builtins:
+            raise _unknown(k.benefit.starts_at, builtins, f"kpis.{k.id}.benefit.starts_at")
+        for used in k.expression.names if k.expression else ():
+            if used not in known:
+                raise _unknown(used, known, f"kpis.{k.id}")
+    return _ordered(kpis)
+
+
+def _ordered(kpis: dict[str, Kpi]) -> tuple[Kpi, ...]:
+    order: list[Kpi] = []
+    state: dict[str, int] = {}
+
+    def visit(k: Kpi, path: list[str]) -> None:
+        if state.get(k.id) == 2:
+            return
+        if state.get(k.id) == 1:
+            loop = " → ".join([*path[path.index(k.id) :], k.id])
+            raise ScenarioError(f"KPIs depend on each other in a cycle: {loop}", field="kpis")
+        state[k.id] = 1
+        for used in sorted(k.expression.names) if k.expression else ():
+            if used in kpis:
+                visit(kpis[used], [*path, k.id])
+        state[k.id] = 2
+        order.append(k)
+
+    for k in kpis.values():
+        visit(k, [])
+    return tuple(order)
+
+
+def _benefit(spec: Any, field: str) -> Benefit:
+    if not isinstance(spec, Mapping):
+        raise ScenarioError("must be a mapping", field=field)
+    for key in spec:
+        if key not in BENEFIT_KEYS:
+            hint = difflib.get_close_matches(str(key), BENEFIT_KEYS, n=1)
+            more = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise ScenarioError(f"unknown key {key!r}{more}", field=f"{field}.{key}")
+    for key in ("starts_at", "per_month", "window"):
+        if key not in spec:
+            raise ScenarioError(f"a benefit needs {key!r}", field=field)
+    window = spec["window"]
+    if not isinstance(window, list) or len(window) != 2:
+        raise ScenarioError("must be [first date, last date]", field=f"{field}.window")
+    w0 = _date(window[0], f"{field}.window[0]")
+    w1 = _date(window[1], f"{field}.window[1]")
+    if w1 < w0:
+        raise ScenarioError(f"the window ends ({w1}) before it starts ({w0})", field=field)
+    return Benefit(
+        starts_at=str(spec["starts_at"]),
+        per_month=_number(spec["per_month"], f"{field}.per_month"),
+        ramp_months=_number(spec.get("ramp_months", 0), f"{field}.ramp_months", positive=True),
+        window=(w0, w1),
+    )
+
+
+def parse_objectives(raw: list[Any], quantities: set[str]) -> tuple[Objective, ...]:
+    out: list[Objective] = []
+    seen: set[str] = set()
+    for i, spec in enumerate(raw):
+        field = f"objectives[{i}]"
+        if not isinstance(spec, Mapping) or "id" not in spec:
+            raise ScenarioError("an objective is a mapping with an 'id'", field=field)
+        oid = str(spec["id"])
+        field = f"objectives[{oid}]"
+        for key in spec:
+            if key not in OBJECTIVE_KEYS:
+                hint = difflib.get_close_matches(str(key), OBJECTIVE_KEYS, n=1)
+                more = f" (did you mean {hint[0]!r}?)" if hint else ""
+                raise ScenarioError(f"unknown key {key!r}{more}", field=f"{field}.{key}")
+        if oid in seen:
+            raise ScenarioError(f"duplicate objective id {oid!r}", field=field)
+        seen.add(oid)
+        if "milestone" in spec:
+            if "by" not in spec or {"kpi", "at_least", "at_most"} & set(spec):
+                raise ScenarioError("a milestone objective is {milestone, by: date}", field=field)
+            ms = str(spec["milestone"])
+            if ms not in quantities:
+                raise _unknown(ms, quantities, f"{field}.milestone")
+            out.append(Objective(oid, milestone=ms, by=_date(spec["by"], f"{field}.by")))
+        elif "kpi" in spec:
+            if "by" in spec:
+                raise ScenarioError(
+                    "'by' is for milestone objectives; a KPI objective has at_least or at_most",
+                    field=f"{field}.by",
+                )
+            bounds = [k for k in ("at_least", "at_most") if k in spec]
+            if len(bounds) != 1:
+                raise ScenarioError("a KPI objective has one of at_least or at_most", field=field)
+            kpi = str(spec["kpi"])
+            if kpi not in quantities:
+                raise _unknown(kpi, quantities, f"{field}.kpi")
+            value = _number(spec[bounds[0]], f"{field}.{bounds[0]}")
+            out.append(Objective(oid, kpi=kpi, **{bounds[0]: value}))
+        else:
+            raise ScenarioError("an objective names a 'milestone' or a 'kpi'", field=field)
+    return tuple(out)
+
+
+def builtin_quantities(results: Results, projects: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Milestone finishes (working days of the portfolio calendar) and costs."""
+    q: dict[str, np.ndarray] = dict(results.finishes)
+    n = results.iterations
+    costs = results.costs or {}
+    q["total_cost"] = costs.get("total", np.zeros(n))
+    for p in projects:
+        q[f"{p}.cost"] = costs.get(p, np.zeros(n))
+    return q
+
+
+def benefit_values(b: Benefit, results: Results) -> np.ndarray:
+    """Per-iteration benefit summed over the window (closed form, module docstring)."""
+    tl = results.timeline
+    start = tl.finish_dates(results.times[b.starts_at]).astype("datetime64[D]")
+    w0 = np.datetime64(b.window[0], "D")
+    end = np.datetime64(b.window[1], "D") + np.timedelta64(1, "D")  # through the last day
+    # the stream starts the day after the milestone's finish date
+    s = (start + np.timedelta64(1, "D")).astype(np.int64)
+    a = np.maximum(w0.astype(np.int64), s)
+    bb = end.astype(np.int64)
+    ua = (a - s) / MONTH_DAYS
+    ub = np.maximum(bb - s, a - s) / MONTH_DAYS
+    return b.per_month * (_ramp_integral(ub, b.ramp_months) - _ramp_integral(ua, b.ramp_months))
+
+
+def _ramp_integral(u: np.ndarray, ramp: float) -> np.ndarray:
+    if ramp <= 0:
+        return u
+    return np.where(u <= ramp, u * u / (2 * ramp), u - ramp / 2)
+
+
+@dataclass(frozen=True, eq=False)
+class StrategyOutcome:
+    """Per-iteration quantities (built-in and KPIs), each objective's hits, and the joint
+    success (every objective met in the same iteration)."""
+
+    quantities: dict[str, np.ndarray]
+    kpi_ids: tuple[str, ...]
+    hits: dict[str, np.ndarray]
+    joint: np.ndarray
+
+    def probability(self, objective: str) -> float:
+        return float(np.mean(self.hits[objective]))
+
+
+def evaluate(
+    results: Results,
+    projects: tuple[str, ...],
+    kpis: tuple[Kpi, ...],
+    objectives: tuple[Objective, ...],
+) -> StrategyOutcome:
+    q = builtin_quantities(results, projects)
+    for k in kpis:
+        if k.benefit is not None:
+            q[k.id] = benefit_values(k.benefit, results)
+        else:
+            q[k.id] = k.expression.evaluate({n: q[n] for n in k.expression.names} or q)
+    hits: dict[str, np.ndarray] = {}
+    for o in objectives:
+        if o.milestone is not None:
+            limit = results.timeline.end_of(o.by)
+            hits[o.id] = results.times[o.milestone] <= limit + TARGET_TOLERANCE
+        elif o.at_least is not None:
+            hits[o.id] = q[o.kpi] >= o.at_least
+        else:
+            hits[o.id] = q[o.kpi] <= o.at_most
+    joint = np.ones(results.iterations, bool)
+    for h in hits.values():
+        joint &= h
+    return StrategyOutcome(q, tuple(k.id for k in kpis), hits, joint)

@@ -1,0 +1,118 @@
+"""Strategic KPIs and objectives computed from a portfolio simulation."""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+import numpy as np
+import pytest
+
+import riskengine as re
+from riskengine.portfolio import compose
+from riskengine.strategy import (
+    MONTH_DAYS,
+    benefit_values,
+    evaluate,
+    parse_kpis,
+    parse_objectives,
+)
+from test_portfolio import write_portfolio
+
+PROJECTS = ("erp", "warehouse", "app")
+
+
+@pytest.fixture
+def baseline(tmp_path):
+    return re.simulate(
+        compose(re.load_portfolio(write_portfolio(tmp_path))), sensitivity=False, drivers=False
+    )
+
+
+def builtins(results):
+    return {*results.finishes, "total_cost", *(f"{p}.cost" for p in PROJECTS)}
+
+
+def test_benefit_with_a_ramp_matches_a_hand_calculation(baseline):
+    # warehouse.live: Mon 1 Mar 2027 + uniform(5, 15) working days
+    spec = {
+        "benefits": {
+            "benefit": {
+                "starts_at": "warehouse.live",
+                "per_month": 400_000,
+                "ramp_months": 3,
+                "window": ["2028-01-01", "2028-12-31"],
+            }
+        }
+    }
+    (kpi,) = parse_kpis(spec, builtins(baseline))
+    v = benefit_values(kpi.benefit, baseline)
+    # every go-live is in spring 2027: the ramp is over by 2028, so 12 full months of
+    # 366 days (2028 is a leap year) at 400k per 30.4375-day month
+    assert v == pytest.approx(np.full(baseline.iterations, 400_000 * 366 / MONTH_DAYS))
+
+
+def test_benefit_matches_numerical_integration_per_iteration(baseline):
+    b = {
+        "starts_at": "warehouse.live",
+        "per_month": 1000,
+        "ramp_months": 2,
+        "window": ["2027-03-10", "2027-06-30"],
+    }
+    (kpi,) = parse_kpis({"b": {"benefit": b}}, builtins(baseline))
+    v = benefit_values(kpi.benefit, baseline)
+    dates = baseline.timeline.finish_dates(baseline.times["warehouse.live"])
+    w0, w1 = np.datetime64("2027-03-10"), np.datetime64("2027-07-01")
+    for i in range(0, baseline.iterations, 97):
+        s = dates[i] + np.timedelta64(1, "D")
+        a = max(w0, s)
+        days = np.linspace(0, max((w1 - a).astype(int), 0), 200_001)
+        x = ((a - s).astype(int) + days) / MONTH_DAYS  # months since the stream started
+        rate = 1000 * np.minimum(1.0, x / 2)
+        integral = np.trapezoid(rate, days) / MONTH_DAYS if days[-1] > 0 else 0.0
+        assert v[i] == pytest.approx(integral, rel=1e-6, abs=1e-6)
+
+
+def test_objectives_are_the_empirical_frequencies(baseline):
+    kpis = parse_kpis(
+        {"net": "1000000 - erp.cost - 0.5 * app.cost", "late": "max(app.done - 30, 0)"},
+        builtins(baseline),
+    )
+    quantities = builtins(baseline) | {k.id for k in kpis}
+    objectives = parse_objectives(
+        [
+            {"id": "golive", "milestone": "erp.golive", "by": _dt.date(2027, 1, 22)},
+            {"id": "budget", "kpi": "total_cost", "at_most": 16_000},
+            {"id": "net", "kpi": "net", "at_least": 983_500},
+        ],
+        quantities,
+    )
+    out = evaluate(baseline, PROJECTS, kpis, objectives)
+    golive = baseline.times["erp.golive"] <= baseline.timeline.end_of(_dt.date(2027, 1, 22))
+    assert out.probability("golive") == np.mean(golive)
+    cost = baseline.costs["total"]
+    assert out.probability("budget") == np.mean(cost <= 16_000)
+    net = 1_000_000 - baseline.costs["erp"] - 0.5 * baseline.costs["app"]
+    assert np.array_equal(out.quantities["net"], net)
+    assert np.array_equal(out.joint, golive & (cost <= 16_000) & (net >= 983_500))
+    assert np.array_equal(out.quantities["late"], np.maximum(baseline.finishes["app.done"] - 30, 0))
+
+
+@pytest.mark.parametrize(
+    ("kpis", "objectives", "fragment"),
+    [
+        ({"x": "total_cst * 2"}, [], "did you mean 'total_cost'"),
+        ({"a": "b + 1", "b": "a + 1"}, [], "cycle"),
+        ({"x": "__import__('os')"}, [], "kpis.x"),
+        ({"x": {"benefit": {"starts_at": "erp.golive", "per_month": 1}}}, [], "window"),
+        ({}, [{"id": "o", "milestone": "erp.goliev", "by": "2027-09-30"}], "did you mean"),
+        ({}, [{"id": "o", "kpi": "total_cost"}], "at_least or at_most"),
+        ({}, [{"id": "o", "kpi": "total_cost", "at_most": 1, "by": "2027-01-01"}], "'by'"),
+        ({"total_cost": "1"}, [], "built-in"),
+    ],
+)
+def test_bad_kpis_and_objectives(baseline, kpis, objectives, fragment):
+    names = builtins(baseline) | {"benefits"}
+    with pytest.raises(re.ScenarioError) as e:
+        ks = parse_kpis(kpis, builtins(baseline))
+        parse_objectives(objectives, names | {k.id for k in ks})
+    assert fragment in str(e.value)
