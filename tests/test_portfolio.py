@@ -3,13 +3,16 @@ risks, per-project cost, and the errors a portfolio file can raise."""
 
 from __future__ import annotations
 
+import datetime as _dt
+import json
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
 import riskengine as re
 from riskengine import cli
-from riskengine.portfolio import compose
+from riskengine.portfolio import compose, simulate_portfolio
 
 ERP = """\
 name: ERP
@@ -119,11 +122,49 @@ def test_portfolio_errors_name_the_file_and_field(tmp_path):
         re.load_portfolio(write_portfolio(tmp_path, shared))
 
 
-def test_cli_runs_a_portfolio_as_its_baseline(tmp_path):
-    path = write_portfolio(
-        tmp_path, PORTFOLIO + "objectives:\n  - {id: x, milestone: erp.golive, by: 2027-09-30}\n"
+STRATEGY = """\
+kpis:
+  benefits_2027:
+    benefit: {starts_at: warehouse.live, per_month: 400000, ramp_months: 3,
+              window: [2027-01-01, 2027-12-31]}
+  net_value: "benefits_2027 - 0.25 * total_cost"
+objectives:
+  - {id: erp-live, milestone: erp.golive, by: 2027-01-22}
+  - {id: benefits, kpi: benefits_2027, at_least: 3000000}
+  - {id: budget, kpi: total_cost, at_most: 40000}
+options:
+  baseline: {}
+"""
+
+
+def test_cli_runs_a_portfolio_with_objectives(tmp_path):
+    path = write_portfolio(tmp_path, PORTFOLIO + STRATEGY)
+    result = CliRunner().invoke(
+        cli.main, ["run", str(path), "-n", "500", "-q", "--json", str(tmp_path / "r.json")]
     )
-    result = CliRunner().invoke(cli.main, ["run", str(path), "-n", "200", "-q"])
     assert result.exit_code == 0, result.output
-    assert "erp.golive" in result.stdout and "app.done" in result.stdout
-    assert "not evaluated yet" in result.stderr
+    assert "erp.golive" in result.stdout and "Strategic objectives" in result.stdout
+    assert "options are read but not compared yet" in result.stderr
+    data = json.loads((tmp_path / "r.json").read_text())
+    direct = simulate_portfolio(re.load_portfolio(path), 500)
+    assert data["objectives"] == direct.strategy["objectives"]
+    golive = direct.times["erp.golive"] <= direct.timeline.end_of(_dt.date(2027, 1, 22))
+    assert data["objectives"]["erp-live"]["probability"] == np.mean(golive)
+    assert data["joint"]["probability"] == np.mean(direct.outcome.joint)
+    assert set(data["kpis"]) == {"benefits_2027", "net_value"}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "fragment"),
+    [
+        ("starts_at: warehouse.live", "starts_at: warehouse.lvie", "did you mean 'warehouse.live'"),
+        ("milestone: erp.golive, by", "milestone: erp.goliv, by", "did you mean 'erp.golive'"),
+        ('"benefits_2027 - 0.25', '"benefits_2027 ** 0.25', "powers are not supported"),
+        ("at_least: 3000000", "at_lest: 3000000", "did you mean 'at_least'"),
+    ],
+)
+def test_strategy_errors_exit_2_naming_the_field(tmp_path, old, new, fragment):
+    path = write_portfolio(tmp_path, PORTFOLIO + STRATEGY.replace(old, new))
+    result = CliRunner().invoke(cli.main, ["run", str(path), "-n", "50"])
+    assert result.exit_code == 2, result.output
+    assert "portfolio.yaml" in result.stderr and fragment in result.stderr

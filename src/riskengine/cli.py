@@ -19,22 +19,28 @@ from .errors import RiskEngineError, RiskEngineWarning
 from .io import load_scenario
 from .io.portfolio_file import is_portfolio_file, load_portfolio
 from .model import Scenario
-from .portfolio import compose
+from .portfolio import Portfolio, compose, simulate_portfolio
 
 
-def _load(path: Path) -> Scenario:
-    """A scenario file, or a portfolio file compiled to one network (its baseline)."""
+def _load(path: Path) -> Scenario | Portfolio:
+    """A scenario file, or a portfolio file."""
     if not is_portfolio_file(path):
         return load_scenario(path)
     portfolio = load_portfolio(path)
-    if portfolio.kpis or portfolio.objectives or portfolio.options:
+    if portfolio.options:
         warnings.warn(
-            "KPIs, objectives and options are read but not evaluated yet; this is the "
-            "portfolio's baseline (all projects as planned)",
+            "options are read but not compared yet; this is the portfolio's baseline "
+            "(all projects as planned)",
             RiskEngineWarning,
             stacklevel=2,
         )
-    return compose(portfolio)
+    return portfolio
+
+
+def _network(path: Path) -> Scenario:
+    """A scenario, or a portfolio's baseline compiled to one network."""
+    model = _load(path)
+    return compose(model) if isinstance(model, Portfolio) else model
 
 
 class _Commands(click.Group):
@@ -184,8 +190,9 @@ def run(
     model = _load(scenario)
     report.check_outputs(json_path, csv_dir, charts_dir=charts_dir)
     stderr = Console(stderr=True)
+    run_model = simulate_portfolio if isinstance(model, Portfolio) else simulate
     with report.LazyProgress(stderr, enabled=not quiet) as progress:
-        results = simulate(
+        results = run_model(
             model,
             iterations,
             seed,
@@ -220,7 +227,7 @@ def run(
 @_SCENARIO
 def validate(scenario: Path) -> None:
     """Check SCENARIO without simulating it and summarise its network and plan."""
-    summary = report.describe(_load(scenario))
+    summary = report.describe(_network(scenario))
     console = Console()
     report.print_summary(summary, console)
     console.print("OK")
@@ -253,7 +260,7 @@ def register(
     """Write SCENARIO's risk register filled with simulated numbers, ranked by impact."""
     from .register import risk_register
 
-    model = _load(scenario)
+    model = _network(scenario)
     report.check_outputs(register=output)
     reg = risk_register(model, iterations, seed, milestone)
     report.print_register(reg, Console())

@@ -32,6 +32,7 @@ from .model import (
     SimulationSettings,
     Task,
 )
+from .strategy import Kpi, Objective
 
 PORTFOLIO_CALENDAR = "portfolio"  # Monday–Friday: the portfolio's own time scale
 
@@ -57,10 +58,14 @@ class Portfolio:
     projects: tuple[ProjectRef, ...]
     shared_risks: tuple[Risk, ...] = ()
     simulation: SimulationSettings = SimulationSettings()
-    kpis: dict[str, Any] = field(default_factory=dict)
-    objectives: tuple[Any, ...] = ()
+    kpis: tuple[Kpi, ...] = ()
+    objectives: tuple[Objective, ...] = ()
     options: dict[str, Any] = field(default_factory=dict)
     source: str | None = None
+
+    @property
+    def project_ids(self) -> tuple[str, ...]:
+        return tuple(p.id for p in self.projects)
 
 
 def _ns(pid: str, eid: str) -> str:
@@ -179,3 +184,25 @@ def compose(portfolio: Portfolio, projects: tuple[ProjectRef, ...] | None = None
         calendar=PORTFOLIO_CALENDAR,
         costs=tuple(items),
     )
+
+
+def builtin_names(portfolio: Portfolio) -> set[str]:
+    """The quantities a KPI or objective may name before any KPI is defined."""
+    names = {"total_cost", *(f"{p.id}.cost" for p in portfolio.projects)}
+    for p in portfolio.projects:
+        names |= {_ns(p.id, m.id) for m in p.scenario.milestones}
+    return names
+
+
+def simulate_portfolio(portfolio: Portfolio, *args: Any, **kwargs: Any):
+    """Simulate the portfolio's baseline (arguments as for :func:`riskengine.simulate`)
+    and evaluate its KPIs and objectives: ``results.strategy`` holds each objective's
+    probability (and its standard error), the joint success and each KPI's statistics;
+    ``results.outcome`` the per-iteration values."""
+    from .engine import simulate
+    from .strategy import evaluate, summarise_outcome
+
+    results = simulate(compose(portfolio), *args, **kwargs)
+    outcome = evaluate(results, portfolio.project_ids, portfolio.kpis, portfolio.objectives)
+    summary = summarise_outcome(outcome, portfolio.objectives, results.percentiles)
+    return dataclasses.replace(results, strategy=summary, outcome=outcome)

@@ -164,12 +164,51 @@ def print_results(results: Results, console: Console, *, top: int = TOP_CRITICAL
     if results.drivers:
         console.print()
         console.print(drivers_table(results, top))
+    if results.strategy is not None:
+        console.print()
+        console.print(objectives_table(results))
+        if results.strategy["kpis"]:
+            console.print()
+            _print_unsqueezed(console, kpi_table(results))
     if results.cost is not None:
         console.print()
         _print_unsqueezed(console, cost_table(results))
     if results.jcl is not None:
         console.print()
         console.print(jcl_table(results))
+
+
+def objectives_table(results: Results) -> Table:
+    """Each strategic objective's probability, and of all of them together."""
+    st = results.strategy
+    table = _table("Strategic objectives", "± one standard error of the probability.")
+    table.add_column("Objective", ratio=1)
+    table.add_column("Target", no_wrap=True)
+    table.add_column("Probability", justify="right", no_wrap=True)
+    for oid, o in st["objectives"].items():
+        table.add_row(Text(oid, "bold"), Text(o["description"]), _share(o))
+    table.add_section()
+    table.add_row(Text("All together", "bold"), "strategic success", _share(st["joint"]))
+    return table
+
+
+def _share(s: dict) -> str:
+    return f"{100 * s['probability']:.1f}% ± {100 * s['se']:.1f}"
+
+
+def kpi_table(results: Results) -> Table:
+    kpis = results.strategy["kpis"]
+    table = _table("KPIs")
+    table.add_column("KPI", ratio=1)
+    table.add_column("Mean", justify="right", no_wrap=True)
+    first = next(iter(kpis.values()))
+    for key in first["percentiles"]:
+        table.add_column(key, justify="right", no_wrap=True)
+    for kid, k in kpis.items():
+        table.add_row(
+            Text(kid, "bold"), _money(k["mean"]), *(_money(v) for v in k["percentiles"].values())
+        )
+    return table
 
 
 def _money(v: float | None) -> str:

@@ -276,3 +276,44 @@ def evaluate(
     for h in hits.values():
         joint &= h
     return StrategyOutcome(q, tuple(k.id for k in kpis), hits, joint)
+
+
+def _value(v: float) -> str:
+    return f"{v:,.0f}" if v == int(v) and abs(v) < 1e15 else f"{v:,.6g}"
+
+
+def _describe(o: Objective) -> str:
+    if o.milestone is not None:
+        return f"{o.milestone} by {o.by.isoformat()}"
+    if o.at_least is not None:
+        return f"{o.kpi} ≥ {_value(o.at_least)}"
+    return f"{o.kpi} ≤ {_value(o.at_most)}"
+
+
+def summarise_outcome(
+    out: StrategyOutcome, objectives: tuple[Objective, ...], percentiles: tuple[float, ...]
+) -> dict[str, Any]:
+    """The JSON-ready summary: ``objectives.<id>.{description, probability, se}``,
+    ``joint.{probability, se}`` and ``kpis.<id>.{mean, sd, percentiles}``."""
+    n = out.joint.size
+
+    def share(hits: np.ndarray) -> dict[str, float]:
+        p = float(np.mean(hits))
+        return {"probability": p, "se": math.sqrt(p * (1 - p) / n)}
+
+    kpis = {}
+    for k in out.kpi_ids:
+        x = out.quantities[k]
+        pct = np.percentile(x, percentiles)
+        kpis[k] = {
+            "mean": float(np.mean(x)),
+            "sd": float(np.std(x, ddof=1)) if n > 1 else 0.0,
+            "percentiles": {f"P{p:g}": float(v) for p, v in zip(percentiles, pct, strict=True)},
+        }
+    return {
+        "objectives": {
+            o.id: {"description": _describe(o), **share(out.hits[o.id])} for o in objectives
+        },
+        "joint": share(out.joint),
+        "kpis": kpis,
+    }

@@ -6,13 +6,15 @@ reported with that file's name and line.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 from typing import Any
 
 from ..compile import check_references, topological_order
 from ..errors import ScenarioError
-from ..portfolio import Portfolio, ProjectRef, compose
+from ..portfolio import Portfolio, ProjectRef, builtin_names, compose
+from ..strategy import parse_kpis, parse_objectives
 from .scenario import _date, _id, _keys, _number, _risk, _simulation, load_scenario
 from .yamlfile import Document, Path_, load_yaml
 
@@ -76,26 +78,31 @@ def _parse(doc: Document, folder: Path) -> Portfolio:
     if not isinstance(raw_risks, list):
         raise doc.error("must be a list of risks", ("shared_risks",))
     shared = tuple(_risk(doc, r, ("shared_risks", i)) for i, r in enumerate(raw_risks))
-    kpis = top.get("kpis") or {}
-    if not isinstance(kpis, dict):
+    raw_kpis = top.get("kpis") or {}
+    if not isinstance(raw_kpis, dict):
         raise doc.error("must map KPI names to definitions", ("kpis",))
-    objectives = top.get("objectives") or []
-    if not isinstance(objectives, list):
+    raw_objectives = top.get("objectives") or []
+    if not isinstance(raw_objectives, list):
         raise doc.error("must be a list of objectives", ("objectives",))
+    for i, o in enumerate(raw_objectives):
+        if isinstance(o, dict) and "id" in o:
+            doc.names[("objectives", i)] = str(o["id"])
     options = top.get("options") or {}
     if not isinstance(options, dict):
         raise doc.error("must map option names to changes", ("options",))
-    return Portfolio(
+    portfolio = Portfolio(
         name=str(name),
         start=start,
         projects=projects,
         shared_risks=shared,
         simulation=_simulation(doc, top.get("simulation"), ("simulation",)),
-        kpis=dict(kpis),
-        objectives=tuple(objectives),
         options=dict(options),
         source=doc.file,
     )
+    names = builtin_names(portfolio)
+    kpis = parse_kpis(raw_kpis, names)
+    objectives = parse_objectives(raw_objectives, names | {k.id for k in kpis})
+    return dataclasses.replace(portfolio, kpis=kpis, objectives=objectives)
 
 
 def _project(doc: Document, folder: Path, pid: str, spec: Any, path: Path_) -> ProjectRef:
