@@ -8,6 +8,7 @@ from .errors import OutputError, RiskEngineError, ScenarioError
 from .io import load_scenario
 from .io.portfolio_file import load_portfolio
 from .model import Distribution, Link, Milestone, Scenario, SimulationSettings, Task
+from .options import compare
 from .results import OutcomeSummary, Results
 
 __version__ = "0.1.0"
@@ -25,6 +26,7 @@ __all__ = [
     "ScenarioError",
     "SimulationSettings",
     "Task",
+    "compare",
     "compile_network",
     "deterministic_plan",
     "load_portfolio",

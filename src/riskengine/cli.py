@@ -15,7 +15,7 @@ from rich.console import Console
 
 from . import __version__, report
 from .engine import simulate
-from .errors import RiskEngineError, RiskEngineWarning
+from .errors import RiskEngineError, RiskEngineWarning, ScenarioError
 from .io import load_scenario
 from .io.portfolio_file import is_portfolio_file, load_portfolio
 from .model import Scenario
@@ -27,13 +27,6 @@ def _load(path: Path) -> Scenario | Portfolio:
     if not is_portfolio_file(path):
         return load_scenario(path)
     portfolio = load_portfolio(path)
-    if portfolio.options:
-        warnings.warn(
-            "options are read but not compared yet; this is the portfolio's baseline "
-            "(all projects as planned)",
-            RiskEngineWarning,
-            stacklevel=2,
-        )
     return portfolio
 
 
@@ -267,3 +260,35 @@ def register(
     report.write_files(report.register_files(reg, output))
     if not quiet:
         Console(stderr=True).print(f"wrote {output}", markup=False, highlight=False)
+
+
+@main.command(name="compare")
+@click.argument("portfolio", type=click.Path(path_type=Path))
+@click.option("-n", "--iterations", type=click.IntRange(min=1), help="Iterations per option.")
+@click.option("--seed", type=click.IntRange(0, 2**64 - 1), help="Random seed (one for all).")
+@click.option(
+    "--json", "json_path", type=click.Path(path_type=Path), help="Write the comparison as JSON."
+)
+@click.option("-q", "--quiet", is_flag=True, help="No notes on stderr.")
+def compare_command(
+    portfolio: Path, iterations: int | None, seed: int | None, json_path: Path | None, quiet: bool
+) -> None:
+    """Simulate every option of PORTFOLIO with the same random draws and compare each
+    with the baseline: objective probabilities, joint success, cost, differences."""
+    from .options import compare
+
+    if not is_portfolio_file(portfolio):
+        raise ScenarioError(
+            "not a portfolio file (no top-level 'portfolio:' key)", file=str(portfolio)
+        )
+    model = load_portfolio(portfolio)
+    report.check_outputs(json_path)
+    try:
+        result = compare(model, iterations, seed)
+    except ScenarioError as e:
+        raise (e if e.file else e.located(str(portfolio))) from None
+    report.print_comparison(result, Console())
+    if json_path is not None:
+        report.write_atomic(json_path, report.json_text(result.to_dict()))
+        if not quiet:
+            Console(stderr=True).print(f"wrote {json_path}", markup=False, highlight=False)

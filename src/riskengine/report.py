@@ -474,6 +474,60 @@ def print_summary(summary: ScenarioSummary, console: Console) -> None:
 # ----------------------------------------------------------------------------- files
 
 
+def json_text(data: dict) -> str:
+    """JSON as written to files: indented; NaN is not JSON, so it fails loudly."""
+    return json.dumps(data, indent=2, allow_nan=False) + "\n"
+
+
+def print_comparison(comparison, console: Console) -> None:
+    """What ``riskengine compare`` shows: one row per option."""
+    opts = list(comparison.options.values())
+    console.print(
+        Text.assemble(
+            (comparison.portfolio, "bold"),
+            f" · {len(opts)} options · {comparison.iterations:,} iterations each · "
+            f"seed {comparison.seed} · same draws for every option",
+        )
+    )
+    console.print()
+    objectives = list(opts[0].objectives)
+    table = _table(
+        "Options",
+        "P(...): probability of meeting the objective; Δ: difference to the baseline with its "
+        "95% interval (paired iterations). Dominated: another option is no worse on every "
+        "objective and cost, and better on one.",
+    )
+    table.add_column("Option", no_wrap=True)
+    for oid in objectives:
+        table.add_column(oid, justify="right", no_wrap=True)
+    table.add_column("all", justify="right", no_wrap=True)
+    for key in opts[0].cost:
+        table.add_column(f"cost {key}", justify="right", no_wrap=True)
+    for o in opts:
+        cells = [_with_delta(o.objectives[oid], o.vs_baseline[oid], o.name) for oid in objectives]
+        cells.append(_with_delta(o.joint, o.vs_baseline["joint"], o.name))
+        label = Text(o.name, "bold")
+        if o.dominated_by:
+            label.append("\ndominated", "dim")
+        table.add_row(label, *cells, *(_money(v) for v in o.cost.values()))
+    # every cell is short and unwrappable: print at the table's natural width
+    need = Measurement.get(console, console.options.update_width(10_000), table).maximum
+    width = console.width
+    console.width = max(width, need)
+    try:
+        console.print(table)
+    finally:
+        console.width = width
+
+
+def _with_delta(p: float, d: dict, name: str) -> str:
+    if name == "baseline":
+        return f"{100 * p:.1f}%"
+    return (
+        f"{100 * p:.1f}%\nΔ {100 * d['diff']:+.1f}\n[{100 * d['low']:+.1f}, {100 * d['high']:+.1f}]"
+    )
+
+
 def results_json(results: Results) -> str:
     """The ``--json`` document. ``allow_nan=False``: NaN is not JSON, and the dict uses
     None for anything missing, so a NaN here is a bug and must fail loudly."""

@@ -205,10 +205,14 @@ def parse_objectives(raw: list[Any], quantities: set[str]) -> tuple[Objective, .
     return tuple(out)
 
 
-def builtin_quantities(results: Results, projects: tuple[str, ...]) -> dict[str, np.ndarray]:
+def builtin_quantities(
+    results: Results, projects: tuple[str, ...], missing_milestones: tuple[str, ...] = ()
+) -> dict[str, np.ndarray]:
     """Milestone finishes (working days of the portfolio calendar) and costs."""
     q: dict[str, np.ndarray] = dict(results.finishes)
     n = results.iterations
+    for m in missing_milestones:
+        q[m] = np.full(n, np.inf)  # a project left out never reaches its milestones
     costs = results.costs or {}
     q["total_cost"] = costs.get("total", np.zeros(n))
     for p in projects:
@@ -217,7 +221,10 @@ def builtin_quantities(results: Results, projects: tuple[str, ...]) -> dict[str,
 
 
 def benefit_values(b: Benefit, results: Results) -> np.ndarray:
-    """Per-iteration benefit summed over the window (closed form, module docstring)."""
+    """Per-iteration benefit summed over the window (closed form, module docstring); zero
+    when the milestone is not in the simulation (its project left out)."""
+    if b.starts_at not in results.times:
+        return np.zeros(results.iterations)
     tl = results.timeline
     start = tl.finish_dates(results.times[b.starts_at]).astype("datetime64[D]")
     w0 = np.datetime64(b.window[0], "D")
@@ -256,8 +263,13 @@ def evaluate(
     projects: tuple[str, ...],
     kpis: tuple[Kpi, ...],
     objectives: tuple[Objective, ...],
+    all_milestones: tuple[str, ...] = (),
 ) -> StrategyOutcome:
-    q = builtin_quantities(results, projects)
+    """Quantities, KPIs and objective hits per iteration. ``all_milestones`` lists the
+    milestones of every project of the portfolio: those of projects an option left out
+    count as never reached."""
+    missing = tuple(m for m in all_milestones if m not in results.times)
+    q = builtin_quantities(results, projects, missing)
     for k in kpis:
         if k.benefit is not None:
             q[k.id] = benefit_values(k.benefit, results)
@@ -267,7 +279,11 @@ def evaluate(
     for o in objectives:
         if o.milestone is not None:
             limit = results.timeline.end_of(o.by)
-            hits[o.id] = results.times[o.milestone] <= limit + TARGET_TOLERANCE
+            times = results.times.get(o.milestone)
+            if times is None:
+                hits[o.id] = np.zeros(results.iterations, bool)
+            else:
+                hits[o.id] = times <= limit + TARGET_TOLERANCE
         elif o.at_least is not None:
             hits[o.id] = q[o.kpi] >= o.at_least
         else:
