@@ -149,3 +149,18 @@ def test_cli_compare_prints_and_writes_json(tmp_path):
         assert got["vs_baseline"]["erp-live"] == opt.vs_baseline["erp-live"]
     frame = direct.to_frame()
     assert list(frame.index)[0] == "baseline" and "P(all)" in frame.columns
+
+
+def test_shipped_portfolio_is_realistic():
+    from pathlib import Path
+
+    path = Path(__file__).parent.parent / "scenarios" / "portfolio" / "fy27.yaml"
+    portfolio = re.load_portfolio(path)
+    assert 3 <= len(portfolio.projects) <= 6
+    assert len(portfolio.objectives) >= 4
+    assert any(k.benefit is not None for k in portfolio.kpis)
+    result = compare(portfolio, 1000, 3)
+    assert list(result.options)[0] == "baseline" and len(result.options) >= 4
+    # accelerating the ERP helps its go-live objective in every iteration it can
+    base, fast = result.outcomes["baseline"], result.outcomes["accelerate-erp"]
+    assert np.all(fast.hits["platform-live"] >= base.hits["platform-live"])
