@@ -38,7 +38,7 @@ def test_readme_scenario_runs_and_canonical_example_matches_the_tests():
 
 def yaml_blocks(heading: str) -> list[str]:
     section = README.split(heading, 1)[1].split("\n### ", 1)[0].split("\n## ", 1)[0]
-    return re.findall(r"```yaml\n(.*?)\n```", section, re.S)
+    return re.findall(r"^```yaml\n(.*?)\n```$", section, re.S | re.M)  # unindented blocks
 
 
 def test_readme_calendar_progress_and_cost_examples_load(tmp_path):
@@ -56,3 +56,22 @@ def test_readme_portfolio_example_is_the_issue_form():
     (block,) = yaml_blocks("## Portfolios")
     assert block.startswith("portfolio: FY27 transformation")
     assert "after: [{milestone: erp.golive, lag: 10}]" in block
+
+
+def test_readme_options_example_runs(tmp_path):
+    import textwrap
+
+    from test_portfolio import PORTFOLIO, write_portfolio
+
+    section = README.split("## Portfolios", 1)[1].split("\n## ", 1)[0]
+    (block,) = re.findall(r"^  ```yaml\n(  options:.*?)\n  ```$", section, re.S | re.M)
+    path = write_portfolio(tmp_path, PORTFOLIO + textwrap.dedent(block) + "\n")
+    result = riskengine.compare(riskengine.load_portfolio(path), 50, 1)
+    assert list(result.options) == [
+        "baseline",
+        "defer-app",
+        "accelerate-erp",
+        "mitigate-vendor",
+        "later-warehouse",
+        "firm-quote",
+    ]
