@@ -164,3 +164,16 @@ def test_shipped_portfolio_is_realistic():
     # accelerating the ERP helps its go-live objective in every iteration it can
     base, fast = result.outcomes["baseline"], result.outcomes["accelerate-erp"]
     assert np.all(fast.hits["platform-live"] >= base.hits["platform-live"])
+
+
+def test_include_keeps_only_the_named_projects(tmp_path):
+    text = (
+        PORTFOLIO
+        + "options:\n  core: {include: [erp, app]}\n  both: {include: [erp], exclude: [app]}\n"
+    )
+    with pytest.raises(re.ScenarioError, match="include or exclude"):
+        compare(re.load_portfolio(write_portfolio(tmp_path, text)), 10, 1)
+    text = PORTFOLIO + "options:\n  core: {include: [erp, app]}\n"
+    result = compare(re.load_portfolio(write_portfolio(tmp_path, text)), 200, 1)
+    core = result.outcomes["core"].quantities
+    assert np.all(np.isinf(core["warehouse.live"])) and np.all(np.isfinite(core["app.done"]))

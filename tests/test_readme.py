@@ -70,6 +70,7 @@ def test_readme_options_example_runs(tmp_path):
     assert list(result.options) == [
         "baseline",
         "defer-app",
+        "core-only",
         "accelerate-erp",
         "mitigate-vendor",
         "later-warehouse",

@@ -116,3 +116,64 @@ def test_bad_kpis_and_objectives(baseline, kpis, objectives, fragment):
         ks = parse_kpis(kpis, builtins(baseline))
         parse_objectives(objectives, names | {k.id for k in ks})
     assert fragment in str(e.value)
+
+
+def test_discounted_benefit_matches_numerical_integration(baseline):
+    b = {
+        "starts_at": "warehouse.live",
+        "per_month": 1000,
+        "ramp_months": 2,
+        "window": ["2027-03-10", "2028-06-30"],
+        "discount_rate": 0.08,
+    }
+    (kpi,) = parse_kpis({"b": {"benefit": b}}, builtins(baseline))
+    v = benefit_values(kpi.benefit, baseline, "b")
+    dates = baseline.timeline.finish_dates(baseline.times["warehouse.live"])
+    origin = np.datetime64("2027-01-04")
+    w0, w1 = np.datetime64("2027-03-10"), np.datetime64("2028-07-01")
+    delta = np.log(1.08) / 365.25
+    for i in range(0, baseline.iterations, 211):
+        s = dates[i] + np.timedelta64(1, "D")
+        a = max(w0, s)
+        x = np.linspace((a - origin).astype(int), (w1 - origin).astype(int), 400_001)
+        since = (x - (s - origin).astype(int)) / MONTH_DAYS
+        rate = 1000 / MONTH_DAYS * np.minimum(1.0, since / 2) * np.exp(-delta * x)
+        assert v[i] == pytest.approx(np.trapezoid(rate, x), rel=1e-6)
+    undiscounted = parse_kpis({"u": {"benefit": {**b, "discount_rate": 0}}}, builtins(baseline))
+    assert np.all(v < benefit_values(undiscounted[0].benefit, baseline, "u"))
+
+
+def test_uncertain_benefit_rate_mean_and_common_draws(baseline):
+    spec = {
+        "benefit": {
+            "starts_at": "erp.golive",  # always within January 2027
+            "per_month": {"dist": "triangular", "min": 100, "mode": 200, "max": 600},
+            "window": ["2027-06-01", "2027-11-30"],
+        }
+    }
+    (kpi,) = parse_kpis({"b": spec}, builtins(baseline))
+    v = benefit_values(kpi.benefit, baseline, "b")
+    months = 183 / MONTH_DAYS  # 1 June to 30 November
+    want = 300 * months  # E[triangular(100, 200, 600)] = 300
+    se = np.std(v, ddof=1) / np.sqrt(v.size)
+    assert abs(v.mean() - want) < 3 * se
+    assert np.array_equal(v, benefit_values(kpi.benefit, baseline, "b"))  # same draws
+    assert not np.array_equal(v, benefit_values(kpi.benefit, baseline, "other"))
+
+
+def test_benefit_mean_matches_the_closed_form_within_three_standard_errors(baseline):
+    """warehouse.live = Mon 1 Mar 2027 + uniform(5, 15) working days, so its finish date
+    is working day 5 … 14 after 1 March with probability 1/10 each; with no ramp the
+    benefit is rate × the months from the day after that date to the window's end."""
+    spec = {
+        "starts_at": "warehouse.live",
+        "per_month": 30_000,
+        "window": ["2027-01-01", "2027-06-30"],
+    }
+    (kpi,) = parse_kpis({"b": {"benefit": spec}}, builtins(baseline))
+    v = benefit_values(kpi.benefit, baseline, "b")
+    days = np.busday_offset(np.datetime64("2027-03-01"), np.arange(5, 15), roll="forward")
+    end = np.datetime64("2027-07-01")
+    want = 30_000 * np.mean((end - (days + np.timedelta64(1, "D"))).astype(int)) / MONTH_DAYS
+    se = np.std(v, ddof=1) / np.sqrt(v.size)
+    assert abs(v.mean() - want) < 3 * se

@@ -3,7 +3,8 @@
 An option is a patch on the portfolio, applied before it is compiled (DESIGN.md §6):
 
 ``exclude: [app]``                  drop projects (their milestones are never reached and
-                                    they cost nothing)
+                                    they cost nothing); ``include: [erp, data]`` keeps only
+                                    those
 ``start: {warehouse: 2027-04-01}``  move a project's start
 ``scale_durations: {erp: 0.85}``    multiply every duration of a project by a factor
 ``add_cost: {erp: 800000}``         add a fixed cost to a project
@@ -37,7 +38,7 @@ from .model import Cost, CostItem, Distribution, Risk
 from .portfolio import Portfolio, ProjectRef, compose
 from .strategy import StrategyOutcome, evaluate
 
-OPTION_KEYS = ("exclude", "start", "scale_durations", "add_cost", "mitigate", "override")
+OPTION_KEYS = ("include", "exclude", "start", "scale_durations", "add_cost", "mitigate", "override")
 BASELINE = "baseline"
 Z95 = 1.959963984540054
 _SCALED = ("value", "min", "mode", "max", "low", "high", "mean", "sd", "p50", "p90")
@@ -135,10 +136,16 @@ def parse_options(portfolio: Portfolio) -> tuple[Option, ...]:
         if not isinstance(override, Mapping):
             raise ScenarioError("must map task ids to estimates", field=f"{field}.override")
         _names(list(override), tasks, f"{field}.override", "tasks")
+        exclude = _names(spec.get("exclude", []), projects, f"{field}.exclude", "projects")
+        if "include" in spec:
+            if "exclude" in spec:
+                raise ScenarioError("give include or exclude, not both", field=field)
+            keep = _names(spec["include"], projects, f"{field}.include", "projects")
+            exclude = tuple(p for p in portfolio.project_ids if p not in keep)
         out.append(
             Option(
                 name=str(name),
-                exclude=_names(spec.get("exclude", []), projects, f"{field}.exclude", "projects"),
+                exclude=exclude,
                 start=starts,
                 scale_durations=scales,
                 add_cost=costs,
@@ -250,14 +257,14 @@ def _with_cost(p: ProjectRef, item_id: str, amount: float) -> ProjectRef:
 
 @dataclass(frozen=True)
 class OptionResult:
-    """One option: each objective's probability, the joint success, each KPI's mean,
-    total cost percentiles, and per objective (and ``joint``) the difference to the
+    """One option: each objective's probability, the joint success, each KPI's mean and
+    percentiles, total cost percentiles, and per objective (and ``joint``) the difference to the
     baseline with a 95 % interval from the paired per-iteration differences."""
 
     name: str
     objectives: dict[str, float]
     joint: float
-    kpis: dict[str, float]
+    kpis: dict[str, dict[str, Any]]
     cost: dict[str, float]
     vs_baseline: dict[str, dict[str, float]]
     dominated_by: tuple[str, ...] = ()
@@ -266,7 +273,7 @@ class OptionResult:
         return {
             "objectives": {k: {"probability": v} for k, v in self.objectives.items()},
             "joint": self.joint,
-            "kpis": {k: {"mean": v} for k, v in self.kpis.items()},
+            "kpis": self.kpis,
             "cost": {"percentiles": self.cost},
             "vs_baseline": self.vs_baseline,
             "dominated": bool(self.dominated_by),
@@ -370,7 +377,18 @@ def compare(
             name=opt.name,
             objectives={o.id: out.probability(o.id) for o in portfolio.objectives},
             joint=float(np.mean(out.joint)),
-            kpis={k: float(np.mean(out.quantities[k])) for k in out.kpi_ids},
+            kpis={
+                k: {
+                    "mean": float(np.mean(out.quantities[k])),
+                    "percentiles": {
+                        pkey(p): float(v)
+                        for p, v in zip(
+                            percentiles, np.percentile(out.quantities[k], percentiles), strict=True
+                        )
+                    },
+                }
+                for k in out.kpi_ids
+            },
             cost={pkey(p): float(v) for p, v in zip(percentiles, pct, strict=True)},
             vs_baseline=vs,
         )

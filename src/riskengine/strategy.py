@@ -26,21 +26,28 @@ from typing import Any
 
 import numpy as np
 
+from .distributions import parse_distribution
 from .errors import ScenarioError
 from .expr import Expression, parse_expression
+from .model import Distribution
 from .results import TARGET_TOLERANCE, Results
 
 MONTH_DAYS = 30.4375
-BENEFIT_KEYS = ("starts_at", "per_month", "ramp_months", "window")
+BENEFIT_KEYS = ("starts_at", "per_month", "ramp_months", "window", "discount_rate")
 OBJECTIVE_KEYS = ("id", "milestone", "by", "kpi", "at_least", "at_most")
 
 
 @dataclass(frozen=True)
 class Benefit:
+    """``per_month`` is a number or an uncertain Distribution (one draw per iteration
+    from the KPI's own random stream); ``discount_rate`` (a year, e.g. 0.08) discounts
+    the stream continuously to the portfolio's start date (NPV)."""
+
     starts_at: str
-    per_month: float
+    per_month: float | Distribution
     ramp_months: float
     window: tuple[_dt.date, _dt.date]
+    discount_rate: float | None = None
 
 
 @dataclass(frozen=True)
@@ -154,11 +161,25 @@ def _benefit(spec: Any, field: str) -> Benefit:
     w1 = _date(window[1], f"{field}.window[1]")
     if w1 < w0:
         raise ScenarioError(f"the window ends ({w1}) before it starts ({w0})", field=field)
+    per_month = spec["per_month"]
+    if isinstance(per_month, Mapping):
+        per_month = parse_distribution(per_month, f"{field}.per_month", signed=True)
+    else:
+        per_month = _number(per_month, f"{field}.per_month")
+    rate = spec.get("discount_rate")
+    if rate is not None:
+        rate = _number(rate, f"{field}.discount_rate", positive=True)
+        if rate > 1:
+            raise ScenarioError(
+                f"a yearly rate as a fraction (0.08 for 8 %), got {rate}",
+                field=f"{field}.discount_rate",
+            )
     return Benefit(
         starts_at=str(spec["starts_at"]),
-        per_month=_number(spec["per_month"], f"{field}.per_month"),
+        per_month=per_month,
         ramp_months=_number(spec.get("ramp_months", 0), f"{field}.ramp_months", positive=True),
         window=(w0, w1),
+        discount_rate=rate,
     )
 
 
@@ -220,25 +241,90 @@ def builtin_quantities(
     return q
 
 
-def benefit_values(b: Benefit, results: Results) -> np.ndarray:
+def benefit_values(b: Benefit, results: Results, kpi_id: str = "") -> np.ndarray:
     """Per-iteration benefit summed over the window (closed form, module docstring); zero
     when the milestone is not in the simulation (its project left out)."""
+    n = results.iterations
     if b.starts_at not in results.times:
-        return np.zeros(results.iterations)
+        return np.zeros(n)
     tl = results.timeline
     start = tl.finish_dates(results.times[b.starts_at]).astype("datetime64[D]")
+    origin = np.datetime64(results.start, "D")
     w0 = np.datetime64(b.window[0], "D")
     end = np.datetime64(b.window[1], "D") + np.timedelta64(1, "D")  # through the last day
-    # the stream starts the day after the milestone's finish date
-    s = (start + np.timedelta64(1, "D")).astype(np.int64)
-    a = np.maximum(w0.astype(np.int64), s)
-    bb = end.astype(np.int64)
-    ua = (a - s) / MONTH_DAYS
-    ub = np.maximum(bb - s, a - s) / MONTH_DAYS
-    return b.per_month * (_ramp_integral(ub, b.ramp_months) - _ramp_integral(ua, b.ramp_months))
+    # days from the portfolio start; the stream starts the day after the milestone's date
+    s = (start + np.timedelta64(1, "D") - origin).astype(np.int64).astype(np.float64)
+    a = np.maximum(float((w0 - origin).astype(np.int64)), s)
+    e = np.maximum(float((end - origin).astype(np.int64)), a)
+    rate = _per_month(b, results, kpi_id) / MONTH_DAYS  # per day at full rate
+    ramp = b.ramp_months * MONTH_DAYS
+    if not b.discount_rate:
+        return rate * (_ramp_integral(e - s, ramp) - _ramp_integral(a - s, ramp))
+    delta = math.log1p(b.discount_rate) / 365.25
+    return rate * _discounted(s, a, e, ramp, delta)
+
+
+def _per_month(b: Benefit, results: Results, kpi_id: str) -> np.ndarray | float:
+    """The monthly value: a number, or one draw per iteration from stream ("benefit",
+    KPI id), draw 0: the same draws in every option (common random numbers)."""
+    if not isinstance(b.per_month, Distribution):
+        return b.per_month
+    from .compile import split64, stream_of
+    from .distributions import TableBuilder, encode
+    from .kernels.sampling import ppf_array
+    from .kernels.sensitivity import regenerate_uniforms
+
+    n = results.iterations
+    lo, hi = split64(stream_of("benefit", kpi_id))
+    key_lo, key_hi = split64(results.seed)
+    no_copula = (
+        np.zeros(1, np.int64),
+        np.zeros((0, 2), np.uint64),
+        np.zeros(0, np.int64),
+        np.zeros(1),
+        np.zeros(1, np.int64),
+    )
+    u = np.empty(n)
+    lhs_n = n if results.sampling == "lhs" else 0
+    regenerate_uniforms(
+        n,
+        np.uint64(key_lo),
+        np.uint64(key_hi),
+        np.uint64(lo),
+        np.uint64(hi),
+        0,
+        lhs_n,
+        -1,
+        no_copula,
+        1,
+        u,
+    )
+    tables = TableBuilder()
+    code, par = encode(b.per_month, tables)
+    return ppf_array(code, par, tables.array(), u)
+
+
+def _discounted(s, a, e, ramp: float, delta: float) -> np.ndarray:
+    """∫ₐᵉ min(1, (x − s)/ramp) · exp(−δx) dx, in closed form (x in days)."""
+
+    def plain(x):  # ∫ exp(−δx) dx
+        return -np.exp(-delta * x) / delta
+
+    def sloped(x):  # ∫ (x − s) exp(−δx) dx
+        return -np.exp(-delta * x) * ((x - s) / delta + 1 / delta**2)
+
+    if ramp <= 0:
+        return plain(e) - plain(a)
+    c = s + ramp  # the ramp ends
+    lo1, hi1 = a, np.minimum(e, c)
+    up = np.where(hi1 > lo1, (sloped(hi1) - sloped(lo1)) / ramp, 0.0)
+    lo2 = np.maximum(a, c)
+    flat = np.where(e > lo2, plain(e) - plain(lo2), 0.0)
+    return up + flat
 
 
 def _ramp_integral(u: np.ndarray, ramp: float) -> np.ndarray:
+    """∫₀ᵘ min(1, x/ramp) dx."""
     if ramp <= 0:
         return u
     return np.where(u <= ramp, u * u / (2 * ramp), u - ramp / 2)
@@ -272,7 +358,7 @@ def evaluate(
     q = builtin_quantities(results, projects, missing)
     for k in kpis:
         if k.benefit is not None:
-            q[k.id] = benefit_values(k.benefit, results)
+            q[k.id] = benefit_values(k.benefit, results, k.id)
         else:
             q[k.id] = k.expression.evaluate({n: q[n] for n in k.expression.names} or q)
     hits: dict[str, np.ndarray] = {}
