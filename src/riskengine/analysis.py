@@ -159,6 +159,7 @@ def risk_drivers(
 
     n_iter = outputs.shape[0]
     base = np.percentile(outputs, percentiles, axis=0)
+    times_only = net.without_costs()
     drivers: dict[str, dict[str, dict[str, float]]] = {}
     for r, rid in enumerate(net.risk_ids):
         if net.risk_p[r] == 0:
@@ -167,7 +168,7 @@ def risk_drivers(
             p = net.risk_p.copy()
             p[r] = 0.0
             rerun = run_kernel(
-                dataclasses.replace(net, risk_p=p),
+                dataclasses.replace(times_only, risk_p=p),
                 n_iter,
                 seed,
                 criticality=False,

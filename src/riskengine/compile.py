@@ -6,6 +6,7 @@ built in Python get the same errors as scenario files.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections import deque
 from dataclasses import dataclass
@@ -119,6 +120,16 @@ class CompiledNetwork:
     @property
     def n_links(self) -> int:
         return int(self.pred_ptr[-1])
+
+    @property
+    def has_costs(self) -> bool:
+        """Whether any task or risk impact carries money (``task_slow`` bit 2)."""
+        return bool((self.task_slow & 4).any())
+
+    def without_costs(self) -> CompiledNetwork:
+        """The same network with the money left out, for runs that only need times (the
+        risk drivers' re-runs, the pilot sizing the finish-day counts)."""
+        return dataclasses.replace(self, task_slow=self.task_slow & ~np.int64(4))
 
 
 def check_references(scenario: Scenario) -> None:

@@ -110,7 +110,7 @@ def run_kernel(
     threads = numba.get_num_threads()
     counts = np.zeros((threads, n), np.int64)
     risk_counts = np.zeros((threads, len(net.risk_ids)), np.int64)
-    n_cost = 1 + len(net.group_ids) if has_costs(net) else 0
+    n_cost = 1 + len(net.group_ids) if net.has_costs else 0
     cost = np.empty((iterations, n_cost))
     task_cost = np.zeros((threads, n), np.int64)
     if finish_window is not None:
@@ -194,11 +194,6 @@ def run_kernel(
             hist.sum(axis=0, dtype=np.int64), day_base, day_first.min(0), day_last.max(0)
         ),
     )
-
-
-def has_costs(net: CompiledNetwork) -> bool:
-    """Whether any task or risk impact carries money."""
-    return bool(net.has_cost.any() or (net.imp_kind == 2).any())
 
 
 def simulate(
@@ -326,7 +321,7 @@ def _finish_window(
     exact recount); None when the counts would not fit in memory."""
     n = net.n_tasks
     pilot = run_kernel(
-        net,
+        net.without_costs(),
         min(iterations, _PILOT),
         seed,
         criticality=False,

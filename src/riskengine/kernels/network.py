@@ -193,7 +193,6 @@ def _make_simulate(full):
         """Simulate iterations ``it_start … it_start + n_iter`` (see the module docstring)."""
         task_cal, task_mode, fix_es, fix_ef, task_slow, succ_cal, data_time = schedule
         cost_code, cost_par, has_cost, task_group = cost
-        links = (pred_ptr, pred_nstart, pred_gather, pred_lag)
         n = code.shape[0]
         n_ms = ms_ptr.shape[0] - 1
         n_risks = risk_p.shape[0]
@@ -230,7 +229,6 @@ def _make_simulate(full):
             valid = np.zeros(block, np.bool_)
             col = np.zeros(block, np.int64)
 
-            work = (X, d, lim, pf, money, ex, valid, csum, u, v, extra)
             for b in range(b_lo, b_hi):
                 base = base0 + b * block
                 for lane in range(block):
@@ -341,7 +339,21 @@ def _make_simulate(full):
                     k0 = pred_ptr[t]
                     k1 = k0 + pred_nstart[t]
                     k2 = pred_ptr[t + 1]
-                    if not (full and (task_slow[t] != 0 or n_bins > 0)):
+                    if full and task_slow[t] & 1:
+                        _forward_slow(
+                            t,
+                            X,
+                            d,
+                            lim,
+                            pf,
+                            cal,
+                            schedule,
+                            pred_ptr,
+                            pred_nstart,
+                            pred_gather,
+                            pred_lag,
+                        )
+                    else:
                         for lane in range(block):
                             es[lane] = 0.0
                         for k in range(k0, k1):
@@ -357,18 +369,22 @@ def _make_simulate(full):
                         for lane in range(block):
                             ef[lane] = es[lane] + d[lane]
                             pf[lane] = max(pf[lane], ef[lane])
-                    else:
-                        task_cost[c, t] += _task_forward(
+                    if full and n_bins > 0:
+                        _count_finishes(c, t, days, ef, valid)
+                    if full and task_slow[t] & 4:
+                        task_cost[c, t] += _task_cost(
                             t,
-                            work,
-                            c,
-                            days,
-                            cal,
-                            schedule,
-                            links,
                             cost,
+                            d,
+                            money,
                             i1 > i0,
+                            ex,
                             exist_p[t] < 1.0,
+                            valid,
+                            csum,
+                            u,
+                            v,
+                            extra,
                             base,
                             quads,
                             stream_lo[t],
@@ -476,86 +492,6 @@ def _make_simulate(full):
 
 simulate_blocks = _make_simulate(True)
 simulate_plain = _make_simulate(False)
-
-
-@njit(inline="always")
-def _task_forward(
-    t,
-    work,
-    c,
-    days,
-    cal,
-    schedule,
-    links,
-    cost,
-    has_money,
-    may_not_exist,
-    base,
-    quads,
-    s_lo,
-    s_hi,
-    key_lo,
-    key_hi,
-    lhs_n,
-    tables,
-):
-    """Forward pass of task t when it needs more than the plain union-day CPM (its own
-    calendar, a date constraint, progress, cost, or finish-day counts), kept out of the
-    main kernel so the usual case stays small and fast. Returns the task's cost over the
-    valid lanes in fixed point (0 without cost)."""
-    task_cal, task_mode, fix_es, fix_ef, task_slow, succ_cal, data_time = schedule
-    X, d, lim, pf, money, ex, valid, csum, u, v, out = work
-    pred_ptr, pred_nstart, pred_gather, pred_lag = links
-    block = d.shape[0]
-    es = X[2 * t]
-    ef = X[2 * t + 1]
-    if task_slow[t] & 1:
-        _forward_slow(t, X, d, lim, pf, cal, schedule, pred_ptr, pred_nstart, pred_gather, pred_lag)
-    else:
-        k0 = pred_ptr[t]
-        k1 = k0 + pred_nstart[t]
-        k2 = pred_ptr[t + 1]
-        for lane in range(block):
-            es[lane] = 0.0
-        for k in range(k0, k1):
-            g = X[pred_gather[k]]
-            lag = pred_lag[k]
-            for lane in range(block):
-                es[lane] = max(es[lane], g[lane] + lag)
-        for k in range(k1, k2):
-            g = X[pred_gather[k]]
-            lag = pred_lag[k]
-            for lane in range(block):
-                es[lane] = max(es[lane], g[lane] + lag - d[lane])
-        for lane in range(block):
-            ef[lane] = es[lane] + d[lane]
-            pf[lane] = max(pf[lane], ef[lane])
-    if days[0].shape[2] > 0:
-        _count_finishes(c, t, days, ef, valid)
-    if task_slow[t] & 4:
-        return _task_cost(
-            t,
-            cost,
-            d,
-            money,
-            has_money,
-            ex,
-            may_not_exist,
-            valid,
-            csum,
-            u,
-            v,
-            out,
-            base,
-            quads,
-            s_lo,
-            s_hi,
-            key_lo,
-            key_hi,
-            lhs_n,
-            tables,
-        )
-    return 0
 
 
 @njit(inline="always")
