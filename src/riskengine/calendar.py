@@ -83,11 +83,6 @@ class Timeline:
         t = np.asarray(t, dtype=np.float64)
         return self._day(np.ceil(t - _DATE_EPS).astype(np.int64) - 1)
 
-    def start_dates(self, t: np.ndarray | float) -> np.ndarray:
-        """Dates of starts at union times ``t``: the first working day of the work."""
-        t = np.asarray(t, dtype=np.float64)
-        return self._day(np.floor(t + _DATE_EPS).astype(np.int64))
-
     def end_of(self, date: _dt.date) -> float:
         """Union time at the end of ``date``: a finish is on or before ``date`` exactly
         when its time is at most this."""

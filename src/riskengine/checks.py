@@ -8,9 +8,8 @@ scenario parser's form (``tasks[B].actual_finish``, ``calendars.site.holidays[0]
 from __future__ import annotations
 
 import datetime as _dt
-import difflib
 
-from .errors import ScenarioError
+from .errors import ScenarioError, did_you_mean
 from .model import STANDARD_CALENDAR, Calendar, Cost, Distribution, Scenario, Task
 
 YEARS_AFTER_START = 100
@@ -81,9 +80,9 @@ def cost_message(part: str, how: str) -> str:
 
 def _hint(name: str, choices: list[str] | tuple[str, ...]) -> str:
     """`` (did you mean 'x'?)`` or `` (defined: a, b)``, as the scenario parser words it."""
-    close = difflib.get_close_matches(str(name), list(choices), n=1)
-    if close:
-        return f" (did you mean {close[0]!r}?)"
+    hint = did_you_mean(name, choices)
+    if hint:
+        return hint
     return f" (defined: {', '.join(choices)})" if choices else ""
 
 

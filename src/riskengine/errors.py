@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Collection, Mapping
+from typing import Any
+
 
 class RiskEngineError(Exception):
     """Base class for errors caused by the user's input or environment.
@@ -60,3 +64,18 @@ class OutputError(RiskEngineError):
 class RiskEngineWarning(UserWarning):
     """Something was adjusted that the user should know about (e.g. a correlation matrix
     repaired to the nearest valid one). The CLI prints these as ``warning: …`` lines."""
+
+
+def did_you_mean(name: Any, choices: Collection[Any]) -> str:
+    """`` (did you mean 'x'?)`` naming the closest of ``choices``, or ``""``."""
+    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def check_keys(spec: Mapping, allowed: Collection[str], field: str) -> None:
+    """ScenarioError naming the first key of ``spec`` that is not ``allowed``."""
+    for key in spec:
+        if key not in allowed:
+            raise ScenarioError(
+                f"unknown key {key!r}{did_you_mean(key, allowed)}", field=f"{field}.{key}"
+            )

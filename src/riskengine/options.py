@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-import difflib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,10 +32,10 @@ from typing import Any
 import numpy as np
 
 from .distributions import parse_distribution
-from .errors import ScenarioError
+from .errors import ScenarioError, check_keys, did_you_mean
 from .model import Cost, CostItem, Distribution, Risk
 from .portfolio import Portfolio, ProjectRef, compose
-from .strategy import StrategyOutcome, evaluate
+from .strategy import StrategyOutcome, checked_date, checked_number, evaluate
 
 OPTION_KEYS = ("include", "exclude", "start", "scale_durations", "add_cost", "mitigate", "override")
 BASELINE = "baseline"
@@ -74,23 +73,13 @@ class Option:
     override: dict[str, Distribution] = dataclasses.field(default_factory=dict)
 
 
-def _check_keys(spec: Mapping, field: str) -> None:
-    for key in spec:
-        if key not in OPTION_KEYS:
-            hint = difflib.get_close_matches(str(key), OPTION_KEYS, n=1)
-            more = f" (did you mean {hint[0]!r}?)" if hint else ""
-            raise ScenarioError(f"unknown key {key!r}{more}", field=f"{field}.{key}")
-
-
 def _names(value: Any, known: set[str], field: str, what: str) -> tuple[str, ...]:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list):
         raise ScenarioError(f"must be a list of {what}", field=field)
     for name in items:
         if str(name) not in known:
-            hint = difflib.get_close_matches(str(name), sorted(known), n=1)
-            more = f" (did you mean {hint[0]!r}?)" if hint else ""
-            raise ScenarioError(f"no {what[:-1]} {name!r}{more}", field=field)
+            raise ScenarioError(f"no {what[:-1]} {name!r}{did_you_mean(name, known)}", field=field)
     return tuple(str(n) for n in items)
 
 
@@ -115,19 +104,19 @@ def parse_options(portfolio: Portfolio) -> tuple[Option, ...]:
         spec = spec or {}
         if not isinstance(spec, Mapping):
             raise ScenarioError("an option is a mapping of changes (or {})", field=field)
-        _check_keys(spec, field)
+        check_keys(spec, OPTION_KEYS, field)
         starts = {
-            p: _start(v, f"{field}.start.{p}")
+            p: checked_date(v, f"{field}.start.{p}")
             for p, v in _per_project(spec.get("start", {}), projects, f"{field}.start").items()
         }
         scales = {
-            p: _positive(v, f"{field}.scale_durations.{p}")
+            p: checked_number(v, f"{field}.scale_durations.{p}", positive=True)
             for p, v in _per_project(
                 spec.get("scale_durations", {}), projects, f"{field}.scale_durations"
             ).items()
         }
         costs = {
-            p: _positive(v, f"{field}.add_cost.{p}")
+            p: checked_number(v, f"{field}.add_cost.{p}", positive=True)
             for p, v in _per_project(
                 spec.get("add_cost", {}), projects, f"{field}.add_cost"
             ).items()
@@ -160,99 +149,69 @@ def parse_options(portfolio: Portfolio) -> tuple[Option, ...]:
     return tuple(out)
 
 
-def _start(value: Any, field: str) -> _dt.date:
-    if isinstance(value, _dt.date):
-        return value
-    try:
-        return _dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise ScenarioError(f"must be a date (YYYY-MM-DD), got {value!r}", field=field) from None
-
-
-def _positive(value: Any, field: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ScenarioError(f"must be a number, got {value!r}", field=field)
-    if value < 0:
-        raise ScenarioError(f"must not be negative, got {value!r}", field=field)
-    return float(value)
-
-
 def apply_option(portfolio: Portfolio, option: Option) -> Portfolio:
     """The portfolio with the option's changes (module docstring)."""
-    projects = []
-    for p in portfolio.projects:
-        if p.id in option.exclude:
-            continue
-        sc = p.scenario
-        f = option.scale_durations.get(p.id)
-        tasks = []
-        for t in sc.tasks:
-            d = option.override.get(f"{p.id}.{t.id}", t.duration)
-            if f is not None:
-                d = scale_distribution(d, f)
-            tasks.append(dataclasses.replace(t, duration=d))
-        items = list(sc.costs)
-        if p.id in option.add_cost:
-            extra = CostItem(
-                f"option.{option.name}", Cost(fixed=parse_distribution(option.add_cost[p.id]))
-            )
-            items.append(extra)
-        risks = []
-        for r in sc.risks:
-            if f"{p.id}.{r.id}" in option.mitigate:
-                r = _mitigated(r)
-                if r.mitigation_cost:
-                    items.append(
-                        CostItem(
-                            f"mitigate.{r.id}", Cost(fixed=parse_distribution(r.mitigation_cost))
-                        )
-                    )
-            risks.append(r)
-        sc = dataclasses.replace(sc, tasks=tuple(tasks), costs=tuple(items), risks=tuple(risks))
-        projects.append(ProjectRef(p.id, sc, option.start.get(p.id, p.start), p.after))
-    kept = {p.id for p in projects}
-    for p in projects:
+    kept = [p for p in portfolio.projects if p.id not in option.exclude]
+    kept_ids = {p.id for p in kept}
+    for p in kept:
         for ref, _ in p.after:
-            if ref.split(".", 1)[0] not in kept:
+            if ref.split(".", 1)[0] not in kept_ids:
                 raise ScenarioError(
                     f"project {p.id!r} waits for {ref!r}, whose project the option excludes",
                     field=f"options.{option.name}.exclude",
                 )
+    # A shared risk keeps its id, so its draws, whatever it still hits; the cost of its
+    # mitigation goes to the project of its first remaining impact.
     shared = []
+    shared_costs: dict[str, list[CostItem]] = {p.id: [] for p in kept}
     for r in portfolio.shared_risks:
-        impacts = tuple(i for i in r.impacts if i.task.split(".", 1)[0] in kept)
-        if impacts:  # a shared risk keeps its id, so its draws, whatever it still hits
-            r = _mitigated(r) if r.id in option.mitigate else r
-            shared.append(dataclasses.replace(r, impacts=impacts))
-            if r.id in option.mitigate and r.mitigation_cost:
+        impacts = tuple(i for i in r.impacts if i.task.split(".", 1)[0] in kept_ids)
+        if not impacts:
+            continue
+        if r.id in option.mitigate:
+            r, cost = _mitigated(r)
+            if cost:
                 owner = impacts[0].task.split(".", 1)[0]
-                projects = [
-                    _with_cost(q, f"mitigate.{r.id}", r.mitigation_cost) if q.id == owner else q
-                    for q in projects
-                ]
-    return dataclasses.replace(portfolio, projects=tuple(projects), shared_risks=tuple(shared))
+                shared_costs[owner].append(_fixed_cost(f"mitigate.{r.id}", cost))
+        shared.append(dataclasses.replace(r, impacts=impacts))
+    projects = tuple(_patched(p, option, shared_costs[p.id]) for p in kept)
+    return dataclasses.replace(portfolio, projects=projects, shared_risks=tuple(shared))
 
 
-@dataclass(frozen=True)
-class _MitigatedRisk(Risk):
-    """A risk switched to its mitigated state; ``mitigation_cost`` is the action's cost."""
+def _patched(p: ProjectRef, option: Option, shared_costs: list[CostItem]) -> ProjectRef:
+    """One project with the option's durations, costs, mitigations and start."""
+    sc = p.scenario
+    f = option.scale_durations.get(p.id)
+    tasks = []
+    for t in sc.tasks:
+        d = option.override.get(f"{p.id}.{t.id}", t.duration)
+        tasks.append(dataclasses.replace(t, duration=d if f is None else scale_distribution(d, f)))
+    items = list(sc.costs)
+    if p.id in option.add_cost:
+        items.append(_fixed_cost(f"option.{option.name}", option.add_cost[p.id]))
+    risks = []
+    for r in sc.risks:
+        if f"{p.id}.{r.id}" in option.mitigate:
+            r, cost = _mitigated(r)
+            if cost:
+                items.append(_fixed_cost(f"mitigate.{r.id}", cost))
+        risks.append(r)
+    sc = dataclasses.replace(
+        sc, tasks=tuple(tasks), costs=(*items, *shared_costs), risks=tuple(risks)
+    )
+    return ProjectRef(p.id, sc, option.start.get(p.id, p.start), p.after)
 
-    mitigation_cost: float = 0.0
 
-
-def _mitigated(r: Risk) -> Risk:
-    """The risk in its mitigated state (impact order kept, so draws stay the same)."""
+def _mitigated(r: Risk) -> tuple[Risk, float]:
+    """The risk in its mitigated state (impact order kept, so draws stay the same) and
+    the mitigation's cost."""
     p, impacts = r.state(True)
     cost = r.mitigation.cost if r.mitigation else 0.0
-    fields = {f.name: getattr(r, f.name) for f in dataclasses.fields(Risk)}
-    fields.update(probability=p, impacts=impacts, mitigation=None)
-    return _MitigatedRisk(**fields, mitigation_cost=cost)
+    return dataclasses.replace(r, probability=p, impacts=impacts, mitigation=None), cost
 
 
-def _with_cost(p: ProjectRef, item_id: str, amount: float) -> ProjectRef:
-    item = CostItem(item_id, Cost(fixed=parse_distribution(amount)))
-    sc = dataclasses.replace(p.scenario, costs=(*p.scenario.costs, item))
-    return dataclasses.replace(p, scenario=sc)
+def _fixed_cost(item_id: str, amount: float) -> CostItem:
+    return CostItem(item_id, Cost(fixed=parse_distribution(amount)))
 
 
 @dataclass(frozen=True)

@@ -141,10 +141,12 @@ def critical_table(results: Results, top: int = TOP_CRITICAL) -> Table:
     return table
 
 
-def _print_unsqueezed(console: Console, table: Table) -> None:
+def _print_unsqueezed(console: Console, table: Table, *, natural: bool = False) -> None:
     # Below its minimum width rich drops whole columns; lines longer than a narrow
-    # terminal merely wrap, and pipes and files lose nothing.
-    need = Measurement.get(console, console.options.update_width(10_000), table).minimum
+    # terminal merely wrap, and pipes and files lose nothing. ``natural``: print at the
+    # table's full width (for tables of short cells that must not wrap or truncate).
+    measured = Measurement.get(console, console.options.update_width(10_000), table)
+    need = measured.maximum if natural else measured.minimum
     width = console.width
     console.width = max(width, need)
     try:
@@ -510,14 +512,7 @@ def print_comparison(comparison, console: Console) -> None:
         if o.dominated_by:
             label.append("\ndominated", "dim")
         table.add_row(label, *cells, *(_money(v) for v in o.cost.values()))
-    # every cell is short and unwrappable: print at the table's natural width
-    need = Measurement.get(console, console.options.update_width(10_000), table).maximum
-    width = console.width
-    console.width = max(width, need)
-    try:
-        console.print(table)
-    finally:
-        console.width = width
+    _print_unsqueezed(console, table, natural=True)
 
 
 def _with_delta(p: float, d: dict, name: str) -> str:

@@ -72,11 +72,13 @@ def summarise(
     timeline: Timeline,
     target: float | None = None,
     target_date: _dt.date | None = None,
+    days: np.ndarray | None = None,
 ) -> OutcomeSummary:
     """Statistics of finishes at union times ``t``: numbers in working days of the project
-    calendar; the Pn date is the earliest date by which n% of iterations have finished."""
+    calendar (``days``, when the caller has them already); the Pn date is the earliest
+    date by which n% of iterations have finished."""
     n = t.size
-    x = timeline.to_project_days(t)
+    x = timeline.to_project_days(t) if days is None else days
     pct = np.percentile(x, percentiles) if n else np.full(len(percentiles), np.nan)
     sd = float(np.std(x, ddof=1)) if n > 1 else 0.0
     p_target = p_se = None
@@ -234,13 +236,28 @@ class Results:
         jcl: float | None = None,
         jcl_milestone: str = "project",
     ) -> Results:
+        days = {oid: timeline.to_project_days(t) for oid, t in times.items()}
         ms = {
             m.id: summarise(
-                m.id, m.name, times[m.id], percentiles, timeline, m.target, m.target_date
+                m.id,
+                m.name,
+                times[m.id],
+                percentiles,
+                timeline,
+                m.target,
+                m.target_date,
+                days[m.id],
             )
             for m in scenario.milestones
         }
-        project = summarise("project", "Project finish", times["project"], percentiles, timeline)
+        project = summarise(
+            "project",
+            "Project finish",
+            times["project"],
+            percentiles,
+            timeline,
+            days=days["project"],
+        )
         crit = None
         if criticality is not None:
             crit = {t.id: float(criticality[t.id]) for t in scenario.tasks}
@@ -287,8 +304,8 @@ class Results:
             percentiles=percentiles,
             milestones=ms,
             project=project,
-            finishes={m: timeline.to_project_days(times[m]) for m in ms},
-            project_finish=timeline.to_project_days(times["project"]),
+            finishes={m: days[m] for m in ms},
+            project_finish=days["project"],
             criticality=crit,
             task_names={t.id: t.name for t in scenario.tasks},
             risk_occurrence=dict(risk_occurrence or {}),

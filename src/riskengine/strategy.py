@@ -18,7 +18,6 @@ form, so no per-month loop. An **expression** KPI is a formula over quantities
 from __future__ import annotations
 
 import datetime as _dt
-import difflib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from .distributions import parse_distribution
-from .errors import ScenarioError
+from .errors import ScenarioError, check_keys, did_you_mean
 from .expr import Expression, parse_expression
 from .model import Distribution
 from .results import TARGET_TOLERANCE, Results
@@ -69,7 +68,8 @@ class Objective:
     at_most: float | None = None
 
 
-def _number(value: Any, field: str, *, positive: bool = False) -> float:
+def checked_number(value: Any, field: str, *, positive: bool = False) -> float:
+    """A finite number from a portfolio file (never negative when ``positive``)."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ScenarioError(f"must be a number, got {value!r}", field=field)
     if positive and value < 0:
@@ -77,7 +77,8 @@ def _number(value: Any, field: str, *, positive: bool = False) -> float:
     return float(value)
 
 
-def _date(value: Any, field: str) -> _dt.date:
+def checked_date(value: Any, field: str) -> _dt.date:
+    """A date from a portfolio file (YAML dates arrive as text, see io/yamlfile.py)."""
     if isinstance(value, _dt.date):
         return value
     try:
@@ -87,9 +88,7 @@ def _date(value: Any, field: str) -> _dt.date:
 
 
 def _unknown(name: str, known: Mapping[str, Any] | set[str], field: str) -> ScenarioError:
-    hint = difflib.get_close_matches(name, sorted(known), n=1)
-    more = f" (did you mean {hint[0]!r}?)" if hint else ""
-    return ScenarioError(f"unknown quantity {name!r}{more}", field=field)
+    return ScenarioError(f"unknown quantity {name!r}{did_you_mean(name, known)}", field=field)
 
 
 def parse_kpis(raw: Mapping[str, Any], builtins: set[str]) -> tuple[Kpi, ...]:
@@ -146,29 +145,25 @@ def _ordered(kpis: dict[str, Kpi]) -> tuple[Kpi, ...]:
 def _benefit(spec: Any, field: str) -> Benefit:
     if not isinstance(spec, Mapping):
         raise ScenarioError("must be a mapping", field=field)
-    for key in spec:
-        if key not in BENEFIT_KEYS:
-            hint = difflib.get_close_matches(str(key), BENEFIT_KEYS, n=1)
-            more = f" (did you mean {hint[0]!r}?)" if hint else ""
-            raise ScenarioError(f"unknown key {key!r}{more}", field=f"{field}.{key}")
+    check_keys(spec, BENEFIT_KEYS, field)
     for key in ("starts_at", "per_month", "window"):
         if key not in spec:
             raise ScenarioError(f"a benefit needs {key!r}", field=field)
     window = spec["window"]
     if not isinstance(window, list) or len(window) != 2:
         raise ScenarioError("must be [first date, last date]", field=f"{field}.window")
-    w0 = _date(window[0], f"{field}.window[0]")
-    w1 = _date(window[1], f"{field}.window[1]")
+    w0 = checked_date(window[0], f"{field}.window[0]")
+    w1 = checked_date(window[1], f"{field}.window[1]")
     if w1 < w0:
         raise ScenarioError(f"the window ends ({w1}) before it starts ({w0})", field=field)
     per_month = spec["per_month"]
     if isinstance(per_month, Mapping):
         per_month = parse_distribution(per_month, f"{field}.per_month", signed=True)
     else:
-        per_month = _number(per_month, f"{field}.per_month")
+        per_month = checked_number(per_month, f"{field}.per_month")
     rate = spec.get("discount_rate")
     if rate is not None:
-        rate = _number(rate, f"{field}.discount_rate", positive=True)
+        rate = checked_number(rate, f"{field}.discount_rate", positive=True)
         if rate > 1:
             raise ScenarioError(
                 f"a yearly rate as a fraction (0.08 for 8 %), got {rate}",
@@ -177,7 +172,9 @@ def _benefit(spec: Any, field: str) -> Benefit:
     return Benefit(
         starts_at=str(spec["starts_at"]),
         per_month=per_month,
-        ramp_months=_number(spec.get("ramp_months", 0), f"{field}.ramp_months", positive=True),
+        ramp_months=checked_number(
+            spec.get("ramp_months", 0), f"{field}.ramp_months", positive=True
+        ),
         window=(w0, w1),
         discount_rate=rate,
     )
@@ -192,11 +189,7 @@ def parse_objectives(raw: list[Any], quantities: set[str]) -> tuple[Objective, .
             raise ScenarioError("an objective is a mapping with an 'id'", field=field)
         oid = str(spec["id"])
         field = f"objectives[{oid}]"
-        for key in spec:
-            if key not in OBJECTIVE_KEYS:
-                hint = difflib.get_close_matches(str(key), OBJECTIVE_KEYS, n=1)
-                more = f" (did you mean {hint[0]!r}?)" if hint else ""
-                raise ScenarioError(f"unknown key {key!r}{more}", field=f"{field}.{key}")
+        check_keys(spec, OBJECTIVE_KEYS, field)
         if oid in seen:
             raise ScenarioError(f"duplicate objective id {oid!r}", field=field)
         seen.add(oid)
@@ -206,7 +199,7 @@ def parse_objectives(raw: list[Any], quantities: set[str]) -> tuple[Objective, .
             ms = str(spec["milestone"])
             if ms not in quantities:
                 raise _unknown(ms, quantities, f"{field}.milestone")
-            out.append(Objective(oid, milestone=ms, by=_date(spec["by"], f"{field}.by")))
+            out.append(Objective(oid, milestone=ms, by=checked_date(spec["by"], f"{field}.by")))
         elif "kpi" in spec:
             if "by" in spec:
                 raise ScenarioError(
@@ -219,7 +212,7 @@ def parse_objectives(raw: list[Any], quantities: set[str]) -> tuple[Objective, .
             kpi = str(spec["kpi"])
             if kpi not in quantities:
                 raise _unknown(kpi, quantities, f"{field}.kpi")
-            value = _number(spec[bounds[0]], f"{field}.{bounds[0]}")
+            value = checked_number(spec[bounds[0]], f"{field}.{bounds[0]}")
             out.append(Objective(oid, kpi=kpi, **{bounds[0]: value}))
         else:
             raise ScenarioError("an objective names a 'milestone' or a 'kpi'", field=field)

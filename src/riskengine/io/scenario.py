@@ -16,7 +16,7 @@ from typing import Any
 from ..checks import cost_message, negative_part
 from ..compile import check_references, topological_order
 from ..distributions import check_number, parse_distribution
-from ..errors import ScenarioError
+from ..errors import ScenarioError, did_you_mean
 from ..model import (
     LINK_TYPES,
     WEEKDAYS,
@@ -112,8 +112,7 @@ def _keys(doc: Document, value: Any, path: Path_, allowed: tuple[str, ...], what
         raise doc.error(f"{what} must be a mapping of keys to values, got {_kind(value)}", path)
     for key in value:
         if key not in allowed:
-            hint = difflib.get_close_matches(str(key), allowed, n=1)
-            more = f" (did you mean {hint[0]!r}?)" if hint else f" (allowed: {', '.join(allowed)})"
+            more = did_you_mean(key, allowed) or f" (allowed: {', '.join(allowed)})"
             raise doc.error(f"unknown key {key!r}{more}", (*path, str(key)))
     return dict(value)
 
@@ -239,6 +238,19 @@ def _dates(doc: Document, raw: Any, path: Path_) -> tuple[_dt.date, ...]:
     return tuple(_date(doc, d, (*path, j)) for j, d in enumerate(raw))
 
 
+def _entity(
+    doc: Document, raw: Any, path: Path_, allowed: tuple[str, ...], what: str
+) -> tuple[dict, str]:
+    """The keys of a list entry that has an ``id``, and that id; later errors in the
+    entry name it (``tasks[B].duration``)."""
+    entry = _keys(doc, raw, path, allowed, what)
+    if "id" not in entry:
+        raise doc.error(f"{what} needs an 'id'", path)
+    eid = _id(doc, entry["id"], (*path, "id"))
+    doc.names[path] = eid
+    return entry, eid
+
+
 def _id(doc: Document, value: Any, path: Path_) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise doc.error(f"an id must be text or a whole number, got {_kind(value)}", path)
@@ -249,11 +261,7 @@ def _id(doc: Document, value: Any, path: Path_) -> str:
 
 
 def _task(doc: Document, raw: Any, path: Path_) -> Task:
-    t = _keys(doc, raw, path, TASK_KEYS, "a task")
-    if "id" not in t:
-        raise doc.error("a task needs an 'id'", path)
-    tid = _id(doc, t["id"], (*path, "id"))
-    doc.names[path] = tid
+    t, tid = _entity(doc, raw, path, TASK_KEYS, "a task")
     if "duration" not in t:
         raise doc.error("a task needs a 'duration'", path)
     try:
@@ -343,11 +351,7 @@ def _cost_part(doc: Document, raw: Any, path: Path_, part: str) -> Distribution:
 
 
 def _cost_item(doc: Document, raw: Any, path: Path_) -> CostItem:
-    c = _keys(doc, raw, path, COST_ITEM_KEYS, "a cost item")
-    if "id" not in c:
-        raise doc.error("a cost item needs an 'id'", path)
-    cid = _id(doc, c["id"], (*path, "id"))
-    doc.names[path] = cid
+    c, cid = _entity(doc, raw, path, COST_ITEM_KEYS, "a cost item")
     return CostItem(
         id=cid,
         cost=_cost(doc, c, path, COST_ITEM_KEYS, "a cost item"),
@@ -372,11 +376,7 @@ def _text(doc: Document, value: Any, path: Path_) -> str:
 
 
 def _risk(doc: Document, raw: Any, path: Path_) -> Risk:
-    r = _keys(doc, raw, path, RISK_KEYS, "a risk")
-    if "id" not in r:
-        raise doc.error("a risk needs an 'id'", path)
-    rid = _id(doc, r["id"], (*path, "id"))
-    doc.names[path] = rid
+    r, rid = _entity(doc, raw, path, RISK_KEYS, "a risk")
     if "probability" not in r:
         raise doc.error("a risk needs a 'probability' (0 to 1)", path)
     probability = _probability(doc, r["probability"], (*path, "probability"))
@@ -487,11 +487,7 @@ def _date(doc: Document, value: Any, path: Path_) -> _dt.date:
 
 
 def _milestone(doc: Document, raw: Any, path: Path_) -> Milestone:
-    m = _keys(doc, raw, path, MILESTONE_KEYS, "a milestone")
-    if "id" not in m:
-        raise doc.error("a milestone needs an 'id'", path)
-    mid = _id(doc, m["id"], (*path, "id"))
-    doc.names[path] = mid
+    m, mid = _entity(doc, raw, path, MILESTONE_KEYS, "a milestone")
     after = m.get("after")
     if isinstance(after, str | int) and not isinstance(after, bool):
         after = [after]
