@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Collection, Mapping
+import reprlib
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
+
+MESSAGE_LIMIT = 400  # characters of a message; longer ones keep their start and end
 
 
 class RiskEngineError(Exception):
@@ -43,9 +46,10 @@ class ScenarioError(RiskEngineError):
             where = str(self.file)
             if self.line:
                 where += f":{self.line}"
-        parts = [p for p in (where, self.field) if p]
+        parts = [shorten(p, 200) for p in (where, self.field) if p]
         prefix = ": ".join(parts)
-        return f"{prefix}: {self.message}" if prefix else self.message
+        message = shorten(self.message, MESSAGE_LIMIT)
+        return f"{prefix}: {message}" if prefix else message
 
     def located(self, file: str | None, line: int | None = None) -> ScenarioError:
         """Return a copy that names ``file`` (and ``line``) unless already known."""
@@ -79,3 +83,38 @@ def check_keys(spec: Mapping, allowed: Collection[str], field: str) -> None:
             raise ScenarioError(
                 f"unknown key {key!r}{did_you_mean(key, allowed)}", field=f"{field}.{key}"
             )
+
+
+def shorten(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """``text`` cut to about ``limit`` characters: its start and its end, and how much was
+    left out between them (a 10 MB value never ends up in an error message)."""
+    if len(text) <= limit:
+        return text
+    head = max(limit * 2 // 3, 1)
+    tail = max(limit - head - 30, 0)
+    cut = len(text) - head - tail
+    return f"{text[:head]}…[{cut:,} characters cut]…{text[len(text) - tail :]}"
+
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel = 2
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxset = _REPR.maxfrozenset = _REPR.maxdict = 4
+_REPR.maxstring = _REPR.maxother = 60
+_REPR.maxlong = 40
+
+
+def show(value: Any) -> str:
+    """A value from a file as an error message quotes it: like ``repr``, but bounded in
+    length and in the work it does, however large or deeply nested the value is (a YAML
+    alias bomb included)."""
+    return shorten(_REPR.repr(value), 100)
+
+
+def short_list(items: Sequence[Any], sep: str = " → ", head: int = 4, tail: int = 2) -> str:
+    """Items joined by ``sep``; a long list keeps its first and last few items and says
+    how many were left out (a cycle through 3,000 tasks stays one readable line)."""
+    text = [str(i) for i in items]
+    if len(text) <= head + tail + 1:
+        return sep.join(text)
+    left = len(text) - head - tail
+    return sep.join([*text[:head], f"… ({left:,} more) …", *text[-tail:]])

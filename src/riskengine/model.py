@@ -186,7 +186,8 @@ class Scenario:
 
     ``calendar`` names the project calendar among ``calendars`` (None: the first one, or
     Monday–Friday when there are none); ``data_date`` marks a project in progress;
-    ``costs`` are project-level cost items."""
+    ``costs`` are project-level cost items; ``inputs`` names the files it was read from,
+    which no output may overwrite."""
 
     name: str
     tasks: tuple[Task, ...]
@@ -200,6 +201,7 @@ class Scenario:
     calendar: str | None = None
     data_date: _dt.date | None = None
     costs: tuple[CostItem, ...] = ()
+    inputs: tuple[str, ...] = ()  # every file it was read from (the scenario, its register)
 
     def project_calendar(self) -> Calendar:
         if not self.calendars:

@@ -62,6 +62,7 @@ class Portfolio:
     objectives: tuple[Objective, ...] = ()
     options: dict[str, Any] = field(default_factory=dict)
     source: str | None = None
+    inputs: tuple[str, ...] = ()  # the portfolio file and every file its projects read
 
     @property
     def project_ids(self) -> tuple[str, ...]:
@@ -183,6 +184,7 @@ def compose(portfolio: Portfolio, projects: tuple[ProjectRef, ...] | None = None
         calendars=tuple(calendars),
         calendar=PORTFOLIO_CALENDAR,
         costs=tuple(items),
+        inputs=portfolio.inputs,
     )
 
 

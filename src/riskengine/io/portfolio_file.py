@@ -98,6 +98,7 @@ def _parse(doc: Document, folder: Path) -> Portfolio:
         simulation=_simulation(doc, top.get("simulation"), ("simulation",)),
         options=dict(options),
         source=doc.file,
+        inputs=(doc.file, *(f for p in projects for f in p.scenario.inputs)),
     )
     names = builtin_names(portfolio)
     kpis = parse_kpis(raw_kpis, names)

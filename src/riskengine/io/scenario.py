@@ -146,8 +146,10 @@ def _parse(doc: Document) -> Scenario:
         raise doc.error("must be a list of milestones", ("milestones",))
     milestones = tuple(_milestone(doc, m, ("milestones", i)) for i, m in enumerate(raw_ms))
     raw_risks = top.get("risks") or []
+    inputs = [doc.file]
     if isinstance(raw_risks, dict):
-        risks = _register_file(doc, raw_risks, ("risks",))
+        risks, register = _register_file(doc, raw_risks, ("risks",))
+        inputs.append(register)
     elif isinstance(raw_risks, list):
         risks = tuple(_risk(doc, r, ("risks", i)) for i, r in enumerate(raw_risks))
     else:
@@ -179,6 +181,7 @@ def _parse(doc: Document) -> Scenario:
         calendar=calendar,
         data_date=data_date,
         costs=costs,
+        inputs=tuple(inputs),
     )
 
 
@@ -597,10 +600,10 @@ def _correlation(doc: Document, raw: Any, path: Path_) -> Correlation:
     return Correlation(tasks=ids, matrix=tuple(rows))
 
 
-def _register_file(doc: Document, raw: dict, path: Path_) -> tuple[Risk, ...]:
+def _register_file(doc: Document, raw: dict, path: Path_) -> tuple[tuple[Risk, ...], str]:
     r = _keys(doc, raw, path, ("file",), "'risks'")
     name = r.get("file")
     if not isinstance(name, str) or not name:
         raise doc.error("'file' must name a .csv or .xlsx risk register", (*path, "file"))
     file = Path(doc.file).parent / name
-    return load_register(file)
+    return load_register(file), str(file)
