@@ -85,14 +85,25 @@ def cpm(tasks, durations, milestones, tol=1e-6):
         es[tid] = start
         ef[tid] = start + d
     finish = max(ef.values())
+    ms = {m: max(ef[t] for t in after) for m, after in milestones}
+    critical = critical_towards(tasks, es, ef, {tid for tid, _ in tasks}, finish, tol)
+    return es, ef, ms, finish, critical
+
+
+def critical_towards(tasks, es, ef, ends, finish, tol=1e-6):
+    """The tasks critical towards one finish: late dates from ``finish`` on the tasks in
+    ``ends`` (for the project: every task, from the project finish; for a milestone: the
+    tasks it waits on, from its finish), through the successors, all others starting at
+    +inf, so a task that cannot reach ``ends`` is never critical; critical when LF - EF is
+    at most ``tol``. Durations are EF - ES."""
     succs = {tid: [] for tid, _ in tasks}
     for tid, preds in tasks:
         for p, kind, lag in preds:
             succs[p].append((tid, kind, lag))
     ls, lf = {}, {}
     for tid, _ in reversed(tasks):
-        d = durations[tid]
-        late = finish
+        d = ef[tid] - es[tid]
+        late = finish if tid in ends else math.inf
         for s, kind, lag in succs[tid]:
             if kind == "FS":
                 late = min(late, ls[s] - lag)
@@ -104,9 +115,12 @@ def cpm(tasks, durations, milestones, tol=1e-6):
                 late = min(late, lf[s] - lag + d)
         lf[tid] = late
         ls[tid] = late - d
-    ms = {m: max(ef[t] for t in after) for m, after in milestones}
-    critical = {tid for tid, _ in tasks if lf[tid] - ef[tid] <= tol}
-    return es, ef, ms, finish, critical
+    return {tid for tid, _ in tasks if lf[tid] - ef[tid] <= tol}
+
+
+def milestone_critical(tasks, es, ef, milestones, finishes, tol=1e-6, towards=critical_towards):
+    """Per milestone: the tasks critical towards it (``finishes`` from :func:`cpm`)."""
+    return {m: towards(tasks, es, ef, set(after), finishes[m], tol) for m, after in milestones}
 
 
 def durations(scenario, seed: int, iteration: int, *, mitigated: bool = False, without=()):
@@ -199,6 +213,15 @@ def cpm_calendars(tasks, durations, milestones, cal_of, earliest=None, tol=1e-6)
         es[tid] = cal.start_at(p)
         ef[tid] = max(es[tid], cal.finish_at(p + d))
     finish = max(ef.values())
+    ms = {m: max(ef[t] for t in after) for m, after in milestones}
+    everything = {tid for tid, _ in tasks}
+    critical = critical_towards_calendars(tasks, es, ef, everything, finish, tol, cal_of)
+    return es, ef, ms, finish, critical
+
+
+def critical_towards_calendars(tasks, es, ef, ends, finish, tol, cal_of):
+    """:func:`critical_towards` with working calendars: a link's lag counts in the
+    successor's calendar, the float in the task's own working days."""
     succs = {tid: [] for tid, _ in tasks}
     for tid, preds in tasks:
         for pid, kind, lag in preds:
@@ -207,21 +230,26 @@ def cpm_calendars(tasks, durations, milestones, cal_of, earliest=None, tol=1e-6)
     for tid, _ in reversed(tasks):
         cal = cal_of[tid]
         w = cal.pos(ef[tid]) - cal.pos(es[tid])
-        late_finish, late_start = finish, math.inf
+        late_finish = finish if tid in ends else math.inf
+        late_start = math.inf
         for sid, kind, lag in succs[tid]:
             sc = cal_of[sid]
             x = ls[sid] if kind in ("FS", "SS") else lf[sid]
+            if x == math.inf:
+                continue  # a successor that cannot reach ``ends`` sets no limit
             limit = sc.start_at(sc.pos(x) - lag)
             if kind in ("FS", "FF"):
                 late_finish = min(late_finish, limit)
             else:
                 late_start = min(late_start, limit)
-        q = cal.pos(late_finish)
+        if late_finish == late_start == math.inf:
+            ls[tid] = lf[tid] = math.inf
+            continue
+        q = cal.pos(late_finish) if late_finish < math.inf else math.inf
         if late_start < math.inf:
             q = min(q, cal.pos(late_start) + w)
         if q - cal.pos(ef[tid]) <= tol:
             critical.add(tid)
         ls[tid] = cal.start_at(q - w)
         lf[tid] = max(ls[tid], cal.finish_at(q))
-    ms = {m: max(ef[t] for t in after) for m, after in milestones}
-    return es, ef, ms, finish, critical
+    return critical

@@ -41,11 +41,73 @@ def test_sensitivity_matches_direct_computation_on_stored_durations():
             if f.std() == 0:
                 continue
             assert s.cruciality[oid] == pytest.approx(np.corrcoef(d, f)[0, 1], abs=1e-9)
-            assert s.ssi[oid] == pytest.approx(r.criticality[tid] * d.std() / f.std(), rel=1e-9)
+            crit = r.criticality if oid == "project" else r.milestone_criticality[oid]
+            assert s.ssi[oid] == pytest.approx(crit[tid] * d.std() / f.std(), rel=1e-9)
             # the rank correlation uses the duration's population rank (its uniform, or
             # a discrete value's mid-rank), not its rank in this sample: the two agree
             # within sampling error
             assert s.spearman[oid] == pytest.approx(stats.spearmanr(d, f)[0], abs=3 / np.sqrt(n))
+
+
+def test_ssi_and_criticality_are_per_milestone():
+    # a -> b -> c; "early" waits on a only. b and c cannot move "early": never critical
+    # for it, SSI exactly 0, while a is critical for both and has SSI 1 against "early"
+    # (it is all of early's spread).
+    tri = {"dist": "triangular", "min": 2, "mode": 4, "max": 9}
+    sc = scenario(
+        [task("a", tri), task("b", tri, ["a"]), task("c", tri, ["b"])],
+        [("early", ["a"]), ("late", ["c"])],
+        iterations=2000,
+    )
+    r = re.simulate(sc)
+    assert r.criticality == {"a": 1.0, "b": 1.0, "c": 1.0}
+    assert r.milestone_criticality["early"] == {"a": 1.0, "b": 0.0, "c": 0.0}
+    assert r.milestone_criticality["late"] == {"a": 1.0, "b": 1.0, "c": 1.0}
+    for tid in ("b", "c"):
+        assert r.sensitivity[tid].ssi["early"] == 0.0
+        assert r.sensitivity[tid].ssi["project"] > 0.0
+    assert r.sensitivity["a"].ssi["early"] == pytest.approx(1.0, rel=1e-9)
+    assert r.to_dict()["tasks"]["c"]["milestone_criticality"] == {"early": 0.0, "late": 1.0}
+
+
+def _check_ssi_identity(r):
+    """SSI = criticality towards the output × sd(duration) / sd(finish), with the finish
+    in working days of the project calendar: the days the README reports."""
+    outputs = [*((m, r.finishes[m], r.milestone_criticality[m]) for m in r.milestones)]
+    outputs.append(("project", r.project_finish, r.criticality))
+    checked = 0
+    for tid, s in r.sensitivity.items():
+        for oid, f, crit in outputs:
+            if f.std() == 0 or s.sd == 0:
+                continue
+            assert s.ssi[oid] == pytest.approx(crit[tid] * s.sd / f.std(), rel=1e-9), (tid, oid)
+            checked += crit[tid] > 0
+    assert checked > 0
+
+
+def test_ssi_on_the_plant_scenario_reads_the_finish_in_project_working_days():
+    # two calendars (office Mon-Fri, shutdown crews six days a week)
+    sc = re.load_scenario("scenarios/plant_upgrade.yaml")
+    _check_ssi_identity(re.simulate(sc, iterations=2000, drivers=False))
+
+
+def test_ssi_on_two_calendars():
+    import dataclasses
+    import datetime as dt
+
+    from riskengine.model import Calendar
+
+    tri = {"dist": "triangular", "min": 5, "mode": 8, "max": 20}
+    tasks = [task("a", tri), task("b", tri, ["a"]), task("c", tri, ["a"]), task("d", 3, ["b", "c"])]
+    tasks[1] = dataclasses.replace(tasks[1], calendar="seven")
+    sc = scenario(tasks, [("end", ["d"])], iterations=3000, start=dt.date(2027, 1, 4))
+    sc = dataclasses.replace(
+        sc, calendars=(Calendar("office"), Calendar("seven", workdays=tuple(range(7))))
+    )
+    r = re.simulate(sc, drivers=False)
+    _check_ssi_identity(r)
+    # the seven-day task b finishes in fewer office days than c for the same sample
+    assert 0 < r.milestone_criticality["end"]["b"] < r.milestone_criticality["end"]["c"] < 1
 
 
 def test_spearman_of_a_sum_matches_its_closed_form():

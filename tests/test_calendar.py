@@ -170,10 +170,17 @@ def test_random_calendar_networks_match_the_naive_reference(net_seed):
         if t.start_no_earlier_than
     }
     counts = dict.fromkeys(cal_of, 0)
+    by_ms = {m: dict.fromkeys(cal_of, 0) for m, _ in ms}
     project = cals["standard"]
     for it in range(40):
         durs, _ = naive.durations(sc, net_seed, it)
-        _, _, m_fin, finish, crit = naive.cpm_calendars(spec, durs, ms, cal_of, earliest)
+        es, ef, m_fin, finish, crit = naive.cpm_calendars(spec, durs, ms, cal_of, earliest)
+        for m, after in ms:
+            towards = naive.critical_towards_calendars(
+                spec, es, ef, set(after), m_fin[m], 1e-6, cal_of
+            )
+            for tid in towards:
+                by_ms[m][tid] += 1
         for m, t in [*m_fin.items(), ("project", finish)]:
             got = r.times[m][it]
             # same date, and the same position on the project calendar
@@ -184,6 +191,8 @@ def test_random_calendar_networks_match_the_naive_reference(net_seed):
         for tid in crit:
             counts[tid] += 1
     assert {t: round(c * 40) for t, c in r.criticality.items()} == counts
+    for m, shares in r.milestone_criticality.items():
+        assert {t: round(c * 40) for t, c in shares.items()} == by_ms[m], m
 
 
 def test_one_calendar_everywhere_is_the_plain_kernel():

@@ -52,6 +52,7 @@ def naive_run(sc, seed, iterations):
     ms = [(m.id, m.after) for m in sc.milestones]
     finishes = np.zeros((iterations, len(ms) + 1))
     counts = dict.fromkeys((t.id for t in sc.tasks), 0)
+    by_ms = {m: dict.fromkeys(counts, 0) for m, _ in ms}
     for it in range(iterations):
         dur = {
             t.id: naive.ppf(
@@ -61,12 +62,15 @@ def naive_run(sc, seed, iterations):
             )
             for t in sc.tasks
         }
-        _, _, m_fin, finish, critical = naive.cpm(tasks, dur, ms)
+        es, ef, m_fin, finish, critical = naive.cpm(tasks, dur, ms)
         finishes[it, :-1] = [m_fin[m] for m, _ in ms]
         finishes[it, -1] = finish
         for tid in critical:
             counts[tid] += 1
-    return finishes, counts
+        for m, crit in naive.milestone_critical(tasks, es, ef, ms, m_fin).items():
+            for tid in crit:
+                by_ms[m][tid] += 1
+    return finishes, counts, by_ms
 
 
 @pytest.mark.parametrize("case", range(60))
@@ -75,11 +79,13 @@ def test_kernel_matches_naive_cpm_on_random_networks(case):
     sc = random_network(rng, int(rng.integers(2, 30)))
     seed, iterations = int(rng.integers(0, 2**63)), 37
     r = re.simulate(sc, iterations=iterations, seed=seed, block=16)
-    expected, counts = naive_run(sc, seed, iterations)
+    expected, counts, by_ms = naive_run(sc, seed, iterations)
     got = np.column_stack([r.finishes["m0"], r.finishes["m1"], r.project_finish])
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-9)
     got_counts = {tid: round(c * iterations) for tid, c in r.criticality.items()}
     assert got_counts == counts
+    for m, crit in r.milestone_criticality.items():
+        assert {tid: round(c * iterations) for tid, c in crit.items()} == by_ms[m], m
 
 
 def fixed_finishes(tasks, **kw):

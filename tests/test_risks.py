@@ -73,10 +73,14 @@ def test_kernel_matches_naive_with_risks_and_existence(case, mitigated):
     tasks = [(t.id, [(lk.task, lk.type, lk.lag) for lk in t.predecessors]) for t in order]
     ms = [(m.id, m.after) for m in sc.milestones]
     counts = dict.fromkeys((t.id for t in sc.tasks), 0)
+    by_ms = {m: dict.fromkeys(counts, 0) for m, _ in ms}
     occurred = dict.fromkeys((k.id for k in sc.risks), 0)
     for it in range(n):
         dur, exists = naive.durations(sc, seed, it, mitigated=mitigated)
-        _, _, m_fin, finish, critical = naive.cpm(tasks, dur, ms)
+        es, ef, m_fin, finish, critical = naive.cpm(tasks, dur, ms)
+        for m, crit in naive.milestone_critical(tasks, es, ef, ms, m_fin).items():
+            for tid in crit:
+                by_ms[m][tid] += exists[tid]
         assert r.finishes["m0"][it] == pytest.approx(m_fin["m0"], abs=1e-9)
         assert r.finishes["m1"][it] == pytest.approx(m_fin["m1"], abs=1e-9)
         assert r.project_finish[it] == pytest.approx(finish, abs=1e-9)
@@ -86,6 +90,8 @@ def test_kernel_matches_naive_with_risks_and_existence(case, mitigated):
             p, _ = k.state(mitigated)
             occurred[k.id] += naive.uniform(seed, re.compile.stream_of("risk", k.id), it, 0) < p
     assert {t: round(c * n) for t, c in r.criticality.items()} == counts
+    for m, crit in r.milestone_criticality.items():
+        assert {t: round(c * n) for t, c in crit.items()} == by_ms[m], m
     assert {k: round(c * n) for k, c in r.risk_occurrence.items()} == occurred
 
 

@@ -25,8 +25,8 @@ SENSITIVITY_BLOCK = 64  # fixed, so the sums' order (and bits) never change
 class TaskSensitivity:
     """Per output (milestone id, or "project"): ``spearman`` rank correlation of the task's
     sampled duration with the finish, ``cruciality`` (Pearson correlation of duration and
-    finish) and ``ssi`` (schedule sensitivity index: criticality × sd(duration) /
-    sd(finish))."""
+    finish) and ``ssi`` (schedule sensitivity index: the task's criticality for that
+    output × sd(duration) / sd(finish), durations and finishes in working days)."""
 
     sd: float
     spearman: dict[str, float]
@@ -39,11 +39,13 @@ def task_sensitivity(
     seed: int,
     outputs: np.ndarray,
     output_ids: Sequence[str],
-    criticality: dict[str, float] | None,
+    criticality: np.ndarray | None,
     lhs_n: int = 0,
 ) -> dict[str, TaskSensitivity]:
     """Sensitivity of every task against every output column of ``outputs``
-    (float64[iterations, outputs], as the simulation returned them)."""
+    (float64[iterations, outputs]: the finishes in working days of the project calendar,
+    the unit the SSI's sd(finish) is read in). ``criticality[o, t]``: the share of
+    iterations in which task t (topological order) was critical for output o."""
     n_iter, n_out = outputs.shape
     finish = outputs.T - outputs.mean(axis=0)[:, None]
     ranks = np.empty_like(finish)
@@ -78,9 +80,9 @@ def task_sensitivity(
         s = sums[k] / n_iter
         sd_u = np.sqrt(max(s[1] - s[0] ** 2, 0.0))
         sd_d = np.sqrt(max(s[3] - s[2] ** 2, 0.0))
-        crit = criticality.get(tid, 0.0) if criticality else 0.0
         rho, cru, ssi = {}, {}, {}
         for m, oid in enumerate(output_ids):
+            crit = float(criticality[m, k]) if criticality is not None else 0.0
             rho[oid] = _ratio(s[4 + m], sd_u * sd_rank[m])
             cru[oid] = _ratio(s[4 + n_out + m], sd_d * sd_finish[m])
             ssi[oid] = _ratio(crit * sd_d, sd_finish[m])

@@ -91,6 +91,9 @@ class CompiledNetwork:
     has_cost: np.ndarray  # int64[n]
     task_group: np.ndarray  # int64[n]: cost group of each task, -1 for none
     group_ids: tuple[str, ...]  # cost groups in order of first appearance
+    anc_ptr: np.ndarray  # int64[M + 2]: each output's backward pass (kernels/network.py)
+    anc_task: np.ndarray  # int64[...]: its tasks, in reverse topological order
+    member: np.ndarray  # int8[M + 1, n]: 0 outside the pass, 1 ancestor, 2 waited on
 
     @property
     def n_tasks(self) -> int:
@@ -112,6 +115,11 @@ class CompiledNetwork:
             self.succ_cal,
             self.data_time,
         )
+
+    @property
+    def crit_sets(self) -> tuple:
+        """The per-output backward passes as the kernels take them."""
+        return (self.anc_ptr, self.anc_task, self.member)
 
     @property
     def costs(self) -> tuple:
@@ -353,6 +361,8 @@ def compile_network(
         elif m.target is not None:
             targets[m_i] = timeline.from_project_days(m.target)
 
+    anc_ptr, anc_task, member = _ancestors(n, pred_ptr, gather, ms_ptr, ms_task)
+
     exist_p = np.array([float(t.existence) for t in tasks])
     risk_p = np.zeros(len(scenario.risks))
     r_lo = np.zeros(len(scenario.risks), np.uint64)
@@ -448,7 +458,42 @@ def compile_network(
         has_cost=has_cost,
         task_group=task_group,
         group_ids=tuple(group_of),
+        anc_ptr=anc_ptr,
+        anc_task=anc_task,
+        member=member,
     )
+
+
+def _ancestors(
+    n: int, pred_ptr: np.ndarray, gather: list[int], ms_ptr: np.ndarray, ms_task: list[int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The backward pass of each milestone and of the project (kernels/network.py,
+    "Criticality per milestone"): which tasks can reach each milestone's tasks, found with
+    one sweep in reverse topological order over bit sets of milestones."""
+    n_ms = len(ms_ptr) - 1
+    waits = [0] * n  # bit m: milestone m waits on the task
+    for m in range(n_ms):
+        for t in ms_task[ms_ptr[m] : ms_ptr[m + 1]]:
+            waits[t] |= 1 << m
+    reach = waits[:]
+    for t in range(n - 1, -1, -1):
+        if reach[t]:
+            for k in range(pred_ptr[t], pred_ptr[t + 1]):
+                reach[gather[k] >> 1] |= reach[t]
+    member = np.zeros((n_ms + 1, n), np.int8)
+    member[n_ms] = 2
+    for t in range(n):
+        r, w = reach[t], waits[t]
+        while r:
+            low = r & -r
+            m = low.bit_length() - 1
+            member[m, t] = 2 if w & low else 1
+            r ^= low
+    backward = np.arange(n - 1, -1, -1, dtype=np.int64)
+    rows = [backward[member[o, ::-1] > 0] for o in range(n_ms + 1)]
+    anc_ptr = np.zeros(n_ms + 2, np.int64)
+    anc_ptr[1:] = np.cumsum([r.size for r in rows])
+    return anc_ptr, np.concatenate(rows).astype(np.int64), member
 
 
 def _progress(

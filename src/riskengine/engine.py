@@ -28,8 +28,9 @@ Progress = Callable[[int, int], None]
 
 class KernelOutput(NamedTuple):
     """``out``: float64[iterations, milestones + 1] in union working days
-    (calendar.py), the last column the project finish; ``critical``: int64[n_tasks]
-    (topological order), iterations in which each task was critical; ``occurred``:
+    (calendar.py), the last column the project finish; ``critical``: int64[milestones +
+    1, n_tasks] (tasks in topological order), iterations in which each task was critical
+    for each milestone and (last row) for the project; ``occurred``:
     int64[n_risks], iterations in which each risk occurred; ``cost``: float64[iterations,
     1 + groups], the tasks' and risks' total cost then each cost group's (no columns
     when the network has no costs); ``task_cost``: float64[n_tasks], each task's cost
@@ -88,7 +89,7 @@ def run_kernel(
     iterations: int,
     seed: int,
     *,
-    criticality: bool = True,
+    criticality: bool | str = True,
     block: int = DEFAULT_BLOCK,
     it_start: int = 0,
     chunk: int | None = None,
@@ -98,6 +99,8 @@ def run_kernel(
 ) -> KernelOutput:
     """Simulate iterations ``it_start … it_start + iterations`` (see KernelOutput).
 
+    ``criticality``: True counts criticality for every milestone and the project,
+    ``"project"`` for the project only, False not at all (the rows stay zero).
     ``lhs_n > 0`` draws Latin hypercube uniforms for a whole run of ``lhs_n`` iterations
     (of which this call may be a piece); 0 is plain Monte Carlo. ``finish_window =
     (base, width)`` counts each task's finish days over ``width`` union days from
@@ -108,7 +111,8 @@ def run_kernel(
     n_ms = len(net.milestone_ids)
     out = np.empty((iterations, n_ms + 1))
     threads = numba.get_num_threads()
-    counts = np.zeros((threads, n), np.int64)
+    counts = np.zeros((threads, n_ms + 1, n), np.int64)
+    level = {False: 0, "project": 1, True: 2}[criticality]
     risk_counts = np.zeros((threads, len(net.risk_ids)), np.int64)
     n_cost = 1 + len(net.group_ids) if net.has_costs else 0
     cost = np.empty((iterations, n_cost))
@@ -151,6 +155,7 @@ def run_kernel(
             net.succ_nfinish,
             net.succ_gather,
             net.succ_lag,
+            net.crit_sets,
             net.ms_ptr,
             net.ms_task,
             net.exist_p,
@@ -169,7 +174,7 @@ def run_kernel(
             net.sched,
             net.timeline.tables,
             net.costs,
-            criticality,
+            level,
             CRITICAL_TOLERANCE,
             lhs_n,
             out[done : done + m],
@@ -274,9 +279,11 @@ def simulate(
         # a percentile fell beyond some task's window: count again over every day seen
         k = run((fd.first, int((fd.last - fd.first).max()) + 1))
     out = k.out
-    crit = dict(zip(net.task_ids, k.critical / iterations, strict=True)) if criticality else None
     output_ids = [*net.milestone_ids, "project"]
-    sens = task_sensitivity(net, seed, out, output_ids, crit) if sensitivity else None
+    shares = k.critical / iterations if criticality else None  # [output, task]
+    # the finishes in working days of the project calendar, the unit of every result
+    days = timeline.to_project_days(out)
+    sens = task_sensitivity(net, seed, days, output_ids, shares) if sensitivity else None
     drv = (
         risk_drivers(net, seed, out, output_ids, block=block) if drivers and net.risk_ids else None
     )
@@ -294,7 +301,8 @@ def simulate(
         percentiles=percentiles,
         # column views of the kernel's output: no second copy of every finish
         times={oid: out[:, i] for i, oid in enumerate(output_ids)},
-        criticality=crit,
+        days={oid: days[:, i] for i, oid in enumerate(output_ids)},
+        criticality=None if shares is None else _by_output(net, shares, output_ids),
         risk_occurrence=dict(zip(net.risk_ids, k.occurred / iterations, strict=True)),
         mitigated=mitigated,
         sensitivity=sens,
@@ -307,6 +315,16 @@ def simulate(
         jcl=jcl,
         jcl_milestone=jcl_milestone or "project",
     )
+
+
+def _by_output(
+    net: CompiledNetwork, shares: np.ndarray, output_ids: Sequence[str]
+) -> dict[str, dict[str, float]]:
+    """Criticality per output (each milestone and "project") and task id."""
+    return {
+        oid: dict(zip(net.task_ids, shares[o].tolist(), strict=True))
+        for o, oid in enumerate(output_ids)
+    }
 
 
 _FINISH_DAYS_BYTES = 256 * 2**20  # finish-day counts larger than this: no task dates

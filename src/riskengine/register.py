@@ -145,6 +145,12 @@ def _tornado(pre: Results, milestone: str):
     import pandas as pd
 
     rows = []
+    # criticality towards the milestone the tornado is about, as its SSI uses
+    crit = (
+        pre.criticality
+        if milestone == "project"
+        else (pre.milestone_criticality or {}).get(milestone)
+    )
     for tid, s in (pre.sensitivity or {}).items():
         rows.append(
             {
@@ -153,7 +159,7 @@ def _tornado(pre: Results, milestone: str):
                 "spearman": s.spearman[milestone],
                 "cruciality": s.cruciality[milestone],
                 "ssi": s.ssi[milestone],
-                "criticality": (pre.criticality or {}).get(tid),
+                "criticality": (crit or {}).get(tid),
                 "duration_sd": s.sd,
             }
         )

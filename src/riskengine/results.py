@@ -177,7 +177,9 @@ class Results:
     ``project_finish`` the per-iteration finish times (working days of the project
     calendar from the start; ``times`` the same in union working days, see calendar.py);
     ``criticality[task_id]`` the fraction of iterations in which the task was critical
-    (file order; ``None`` when criticality was not computed). With costs: ``costs`` the
+    (file order; ``None`` when criticality was not computed) and
+    ``milestone_criticality[milestone_id][task_id]`` the fraction in which it was critical
+    for that milestone (zero for a task that cannot delay it). With costs: ``costs`` the
     per-iteration totals (``"total"`` and each cost group), ``cost`` and ``group_costs``
     their summaries, ``task_costs[task_id]`` each task's mean and deterministic cost,
     ``jcl`` the joint confidence analysis. ``task_dates[task_id]`` maps Pn to the task's
@@ -195,6 +197,7 @@ class Results:
     project_finish: np.ndarray
     criticality: dict[str, float] | None
     task_names: dict[str, str] = field(default_factory=dict)
+    milestone_criticality: dict[str, dict[str, float]] | None = None
     risk_occurrence: dict[str, float] = field(default_factory=dict)
     mitigated: bool = False
     sensitivity: dict[str, Any] | None = None  # task id -> analysis.TaskSensitivity
@@ -223,7 +226,8 @@ class Results:
         seed: int,
         percentiles: tuple[float, ...],
         times: dict[str, np.ndarray],
-        criticality: dict[str, float] | None,
+        criticality: dict[str, dict[str, float]] | None,
+        days: dict[str, np.ndarray] | None = None,
         risk_occurrence: dict[str, float] | None = None,
         mitigated: bool = False,
         sensitivity: dict[str, Any] | None = None,
@@ -236,7 +240,8 @@ class Results:
         jcl: float | None = None,
         jcl_milestone: str = "project",
     ) -> Results:
-        days = {oid: timeline.to_project_days(t) for oid, t in times.items()}
+        if days is None:
+            days = {oid: timeline.to_project_days(t) for oid, t in times.items()}
         ms = {
             m.id: summarise(
                 m.id,
@@ -258,9 +263,13 @@ class Results:
             timeline,
             days=days["project"],
         )
-        crit = None
+        crit = by_milestone = None
         if criticality is not None:
-            crit = {t.id: float(criticality[t.id]) for t in scenario.tasks}
+            crit = {t.id: criticality["project"][t.id] for t in scenario.tasks}
+            by_milestone = {
+                m.id: {t.id: criticality[m.id][t.id] for t in scenario.tasks}
+                for m in scenario.milestones
+            }
         cost = None
         group_costs: dict[str, CostSummary] = {}
         task_costs: dict[str, dict[str, float | None]] = {}
@@ -307,6 +316,7 @@ class Results:
             finishes={m: days[m] for m in ms},
             project_finish=days["project"],
             criticality=crit,
+            milestone_criticality=by_milestone,
             task_names={t.id: t.name for t in scenario.tasks},
             risk_occurrence=dict(risk_occurrence or {}),
             mitigated=mitigated,
@@ -364,6 +374,10 @@ class Results:
             entry = {"name": name}
             if self.criticality is not None:
                 entry["criticality"] = self.criticality[tid]
+            if self.milestone_criticality is not None:
+                entry["milestone_criticality"] = {
+                    m: c[tid] for m, c in self.milestone_criticality.items()
+                }
             if self.sensitivity is not None:
                 s = self.sensitivity[tid]
                 entry.update(

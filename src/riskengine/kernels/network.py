@@ -26,6 +26,19 @@ where P is the project finish (the latest EF) of the iteration. A task is critic
 iteration when its total float ``LF - EF`` is at most ``tol``. Lanes outside the requested
 iterations (the ends of partial blocks) get P = +inf, so no task is critical there.
 
+Criticality per milestone
+-------------------------
+A task is critical *for milestone m* when its total float towards m is at most ``tol``:
+the same backward pass, but started from m's finish on m's own tasks and run only over
+m's ancestors (the tasks from which one of m's tasks can be reached), so a task that cannot
+delay m is never critical for it. ``crit_sets = (anc_ptr, anc_task, member)``: output o
+(the milestones, then the project) runs over ``anc_task[anc_ptr[o]:anc_ptr[o+1]]`` in
+reverse topological order; ``member[o, t]`` is 0 for a task outside o's ancestors, 1 for
+an ancestor and 2 for a task o waits on (its late finish starts from o's finish). The
+project is the last output, with every task a member of kind 2 (the pass described
+above). The milestone passes write late dates into a second array and keep the early
+dates; the project pass, run last, works in place.
+
 Correlation
 -----------
 Correlated tasks and risk impacts take their uniforms from the Gaussian copula of their
@@ -80,8 +93,9 @@ Outputs
 ``out[i, m]`` for milestone m (tasks ``ms_task[ms_ptr[m]:ms_ptr[m+1]]``) is the latest EF
 of its tasks in iteration ``it_start + i``; the last column ``out[i, M]`` is the project
 finish (iteration-major, so any run of iterations is a C-contiguous slice).
-``counts[c, t]`` counts the iterations of thread chunk c in which task t was critical
-(summing over c gives exact integer counts, whatever the chunking).
+``counts[c, o, t]`` counts the iterations of thread chunk c in which task t was critical
+for output o (summing over c gives exact integer counts, whatever the chunking).
+``criticality`` is 0 (none), 1 (the project only) or 2 (every milestone and the project).
 """
 
 from __future__ import annotations
@@ -106,8 +120,8 @@ OCCURRENCE_DRAW = 0  # in a risk's stream; impacts use their own draws (compile.
 
 @njit(inline="always")
 def _pos(cal, c, t):
-    """Position of union time t in calendar c (identity for c < 0)."""
-    if c < 0:
+    """Position of union time t in calendar c (identity for c < 0; +inf stays +inf)."""
+    if c < 0 or t == np.inf:
         return t
     cum, work, inv, count = cal
     k = min(max(int(math.floor(t)), 0), work.shape[1] - 1)
@@ -116,8 +130,8 @@ def _pos(cal, c, t):
 
 @njit(inline="always")
 def _start(cal, c, p):
-    """Union time of a start at position p of calendar c."""
-    if c < 0:
+    """Union time of a start at position p of calendar c (+inf stays +inf)."""
+    if c < 0 or p == np.inf:
         return p
     cum, work, inv, count = cal
     j = min(max(int(math.floor(p + DATE_EPS)), 0), count[c] - 1)
@@ -126,8 +140,9 @@ def _start(cal, c, p):
 
 @njit(inline="always")
 def _finish(cal, c, q):
-    """Union time of a finish at position q of calendar c (end of its last working day)."""
-    if c < 0:
+    """Union time of a finish at position q of calendar c (end of its last working day;
+    +inf stays +inf)."""
+    if c < 0 or q == np.inf:
         return q
     cum, work, inv, count = cal
     j = min(max(int(math.ceil(q - DATE_EPS)) - 1, 0), count[c] - 1)
@@ -162,6 +177,7 @@ def _make_simulate(full):
         succ_nfinish,
         succ_gather,
         succ_lag,
+        crit_sets,
         ms_ptr,
         ms_task,
         exist_p,
@@ -205,6 +221,11 @@ def _make_simulate(full):
         k_max = 1
         for g in range(n_groups):
             k_max = max(k_max, group_ptr[g + 1] - group_ptr[g])
+        anc_ptr, anc_task, member = crit_sets
+        may_vanish = False
+        for t in range(n):
+            may_vanish = may_vanish or exist_p[t] < 1.0
+        by_milestone = criticality == 2 and n_ms > 0
         base0 = it_start - (it_start % 4)
         it_end = it_start + n_iter
         n_blocks = (it_end - base0 + block - 1) // block
@@ -228,6 +249,13 @@ def _make_simulate(full):
             csum = np.zeros((max(n_cost_cols, 1), block))
             valid = np.zeros(block, np.bool_)
             col = np.zeros(block, np.int64)
+            fl = np.zeros(block)
+            # each output's finish per lane (+inf outside the run): where late dates start
+            ofin = np.zeros((n_ms + 1, block))
+            # late dates of the milestone passes (the project pass works in X itself)
+            late = np.zeros((2 * n if by_milestone else 2, block))
+            # whether each task happens in each lane, kept for the backward passes
+            exists = np.ones((n if may_vanish else 1, block))
 
             for b in range(b_lo, b_hi):
                 base = base0 + b * block
@@ -332,6 +360,7 @@ def _make_simulate(full):
                         for lane in range(block):
                             happens = u[lane] < p
                             ex[lane] = 1.0 if happens else 0.0
+                            exists[t, lane] = ex[lane]
                             if not happens:
                                 d[lane] = 0.0
                     es = X[2 * t]
@@ -408,84 +437,51 @@ def _make_simulate(full):
                     for lane in range(block):
                         if valid[lane]:
                             out[col[lane], m] = u[lane]
+                        ofin[m, lane] = u[lane] if valid[lane] else np.inf
                 if full:
                     for j in range(n_cost_cols):
                         for lane in range(block):
                             if valid[lane]:
                                 cost_out[col[lane], j] = csum[j, lane]
-                if not criticality:
+                if criticality == 0:
                     continue
-                # Lanes outside the run get an infinite project finish: every late date is
-                # then infinite, no float is within tol, and the count needs no mask.
-                for lane in range(block):
-                    if not valid[lane]:
-                        pf[lane] = np.inf
-                # Backward pass in place: once task t is done its ES/EF rows are read by no one,
-                # so they become its LS/LF rows.
-                for t in range(n - 1, -1, -1):
-                    es = X[2 * t]
-                    ef = X[2 * t + 1]
-                    k0 = succ_ptr[t]
-                    k1 = k0 + succ_nfinish[t]
-                    k2 = succ_ptr[t + 1]
-                    if not (full and task_slow[t] & 2):
-                        for lane in range(block):
-                            d[lane] = ef[lane] - es[lane]
-                            u[lane] = pf[lane]
-                        for k in range(k0, k1):
-                            g = X[succ_gather[k]]
-                            lag = succ_lag[k]
-                            for lane in range(block):
-                                u[lane] = min(u[lane], g[lane] - lag)
-                        for k in range(k1, k2):
-                            g = X[succ_gather[k]]
-                            lag = succ_lag[k]
-                            for lane in range(block):
-                                u[lane] = min(u[lane], g[lane] - lag + d[lane])
-                    else:
-                        _backward_slow(
+                # Milestone passes first: they read the early dates the project pass, run
+                # last and in place, overwrites. Lanes outside the run have infinite
+                # finishes, so every late date there is infinite and nothing is counted.
+                for o in range(0 if by_milestone else n_ms, n_ms + 1):
+                    into = X if o == n_ms else late
+                    mem = member[o]
+                    for j in range(anc_ptr[o], anc_ptr[o + 1]):
+                        t = anc_task[j]
+                        _backward_task(
                             t,
                             X,
+                            into,
+                            mem,
+                            ofin[o],
+                            fl,
                             d,
                             u,
                             v,
                             lim,
-                            pf,
                             cal,
                             schedule,
                             succ_ptr,
                             succ_nfinish,
                             succ_gather,
                             succ_lag,
+                            full and (task_slow[t] & 2) != 0,
                         )
-                        # so that u - ef below is the float in t's own working days
-                        for lane in range(block):
-                            ef[lane] = u[lane] - v[lane]
-                    hits = 0
-                    if exist_p[t] < 1.0:
-                        # A task that does not happen in an iteration is not critical in it.
-                        draw_uniforms(
-                            v,
-                            base,
-                            quads,
-                            EXISTENCE_DRAW,
-                            stream_lo[t],
-                            stream_hi[t],
-                            key_lo,
-                            key_hi,
-                            lhs_n,
-                        )
-                        p = exist_p[t]
-                        for lane in range(block):
-                            hits += (u[lane] - ef[lane] <= tol) and v[lane] < p
-                            ef[lane] = u[lane]
-                            es[lane] = u[lane] - d[lane]
-                    else:
-                        for lane in range(block):
-                            hits += u[lane] - ef[lane] <= tol
-                            ef[lane] = u[lane]
-                            es[lane] = u[lane] - d[lane]
-                    counts[c, t] += hits
+                        hits = 0
+                        if exist_p[t] < 1.0:
+                            # a task that does not happen in an iteration is not critical in it
+                            ex_t = exists[t]
+                            for lane in range(block):
+                                hits += fl[lane] <= tol and ex_t[lane] > 0.0
+                        else:
+                            for lane in range(block):
+                                hits += fl[lane] <= tol
+                        counts[c, o, t] += hits
 
     return simulate_blocks
 
@@ -548,12 +544,108 @@ def _forward_slow(t, X, d, lim, pf, cal, schedule, pred_ptr, pred_nstart, pred_g
 
 
 @njit(inline="always")
+def _backward_task(
+    t,
+    X,
+    late,
+    mem,
+    bound,
+    fl,
+    d,
+    u,
+    v,
+    lim,
+    cal,
+    schedule,
+    succ_ptr,
+    succ_nfinish,
+    succ_gather,
+    succ_lag,
+    slow,
+):
+    """Late dates of task t towards one output: from ``bound`` (the output's finish) when
+    ``mem[t] == 2``, and through the successors that are members of the output's pass
+    (``mem[s] > 0``), whose late dates are in ``late``. Reads t's early dates from X, then
+    writes its ``[LS, LF]`` row into ``late`` (which may be X itself) and its total float
+    into ``fl``, in its own working days."""
+    es = X[2 * t]
+    ef = X[2 * t + 1]
+    block = d.shape[0]
+    k0 = succ_ptr[t]
+    k1 = k0 + succ_nfinish[t]
+    k2 = succ_ptr[t + 1]
+    end = mem[t] == 2
+    if not slow:
+        for lane in range(block):
+            d[lane] = ef[lane] - es[lane]
+            u[lane] = bound[lane] if end else np.inf
+        for k in range(k0, k1):
+            if mem[succ_gather[k] >> 1] == 0:
+                continue
+            g = late[succ_gather[k]]
+            lag = succ_lag[k]
+            for lane in range(block):
+                u[lane] = min(u[lane], g[lane] - lag)
+        for k in range(k1, k2):
+            if mem[succ_gather[k] >> 1] == 0:
+                continue
+            g = late[succ_gather[k]]
+            lag = succ_lag[k]
+            for lane in range(block):
+                u[lane] = min(u[lane], g[lane] - lag + d[lane])
+        for lane in range(block):
+            fl[lane] = u[lane] - ef[lane]
+    else:
+        _backward_slow(
+            t,
+            X,
+            late,
+            mem,
+            bound,
+            end,
+            d,
+            u,
+            v,
+            lim,
+            cal,
+            schedule,
+            succ_ptr,
+            succ_nfinish,
+            succ_gather,
+            succ_lag,
+        )
+        for lane in range(block):
+            fl[lane] = v[lane]
+    ls = late[2 * t]
+    lf = late[2 * t + 1]
+    for lane in range(block):
+        lf[lane] = u[lane]
+        ls[lane] = u[lane] - d[lane]
+
+
+@njit(inline="always")
 def _backward_slow(
-    t, X, d, u, v, lim, pf, cal, schedule, succ_ptr, succ_nfinish, succ_gather, succ_lag
+    t,
+    X,
+    late,
+    mem,
+    bound,
+    end,
+    d,
+    u,
+    v,
+    lim,
+    cal,
+    schedule,
+    succ_ptr,
+    succ_nfinish,
+    succ_gather,
+    succ_lag,
 ):
     """Backward pass of task t when it or a successor runs on its own calendar, or it has
-    progress: limits from each successor through the successor's calendar (the lag's),
-    then t's float ``v`` in t's own working days. Leaves LF in ``u`` and LF - LS in ``d``."""
+    progress: limits from each member successor through the successor's calendar (the
+    lag's), then t's float ``v`` in t's own working days. Leaves LF in ``u`` and LF - LS
+    in ``d``."""
     task_cal, task_mode, fix_es, fix_ef, task_slow, succ_cal, data_time = schedule
     block = d.shape[0]
     es = X[2 * t]
@@ -563,10 +655,12 @@ def _backward_slow(
     k2 = succ_ptr[t + 1]
     tc = task_cal[t]
     for lane in range(block):
-        u[lane] = pf[lane]
+        u[lane] = bound[lane] if end else np.inf
         lim[lane] = np.inf
     for k in range(k0, k2):
-        g = X[succ_gather[k]]
+        if mem[succ_gather[k] >> 1] == 0:
+            continue
+        g = late[succ_gather[k]]
         lag = succ_lag[k]
         sc = succ_cal[k]
         tgt = u if k < k1 else lim
