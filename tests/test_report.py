@@ -307,3 +307,63 @@ def test_a_failed_write_removes_the_folders_it_created(tmp_path):
             res, json_path=tmp_path / "missing" / "r.json", csv_dir=tmp_path / "a" / "b"
         )
     assert files_in(tmp_path) == []
+
+
+# ----------------------------------------------------------------------------- probabilities
+
+
+@pytest.mark.parametrize(
+    ("p", "shown", "xlsx"),
+    [
+        (1.0, "100.0%", "0.0%"),
+        (0.9996, ">99.9%", '">99.9%"'),
+        (0.9995, ">99.9%", '">99.9%"'),  # Excel would round 99.95 up
+        (0.9994, "99.9%", "0.0%"),
+        (0.5, "50.0%", "0.0%"),
+        (0.0006, "0.1%", "0.0%"),
+        (0.0004, "<0.1%", '"<0.1%"'),
+        (1e-9, "<0.1%", '"<0.1%"'),
+        (0.0, "0.0%", "0.0%"),
+        (None, report.NONE, None),
+    ],
+)
+def test_probabilities_never_round_to_a_false_certainty(p, shown, xlsx):
+    assert report._pct(p) == shown
+    if p is not None:
+        assert report.percent_format(p) == xlsx
+
+
+def test_every_probability_column_uses_the_honest_format():
+    res = simulate(chain(), iterations=50)
+    near = dataclasses.replace(res.milestones["M1"], p_target=0.9996)
+    res = dataclasses.replace(
+        res,
+        milestones={**res.milestones, "M1": near},
+        criticality={**res.criticality, "A": 0.9996, "D": 0.0004},
+    )
+    out = render(res)
+    assert re.search(r"^M1\s.*\s>99\.9%$", out, re.M)
+    assert re.search(r"^A\s+Alpha\s+>99\.9%$", out, re.M)
+    assert re.search(r"^D\s+<0\.1%$", out, re.M)
+    assert report._share({"probability": 0.9996, "se": 0.0002}) == ">99.9% ± 0.0"
+    assert report._share({"probability": 0.0004, "se": 0.0002}) == "<0.1% ± 0.0"
+    delta = {"diff": 0.0004, "low": 0.0, "high": 0.0008}
+    assert report._with_delta(0.0004, delta, "baseline") == "<0.1%"
+    assert report._with_delta(0.9996, delta, "option").split("\n") == [
+        ">99.9%",
+        "Δ +0.0",  # differences round normally
+        "[+0.0, +0.1]",
+    ]
+
+
+def test_risk_occurrence_uses_the_honest_format(tmp_path):
+    import test_risks
+    from riskengine import load_scenario
+
+    path = tmp_path / "risky.yaml"
+    path.write_text(test_risks.SCENARIO)
+    res = simulate(load_scenario(path), iterations=200)
+    occurrence = {"permit": 0.0004, "early-steel": 0.9996}
+    out = render(dataclasses.replace(res, risk_occurrence=occurrence))
+    assert re.search(r"^permit\s+<0\.1%\s", out, re.M)
+    assert re.search(r"^early-steel\s+>99\.9%\s", out, re.M)

@@ -62,8 +62,34 @@ def _target(s: OutcomeSummary, timeline: Timeline | None) -> str:
     return _when(s.target, timeline)
 
 
+PERCENT = "0.0%"  # probabilities: one decimal, in the terminal and in workbooks
+# One decimal shows 100.0% from 0.9995 up and 0.0% below 0.0005 (Excel rounds the decimal
+# value half up; the slack keeps the two on the same side of the line).
+_NEAR_ONE, _NEAR_ZERO = 0.9995 - 1e-12, 0.0005 + 1e-12
+
+
+def probability_bound(p: float) -> str | None:
+    """``">99.9%"`` or ``"<0.1%"`` where one decimal would round a probability to 100.0%
+    or 0.0% although it is not 1 or 0 (a 99.97% chance is not a certainty); else None."""
+    if _NEAR_ONE < p < 1:
+        return ">99.9%"
+    if 0 < p < _NEAR_ZERO:
+        return "<0.1%"
+    return None
+
+
 def _pct(p: float | None) -> str:
-    return NONE if p is None else f"{100 * p:.1f}%"
+    """A probability as the tables show it: one decimal, never a false 100.0% or 0.0%."""
+    if p is None:
+        return NONE
+    return probability_bound(p) or f"{100 * p:.1f}%"
+
+
+def percent_format(p: float) -> str:
+    """The XLSX number format of probability ``p``: ``0.0%``, or the bound as literal
+    text (the cell keeps its exact value)."""
+    bound = probability_bound(p)
+    return f'"{bound}"' if bound else PERCENT
 
 
 def _table(title: str, caption: str | None = None) -> Table:
@@ -195,7 +221,7 @@ def objectives_table(results: Results) -> Table:
 
 
 def _share(s: dict) -> str:
-    return f"{100 * s['probability']:.1f}% ± {100 * s['se']:.1f}"
+    return f"{_pct(s['probability'])} ± {100 * s['se']:.1f}"
 
 
 def kpi_table(results: Results) -> Table:
@@ -517,10 +543,8 @@ def print_comparison(comparison, console: Console) -> None:
 
 def _with_delta(p: float, d: dict, name: str) -> str:
     if name == "baseline":
-        return f"{100 * p:.1f}%"
-    return (
-        f"{100 * p:.1f}%\nΔ {100 * d['diff']:+.1f}\n[{100 * d['low']:+.1f}, {100 * d['high']:+.1f}]"
-    )
+        return _pct(p)
+    return f"{_pct(p)}\nΔ {100 * d['diff']:+.1f}\n[{100 * d['low']:+.1f}, {100 * d['high']:+.1f}]"
 
 
 def results_json(results: Results) -> str:
@@ -735,7 +759,7 @@ def _format_for(key: str) -> str | None:
         "occurrence",
         "criticality",
     ) or key.startswith("P(target)"):
-        return "0.0%"
+        return PERCENT
     if key.startswith("cost") or key in ("expected_cost", "mitigation_cost"):
         return "#,##0"
     if key in ("spearman", "cruciality", "ssi"):
@@ -771,8 +795,9 @@ def register_xlsx(reg) -> bytes:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             fmt = _format_for(key)
             if fmt:
-                for row in ws.iter_rows(min_row=2, min_col=c, max_col=c):
-                    row[0].number_format = fmt
+                for (cell,) in ws.iter_rows(min_row=2, min_col=c, max_col=c):
+                    number = isinstance(cell.value, int | float) and fmt == PERCENT
+                    cell.number_format = percent_format(cell.value) if number else fmt
             values = [len(_label_for(key)) / 2 + 2] + [len(str(v)) for v in frame[key].tolist()]
             ws.column_dimensions[get_column_letter(c)].width = min(max(values) + 2, 48)
         ws.freeze_panes = "A2"
