@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from pathlib import Path
 
 import pandas as pd
@@ -435,3 +437,153 @@ def test_no_sensitivity_and_no_drivers_flags(runner, tmp_path):
     )
     doc = json.loads(out.read_text())
     assert "drivers" not in doc["risks"]["permit"] and "sensitivity" not in doc["tasks"]["design"]
+
+
+# ----------------------------------------------------------------------------- outputs
+
+
+def no_simulation(monkeypatch) -> None:
+    """Every output check must come before the simulation: make simulating a failure."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("simulated before checking the outputs")
+
+    monkeypatch.setattr(cli, "simulate", refuse)
+    monkeypatch.setattr(cli, "simulate_portfolio", refuse)
+
+
+def test_json_to_dev_null_leaves_the_device_in_place(runner, tmp_path):
+    before = os.stat("/dev/null")
+    result = invoke(runner, "run", write(tmp_path, SMALL), "-n", 50, "--json", "/dev/null")
+    ok(result)
+    after = os.stat("/dev/null")
+    assert stat.S_ISCHR(after.st_mode) and after.st_rdev == before.st_rdev
+    assert after.st_ino == before.st_ino
+    assert "wrote /dev/null" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scenario.yaml"]
+
+
+def test_a_pipe_without_a_reader_is_a_clean_error(runner, tmp_path):
+    from test_outputs import no_hang
+
+    scenario = write(tmp_path, SMALL)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with no_hang():
+        result = invoke(runner, "run", scenario, "-n", 50, "--json", fifo, "--csv", tmp_path / "c")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.stderr.splitlines() == [
+        f"error: {fifo}: no process is reading this named pipe (start the reader first)"
+    ]
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe", "scenario.yaml"]
+
+
+def test_a_pipe_with_a_reader_receives_the_json(runner, tmp_path):
+    from test_outputs import PipeReader, no_hang
+
+    scenario = write(tmp_path, SMALL)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = PipeReader(fifo)
+    reader.start()
+    with no_hang():
+        ok(invoke(runner, "run", scenario, "-n", 200, "--json", fifo, "-q"))
+    reader.join(20)
+    assert json.loads(reader.data) == simulate(load_scenario(scenario), 200).to_dict()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe", "scenario.yaml"]
+
+
+def test_an_output_aimed_at_an_input_is_refused_before_simulating(runner, tmp_path, monkeypatch):
+    import test_register_file
+
+    scenario = test_register_file.write(tmp_path)  # s.yaml reading its risks from register.csv
+    (tmp_path / "alias.json").symlink_to(scenario)  # passes the suffix rule
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "tasks.csv").hardlink_to(tmp_path / "register.csv")
+
+    def snapshot():
+        return {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in tmp_path.rglob("*.*")}
+
+    files = snapshot()
+    no_simulation(monkeypatch)
+    cases = [
+        (["run", scenario, "--json", tmp_path / "alias.json"], "alias.json: --json", "s.yaml"),
+        (["run", scenario, "--csv", tmp_path / "c"], "tasks.csv: --csv", "register.csv"),
+        (["register", scenario, "-o", tmp_path / "register.csv"], "--output", "register.csv"),
+        (["run", scenario, "--json", scenario], "s.yaml: --json", "s.yaml"),
+    ]
+    for args, *fragments in cases:
+        result = invoke(runner, *args)
+        assert_one_error_line(result, "would overwrite the input file", *fragments)
+    assert snapshot() == files and len(files) == 4
+
+
+def test_compare_refuses_to_overwrite_a_project_file(runner, tmp_path, monkeypatch):
+    import test_portfolio
+
+    portfolio = test_portfolio.write_portfolio(
+        tmp_path, test_portfolio.PORTFOLIO + test_portfolio.STRATEGY
+    )
+    (tmp_path / "erp.json").symlink_to(tmp_path / "erp.yaml")
+    erp = (tmp_path / "erp.yaml").read_text()
+    monkeypatch.setattr("riskengine.options.compare", None)  # must not get that far
+    result = invoke(runner, "compare", portfolio, "-n", 50, "--json", tmp_path / "erp.json")
+    assert_one_error_line(result, "erp.json: --json would overwrite the input file", "erp.yaml")
+    assert (tmp_path / "erp.yaml").read_text() == erp
+    result = invoke(runner, "compare", portfolio, "--json", tmp_path / "cmp.csv")
+    assert_one_error_line(result, "cmp.csv: --json writes JSON")
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["--json", "x.csv"], ["x.csv: --json writes JSON", "ending in .json, not .csv"]),
+        (["--csv", "out.csv"], ["out.csv: --csv takes a folder", "not a file name ending in .csv"]),
+        (["--csv", "r.json"], ["r.json: --csv takes a folder"]),
+        (["--charts", "c.png"], ["c.png: --charts takes a folder"]),
+        (["--json", "out/tasks.csv", "--csv", "out"], ["tasks.csv: --json and --csv would both"]),
+        (["--json", "sub/r.json", "--csv", "sub/r.json"], ["--csv takes a folder"]),
+        (["--json", "scenario.yaml"], ["would overwrite the input file"]),
+    ],
+)
+def test_outputs_named_like_the_wrong_thing_are_refused(
+    runner, tmp_path, monkeypatch, args, fragments
+):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, SMALL)
+    no_simulation(monkeypatch)
+    result = invoke(runner, "run", "scenario.yaml", *args)
+    assert_one_error_line(result, *fragments)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scenario.yaml"]
+
+
+def test_a_register_named_like_the_wrong_thing_is_refused(runner, tmp_path, monkeypatch):
+    import test_risks
+
+    scenario = write(tmp_path, test_risks.SCENARIO)
+    result = invoke(runner, "register", scenario, "-o", tmp_path / "reg.json")
+    assert_one_error_line(result, "reg.json: the register is written as .xlsx or .csv")
+    result = invoke(runner, "register", scenario, "-o", "/dev/null")
+    assert_one_error_line(result, "/dev/null: the register is written as .xlsx or .csv")
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_a_run_removes_the_temporaries_a_killed_run_left(runner, tmp_path):
+    from test_outputs import dead_pid, stale_temporary
+
+    scenario = write(tmp_path, SMALL)
+    out = tmp_path / "out"
+    out.mkdir()
+    stale = [
+        stale_temporary(out / "r.json", dead_pid(), age=300),
+        stale_temporary(out / "tasks.csv", dead_pid(), age=300),
+    ]
+    assert all(p.exists() for p in stale)
+    ok(invoke(runner, "run", scenario, "-n", 50, "--json", out / "r.json", "--csv", out))
+    assert sorted(p.name for p in out.iterdir()) == [
+        "iterations.csv",
+        "milestones.csv",
+        "r.json",
+        "tasks.csv",
+    ]

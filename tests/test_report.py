@@ -7,7 +7,9 @@ import datetime as dt
 import io
 import json
 import math
+import os
 import re
+import socket
 from pathlib import Path
 
 import pytest
@@ -307,6 +309,57 @@ def test_a_failed_write_removes_the_folders_it_created(tmp_path):
             res, json_path=tmp_path / "missing" / "r.json", csv_dir=tmp_path / "a" / "b"
         )
     assert files_in(tmp_path) == []
+
+
+def test_check_outputs_refuses_outputs_named_like_the_wrong_thing(tmp_path):
+    with pytest.raises(OutputError, match=r"x\.csv: --json writes JSON.*\.json, not \.csv"):
+        report.check_outputs(tmp_path / "x.csv")
+    report.check_outputs(tmp_path / "x.JSON")
+    report.check_outputs(Path("/dev/null"))  # no suffix: a device, a pipe, a plain name
+    for suffix in report.FILE_SUFFIXES:
+        with pytest.raises(OutputError, match=f"--csv takes a folder.*ending in \\{suffix}"):
+            report.check_outputs(csv_dir=tmp_path / f"out{suffix}")
+        with pytest.raises(OutputError, match=f"--charts takes a folder.*ending in \\{suffix}"):
+            report.check_outputs(charts_dir=tmp_path / f"out{suffix}")
+    with pytest.raises(OutputError, match="written as .xlsx or .csv"):
+        report.check_outputs(register=tmp_path / "r.json")
+    assert files_in(tmp_path) == []
+
+
+def test_check_outputs_refuses_two_outputs_in_one_file(tmp_path):
+    with pytest.raises(OutputError, match="tasks.csv: --json and --csv would both write"):
+        report.check_outputs(tmp_path / "tasks.csv", tmp_path, inputs=())
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "r.json").symlink_to(tmp_path / "out" / "tasks.csv")
+    with pytest.raises(OutputError, match="--json and --csv would both write"):
+        report.check_outputs(tmp_path / "out" / "r.json", tmp_path / "out")
+    report.check_outputs(tmp_path / "r.json", tmp_path / "out", charts_dir=tmp_path / "out")
+
+
+def test_check_outputs_refuses_to_overwrite_an_input(tmp_path):
+    scenario, register = tmp_path / "plan.yaml", tmp_path / "risks.csv"
+    scenario.write_text("tasks: []\n")
+    register.write_text("id\n")
+    inputs = (str(scenario), str(register))
+    with pytest.raises(OutputError, match=f"--json would overwrite the input file {scenario}"):
+        report.check_outputs(tmp_path / "." / "plan.yaml", inputs=inputs)
+    with pytest.raises(OutputError, match="--output would overwrite the input file"):
+        report.check_outputs(register=register, inputs=inputs)
+    # the register's CSV siblings count too
+    sibling = tmp_path / "x.tornado.csv"
+    with pytest.raises(OutputError, match=r"x\.tornado\.csv: --output would overwrite"):
+        report.check_outputs(register=tmp_path / "x.csv", inputs=(str(sibling),))
+    assert scenario.read_text() == "tasks: []\n" and register.read_text() == "id\n"
+
+
+def test_check_outputs_refuses_what_is_not_a_file(tmp_path):
+    with socket.socket(socket.AF_UNIX) as s:
+        s.bind(str(tmp_path / "sock.json"))
+        with pytest.raises(OutputError, match="sock.json: is a socket"):
+            report.check_outputs(tmp_path / "sock.json")
+    (tmp_path / "csv").mkdir()
+    os.mkfifo(tmp_path / "csv" / "tasks.csv")
+    report.check_outputs(csv_dir=tmp_path / "csv")  # a pipe is written, not replaced
 
 
 # ----------------------------------------------------------------------------- probabilities

@@ -181,7 +181,7 @@ def run(
     """Simulate SCENARIO (a scenario or portfolio file) and print milestone finishes, the
     most critical tasks, risk drivers and, with costs, cost and joint confidence."""
     model = _load(scenario)
-    report.check_outputs(json_path, csv_dir, charts_dir=charts_dir)
+    report.check_outputs(json_path, csv_dir, charts_dir=charts_dir, inputs=model.inputs)
     stderr = Console(stderr=True)
     run_model = simulate_portfolio if isinstance(model, Portfolio) else simulate
     with report.LazyProgress(stderr, enabled=not quiet) as progress:
@@ -254,7 +254,7 @@ def register(
     from .register import risk_register
 
     model = _network(scenario)
-    report.check_outputs(register=output)
+    report.check_outputs(register=output, inputs=model.inputs)
     reg = risk_register(model, iterations, seed, milestone)
     report.print_register(reg, Console())
     report.write_files(report.register_files(reg, output))
@@ -282,7 +282,7 @@ def compare_command(
             "not a portfolio file (no top-level 'portfolio:' key)", file=str(portfolio)
         )
     model = load_portfolio(portfolio)
-    report.check_outputs(json_path)
+    report.check_outputs(json_path, inputs=model.inputs)
     try:
         result = compare(model, iterations, seed)
     except ScenarioError as e:
