@@ -587,3 +587,82 @@ def test_a_run_removes_the_temporaries_a_killed_run_left(runner, tmp_path):
         "r.json",
         "tasks.csv",
     ]
+
+
+# ----------------------------------------------------------------------------- injection
+
+HOSTILE_SCENARIO = """\
+name: Hostile names
+tasks:
+  - {id: "=A", name: "=cmd|' /C calc'!A0", duration: [2, 4, 8]}
+  - {id: "+B", name: "-2+3", duration: [2, 3, 5], predecessors: ["=A"]}
+  - {id: "@C", name: "@SUM(A1:A9)", duration: 2, predecessors: ["+B"]}
+  - {id: "-D", name: "\\tTab", duration: 1, predecessors: ["@C"]}
+milestones:
+  - {id: "=M", name: "+milestone", after: ["-D"], target: 12}
+risks:
+  - {id: "=R", name: "=1+1", owner: "+owner", category: "-cat", probability: 0.5,
+     impacts: [{task: "=A", delay: [1, 2, 3]}]}
+  - {id: "@S", name: "@early", owner: "=HYPERLINK(\\"http://x\\")", category: "@c",
+     probability: 0.5, impacts: [{task: "+B", delay: [-3, -2, -1]}]}
+simulation: {iterations: 300, seed: 1}
+"""
+HOSTILE_TEXT = {
+    "=A",
+    "+B",
+    "@C",
+    "-D",
+    "=M",
+    "=R",
+    "@S",
+    "=cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "\tTab",
+    "+milestone",
+    "=1+1",
+    "+owner",
+    "-cat",
+    "@early",
+    '=HYPERLINK("http://x")',
+    "@c",
+}
+
+
+def csv_cells(path: Path) -> list[str]:
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as fh:
+        return [cell for row in csv.reader(fh) for cell in row]
+
+
+def test_csv_outputs_never_start_a_formula(runner, tmp_path):
+    scenario = write(tmp_path, HOSTILE_SCENARIO)
+    ok(invoke(runner, "run", scenario, "--csv", tmp_path / "c", "-q"))
+    ok(invoke(runner, "register", scenario, "-o", tmp_path / "reg.csv", "-q"))
+    files = [*(tmp_path / "c").iterdir(), *tmp_path.glob("reg*.csv")]
+    assert len(files) == 6
+    cells = [c for f in files for c in csv_cells(f)]
+    assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r")]
+    text = {c[1:] for c in cells if c.startswith("'")}
+    assert text <= HOSTILE_TEXT and {"=A", "=M", "=R", "=1+1", "-cat"} <= text
+    negatives = [float(c) for c in cells if c.startswith("-")]
+    assert negatives and all(v < 0 for v in negatives)  # numbers stay numbers
+    tasks = pd.read_csv(tmp_path / "c" / "tasks.csv", index_col="id")
+    assert list(tasks.index) == ["'=A", "'+B", "'@C", "'-D"]
+    assert tasks["criticality"].between(0, 1).all()
+
+
+def test_the_workbook_holds_names_as_text(runner, tmp_path):
+    from openpyxl import load_workbook
+
+    scenario = write(tmp_path, HOSTILE_SCENARIO)
+    ok(invoke(runner, "register", scenario, "-o", tmp_path / "reg.xlsx", "-q"))
+    book = load_workbook(tmp_path / "reg.xlsx")
+    cells = [c for ws in book for row in ws.iter_rows() for c in row if c.value is not None]
+    text = [c for c in cells if isinstance(c.value, str)]
+    assert {c.value for c in text} >= {"=R", "=1+1", "+owner", "-cat", "@S", "=A", "=M"}
+    assert all(c.data_type == "s" for c in text)
+    assert not [c for c in cells if c.data_type == "f"]
+    delays = [c.value for c in book["Register"]["I"][1:]]  # delay_P10 of each risk
+    assert any(isinstance(v, float) and v < 0 for v in delays)

@@ -10,6 +10,7 @@ import math
 import os
 import re
 import socket
+import types
 from pathlib import Path
 
 import pytest
@@ -420,3 +421,79 @@ def test_risk_occurrence_uses_the_honest_format(tmp_path):
     out = render(dataclasses.replace(res, risk_occurrence=occurrence))
     assert re.search(r"^permit\s+<0\.1%\s", out, re.M)
     assert re.search(r"^early-steel\s+>99\.9%\s", out, re.M)
+
+
+# ----------------------------------------------------------------------------- injection
+
+HOSTILE = ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1:A9)", "\tx", "\ry", "#REF!"]
+
+
+def hostile_register():
+    import pandas as pd
+
+    register = pd.DataFrame(
+        {
+            "rank": [1, 2, 3, 4, 5, 6, 7],
+            "id": HOSTILE,
+            "name": ["plain", *HOSTILE[1:]],
+            "probability": [0.9996, 1.0, 0.0004, 0.0, 0.5, 0.25, None],
+            "expected_delay": [-4.5, 2.0, 0.0, -1.0, 3.0, 1.0, 0.5],
+            "contribution_=M_P80": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0],
+        }
+    )
+    empty = pd.DataFrame({"milestone": ["=M"], "P(target) before": [0.9996]})
+    return types.SimpleNamespace(register=register, mitigation=empty, tornado=empty.iloc[:0])
+
+
+def test_workbook_text_is_never_a_formula_and_numbers_stay_numbers():
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(report.register_xlsx(hostile_register())))
+    ws = book["Register"]
+    headers = [c.value for c in ws[1]]
+    assert headers[-1] == "Adds to =M P80 (days)"
+    ids = [ws.cell(row=r, column=2) for r in range(2, 9)]
+    names = [ws.cell(row=r, column=3) for r in range(2, 9)]
+    # exactly as written, no quote added (XML reads a carriage return back as a newline)
+    assert [c.value for c in ids] == [h.replace("\r", "\n") for h in HOSTILE]
+    assert all(c.data_type == "s" for c in ids + names)
+    assert all(c.data_type == "s" for c in ws[1])
+    delays = [ws.cell(row=r, column=5) for r in range(2, 9)]
+    assert [c.value for c in delays] == [-4.5, 2, 0, -1, 3, 1, 0.5]
+    assert all(c.data_type == "n" and c.number_format == "0.0" for c in delays)
+    formats = [ws.cell(row=r, column=4).number_format for r in range(2, 8)]
+    assert formats == ['">99.9%"', "0.0%", '"<0.1%"', "0.0%", "0.0%", "0.0%"]
+    assert ws.cell(row=2, column=4).value == 0.9996  # the cell keeps its value
+    assert ws.cell(row=8, column=4).value is None
+    mitigation = book["Mitigation"]
+    assert mitigation["A2"].value == "=M" and mitigation["A2"].data_type == "s"
+    assert mitigation["B2"].number_format == '">99.9%"'
+
+
+def test_workbook_control_characters_are_shown_escaped():
+    from openpyxl import load_workbook
+
+    reg = hostile_register()
+    reg.register.loc[0, "name"] = "bell\x07 and escape\x1b[31m"
+    book = load_workbook(io.BytesIO(report.register_xlsx(reg)))
+    assert book["Register"]["C2"].value == "bell\\x07 and escape\\x1b[31m"
+
+
+def test_csv_text_starting_like_a_formula_gets_a_quote():
+    import csv
+
+    frame = hostile_register().register.set_index("id")
+    frame.loc["+1+1", "name"] = "line\r=cmd|' /C calc'!A0"
+    text = report.csv_text(frame)
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert len(rows) == 8  # a carriage return inside a name starts no new row
+    assert rows[0][-1] == "contribution_=M_P80"  # starts with c: left alone
+    assert [r[0] for r in rows[1:]] == ["'" + h if h[0] in "=+-@\t\r" else h for h in HOSTILE]
+    assert rows[2][2] == "line\r=cmd|' /C calc'!A0"
+    assert [r[2] for r in rows[3:]] == [*("'" + h for h in HOSTILE[2:-1]), "#REF!"]
+    assert [r[4] for r in rows[1:]] == ["-4.5", "2.0", "0.0", "-1.0", "3.0", "1.0", "0.5"]
+    assert '\n"\'+1+1",' in text and ",-4.5," in text  # text quoted, numbers bare
+    assert frame.loc["-2+3", "name"] == "-2+3"  # the frame itself is untouched
+    assert report.inert_text(-3) == -3 and report.inert_text("a=b") == "a=b"
+    header = report.csv_text(frame.rename(columns={"name": "=name"})).splitlines()[0]
+    assert header.split(",")[2] == '"\'=name"'

@@ -3,13 +3,16 @@
 Every file goes through :func:`riskengine.outputs.write_files`: each is staged in a
 temporary file next to its final path and only moved into place once all of them are
 written, so a failed run never leaves a half-written file; devices and pipes are written
-directly, never replaced.
+directly, never replaced. Text from a scenario never becomes a spreadsheet formula: XLSX
+text cells are strings and CSV text cells that would start a formula get a leading ``'``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
 import dataclasses
+import functools
 import json
 import os
 import threading
@@ -17,6 +20,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 from rich import box
@@ -688,7 +692,9 @@ def write_outputs(
         folders.append(csv_dir)
         for table in CSV_TABLES:
             if table != "costs" or results.cost is not None:
-                files[csv_dir / f"{table}.csv"] = results.to_frame(table).to_csv
+                files[csv_dir / f"{table}.csv"] = functools.partial(
+                    csv_text, results.to_frame(table)
+                )
     if charts_dir is not None and results.jcl is not None:
         charts_dir = Path(charts_dir)
         folders.append(charts_dir)
@@ -768,6 +774,29 @@ def _format_for(key: str) -> str | None:
     return "0.0"
 
 
+def _xlsx_text(text: str) -> str:
+    # Control characters cannot be stored in a workbook; show them as escapes instead.
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _put_row(ws, row: int, values: Iterable[object], percent: Mapping[int, bool]) -> None:
+    """Write one worksheet row. Text is always a string cell: openpyxl would take a text
+    starting with ``=`` for a formula (and ``#REF!`` for an error), so a task or risk name
+    could otherwise run in Excel."""
+    for c, value in enumerate(values, start=1):
+        if _missing(value):
+            continue
+        if isinstance(value, str):
+            cell = ws.cell(row=row, column=c, value=_xlsx_text(value))
+            cell.data_type = "s"
+        else:
+            cell = ws.cell(row=row, column=c, value=value)
+            if percent.get(c):
+                cell.number_format = percent_format(value)
+
+
 def register_xlsx(reg) -> bytes:
     """The register as a workbook for people: three sheets with readable headers, number
     formats, fitted widths and a frozen header row."""
@@ -785,18 +814,19 @@ def register_xlsx(reg) -> bytes:
         ws = wb.active if i == 0 else wb.create_sheet()
         ws.title = title
         keys = list(frame.columns)
-        ws.append([_label_for(k) for k in keys])
-        for record in frame.itertuples(index=False):
-            ws.append([None if _missing(v) else v for v in record])
+        formats = {c: _format_for(str(key)) for c, key in enumerate(keys, start=1)}
+        percent = {c: fmt == PERCENT for c, fmt in formats.items()}
+        _put_row(ws, 1, [_label_for(str(k)) for k in keys], {})
+        for r, record in enumerate(frame.itertuples(index=False), start=2):
+            _put_row(ws, r, record, percent)
         for c, key in enumerate(keys, start=1):
             cell = ws.cell(row=1, column=c)
             cell.font, cell.fill = head_font, head_fill
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-            fmt = _format_for(key)
-            if fmt:
-                for (cell,) in ws.iter_rows(min_row=2, min_col=c, max_col=c):
-                    number = isinstance(cell.value, int | float) and fmt == PERCENT
-                    cell.number_format = percent_format(cell.value) if number else fmt
+            fmt = formats[c]
+            if fmt and fmt != PERCENT:
+                for row in ws.iter_rows(min_row=2, min_col=c, max_col=c):
+                    row[0].number_format = fmt
             values = [len(_label_for(key)) / 2 + 2] + [len(str(v)) for v in frame[key].tolist()]
             ws.column_dimensions[get_column_letter(c)].width = min(max(values) + 2, 48)
         ws.freeze_panes = "A2"
@@ -808,6 +838,40 @@ def register_xlsx(reg) -> bytes:
 
 def _missing(v: object) -> bool:
     return v is None or (isinstance(v, float) and v != v)
+
+
+# A text cell that starts with one of these is a formula to Excel, LibreOffice and Sheets.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_text(value: object) -> object:
+    """``value`` as a CSV cell no spreadsheet runs: text starting like a formula gets a
+    leading ``'`` (OWASP's advice against CSV injection); numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_safe(frame):
+    """``frame`` with every text cell, column name and index label made inert."""
+    from pandas.api.types import is_numeric_dtype
+
+    out = frame.copy(deep=False)
+    for i in range(frame.shape[1]):
+        if not is_numeric_dtype(frame.dtypes.iloc[i]):
+            out.isetitem(i, frame.iloc[:, i].map(inert_text))
+    out.columns = out.columns.map(inert_text)
+    if not is_numeric_dtype(out.index.dtype):
+        out.index = out.index.map(inert_text)
+    out.index.name = inert_text(frame.index.name)
+    return out
+
+
+def csv_text(frame, fh: IO[str] | None = None, *, index: bool = True) -> str | None:
+    """``frame`` as CSV that spreadsheets open as data (to ``fh``, else returned): text
+    cells made inert (:func:`csv_safe`) and quoted, so a line break inside a name cannot
+    start a new row either."""
+    return csv_safe(frame).to_csv(fh, index=index, quoting=csv.QUOTE_NONNUMERIC)
 
 
 def register_paths(path: Path) -> list[Path]:
@@ -830,7 +894,7 @@ def register_files(reg, path: Path) -> dict[Path, Content]:
     if len(paths) == 1:
         return {paths[0]: register_xlsx(reg)}
     frames = (reg.register, reg.mitigation, reg.tornado)
-    return {p: f.to_csv(index=False) for p, f in zip(paths, frames, strict=True)}
+    return {p: csv_text(f, index=False) for p, f in zip(paths, frames, strict=True)}
 
 
 def print_register(reg, console: Console, top: int = 15) -> None:
