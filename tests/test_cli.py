@@ -666,3 +666,38 @@ def test_the_workbook_holds_names_as_text(runner, tmp_path):
     assert not [c for c in cells if c.data_type == "f"]
     delays = [c.value for c in book["Register"]["I"][1:]]  # delay_P10 of each risk
     assert any(isinstance(v, float) and v < 0 for v in delays)
+
+
+# ----------------------------------------------------------------------------- messages
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "--bogus", "x.yaml"], "error: No such option '--bogus'."),
+        (["run", "x.yaml", "-n", "abc"], "error: Invalid value for '-n' / '--iterations':"),
+        (["run"], "error: Missing argument 'SCENARIO'."),
+        (["run", "x.yaml", "--sampling", "magic"], "error: Invalid value for '--sampling':"),
+        (["nonsense"], "error: No such command 'nonsense'."),
+        (["--bogus"], "error: No such option '--bogus'."),
+        (["register", "x.yaml"], "error: Missing option '-o' / '--output'."),
+    ],
+)
+def test_usage_errors_put_the_error_line_first(runner, args, message):
+    result = invoke(runner, *args)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(message), result.stderr
+    assert lines[1].startswith("Usage: ") and lines[2].startswith("Try '")
+    assert len(lines) == 3 and result.stdout == ""
+
+
+def test_messages_escape_control_characters(runner, tmp_path):
+    name = tmp_path / "evil\x1b[2J\x07\u202e.yaml"
+    result = invoke(runner, "run", name)
+    assert_one_error_line(result, "evil\\x1b[2J\\x07\\u202e.yaml", "file not found")
+    assert "\x1b" not in result.stderr
+    result = invoke(runner, "run", "x.yaml", "--sampling", "lhs\x1b[31m\nsecond line")
+    assert result.stderr.splitlines()[0].startswith("error: Invalid value for '--sampling'")
+    assert "\x1b" not in result.stderr and "\nsecond line" not in result.stderr
+    assert cli.one_line("a\n b\tc\x1b[0m\x9b") == "a b c\\x1b[0m\\x9b"
