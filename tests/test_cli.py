@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from pathlib import Path
 
 import pandas as pd
@@ -435,3 +437,267 @@ def test_no_sensitivity_and_no_drivers_flags(runner, tmp_path):
     )
     doc = json.loads(out.read_text())
     assert "drivers" not in doc["risks"]["permit"] and "sensitivity" not in doc["tasks"]["design"]
+
+
+# ----------------------------------------------------------------------------- outputs
+
+
+def no_simulation(monkeypatch) -> None:
+    """Every output check must come before the simulation: make simulating a failure."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("simulated before checking the outputs")
+
+    monkeypatch.setattr(cli, "simulate", refuse)
+    monkeypatch.setattr(cli, "simulate_portfolio", refuse)
+
+
+def test_json_to_dev_null_leaves_the_device_in_place(runner, tmp_path):
+    before = os.stat("/dev/null")
+    result = invoke(runner, "run", write(tmp_path, SMALL), "-n", 50, "--json", "/dev/null")
+    ok(result)
+    after = os.stat("/dev/null")
+    assert stat.S_ISCHR(after.st_mode) and after.st_rdev == before.st_rdev
+    assert after.st_ino == before.st_ino
+    assert "wrote /dev/null" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scenario.yaml"]
+
+
+def test_a_pipe_without_a_reader_is_a_clean_error(runner, tmp_path):
+    from test_outputs import no_hang
+
+    scenario = write(tmp_path, SMALL)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with no_hang():
+        result = invoke(runner, "run", scenario, "-n", 50, "--json", fifo, "--csv", tmp_path / "c")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.stderr.splitlines() == [
+        f"error: {fifo}: no process is reading this named pipe (start the reader first)"
+    ]
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe", "scenario.yaml"]
+
+
+def test_a_pipe_with_a_reader_receives_the_json(runner, tmp_path):
+    from test_outputs import PipeReader, no_hang
+
+    scenario = write(tmp_path, SMALL)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = PipeReader(fifo)
+    reader.start()
+    with no_hang():
+        ok(invoke(runner, "run", scenario, "-n", 200, "--json", fifo, "-q"))
+    reader.join(20)
+    assert json.loads(reader.data) == simulate(load_scenario(scenario), 200).to_dict()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe", "scenario.yaml"]
+
+
+def test_an_output_aimed_at_an_input_is_refused_before_simulating(runner, tmp_path, monkeypatch):
+    import test_register_file
+
+    scenario = test_register_file.write(tmp_path)  # s.yaml reading its risks from register.csv
+    (tmp_path / "alias.json").symlink_to(scenario)  # passes the suffix rule
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "tasks.csv").hardlink_to(tmp_path / "register.csv")
+
+    def snapshot():
+        return {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in tmp_path.rglob("*.*")}
+
+    files = snapshot()
+    no_simulation(monkeypatch)
+    cases = [
+        (["run", scenario, "--json", tmp_path / "alias.json"], "alias.json: --json", "s.yaml"),
+        (["run", scenario, "--csv", tmp_path / "c"], "tasks.csv: --csv", "register.csv"),
+        (["register", scenario, "-o", tmp_path / "register.csv"], "--output", "register.csv"),
+        (["run", scenario, "--json", scenario], "s.yaml: --json", "s.yaml"),
+    ]
+    for args, *fragments in cases:
+        result = invoke(runner, *args)
+        assert_one_error_line(result, "would overwrite the input file", *fragments)
+    assert snapshot() == files and len(files) == 4
+
+
+def test_compare_refuses_to_overwrite_a_project_file(runner, tmp_path, monkeypatch):
+    import test_portfolio
+
+    portfolio = test_portfolio.write_portfolio(
+        tmp_path, test_portfolio.PORTFOLIO + test_portfolio.STRATEGY
+    )
+    (tmp_path / "erp.json").symlink_to(tmp_path / "erp.yaml")
+    erp = (tmp_path / "erp.yaml").read_text()
+    monkeypatch.setattr("riskengine.options.compare", None)  # must not get that far
+    result = invoke(runner, "compare", portfolio, "-n", 50, "--json", tmp_path / "erp.json")
+    assert_one_error_line(result, "erp.json: --json would overwrite the input file", "erp.yaml")
+    assert (tmp_path / "erp.yaml").read_text() == erp
+    result = invoke(runner, "compare", portfolio, "--json", tmp_path / "cmp.csv")
+    assert_one_error_line(result, "cmp.csv: --json writes JSON")
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["--json", "x.csv"], ["x.csv: --json writes JSON", "ending in .json, not .csv"]),
+        (["--csv", "out.csv"], ["out.csv: --csv takes a folder", "not a file name ending in .csv"]),
+        (["--csv", "r.json"], ["r.json: --csv takes a folder"]),
+        (["--charts", "c.png"], ["c.png: --charts takes a folder"]),
+        (["--json", "out/tasks.csv", "--csv", "out"], ["tasks.csv: --json and --csv would both"]),
+        (["--json", "sub/r.json", "--csv", "sub/r.json"], ["--csv takes a folder"]),
+        (["--json", "scenario.yaml"], ["would overwrite the input file"]),
+    ],
+)
+def test_outputs_named_like_the_wrong_thing_are_refused(
+    runner, tmp_path, monkeypatch, args, fragments
+):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, SMALL)
+    no_simulation(monkeypatch)
+    result = invoke(runner, "run", "scenario.yaml", *args)
+    assert_one_error_line(result, *fragments)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scenario.yaml"]
+
+
+def test_a_register_named_like_the_wrong_thing_is_refused(runner, tmp_path, monkeypatch):
+    import test_risks
+
+    scenario = write(tmp_path, test_risks.SCENARIO)
+    result = invoke(runner, "register", scenario, "-o", tmp_path / "reg.json")
+    assert_one_error_line(result, "reg.json: the register is written as .xlsx or .csv")
+    result = invoke(runner, "register", scenario, "-o", "/dev/null")
+    assert_one_error_line(result, "/dev/null: the register is written as .xlsx or .csv")
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_a_run_removes_the_temporaries_a_killed_run_left(runner, tmp_path):
+    from test_outputs import dead_pid, stale_temporary
+
+    scenario = write(tmp_path, SMALL)
+    out = tmp_path / "out"
+    out.mkdir()
+    stale = [
+        stale_temporary(out / "r.json", dead_pid(), age=300),
+        stale_temporary(out / "tasks.csv", dead_pid(), age=300),
+    ]
+    assert all(p.exists() for p in stale)
+    ok(invoke(runner, "run", scenario, "-n", 50, "--json", out / "r.json", "--csv", out))
+    assert sorted(p.name for p in out.iterdir()) == [
+        "iterations.csv",
+        "milestones.csv",
+        "r.json",
+        "tasks.csv",
+    ]
+
+
+# ----------------------------------------------------------------------------- injection
+
+HOSTILE_SCENARIO = """\
+name: Hostile names
+tasks:
+  - {id: "=A", name: "=cmd|' /C calc'!A0", duration: [2, 4, 8]}
+  - {id: "+B", name: "-2+3", duration: [2, 3, 5], predecessors: ["=A"]}
+  - {id: "@C", name: "@SUM(A1:A9)", duration: 2, predecessors: ["+B"]}
+  - {id: "-D", name: "\\tTab", duration: 1, predecessors: ["@C"]}
+milestones:
+  - {id: "=M", name: "+milestone", after: ["-D"], target: 12}
+risks:
+  - {id: "=R", name: "=1+1", owner: "+owner", category: "-cat", probability: 0.5,
+     impacts: [{task: "=A", delay: [1, 2, 3]}]}
+  - {id: "@S", name: "@early", owner: "=HYPERLINK(\\"http://x\\")", category: "@c",
+     probability: 0.5, impacts: [{task: "+B", delay: [-3, -2, -1]}]}
+simulation: {iterations: 300, seed: 1}
+"""
+HOSTILE_TEXT = {
+    "=A",
+    "+B",
+    "@C",
+    "-D",
+    "=M",
+    "=R",
+    "@S",
+    "=cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "\tTab",
+    "+milestone",
+    "=1+1",
+    "+owner",
+    "-cat",
+    "@early",
+    '=HYPERLINK("http://x")',
+    "@c",
+}
+
+
+def csv_cells(path: Path) -> list[str]:
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as fh:
+        return [cell for row in csv.reader(fh) for cell in row]
+
+
+def test_csv_outputs_never_start_a_formula(runner, tmp_path):
+    scenario = write(tmp_path, HOSTILE_SCENARIO)
+    ok(invoke(runner, "run", scenario, "--csv", tmp_path / "c", "-q"))
+    ok(invoke(runner, "register", scenario, "-o", tmp_path / "reg.csv", "-q"))
+    files = [*(tmp_path / "c").iterdir(), *tmp_path.glob("reg*.csv")]
+    assert len(files) == 6
+    cells = [c for f in files for c in csv_cells(f)]
+    assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r")]
+    text = {c[1:] for c in cells if c.startswith("'")}
+    assert text <= HOSTILE_TEXT and {"=A", "=M", "=R", "=1+1", "-cat"} <= text
+    negatives = [float(c) for c in cells if c.startswith("-")]
+    assert negatives and all(v < 0 for v in negatives)  # numbers stay numbers
+    tasks = pd.read_csv(tmp_path / "c" / "tasks.csv", index_col="id")
+    assert list(tasks.index) == ["'=A", "'+B", "'@C", "'-D"]
+    assert tasks["criticality"].between(0, 1).all()
+
+
+def test_the_workbook_holds_names_as_text(runner, tmp_path):
+    from openpyxl import load_workbook
+
+    scenario = write(tmp_path, HOSTILE_SCENARIO)
+    ok(invoke(runner, "register", scenario, "-o", tmp_path / "reg.xlsx", "-q"))
+    book = load_workbook(tmp_path / "reg.xlsx")
+    cells = [c for ws in book for row in ws.iter_rows() for c in row if c.value is not None]
+    text = [c for c in cells if isinstance(c.value, str)]
+    assert {c.value for c in text} >= {"=R", "=1+1", "+owner", "-cat", "@S", "=A", "=M"}
+    assert all(c.data_type == "s" for c in text)
+    assert not [c for c in cells if c.data_type == "f"]
+    delays = [c.value for c in book["Register"]["I"][1:]]  # delay_P10 of each risk
+    assert any(isinstance(v, float) and v < 0 for v in delays)
+
+
+# ----------------------------------------------------------------------------- messages
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "--bogus", "x.yaml"], "error: No such option '--bogus'."),
+        (["run", "x.yaml", "-n", "abc"], "error: Invalid value for '-n' / '--iterations':"),
+        (["run"], "error: Missing argument 'SCENARIO'."),
+        (["run", "x.yaml", "--sampling", "magic"], "error: Invalid value for '--sampling':"),
+        (["nonsense"], "error: No such command 'nonsense'."),
+        (["--bogus"], "error: No such option '--bogus'."),
+        (["register", "x.yaml"], "error: Missing option '-o' / '--output'."),
+    ],
+)
+def test_usage_errors_put_the_error_line_first(runner, args, message):
+    result = invoke(runner, *args)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(message), result.stderr
+    assert lines[1].startswith("Usage: ") and lines[2].startswith("Try '")
+    assert len(lines) == 3 and result.stdout == ""
+
+
+def test_messages_escape_control_characters(runner, tmp_path):
+    name = tmp_path / "evil\x1b[2J\x07\u202e.yaml"
+    result = invoke(runner, "run", name)
+    assert_one_error_line(result, "evil\\x1b[2J\\x07\\u202e.yaml", "file not found")
+    assert "\x1b" not in result.stderr
+    result = invoke(runner, "run", "x.yaml", "--sampling", "lhs\x1b[31m\nsecond line")
+    assert result.stderr.splitlines()[0].startswith("error: Invalid value for '--sampling'")
+    assert "\x1b" not in result.stderr and "\nsecond line" not in result.stderr
+    assert cli.one_line("a\n b\tc\x1b[0m\x9b") == "a b c\\x1b[0m\\x9b"

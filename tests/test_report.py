@@ -7,7 +7,10 @@ import datetime as dt
 import io
 import json
 import math
+import os
 import re
+import socket
+import types
 from pathlib import Path
 
 import pytest
@@ -307,3 +310,190 @@ def test_a_failed_write_removes_the_folders_it_created(tmp_path):
             res, json_path=tmp_path / "missing" / "r.json", csv_dir=tmp_path / "a" / "b"
         )
     assert files_in(tmp_path) == []
+
+
+def test_check_outputs_refuses_outputs_named_like_the_wrong_thing(tmp_path):
+    with pytest.raises(OutputError, match=r"x\.csv: --json writes JSON.*\.json, not \.csv"):
+        report.check_outputs(tmp_path / "x.csv")
+    report.check_outputs(tmp_path / "x.JSON")
+    report.check_outputs(Path("/dev/null"))  # no suffix: a device, a pipe, a plain name
+    for suffix in report.FILE_SUFFIXES:
+        with pytest.raises(OutputError, match=f"--csv takes a folder.*ending in \\{suffix}"):
+            report.check_outputs(csv_dir=tmp_path / f"out{suffix}")
+        with pytest.raises(OutputError, match=f"--charts takes a folder.*ending in \\{suffix}"):
+            report.check_outputs(charts_dir=tmp_path / f"out{suffix}")
+    with pytest.raises(OutputError, match="written as .xlsx or .csv"):
+        report.check_outputs(register=tmp_path / "r.json")
+    assert files_in(tmp_path) == []
+
+
+def test_check_outputs_refuses_two_outputs_in_one_file(tmp_path):
+    with pytest.raises(OutputError, match="tasks.csv: --json and --csv would both write"):
+        report.check_outputs(tmp_path / "tasks.csv", tmp_path, inputs=())
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "r.json").symlink_to(tmp_path / "out" / "tasks.csv")
+    with pytest.raises(OutputError, match="--json and --csv would both write"):
+        report.check_outputs(tmp_path / "out" / "r.json", tmp_path / "out")
+    report.check_outputs(tmp_path / "r.json", tmp_path / "out", charts_dir=tmp_path / "out")
+
+
+def test_check_outputs_refuses_to_overwrite_an_input(tmp_path):
+    scenario, register = tmp_path / "plan.yaml", tmp_path / "risks.csv"
+    scenario.write_text("tasks: []\n")
+    register.write_text("id\n")
+    inputs = (str(scenario), str(register))
+    with pytest.raises(OutputError, match=f"--json would overwrite the input file {scenario}"):
+        report.check_outputs(tmp_path / "." / "plan.yaml", inputs=inputs)
+    with pytest.raises(OutputError, match="--output would overwrite the input file"):
+        report.check_outputs(register=register, inputs=inputs)
+    # the register's CSV siblings count too
+    sibling = tmp_path / "x.tornado.csv"
+    with pytest.raises(OutputError, match=r"x\.tornado\.csv: --output would overwrite"):
+        report.check_outputs(register=tmp_path / "x.csv", inputs=(str(sibling),))
+    assert scenario.read_text() == "tasks: []\n" and register.read_text() == "id\n"
+
+
+def test_check_outputs_refuses_what_is_not_a_file(tmp_path):
+    with socket.socket(socket.AF_UNIX) as s:
+        s.bind(str(tmp_path / "sock.json"))
+        with pytest.raises(OutputError, match="sock.json: is a socket"):
+            report.check_outputs(tmp_path / "sock.json")
+    (tmp_path / "csv").mkdir()
+    os.mkfifo(tmp_path / "csv" / "tasks.csv")
+    report.check_outputs(csv_dir=tmp_path / "csv")  # a pipe is written, not replaced
+
+
+# ----------------------------------------------------------------------------- probabilities
+
+
+@pytest.mark.parametrize(
+    ("p", "shown", "xlsx"),
+    [
+        (1.0, "100.0%", "0.0%"),
+        (0.9996, ">99.9%", '">99.9%"'),
+        (0.9995, ">99.9%", '">99.9%"'),  # Excel would round 99.95 up
+        (0.9994, "99.9%", "0.0%"),
+        (0.5, "50.0%", "0.0%"),
+        (0.0006, "0.1%", "0.0%"),
+        (0.0004, "<0.1%", '"<0.1%"'),
+        (1e-9, "<0.1%", '"<0.1%"'),
+        (0.0, "0.0%", "0.0%"),
+        (None, report.NONE, None),
+    ],
+)
+def test_probabilities_never_round_to_a_false_certainty(p, shown, xlsx):
+    assert report._pct(p) == shown
+    if p is not None:
+        assert report.percent_format(p) == xlsx
+
+
+def test_every_probability_column_uses_the_honest_format():
+    res = simulate(chain(), iterations=50)
+    near = dataclasses.replace(res.milestones["M1"], p_target=0.9996)
+    res = dataclasses.replace(
+        res,
+        milestones={**res.milestones, "M1": near},
+        criticality={**res.criticality, "A": 0.9996, "D": 0.0004},
+    )
+    out = render(res)
+    assert re.search(r"^M1\s.*\s>99\.9%$", out, re.M)
+    assert re.search(r"^A\s+Alpha\s+>99\.9%$", out, re.M)
+    assert re.search(r"^D\s+<0\.1%$", out, re.M)
+    assert report._share({"probability": 0.9996, "se": 0.0002}) == ">99.9% ± 0.0"
+    assert report._share({"probability": 0.0004, "se": 0.0002}) == "<0.1% ± 0.0"
+    delta = {"diff": 0.0004, "low": 0.0, "high": 0.0008}
+    assert report._with_delta(0.0004, delta, "baseline") == "<0.1%"
+    assert report._with_delta(0.9996, delta, "option").split("\n") == [
+        ">99.9%",
+        "Δ +0.0",  # differences round normally
+        "[+0.0, +0.1]",
+    ]
+
+
+def test_risk_occurrence_uses_the_honest_format(tmp_path):
+    import test_risks
+    from riskengine import load_scenario
+
+    path = tmp_path / "risky.yaml"
+    path.write_text(test_risks.SCENARIO)
+    res = simulate(load_scenario(path), iterations=200)
+    occurrence = {"permit": 0.0004, "early-steel": 0.9996}
+    out = render(dataclasses.replace(res, risk_occurrence=occurrence))
+    assert re.search(r"^permit\s+<0\.1%\s", out, re.M)
+    assert re.search(r"^early-steel\s+>99\.9%\s", out, re.M)
+
+
+# ----------------------------------------------------------------------------- injection
+
+HOSTILE = ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1:A9)", "\tx", "\ry", "#REF!"]
+
+
+def hostile_register():
+    import pandas as pd
+
+    register = pd.DataFrame(
+        {
+            "rank": [1, 2, 3, 4, 5, 6, 7],
+            "id": HOSTILE,
+            "name": ["plain", *HOSTILE[1:]],
+            "probability": [0.9996, 1.0, 0.0004, 0.0, 0.5, 0.25, None],
+            "expected_delay": [-4.5, 2.0, 0.0, -1.0, 3.0, 1.0, 0.5],
+            "contribution_=M_P80": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0],
+        }
+    )
+    empty = pd.DataFrame({"milestone": ["=M"], "P(target) before": [0.9996]})
+    return types.SimpleNamespace(register=register, mitigation=empty, tornado=empty.iloc[:0])
+
+
+def test_workbook_text_is_never_a_formula_and_numbers_stay_numbers():
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(report.register_xlsx(hostile_register())))
+    ws = book["Register"]
+    headers = [c.value for c in ws[1]]
+    assert headers[-1] == "Adds to =M P80 (days)"
+    ids = [ws.cell(row=r, column=2) for r in range(2, 9)]
+    names = [ws.cell(row=r, column=3) for r in range(2, 9)]
+    # exactly as written, no quote added (XML reads a carriage return back as a newline)
+    assert [c.value for c in ids] == [h.replace("\r", "\n") for h in HOSTILE]
+    assert all(c.data_type == "s" for c in ids + names)
+    assert all(c.data_type == "s" for c in ws[1])
+    delays = [ws.cell(row=r, column=5) for r in range(2, 9)]
+    assert [c.value for c in delays] == [-4.5, 2, 0, -1, 3, 1, 0.5]
+    assert all(c.data_type == "n" and c.number_format == "0.0" for c in delays)
+    formats = [ws.cell(row=r, column=4).number_format for r in range(2, 8)]
+    assert formats == ['">99.9%"', "0.0%", '"<0.1%"', "0.0%", "0.0%", "0.0%"]
+    assert ws.cell(row=2, column=4).value == 0.9996  # the cell keeps its value
+    assert ws.cell(row=8, column=4).value is None
+    mitigation = book["Mitigation"]
+    assert mitigation["A2"].value == "=M" and mitigation["A2"].data_type == "s"
+    assert mitigation["B2"].number_format == '">99.9%"'
+
+
+def test_workbook_control_characters_are_shown_escaped():
+    from openpyxl import load_workbook
+
+    reg = hostile_register()
+    reg.register.loc[0, "name"] = "bell\x07 and escape\x1b[31m"
+    book = load_workbook(io.BytesIO(report.register_xlsx(reg)))
+    assert book["Register"]["C2"].value == "bell\\x07 and escape\\x1b[31m"
+
+
+def test_csv_text_starting_like_a_formula_gets_a_quote():
+    import csv
+
+    frame = hostile_register().register.set_index("id")
+    frame.loc["+1+1", "name"] = "line\r=cmd|' /C calc'!A0"
+    text = report.csv_text(frame)
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert len(rows) == 8  # a carriage return inside a name starts no new row
+    assert rows[0][-1] == "contribution_=M_P80"  # starts with c: left alone
+    assert [r[0] for r in rows[1:]] == ["'" + h if h[0] in "=+-@\t\r" else h for h in HOSTILE]
+    assert rows[2][2] == "line\r=cmd|' /C calc'!A0"
+    assert [r[2] for r in rows[3:]] == [*("'" + h for h in HOSTILE[2:-1]), "#REF!"]
+    assert [r[4] for r in rows[1:]] == ["-4.5", "2.0", "0.0", "-1.0", "3.0", "1.0", "0.5"]
+    assert '\n"\'+1+1",' in text and ",-4.5," in text  # text quoted, numbers bare
+    assert frame.loc["-2+3", "name"] == "-2+3"  # the frame itself is untouched
+    assert report.inert_text(-3) == -3 and report.inert_text("a=b") == "a=b"
+    header = report.csv_text(frame.rename(columns={"name": "=name"})).splitlines()[0]
+    assert header.split(",")[2] == '"\'=name"'

@@ -1,7 +1,11 @@
 """The ``riskengine`` command. Commands only parse options, call the library and print.
 
 User mistakes (any RiskEngineError) become one line ``error: …`` on stderr and exit
-status 2, like click's own usage errors; anything else is a bug and keeps its traceback.
+status 2. Click's usage errors (unknown option, bad value, missing argument) exit 2 too,
+with their ``error: …`` line first and click's usage and help hint after it. Anything
+else is a bug and keeps its traceback. Text from the user in these lines is shown on one
+line with control characters escaped, so it cannot move the cursor or recolour the
+terminal.
 """
 
 from __future__ import annotations
@@ -36,19 +40,65 @@ def _network(path: Path) -> Scenario:
     return compose(model) if isinstance(model, Portfolio) else model
 
 
+def one_line(text: object) -> str:
+    """``text`` as one terminal line: whitespace runs become one space and any other
+    character that is not printable (ESC, bidi overrides) is shown escaped (``\\x1b``)."""
+    words = " ".join(str(text).split())
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in words)
+
+
+def _say(text: object) -> None:
+    click.echo(one_line(text), err=True)
+
+
+class _UsageError(click.UsageError):
+    """A click usage error shown our way: ``error: …`` first, then click's usage line
+    and help hint."""
+
+    def show(self, file=None) -> None:
+        lines = [f"error: {one_line(self.message)}"]
+        ctx = self.ctx
+        if ctx is not None:
+            lines.append(ctx.get_usage())
+            if ctx.command.get_help_option(ctx) is not None:
+                help_name = max(ctx.help_option_names, key=len)
+                lines.append(f"Try '{ctx.command_path} {help_name}' for help.")
+        click.echo("\n".join(lines), file=file, err=True)
+
+
+# click 8.2+ shows the help for a bare ``riskengine`` through a UsageError: leave it be.
+_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
+def _usage_error(e: click.UsageError) -> _UsageError:
+    return _UsageError(e.format_message(), e.ctx)
+
+
 class _Commands(click.Group):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except _HELP:
+            raise
+        except click.UsageError as e:
+            raise _usage_error(e) from None
+
     def invoke(self, ctx: click.Context):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", RiskEngineWarning)
             try:
                 return super().invoke(ctx)
             except RiskEngineError as e:
-                click.echo("error: " + " ".join(str(e).split()), err=True)
+                _say(f"error: {e}")
                 ctx.exit(2)
+            except _HELP:
+                raise
+            except click.UsageError as e:
+                raise _usage_error(e) from None
             finally:
                 for w in caught:
                     if issubclass(w.category, RiskEngineWarning):
-                        click.echo(f"warning: {w.message}", err=True)
+                        _say(f"warning: {w.message}")
 
 
 def _percentiles(
@@ -181,7 +231,7 @@ def run(
     """Simulate SCENARIO (a scenario or portfolio file) and print milestone finishes, the
     most critical tasks, risk drivers and, with costs, cost and joint confidence."""
     model = _load(scenario)
-    report.check_outputs(json_path, csv_dir, charts_dir=charts_dir)
+    report.check_outputs(json_path, csv_dir, charts_dir=charts_dir, inputs=model.inputs)
     stderr = Console(stderr=True)
     run_model = simulate_portfolio if isinstance(model, Portfolio) else simulate
     with report.LazyProgress(stderr, enabled=not quiet) as progress:
@@ -207,13 +257,9 @@ def run(
     )
     if not quiet:
         if charts_dir is not None and results.jcl is None:
-            stderr.print(
-                "note: no chart written: the JCL chart needs costs in the scenario",
-                markup=False,
-                highlight=False,
-            )
+            _say("note: no chart written: the JCL chart needs costs in the scenario")
         for path in written:
-            stderr.print(f"wrote {path}", markup=False, highlight=False)
+            _say(f"wrote {path}")
 
 
 @main.command()
@@ -254,12 +300,12 @@ def register(
     from .register import risk_register
 
     model = _network(scenario)
-    report.check_outputs(register=output)
+    report.check_outputs(register=output, inputs=model.inputs)
     reg = risk_register(model, iterations, seed, milestone)
     report.print_register(reg, Console())
     report.write_files(report.register_files(reg, output))
     if not quiet:
-        Console(stderr=True).print(f"wrote {output}", markup=False, highlight=False)
+        _say(f"wrote {output}")
 
 
 @main.command(name="compare")
@@ -282,7 +328,7 @@ def compare_command(
             "not a portfolio file (no top-level 'portfolio:' key)", file=str(portfolio)
         )
     model = load_portfolio(portfolio)
-    report.check_outputs(json_path)
+    report.check_outputs(json_path, inputs=model.inputs)
     try:
         result = compare(model, iterations, seed)
     except ScenarioError as e:
@@ -291,4 +337,4 @@ def compare_command(
     if json_path is not None:
         report.write_atomic(json_path, report.json_text(result.to_dict()))
         if not quiet:
-            Console(stderr=True).print(f"wrote {json_path}", markup=False, highlight=False)
+            _say(f"wrote {json_path}")

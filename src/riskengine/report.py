@@ -1,21 +1,24 @@
 """What users read and keep: terminal tables, the scenario summary and result files.
 
-Every file goes through :func:`write_files`: each is staged in a temporary file next to
-its final path and only moved into place once all of them are written, so a failed run
-never leaves a half-written file.
+Every file goes through :func:`riskengine.outputs.write_files`: each is staged in a
+temporary file next to its final path and only moved into place once all of them are
+written, so a failed run never leaves a half-written file; devices and pipes are written
+directly, never replaced. Text from a scenario never becomes a spreadsheet formula: XLSX
+text cells are strings and CSV text cells that would start a formula get a leading ``'``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
 import dataclasses
+import functools
 import json
 import os
 import threading
 import time
-import uuid
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import IO
 
@@ -34,13 +37,17 @@ from .engine import deterministic_plan
 from .errors import OutputError
 from .jcl import chart_png
 from .model import LINK_TYPES, Scenario
+from .outputs import Content, check_distinct, destination, write_files
+from .outputs import write_atomic as write_atomic  # the name callers have always used
 from .results import OutcomeSummary, Results
 
 NONE = "—"
 CSV_TABLES = ("milestones", "tasks", "iterations", "costs")
+CSV_TABLES_FILES = tuple(f"{table}.csv" for table in CSV_TABLES)
+CHART_FILES = ("jcl.png",)
+# A --csv or --charts folder named like one of these is a mistake for a file name.
+FILE_SUFFIXES = (".csv", ".json", ".xlsx", ".png", ".html", ".yaml", ".yml")
 TOP_CRITICAL = 10
-
-Content = str | bytes | Callable[[IO[str]], None]
 
 
 # ----------------------------------------------------------------------------- terminal
@@ -62,8 +69,34 @@ def _target(s: OutcomeSummary, timeline: Timeline | None) -> str:
     return _when(s.target, timeline)
 
 
+PERCENT = "0.0%"  # probabilities: one decimal, in the terminal and in workbooks
+# One decimal shows 100.0% from 0.9995 up and 0.0% below 0.0005 (Excel rounds the decimal
+# value half up; the slack keeps the two on the same side of the line).
+_NEAR_ONE, _NEAR_ZERO = 0.9995 - 1e-12, 0.0005 + 1e-12
+
+
+def probability_bound(p: float) -> str | None:
+    """``">99.9%"`` or ``"<0.1%"`` where one decimal would round a probability to 100.0%
+    or 0.0% although it is not 1 or 0 (a 99.97% chance is not a certainty); else None."""
+    if _NEAR_ONE < p < 1:
+        return ">99.9%"
+    if 0 < p < _NEAR_ZERO:
+        return "<0.1%"
+    return None
+
+
 def _pct(p: float | None) -> str:
-    return NONE if p is None else f"{100 * p:.1f}%"
+    """A probability as the tables show it: one decimal, never a false 100.0% or 0.0%."""
+    if p is None:
+        return NONE
+    return probability_bound(p) or f"{100 * p:.1f}%"
+
+
+def percent_format(p: float) -> str:
+    """The XLSX number format of probability ``p``: ``0.0%``, or the bound as literal
+    text (the cell keeps its exact value)."""
+    bound = probability_bound(p)
+    return f'"{bound}"' if bound else PERCENT
 
 
 def _table(title: str, caption: str | None = None) -> Table:
@@ -195,7 +228,7 @@ def objectives_table(results: Results) -> Table:
 
 
 def _share(s: dict) -> str:
-    return f"{100 * s['probability']:.1f}% ± {100 * s['se']:.1f}"
+    return f"{_pct(s['probability'])} ± {100 * s['se']:.1f}"
 
 
 def kpi_table(results: Results) -> Table:
@@ -517,10 +550,8 @@ def print_comparison(comparison, console: Console) -> None:
 
 def _with_delta(p: float, d: dict, name: str) -> str:
     if name == "baseline":
-        return f"{100 * p:.1f}%"
-    return (
-        f"{100 * p:.1f}%\nΔ {100 * d['diff']:+.1f}\n[{100 * d['low']:+.1f}, {100 * d['high']:+.1f}]"
-    )
+        return _pct(p)
+    return f"{_pct(p)}\nΔ {100 * d['diff']:+.1f}\n[{100 * d['low']:+.1f}, {100 * d['high']:+.1f}]"
 
 
 def results_json(results: Results) -> str:
@@ -545,92 +576,88 @@ def _check_folder(folder: Path, what: Path) -> None:
         raise OutputError(f"{what}: the folder {folder} is not writable")
 
 
+def _check_file(path: Path) -> None:
+    """The file ``path`` can be written: a writable device or pipe, or a new or regular
+    file in a writable folder (see :mod:`riskengine.outputs`)."""
+    dest = destination(path)
+    if dest.direct:
+        if not os.access(path, os.W_OK):
+            raise OutputError(f"{path}: is not writable")
+    else:
+        _check_folder(dest.target.parent, path)
+
+
+def _check_suffixes(json_path: Path | None, folders: Mapping[str, Path | None]) -> None:
+    """The mistakes a suffix gives away: ``--json x.csv``, ``--csv out.csv``."""
+    if json_path is not None and json_path.suffix and json_path.suffix.lower() != ".json":
+        raise OutputError(
+            f"{json_path}: --json writes JSON; give a file name ending in .json,"
+            f" not {json_path.suffix}"
+        )
+    for option, folder in folders.items():
+        if folder is not None and folder.suffix.lower() in FILE_SUFFIXES:
+            raise OutputError(
+                f"{folder}: {option} takes a folder to write its files into,"
+                f" not a file name ending in {folder.suffix}"
+            )
+
+
+def output_files(
+    json_path: Path | None = None,
+    csv_dir: Path | None = None,
+    register: Path | None = None,
+    charts_dir: Path | None = None,
+) -> list[tuple[Path, str]]:
+    """Every file these outputs may write, each with the option that writes it."""
+    files: list[tuple[Path, str]] = []
+    if json_path is not None:
+        files.append((Path(json_path), "--json"))
+    if csv_dir is not None:
+        files += [(Path(csv_dir) / f"{table}.csv", "--csv") for table in CSV_TABLES]
+    if charts_dir is not None:
+        files += [(Path(charts_dir) / name, "--charts") for name in CHART_FILES]
+    if register is not None:
+        files += [(p, "--output") for p in register_paths(register)]
+    return files
+
+
 def check_outputs(
     json_path: Path | None = None,
     csv_dir: Path | None = None,
     register: Path | None = None,
     charts_dir: Path | None = None,
+    *,
+    inputs: Iterable[str | Path] = (),
 ) -> None:
-    """Raise OutputError if an output could not be written; touches nothing.
+    """Raise OutputError if an output could not be written or would destroy data; touches
+    nothing.
 
-    Run it before simulating, so a long run never ends in an unwritable path. A missing
+    Run it before simulating, so a long run never ends in an unwritable path. Refused: an
+    output that is one of the ``inputs`` (the scenario, its register, a portfolio's
+    project files), two outputs that are the same file, ``--json`` with a suffix other
+    than ``.json``, a ``--csv`` or ``--charts`` folder named like a file, a folder, block
+    device or socket where a file goes, a missing or read-only folder. A missing
     ``csv_dir`` is fine (it will be created) when its nearest existing parent is writable.
     """
+    json_path, csv_dir, charts_dir = (
+        None if p is None else Path(p) for p in (json_path, csv_dir, charts_dir)
+    )
+    check_distinct(output_files(json_path, csv_dir, register, charts_dir), inputs)
+    _check_suffixes(json_path, {"--csv": csv_dir, "--charts": charts_dir})
     if json_path is not None:
-        if json_path.is_dir():
-            raise OutputError(f"{json_path}: is a folder, not a file")
-        _check_folder(json_path.absolute().parent, json_path)
-    if csv_dir is not None:
-        if csv_dir.exists() and not csv_dir.is_dir():
-            raise OutputError(f"{csv_dir}: exists and is not a folder")
-        _check_folder(_nearest_existing(csv_dir), csv_dir)
-        for table in CSV_TABLES:
-            if (csv_dir / f"{table}.csv").is_dir():
-                raise OutputError(f"{csv_dir / f'{table}.csv'}: is a folder, not a file")
-    if charts_dir is not None:
-        if charts_dir.exists() and not charts_dir.is_dir():
-            raise OutputError(f"{charts_dir}: exists and is not a folder")
-        _check_folder(_nearest_existing(charts_dir), charts_dir)
-        if (charts_dir / "jcl.png").is_dir():
-            raise OutputError(f"{charts_dir / 'jcl.png'}: is a folder, not a file")
+        _check_file(json_path)
+    for folder, names in ((csv_dir, CSV_TABLES_FILES), (charts_dir, CHART_FILES)):
+        if folder is None:
+            continue
+        if folder.exists() and not folder.is_dir():
+            raise OutputError(f"{folder}: exists and is not a folder")
+        _check_folder(_nearest_existing(folder), folder)
+        for name in names:
+            if (folder / name).exists() or (folder / name).is_symlink():
+                _check_file(folder / name)
     if register is not None:
-        if register.suffix.lower() not in (".xlsx", ".csv"):
-            raise OutputError(f"{register}: the register is written as .xlsx or .csv")
-        if register.is_dir():
-            raise OutputError(f"{register}: is a folder, not a file")
-        _check_folder(register.absolute().parent, register)
-
-
-def _stage(path: Path, content: Content) -> Path:
-    """Write ``content`` to a new hidden file beside ``path`` and return its name."""
-    # open(..., "x") rather than mkstemp: the file gets the usual (umask) permissions.
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        if isinstance(content, bytes):
-            with open(tmp, "xb") as fb:
-                fb.write(content)
-                fb.flush()
-                os.fsync(fb.fileno())
-            return tmp
-        with open(tmp, "x", encoding="utf-8", newline="") as fh:
-            if isinstance(content, str):
-                fh.write(content)
-            else:
-                content(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    return tmp
-
-
-def write_files(files: Mapping[Path, Content]) -> None:
-    """Stage every file, then move each into place: a failure while writing (a full
-    disk, a missing folder) leaves all the old files as they were.
-
-    ``content`` is text, bytes, or a callback that writes to an open text file. An OSError
-    becomes OutputError; no temporary file is left behind either way.
-    """
-    staged: list[tuple[Path, Path]] = []
-    path = None
-    try:
-        for path, content in files.items():
-            staged.append((_stage(path, content), path))
-        for tmp, path in staged:
-            os.replace(tmp, path)
-    except OSError as e:
-        raise OutputError(f"{path}: cannot write ({e.strerror or e})") from None
-    finally:
-        for tmp, _ in staged:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
-
-
-def write_atomic(path: Path, content: Content) -> None:
-    """Replace ``path`` with ``content`` in one step; see :func:`write_files`."""
-    write_files({Path(path): content})
+        for path in register_paths(register):
+            _check_file(path)
 
 
 def jcl_chart(results: Results) -> bytes:
@@ -665,7 +692,9 @@ def write_outputs(
         folders.append(csv_dir)
         for table in CSV_TABLES:
             if table != "costs" or results.cost is not None:
-                files[csv_dir / f"{table}.csv"] = results.to_frame(table).to_csv
+                files[csv_dir / f"{table}.csv"] = functools.partial(
+                    csv_text, results.to_frame(table)
+                )
     if charts_dir is not None and results.jcl is not None:
         charts_dir = Path(charts_dir)
         folders.append(charts_dir)
@@ -735,7 +764,7 @@ def _format_for(key: str) -> str | None:
         "occurrence",
         "criticality",
     ) or key.startswith("P(target)"):
-        return "0.0%"
+        return PERCENT
     if key.startswith("cost") or key in ("expected_cost", "mitigation_cost"):
         return "#,##0"
     if key in ("spearman", "cruciality", "ssi"):
@@ -743,6 +772,29 @@ def _format_for(key: str) -> str | None:
     if key in ("rank",) or key.endswith("date"):
         return None
     return "0.0"
+
+
+def _xlsx_text(text: str) -> str:
+    # Control characters cannot be stored in a workbook; show them as escapes instead.
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _put_row(ws, row: int, values: Iterable[object], percent: Mapping[int, bool]) -> None:
+    """Write one worksheet row. Text is always a string cell: openpyxl would take a text
+    starting with ``=`` for a formula (and ``#REF!`` for an error), so a task or risk name
+    could otherwise run in Excel."""
+    for c, value in enumerate(values, start=1):
+        if _missing(value):
+            continue
+        if isinstance(value, str):
+            cell = ws.cell(row=row, column=c, value=_xlsx_text(value))
+            cell.data_type = "s"
+        else:
+            cell = ws.cell(row=row, column=c, value=value)
+            if percent.get(c):
+                cell.number_format = percent_format(value)
 
 
 def register_xlsx(reg) -> bytes:
@@ -762,15 +814,17 @@ def register_xlsx(reg) -> bytes:
         ws = wb.active if i == 0 else wb.create_sheet()
         ws.title = title
         keys = list(frame.columns)
-        ws.append([_label_for(k) for k in keys])
-        for record in frame.itertuples(index=False):
-            ws.append([None if _missing(v) else v for v in record])
+        formats = {c: _format_for(str(key)) for c, key in enumerate(keys, start=1)}
+        percent = {c: fmt == PERCENT for c, fmt in formats.items()}
+        _put_row(ws, 1, [_label_for(str(k)) for k in keys], {})
+        for r, record in enumerate(frame.itertuples(index=False), start=2):
+            _put_row(ws, r, record, percent)
         for c, key in enumerate(keys, start=1):
             cell = ws.cell(row=1, column=c)
             cell.font, cell.fill = head_font, head_fill
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-            fmt = _format_for(key)
-            if fmt:
+            fmt = formats[c]
+            if fmt and fmt != PERCENT:
                 for row in ws.iter_rows(min_row=2, min_col=c, max_col=c):
                     row[0].number_format = fmt
             values = [len(_label_for(key)) / 2 + 2] + [len(str(v)) for v in frame[key].tolist()]
@@ -786,22 +840,61 @@ def _missing(v: object) -> bool:
     return v is None or (isinstance(v, float) and v != v)
 
 
-def register_files(reg, path: Path) -> dict[Path, Content]:
-    """``.xlsx``: one workbook; ``.csv``: the register, plus ``<stem>.mitigation.csv`` and
-    ``<stem>.tornado.csv`` beside it."""
+# A text cell that starts with one of these is a formula to Excel, LibreOffice and Sheets.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_text(value: object) -> object:
+    """``value`` as a CSV cell no spreadsheet runs: text starting like a formula gets a
+    leading ``'`` (OWASP's advice against CSV injection); numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_safe(frame):
+    """``frame`` with every text cell, column name and index label made inert."""
+    from pandas.api.types import is_numeric_dtype
+
+    out = frame.copy(deep=False)
+    for i in range(frame.shape[1]):
+        if not is_numeric_dtype(frame.dtypes.iloc[i]):
+            out.isetitem(i, frame.iloc[:, i].map(inert_text))
+    out.columns = out.columns.map(inert_text)
+    if not is_numeric_dtype(out.index.dtype):
+        out.index = out.index.map(inert_text)
+    out.index.name = inert_text(frame.index.name)
+    return out
+
+
+def csv_text(frame, fh: IO[str] | None = None, *, index: bool = True) -> str | None:
+    """``frame`` as CSV that spreadsheets open as data (to ``fh``, else returned): text
+    cells made inert (:func:`csv_safe`) and quoted, so a line break inside a name cannot
+    start a new row either."""
+    return csv_safe(frame).to_csv(fh, index=index, quoting=csv.QUOTE_NONNUMERIC)
+
+
+def register_paths(path: Path) -> list[Path]:
+    """The files ``riskengine register -o path`` writes: ``.xlsx``, one workbook;
+    ``.csv``, the register plus ``<stem>.mitigation.csv`` and ``<stem>.tornado.csv``."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        return {path: register_xlsx(reg)}
+        return [path]
     if suffix == ".csv":
-        return {
-            path: reg.register.to_csv(index=False),
-            path.with_name(f"{path.stem}.mitigation.csv"): reg.mitigation.to_csv(index=False),
-            path.with_name(f"{path.stem}.tornado.csv"): reg.tornado.to_csv(index=False),
-        }
+        return [path, *(path.with_name(f"{path.stem}.{t}.csv") for t in ("mitigation", "tornado"))]
     raise OutputError(
         f"{path}: the register is written as .xlsx or .csv, not {suffix or 'no suffix'}"
     )
+
+
+def register_files(reg, path: Path) -> dict[Path, Content]:
+    """The register's files (:func:`register_paths`) and their contents."""
+    paths = register_paths(path)
+    if len(paths) == 1:
+        return {paths[0]: register_xlsx(reg)}
+    frames = (reg.register, reg.mitigation, reg.tornado)
+    return {p: csv_text(f, index=False) for p, f in zip(paths, frames, strict=True)}
 
 
 def print_register(reg, console: Console, top: int = 15) -> None:
