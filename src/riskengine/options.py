@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from .distributions import parse_distribution
-from .errors import ScenarioError, check_keys, did_you_mean
+from .errors import ScenarioError, check_keys, did_you_mean, show
 from .model import Cost, CostItem, Distribution, Risk
 from .portfolio import Portfolio, ProjectRef, compose
 from .results import pkey
@@ -112,7 +112,8 @@ def _names(value: Any, known: set[str], field: str, what: str) -> tuple[str, ...
     names = tuple(checked_name(item, field, f"each of the {what}") for item in items)
     for name in names:
         if name not in known:
-            raise ScenarioError(f"no {what[:-1]} {name!r}{did_you_mean(name, known)}", field=field)
+            hint = did_you_mean(name, known)
+            raise ScenarioError(f"no {what[:-1]} {show(name)}{hint}", field=field)
     return names
 
 

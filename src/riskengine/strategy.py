@@ -131,7 +131,7 @@ def checked_name(value: Any, field: str, what: str = "a name") -> str:
 
 
 def _unknown(name: str, known: Mapping[str, Any] | set[str], field: str) -> ScenarioError:
-    return ScenarioError(f"unknown quantity {name!r}{did_you_mean(name, known)}", field=field)
+    return ScenarioError(f"unknown quantity {show(name)}{did_you_mean(name, known)}", field=field)
 
 
 def parse_kpis(raw: Mapping[str, Any], builtins: set[str]) -> tuple[Kpi, ...]:
@@ -144,7 +144,7 @@ def parse_kpis(raw: Mapping[str, Any], builtins: set[str]) -> tuple[Kpi, ...]:
         name = checked_name(name, "kpis", "a KPI name")
         field = f"kpis.{name}"
         if name in builtins:
-            raise ScenarioError(f"{name!r} is already a built-in quantity", field=field)
+            raise ScenarioError(f"{show(name)} is already a built-in quantity", field=field)
         kpis[name] = _kpi(name, spec, field)
     known = builtins | set(kpis)
     for k in kpis.values():
@@ -262,7 +262,7 @@ def parse_objectives(raw: list[Any], quantities: set[str]) -> tuple[Objective, .
         field = f"objectives[{oid}]"
         check_keys(spec, OBJECTIVE_KEYS, field)
         if oid in seen:
-            raise ScenarioError(f"duplicate objective id {oid!r}", field=field)
+            raise ScenarioError(f"duplicate objective id {show(oid)}", field=field)
         seen.add(oid)
         if "milestone" in spec:
             if "by" not in spec or {"kpi", "at_least", "at_most"} & set(spec):
