@@ -7,12 +7,20 @@ import json
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import riskengine as re
 from riskengine import cli
 from riskengine.distributions import parse_distribution
 from riskengine.errors import RiskEngineWarning
-from riskengine.options import compare, scale_distribution
+from riskengine.options import (
+    OPTION_KEYS,
+    apply_option,
+    compare,
+    parse_options,
+    scale_distribution,
+)
 from test_portfolio import PORTFOLIO, STRATEGY, write_portfolio
 
 OPTIONS = """\
@@ -491,3 +499,41 @@ def test_cli_run_and_compare_survive_kpis_that_are_not_finite(tmp_path):
     data = json.loads(out.read_text())
     assert data["options"]["baseline"]["kpis"]["big"]["mean"] is None
     assert "no option dominates another" in result.stdout
+
+
+@pytest.fixture(scope="module")
+def small_portfolio(tmp_path_factory):
+    return re.load_portfolio(write_portfolio(tmp_path_factory.mktemp("p"), MITIGATED_VENDOR))
+
+
+_NAMES = st.sampled_from(["erp", "app", "warehouse", "vendor", "erp.build", "nope", "baseline"])
+_LEAVES = st.one_of(
+    _NAMES,
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**400), max_value=10**400),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(["2027-02-01", "2027-02-30", ""]),
+)
+_OPTION_VALUES = st.recursive(
+    _LEAVES,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(_NAMES, inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+_OPTION = (
+    st.dictionaries(st.sampled_from([*OPTION_KEYS, "other"]), _OPTION_VALUES, max_size=3) | _LEAVES
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(options=st.dictionaries(st.one_of(_NAMES, _LEAVES), _OPTION, max_size=3))
+def test_option_parser_raises_only_scenario_errors(small_portfolio, options):
+    import dataclasses
+
+    try:
+        for opt in parse_options(dataclasses.replace(small_portfolio, options=options)):
+            apply_option(small_portfolio, opt)
+    except re.ScenarioError:
+        pass

@@ -6,6 +6,8 @@ import datetime as _dt
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import riskengine as re
 from riskengine.portfolio import compose
@@ -13,6 +15,7 @@ from riskengine.strategy import (
     MONTH_DAYS,
     benefit_values,
     evaluate,
+    goals_of,
     parse_kpis,
     parse_objectives,
 )
@@ -362,3 +365,58 @@ def test_statistics_that_are_not_finite_are_none_with_a_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert kpi_statistics(np.array([1.0, 2.0, 3.0]), (50.0,), "fine")["mean"] == 2.0
+
+
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**400), max_value=10**400),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(["max", "min", "total_cost", "erp.golive", "a", "b", "1/0", "2027-02-01", ""]),
+    st.text(max_size=8),
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "id",
+                    "kpi",
+                    "milestone",
+                    "by",
+                    "at_least",
+                    "at_most",
+                    "goal",
+                    "expression",
+                    "benefit",
+                    "starts_at",
+                    "per_month",
+                    "window",
+                    "ramp_months",
+                    "a",
+                    "b",
+                ]
+            ),
+            inner,
+            max_size=4,
+        ),
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    kpis=st.dictionaries(st.one_of(_SCALARS, st.sampled_from(["a", "b"])), _VALUES, max_size=3),
+    objectives=st.lists(_VALUES, max_size=3),
+)
+def test_kpi_and_objective_parsers_raise_only_scenario_errors(kpis, objectives):
+    names = {"total_cost", "erp.golive", "erp.cost"}
+    try:
+        ks = parse_kpis(kpis, names)
+        os = parse_objectives(objectives, names | {k.id for k in ks})
+        goals_of(ks, os)
+    except re.ScenarioError:
+        pass
