@@ -168,3 +168,59 @@ def test_strategy_errors_exit_2_naming_the_field(tmp_path, old, new, fragment):
     result = CliRunner().invoke(cli.main, ["run", str(path), "-n", "50"])
     assert result.exit_code == 2, result.output
     assert "portfolio.yaml" in result.stderr and fragment in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("extra", "fragment"),
+    [
+        ("kpis: []\n", "kpis: must map KPI names"),
+        ("kpis: 0\n", "kpis: must map KPI names"),
+        ("objectives: {}\n", "objectives: must be a list"),
+        ('objectives: ""\n', "objectives: must be a list"),
+        ("options: []\n", "options: must map option names"),
+        (
+            "kpis:\n  net: {expression: total_cost, goal: maximum}\n",
+            "portfolio.yaml:13: kpis.net.goal: goal is max",
+        ),
+        (
+            "kpis:\n  net: {expression: total_cost, goal: min}\n"
+            "objectives:\n  - {id: o, kpi: net, at_least: 1}\n",
+            "portfolio.yaml:15: objectives[o].at_least: at_least contradicts",
+        ),
+        ("objectives:\n  - {id: [a, b], kpi: total_cost, at_most: 1}\n", "an objective id must be"),
+        ("objectives:\n  - {id: o, kpi: total_cost, at_most: 1.0e+999}\n", "finite number"),
+        ("kpis:\n  null: total_cost\n", "a KPI name must be text, got None"),
+    ],
+)
+def test_kpi_objective_and_option_sections_of_the_wrong_kind_exit_2(tmp_path, extra, fragment):
+    path = write_portfolio(tmp_path, PORTFOLIO + extra)
+    result = CliRunner().invoke(cli.main, ["validate", str(path)])
+    assert result.exit_code == 2, result.output
+    assert fragment in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_empty_sections_mean_none(tmp_path):
+    path = write_portfolio(tmp_path, PORTFOLIO + "kpis:\nobjectives:\noptions:\n")
+    portfolio = re.load_portfolio(path)
+    assert portfolio.kpis == () and portfolio.objectives == () and portfolio.options == {}
+
+
+def test_kpis_that_are_not_finite_give_null_statistics_and_warnings(tmp_path):
+    from riskengine.errors import RiskEngineWarning
+    from riskengine.report import results_json
+
+    kpis = 'kpis:\n  nan: "0/0"\n  inf: "-1/0"\n  big: "1e308 * 10"\n  ok: "erp.cost / 1000"\n'
+    path = write_portfolio(tmp_path, PORTFOLIO + kpis)
+    with pytest.warns(RiskEngineWarning) as caught:
+        r = simulate_portfolio(re.load_portfolio(path), 300, sensitivity=False, drivers=False)
+    assert sorted(str(w.message).split(";")[0] for w in caught) == [
+        f"KPI {k!r} is NaN or infinite in 300 of 300 iterations" for k in ("big", "inf", "nan")
+    ]
+    assert np.all(np.isnan(r.outcome.quantities["nan"]))  # per iteration, kept as they are
+    assert np.all(r.outcome.quantities["inf"] == -np.inf)
+    data = json.loads(results_json(r))
+    for k in ("nan", "inf", "big"):
+        assert data["kpis"][k]["mean"] is None and data["kpis"][k]["sd"] is None
+        assert set(data["kpis"][k]["percentiles"].values()) == {None}
+    hit = r.times["erp.golive"] > 15.5
+    assert data["kpis"]["ok"]["mean"] == pytest.approx(np.mean(12 + 5 * hit))

@@ -6,6 +6,8 @@ import datetime as _dt
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import riskengine as re
 from riskengine.portfolio import compose
@@ -13,6 +15,7 @@ from riskengine.strategy import (
     MONTH_DAYS,
     benefit_values,
     evaluate,
+    goals_of,
     parse_kpis,
     parse_objectives,
 )
@@ -177,3 +180,243 @@ def test_benefit_mean_matches_the_closed_form_within_three_standard_errors(basel
     want = 30_000 * np.mean((end - (days + np.timedelta64(1, "D"))).astype(int)) / MONTH_DAYS
     se = np.std(v, ddof=1) / np.sqrt(v.size)
     assert abs(v.mean() - want) < 3 * se
+
+
+def test_a_chain_of_3000_kpis_in_reverse_order_is_ordered_without_recursion(baseline):
+    n = 3000
+    raw = {f"k{i}": f"k{i + 1} + 1" for i in range(n - 1)}
+    raw[f"k{n - 1}"] = "total_cost"
+    kpis = parse_kpis(raw, builtins(baseline))
+    assert [k.id for k in kpis] == [f"k{i}" for i in reversed(range(n))]
+    out = evaluate(baseline, PROJECTS, kpis, ())
+    assert np.array_equal(out.quantities["k0"], baseline.costs["total"] + (n - 1))
+
+
+def test_a_long_kpi_cycle_is_one_short_error(baseline):
+    n = 3000
+    raw = {f"k{i}": f"k{(i + 1) % n} * 2" for i in range(n)}
+    with pytest.raises(re.ScenarioError) as e:
+        parse_kpis(raw, builtins(baseline))
+    message = str(e.value)
+    assert message.startswith("kpis: KPIs depend on each other in a cycle: k0 → k1 → k2")
+    assert "(2,995 more)" in message and message.endswith("k2999 → k0")
+    assert len(message) < 200
+
+
+def test_dependencies_come_first_and_file_order_is_kept_otherwise(baseline):
+    raw = {"c": "b + a", "a": "total_cost", "d": "1", "b": "a * 2"}
+    assert [k.id for k in parse_kpis(raw, builtins(baseline))] == ["a", "b", "c", "d"]
+    with pytest.raises(re.ScenarioError, match="cycle: a → b → a"):
+        parse_kpis({"a": "b", "b": "a", "c": "a"}, builtins(baseline))
+
+
+def _goals(kpis, objectives, baseline):
+    from riskengine.strategy import goals_of
+
+    ks = parse_kpis(kpis, builtins(baseline))
+    os = parse_objectives(objectives, builtins(baseline) | {k.id for k in ks})
+    return [(g.id, g.direction) for g in goals_of(ks, os)]
+
+
+def test_goals_come_from_objectives_and_marks(baseline):
+    kpis = {
+        "net": {"expression": "1 - total_cost", "goal": "max"},
+        "late": {"expression": "app.done", "goal": "min"},
+        "plain": "2 * total_cost",
+        "band": "erp.cost",
+        "b": {
+            "benefit": {
+                "starts_at": "erp.golive",
+                "per_month": 1,
+                "window": ["2027-01-01", "2027-02-01"],
+            },
+            "goal": "max",
+        },
+    }
+    objectives = [
+        {"id": "go", "milestone": "erp.golive", "by": "2027-02-01"},
+        {"id": "budget", "kpi": "total_cost", "at_most": 1},
+        {"id": "net-min", "kpi": "net", "at_least": 0},
+        {"id": "band-low", "kpi": "band", "at_least": 0},
+        {"id": "band-high", "kpi": "band", "at_most": 10},
+        {"id": "finish", "kpi": "erp.golive", "at_most": 20},
+    ]
+    # objectives first (milestone objectives name no goal, a band is none), then the marks
+    assert _goals(kpis, objectives, baseline) == [
+        ("total_cost", "min"),
+        ("net", "max"),
+        ("erp.golive", "min"),
+        ("late", "min"),
+        ("b", "max"),
+    ]
+    assert _goals({"plain": "total_cost"}, [], baseline) == []
+
+
+@pytest.mark.parametrize(
+    ("kpis", "objectives", "fragment"),
+    [
+        ({"n": {"expression": "1", "goal": "maximum"}}, [], "kpis.n.goal: goal is max"),
+        ({"n": {"expression": "1", "goal": ["max"]}}, [], "got ['max']"),
+        ({"n": {"expression": "1", "goal": "max", "gaol": 1}}, [], "did you mean 'goal'"),
+        ({"n": {"expression": "1", "benefit": {}}}, [], "a KPI is an expression"),
+        ({"n": {"goal": "max"}}, [], "a KPI is an expression"),
+        ({"n": {"expression": 5}}, [], "kpis.n.expression: expected an expression as text"),
+        ({None: "1"}, [], "kpis: a KPI name must be text, got None"),
+        ({True: "1"}, [], "a KPI name must be text, got True"),
+        ({("a", "b"): "1"}, [], "a KPI name must be text"),
+        (
+            {"n": {"expression": "1", "goal": "min"}},
+            [{"id": "o", "kpi": "n", "at_least": 0}],
+            "objectives[o].at_least: at_least contradicts the KPI's goal: min",
+        ),
+        (
+            {},
+            [{"id": ["a", "b"], "kpi": "total_cost", "at_most": 1}],
+            "an objective id must be text",
+        ),
+        ({}, [{"id": {"a": 1}, "kpi": "total_cost", "at_most": 1}], "objectives[0].id"),
+        ({}, [{"id": {"a"}, "kpi": "total_cost", "at_most": 1}], "got {'a'}"),
+        ({}, [{"id": "o", "kpi": ["total_cost"], "at_most": 1}], "kpi must be text"),
+        ({}, [{"id": "o", "milestone": {"a": 1}, "by": "2027-01-01"}], "milestone must be text"),
+        ({}, [{"id": "o", "milestone": "erp.golive", "by": [2027, 1, 1]}], "not a date"),
+        ({}, [{"id": "o", "kpi": "total_cost", "at_most": 10**400}], "must be a finite number"),
+        ({}, [{"id": "o", "kpi": "total_cost", "at_most": float("nan")}], "finite number"),
+        ({}, [{"id": "o", "kpi": "total_cost", "at_most": "5"}], "must be a number, got '5'"),
+        ({}, [{"id": "o", "kpi": "total_cost", "at_least": True}], "must be a number"),
+        (
+            {
+                "b": {
+                    "benefit": {
+                        "starts_at": "erp.golive",
+                        "per_month": 10**400,
+                        "window": ["2027-01-01", "2027-02-01"],
+                    }
+                }
+            },
+            [],
+            "kpis.b.benefit.per_month: must be a finite number",
+        ),
+        (
+            {
+                "b": {
+                    "benefit": {
+                        "starts_at": ["erp.golive"],
+                        "per_month": 1,
+                        "window": ["2027-01-01", "2027-02-01"],
+                    }
+                }
+            },
+            [],
+            "starts_at must be text",
+        ),
+    ],
+)
+def test_wrong_types_in_kpis_and_objectives_are_clear_errors(baseline, kpis, objectives, fragment):
+    with pytest.raises(re.ScenarioError) as e:
+        _goals(kpis, objectives, baseline)
+    assert fragment in str(e.value)
+
+
+def test_a_threshold_that_is_not_finite_is_described_without_crashing():
+    from riskengine.strategy import Objective, _describe
+
+    assert _describe(Objective("o", kpi="x", at_least=float("inf"))) == "x ≥ inf"
+    assert _describe(Objective("o", kpi="x", at_most=1e20)) == "x ≤ 1e+20"
+    assert _describe(Objective("o", kpi="x", at_most=4_500_000)) == "x ≤ 4,500,000"
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (None, "—"),
+        (float("nan"), "—"),
+        (float("-inf"), "—"),
+        (0.0, "0"),
+        (0.8523, "0.8523"),
+        (12.345, "12.35"),
+        (-3.0, "-3"),
+        (1234.6, "1,235"),
+        (11_393_416.4, "11,393,416"),
+        (2e15, "2e+15"),
+    ],
+)
+def test_kpi_statistics_are_shown_to_a_sensible_precision(value, text):
+    from riskengine.strategy import format_statistic
+
+    assert format_statistic(value) == text
+
+
+def test_statistics_that_are_not_finite_are_none_with_a_warning():
+    from riskengine.errors import RiskEngineWarning
+    from riskengine.strategy import kpi_statistics
+
+    x = np.array([1.0, np.nan, 3.0, np.inf])
+    with pytest.warns(
+        RiskEngineWarning, match=r"KPI 'r' under option 'o' is NaN or infinite in 2 of 4"
+    ):
+        s = kpi_statistics(x, (50.0,), "r", "o")
+    assert s == {"mean": None, "sd": None, "percentiles": {"P50": None}}
+    big = np.array([1e308, 1e308])  # every value finite, the mean overflows
+    with pytest.warns(RiskEngineWarning, match="KPI 'big' overflows in its statistics"):
+        s = kpi_statistics(big, (50.0,), "big")
+    assert s["mean"] is None and s["percentiles"]["P50"] == 1e308
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert kpi_statistics(np.array([1.0, 2.0, 3.0]), (50.0,), "fine")["mean"] == 2.0
+
+
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**400), max_value=10**400),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(["max", "min", "total_cost", "erp.golive", "a", "b", "1/0", "2027-02-01", ""]),
+    st.text(max_size=8),
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "id",
+                    "kpi",
+                    "milestone",
+                    "by",
+                    "at_least",
+                    "at_most",
+                    "goal",
+                    "expression",
+                    "benefit",
+                    "starts_at",
+                    "per_month",
+                    "window",
+                    "ramp_months",
+                    "a",
+                    "b",
+                ]
+            ),
+            inner,
+            max_size=4,
+        ),
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    kpis=st.dictionaries(st.one_of(_SCALARS, st.sampled_from(["a", "b"])), _VALUES, max_size=3),
+    objectives=st.lists(_VALUES, max_size=3),
+)
+def test_kpi_and_objective_parsers_raise_only_scenario_errors(kpis, objectives):
+    names = {"total_cost", "erp.golive", "erp.cost"}
+    try:
+        ks = parse_kpis(kpis, names)
+        os = parse_objectives(objectives, names | {k.id for k in ks})
+        goals_of(ks, os)
+    except re.ScenarioError:
+        pass

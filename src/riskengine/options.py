@@ -6,7 +6,13 @@ An option is a patch on the portfolio, applied before it is compiled (DESIGN.md 
                                     they cost nothing); ``include: [erp, data]`` keeps only
                                     those
 ``start: {warehouse: 2027-04-01}``  move a project's start
-``scale_durations: {erp: 0.85}``    multiply every duration of a project by a factor
+``scale_durations: {erp: 0.85}``    multiply every duration of a project by a factor; a
+                                    task's per-day cost falls with its duration (the same
+                                    rate for fewer days)
+``scale_rates: {erp: 1.18}``        multiply the per-day cost rate of every task of a
+                                    project (its project cost items keep theirs: an
+                                    overhead per day of the project is not paid more
+                                    because the work is done faster)
 ``add_cost: {erp: 800000}``         add a fixed cost to a project
 ``mitigate: [vendor, erp.permit]``  switch those risks to their mitigated state (and add
                                     the mitigation's cost)
@@ -17,7 +23,9 @@ Random streams belong to entity ids, which an option never renames, so every opt
 the same draws for the same task or risk (common random numbers): a difference between
 two options is the options' effect, not sampling noise. The comparison reports, per
 objective, the difference in probability to ``baseline`` with a 95 % interval from the
-paired per-iteration differences.
+paired per-iteration differences, and which options dominate which: no worse on every
+objective, on the joint success and on every goal's mean (riskengine/strategy.py), and
+better on one.
 """
 
 from __future__ import annotations
@@ -32,18 +40,41 @@ from typing import Any
 import numpy as np
 
 from .distributions import parse_distribution
-from .errors import ScenarioError, check_keys, did_you_mean
+from .errors import ScenarioError, check_keys, did_you_mean, show
 from .model import Cost, CostItem, Distribution, Risk
 from .portfolio import Portfolio, ProjectRef, compose
-from .strategy import StrategyOutcome, checked_date, checked_number, evaluate
+from .results import pkey
+from .strategy import (
+    Goal,
+    StrategyOutcome,
+    checked_date,
+    checked_name,
+    checked_number,
+    evaluate,
+    finite,
+    goals_of,
+    kpi_statistics,
+    statistics,
+)
 
-OPTION_KEYS = ("include", "exclude", "start", "scale_durations", "add_cost", "mitigate", "override")
+OPTION_KEYS = (
+    "include",
+    "exclude",
+    "start",
+    "scale_durations",
+    "scale_rates",
+    "add_cost",
+    "mitigate",
+    "override",
+)
 BASELINE = "baseline"
 Z95 = 1.959963984540054
 _SCALED = ("value", "min", "mode", "max", "low", "high", "mean", "sd", "p50", "p90")
 
 
-def scale_distribution(d: Distribution, factor: float) -> Distribution:
+def scale_distribution(
+    d: Distribution, factor: float, field: str = "scale_durations"
+) -> Distribution:
     """The distribution of ``factor × X``: every location and scale parameter times the
     factor, so the same uniform gives ``factor ×`` the same sample."""
     spec: dict[str, Any] = {"dist": d.kind}
@@ -59,7 +90,7 @@ def scale_distribution(d: Distribution, factor: float) -> Distribution:
                 spec[k] = v * factor
             elif k in ("lambda", "low_pct", "high_pct"):
                 spec[k] = v
-    return parse_distribution(spec, "scale_durations")
+    return parse_distribution(spec, field)
 
 
 @dataclass(frozen=True)
@@ -68,6 +99,7 @@ class Option:
     exclude: tuple[str, ...] = ()
     start: dict[str, _dt.date] = dataclasses.field(default_factory=dict)
     scale_durations: dict[str, float] = dataclasses.field(default_factory=dict)
+    scale_rates: dict[str, float] = dataclasses.field(default_factory=dict)
     add_cost: dict[str, float] = dataclasses.field(default_factory=dict)
     mitigate: tuple[str, ...] = ()
     override: dict[str, Distribution] = dataclasses.field(default_factory=dict)
@@ -77,17 +109,28 @@ def _names(value: Any, known: set[str], field: str, what: str) -> tuple[str, ...
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list):
         raise ScenarioError(f"must be a list of {what}", field=field)
-    for name in items:
-        if str(name) not in known:
-            raise ScenarioError(f"no {what[:-1]} {name!r}{did_you_mean(name, known)}", field=field)
-    return tuple(str(n) for n in items)
+    names = tuple(checked_name(item, field, f"each of the {what}") for item in items)
+    for name in names:
+        if name not in known:
+            hint = did_you_mean(name, known)
+            raise ScenarioError(f"no {what[:-1]} {show(name)}{hint}", field=field)
+    return names
 
 
 def _per_project(value: Any, projects: set[str], field: str) -> dict[str, Any]:
     if not isinstance(value, Mapping):
         raise ScenarioError("must map project ids to values", field=field)
-    _names(list(value), projects, field, "projects")
-    return {str(k): v for k, v in value.items()}
+    return dict(zip(_names(list(value), projects, field, "projects"), value.values(), strict=True))
+
+
+def _factors(spec: Mapping[str, Any], key: str, projects: set[str], field: str) -> dict:
+    """``{project: factor}``, every factor a finite number above zero."""
+    out = {}
+    for p, v in _per_project(spec.get(key, {}), projects, f"{field}.{key}").items():
+        out[p] = checked_number(v, f"{field}.{key}.{p}", positive=True)
+        if out[p] == 0:
+            raise ScenarioError("must be above zero, got 0", field=f"{field}.{key}.{p}")
+    return out
 
 
 def parse_options(portfolio: Portfolio) -> tuple[Option, ...]:
@@ -96,24 +139,18 @@ def parse_options(portfolio: Portfolio) -> tuple[Option, ...]:
     whole = compose(portfolio)
     risks = {r.id for r in whole.risks}
     tasks = {t.id for t in whole.tasks}
-    raw = dict(portfolio.options)
+    raw = {checked_name(k, "options", "an option name"): v for k, v in portfolio.options.items()}
     raw.setdefault(BASELINE, {})
     out = []
     for name, spec in raw.items():
         field = f"options.{name}"
-        spec = spec or {}
+        spec = {} if spec is None else spec
         if not isinstance(spec, Mapping):
             raise ScenarioError("an option is a mapping of changes (or {})", field=field)
         check_keys(spec, OPTION_KEYS, field)
         starts = {
             p: checked_date(v, f"{field}.start.{p}")
             for p, v in _per_project(spec.get("start", {}), projects, f"{field}.start").items()
-        }
-        scales = {
-            p: checked_number(v, f"{field}.scale_durations.{p}", positive=True)
-            for p, v in _per_project(
-                spec.get("scale_durations", {}), projects, f"{field}.scale_durations"
-            ).items()
         }
         costs = {
             p: checked_number(v, f"{field}.add_cost.{p}", positive=True)
@@ -124,29 +161,43 @@ def parse_options(portfolio: Portfolio) -> tuple[Option, ...]:
         override = spec.get("override", {})
         if not isinstance(override, Mapping):
             raise ScenarioError("must map task ids to estimates", field=f"{field}.override")
-        _names(list(override), tasks, f"{field}.override", "tasks")
-        exclude = _names(spec.get("exclude", []), projects, f"{field}.exclude", "projects")
-        if "include" in spec:
-            if "exclude" in spec:
-                raise ScenarioError("give include or exclude, not both", field=field)
-            keep = _names(spec["include"], projects, f"{field}.include", "projects")
-            exclude = tuple(p for p in portfolio.project_ids if p not in keep)
+        override_ids = _names(list(override), tasks, f"{field}.override", "tasks")
         out.append(
             Option(
-                name=str(name),
-                exclude=exclude,
+                name=name,
+                exclude=_excluded(spec, portfolio.project_ids, field),
                 start=starts,
-                scale_durations=scales,
+                scale_durations=_factors(spec, "scale_durations", projects, field),
+                scale_rates=_factors(spec, "scale_rates", projects, field),
                 add_cost=costs,
                 mitigate=_names(spec.get("mitigate", []), risks, f"{field}.mitigate", "risks"),
                 override={
-                    str(t): parse_distribution(d, f"{field}.override.{t}")
-                    for t, d in override.items()
+                    t: parse_distribution(d, f"{field}.override.{t}")
+                    for t, d in zip(override_ids, override.values(), strict=True)
                 },
             )
         )
     out.sort(key=lambda o: o.name != BASELINE)
     return tuple(out)
+
+
+def _excluded(spec: Mapping[str, Any], project_ids: tuple[str, ...], field: str) -> tuple:
+    """The projects an option leaves out (``exclude``, or all but ``include``); leaving
+    out every project is an error, not an empty option that beats every other."""
+    known = set(project_ids)
+    if "include" in spec:
+        if "exclude" in spec:
+            raise ScenarioError("give include or exclude, not both", field=field)
+        keep = _names(spec["include"], known, f"{field}.include", "projects")
+        if not keep:
+            raise ScenarioError("must name at least one project", field=f"{field}.include")
+        return tuple(p for p in project_ids if p not in keep)
+    exclude = _names(spec.get("exclude", []), known, f"{field}.exclude", "projects")
+    if known <= set(exclude):
+        raise ScenarioError(
+            "excludes every project: an option keeps at least one", field=f"{field}.exclude"
+        )
+    return exclude
 
 
 def apply_option(portfolio: Portfolio, option: Option) -> Portfolio:
@@ -182,10 +233,18 @@ def _patched(p: ProjectRef, option: Option, shared_costs: list[CostItem]) -> Pro
     """One project with the option's durations, costs, mitigations and start."""
     sc = p.scenario
     f = option.scale_durations.get(p.id)
+    rate = option.scale_rates.get(p.id)
+    field = f"options.{option.name}"
     tasks = []
     for t in sc.tasks:
         d = option.override.get(f"{p.id}.{t.id}", t.duration)
-        tasks.append(dataclasses.replace(t, duration=d if f is None else scale_distribution(d, f)))
+        if f is not None:
+            d = scale_distribution(d, f, f"{field}.scale_durations.{p.id}")
+        cost = t.cost
+        if rate is not None and cost is not None and cost.per_day is not None:
+            per_day = scale_distribution(cost.per_day, rate, f"{field}.scale_rates.{p.id}")
+            cost = dataclasses.replace(cost, per_day=per_day)
+        tasks.append(dataclasses.replace(t, duration=d, cost=cost))
     items = list(sc.costs)
     if p.id in option.add_cost:
         items.append(_fixed_cost(f"option.{option.name}", option.add_cost[p.id]))
@@ -216,51 +275,64 @@ def _fixed_cost(item_id: str, amount: float) -> CostItem:
 
 @dataclass(frozen=True)
 class OptionResult:
-    """One option: each objective's probability, the joint success, each KPI's mean and
-    percentiles, total cost percentiles, and per objective (and ``joint``) the difference to the
-    baseline with a 95 % interval from the paired per-iteration differences."""
+    """One option: each objective's probability, the joint success, each KPI's mean, SD and
+    percentiles, each goal's mean, total cost percentiles, per objective (and ``joint``)
+    the difference to the baseline with a 95 % interval from the paired per-iteration
+    differences, and the options it dominates and is dominated by. A statistic that is not
+    finite is None."""
 
     name: str
     objectives: dict[str, float]
     joint: float
     kpis: dict[str, dict[str, Any]]
-    cost: dict[str, float]
+    cost: dict[str, float | None]
     vs_baseline: dict[str, dict[str, float]]
+    goals: dict[str, float | None] = dataclasses.field(default_factory=dict)
     dominated_by: tuple[str, ...] = ()
+    dominates: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "objectives": {k: {"probability": v} for k, v in self.objectives.items()},
             "joint": self.joint,
             "kpis": self.kpis,
+            "goals": {k: {"mean": v} for k, v in self.goals.items()},
             "cost": {"percentiles": self.cost},
             "vs_baseline": self.vs_baseline,
             "dominated": bool(self.dominated_by),
             "dominated_by": list(self.dominated_by),
+            "dominates": list(self.dominates),
         }
 
 
 @dataclass(frozen=True, eq=False)
 class Comparison:
-    """What :func:`compare` returns: ``options[name]`` (baseline first)."""
+    """What :func:`compare` returns: ``options[name]`` (baseline first) and the ``goals``
+    that, with every objective and the joint success, decide dominance."""
 
     portfolio: str
     iterations: int
     seed: int
     options: dict[str, OptionResult]
     outcomes: dict[str, StrategyOutcome]
+    goals: tuple[Goal, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "portfolio": self.portfolio,
             "iterations": self.iterations,
             "seed": self.seed,
+            "goals": [{"id": g.id, "direction": g.direction} for g in self.goals],
             "options": {k: v.to_dict() for k, v in self.options.items()},
         }
 
+    def dominance(self) -> list[tuple[str, str]]:
+        """Every (dominating, dominated) pair, in option order."""
+        return [(o.name, other) for o in self.options.values() for other in o.dominates]
+
     def to_frame(self):
-        """One row per option: objective probabilities, joint success, cost P50/P80 and
-        the differences to the baseline."""
+        """One row per option: objective probabilities, joint success, goal means, cost
+        percentiles and the differences to the baseline."""
         import pandas as pd
 
         rows = []
@@ -268,6 +340,7 @@ class Comparison:
             row: dict[str, Any] = {"option": o.name}
             row.update({f"P({k})": v for k, v in o.objectives.items()})
             row["P(all)"] = o.joint
+            row.update({f"mean {k}": v for k, v in o.goals.items()})
             row.update({f"cost {k}": v for k, v in o.cost.items()})
             row.update({f"Δ {k}": d["diff"] for k, d in o.vs_baseline.items()})
             row["dominated"] = bool(o.dominated_by)
@@ -292,12 +365,12 @@ def compare(
     *,
     progress: Any = None,
 ) -> Comparison:
-    """Simulate every option with the same seed (common random numbers) and compare
-    each with ``baseline``."""
+    """Simulate every option with the same seed (common random numbers), compare each
+    with ``baseline`` and find which options dominate which."""
     from .engine import simulate
-    from .results import pkey
 
     options = parse_options(portfolio)
+    goals = goals_of(portfolio.kpis, portfolio.objectives)
     iterations = portfolio.simulation.iterations if iterations is None else iterations
     seed = portfolio.simulation.seed if seed is None else seed
     all_ms = tuple(f"{p.id}.{m.id}" for p in portfolio.projects for m in p.scenario.milestones)
@@ -331,55 +404,62 @@ def compare(
             o.id: paired_difference(out.hits[o.id], base.hits[o.id]) for o in portfolio.objectives
         }
         vs["joint"] = paired_difference(out.joint, base.joint)
+        kpis = {k: kpi_statistics(out.quantities[k], percentiles, k, opt.name) for k in out.kpi_ids}
+        means = {
+            g.id: kpis[g.id]["mean"]
+            if g.id in kpis
+            else statistics(out.quantities[g.id], ())["mean"]
+            for g in goals
+        }
         pct = np.percentile(costs[opt.name], percentiles)
         results[opt.name] = OptionResult(
             name=opt.name,
             objectives={o.id: out.probability(o.id) for o in portfolio.objectives},
             joint=float(np.mean(out.joint)),
-            kpis={
-                k: {
-                    "mean": float(np.mean(out.quantities[k])),
-                    "percentiles": {
-                        pkey(p): float(v)
-                        for p, v in zip(
-                            percentiles, np.percentile(out.quantities[k], percentiles), strict=True
-                        )
-                    },
-                }
-                for k in out.kpi_ids
-            },
-            cost={pkey(p): float(v) for p, v in zip(percentiles, pct, strict=True)},
+            kpis=kpis,
+            cost={pkey(p): finite(v) for p, v in zip(percentiles, pct, strict=True)},
             vs_baseline=vs,
+            goals=means,
         )
     return Comparison(
         portfolio=portfolio.name,
         iterations=iterations,
         seed=seed,
-        options=_mark_dominated(results, percentiles),
+        options=_mark_dominance(results, goals),
         outcomes=outcomes,
+        goals=goals,
     )
 
 
-def _mark_dominated(
-    results: dict[str, OptionResult], percentiles: tuple[float, ...]
+def _mark_dominance(
+    results: dict[str, OptionResult], goals: tuple[Goal, ...]
 ) -> dict[str, OptionResult]:
-    """An option is dominated when another is at least as likely to meet every
-    objective (and all of them together) at no higher cost (every cost percentile), and
-    strictly better in one of these."""
+    """One option dominates another when it is no worse on every criterion (each
+    objective's probability, the joint success, each goal's mean in its direction) and
+    better on one. A goal mean that is not finite (None) makes the pair incomparable: no
+    dominance is claimed either way."""
 
-    def scores(o: OptionResult) -> list[float]:
-        # higher is better everywhere: probabilities, and minus each cost percentile
-        return [*o.objectives.values(), o.joint, *(-v for v in o.cost.values())]
+    def scores(o: OptionResult) -> list[float | None]:
+        # higher is better everywhere: probabilities, and each goal's mean (negated for min)
+        signs = [1.0 if g.direction == "max" else -1.0 for g in goals]
+        means = [
+            None if o.goals[g.id] is None else s * o.goals[g.id]
+            for g, s in zip(goals, signs, strict=True)
+        ]
+        return [*o.objectives.values(), o.joint, *means]
 
-    out = {}
-    for name, o in results.items():
-        mine = scores(o)
-        by = tuple(
-            other
-            for other, r in results.items()
-            if other != name
-            and all(b >= a for a, b in zip(mine, scores(r), strict=True))
-            and any(b > a for a, b in zip(mine, scores(r), strict=True))
+    def beats(a: list[float | None], b: list[float | None]) -> bool:
+        if None in a or None in b:
+            return False
+        pairs = list(zip(a, b, strict=True))
+        return all(x >= y for x, y in pairs) and any(x > y for x, y in pairs)
+
+    score = {name: scores(o) for name, o in results.items()}
+    return {
+        name: dataclasses.replace(
+            o,
+            dominated_by=tuple(k for k in results if k != name and beats(score[k], score[name])),
+            dominates=tuple(k for k in results if k != name and beats(score[name], score[k])),
         )
-        out[name] = dataclasses.replace(o, dominated_by=by)
-    return out
+        for name, o in results.items()
+    }

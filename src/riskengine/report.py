@@ -232,6 +232,9 @@ def _share(s: dict) -> str:
 
 
 def kpi_table(results: Results) -> Table:
+    """Each KPI's mean and percentiles (— where a statistic is not finite)."""
+    from .strategy import format_statistic
+
     kpis = results.strategy["kpis"]
     table = _table("KPIs")
     table.add_column("KPI", ratio=1)
@@ -241,7 +244,9 @@ def kpi_table(results: Results) -> Table:
         table.add_column(key, justify="right", no_wrap=True)
     for kid, k in kpis.items():
         table.add_row(
-            Text(kid, "bold"), _money(k["mean"]), *(_money(v) for v in k["percentiles"].values())
+            Text(kid, "bold"),
+            format_statistic(k["mean"]),
+            *(format_statistic(v) for v in k["percentiles"].values()),
         )
     return table
 
@@ -515,37 +520,49 @@ def json_text(data: dict) -> str:
 
 
 def print_comparison(comparison, console: Console) -> None:
-    """What ``riskengine compare`` shows: one row per option."""
+    """What ``riskengine compare`` shows: one row per option (objective probabilities, the
+    joint success, each goal's mean), then which option dominates which."""
+    from .strategy import format_statistic
+
     opts = list(comparison.options.values())
     console.print(
         Text.assemble(
             (comparison.portfolio, "bold"),
             f" · {len(opts)} options · {comparison.iterations:,} iterations each · "
             f"seed {comparison.seed} · same draws for every option",
-        )
+        ),
+        soft_wrap=True,
     )
     console.print()
     objectives = list(opts[0].objectives)
     table = _table(
         "Options",
-        "P(...): probability of meeting the objective; Δ: difference to the baseline with its "
-        "95% interval (paired iterations). Dominated: another option is no worse on every "
-        "objective and cost, and better on one.",
+        "Objectives and all: probability of meeting them; Δ: difference to the baseline with "
+        "its 95% interval (paired iterations). Goals: the mean; max: higher is better, min: "
+        "lower is better. An option dominates another when it is no worse on every objective, "
+        "on all of them together and on every goal, and better on one.",
     )
     table.add_column("Option", no_wrap=True)
     for oid in objectives:
-        table.add_column(oid, justify="right", no_wrap=True)
+        table.add_column(Text(oid), justify="right", no_wrap=True)
     table.add_column("all", justify="right", no_wrap=True)
-    for key in opts[0].cost:
-        table.add_column(f"cost {key}", justify="right", no_wrap=True)
+    for g in comparison.goals:
+        table.add_column(Text(f"{g.id}\nmean, {g.direction}"), justify="right", no_wrap=True)
     for o in opts:
         cells = [_with_delta(o.objectives[oid], o.vs_baseline[oid], o.name) for oid in objectives]
         cells.append(_with_delta(o.joint, o.vs_baseline["joint"], o.name))
         label = Text(o.name, "bold")
         if o.dominated_by:
             label.append("\ndominated", "dim")
-        table.add_row(label, *cells, *(_money(v) for v in o.cost.values()))
+        goals = (format_statistic(o.goals[g.id]) for g in comparison.goals)
+        table.add_row(label, *cells, *goals)
     _print_unsqueezed(console, table, natural=True)
+    console.print()
+    pairs = comparison.dominance()
+    for winner, loser in pairs:
+        console.print(Text(f"{winner} dominates {loser}"), soft_wrap=True)
+    if not pairs:
+        console.print("no option dominates another")
 
 
 def _with_delta(p: float, d: dict, name: str) -> str:

@@ -13,12 +13,20 @@ are 30.4375 days). Per iteration, with s the milestone's finish date and the win
 where F(u) = u²/(2R) for u ≤ R and u − R/2 beyond (u in months, R the ramp), a closed
 form, so no per-month loop. An **expression** KPI is a formula over quantities
 (riskengine/expr.py).
+
+A **goal** is a quantity whose mean the comparison of options ranks (``max``: higher is
+better, ``min``: lower is better): a KPI marked ``goal:``, or any quantity an objective
+names (``at_least`` → max, ``at_most`` → min). Per-iteration values that are not finite
+(``0/0``, ``1/0``, overflow) are kept: NaN never meets an objective and ±inf compares as a
+number; a statistic that comes out non-finite is ``None`` (``null`` in JSON), with a
+RiskEngineWarning.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import math
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,14 +34,16 @@ from typing import Any
 import numpy as np
 
 from .distributions import parse_distribution
-from .errors import ScenarioError, check_keys, did_you_mean
+from .errors import RiskEngineWarning, ScenarioError, check_keys, did_you_mean, short_list, show
 from .expr import Expression, parse_expression
 from .model import Distribution
-from .results import TARGET_TOLERANCE, Results
+from .results import TARGET_TOLERANCE, Results, pkey
 
 MONTH_DAYS = 30.4375
 BENEFIT_KEYS = ("starts_at", "per_month", "ramp_months", "window", "discount_rate")
 OBJECTIVE_KEYS = ("id", "milestone", "by", "kpi", "at_least", "at_most")
+KPI_KEYS = ("expression", "benefit", "goal")
+GOALS = {"max": "higher is better", "min": "lower is better"}
 
 
 @dataclass(frozen=True)
@@ -51,9 +61,22 @@ class Benefit:
 
 @dataclass(frozen=True)
 class Kpi:
+    """A benefit stream or an expression; ``goal`` (``"max"`` or ``"min"``) marks it as a
+    goal of the comparison of options."""
+
     id: str
     benefit: Benefit | None = None
     expression: Expression | None = None
+    goal: str | None = None
+
+
+@dataclass(frozen=True)
+class Goal:
+    """A quantity (a KPI or a built-in one) whose mean ranks options: ``direction`` is
+    ``"max"`` (higher is better) or ``"min"``."""
+
+    id: str
+    direction: str
 
 
 @dataclass(frozen=True)
@@ -69,47 +92,60 @@ class Objective:
 
 
 def checked_number(value: Any, field: str, *, positive: bool = False) -> float:
-    """A finite number from a portfolio file (never negative when ``positive``)."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ScenarioError(f"must be a number, got {value!r}", field=field)
-    if positive and value < 0:
-        raise ScenarioError(f"must not be negative, got {value!r}", field=field)
-    return float(value)
+    """A finite number from a portfolio file (never negative when ``positive``). A whole
+    number too large for a float is an error, not an OverflowError."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ScenarioError(f"must be a number, got {show(value)}", field=field)
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise ScenarioError(f"must be a finite number, got {show(value)}", field=field)
+    if positive and number < 0:
+        raise ScenarioError(f"must not be negative, got {show(value)}", field=field)
+    return number
 
 
 def checked_date(value: Any, field: str) -> _dt.date:
     """A date from a portfolio file (YAML dates arrive as text, see io/yamlfile.py)."""
     if isinstance(value, _dt.date):
         return value
-    try:
-        return _dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise ScenarioError(f"not a date (YYYY-MM-DD): {value!r}", field=field) from None
+    if isinstance(value, str):
+        try:
+            return _dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ScenarioError(f"not a date (YYYY-MM-DD): {show(value)}", field=field)
+
+
+def checked_name(value: Any, field: str, what: str = "a name") -> str:
+    """A name from a portfolio file: text or a whole number (``2028``). A list, mapping or
+    set is an error rather than its text (``str`` would turn ``[a, b]`` into a name, and
+    an alias bomb into gigabytes)."""
+    if isinstance(value, str) and value:
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() <= 64:
+        return str(value)
+    raise ScenarioError(f"{what} must be text, got {show(value)}", field=field)
 
 
 def _unknown(name: str, known: Mapping[str, Any] | set[str], field: str) -> ScenarioError:
-    return ScenarioError(f"unknown quantity {name!r}{did_you_mean(name, known)}", field=field)
+    return ScenarioError(f"unknown quantity {show(name)}{did_you_mean(name, known)}", field=field)
 
 
 def parse_kpis(raw: Mapping[str, Any], builtins: set[str]) -> tuple[Kpi, ...]:
     """KPIs from a portfolio's ``kpis`` mapping, in an order where each comes after the
-    KPIs it uses; ``builtins`` are the quantities the simulation provides."""
+    KPIs it uses; ``builtins`` are the quantities the simulation provides. A KPI is an
+    expression (text), or a mapping with ``expression`` or ``benefit`` and, optionally,
+    ``goal: max|min``."""
     kpis: dict[str, Kpi] = {}
     for name, spec in raw.items():
+        name = checked_name(name, "kpis", "a KPI name")
         field = f"kpis.{name}"
-        name = str(name)
         if name in builtins:
-            raise ScenarioError(f"{name!r} is already a built-in quantity", field=field)
-        if isinstance(spec, str):
-            kpis[name] = Kpi(name, expression=parse_expression(spec, field=field))
-        elif isinstance(spec, Mapping) and set(spec) == {"benefit"}:
-            kpis[name] = Kpi(name, benefit=_benefit(spec["benefit"], f"{field}.benefit"))
-        else:
-            raise ScenarioError(
-                "a KPI is an expression (text) or {benefit: {starts_at, per_month, "
-                "ramp_months, window}}",
-                field=field,
-            )
+            raise ScenarioError(f"{show(name)} is already a built-in quantity", field=field)
+        kpis[name] = _kpi(name, spec, field)
     known = builtins | set(kpis)
     for k in kpis.values():
         if k.benefit is not None and k.benefit.starts_at not in builtins:
@@ -120,26 +156,61 @@ def parse_kpis(raw: Mapping[str, Any], builtins: set[str]) -> tuple[Kpi, ...]:
     return _ordered(kpis)
 
 
+def _kpi(name: str, spec: Any, field: str) -> Kpi:
+    if isinstance(spec, str):
+        return Kpi(name, expression=parse_expression(spec, field=field))
+    if not isinstance(spec, Mapping) or len({"expression", "benefit"} & set(spec)) != 1:
+        raise ScenarioError(
+            "a KPI is an expression (text), {expression: text, goal: max|min} or "
+            "{benefit: {starts_at, per_month, ramp_months, window}, goal: max|min}",
+            field=field,
+        )
+    check_keys(spec, KPI_KEYS, field)
+    goal = spec.get("goal")
+    if goal is not None and (not isinstance(goal, str) or goal not in GOALS):
+        raise ScenarioError(
+            f"goal is max (higher is better) or min (lower is better), got {show(goal)}",
+            field=f"{field}.goal",
+        )
+    if "benefit" in spec:
+        return Kpi(name, benefit=_benefit(spec["benefit"], f"{field}.benefit"), goal=goal)
+    expression = parse_expression(spec["expression"], field=f"{field}.expression")
+    return Kpi(name, expression=expression, goal=goal)
+
+
 def _ordered(kpis: dict[str, Kpi]) -> tuple[Kpi, ...]:
+    """Each KPI after the KPIs it uses (depth first, in file order). A loop with an
+    explicit stack, not recursion: a valid chain may be thousands of KPIs long."""
     order: list[Kpi] = []
-    state: dict[str, int] = {}
-
-    def visit(k: Kpi, path: list[str]) -> None:
-        if state.get(k.id) == 2:
-            return
-        if state.get(k.id) == 1:
-            loop = " → ".join([*path[path.index(k.id) :], k.id])
-            raise ScenarioError(f"KPIs depend on each other in a cycle: {loop}", field="kpis")
-        state[k.id] = 1
-        for used in sorted(k.expression.names) if k.expression else ():
-            if used in kpis:
-                visit(kpis[used], [*path, k.id])
-        state[k.id] = 2
-        order.append(k)
-
-    for k in kpis.values():
-        visit(k, [])
+    done: set[str] = set()
+    for root in kpis:
+        if root in done:
+            continue
+        stack = [(root, iter(_uses(kpis[root], kpis)))]
+        on_path = {root}
+        while stack:
+            kid, uses = stack[-1]
+            for used in uses:
+                if used in on_path:
+                    path = [k for k, _ in stack]
+                    loop = [*path[path.index(used) :], used]
+                    raise ScenarioError(
+                        f"KPIs depend on each other in a cycle: {short_list(loop)}", field="kpis"
+                    )
+                if used not in done:
+                    stack.append((used, iter(_uses(kpis[used], kpis))))
+                    on_path.add(used)
+                    break
+            else:
+                stack.pop()
+                on_path.discard(kid)
+                done.add(kid)
+                order.append(kpis[kid])
     return tuple(order)
+
+
+def _uses(k: Kpi, kpis: Mapping[str, Kpi]) -> list[str]:
+    return sorted(n for n in k.expression.names if n in kpis) if k.expression else []
 
 
 def _benefit(spec: Any, field: str) -> Benefit:
@@ -170,7 +241,7 @@ def _benefit(spec: Any, field: str) -> Benefit:
                 field=f"{field}.discount_rate",
             )
     return Benefit(
-        starts_at=str(spec["starts_at"]),
+        starts_at=checked_name(spec["starts_at"], f"{field}.starts_at", "starts_at"),
         per_month=per_month,
         ramp_months=checked_number(
             spec.get("ramp_months", 0), f"{field}.ramp_months", positive=True
@@ -187,16 +258,16 @@ def parse_objectives(raw: list[Any], quantities: set[str]) -> tuple[Objective, .
         field = f"objectives[{i}]"
         if not isinstance(spec, Mapping) or "id" not in spec:
             raise ScenarioError("an objective is a mapping with an 'id'", field=field)
-        oid = str(spec["id"])
+        oid = checked_name(spec["id"], f"{field}.id", "an objective id")
         field = f"objectives[{oid}]"
         check_keys(spec, OBJECTIVE_KEYS, field)
         if oid in seen:
-            raise ScenarioError(f"duplicate objective id {oid!r}", field=field)
+            raise ScenarioError(f"duplicate objective id {show(oid)}", field=field)
         seen.add(oid)
         if "milestone" in spec:
             if "by" not in spec or {"kpi", "at_least", "at_most"} & set(spec):
                 raise ScenarioError("a milestone objective is {milestone, by: date}", field=field)
-            ms = str(spec["milestone"])
+            ms = checked_name(spec["milestone"], f"{field}.milestone", "milestone")
             if ms not in quantities:
                 raise _unknown(ms, quantities, f"{field}.milestone")
             out.append(Objective(oid, milestone=ms, by=checked_date(spec["by"], f"{field}.by")))
@@ -209,13 +280,37 @@ def parse_objectives(raw: list[Any], quantities: set[str]) -> tuple[Objective, .
             bounds = [k for k in ("at_least", "at_most") if k in spec]
             if len(bounds) != 1:
                 raise ScenarioError("a KPI objective has one of at_least or at_most", field=field)
-            kpi = str(spec["kpi"])
+            kpi = checked_name(spec["kpi"], f"{field}.kpi", "kpi")
             if kpi not in quantities:
                 raise _unknown(kpi, quantities, f"{field}.kpi")
             value = checked_number(spec[bounds[0]], f"{field}.{bounds[0]}")
             out.append(Objective(oid, kpi=kpi, **{bounds[0]: value}))
         else:
             raise ScenarioError("an objective names a 'milestone' or a 'kpi'", field=field)
+    return tuple(out)
+
+
+def goals_of(kpis: tuple[Kpi, ...], objectives: tuple[Objective, ...]) -> tuple[Goal, ...]:
+    """The goals (module docstring): first the quantities objectives name, in objective
+    order, then the other KPIs marked ``goal:``. A quantity with objectives in both
+    directions (a band) is no goal; an objective against a KPI's own ``goal`` is an
+    error."""
+    marked = {k.id: k.goal for k in kpis if k.goal is not None}
+    wanted: dict[str, set[str]] = {}
+    for o in objectives:
+        if o.kpi is None:
+            continue
+        direction = "max" if o.at_least is not None else "min"
+        mark = marked.get(o.kpi)
+        if mark is not None and mark != direction:
+            bound = "at_least" if direction == "max" else "at_most"
+            raise ScenarioError(
+                f"{bound} contradicts the KPI's goal: {mark} ({GOALS[mark]})",
+                field=f"objectives[{o.id}].{bound}",
+            )
+        wanted.setdefault(o.kpi, set()).add(direction)
+    out = [Goal(q, d.pop()) for q, d in wanted.items() if len(d) == 1]
+    out += [Goal(k, d) for k, d in marked.items() if k not in wanted]
     return tuple(out)
 
 
@@ -374,7 +469,23 @@ def evaluate(
 
 
 def _value(v: float) -> str:
-    return f"{v:,.0f}" if v == int(v) and abs(v) < 1e15 else f"{v:,.6g}"
+    """A threshold as written: whole numbers with thousands separators, others to six
+    significant digits (also inf and nan, which only a model built in Python can hold)."""
+    if math.isfinite(v) and abs(v) < 1e15 and v == int(v):
+        return f"{v:,.0f}"
+    return f"{v:,.6g}"
+
+
+def format_statistic(v: float | None) -> str:
+    """A KPI statistic as tables show it: to the unit from 1,000 on (money), to four
+    significant digits below (days, ratios); ``—`` when it is missing (not finite)."""
+    if v is None or not math.isfinite(v):
+        return "—"
+    if abs(v) >= 1e15:
+        return f"{v:.6g}"
+    if abs(v) >= 1000 or v == int(v):
+        return f"{v:,.0f}"
+    return f"{v:.4g}"
 
 
 def _describe(o: Objective) -> str:
@@ -385,30 +496,67 @@ def _describe(o: Objective) -> str:
     return f"{o.kpi} ≤ {_value(o.at_most)}"
 
 
+def finite(v: float) -> float | None:
+    """``v`` as a float, or None where it is NaN or infinite (JSON has no such numbers)."""
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+def statistics(x: np.ndarray, percentiles: tuple[float, ...]) -> dict[str, Any]:
+    """``{mean, sd, percentiles}`` of per-iteration values; a statistic that is not finite
+    (NaN or ±inf among the values, or an overflow) is None."""
+    n = x.size
+    with np.errstate(all="ignore"):  # inf - inf inside mean, sd and percentiles
+        mean = np.mean(x)
+        sd = np.std(x, ddof=1) if n > 1 else 0.0
+        pct = np.percentile(x, percentiles)
+    return {
+        "mean": finite(mean),
+        "sd": finite(sd),
+        "percentiles": {pkey(p): finite(v) for p, v in zip(percentiles, pct, strict=True)},
+    }
+
+
+def kpi_statistics(
+    x: np.ndarray, percentiles: tuple[float, ...], kpi: str, option: str | None = None
+) -> dict[str, Any]:
+    """:func:`statistics` of a KPI, with a RiskEngineWarning when some are missing: it names
+    the KPI, the option (in a comparison) and how many iterations were not finite."""
+    stats = statistics(x, percentiles)
+    missing = stats["mean"] is None or stats["sd"] is None
+    if missing or None in stats["percentiles"].values():
+        bad = int(np.count_nonzero(~np.isfinite(x)))
+        where = f" under option {show(option)}" if option is not None else ""
+        why = (
+            f"is NaN or infinite in {bad:,} of {x.size:,} iterations"
+            if bad
+            else "overflows in its statistics"
+        )
+        warnings.warn(
+            f"KPI {show(kpi)}{where} {why}; its statistics that are not finite are "
+            "written as null (— in tables)",
+            RiskEngineWarning,
+            stacklevel=3,
+        )
+    return stats
+
+
 def summarise_outcome(
     out: StrategyOutcome, objectives: tuple[Objective, ...], percentiles: tuple[float, ...]
 ) -> dict[str, Any]:
     """The JSON-ready summary: ``objectives.<id>.{description, probability, se}``,
-    ``joint.{probability, se}`` and ``kpis.<id>.{mean, sd, percentiles}``."""
+    ``joint.{probability, se}`` and ``kpis.<id>.{mean, sd, percentiles}`` (None where a
+    statistic is not finite)."""
     n = out.joint.size
 
     def share(hits: np.ndarray) -> dict[str, float]:
         p = float(np.mean(hits))
         return {"probability": p, "se": math.sqrt(p * (1 - p) / n)}
 
-    kpis = {}
-    for k in out.kpi_ids:
-        x = out.quantities[k]
-        pct = np.percentile(x, percentiles)
-        kpis[k] = {
-            "mean": float(np.mean(x)),
-            "sd": float(np.std(x, ddof=1)) if n > 1 else 0.0,
-            "percentiles": {f"P{p:g}": float(v) for p, v in zip(percentiles, pct, strict=True)},
-        }
     return {
         "objectives": {
             o.id: {"description": _describe(o), **share(out.hits[o.id])} for o in objectives
         },
         "joint": share(out.joint),
-        "kpis": kpis,
+        "kpis": {k: kpi_statistics(out.quantities[k], percentiles, k) for k in out.kpi_ids},
     }

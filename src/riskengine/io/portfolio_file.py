@@ -14,7 +14,7 @@ from typing import Any
 from ..compile import check_references, topological_order
 from ..errors import ScenarioError
 from ..portfolio import Portfolio, ProjectRef, builtin_names, compose
-from ..strategy import parse_kpis, parse_objectives
+from ..strategy import goals_of, parse_kpis, parse_objectives
 from .scenario import _date, _id, _keys, _number, _risk, _simulation, load_scenario
 from .yamlfile import Document, Path_, load_yaml
 
@@ -78,16 +78,18 @@ def _parse(doc: Document, folder: Path) -> Portfolio:
     if not isinstance(raw_risks, list):
         raise doc.error("must be a list of risks", ("shared_risks",))
     shared = tuple(_risk(doc, r, ("shared_risks", i)) for i, r in enumerate(raw_risks))
-    raw_kpis = top.get("kpis") or {}
+    # absent or empty (null) is none at all; [] for a mapping, 0 or "" is a mistake
+    raw_kpis = _given(top, "kpis", {})
     if not isinstance(raw_kpis, dict):
         raise doc.error("must map KPI names to definitions", ("kpis",))
-    raw_objectives = top.get("objectives") or []
+    raw_objectives = _given(top, "objectives", [])
     if not isinstance(raw_objectives, list):
         raise doc.error("must be a list of objectives", ("objectives",))
     for i, o in enumerate(raw_objectives):
-        if isinstance(o, dict) and "id" in o:
-            doc.names[("objectives", i)] = str(o["id"])
-    options = top.get("options") or {}
+        oid = o.get("id") if isinstance(o, dict) else None
+        if isinstance(oid, str | int) and not isinstance(oid, bool):
+            doc.names[("objectives", i)] = str(oid)
+    options = _given(top, "options", {})
     if not isinstance(options, dict):
         raise doc.error("must map option names to changes", ("options",))
     portfolio = Portfolio(
@@ -103,7 +105,13 @@ def _parse(doc: Document, folder: Path) -> Portfolio:
     names = builtin_names(portfolio)
     kpis = parse_kpis(raw_kpis, names)
     objectives = parse_objectives(raw_objectives, names | {k.id for k in kpis})
+    goals_of(kpis, objectives)  # an objective against a KPI's own goal is an error here
     return dataclasses.replace(portfolio, kpis=kpis, objectives=objectives)
+
+
+def _given(top: dict, key: str, empty: Any) -> Any:
+    value = top.get(key)
+    return empty if value is None else value
 
 
 def _project(doc: Document, folder: Path, pid: str, spec: Any, path: Path_) -> ProjectRef:
