@@ -102,7 +102,44 @@ def test_project_cost_items_scale_with_the_project_duration():
     assert res.costs["indirect"] == pytest.approx(1000 * days, rel=1e-12)
     assert res.costs["civil"] == pytest.approx(100 * days, rel=1e-12)  # duration = finish
     assert res.costs["total"] == pytest.approx(1100 * days + 5000, rel=1e-12)
-    assert set(res.group_costs) == {"civil", "indirect"}
+    # once groups are used every cost is in one: the insurance names none
+    assert set(res.group_costs) == {"civil", "indirect", "ungrouped"}
+    assert res.costs["ungrouped"] == pytest.approx(np.full(500, 5000.0), rel=1e-12)
+
+
+def _groups_add_up(res):
+    groups = sum(x for g, x in res.costs.items() if g != "total")
+    np.testing.assert_allclose(groups, res.costs["total"], rtol=1e-12)
+
+
+def test_every_cost_is_in_a_group_mitigation_spend_included():
+    # a grouped task, an ungrouped task with a risk's cost impact, and a mitigation action
+    a = costed(task("a", TRI), 100, 10, group="civil")
+    b = costed(task("b", 5, ["a"]), 50)
+    r = Risk(
+        "r",
+        0.5,
+        (Impact("b", cost=parse_distribution(700)),),
+        mitigation=re.model.Mitigation(cost=2500.0, probability=0.1),
+    )
+    sc = dataclasses.replace(scenario([a, b], iterations=400), risks=(r,))
+    for mitigated in (False, True):
+        res = run(sc, mitigated=mitigated)
+        _groups_add_up(res)
+        assert ("mitigation" in res.costs) == mitigated
+    res = run(sc, mitigated=True)
+    assert res.costs["mitigation"] == pytest.approx(np.full(400, 2500.0))
+    assert res.group_costs["mitigation"].mean == pytest.approx(2500.0)
+    assert res.group_costs["mitigation"].deterministic == pytest.approx(2500.0)
+
+
+def test_plant_groups_add_up_before_and_after_mitigation():
+    sc = re.load_scenario("scenarios/plant_upgrade.yaml")
+    for mitigated in (False, True):
+        res = run(sc, 500, mitigated=mitigated, drivers=False, criticality=False)
+        _groups_add_up(res)
+        det = sum(c.deterministic for c in res.group_costs.values())
+        assert det == pytest.approx(res.cost.deterministic, rel=1e-12)
 
 
 def test_task_mean_costs_and_contingency():

@@ -140,6 +140,16 @@ class CompiledNetwork:
         return dataclasses.replace(self, task_slow=self.task_slow & ~np.int64(4))
 
 
+UNGROUPED = "ungrouped"  # the cost group of costs without one, once groups are used
+MITIGATION_GROUP = "mitigation"  # the cost group of mitigation spend in a mitigated run
+
+
+def uses_groups(scenario: Scenario) -> bool:
+    """Whether the scenario sorts its costs into groups (a task's or a cost item's
+    ``group``): then every cost is in exactly one group (UNGROUPED when it names none)."""
+    return any(t.group for t in scenario.tasks) or any(c.group for c in scenario.costs)
+
+
 def check_references(scenario: Scenario) -> None:
     """Raise ScenarioError for duplicate or unknown ids, bad link types and inconsistent
     calendars, dates, progress or costs (checks.py)."""
@@ -385,6 +395,11 @@ def compile_network(
     flat = [e for lst in per_task for e in lst]
     money = np.array([any(e[2] == 2 for e in lst) for lst in per_task], bool)
     task_slow |= ((has_cost != 0) | money).astype(np.int64) << 2
+    if uses_groups(scenario):
+        # every cost lands in a group, so the groups add up to the total
+        loose = ((has_cost != 0) | money) & (task_group < 0)
+        if loose.any():
+            task_group[loose] = group_of.setdefault(UNGROUPED, len(group_of))
     imp_ptr[1:] = np.cumsum([len(lst) for lst in per_task])
 
     corr_slot = np.full(n, -1, np.int64)

@@ -11,7 +11,14 @@ import numba
 import numpy as np
 
 from .analysis import DrawSampler, risk_drivers, task_sensitivity
-from .compile import CompiledNetwork, compile_network, split64
+from .compile import (
+    MITIGATION_GROUP,
+    UNGROUPED,
+    CompiledNetwork,
+    compile_network,
+    split64,
+    uses_groups,
+)
 from .distributions import most_likely
 from .errors import ScenarioError
 from .kernels.network import COST_SCALE, simulate_blocks, simulate_plain
@@ -366,13 +373,17 @@ def _total_costs(
 
     Adds the project cost items (fixed + per day × the project's duration in working
     days of the project calendar, from draws 0 and 1 of each item's own stream) and, in a
-    mitigated run, the mitigation actions' costs."""
+    mitigated run, the mitigation actions' costs. When the scenario uses cost groups,
+    every cost is in one group, so the groups add up to the total: an item without a
+    group in UNGROUPED (as the kernel puts such tasks), mitigation spend in
+    MITIGATION_GROUP."""
     action = sum(r.mitigation.cost for r in scenario.risks if r.mitigation) if mitigated else 0.0
     if not k.cost.shape[1] and not scenario.costs and not action:
         return None
     n = k.out.shape[0]
     total = k.cost[:, 0].copy() if k.cost.shape[1] else np.zeros(n)
     groups = {g: k.cost[:, 1 + i].copy() for i, g in enumerate(net.group_ids)}
+    grouped = uses_groups(scenario)
     if scenario.costs:
         sampler = DrawSampler(net, seed, n, lhs_n)
         days = net.timeline.to_project_days(k.out[:, -1])
@@ -383,9 +394,12 @@ def _total_costs(
             if item.cost.per_day is not None:
                 value += sampler.draws("cost", item.id, 1, item.cost.per_day) * days
             total += value
-            if item.group:
-                groups[item.group] = groups.get(item.group, 0.0) + value
+            group = item.group or (UNGROUPED if grouped else "")
+            if group:
+                groups[group] = groups.get(group, 0.0) + value
     total += action
+    if action and grouped:
+        groups[MITIGATION_GROUP] = groups.get(MITIGATION_GROUP, np.zeros(n)) + action
     return {"total": total, **groups}
 
 
