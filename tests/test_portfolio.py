@@ -95,6 +95,24 @@ def test_hand_calculated_portfolio_dates(tmp_path):
     )
 
 
+def test_project_cost_items_run_over_their_own_project(tmp_path):
+    # ERP overhead per working day of the ERP's own duration (15 or 20 days), the
+    # warehouse's from its own start (1 March) to its finish, not the portfolio's
+    erp = ERP + "costs:\n  - {id: office, per_day: 100}\n"
+    wh = WAREHOUSE + "costs:\n  - {id: site, per_day: 10, fixed: 7}\n"
+    path = write_portfolio(tmp_path, **{"erp.yaml": erp, "warehouse.yaml": wh})
+    r = re.simulate(compose(re.load_portfolio(path)), sensitivity=False, drivers=False)
+    golive = r.times["erp.golive"]
+    tasks_erp = 1000 * (golive - 5) + 2000  # build's per-day cost over its (delayed) duration
+    np.testing.assert_allclose(r.costs["erp"], tasks_erp + 100 * golive, rtol=1e-12)
+    live = r.finishes["warehouse.live"]  # working days of the portfolio calendar (Mon-Fri)
+    start = 40.0  # Monday 1 March 2027 is working day 40 from Monday 4 January
+    np.testing.assert_allclose(r.costs["warehouse"], 7 + 10 * (live - start), rtol=1e-12)
+    assert (live - start).min() >= 5 and (live - start).max() <= 15
+    # the deterministic plan (fixed durations, no risk) uses the same rule
+    assert r.group_costs["erp"].deterministic == pytest.approx(1000 * 10 + 2000 + 100 * 15)
+
+
 def test_portfolio_errors_name_the_file_and_field(tmp_path):
     bad_after = PORTFOLIO.replace("erp.golive, lag: 10", "erp.goliev, lag: 10")
     with pytest.raises(re.ScenarioError) as e:

@@ -31,6 +31,7 @@ import numpy as np
 from .model import Calendar, Scenario
 
 HORIZON_YEARS = 150  # the tables cover this many years from the start
+LAST_DATE = _dt.date(9999, 12, 31)  # the last date an ISO date (and numpy) can write
 NOMINAL_START = _dt.date(2001, 1, 1)  # a Monday: anchors scenarios without a start date
 _DATE_EPS = 1e-9  # a finish this close above a day boundary still ends the day before
 
@@ -70,6 +71,21 @@ class Timeline:
         return int(self.days.size)
 
     @property
+    def last_day(self) -> str:
+        """The last date the tables cover."""
+        return str(self.days[-1]) if self.days.size else "the start"
+
+    def position(self, t: np.ndarray, calendar: str | None) -> np.ndarray:
+        """Positions of union times ``t`` in working days of ``calendar`` (None: the
+        project calendar; a calendar the timeline does not know works on union days)."""
+        c = self.project if calendar is None else self.index.get(calendar, -1)
+        t = np.asarray(t, dtype=np.float64)
+        if c < 0:
+            return t
+        k = np.clip(np.floor(t).astype(np.int64), 0, self.horizon - 1)
+        return self.cum[c, k] + self.work[c, k] * (t - k)
+
+    @property
     def tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The arrays the kernels take."""
         return (self.cum, self.work, self.inv, self.count)
@@ -95,11 +111,7 @@ class Timeline:
     # -- union time ↔ working days of the project calendar -------------------------------
     def to_project_days(self, t: np.ndarray) -> np.ndarray:
         """Positions of union times in working days of the project calendar."""
-        t = np.asarray(t, dtype=np.float64)
-        if self.project < 0:
-            return t
-        k = np.clip(np.floor(t).astype(np.int64), 0, self.horizon - 1)
-        return self.cum[self.project, k] + self.work[self.project, k] * (t - k)
+        return self.position(t, None)
 
     def from_project_days(self, p: float) -> float:
         """The latest union time at a position ``p`` of the project calendar (a target in
@@ -124,13 +136,15 @@ class Timeline:
 
 
 def calendars_in_use(scenario: Scenario) -> dict[str, Calendar]:
-    """The project calendar first, then every calendar a task names, by id."""
+    """The project calendar first, then every calendar a task or a cost item's span
+    names, by id."""
     project = scenario.project_calendar()
     used = {project.id: project}
     by_id = {c.id: c for c in scenario.calendars}
-    for t in scenario.tasks:
-        if t.calendar is not None and t.calendar not in used:
-            used[t.calendar] = by_id.get(t.calendar, project)
+    named = [t.calendar for t in scenario.tasks] + [c.span_calendar for c in scenario.costs]
+    for cid in named:
+        if cid is not None and cid not in used:
+            used[cid] = by_id.get(cid, project)
     return used
 
 
@@ -139,6 +153,8 @@ def build_timeline(scenario: Scenario) -> Timeline:
     dated = scenario.start is not None
     start = np.datetime64(scenario.start if dated else NOMINAL_START, "D")
     n_days = round(365.2425 * HORIZON_YEARS)
+    # no date after 9999-12-31: a later start gets a shorter horizon
+    n_days = min(n_days, int((np.datetime64(LAST_DATE, "D") - start).astype(np.int64)) + 1)
     used = calendars_in_use(scenario)
     masks = {cid: working_mask(cal, start, n_days) for cid, cal in used.items()}
     union = np.logical_or.reduce(list(masks.values()))

@@ -56,6 +56,7 @@ class CompiledNetwork:
     succ_gather: np.ndarray
     succ_lag: np.ndarray
     milestone_ids: tuple[str, ...]
+    span_ids: tuple[str, ...]  # cost items whose span ends with their tasks' finish
     ms_ptr: np.ndarray
     ms_task: np.ndarray
     targets: np.ndarray  # float64[M], NaN where a milestone has no target
@@ -199,6 +200,10 @@ def check_references(scenario: Scenario) -> None:
                 raise ScenarioError(
                     f"unknown task {imp.task!r}", field=f"{where}.impacts[{j}].task"
                 )
+    for item in scenario.costs:
+        for j, tid in enumerate(item.span):
+            if tid not in seen:
+                raise ScenarioError(f"unknown task {tid!r}", field=f"costs[{item.id}].span[{j}]")
     correlation.check(scenario, set(seen))
     ms_seen: set[str] = set()
     for i, m in enumerate(scenario.milestones):
@@ -360,18 +365,25 @@ def compile_network(
             backward_slow[k] = True
     task_slow = forward_slow.astype(np.int64) | (backward_slow.astype(np.int64) << 1)
 
-    ms_ptr = np.zeros(len(scenario.milestones) + 1, np.int64)
+    # the kernel's outputs: the milestones, then the spans of cost items that end with
+    # some tasks' finish (a portfolio project's own items), then the project finish
+    spans = [c for c in scenario.costs if c.span]
+    ms_ptr = np.zeros(len(scenario.milestones) + len(spans) + 1, np.int64)
     ms_task: list[int] = []
     targets = np.full(len(scenario.milestones), np.nan)
-    for m_i, m in enumerate(scenario.milestones):
-        ms_task.extend(pos[tid] for tid in dict.fromkeys(m.after))
+    ends = [m.after for m in scenario.milestones] + [c.span for c in spans]
+    for m_i, after in enumerate(ends):
+        ms_task.extend(pos[tid] for tid in dict.fromkeys(after))
         ms_ptr[m_i + 1] = len(ms_task)
+    for m_i, m in enumerate(scenario.milestones):
         if m.target_date is not None:
             targets[m_i] = timeline.end_of(m.target_date)
         elif m.target is not None:
             targets[m_i] = timeline.from_project_days(m.target)
 
-    anc_ptr, anc_task, member = _ancestors(n, pred_ptr, gather, ms_ptr, ms_task)
+    anc_ptr, anc_task, member = _ancestors(
+        n, pred_ptr, gather, ms_ptr, ms_task, len(scenario.milestones)
+    )
 
     exist_p = np.array([float(t.existence) for t in tasks])
     risk_p = np.zeros(len(scenario.risks))
@@ -438,6 +450,7 @@ def compile_network(
         succ_gather=np.asarray(s_gather, np.int64),
         succ_lag=np.asarray(s_lag, np.float64),
         milestone_ids=tuple(m.id for m in scenario.milestones),
+        span_ids=tuple(c.id for c in spans),
         ms_ptr=ms_ptr,
         ms_task=np.asarray(ms_task, np.int64),
         targets=targets,
@@ -480,14 +493,20 @@ def compile_network(
 
 
 def _ancestors(
-    n: int, pred_ptr: np.ndarray, gather: list[int], ms_ptr: np.ndarray, ms_task: list[int]
+    n: int,
+    pred_ptr: np.ndarray,
+    gather: list[int],
+    ms_ptr: np.ndarray,
+    ms_task: list[int],
+    n_milestones: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The backward pass of each milestone and of the project (kernels/network.py,
-    "Criticality per milestone"): which tasks can reach each milestone's tasks, found with
-    one sweep in reverse topological order over bit sets of milestones."""
+    """The backward pass of each output (kernels/network.py, "Criticality per
+    milestone"): which tasks can reach each milestone's tasks, found with one sweep in
+    reverse topological order over bit sets of milestones. Outputs after the first
+    ``n_milestones`` (cost spans) get an empty pass, the project every task."""
     n_ms = len(ms_ptr) - 1
     waits = [0] * n  # bit m: milestone m waits on the task
-    for m in range(n_ms):
+    for m in range(n_milestones):
         for t in ms_task[ms_ptr[m] : ms_ptr[m + 1]]:
             waits[t] |= 1 << m
     reach = waits[:]

@@ -42,7 +42,8 @@ class KernelOutput(NamedTuple):
     1 + groups], the tasks' and risks' total cost then each cost group's (no columns
     when the network has no costs); ``task_cost``: float64[n_tasks], each task's cost
     summed over the iterations; ``finish_days``: the tasks' finish-day counts
-    (:class:`FinishDays`) or None."""
+    (:class:`FinishDays`) or None; ``spans``: float64[iterations, spans], where each cost
+    item span ends (``CompiledNetwork.span_ids``), in union working days."""
 
     out: np.ndarray
     critical: np.ndarray
@@ -50,6 +51,7 @@ class KernelOutput(NamedTuple):
     cost: np.ndarray
     task_cost: np.ndarray
     finish_days: FinishDays | None
+    spans: np.ndarray
 
 
 class FinishDays(NamedTuple):
@@ -116,9 +118,10 @@ def run_kernel(
         raise ValueError("block must be a positive multiple of 4")
     n = net.n_tasks
     n_ms = len(net.milestone_ids)
-    out = np.empty((iterations, n_ms + 1))
+    n_out = net.ms_ptr.size  # milestones, cost spans, the project
+    out = np.empty((iterations, n_out))
     threads = numba.get_num_threads()
-    counts = np.zeros((threads, n_ms + 1, n), np.int64)
+    counts = np.zeros((threads, n_out, n), np.int64)
     level = {False: 0, "project": 1, True: 2}[criticality]
     risk_counts = np.zeros((threads, len(net.risk_ids)), np.int64)
     n_cost = 1 + len(net.group_ids) if net.has_costs else 0
@@ -194,9 +197,15 @@ def run_kernel(
         done += m
         if progress is not None:
             progress(done, iterations)
+    critical = counts.sum(axis=0)
+    spans = out[:, n_ms:-1]
+    if spans.shape[1]:  # the spans go apart: outputs are the milestones and the project
+        spans = spans.copy()
+        out = np.delete(out, np.s_[n_ms:-1], axis=1)
+        critical = np.delete(critical, np.s_[n_ms:-1], axis=0)
     return KernelOutput(
         out,
-        counts.sum(axis=0),
+        critical,
         risk_counts.sum(axis=0),
         cost,
         task_cost.sum(axis=0) / COST_SCALE,
@@ -205,6 +214,7 @@ def run_kernel(
         else FinishDays(
             hist.sum(axis=0, dtype=np.int64), day_base, day_first.min(0), day_last.max(0)
         ),
+        spans,
     )
 
 
@@ -386,12 +396,21 @@ def _total_costs(
     grouped = uses_groups(scenario)
     if scenario.costs:
         sampler = DrawSampler(net, seed, n, lhs_n)
-        days = net.timeline.to_project_days(k.out[:, -1])
+        tl = net.timeline
+        span_of = {sid: j for j, sid in enumerate(net.span_ids)}
+        project_days = tl.to_project_days(k.out[:, -1])
         for item in scenario.costs:
             value = np.zeros(n)
             if item.cost.fixed is not None:
                 value += sampler.draws("cost", item.id, 0, item.cost.fixed)
             if item.cost.per_day is not None:
+                if item.span:  # its own tasks' finish, from its own start, its calendar
+                    begin = tl.start_of(item.span_start) if item.span_start else 0.0
+                    cal = item.span_calendar
+                    days = tl.position(k.spans[:, span_of[item.id]], cal) - tl.position(begin, cal)
+                    days = np.maximum(days, 0.0)
+                else:
+                    days = project_days
                 value += sampler.draws("cost", item.id, 1, item.cost.per_day) * days
             total += value
             group = item.group or (UNGROUPED if grouped else "")

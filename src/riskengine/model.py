@@ -63,12 +63,22 @@ class Cost:
 
 @dataclass(frozen=True)
 class CostItem:
-    """A project-level cost, e.g. overhead per working day of the project's duration."""
+    """A project-level cost, e.g. overhead per working day of the project's duration.
+
+    By default the duration runs from the scenario's start to the project finish, in
+    working days of the project calendar. In a portfolio each project's items keep to
+    their own project (set by :func:`riskengine.portfolio.compose`): ``span`` lists the
+    tasks whose latest finish ends the item's duration, ``span_calendar`` the calendar
+    whose working days count and ``span_start`` the date it starts from (None: the start).
+    """
 
     id: str
     cost: Cost
     name: str = ""
     group: str = ""
+    span: tuple[str, ...] = ()
+    span_calendar: str | None = None
+    span_start: _dt.date | None = None
 
 
 @dataclass(frozen=True)

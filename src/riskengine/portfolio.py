@@ -135,7 +135,18 @@ def _project_parts(
         )
         for c in sc.correlations
     ]
-    items = [dataclasses.replace(c, id=_ns(p.id, c.id), group=p.id) for c in sc.costs]
+    # a project's own cost items run over the project's duration, not the portfolio's
+    items = [
+        dataclasses.replace(
+            c,
+            id=_ns(p.id, c.id),
+            group=p.id,
+            span=tuple(t.id for t in tasks),
+            span_calendar=_ns(p.id, cal.id),
+            span_start=start if start > portfolio_start else None,
+        )
+        for c in sc.costs
+    ]
     return tasks, ms, risks, corr, items, calendars
 
 
