@@ -71,6 +71,12 @@ class Timeline:
         return int(self.days.size)
 
     @property
+    def bounded(self) -> bool:
+        """Whether times go through the tables (dates, or several calendars), which end
+        at the horizon."""
+        return self.dated or any(c >= 0 for c in self.index.values())
+
+    @property
     def last_day(self) -> str:
         """The last date the tables cover."""
         return str(self.days[-1]) if self.days.size else "the start"

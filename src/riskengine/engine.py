@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
@@ -11,6 +12,7 @@ import numba
 import numpy as np
 
 from .analysis import DrawSampler, risk_drivers, task_sensitivity
+from .calendar import HORIZON_YEARS
 from .compile import (
     MITIGATION_GROUP,
     UNGROUPED,
@@ -20,9 +22,9 @@ from .compile import (
     uses_groups,
 )
 from .distributions import most_likely
-from .errors import ScenarioError
+from .errors import ScenarioError, show
 from .kernels.network import COST_SCALE, simulate_blocks, simulate_plain
-from .model import Cost, Distribution, Scenario
+from .model import MAX_ITERATIONS, Cost, Distribution, Scenario
 from .results import Results, date_ranks
 
 DEFAULT_JCL = 0.7  # NASA's policy level for the joint confidence of cost and schedule
@@ -82,8 +84,11 @@ def check_run_settings(iterations: int, seed: int, percentiles: Sequence[float])
     """Validate the settings a user may pass on the command line or in Python."""
     if isinstance(iterations, bool) or not isinstance(iterations, int | np.integer):
         raise ScenarioError(f"must be a whole number, got {iterations!r}", field="iterations")
-    if not 1 <= iterations <= 2**40:
-        raise ScenarioError(f"must be between 1 and 2**40, got {iterations}", field="iterations")
+    if not 1 <= iterations <= MAX_ITERATIONS:
+        raise ScenarioError(
+            f"must be between 1 and {MAX_ITERATIONS:,}, got {show(iterations)}",
+            field="iterations",
+        )
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
         raise ScenarioError(f"must be a whole number, got {seed!r}", field="seed")
     if not 0 <= seed < 2**64:
@@ -254,6 +259,8 @@ def simulate(
     ``sampling`` is "monte-carlo" or "lhs" (Latin hypercube; default: the scenario's).
     """
     sim = scenario.simulation
+    from_file = {"iterations": iterations is None, "seed": seed is None}
+    from_file["percentiles"] = percentiles is None
     iterations = sim.iterations if iterations is None else iterations
     seed = sim.seed if seed is None else seed
     percentiles = tuple(sim.percentiles if percentiles is None else percentiles)
@@ -261,7 +268,13 @@ def simulate(
     if sampling not in ("monte-carlo", "lhs"):
         raise ScenarioError(f"must be monte-carlo or lhs, got {sampling!r}", field="sampling")
     lhs_n = iterations if sampling == "lhs" else 0
-    check_run_settings(iterations, seed, percentiles)
+    try:
+        check_run_settings(iterations, seed, percentiles)
+    except ScenarioError as e:
+        if from_file.get(e.field or ""):  # the scenario's own simulation block: say where
+            field = f"simulation.{e.field}"
+            raise ScenarioError(e.message, file=scenario.source, field=field) from None
+        raise
     if jcl is not None and not (isinstance(jcl, float | int) and 0 < jcl <= 1):
         raise ScenarioError(f"must be above 0 and at most 1, got {jcl!r}", field="jcl")
     ms_ids = [m.id for m in scenario.milestones]
@@ -274,6 +287,7 @@ def simulate(
         net = compile_network(scenario, mitigated=mitigated, strict=strict)
     except ScenarioError as e:
         raise e.located(scenario.source) from None
+    _check_memory(scenario, net, iterations, sensitivity=sensitivity)
     timeline = net.timeline
     window = _finish_window(net, iterations, seed, lhs_n) if task_dates and timeline.dated else None
 
@@ -291,6 +305,7 @@ def simulate(
         )
 
     k = run(window)
+    _check_horizon(scenario, timeline, k.out[:, -1])
     fd = k.finish_days
     if fd is not None and not fd.exact(date_ranks(percentiles, iterations)):
         # a percentile fell beyond some task's window: count again over every day seen
@@ -332,6 +347,97 @@ def simulate(
         jcl=jcl,
         jcl_milestone=jcl_milestone or "project",
     )
+
+
+def _available_memory() -> int | None:
+    """Bytes of memory available to a new allocation, where the system says."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def memory_needed(net: CompiledNetwork, iterations: int, *, sensitivity: bool = True) -> int:
+    """An estimate (from above) of the bytes a run needs: the per-iteration outputs and
+    their working copies (project days, ranks and centred finishes for the sensitivity
+    pass, sorting), costs, and the per-thread counters. Samples are never stored."""
+    outputs = net.ms_ptr.size  # milestones, cost spans, project
+    per_output = 8 * (3 + (3 if sensitivity else 0))
+    groups = 1 + len(net.group_ids) if net.has_costs else 0
+    per_iteration = outputs * per_output + groups * 8 * 3 + 64
+    counters = numba.get_num_threads() * net.n_tasks * (outputs + 4) * 8
+    return iterations * per_iteration + counters
+
+
+def _check_memory(
+    scenario: Scenario, net: CompiledNetwork, iterations: int, *, sensitivity: bool
+) -> None:
+    """ScenarioError before anything is allocated when the run cannot fit in memory."""
+    need = memory_needed(net, iterations, sensitivity=sensitivity)
+    have = _available_memory()
+    if have is None or need <= 0.8 * have:
+        return
+    raise ScenarioError(
+        f"{iterations:,} iterations of this network need about {need / 2**30:,.1f} GB of "
+        f"memory for their per-iteration results, but only {have / 2**30:,.1f} GB is "
+        "available: run fewer iterations",
+        file=scenario.source,
+        field="iterations",
+    )
+
+
+def _check_horizon(scenario: Scenario, timeline, project_finish: np.ndarray) -> None:
+    """ScenarioError when an iteration finishes beyond the calendar tables (150 years,
+    and never after 9999-12-31), where dates and working days would be wrong."""
+    if not timeline.bounded:
+        return  # no start date and one calendar: plain numbers, no tables
+    worst = float(project_finish.max())
+    if worst <= timeline.horizon:
+        return
+    field, value = largest_quantity(scenario)
+    hint = f" (the largest, {value:,.6g} working days, is here)" if field else ""
+    raise ScenarioError(
+        f"the schedule runs past {timeline.last_day}, the end of the calendar "
+        f"({HORIZON_YEARS} years from the start, and no date after 9999-12-31): check the "
+        f"durations and lags{hint}",
+        file=scenario.source,
+        field=field,
+    )
+
+
+def largest_quantity(scenario: Scenario) -> tuple[str | None, float]:
+    """The field of the largest duration bound, lag or risk delay bound of a scenario,
+    and its value: the likely cause of a schedule that runs off the calendar."""
+    best: tuple[str | None, float] = (None, 0.0)
+
+    def consider(field: str, d: Distribution | None) -> None:
+        nonlocal best
+        if d is None:
+            return
+        p = d.params
+        values = [v for k, v in p.items() if k in ("value", "max", "high", "mean", "p90")]
+        values += list(p.get("values", ()))
+        top = max((abs(float(v)) for v in values), default=0.0)
+        if top > best[1]:
+            best = (field, top)
+
+    for t in scenario.tasks:
+        consider(f"tasks[{t.id}].duration", t.duration)
+        consider(f"tasks[{t.id}].remaining", t.remaining)
+        for j, lk in enumerate(t.predecessors):
+            if abs(lk.lag) > best[1]:
+                best = (f"tasks[{t.id}].predecessors[{j}].lag", abs(lk.lag))
+    for r in scenario.risks:
+        for j, imp in enumerate(r.impacts):
+            consider(f"risks[{r.id}].impacts[{j}].delay", imp.delay)
+    return best
 
 
 def _by_output(

@@ -9,6 +9,7 @@ from typing import Any
 LINK_TYPES = ("FS", "SS", "FF", "SF")
 DEFAULT_PERCENTILES = (10.0, 50.0, 80.0, 90.0)
 DEFAULT_ITERATIONS = 10_000
+MAX_ITERATIONS = 10_000_000  # per run; P-values settle long before (see README, Limits)
 DEFAULT_SEED = 1
 
 

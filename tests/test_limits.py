@@ -1,0 +1,113 @@
+"""Runs that cannot be done right end in a clear error before anything goes wrong: past
+the calendar's horizon, above the iteration cap, beyond the memory available."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import riskengine as re
+from helpers import scenario, task
+from riskengine import engine
+from riskengine.model import Link, SimulationSettings
+
+START = _dt.date(2027, 1, 4)
+
+
+def _run(sc, **kw):
+    kw.setdefault("sensitivity", False)
+    return re.simulate(sc, 50, **kw)
+
+
+@pytest.mark.parametrize(
+    "tasks, field, plan_fails",
+    [
+        (
+            [task("a", 5), task("b", 3, [Link("a", "FS", 1e9)])],
+            "tasks[b].predecessors[0].lag",
+            True,
+        ),
+        ([task("a", 1e14)], "tasks[a].duration", True),
+        # most likely 30,000 working days fits in 150 years; the tail does not
+        ([task("a", {"dist": "uniform", "min": 1, "max": 60_000})], "tasks[a].duration", False),
+    ],
+)
+def test_a_schedule_past_the_calendar_is_an_error_naming_the_culprit(tasks, field, plan_fails):
+    sc = scenario(tasks, start=START)
+    with pytest.raises(re.ScenarioError) as e:
+        _run(sc)
+    assert e.value.field == field
+    assert "runs past 2177-01-0" in e.value.message
+    if plan_fails:  # what `validate` runs
+        with pytest.raises(re.ScenarioError):
+            re.deterministic_plan(sc)
+    else:
+        assert re.deterministic_plan(sc).project_finish[0] == 30_000.5
+
+
+def test_no_date_after_9999():
+    late = scenario([task("a", [100, 200, 400])], start=_dt.date(9999, 6, 1))
+    with pytest.raises(re.ScenarioError) as e:
+        _run(late)
+    assert "runs past 9999-12-31" in e.value.message
+    # a short project late in 9999 still runs, with dates in 9999
+    ok = scenario([task("a", 5)], [("m", ["a"])], start=_dt.date(9999, 12, 1))
+    assert _run(ok).milestones["m"].dates["P50"] == "9999-12-07"
+
+
+def test_undated_single_calendar_schedules_have_no_horizon():
+    r = _run(scenario([task("a", 1e14)]))
+    assert r.project_finish.max() == 1e14
+
+
+def test_iterations_cap_names_the_scenario_field():
+    sc = dataclasses.replace(
+        scenario([task("a", 3)]),
+        simulation=SimulationSettings(iterations=10**12),
+        source="plan.yaml",
+    )
+    with pytest.raises(re.ScenarioError) as e:
+        re.simulate(sc)
+    assert (e.value.file, e.value.field) == ("plan.yaml", "simulation.iterations")
+    assert "between 1 and 10,000,000" in e.value.message
+    with pytest.raises(re.ScenarioError) as e:
+        re.simulate(scenario([task("a", 3)]), iterations=10**7 + 1)
+    assert e.value.field == "iterations"
+
+
+def test_a_run_that_cannot_fit_in_memory_is_refused_before_it_starts(monkeypatch):
+    sc = scenario([task("a", 3)], [("m", ["a"])])
+    net = re.compile_network(sc)
+    need = engine.memory_needed(net, 1000)
+    monkeypatch.setattr(engine, "_available_memory", lambda: int(need / 0.8) - 1)
+    with pytest.raises(re.ScenarioError) as e:
+        re.simulate(sc, 1000)
+    assert e.value.field == "iterations" and "GB of memory" in e.value.message
+    monkeypatch.setattr(engine, "_available_memory", lambda: int(need / 0.8) + 1)
+    assert re.simulate(sc, 1000).iterations == 1000
+
+
+def test_the_memory_estimate_bounds_a_real_run():
+    # in a fresh process: peak memory grown by a 2,000,000-iteration run <= the estimate
+    code = (
+        "import resource, riskengine as re\n"
+        "from helpers import scenario, task\n"
+        "from riskengine.engine import memory_needed\n"
+        "sc = scenario([task('a', [1, 2, 4]), task('b', [1, 2, 4], ['a'])], [('m', ['b'])])\n"
+        "re.simulate(sc, 10)\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "re.simulate(sc, 2_000_000)\n"
+        "after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "print((after - before) * 1024, memory_needed(re.compile_network(sc), 2_000_000))\n"
+    )
+    here = Path(__file__).parent
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=here
+    ).stdout.split()
+    grew, estimate = int(out[0]), int(out[1])
+    assert 0 < grew <= estimate
