@@ -24,6 +24,7 @@ from .compile import (
 from .distributions import most_likely
 from .errors import ScenarioError, show
 from .kernels.network import COST_SCALE, simulate_blocks, simulate_plain
+from .kernels.sampling import FIXED
 from .model import MAX_ITERATIONS, Cost, Distribution, Scenario
 from .results import Results, date_ranks
 
@@ -242,6 +243,7 @@ def simulate(
     block: int = DEFAULT_BLOCK,
     chunk: int | None = None,
     progress: Progress | None = None,
+    network: CompiledNetwork | None = None,
 ) -> Results:
     """Simulate a scenario; unset arguments come from the scenario's ``simulation`` block.
 
@@ -257,6 +259,8 @@ def simulate(
     the deterministic plan, the reference for contingency and the JCL.
     ``strict`` rejects inconsistent correlations instead of repairing them.
     ``sampling`` is "monte-carlo" or "lhs" (Latin hypercube; default: the scenario's).
+    ``network`` is this scenario already compiled (:func:`compile_network`, with the
+    same ``mitigated`` and ``strict``), to run it again without compiling it again.
     """
     sim = scenario.simulation
     from_file = {"iterations": iterations is None, "seed": seed is None}
@@ -283,10 +287,12 @@ def simulate(
         raise ScenarioError(
             f"unknown milestone {jcl_milestone!r} (known: {known})", field="jcl_milestone"
         )
-    try:
-        net = compile_network(scenario, mitigated=mitigated, strict=strict)
-    except ScenarioError as e:
-        raise e.located(scenario.source) from None
+    net = network
+    if net is None:
+        try:
+            net = compile_network(scenario, mitigated=mitigated, strict=strict)
+        except ScenarioError as e:
+            raise e.located(scenario.source) from None
     _check_memory(scenario, net, iterations, sensitivity=sensitivity)
     timeline = net.timeline
     window = _finish_window(net, iterations, seed, lhs_n) if task_dates and timeline.dated else None
@@ -320,7 +326,9 @@ def simulate(
         risk_drivers(net, seed, out, output_ids, block=block) if drivers and net.risk_ids else None
     )
     costs = _total_costs(scenario, net, k, seed, lhs_n, mitigated)
-    det = deterministic_plan(scenario, mitigated=mitigated) if plan and costs else None
+    det = None
+    if plan and costs:
+        det = deterministic_plan(scenario, mitigated=mitigated, network=net)
     finish_days = None
     if k.finish_days is not None:
         fd = k.finish_days
@@ -528,39 +536,29 @@ def _total_costs(
     return {"total": total, **groups}
 
 
-def deterministic_plan(scenario: Scenario, *, mitigated: bool = False) -> Results:
+def deterministic_plan(
+    scenario: Scenario, *, mitigated: bool = False, network: CompiledNetwork | None = None
+) -> Results:
     """The deterministic plan: every duration, remaining duration and cost at its
     single-point estimate (:func:`~riskengine.distributions.most_likely`), every task
-    happening and no risk events, simulated as one iteration of the same engine."""
+    happening and no risk events, simulated as one iteration of the same engine.
+    ``network``: the scenario already compiled (with the same ``mitigated``), whose
+    arrays are then fixed at those estimates instead of compiling a second network."""
+    if network is None:
+        try:
+            network = compile_network(scenario, mitigated=mitigated)
+        except ScenarioError as e:
+            raise e.located(scenario.source) from None
 
     def point(d: Distribution | None) -> Distribution | None:
         return None if d is None else Distribution("fixed", {"value": most_likely(d)})
 
-    tasks = tuple(
-        dataclasses.replace(
-            t,
-            duration=point(t.duration),
-            remaining=point(t.remaining),
-            existence=1.0,
-            cost=None if t.cost is None else Cost(point(t.cost.fixed), point(t.cost.per_day)),
-        )
-        for t in scenario.tasks
-    )
     items = tuple(
         dataclasses.replace(c, cost=Cost(point(c.cost.fixed), point(c.cost.per_day)))
         for c in scenario.costs
     )
-    risks = tuple(
-        dataclasses.replace(
-            r,
-            probability=0.0,
-            mitigation=r.mitigation and dataclasses.replace(r.mitigation, probability=0.0),
-        )
-        for r in scenario.risks
-    )
-    fixed = dataclasses.replace(scenario, tasks=tasks, costs=items, risks=risks, correlations=())
     return simulate(
-        fixed,
+        dataclasses.replace(scenario, costs=items),
         iterations=1,
         mitigated=mitigated,
         plan=False,
@@ -571,4 +569,40 @@ def deterministic_plan(scenario: Scenario, *, mitigated: bool = False) -> Result
         task_dates=False,
         jcl=None,
         sampling="monte-carlo",
+        network=point_network(network, scenario),
+    )
+
+
+def point_network(net: CompiledNetwork, scenario: Scenario) -> CompiledNetwork:
+    """``net`` (compiled from ``scenario``) with every duration, remaining duration and
+    cost part fixed at its single-point estimate, every task happening, no risk
+    occurring and no correlation: the deterministic plan's network."""
+    tasks = {t.id: t for t in scenario.tasks}
+    n = net.n_tasks
+    par = np.zeros_like(net.par)
+    cost_par = np.zeros_like(net.cost_par)
+    for k, tid in enumerate(net.task_ids):
+        t = tasks[tid]
+        in_progress = net.task_mode[k] == 2 and t.remaining is not None
+        par[k, 0] = most_likely(t.remaining if in_progress else t.duration)
+        if t.cost is not None:
+            for j, part in enumerate((t.cost.fixed, t.cost.per_day)):
+                if part is not None:
+                    cost_par[k, j, 0] = most_likely(part)
+    return dataclasses.replace(
+        net,
+        code=np.full(n, FIXED, np.int64),
+        par=par,
+        cost_code=np.full_like(net.cost_code, FIXED),
+        cost_par=cost_par,
+        exist_p=np.ones(n),
+        risk_p=np.zeros_like(net.risk_p),
+        corr_slot=np.full(n, -1, np.int64),
+        corr_group=np.full(n, -1, np.int64),
+        imp_slot=np.full_like(net.imp_slot, -1),
+        group_ptr=np.zeros(1, np.int64),
+        slot_stream=np.zeros((0, 2), np.uint64),
+        slot_draw=np.zeros(0, np.int64),
+        factor=np.zeros(1),
+        factor_ptr=np.zeros(1, np.int64),
     )

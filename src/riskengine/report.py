@@ -445,14 +445,14 @@ class ScenarioSummary:
 
 def describe(scenario: Scenario) -> ScenarioSummary:
     """Compile the scenario (raising ScenarioError if it cannot run) and summarise it."""
-    compile_network(scenario)  # the checks a run makes before it starts
+    net = compile_network(scenario)  # the checks a run makes before it starts
     links = Counter(lk.type for t in scenario.tasks for lk in t.predecessors)
     kinds = Counter(t.duration.kind for t in scenario.tasks)
     return ScenarioSummary(
         scenario=scenario,
         links={k: links[k] for k in LINK_TYPES},
         distributions={k: kinds[k] for k in KINDS if kinds[k]},
-        plan=deterministic_plan(scenario),
+        plan=deterministic_plan(scenario, network=net),
     )
 
 
