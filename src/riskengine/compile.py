@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import weakref
 from collections import deque
 from dataclasses import dataclass
 
@@ -224,6 +225,23 @@ def check_references(scenario: Scenario) -> None:
                 raise ScenarioError(f"unknown task {tid!r}", field=f"milestones[{m.id}].after[{j}]")
 
 
+_CHECKED: dict[int, tuple[weakref.ref, list[int]]] = {}
+
+
+def checked_order(scenario: Scenario) -> list[int]:
+    """:func:`check_references`, then :func:`topological_order`, done once per scenario
+    object (models are frozen): loading, validating and running a big scenario check it
+    once, not three times."""
+    key = id(scenario)
+    hit = _CHECKED.get(key)
+    if hit is not None and hit[0]() is scenario:
+        return hit[1]
+    check_references(scenario)
+    order = topological_order(scenario)
+    _CHECKED[key] = (weakref.ref(scenario, lambda _, key=key: _CHECKED.pop(key, None)), order)
+    return order
+
+
 def topological_order(scenario: Scenario) -> list[int]:
     """Kahn's algorithm, ties broken by file order; a cycle is reported as A → B → A."""
     index = {t.id: i for i, t in enumerate(scenario.tasks)}
@@ -289,8 +307,7 @@ def compile_network(
     every entity stay the same. Inconsistent correlations are repaired with a warning,
     or rejected when ``strict``.
     """
-    check_references(scenario)
-    order = topological_order(scenario)
+    order = checked_order(scenario)
     n = len(order)
     pos = {scenario.tasks[i].id: k for k, i in enumerate(order)}
     tasks = [scenario.tasks[i] for i in order]
@@ -323,46 +340,14 @@ def compile_network(
         if t.group:
             task_group[k] = group_of.setdefault(t.group, len(group_of))
 
-    pred_ptr = np.zeros(n + 1, np.int64)
-    pred_nstart = np.zeros(n, np.int64)
-    succ_lists: list[list[tuple[bool, int, float, int]]] = [[] for _ in range(n)]
-    gather: list[int] = []
-    lags: list[float] = []
-    for k, t in enumerate(tasks):
-        links = sorted(t.predecessors, key=lambda lk: not _CONSTRAINS_START[lk.type])
-        for lk in links:
-            p = pos[lk.task]
-            gather.append(2 * p + _READS_FINISH[lk.type])
-            lags.append(float(lk.lag))
-            # For the predecessor p, this link constrains p's finish if it reads p's EF.
-            succ_lists[p].append(
-                (
-                    not _READS_FINISH[lk.type],
-                    2 * k + (lk.type in ("FF", "SF")),
-                    lk.lag,
-                    int(task_cal[k]),
-                )
-            )
-        pred_nstart[k] = sum(_CONSTRAINS_START[lk.type] for lk in links)
-        pred_ptr[k + 1] = len(gather)
-
-    succ_ptr = np.zeros(n + 1, np.int64)
-    succ_nfinish = np.zeros(n, np.int64)
-    s_gather: list[int] = []
-    s_lag: list[float] = []
-    s_cal: list[int] = []
-    for k in range(n):
-        lst = sorted(succ_lists[k], key=lambda e: e[0])
-        succ_nfinish[k] = sum(1 for e in lst if not e[0])
-        s_gather.extend(e[1] for e in lst)
-        s_lag.extend(float(e[2]) for e in lst)
-        s_cal.extend(e[3] for e in lst)
-        succ_ptr[k + 1] = len(s_gather)
+    pred_ptr, pred_nstart, gather_a, lags_a, succ = _link_arrays(tasks, pos, task_cal)
+    succ_ptr, succ_nfinish, s_gather, s_lag, s_cal = succ
+    gather = gather_a.tolist()  # for the ancestor sweep
     forward_slow = (task_cal >= 0) | (task_mode != 0) | (fix_es != 0)
     backward_slow = (task_cal >= 0) | (task_mode != 0)
-    for k in range(n):
-        if any(c >= 0 for c in s_cal[succ_ptr[k] : succ_ptr[k + 1]]):
-            backward_slow[k] = True
+    # a task whose successor runs on its own calendar converts its backward limits
+    owner = np.repeat(np.arange(n), np.diff(succ_ptr))
+    backward_slow[owner[s_cal >= 0]] = True
     task_slow = forward_slow.astype(np.int64) | (backward_slow.astype(np.int64) << 1)
 
     # the kernel's outputs: the milestones, then the spans of cost items that end with
@@ -443,12 +428,12 @@ def compile_network(
         stream_hi=s_hi,
         pred_ptr=pred_ptr,
         pred_nstart=pred_nstart,
-        pred_gather=np.asarray(gather, np.int64),
-        pred_lag=np.asarray(lags, np.float64),
+        pred_gather=gather_a,
+        pred_lag=lags_a,
         succ_ptr=succ_ptr,
         succ_nfinish=succ_nfinish,
-        succ_gather=np.asarray(s_gather, np.int64),
-        succ_lag=np.asarray(s_lag, np.float64),
+        succ_gather=s_gather,
+        succ_lag=s_lag,
         milestone_ids=tuple(m.id for m in scenario.milestones),
         span_ids=tuple(c.id for c in spans),
         ms_ptr=ms_ptr,
@@ -479,7 +464,7 @@ def compile_network(
         fix_es=fix_es,
         fix_ef=fix_ef,
         task_slow=task_slow,
-        succ_cal=np.asarray(s_cal, np.int64),
+        succ_cal=s_cal,
         data_time=np.array([timeline.start_of(scenario.data_date) if scenario.data_date else 0.0]),
         cost_code=cost_code,
         cost_par=cost_par,
@@ -489,6 +474,49 @@ def compile_network(
         anc_ptr=anc_ptr,
         anc_task=anc_task,
         member=member,
+    )
+
+
+_TYPE_CODE = {t: i for i, t in enumerate(LINK_TYPES)}  # FS 0, SS 1, FF 2, SF 3
+_READS_FINISH_A = np.array([_READS_FINISH[t] for t in LINK_TYPES], np.int64)
+_SETS_FINISH_A = np.array([t in ("FF", "SF") for t in LINK_TYPES], np.int64)
+
+
+def _link_arrays(tasks: list, pos: dict[str, int], task_cal: np.ndarray) -> tuple:
+    """The predecessor and successor CSR arrays (kernels/network.py), built with numpy.
+
+    Predecessors of each task: the links that constrain its start (FS, SS) first, each
+    group in file order; gather row ``2 * pred + reads_finish``. Successors of each task:
+    the links that read its finish (FS, FF) first, each group in the order the
+    predecessor lists give them; gather row ``2 * succ + sets_finish`` and the
+    successor's calendar (a lag counts on it)."""
+    n = len(tasks)
+    links = [lk for t in tasks for lk in t.predecessors]
+    succ_a = np.repeat(np.arange(n), [len(t.predecessors) for t in tasks])
+    pred_a = np.array([pos[lk.task] for lk in links], np.int64)
+    kind_a = np.array([_TYPE_CODE[lk.type] for lk in links], np.int64)
+    lag_a = np.array([lk.lag for lk in links], np.float64)
+    on_finish = _SETS_FINISH_A[kind_a]  # FF, SF: constrain the successor's finish
+    order = np.lexsort((on_finish, succ_a))  # stable: file order within each group
+    pred_ptr = np.zeros(n + 1, np.int64)
+    pred_ptr[1:] = np.cumsum(np.bincount(succ_a, minlength=n))
+    pred_nstart = np.bincount(succ_a[on_finish == 0], minlength=n).astype(np.int64)
+    gather = (2 * pred_a + _READS_FINISH_A[kind_a])[order]
+    # successors: grouped by predecessor, links reading its start (SS, SF) after the rest,
+    # in the order of the predecessor lists above
+    reads_start = 1 - _READS_FINISH_A[kind_a[order]]
+    s_order = order[np.lexsort((reads_start, pred_a[order]))]
+    succ_ptr = np.zeros(n + 1, np.int64)
+    succ_ptr[1:] = np.cumsum(np.bincount(pred_a, minlength=n))
+    succ_nfinish = np.bincount(pred_a[_READS_FINISH_A[kind_a] == 1], minlength=n)
+    s_gather = 2 * succ_a[s_order] + on_finish[s_order]
+    s_cal = task_cal[succ_a[s_order]]
+    return (
+        pred_ptr,
+        pred_nstart,
+        gather,
+        lag_a[order],
+        (succ_ptr, succ_nfinish.astype(np.int64), s_gather, lag_a[s_order], s_cal),
     )
 
 
