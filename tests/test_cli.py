@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 import riskengine
-from riskengine import cli, load_scenario, simulate
+from riskengine import cli, errors, load_scenario, simulate
 
 SMALL = """\
 name: Small test
@@ -700,4 +700,4 @@ def test_messages_escape_control_characters(runner, tmp_path):
     result = invoke(runner, "run", "x.yaml", "--sampling", "lhs\x1b[31m\nsecond line")
     assert result.stderr.splitlines()[0].startswith("error: Invalid value for '--sampling'")
     assert "\x1b" not in result.stderr and "\nsecond line" not in result.stderr
-    assert cli.one_line("a\n b\tc\x1b[0m\x9b") == "a b c\\x1b[0m\\x9b"
+    assert errors.one_line("a\n b\tc\x1b[0m\x9b") == "a b c\\x1b[0m\\x9b"

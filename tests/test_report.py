@@ -497,3 +497,19 @@ def test_csv_text_starting_like_a_formula_gets_a_quote():
     assert report.inert_text(-3) == -3 and report.inert_text("a=b") == "a=b"
     header = report.csv_text(frame.rename(columns={"name": "=name"})).splitlines()[0]
     assert header.split(",")[2] == '"\'=name"'
+
+
+def test_names_from_files_reach_the_terminal_as_plain_one_line_text():
+    """A name with rich markup, a newline or terminal escape codes prints as text."""
+    tasks = [
+        task("a", 3, name="Pumps [bold]A/B[/] \x1b[31mred\x1b[0m"),
+        task("[/x]", 2, ["a"], name="two\nlines"),
+    ]
+    sc = dataclasses.replace(scenario(tasks, [("m", ["[/x]"])]), name="\x1b]0;title\x07plan")
+    console = Console(record=True, width=120, force_terminal=False)
+    report.print_results(simulate(sc, 200, sensitivity=False), console)
+    out = console.export_text()
+    assert "\x1b" not in out and "\x07" not in out
+    assert "Pumps [bold]A/B[/] \\x1b[31mred\\x1b[0m" in out
+    assert "two lines" in out and "[/x]" in out
+    assert "\\x1b]0;title\\x07plan" in out

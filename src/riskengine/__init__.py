@@ -4,7 +4,7 @@ from . import _vectorwidth  # noqa: F401  (must run before numba is imported)
 from .compile import CompiledNetwork, compile_network
 from .distributions import parse_distribution
 from .engine import deterministic_plan, simulate
-from .errors import OutputError, RiskEngineError, ScenarioError
+from .errors import OutputError, RiskEngineError, RiskEngineWarning, ScenarioError
 from .io import load_scenario
 from .io.portfolio_file import load_portfolio
 from .model import Distribution, Link, Milestone, Scenario, SimulationSettings, Task
@@ -22,6 +22,7 @@ __all__ = [
     "OutcomeSummary",
     "Results",
     "RiskEngineError",
+    "RiskEngineWarning",
     "Scenario",
     "ScenarioError",
     "SimulationSettings",

@@ -19,7 +19,7 @@ from rich.console import Console
 
 from . import __version__, report
 from .engine import simulate
-from .errors import RiskEngineError, RiskEngineWarning, ScenarioError
+from .errors import RiskEngineError, RiskEngineWarning, ScenarioError, one_line
 from .io import load_scenario
 from .io.portfolio_file import is_portfolio_file, load_portfolio
 from .model import Scenario
@@ -38,13 +38,6 @@ def _network(path: Path) -> Scenario:
     """A scenario, or a portfolio's baseline compiled to one network."""
     model = _load(path)
     return compose(model) if isinstance(model, Portfolio) else model
-
-
-def one_line(text: object) -> str:
-    """``text`` as one terminal line: whitespace runs become one space and any other
-    character that is not printable (ESC, bidi overrides) is shown escaped (``\\x1b``)."""
-    words = " ".join(str(text).split())
-    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in words)
 
 
 def _say(text: object) -> None:

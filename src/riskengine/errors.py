@@ -118,3 +118,11 @@ def short_list(items: Sequence[Any], sep: str = " → ", head: int = 4, tail: in
         return sep.join(text)
     left = len(text) - head - tail
     return sep.join([*text[:head], f"… ({left:,} more) …", *text[-tail:]])
+
+
+def one_line(text: object) -> str:
+    """``text`` as one terminal line: whitespace runs become one space and any other
+    character that is not printable (ESC, bidi overrides) is shown escaped (``\\x1b``),
+    so text from a file can neither move the cursor nor recolour the terminal."""
+    words = " ".join(str(text).split())
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in words)

@@ -34,7 +34,7 @@ from .calendar import Timeline
 from .compile import compile_network
 from .distributions import KINDS
 from .engine import deterministic_plan
-from .errors import OutputError
+from .errors import OutputError, one_line
 from .jcl import chart_png
 from .model import LINK_TYPES, Scenario
 from .outputs import Content, check_distinct, destination, write_files
@@ -115,16 +115,25 @@ def _table(title: str, caption: str | None = None) -> Table:
     )
 
 
+def _user(text: object, style: str = "") -> Text:
+    """Text from a file, for a table: never rich markup ("Pumps [A/B]" stays as it is),
+    one line, and no control characters (an ESC in a name cannot recolour the terminal)."""
+    return Text(one_line(text), style)
+
+
 def _label(oid: str, name: str) -> Text:
-    # User text always goes in as Text: a name like "Pumps [A/B]" is not rich markup.
-    return Text.assemble((oid, "bold"), "\n" if name else "", name)
+    text = _user(oid, "bold")
+    if name:
+        text.append("\n")
+        text.append_text(_user(name))
+    return text
 
 
 def header(results: Results) -> Text:
     when = f"start {results.start}" if results.start else "times in working days from start"
     state = " · risks after mitigation" if results.mitigated else ""
     return Text.assemble(
-        (results.scenario_name, "bold"),
+        _user(results.scenario_name, "bold"),
         f" · {results.iterations:,} iterations · seed {results.seed} · {when}{state}",
     )
 
@@ -149,7 +158,7 @@ def milestone_table(results: Results) -> Table:
     for s in rows:
         if s is results.project:
             table.add_section()
-            label = Text(s.name, "bold")
+            label = _user(s.name, "bold")
         else:
             label = _label(s.id, s.name)
         cells = s.dates.values() if s.dates else (f"{v:.1f}" for v in s.percentiles.values())
@@ -170,7 +179,7 @@ def critical_table(results: Results, top: int = TOP_CRITICAL) -> Table:
     table.add_column("Name", ratio=1)
     table.add_column("Criticality", justify="right", no_wrap=True)
     for tid, c in results.most_critical(top):
-        table.add_row(Text(tid), Text(results.task_names.get(tid, "")), _pct(c))
+        table.add_row(_user(tid), _user(results.task_names.get(tid, "")), _pct(c))
     return table
 
 
@@ -221,7 +230,7 @@ def objectives_table(results: Results) -> Table:
     table.add_column("Target", no_wrap=True)
     table.add_column("Probability", justify="right", no_wrap=True)
     for oid, o in st["objectives"].items():
-        table.add_row(Text(oid, "bold"), Text(o["description"]), _share(o))
+        table.add_row(_user(oid, "bold"), _user(o["description"]), _share(o))
     table.add_section()
     table.add_row(Text("All together", "bold"), "strategic success", _share(st["joint"]))
     return table
@@ -244,7 +253,7 @@ def kpi_table(results: Results) -> Table:
         table.add_column(key, justify="right", no_wrap=True)
     for kid, k in kpis.items():
         table.add_row(
-            Text(kid, "bold"),
+            _user(kid, "bold"),
             format_statistic(k["mean"]),
             *(format_statistic(v) for v in k["percentiles"].values()),
         )
@@ -273,7 +282,7 @@ def cost_table(results: Results) -> Table:
     rows = [("Total", cost), *results.group_costs.items()]
     for i, (label, c) in enumerate(rows):
         table.add_row(
-            Text(label, "bold") if i == 0 else Text(label),
+            _user(label, "bold" if i == 0 else ""),
             _money(c.mean),
             _money(c.sd),
             *(_money(v) for v in c.percentiles.values()),
@@ -475,7 +484,7 @@ def print_summary(summary: ScenarioSummary, console: Console) -> None:
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold")
     facts.add_column()
-    facts.add_row("Scenario", Text(sc.name))
+    facts.add_row("Scenario", _user(sc.name))
     facts.add_row("Start", str(start) if start else "none — results in working days")
     facts.add_row("Tasks", str(len(sc.tasks)))
     by_type = ", ".join(f"{k} {n}" for k, n in summary.links.items())
@@ -485,7 +494,7 @@ def print_summary(summary: ScenarioSummary, console: Console) -> None:
     if sc.calendars:
         project = sc.project_calendar().id
         names = [c.id + (" (project)" if c.id == project else "") for c in sc.calendars]
-        facts.add_row("Calendars", ", ".join(names))
+        facts.add_row("Calendars", _user(", ".join(names)))
     if sc.data_date:
         done = sum(1 for t in sc.tasks if t.actual_finish)
         going = sum(1 for t in sc.tasks if t.actual_start and not t.actual_finish)
@@ -527,7 +536,7 @@ def print_comparison(comparison, console: Console) -> None:
     opts = list(comparison.options.values())
     console.print(
         Text.assemble(
-            (comparison.portfolio, "bold"),
+            _user(comparison.portfolio, "bold"),
             f" · {len(opts)} options · {comparison.iterations:,} iterations each · "
             f"seed {comparison.seed} · same draws for every option",
         ),
@@ -544,14 +553,16 @@ def print_comparison(comparison, console: Console) -> None:
     )
     table.add_column("Option", no_wrap=True)
     for oid in objectives:
-        table.add_column(Text(oid), justify="right", no_wrap=True)
+        table.add_column(_user(oid), justify="right", no_wrap=True)
     table.add_column("all", justify="right", no_wrap=True)
     for g in comparison.goals:
-        table.add_column(Text(f"{g.id}\nmean, {g.direction}"), justify="right", no_wrap=True)
+        table.add_column(
+            _user(g.id).append(f"\nmean, {g.direction}"), justify="right", no_wrap=True
+        )
     for o in opts:
         cells = [_with_delta(o.objectives[oid], o.vs_baseline[oid], o.name) for oid in objectives]
         cells.append(_with_delta(o.joint, o.vs_baseline["joint"], o.name))
-        label = Text(o.name, "bold")
+        label = _user(o.name, "bold")
         if o.dominated_by:
             label.append("\ndominated", "dim")
         goals = (format_statistic(o.goals[g.id]) for g in comparison.goals)
@@ -560,7 +571,7 @@ def print_comparison(comparison, console: Console) -> None:
     console.print()
     pairs = comparison.dominance()
     for winner, loser in pairs:
-        console.print(Text(f"{winner} dominates {loser}"), soft_wrap=True)
+        console.print(_user(f"{winner} dominates {loser}"), soft_wrap=True)
     if not pairs:
         console.print("no option dominates another")
 
