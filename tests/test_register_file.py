@@ -641,27 +641,52 @@ def test_workbook_unpacked_above_the_input_limit(tmp_path, monkeypatch):
     )
 
 
+TOO_LARGE = (
+    ": the workbook is too large to read safely: more than 2,000,000 XML tags and attributes "
+    "to parse (about 20,000 rows of 14 filled columns): save the register as CSV"
+)
+
+
 def test_a_row_of_half_a_million_cells_is_refused_before_it_is_parsed(tmp_path):
     cells = "".join(f"<c><v>{i % 97}</v></c>" for i in range(600_000))  # 2.4 million tags
     row = f'<row r="3">{cells}</row>'
     path = workbook(tmp_path / "r.xlsx", sheet_xml(dimension="A1:D3", extra_row=row))
-    message = refused(path)
-    assert message.startswith(f"{path}: the workbook is too large to read safely: 2,41")
-    assert message.endswith(
-        "XML tags and attributes to parse (the limit is 2,000,000, about 20,000 rows of 14 "
-        "filled columns): save the register as CSV"
+    assert refused(path) == f"{path}{TOO_LARGE}"
+
+
+def test_a_sheet_without_dimension_counts_twice(tmp_path, monkeypatch):
+    import riskengine.io.register_file as register_file
+
+    # openpyxl parses a sheet without <dimension> once on opening and once more to read it
+    monkeypatch.setattr(register_file, "MAX_MARKUP", 60_000)
+    monkeypatch.setattr(register_file, "MAX_COLUMNS", 10_000)
+    cells = "".join(f"<c><v>{i % 97}</v></c>" for i in range(10_000))  # 40,000 tags
+    row = f'<row r="3">{cells}</row>'
+    with_size = workbook(tmp_path / "a.xlsx", sheet_xml(dimension="A1:D3", extra_row=row))
+    assert "row has 10,000 cells but the header has 4 columns" in refused(with_size)
+    without = workbook(tmp_path / "b.xlsx", sheet_xml(extra_row=row))
+    assert "too large to read safely: more than 60,000 XML tags" in refused(without)
+
+
+def test_an_element_with_too_many_attributes_is_refused(tmp_path):
+    many = " ".join(f'a{i}="1"' for i in range(10_001))
+    path = workbook(tmp_path / "r.xlsx", sheet_xml(extra_row=f'<row r="3" {many}/>'))
+    assert refused(path) == (
+        f"{path}: not an Excel .xlsx workbook: 'xl/worksheets/sheet1.xml' has an XML element "
+        "with more than 10,000 attributes"
     )
-    # without a <dimension>, openpyxl parses the sheet twice: it counts twice
-    path = workbook(tmp_path / "r.xlsx", sheet_xml(extra_row=row))
-    assert refused(path).startswith(f"{path}: the workbook is too large to read safely: 4,8")
+    fewer = " ".join(f'a{i}="1"' for i in range(9_000))
+    (risk,) = load_register(
+        workbook(tmp_path / "ok.xlsx", sheet_xml(extra_row=f'<row r="3" {fewer}/>'))
+    )
+    assert risk.id == "r1"
 
 
 def test_many_sheets_naming_one_part_count_once_each(tmp_path):
     entries = "".join(f'<sheet name="S{i}" sheetId="{i}" r:id="rId1"/>' for i in range(1, 301))
     book = WORKBOOK.replace(SHEET_ENTRY, entries)
-    assert "the workbook is too large to read safely" in refused(
-        workbook(tmp_path / "r.xlsx", workbook_xml=book)
-    )
+    path = workbook(tmp_path / "r.xlsx", workbook_xml=book)
+    assert refused(path) == f"{path}{TOO_LARGE}"
     few = WORKBOOK.replace(SHEET_ENTRY, entries[: entries.index('<sheet name="S4"')])
     (risk,) = load_register(workbook(tmp_path / "ok.xlsx", workbook_xml=few))
     assert risk.id == "r1"

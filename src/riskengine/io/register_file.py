@@ -63,6 +63,7 @@ MAX_ROW_CHARS = 1_000_000  # characters of one CSV row (a row of a million comma
 # minute however they are arranged.
 MAX_MARKUP = 2_000_000
 SHEET_MARKUP = 10_000  # a sheet's set-up, and the 16 KB openpyxl reads past a <dimension>
+MAX_ATTRIBUTES = 10_000  # of one XML element; Excel writes a dozen at most
 MAX_PARTS = 10_000  # files inside the zip; a workbook has a few dozen
 MAX_RATIO = 200  # compression ratio of a part above 1 MB; sheets compress about 12:1
 
@@ -438,9 +439,10 @@ class _PercentStyles:
 def _check_workbook(path: Path, file: str) -> None:
     """Refuse a file that is not a zip, or whose parts would make openpyxl use unbounded
     memory or time: more than :data:`MAX_PARTS` parts, more unpacked bytes than the input
-    limit, a part compressed more than :data:`MAX_RATIO` to 1 (a zip bomb), or more than
-    :data:`MAX_MARKUP` XML tags and attributes in all. Entities and external references
-    inside the XML are refused by defusedxml when openpyxl parses it."""
+    limit, a part compressed more than :data:`MAX_RATIO` to 1 (a zip bomb), an element with
+    more than :data:`MAX_ATTRIBUTES` attributes, or more than :data:`MAX_MARKUP` XML tags
+    and attributes to parse in all. Entities and external references inside the XML are
+    refused by defusedxml when openpyxl parses it."""
     limit = input_limit()
     try:
         with zipfile.ZipFile(path) as zf:
@@ -464,8 +466,19 @@ def _check_workbook(path: Path, file: str) -> None:
             for p in parts:
                 # zipfile never unpacks more than a part's stated size (then checks its CRC)
                 data = zf.read(p)
-                count = data.count(b"<") + data.count(b"=")
+                equals = data.count(b"=")
+                count = data.count(b"<") + equals
                 markup += count
+                if markup > MAX_MARKUP:
+                    raise _too_large(file)
+                # An element's attributes lie between its "<" and the next one; parsing
+                # an element with millions of them takes minutes.
+                if equals > MAX_ATTRIBUTES and _CROWDED.search(data):
+                    raise _not_xlsx(
+                        file,
+                        f"{show(p.filename)} has an XML element with more than "
+                        f"{MAX_ATTRIBUTES:,} attributes",
+                    )
                 dimensions = max(dimensions, _dimension_cost(data, count))
                 sheets += len(_SHEET_TAG.findall(data))
                 del data
@@ -484,14 +497,17 @@ def _check_workbook(path: Path, file: str) -> None:
         raise _library_error(file, e) from None
     # On opening, openpyxl parses every sheet up to its <dimension> (all of it without
     # one), and several sheets may name the same part: charge the dearest once per sheet.
-    work = markup + sheets * (dimensions + SHEET_MARKUP)
-    if work > MAX_MARKUP:
-        raise ScenarioError(
-            f"the workbook is too large to read safely: {work:,} XML tags and attributes to "
-            f"parse (the limit is {MAX_MARKUP:,}, about {MAX_MARKUP // 100:,} rows of 14 "
-            "filled columns): save the register as CSV",
-            file=file,
-        )
+    if markup + sheets * (dimensions + SHEET_MARKUP) > MAX_MARKUP:
+        raise _too_large(file)
+
+
+def _too_large(file: str) -> ScenarioError:
+    return ScenarioError(
+        f"the workbook is too large to read safely: more than {MAX_MARKUP:,} XML tags and "
+        f"attributes to parse (about {MAX_MARKUP // 100:,} rows of 14 filled columns): "
+        "save the register as CSV",
+        file=file,
+    )
 
 
 def _dimension_cost(data: bytes, markup: int) -> int:
@@ -513,6 +529,8 @@ def _dimension_cost(data: bytes, markup: int) -> int:
 
 
 _SHEET_TAG = re.compile(rb"<(?:[\w.-]+:)?sheet[\s/>]")
+# a "<" followed by more than MAX_ATTRIBUTES "=" before the next "<" (linear: no overlap)
+_CROWDED = re.compile(rb"<[^<=]*(?:=[^<=]*){%d}" % (MAX_ATTRIBUTES + 1))
 _DIMENSION = re.compile(rb"<dimension\s[^<>]*/>")
 _DEFAULT_NS = re.compile(rb"xmlns\s*=")
 _MAIN_NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
