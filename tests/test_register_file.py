@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import math
 import zipfile
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import riskengine as re
 from riskengine.errors import ScenarioError
-from riskengine.io.register_file import load_register
+from riskengine.io.register_file import KNOWN, PROBABILITIES, load_register
 from riskengine.model import Mitigation
 
 SCENARIO = """\
@@ -728,3 +731,46 @@ def test_cli_prints_one_error_line_for_a_bad_register(tmp_path, name, content, f
         and lines[0].startswith(f"error: {tmp_path / name}")
         and fragment in lines[0]
     )
+
+
+# --- properties of the number rule ------------------------------------------------------
+
+QUANTITY_COLUMNS = {c for c in KNOWN if c.startswith(("delay", "cost"))} - {
+    "delay_dist",
+    "delay_pct_dist",
+    "cost_dist",
+} | {*PROBABILITIES, "mitigation_cost"}
+NUMBER_ALPHABET = "0123456789,.%-+eE _'\u2212\u00a0$#"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=NUMBER_ALPHABET, max_size=16), st.sampled_from(sorted(QUANTITY_COLUMNS)))
+def test_any_cell_text_is_a_number_or_one_scenario_error(text, column):
+    from riskengine.io.register_file import _number
+
+    def err(message, col):
+        return ScenarioError(message, field=f"column {col}")
+
+    try:
+        x = _number(text, column, err)
+    except ScenarioError as e:
+        assert e.field == f"column {column}" and "not a number" in e.message
+    else:
+        assert math.isfinite(x)
+        # whatever is accepted reads the same without its separators
+        plain = text.replace(",", "").replace("\u2212", "-").removesuffix("%").strip()
+        assert x == (float(plain + "e-2") if text.endswith("%") else float(plain))
+        assert "," not in text or "." in text or text.count(",") > 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_every_float_written_plainly_or_with_thousands_commas_reads_back_exactly(x):
+    from riskengine.io.register_file import _number
+
+    def err(message, col):
+        raise AssertionError(message)
+
+    assert _number(repr(x), "cost", err) == x
+    if abs(x) >= 1000 and abs(x) < 1e15:
+        assert _number(f"{x:,.2f}", "cost", err) == float(f"{x:.2f}")
