@@ -34,7 +34,7 @@ def input_limit() -> int:
 
 
 def _limit_text(limit: int) -> str:
-    return f"{limit / 2**20:g} MB"
+    return f"{limit / 2**20:.4g} MB"
 
 
 def check_input(path: str | Path, what: str = "file") -> int:
