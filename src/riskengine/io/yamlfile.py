@@ -134,11 +134,12 @@ class Document:
         return tuple(path)
 
 
-def load_yaml(path: str | Path) -> Document:
-    """Read a YAML input file (a regular file within the input limit, UTF-8) safely."""
+def load_yaml(path: str | Path, what: str = "scenario") -> Document:
+    """Read a YAML input file safely: a regular file within the input limit
+    (:func:`~riskengine.io.inputs.read_input`), in UTF-8 (a byte order mark is fine)."""
     file = str(path)
     try:
-        source = read_input(path, "YAML file")
+        source = read_input(path, what)
     except ValueError:  # a path with a NUL character in it
         raise ScenarioError("file not found", file=file) from None
     try:
@@ -146,23 +147,31 @@ def load_yaml(path: str | Path) -> Document:
     except UnicodeDecodeError as e:
         raise ScenarioError(f"not UTF-8 text ({e.reason})", file=file) from None
     try:
-        with gc_paused():
-            data = _Builder(file).build(source)
+        data = _build(file, source)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else None
         msg = " ".join(filter(None, [e.context, e.problem])) or "malformed YAML"
         raise ScenarioError(f"malformed YAML: {msg}", file=file, line=line) from None
     except yaml.reader.ReaderError as e:
-        line = source.count(b"\n", 0, max(e.position, 0)) + 1
+        code = ord(e.character) if isinstance(e.character, str) else e.character
         raise ScenarioError(
-            f"malformed YAML: character {show(e.character)} is not allowed in YAML",
+            f"malformed YAML: the character U+{code:04X} is not allowed in YAML",
             file=file,
-            line=line,
+            line=source.count(b"\n", 0, max(e.position, 0)) + 1,
         ) from None
     except yaml.YAMLError as e:
         raise ScenarioError(f"malformed YAML: {' '.join(str(e).split())}", file=file) from None
     return Document(file, data, source)
+
+
+def _build(file: str, source: bytes) -> Any:
+    parser = _Parser(source)
+    try:
+        with gc_paused():
+            return _Builder(file, parser.get_event).document()
+    finally:
+        parser.dispose()
 
 
 @contextlib.contextmanager
@@ -187,144 +196,60 @@ class _Builder:
     :data:`MAX_ALIAS_VALUES` the file is refused ("billion laughs"). A node that contains
     an alias to itself is an error, as are nesting deeper than :data:`MAX_DEPTH`, unknown
     tags, duplicate keys and keys that are lists or mappings.
+
+    Plain scalars without anchor or tag (nearly every event) are read inline in the
+    mapping and list loops; everything else goes through :meth:`node`.
     """
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, get: Any) -> None:
         self.file = file
+        self.get = get
         self.plain: dict[str, Any] = {}  # plain scalar text → value
-        self.anchors: dict[str, list] = {}  # name → [object, expanded size or None if open]
+        self.anchors: dict[str, Any] = {}  # name → object (_OPEN while it is being built)
+        self.sizes: dict[int, int] = {}  # id(anchored list or mapping) → size, expanded
+        self.added = 0  # values added by aliases
+        self.depth = 0
 
     def error(self, message: str, event: Any) -> ScenarioError:
         return ScenarioError(message, file=self.file, line=event.start_mark.line + 1)
 
-    def build(self, source: bytes | str) -> Any:
-        parser = _Parser(source)
-        try:
-            get = parser.get_event
-            get()  # stream start
-            event = get()
-            if isinstance(event, yaml.StreamEndEvent):
-                return None
-            data = self._document(get)
-            event = get()
-            if not isinstance(event, yaml.StreamEndEvent):
-                raise self.error("malformed YAML: expected a single document in the file", event)
-            return data
-        finally:
-            parser.dispose()
+    def document(self) -> Any:
+        """The single document's root value (None for an empty file)."""
+        get = self.get
+        get()  # stream start
+        if isinstance(get(), yaml.StreamEndEvent):
+            return None
+        data = self.node(get())
+        get()  # document end
+        event = get()
+        if not isinstance(event, yaml.StreamEndEvent):
+            raise self.error("malformed YAML: expected a single document in the file", event)
+        return data
 
-    def _document(self, get: Any) -> Any:  # noqa: C901 (one loop, kept flat for speed)
-        """The document's root value; one loop over the events with an explicit stack, so
-        nesting costs no Python recursion."""
-        scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
-        map_start, seq_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
-        map_end, seq_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
-        plain, anchors = self.plain, self.anchors
-        no_key, merge_key, merge_pending, list_, dict_ = _NO_KEY, _MERGE, _MergePending, list, dict
-        stack: list[tuple] = []  # saved (container, key, anchor entry, count) of open parents
-        top: Any = None  # the open container, or None at the root
-        key: Any = no_key  # a mapping's key waiting for its value
-        entry: list | None = None  # the anchor entry of ``top``
-        root: Any = None
-        is_list = False
-        count = 0  # values so far, every alias expanded
-        added = 0  # values added by aliases
-        merges: dict[int, list] = {}  # id(mapping) → [(merged value, line of '<<')]
-        while True:
-            event = get()
-            cls = event.__class__
-            if cls is scalar_event:
-                count += 1
-                if event.tag is None and event.implicit[0]:
-                    value = plain.get(event.value, no_key)
-                    if value is no_key:
-                        value = plain[event.value] = _resolve(event.value)
-                else:
-                    value = self._tagged(event)
-                if event.anchor is not None:
-                    self._anchor(event, [value, 1])
-            elif cls is map_start or cls is seq_start:
-                if event.tag not in (None, "!", _MAP if cls is map_start else _SEQ):
-                    raise self._tag_error(event)
-                if key is no_key and top.__class__ is dict_:
-                    raise self.error("a key must be text, not a list or mapping", event)
-                if len(stack) >= MAX_DEPTH:
-                    raise self.error(
-                        f"malformed YAML: nested more than {MAX_DEPTH} levels deep", event
-                    )
-                stack.append((top, key, entry, count))
-                count += 1
-                top = {} if cls is map_start else []
-                is_list = cls is seq_start
-                key = no_key
-                entry = None
-                if event.anchor is not None:
-                    entry = [top, None]
-                    self._anchor(event, entry)
-                continue
-            elif cls is map_end or cls is seq_end:
-                value = top
-                if merges and id(value) in merges:
-                    _merge(self, value, merges.pop(id(value)))
-                if entry is not None:
-                    entry[1] = count - stack[-1][3]
-                top, key, entry, _ = stack.pop()
-                is_list = top.__class__ is list_
-            elif cls is alias_event:
-                known = anchors.get(event.anchor)
-                if known is None:
-                    raise self.error(
-                        f"malformed YAML: found undefined alias {show(event.anchor)}", event
-                    )
-                value, size = known
-                if size is None:
-                    raise self.error("a YAML alias refers to itself", event)
-                count += size
-                added += size
-                if added > MAX_ALIAS_VALUES:
-                    raise self.error(
-                        f"YAML aliases expand to more than {MAX_ALIAS_VALUES:,} values "
-                        "(the limit); write the values out or use fewer aliases",
-                        event,
-                    )
-            else:  # the end of the document
-                return root
-            if top is None:
-                root = value
-            elif is_list:
-                top.append(value)
-            elif key is no_key:
-                if value is merge_key and cls is scalar_event:
-                    key = merge_pending(event.start_mark.line + 1)
-                    continue
-                try:
-                    duplicate = value in top
-                except TypeError:
-                    raise self.error("a key must be text, not a list or mapping", event) from None
-                if duplicate:
-                    raise self.error(f"duplicate key {show(value)}", event)
-                key = value
-            elif key.__class__ is merge_pending:
-                merges.setdefault(id(top), []).append((value, key.line))
-                key = no_key
-            else:
-                top[key] = value
-                key = no_key
+    def node(self, event: Any) -> Any:
+        cls = event.__class__
+        if cls is yaml.ScalarEvent:
+            value = self.scalar(event)
+            if event.anchor is not None:
+                self.anchor(event, value)
+            return value
+        if cls is yaml.MappingStartEvent:
+            return self.mapping(event)
+        if cls is yaml.SequenceStartEvent:
+            return self.sequence(event)
+        return self.alias(event)
 
-    def _anchor(self, event: Any, entry: list) -> None:
-        if event.anchor in self.anchors:
-            raise self.error(
-                f"malformed YAML: the anchor {show(event.anchor)} is defined twice", event
-            )
-        self.anchors[event.anchor] = entry
-
-    def _tagged(self, event: Any) -> Any:
-        """A quoted scalar, or one with an explicit tag."""
+    def scalar(self, event: Any) -> Any:
         tag, text = event.tag, event.value
         if tag is None or tag == "!":
-            return _resolve(text) if event.implicit[0] else text
+            if not event.implicit[0]:
+                return text  # quoted
+            value = self.plain.get(text, _NO_KEY)
+            if value is _NO_KEY:
+                value = self.plain[text] = _resolve(text)
+            return value
         if tag not in _SCALAR_TAGS:
-            raise self._tag_error(event)
+            raise self.tag_error(event)
         if tag in (_STR, _TIMESTAMP):  # dates stay text, as when untagged
             return text
         try:
@@ -334,7 +259,122 @@ class _Builder:
                 f"malformed YAML: {show(text)} is not a valid {_short(tag)}", event
             ) from None
 
-    def _tag_error(self, event: Any) -> ScenarioError:
+    def mapping(self, start: Any) -> dict:
+        self.enter(start, _MAP)
+        out: dict = {}
+        get, plain, scalar_event, no_key = self.get, self.plain, yaml.ScalarEvent, _NO_KEY
+        merges: list[tuple[Any, int]] = []
+        while True:
+            event = get()
+            cls = event.__class__
+            if cls is scalar_event and event.implicit[0]:  # plain, so untagged (or "!")
+                key = plain.get(event.value, no_key)
+                if key is no_key:
+                    key = plain[event.value] = _resolve(event.value)
+                if event.anchor is not None:
+                    self.anchor(event, key)
+                elif key is _MERGE:  # "<<: *defaults" merges keys not given here
+                    merges.append((self.node(get()), event.start_mark.line + 1))
+                    continue
+            elif cls is yaml.MappingEndEvent:
+                break
+            elif cls is yaml.AliasEvent or cls is scalar_event:
+                key = self.node(event)
+            else:
+                raise self.error("a key must be text, not a list or mapping", event)
+            try:
+                duplicate = key in out
+            except TypeError:
+                raise self.error("a key must be text, not a list or mapping", event) from None
+            if duplicate:
+                raise self.error(f"duplicate key {show(key)}", event)
+            event = get()
+            if event.__class__ is scalar_event and event.implicit[0]:
+                value = plain.get(event.value, no_key)
+                if value is no_key:
+                    value = plain[event.value] = _resolve(event.value)
+                if event.anchor is not None:
+                    self.anchor(event, value)
+            else:
+                value = self.node(event)
+            out[key] = value
+        if merges:
+            _merge(self.file, out, merges)
+        self.leave(start, out)
+        return out
+
+    def sequence(self, start: Any) -> list:
+        self.enter(start, _SEQ)
+        out: list = []
+        append, get, plain = out.append, self.get, self.plain
+        scalar_event, no_key = yaml.ScalarEvent, _NO_KEY
+        while True:
+            event = get()
+            cls = event.__class__
+            if cls is scalar_event and event.implicit[0]:  # plain, so untagged (or "!")
+                value = plain.get(event.value, no_key)
+                if value is no_key:
+                    value = plain[event.value] = _resolve(event.value)
+                if event.anchor is not None:
+                    self.anchor(event, value)
+                append(value)
+            elif cls is yaml.SequenceEndEvent:
+                break
+            else:
+                append(self.node(event))
+        self.leave(start, out)
+        return out
+
+    def alias(self, event: Any) -> Any:
+        value = self.anchors.get(event.anchor, _NO_KEY)
+        if value is _NO_KEY:
+            raise self.error(f"malformed YAML: found undefined alias {show(event.anchor)}", event)
+        if value is _OPEN:
+            raise self.error("a YAML alias refers to itself", event)
+        self.added += self.sizes.get(id(value), 1)
+        if self.added > MAX_ALIAS_VALUES:
+            raise self.error(
+                f"YAML aliases expand to more than {MAX_ALIAS_VALUES:,} values (the limit); "
+                "write the values out or use fewer aliases",
+                event,
+            )
+        return value
+
+    def enter(self, start: Any, tag: str) -> None:
+        if start.tag not in (None, "!", tag):
+            raise self.tag_error(start)
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(f"malformed YAML: nested more than {MAX_DEPTH} levels deep", start)
+        if start.anchor is not None:
+            self.anchor(start, _OPEN)
+
+    def leave(self, start: Any, value: list | dict) -> None:
+        self.depth -= 1
+        if start.anchor is not None:
+            self.anchors[start.anchor] = value
+            self.sizes[id(value)] = self.size(value)
+
+    def size(self, value: Any) -> int:
+        """How many values ``value`` holds, itself included, with every alias expanded
+        (aliased lists and mappings inside it are counted already)."""
+        known = self.sizes.get(id(value))
+        if known is not None:
+            return known
+        if value.__class__ is list:
+            return 1 + sum(self.size(v) for v in value)
+        if value.__class__ is dict:
+            return 1 + sum(self.size(v) for v in value.values())
+        return 1
+
+    def anchor(self, event: Any, value: Any) -> None:
+        if event.anchor in self.anchors:
+            raise self.error(
+                f"malformed YAML: the anchor {show(event.anchor)} is defined twice", event
+            )
+        self.anchors[event.anchor] = value
+
+    def tag_error(self, event: Any) -> ScenarioError:
         return self.error(
             f"malformed YAML: the tag {show(_short(event.tag))} is not allowed "
             f"(allowed: {ALLOWED_TAGS})",
@@ -342,25 +382,17 @@ class _Builder:
         )
 
 
-class _MergePending:
-    """Stands for the key ``<<`` while its value is read; keeps the key's line."""
-
-    __slots__ = ("line",)
-
-    def __init__(self, line: int) -> None:
-        self.line = line
-
-
 _NO_KEY = object()
+_OPEN = object()  # an anchored list or mapping still being read
 
 
-def _merge(builder: _Builder, mapping: dict, merged: list[tuple[Any, int]]) -> None:
+def _merge(file: str, mapping: dict, merged: list[tuple[Any, int]]) -> None:
     """``<<: *defaults`` (or a list of them) adds the keys the mapping does not give; the
     first mapping merged wins, as in YAML's merge key type."""
     for value, line in merged:
         for m in value if isinstance(value, list) else [value]:
             if not isinstance(m, dict):
-                raise ScenarioError("'<<' must merge mappings", file=builder.file, line=line)
+                raise ScenarioError("'<<' must merge mappings", file=file, line=line)
             for k, v in m.items():
                 mapping.setdefault(k, v)
 
