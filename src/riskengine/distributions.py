@@ -52,7 +52,7 @@ def check_number(value: Any, field: str, *, nonneg: bool = True) -> float:
         value = float(value)  # digits never give nan; inf means too large
     elif isinstance(value, bool) or not isinstance(value, int | float):
         raise ScenarioError(f"must be a number, got {show(value)}", field=field)
-    elif not math.isfinite(value):
+    elif isinstance(value, float) and not math.isfinite(value):
         raise ScenarioError(f"must be finite, got {show(value)}", field=field)
     if nonneg and value < 0:
         raise ScenarioError(f"must not be negative, got {show(given)}", field=field)
