@@ -155,6 +155,16 @@ def test_deep_nesting_is_an_error_not_a_crash(tmp_path):
     assert "malformed YAML" in err.message
 
 
+def test_too_many_lists_and_mappings_are_refused(tmp_path, monkeypatch):
+    from riskengine.io import yamlfile
+
+    monkeypatch.setattr(yamlfile, "MAX_COLLECTIONS", 1000)
+    assert len(load(tmp_path, "a:\n" + "- {k: 1}\n" * 998).data["a"]) == 998
+    err = error(load, tmp_path, "a:\n" + "- {k: 1}\n" * 999)
+    assert "more than 1,000 lists and mappings" in err.message
+    assert err.line == 1000  # after the top mapping, the list and 998 mappings
+
+
 # --- aliases -------------------------------------------------------------------------
 
 

@@ -28,6 +28,8 @@ from .inputs import read_input
 
 MAX_ALIAS_VALUES = 1_000_000  # values that aliases may add, counted with every alias expanded
 MAX_DEPTH = 100  # nested lists and mappings; a scenario needs fewer than ten
+MAX_COLLECTIONS = 2_000_000  # lists and mappings in a file: 100,000 tasks need 600,000
+PLAIN_CACHE = 1_000_000  # distinct plain scalars whose values are remembered
 LONG_INT_DIGITS = 4_000  # longer whole numbers are not converted exactly (see LongInt)
 
 # libyaml's parser when PyYAML was built with it (about ten times faster), else PyYAML's own
@@ -195,7 +197,8 @@ class _Builder:
     values that object would hold written out in full; once aliases add more than
     :data:`MAX_ALIAS_VALUES` the file is refused ("billion laughs"). A node that contains
     an alias to itself is an error, as are nesting deeper than :data:`MAX_DEPTH`, unknown
-    tags, duplicate keys and keys that are lists or mappings.
+    tags, duplicate keys, keys that are lists or mappings, and more than
+    :data:`MAX_COLLECTIONS` lists and mappings in all.
 
     Plain scalars without anchor or tag (nearly every event) are read inline in the
     mapping and list loops; everything else goes through :meth:`node`.
@@ -209,6 +212,7 @@ class _Builder:
         self.sizes: dict[int, int] = {}  # id(anchored list or mapping) → size, expanded
         self.added = 0  # values added by aliases
         self.depth = 0
+        self.collections = 0
 
     def error(self, message: str, event: Any) -> ScenarioError:
         return ScenarioError(message, file=self.file, line=event.start_mark.line + 1)
@@ -245,9 +249,7 @@ class _Builder:
             if not event.implicit[0]:
                 return text  # quoted
             value = self.plain.get(text, _NO_KEY)
-            if value is _NO_KEY:
-                value = self.plain[text] = _resolve(text)
-            return value
+            return self.resolve(text) if value is _NO_KEY else value
         if tag not in _SCALAR_TAGS:
             raise self.tag_error(event)
         if tag in (_STR, _TIMESTAMP):  # dates stay text, as when untagged
@@ -259,10 +261,19 @@ class _Builder:
                 f"malformed YAML: {show(text)} is not a valid {_short(tag)}", event
             ) from None
 
+    def resolve(self, text: str) -> Any:
+        """A plain scalar not seen before; the first million are remembered (a file of
+        millions of distinct values would otherwise grow a table of all of them)."""
+        value = _resolve(text)
+        if len(self.plain) < PLAIN_CACHE:
+            self.plain[text] = value
+        return value
+
     def mapping(self, start: Any) -> dict:
         self.enter(start, _MAP)
         out: dict = {}
         get, plain, scalar_event, no_key = self.get, self.plain, yaml.ScalarEvent, _NO_KEY
+        merge_key = _MERGE
         merges: list[tuple[Any, int]] = []
         while True:
             event = get()
@@ -270,10 +281,10 @@ class _Builder:
             if cls is scalar_event and event.implicit[0]:  # plain, so untagged (or "!")
                 key = plain.get(event.value, no_key)
                 if key is no_key:
-                    key = plain[event.value] = _resolve(event.value)
+                    key = self.resolve(event.value)
                 if event.anchor is not None:
                     self.anchor(event, key)
-                elif key is _MERGE:  # "<<: *defaults" merges keys not given here
+                elif key is merge_key:  # "<<: *defaults" merges keys not given here
                     merges.append((self.node(get()), event.start_mark.line + 1))
                     continue
             elif cls is yaml.MappingEndEvent:
@@ -292,7 +303,7 @@ class _Builder:
             if event.__class__ is scalar_event and event.implicit[0]:
                 value = plain.get(event.value, no_key)
                 if value is no_key:
-                    value = plain[event.value] = _resolve(event.value)
+                    value = self.resolve(event.value)
                 if event.anchor is not None:
                     self.anchor(event, value)
             else:
@@ -314,7 +325,7 @@ class _Builder:
             if cls is scalar_event and event.implicit[0]:  # plain, so untagged (or "!")
                 value = plain.get(event.value, no_key)
                 if value is no_key:
-                    value = plain[event.value] = _resolve(event.value)
+                    value = self.resolve(event.value)
                 if event.anchor is not None:
                     self.anchor(event, value)
                 append(value)
@@ -346,6 +357,14 @@ class _Builder:
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise self.error(f"malformed YAML: nested more than {MAX_DEPTH} levels deep", start)
+        self.collections += 1
+        if self.collections > MAX_COLLECTIONS:
+            # each costs a few hundred bytes however short it is written ("- {a: 1}")
+            raise self.error(
+                f"the file holds more than {MAX_COLLECTIONS:,} lists and mappings (the "
+                "limit), more than riskengine loads in bounded memory",
+                start,
+            )
         if start.anchor is not None:
             self.anchor(start, _OPEN)
 
