@@ -38,7 +38,7 @@ _Parser = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 _STD = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT, _BOOL, _NULL = (_STD + t for t in ("str", "int", "float", "bool", "null"))
 _MAP, _SEQ, _MERGE_TAG, _TIMESTAMP = (_STD + t for t in ("map", "seq", "merge", "timestamp"))
-_SCALAR_TAGS = frozenset({_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP, "!"})
+_SCALAR_TAGS = frozenset({_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP})
 ALLOWED_TAGS = "!!str, !!int, !!float, !!bool, !!null, !!timestamp, !!seq and !!map"
 
 # PyYAML's implicit resolvers for plain scalars, less timestamps (dates stay text, so a bad
@@ -107,14 +107,7 @@ class Document:
             return None
 
     def field(self, path: Path_) -> str:
-        out = ""
-        for i, part in enumerate(path):
-            if isinstance(part, int):
-                name = self.names.get(tuple(path[: i + 1]))
-                out += f"[{name if name is not None else part}]"
-            else:
-                out += f".{part}" if out else str(part)
-        return out
+        return _field(path, self.names)
 
     def error(self, message: str, path: Path_) -> ScenarioError:
         return ScenarioError(message, file=self.file, field=self.field(path), line=self.line(path))
@@ -134,6 +127,18 @@ class Document:
             elif path and (path[0], index) in by_name:
                 path.append(by_name[(path[0], index)])
         return tuple(path)
+
+
+def _field(path: Path_, names: dict[Path_, str] | None = None) -> str:
+    """``tasks[B].duration.min``: list entries by id where ``names`` knows it."""
+    out = ""
+    for i, part in enumerate(path):
+        if isinstance(part, int):
+            name = names.get(tuple(path[: i + 1])) if names else None
+            out += f"[{name if name is not None else part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
 
 
 def load_yaml(path: str | Path, what: str = "scenario") -> Document:
@@ -171,7 +176,7 @@ def _build(file: str, source: bytes) -> Any:
     parser = _Parser(source)
     try:
         with gc_paused():
-            return _Builder(file, parser.get_event).document()
+            return _Builder(file, source, parser.get_event).document()
     finally:
         parser.dispose()
 
@@ -204,8 +209,9 @@ class _Builder:
     mapping and list loops; everything else goes through :meth:`node`.
     """
 
-    def __init__(self, file: str, get: Any) -> None:
+    def __init__(self, file: str, source: bytes | str, get: Any) -> None:
         self.file = file
+        self.source = source
         self.get = get
         self.plain: dict[str, Any] = {}  # plain scalar text → value
         self.anchors: dict[str, Any] = {}  # name → object (_OPEN while it is being built)
@@ -215,7 +221,14 @@ class _Builder:
         self.collections = 0
 
     def error(self, message: str, event: Any) -> ScenarioError:
-        return ScenarioError(message, file=self.file, line=event.start_mark.line + 1)
+        """The error at ``event``, naming its field (found by reading the file again)."""
+        path = _path_of(self.source, event)
+        return ScenarioError(
+            message,
+            file=self.file,
+            field=_field(path) if path else None,
+            line=event.start_mark.line + 1,
+        )
 
     def document(self) -> Any:
         """The single document's root value (None for an empty file)."""
@@ -274,7 +287,7 @@ class _Builder:
         out: dict = {}
         get, plain, scalar_event, no_key = self.get, self.plain, yaml.ScalarEvent, _NO_KEY
         merge_key = _MERGE
-        merges: list[tuple[Any, int]] = []
+        merges: list[tuple[Any, Any]] = []
         while True:
             event = get()
             cls = event.__class__
@@ -285,7 +298,7 @@ class _Builder:
                 if event.anchor is not None:
                     self.anchor(event, key)
                 elif key is merge_key:  # "<<: *defaults" merges keys not given here
-                    merges.append((self.node(get()), event.start_mark.line + 1))
+                    merges.append((self.node(get()), event))
                     continue
             elif cls is yaml.MappingEndEvent:
                 break
@@ -310,7 +323,7 @@ class _Builder:
                 value = self.node(event)
             out[key] = value
         if merges:
-            _merge(self.file, out, merges)
+            self.merge(out, merges)
         self.leave(start, out)
         return out
 
@@ -393,6 +406,16 @@ class _Builder:
             )
         self.anchors[event.anchor] = value
 
+    def merge(self, mapping: dict, merged: list[tuple[Any, Any]]) -> None:
+        """``<<: *defaults`` (or a list of them) adds the keys the mapping does not give;
+        the first mapping merged wins, as in YAML's merge key type."""
+        for value, key_event in merged:
+            for m in value if isinstance(value, list) else [value]:
+                if not isinstance(m, dict):
+                    raise self.error("'<<' must merge mappings", key_event)
+                for k, v in m.items():
+                    mapping.setdefault(k, v)
+
     def tag_error(self, event: Any) -> ScenarioError:
         return self.error(
             f"malformed YAML: the tag {show(_short(event.tag))} is not allowed "
@@ -403,17 +426,6 @@ class _Builder:
 
 _NO_KEY = object()
 _OPEN = object()  # an anchored list or mapping still being read
-
-
-def _merge(file: str, mapping: dict, merged: list[tuple[Any, int]]) -> None:
-    """``<<: *defaults`` (or a list of them) adds the keys the mapping does not give; the
-    first mapping merged wins, as in YAML's merge key type."""
-    for value, line in merged:
-        for m in value if isinstance(value, list) else [value]:
-            if not isinstance(m, dict):
-                raise ScenarioError("'<<' must merge mappings", file=file, line=line)
-            for k, v in m.items():
-                mapping.setdefault(k, v)
 
 
 def _resolve(text: str) -> Any:
@@ -459,6 +471,49 @@ def _long_int(text: str) -> int:
 
 def _short(tag: str) -> str:
     return "!!" + tag[len(_STD) :] if tag.startswith(_STD) else tag
+
+
+def _path_of(source: bytes | str, target: Any) -> Path_:
+    """The field path of the node or key that ``target`` (an event of a first reading)
+    starts: the events are read again, tracking the keys and list positions above each,
+    until the same event comes round. Only errors need it."""
+    want = (target.__class__, target.start_mark.index, target.end_mark.index)
+    parser = _Parser(source)
+    frames: list[list] = []  # per open list or mapping: [is_mapping, key or index, at_key]
+    try:
+        get = parser.get_event
+        while True:
+            event = get()
+            cls = event.__class__
+            if cls in (yaml.StreamStartEvent, yaml.DocumentStartEvent, yaml.DocumentEndEvent):
+                continue
+            if cls is yaml.StreamEndEvent:
+                return ()
+            top = frames[-1] if frames else None
+            at_key = top is not None and top[0] and top[2]
+            if (cls, event.start_mark.index, event.end_mark.index) == want:
+                path = tuple(f[1] for f in frames if not (f[0] and f[2]))
+                return (*path, event.value) if at_key and cls is yaml.ScalarEvent else path
+            if isinstance(event, yaml.CollectionStartEvent):
+                is_mapping = cls is yaml.MappingStartEvent
+                frames.append([is_mapping, None if is_mapping else 0, True])
+                continue
+            if isinstance(event, yaml.CollectionEndEvent):
+                frames.pop()
+                top = frames[-1] if frames else None
+            if top is None:
+                continue
+            if not top[0]:
+                top[1] += 1
+            elif top[2]:  # that was a key (an alias as a key is named after its anchor)
+                top[1] = str(event.value) if cls is yaml.ScalarEvent else f"*{event.anchor}"
+                top[2] = False
+            else:
+                top[2] = True
+    except yaml.YAMLError:
+        return tuple(f[1] for f in frames if not (f[0] and f[2]))
+    finally:
+        parser.dispose()
 
 
 def _find_line(source: bytes | str, path: Path_) -> int | None:
