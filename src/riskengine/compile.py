@@ -142,6 +142,8 @@ def check_references(scenario: Scenario) -> None:
     check_schedule(scenario)
     seen: dict[str, int] = {}
     for i, t in enumerate(scenario.tasks):
+        if t.id.__class__ is not str and not isinstance(t.id, str):
+            raise ScenarioError(f"a task id must be text, got {show(t.id)}", field=f"tasks[{i}].id")
         if t.id in seen:
             raise ScenarioError(
                 f"duplicate task id {show(t.id)} (first used by tasks[{seen[t.id]}])",
@@ -151,7 +153,8 @@ def check_references(scenario: Scenario) -> None:
     for t in scenario.tasks:
         for j, link in enumerate(t.predecessors):
             if not (
-                link.task in seen
+                link.task.__class__ is str
+                and link.task in seen
                 and link.task != t.id
                 and link.type in LINK_TYPES
                 and link.lag.__class__ in (int, float)
@@ -206,7 +209,7 @@ def check_references(scenario: Scenario) -> None:
 def _check_link(task_id: str, j: int, link: Link, seen: Collection[str]) -> None:
     """Raise the error for a link that failed the quick test in check_references."""
     where = f"tasks[{task_id}].predecessors[{j}]"
-    if link.task not in seen:
+    if not isinstance(link.task, str) or link.task not in seen:
         raise ScenarioError(f"unknown task {show(link.task)}", field=where)
     if link.task == task_id:
         raise ScenarioError(f"task {show(task_id)} cannot depend on itself", field=where)
