@@ -217,7 +217,6 @@ class _Builder:
         self.anchors: dict[str, Any] = {}  # name → object (_OPEN while it is being built)
         self.sizes: dict[int, int] = {}  # id(anchored list or mapping) → size, expanded
         self.added = 0  # values added by aliases
-        self.depth = 0
         self.collections = 0
 
     def error(self, message: str, event: Any) -> ScenarioError:
@@ -243,7 +242,8 @@ class _Builder:
             raise self.error("malformed YAML: expected a single document in the file", event)
         return data
 
-    def node(self, event: Any) -> Any:
+    def node(self, event: Any, depth: int = 1) -> Any:
+        """The value of the node ``event`` starts, ``depth`` lists or mappings deep."""
         cls = event.__class__
         if cls is yaml.ScalarEvent:
             value = self.scalar(event)
@@ -251,9 +251,9 @@ class _Builder:
                 self.anchor(event, value)
             return value
         if cls is yaml.MappingStartEvent:
-            return self.mapping(event)
+            return self.mapping(event, depth)
         if cls is yaml.SequenceStartEvent:
-            return self.sequence(event)
+            return self.sequence(event, depth)
         return self.alias(event)
 
     def scalar(self, event: Any) -> Any:
@@ -282,11 +282,11 @@ class _Builder:
             self.plain[text] = value
         return value
 
-    def mapping(self, start: Any) -> dict:
-        self.enter(start, _MAP)
+    def mapping(self, start: Any, depth: int) -> dict:
+        self.enter(start, _MAP, depth)
         out: dict = {}
         get, plain, scalar_event, no_key = self.get, self.plain, yaml.ScalarEvent, _NO_KEY
-        merge_key = _MERGE
+        merge_key, mapping_start, sequence_start = _MERGE, yaml.MappingStartEvent, _SEQ_START
         merges: list[tuple[Any, Any]] = []
         while True:
             event = get()
@@ -298,7 +298,7 @@ class _Builder:
                 if event.anchor is not None:
                     self.anchor(event, key)
                 elif key is merge_key:  # "<<: *defaults" merges keys not given here
-                    merges.append((self.node(get()), event))
+                    merges.append((self.node(get(), depth + 1), event))
                     continue
             elif cls is yaml.MappingEndEvent:
                 break
@@ -313,25 +313,31 @@ class _Builder:
             if duplicate:
                 raise self.error(f"duplicate key {show(key)}", event)
             event = get()
-            if event.__class__ is scalar_event and event.implicit[0]:
+            cls = event.__class__
+            if cls is scalar_event and event.implicit[0]:
                 value = plain.get(event.value, no_key)
                 if value is no_key:
                     value = self.resolve(event.value)
                 if event.anchor is not None:
                     self.anchor(event, value)
+            elif cls is mapping_start:
+                value = self.mapping(event, depth + 1)
+            elif cls is sequence_start:
+                value = self.sequence(event, depth + 1)
             else:
-                value = self.node(event)
+                value = self.node(event, depth + 1)
             out[key] = value
         if merges:
             self.merge(out, merges)
-        self.leave(start, out)
+        if start.anchor is not None:
+            self.close(start, out)
         return out
 
-    def sequence(self, start: Any) -> list:
-        self.enter(start, _SEQ)
+    def sequence(self, start: Any, depth: int) -> list:
+        self.enter(start, _SEQ, depth)
         out: list = []
         append, get, plain = out.append, self.get, self.plain
-        scalar_event, no_key = yaml.ScalarEvent, _NO_KEY
+        scalar_event, no_key, mapping_start = yaml.ScalarEvent, _NO_KEY, yaml.MappingStartEvent
         while True:
             event = get()
             cls = event.__class__
@@ -342,11 +348,14 @@ class _Builder:
                 if event.anchor is not None:
                     self.anchor(event, value)
                 append(value)
+            elif cls is mapping_start:
+                append(self.mapping(event, depth + 1))
             elif cls is yaml.SequenceEndEvent:
                 break
             else:
-                append(self.node(event))
-        self.leave(start, out)
+                append(self.node(event, depth + 1))
+        if start.anchor is not None:
+            self.close(start, out)
         return out
 
     def alias(self, event: Any) -> Any:
@@ -364,11 +373,11 @@ class _Builder:
             )
         return value
 
-    def enter(self, start: Any, tag: str) -> None:
-        if start.tag not in (None, "!", tag):
+    def enter(self, start: Any, tag: str, depth: int) -> None:
+        """Checks at the start of a list or mapping (``tag`` is the one it may carry)."""
+        if start.tag is not None and start.tag != "!" and start.tag != tag:
             raise self.tag_error(start)
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
+        if depth > MAX_DEPTH:
             raise self.error(f"malformed YAML: nested more than {MAX_DEPTH} levels deep", start)
         self.collections += 1
         if self.collections > MAX_COLLECTIONS:
@@ -381,11 +390,10 @@ class _Builder:
         if start.anchor is not None:
             self.anchor(start, _OPEN)
 
-    def leave(self, start: Any, value: list | dict) -> None:
-        self.depth -= 1
-        if start.anchor is not None:
-            self.anchors[start.anchor] = value
-            self.sizes[id(value)] = self.size(value)
+    def close(self, start: Any, value: list | dict) -> None:
+        """An anchored list or mapping is complete: aliases may refer to it now."""
+        self.anchors[start.anchor] = value
+        self.sizes[id(value)] = self.size(value)
 
     def size(self, value: Any) -> int:
         """How many values ``value`` holds, itself included, with every alias expanded
@@ -425,6 +433,7 @@ class _Builder:
 
 
 _NO_KEY = object()
+_SEQ_START = yaml.SequenceStartEvent
 _OPEN = object()  # an anchored list or mapping still being read
 
 
