@@ -70,6 +70,8 @@ def parse_distribution(spec: Any, field: str = "duration", *, signed: bool = Fal
     ``signed`` allows negative values (risk impacts, where negative is an opportunity);
     durations are never negative. Normal and lognormal stay non-negative either way.
     """
+    if spec.__class__ is dict:  # from a file, nearly always: straight to the mapping
+        return _from_mapping(spec, field, signed)
     if isinstance(spec, bool):
         raise ScenarioError(f"must be a number or a distribution, got {show(spec)}", field=field)
     if isinstance(spec, int | float):
@@ -81,8 +83,13 @@ def parse_distribution(spec: Any, field: str = "duration", *, signed: bool = Fal
             )
         a, c, b = (check_number(v, f"{field}[{i}]", nonneg=not signed) for i, v in enumerate(spec))
         return _triangular("triangular", {"min": a, "mode": c, "max": b}, field)
-    if spec.__class__ is not dict and not isinstance(spec, Mapping):
+    if not isinstance(spec, Mapping):
         raise ScenarioError(f"must be a number or a distribution, got {show(spec)}", field=field)
+    return _from_mapping(spec, field, signed)
+
+
+def _from_mapping(spec: Mapping, field: str, signed: bool) -> Distribution:
+    """A distribution written as ``{dist: pert, min: …}``."""
     kind = spec.get("dist")
     if kind is None:
         raise ScenarioError("missing 'dist' (one of " + ", ".join(KINDS) + ")", field=field)

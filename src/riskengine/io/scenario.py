@@ -285,10 +285,11 @@ def _task(doc: Document, raw: Any, path: Path_) -> Task:
     get = t.get
     duration = _distribution(doc, t["duration"], (*path, "duration"))
     preds = get("predecessors") or []
-    if isinstance(preds, str | int) and not isinstance(preds, bool):
-        preds = [preds]
-    if not isinstance(preds, list):
-        raise doc.error("must be a list of predecessors", (*path, "predecessors"))
+    if preds.__class__ is not list:
+        if isinstance(preds, str | int) and not isinstance(preds, bool):
+            preds = [preds]
+        else:
+            raise doc.error("must be a list of predecessors", (*path, "predecessors"))
     links = tuple([_link(doc, p, path, j) for j, p in enumerate(preds)])
     existence = 1.0
     if "existence" in t:
