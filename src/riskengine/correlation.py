@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 
 from .errors import RiskEngineWarning, ScenarioError, show
-from .model import Correlation, Scenario
+from .model import Correlation, Risk, Scenario
 
 
 def to_normal(rho: np.ndarray) -> np.ndarray:
@@ -116,7 +116,7 @@ def check(scenario: Scenario, known: Collection[str]) -> None:
             for j, rid in enumerate(corr.risks):
                 if rid not in risks:
                     raise ScenarioError(f"unknown risk {show(rid)}", field=f"{where}.risks[{j}]")
-                if not members_of(scenario, Correlation(risks=(rid,))):
+                if not members_of(scenario, Correlation(risks=(rid,)), risks):
                     raise ScenarioError(
                         f"risk {show(rid)} has no delay to correlate", field=f"{where}.risks[{j}]"
                     )
@@ -169,8 +169,9 @@ def _check_size(scenario: Scenario) -> None:
         return x
 
     pairs = 0
+    risks = {r.id: r for r in scenario.risks}
     for corr in scenario.correlations:
-        members = members_of(scenario, corr)
+        members = members_of(scenario, corr, risks)
         pairs += len(members) * (len(members) - 1) // 2
         for m in members[1:]:
             parent[find(m)] = find(members[0])
@@ -189,12 +190,16 @@ def _check_size(scenario: Scenario) -> None:
         )
 
 
-def members_of(scenario: Scenario, corr: Correlation) -> list[tuple]:
+def members_of(
+    scenario: Scenario, corr: Correlation, risks: Mapping[str, Risk] | None = None
+) -> list[tuple]:
     """The draws a correlation entry ties together: ("task", id, 0) for a task's duration,
-    ("risk", id, draw) for each delay or delay_pct draw of a risk's impacts."""
+    ("risk", id, draw) for each delay or delay_pct draw of a risk's impacts. ``risks`` (the
+    scenario's risks by id) saves building that map for each of many entries."""
     if corr.tasks:
         return [("task", t, 0) for t in corr.tasks]
-    risks = {r.id: r for r in scenario.risks}
+    if risks is None:
+        risks = {r.id: r for r in scenario.risks}
     out = []
     for rid in corr.risks:
         for j, imp in enumerate(risks[rid].impacts):
@@ -208,8 +213,9 @@ def members_of(scenario: Scenario, corr: Correlation) -> list[tuple]:
 def _pairs(scenario: Scenario) -> dict[frozenset, tuple[float, int]]:
     """Every correlated pair of draws once; the same pair given two values is an error."""
     pairs: dict[frozenset, tuple[float, int]] = {}
+    risks = {r.id: r for r in scenario.risks}
     for c_i, corr in enumerate(scenario.correlations):
-        members = members_of(scenario, corr)
+        members = members_of(scenario, corr, risks)
         for i, a in enumerate(members):
             for j in range(i + 1, len(members)):
                 b = members[j]
