@@ -219,7 +219,7 @@ def test_anchors_and_merge_keys(tmp_path):
         ("tasks: &x [*x]\n", "refers to itself"),
         ("tasks: " + "[" * 5000 + "]" * 5000 + "\n", "malformed YAML"),
         ("tasks:\n  - {[1, 2]: 3}\n", "a key must be text"),
-        ("tasks:\n  - {id: a, duration: !!binary aGVsbG8=}\n", "must be a number"),
+        ("tasks:\n  - {id: a, duration: !!binary aGVsbG8=}\n", "the tag '!!binary' is not allowed"),
     ],
 )
 def test_hostile_yaml_gives_a_clear_error(tmp_path, text, message):
@@ -242,3 +242,128 @@ def test_python_models_are_checked_like_files(link, milestone, message):
     tasks = [task("a", 1), task("b", 2, [link] if link else [])]
     with pytest.raises(ScenarioError, match=message):
         re.simulate(scenario(tasks, [milestone] if milestone else []), iterations=4)
+
+
+TEXT_FIELDS = [
+    ("name: {value}\ntasks: [{{id: a, duration: 1}}]\n", "name", 1),
+    ("tasks:\n  - {{id: a, duration: 1, name: {value}}}\n", "tasks[a].name", 2),
+    ("tasks:\n  - {{id: a, duration: 1, group: {value}}}\n", "tasks[a].group", 2),
+    (
+        "tasks: [{{id: a, duration: 1}}]\nmilestones:\n  - {{id: m, after: [a], name: {value}}}\n",
+        "milestones[m].name",
+        3,
+    ),
+    (
+        "tasks: [{{id: a, duration: 1}}]\ncosts:\n  - {{id: c, fixed: 1, group: {value}}}\n",
+        "costs[c].group",
+        3,
+    ),
+    *(
+        (
+            "tasks: [{{id: a, duration: 1}}]\nrisks:\n  - id: r\n    probability: 0.5\n"
+            f"    impacts: [{{{{task: a, delay: 1}}}}]\n    {key}: {{value}}\n",
+            f"risks[r].{key}",
+            6,
+        )
+        for key in ("name", "owner", "category")
+    ),
+]
+
+
+@pytest.mark.parametrize("template,field,line", TEXT_FIELDS)
+@pytest.mark.parametrize(
+    "value,got",
+    [
+        ("[a, b]", "a list"),
+        ("{a: 1}", "a mapping"),
+        ("yes", "true (YAML reads yes, no, on and off as true or false)"),
+        (".nan", "nan (put it in quotes)"),
+    ],
+)
+def test_text_fields_refuse_lists_maps_and_yes_no(tmp_path, template, field, line, value, got):
+    path = write(tmp_path, template.format(value=value))
+    with pytest.raises(ScenarioError) as e:
+        re.load_scenario(path)
+    assert (e.value.field, e.value.line) == (field, line)
+    assert e.value.message == f"must be text, got {got}"
+
+
+def test_numbers_are_taken_as_text_in_text_fields(tmp_path):
+    sc = re.load_scenario(
+        write(tmp_path, "name: 2027\ntasks: [{id: a, duration: 1, group: 100}]\n")
+    )
+    assert sc.name == "2027" and sc.task("a").group == "100"
+    sc = re.load_scenario(write(tmp_path, "name:\ntasks: [{id: a, duration: 1}]\n"))
+    assert sc.name == "s"  # no name: the file's
+
+
+def test_a_long_cycle_is_shortened_but_names_its_ends(tmp_path):
+    n = 3000
+    lines = [f"  - {{id: T{i}, duration: 1, predecessors: [T{(i - 1) % n}]}}" for i in range(n)]
+    path = write(tmp_path, "tasks:\n" + "\n".join(lines) + "\n")
+    with pytest.raises(ScenarioError) as e:
+        re.load_scenario(path)
+    err = e.value
+    assert (err.field, err.line) == ("tasks[T0].predecessors", 2)
+    assert err.message == (
+        f"dependency cycle: T0 → T1 → T2 → T3 → … ({n - 5:,} more) … → T{n - 1} → T0"
+    )
+    assert len(str(err)) < 400
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "tasks:\n  - {{id: a, duration: '{big}'}}\n",
+        "tasks:\n  - {{id: a, duration: 1, predecessors: ['{big}']}}\n",
+        "tasks:\n  - {{id: a, duration: 1, calendar: '{big}'}}\n",
+        "tasks:\n  - id: a\n    duration: 1\n    ? '{big}'\n    : 1\n",
+        "start: '{big}'\ntasks: [{{id: a, duration: 1}}]\n",
+        "tasks: [{{id: a, duration: 1}}]\nsimulation: {{sampling: '{big}'}}\n",
+    ],
+)
+def test_errors_never_echo_a_huge_value(tmp_path, template):
+    path = write(tmp_path, template.format(big="x" * 10_000_000))
+    with pytest.raises(ScenarioError) as e:
+        re.load_scenario(path)
+    assert "xxxxxxxxxx" in str(e.value) and len(str(e.value)) < 1000
+
+
+def test_a_huge_shorthand_lag_is_too_large_not_infinite(tmp_path):
+    path = write(
+        tmp_path,
+        "tasks:\n  - {id: a, duration: 1}\n  - {id: b, duration: 1, predecessors: ['a FS+1"
+        + "0" * 400
+        + "']}\n",
+    )
+    with pytest.raises(ScenarioError) as e:
+        re.load_scenario(path)
+    assert (e.value.field, e.value.line) == ("tasks[b].predecessors[0]", 3)
+    assert "must be at most 1e+15 in size" in e.value.message
+
+
+def test_correlations_too_large_to_set_up_are_refused(tmp_path):
+    from riskengine.correlation import MAX_GROUP, MAX_PAIRS
+
+    n = MAX_GROUP + 1
+    tasks = "tasks:\n" + "".join(f"  - {{id: t{i}, duration: [1, 2, 3]}}\n" for i in range(n + 1))
+    names = ", ".join(f"t{i}" for i in range(n))
+    every = f"correlations:\n  - {{tasks: [{names}], coefficient: 0.5}}\n"
+    with pytest.raises(ScenarioError) as e:
+        re.load_scenario(write(tmp_path, tasks + every))
+    pairs = n * (n - 1) // 2
+    assert e.value.message.startswith(
+        f"the correlations tie {pairs:,} pairs of draws together, more than the {MAX_PAIRS:,}"
+    )
+    assert e.value.field == "correlations"
+    chain = "correlations:\n" + "".join(
+        f"  - {{tasks: [t{i}, t{i + 1}], coefficient: 0.5}}\n" for i in range(n)
+    )
+    with pytest.raises(ScenarioError) as e:
+        re.load_scenario(write(tmp_path, tasks + chain))
+    assert e.value.message.startswith(f"correlations tie {n + 1:,} draws into one group")
+    ok = chain.splitlines()[:MAX_GROUP]  # a chain of MAX_GROUP tasks is fine
+    assert (
+        len(re.load_scenario(write(tmp_path, tasks + "\n".join(ok) + "\n")).correlations)
+        == MAX_GROUP - 1
+    )

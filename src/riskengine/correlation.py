@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import math
 import warnings
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 
-from .errors import RiskEngineWarning, ScenarioError
-from .model import Correlation, Scenario
+from .errors import RiskEngineWarning, ScenarioError, show
+from .model import Correlation, Risk, Scenario
 
 
 def to_normal(rho: np.ndarray) -> np.ndarray:
@@ -95,7 +96,15 @@ def _name(member: tuple) -> str:
     return member[1] if member[0] == "task" else f"risk {member[1]}"
 
 
-def check(scenario: Scenario, known: set[str]) -> None:
+MAX_GROUP = 1_000  # draws tied together in one correlated group (a k × k matrix each run)
+MAX_PAIRS = 500_000  # correlated pairs of draws in all the correlations together
+
+
+def check(scenario: Scenario, known: Collection[str]) -> None:
+    """Raise ScenarioError for a correlation that names unknown or repeated tasks or
+    risks, a coefficient or matrix that is not a valid correlation, or correlations too
+    large to set up (more than :data:`MAX_GROUP` draws in one group, or more than
+    :data:`MAX_PAIRS` pairs)."""
     risks = {r.id: r for r in scenario.risks}
     for c_i, corr in enumerate(scenario.correlations):
         where = f"correlations[{c_i}]"
@@ -106,18 +115,14 @@ def check(scenario: Scenario, known: set[str]) -> None:
                 raise ScenarioError("name at least two different risks", field=where + ".risks")
             for j, rid in enumerate(corr.risks):
                 if rid not in risks:
-                    raise ScenarioError(f"unknown risk {rid!r}", field=f"{where}.risks[{j}]")
-                if not members_of(scenario, Correlation(risks=(rid,))):
+                    raise ScenarioError(f"unknown risk {show(rid)}", field=f"{where}.risks[{j}]")
+                if not members_of(scenario, Correlation(risks=(rid,)), risks):
                     raise ScenarioError(
-                        f"risk {rid!r} has no delay to correlate", field=f"{where}.risks[{j}]"
+                        f"risk {show(rid)} has no delay to correlate", field=f"{where}.risks[{j}]"
                     )
             if corr.matrix is not None or corr.coefficient is None:
                 raise ScenarioError("risks are correlated with one 'coefficient'", field=where)
-            if not (math.isfinite(corr.coefficient) and -1 <= corr.coefficient <= 1):
-                raise ScenarioError(
-                    f"a coefficient must be between -1 and 1, got {corr.coefficient:g}",
-                    field=where,
-                )
+            _check_coefficient(corr.coefficient, where)
             continue
         if len(corr.tasks) < 2:
             raise ScenarioError("name at least two tasks to correlate", field=where + ".tasks")
@@ -125,33 +130,76 @@ def check(scenario: Scenario, known: set[str]) -> None:
             raise ScenarioError("a task is named twice", field=where + ".tasks")
         for j, t in enumerate(corr.tasks):
             if t not in known:
-                raise ScenarioError(f"unknown task {t!r}", field=f"{where}.tasks[{j}]")
+                raise ScenarioError(f"unknown task {show(t)}", field=f"{where}.tasks[{j}]")
         if (corr.coefficient is None) == (corr.matrix is None):
             raise ScenarioError("give either 'coefficient' or 'matrix'", field=where)
-        if corr.matrix is not None:
-            m = np.asarray(corr.matrix, dtype=float)
-            k = len(corr.tasks)
-            if m.shape != (k, k):
-                raise ScenarioError(f"the matrix must be {k}×{k}, one row per task", field=where)
-            if not np.allclose(m, m.T) or not np.all(np.diag(m) == 1):
-                raise ScenarioError(
-                    "the matrix must be symmetric with 1 on the diagonal", field=where
-                )
-        values = [corr.coefficient] if corr.matrix is None else np.ravel(corr.matrix).tolist()
-        for rho in values:
-            if not (math.isfinite(rho) and -1 <= rho <= 1):
-                raise ScenarioError(
-                    f"a coefficient must be between -1 and 1, got {rho:g}", field=where
-                )
+        if corr.matrix is None:
+            _check_coefficient(corr.coefficient, where)
+            continue
+        k = len(corr.tasks)
+        rows = corr.matrix
+        if not (isinstance(rows, Sequence) and len(rows) == k) or any(
+            not (isinstance(row, Sequence) and len(row) == k) for row in rows
+        ):
+            raise ScenarioError(f"the matrix must be {k}×{k}, one row per task", field=where)
+        for row in rows:
+            for rho in row:
+                _check_coefficient(rho, where)
+        m = np.asarray(rows, dtype=float)
+        if not np.allclose(m, m.T) or not np.all(np.diag(m) == 1):
+            raise ScenarioError("the matrix must be symmetric with 1 on the diagonal", field=where)
+    _check_size(scenario)
     _pairs(scenario)
 
 
-def members_of(scenario: Scenario, corr: Correlation) -> list[tuple]:
+def _check_coefficient(rho: object, where: str) -> None:
+    if isinstance(rho, bool) or not isinstance(rho, int | float) or not -1 <= rho <= 1:
+        raise ScenarioError(f"a coefficient must be between -1 and 1, got {show(rho)}", field=where)
+
+
+def _check_size(scenario: Scenario) -> None:
+    """Refuse correlations whose set-up would take minutes or gigabytes: every connected
+    group is a dense matrix (and its factor) in each run."""
+    parent: dict[tuple, tuple] = {}
+
+    def find(x: tuple) -> tuple:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    pairs = 0
+    risks = {r.id: r for r in scenario.risks}
+    for corr in scenario.correlations:
+        members = members_of(scenario, corr, risks)
+        pairs += len(members) * (len(members) - 1) // 2
+        for m in members[1:]:
+            parent[find(m)] = find(members[0])
+    if pairs > MAX_PAIRS:
+        raise ScenarioError(
+            f"the correlations tie {pairs:,} pairs of draws together, more than the "
+            f"{MAX_PAIRS:,} allowed; correlate fewer tasks or risks",
+            field="correlations",
+        )
+    sizes = Counter(find(x) for x in list(parent))
+    if sizes and max(sizes.values()) > MAX_GROUP:
+        raise ScenarioError(
+            f"correlations tie {max(sizes.values()):,} draws into one group, more than the "
+            f"{MAX_GROUP:,} allowed; correlate smaller groups",
+            field="correlations",
+        )
+
+
+def members_of(
+    scenario: Scenario, corr: Correlation, risks: Mapping[str, Risk] | None = None
+) -> list[tuple]:
     """The draws a correlation entry ties together: ("task", id, 0) for a task's duration,
-    ("risk", id, draw) for each delay or delay_pct draw of a risk's impacts."""
+    ("risk", id, draw) for each delay or delay_pct draw of a risk's impacts. ``risks`` (the
+    scenario's risks by id) saves building that map for each of many entries."""
     if corr.tasks:
         return [("task", t, 0) for t in corr.tasks]
-    risks = {r.id: r for r in scenario.risks}
+    if risks is None:
+        risks = {r.id: r for r in scenario.risks}
     out = []
     for rid in corr.risks:
         for j, imp in enumerate(risks[rid].impacts):
@@ -165,8 +213,9 @@ def members_of(scenario: Scenario, corr: Correlation) -> list[tuple]:
 def _pairs(scenario: Scenario) -> dict[frozenset, tuple[float, int]]:
     """Every correlated pair of draws once; the same pair given two values is an error."""
     pairs: dict[frozenset, tuple[float, int]] = {}
+    risks = {r.id: r for r in scenario.risks}
     for c_i, corr in enumerate(scenario.correlations):
-        members = members_of(scenario, corr)
+        members = members_of(scenario, corr, risks)
         for i, a in enumerate(members):
             for j in range(i + 1, len(members)):
                 b = members[j]

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ScenarioError
+from .errors import ScenarioError, show
 from .kernels import sampling as ks
 from .model import Distribution
 
@@ -41,19 +41,24 @@ def check_number(value: Any, field: str, *, nonneg: bool = True) -> float:
     """A finite number of sane size (not negative unless ``nonneg=False``), as float.
 
     Text that is plainly a decimal number is accepted too: YAML 1.1 reads ``-.9`` and
-    ``1e3`` as text, which would otherwise surprise people."""
+    ``1e3`` as text, which would otherwise surprise people. Whole numbers are compared
+    before they are converted, so one too large for a float (``10**400``) is reported as
+    too large rather than overflowing."""
+    cls = value.__class__
+    if (cls is float or cls is int) and -LIMIT <= value <= LIMIT and (value >= 0 or not nonneg):
+        return float(value)  # the common case; nan fails the comparisons
+    given = value
     if isinstance(value, str) and _NUMBER_TEXT.match(value.strip()):
-        value = float(value)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ScenarioError(f"must be a number, got {value!r}", field=field)
-    x = float(value)
-    if not math.isfinite(x):
-        raise ScenarioError(f"must be finite, got {value!r}", field=field)
-    if nonneg and x < 0:
-        raise ScenarioError(f"must not be negative, got {value!r}", field=field)
-    if abs(x) > LIMIT:
-        raise ScenarioError(f"must be at most {LIMIT:g} in size, got {value!r}", field=field)
-    return x
+        value = float(value)  # digits never give nan; inf means too large
+    elif isinstance(value, bool) or not isinstance(value, int | float):
+        raise ScenarioError(f"must be a number, got {show(value)}", field=field)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ScenarioError(f"must be finite, got {show(value)}", field=field)
+    if nonneg and value < 0:
+        raise ScenarioError(f"must not be negative, got {show(given)}", field=field)
+    if abs(value) > LIMIT:
+        raise ScenarioError(f"must be at most {LIMIT:g} in size, got {show(given)}", field=field)
+    return float(value)
 
 
 _SIGNED = frozenset({"value", "min", "mode", "max", "low", "high"})
@@ -65,8 +70,10 @@ def parse_distribution(spec: Any, field: str = "duration", *, signed: bool = Fal
     ``signed`` allows negative values (risk impacts, where negative is an opportunity);
     durations are never negative. Normal and lognormal stay non-negative either way.
     """
+    if spec.__class__ is dict:  # from a file, nearly always: straight to the mapping
+        return _from_mapping(spec, field, signed)
     if isinstance(spec, bool):
-        raise ScenarioError(f"must be a number or a distribution, got {spec!r}", field=field)
+        raise ScenarioError(f"must be a number or a distribution, got {show(spec)}", field=field)
     if isinstance(spec, int | float):
         return Distribution("fixed", {"value": check_number(spec, field, nonneg=not signed)})
     if isinstance(spec, list | tuple):
@@ -77,13 +84,18 @@ def parse_distribution(spec: Any, field: str = "duration", *, signed: bool = Fal
         a, c, b = (check_number(v, f"{field}[{i}]", nonneg=not signed) for i, v in enumerate(spec))
         return _triangular("triangular", {"min": a, "mode": c, "max": b}, field)
     if not isinstance(spec, Mapping):
-        raise ScenarioError(f"must be a number or a distribution, got {spec!r}", field=field)
+        raise ScenarioError(f"must be a number or a distribution, got {show(spec)}", field=field)
+    return _from_mapping(spec, field, signed)
+
+
+def _from_mapping(spec: Mapping, field: str, signed: bool) -> Distribution:
+    """A distribution written as ``{dist: pert, min: …}``."""
     kind = spec.get("dist")
     if kind is None:
         raise ScenarioError("missing 'dist' (one of " + ", ".join(KINDS) + ")", field=field)
     if not isinstance(kind, str) or kind.lower() not in _KEYS:
         raise ScenarioError(
-            f"unknown distribution {kind!r}; expected one of " + ", ".join(KINDS),
+            f"unknown distribution {show(kind)}; expected one of " + ", ".join(KINDS),
             field=f"{field}.dist",
         )
     kind = kind.lower()
@@ -91,17 +103,24 @@ def parse_distribution(spec: Any, field: str = "duration", *, signed: bool = Fal
     for key in spec:
         if key != "dist" and key not in required and key not in optional:
             allowed = ", ".join(required + optional)
-            raise ScenarioError(f"unknown key {key!r} for {kind} (allowed: {allowed})", field=field)
+            raise ScenarioError(
+                f"unknown key {show(key)} for {kind} (allowed: {allowed})", field=field
+            )
     for key in required:
         if key not in spec:
             raise ScenarioError(f"{kind} needs {key!r}", field=field)
-    p = {k: v for k, v in spec.items() if k != "dist"}
     if kind == "discrete":
-        return _discrete(p, field, signed)
-    nums = {
-        k: check_number(v, f"{field}.{k}", nonneg=k != "mean" and not (signed and k in _SIGNED))
-        for k, v in p.items()
-    }
+        return _discrete({k: v for k, v in spec.items() if k != "dist"}, field, signed)
+    nums = {}
+    for k, v in spec.items():
+        if k == "dist":
+            continue
+        nonneg = k != "mean" and not (signed and k in _SIGNED)
+        cls = v.__class__
+        if (cls is int or cls is float) and (0 if nonneg else -LIMIT) <= v <= LIMIT:
+            nums[k] = float(v)  # the common case, without rendering the field
+        else:
+            nums[k] = check_number(v, f"{field}.{k}", nonneg=nonneg)
     d = _BUILD[kind](kind, nums, field)
     if d.kind == "trigen" and d.params["min"] < 0 and not signed:
         raise ScenarioError(

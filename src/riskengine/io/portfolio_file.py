@@ -15,6 +15,7 @@ from ..compile import check_references, topological_order
 from ..errors import ScenarioError
 from ..portfolio import Portfolio, ProjectRef, builtin_names, compose
 from ..strategy import goals_of, parse_kpis, parse_objectives
+from .inputs import read_input
 from .scenario import _date, _id, _keys, _number, _risk, _simulation, load_scenario
 from .yamlfile import Document, Path_, load_yaml
 
@@ -32,22 +33,24 @@ PROJECT_KEYS = ("scenario", "start", "after")
 AFTER_KEYS = ("milestone", "lag")
 
 
-_PORTFOLIO_KEY = re.compile(r"^portfolio\s*:", re.M)
+_PORTFOLIO_KEY = re.compile(rb"^portfolio\s*:", re.M)
 
 
 def is_portfolio_file(path: str | Path) -> bool:
     """Whether a YAML file is a portfolio: a top-level ``portfolio:`` key (a cheap look at
-    the text, so a big scenario file is not parsed twice)."""
+    the text, so a big scenario file is not parsed twice). A path that is not a readable
+    regular file within the input limit is not read at all: the scenario loader reports
+    it."""
     try:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False  # the scenario loader reports it
-    return _PORTFOLIO_KEY.search(text) is not None
+        data = read_input(path)
+    except (ScenarioError, ValueError):
+        return False
+    return _PORTFOLIO_KEY.search(data) is not None
 
 
 def load_portfolio(path: str | Path) -> Portfolio:
     """Read and validate a portfolio file and its project scenarios."""
-    doc = load_yaml(path)
+    doc = load_yaml(path, "portfolio")
     try:
         portfolio = _parse(doc, Path(path).parent)
         whole = compose(portfolio)  # references across projects
