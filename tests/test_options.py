@@ -402,7 +402,7 @@ def test_scale_rates_multiplies_task_rates_and_not_project_items(tmp_path):
         ("0", "an option is a mapping"),
         ("{exclude: [[app]]}", "must be text, got ['app']"),
         ("{exclude: [{app: 1}]}", "must be text"),
-        ("{mitigate: [!!set {vendor}]}", "must be text"),
+        ("{mitigate: [!!set {vendor}]}", "the tag '!!set' is not allowed"),
         ("{start: {[erp]: 2027-02-01}}", "a key must be text"),
         ("{scale_rates: {erp: 0}}", "scale_rates.erp: must be above zero"),
         ("{scale_durations: {erp: 0}}", "scale_durations.erp: must be above zero"),

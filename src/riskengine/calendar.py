@@ -31,7 +31,6 @@ import numpy as np
 from .model import Calendar, Scenario
 
 HORIZON_YEARS = 150  # the tables cover this many years from the start
-LAST_DATE = _dt.date(9999, 12, 31)  # the last date an ISO date (and numpy) can write
 NOMINAL_START = _dt.date(2001, 1, 1)  # a Monday: anchors scenarios without a start date
 _DATE_EPS = 1e-9  # a finish this close above a day boundary still ends the day before
 
@@ -159,8 +158,6 @@ def build_timeline(scenario: Scenario) -> Timeline:
     dated = scenario.start is not None
     start = np.datetime64(scenario.start if dated else NOMINAL_START, "D")
     n_days = round(365.2425 * HORIZON_YEARS)
-    # no date after 9999-12-31: a later start gets a shorter horizon
-    n_days = min(n_days, int((np.datetime64(LAST_DATE, "D") - start).astype(np.int64)) + 1)
     used = calendars_in_use(scenario)
     masks = {cid: working_mask(cal, start, n_days) for cid, cal in used.items()}
     union = np.logical_or.reduce(list(masks.values()))

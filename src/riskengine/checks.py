@@ -15,6 +15,7 @@ from .model import STANDARD_CALENDAR, Calendar, Cost, Distribution, Scenario, Ta
 YEARS_AFTER_START = 100
 YEARS_BEFORE_START = 50
 NO_START_RANGE = (1900, 2200)  # years allowed for calendar dates when there is no start
+START_RANGE = NO_START_RANGE  # years allowed for the start itself (year 9999 is a typo)
 
 # parameters that bound a distribution from below (trigen's implied "min" included)
 _LOWER = ("value", "min", "mode", "max", "low", "high", "mean")
@@ -23,8 +24,9 @@ _LOWER = ("value", "min", "mode", "max", "low", "high", "mean")
 def check_schedule(scenario: Scenario) -> None:
     """Raise ScenarioError for invalid calendars, date constraints, progress and costs.
 
-    Checks, in this order: calendars (duplicate ids, weekdays, no working day, dates
-    outside a sensible range, a date both a holiday and an extra workday); references to
+    Checks, in this order: the start's year (START_RANGE); calendars (duplicate ids,
+    weekdays, no working day, dates outside a sensible range, a date both a holiday and
+    an extra workday); references to
     calendars (``Scenario.calendar``, ``Task.calendar``); that every date-related field
     has the scenario's ``start``; constraints, the data date, actuals and date targets
     against the start and each other; costs and cost items (no negative part, no
@@ -33,6 +35,11 @@ def check_schedule(scenario: Scenario) -> None:
     start = scenario.start
     if start is not None:
         _require_date(start, "start", "the start")
+        lo, hi = START_RANGE
+        if not lo <= start.year <= hi:
+            raise ScenarioError(
+                f"the start {start} is outside the years {lo}–{hi}: a typo?", field="start"
+            )
     _check_calendars(scenario.calendars, start)
     _check_calendar_references(scenario)
     _check_status(scenario)

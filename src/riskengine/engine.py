@@ -402,8 +402,8 @@ def _check_memory(
 
 
 def _check_horizon(scenario: Scenario, timeline, project_finish: np.ndarray) -> None:
-    """ScenarioError when an iteration finishes beyond the calendar tables (150 years,
-    and never after 9999-12-31), where dates and working days would be wrong."""
+    """ScenarioError when an iteration finishes beyond the calendar tables (150 years),
+    where dates and working days would be wrong."""
     if not timeline.bounded:
         return  # no start date and one calendar: plain numbers, no tables
     worst = float(project_finish.max())
@@ -413,8 +413,7 @@ def _check_horizon(scenario: Scenario, timeline, project_finish: np.ndarray) -> 
     hint = f" (the largest, {value:,.6g} working days, is here)" if field else ""
     raise ScenarioError(
         f"the schedule runs past {timeline.last_day}, the end of the calendar "
-        f"({HORIZON_YEARS} years from the start, and no date after 9999-12-31): check the "
-        f"durations and lags{hint}",
+        f"({HORIZON_YEARS} years from the start): check the durations and lags{hint}",
         file=scenario.source,
         field=field,
     )
