@@ -192,3 +192,21 @@ def test_bad_risk_correlations(tmp_path, text, message):
     path.write_text(body)
     with pytest.raises(ScenarioError, match=message):
         re.load_scenario(path)
+
+
+def test_repair_work_is_bounded_and_still_gives_a_correlation_matrix(monkeypatch):
+    from riskengine import correlation
+
+    rng = np.random.default_rng(5)
+    a = rng.uniform(-1, 1, (120, 120))
+    a = (a + a.T) / 2
+    np.fill_diagonal(a, 1.0)
+    calls = []
+    real = np.linalg.eigh
+    monkeypatch.setattr(np.linalg, "eigh", lambda m: calls.append(1) or real(m))
+    monkeypatch.setattr(correlation, "REPAIR_WORK", 20 * 120**3)
+    c = correlation.nearest_correlation(a)
+    assert len(calls) == 20  # stopped by the work bound, not converged
+    assert np.allclose(np.diag(c), 1.0) and np.allclose(c, c.T)
+    assert np.linalg.eigvalsh(c).min() > -1e-9
+    assert np.abs(c).max() <= 1.0 + 1e-12

@@ -21,12 +21,23 @@ def to_rank(r: np.ndarray) -> np.ndarray:
     return 6.0 / np.pi * np.arcsin(np.clip(r / 2.0, -0.5, 0.5))
 
 
+REPAIR_WORK = 4e9  # k³ units of eigendecomposition work for one repair (a few seconds)
+
+
 def nearest_correlation(a: np.ndarray, tol: float = 1e-13, max_iter: int = 10_000) -> np.ndarray:
     """Higham's (2002) alternating projections with Dykstra's correction: the nearest
-    (Frobenius) correlation matrix to the symmetric matrix ``a``."""
+    (Frobenius) correlation matrix to the symmetric matrix ``a``.
+
+    Each step decomposes a k × k matrix, and a large, badly inconsistent matrix can need
+    thousands of steps, so the steps are bounded by REPAIR_WORK: when they run out, the
+    last positive semi-definite projection is scaled to a unit diagonal, a valid
+    correlation matrix close to the nearest one."""
+    k = max(a.shape[0], 1)
+    steps = int(min(max_iter, max(REPAIR_WORK / k**3, 10)))
     y = a.copy()
     ds = np.zeros_like(a)
-    for _ in range(max_iter):
+    x = y
+    for _ in range(steps):
         r = y - ds
         w, v = np.linalg.eigh(r)
         x = (v * np.maximum(w, 0.0)) @ v.T
@@ -34,8 +45,11 @@ def nearest_correlation(a: np.ndarray, tol: float = 1e-13, max_iter: int = 10_00
         y = x.copy()
         np.fill_diagonal(y, 1.0)
         if np.linalg.norm(y - x) < tol * max(1.0, np.linalg.norm(y)):
-            break
-    return (y + y.T) / 2
+            return (y + y.T) / 2
+    scale = 1.0 / np.sqrt(np.maximum(np.diag(x), 1e-300))
+    out = x * scale[:, None] * scale[None, :]
+    np.fill_diagonal(out, 1.0)
+    return (out + out.T) / 2
 
 
 def groups(scenario: Scenario, order: dict[str, int], *, strict: bool = False):

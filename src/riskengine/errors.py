@@ -71,8 +71,13 @@ class RiskEngineWarning(UserWarning):
 
 
 def did_you_mean(name: Any, choices: Collection[Any]) -> str:
-    """`` (did you mean 'x'?)`` naming the closest of ``choices``, or ``""``."""
-    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1)
+    """`` (did you mean 'x'?)`` naming the closest of ``choices``, or ``""``. A long name
+    (a pasted 10 MB value) or a huge list of choices gets no suggestion: comparing them
+    would take seconds."""
+    text = str(name) if isinstance(name, str | int) else ""
+    if not text or len(text) > 200 or len(choices) > 100_000:
+        return ""
+    close = difflib.get_close_matches(text, [str(c)[:200] for c in choices], n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
