@@ -2,7 +2,8 @@
 
 A path that names a device (``/dev/zero``), a pipe or a socket is refused, so a run
 never reads without end; a file above the input limit (``RISKENGINE_MAX_INPUT_MB``,
-default 64 MB) is refused before it is read, so a huge file cannot exhaust memory.
+default 32 MB) is refused before it is read, so a huge file cannot exhaust memory. A
+scenario of 150,000 tasks is about 31 MB and ``validate`` checks it in under 700 MB.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from ..errors import ScenarioError
 
-DEFAULT_MAX_INPUT_MB = 64
+DEFAULT_MAX_INPUT_MB = 32
 LIMIT_VARIABLE = "RISKENGINE_MAX_INPUT_MB"
 
 
