@@ -701,3 +701,18 @@ def test_messages_escape_control_characters(runner, tmp_path):
     assert result.stderr.splitlines()[0].startswith("error: Invalid value for '--sampling'")
     assert "\x1b" not in result.stderr and "\nsecond line" not in result.stderr
     assert errors.one_line("a\n b\tc\x1b[0m\x9b") == "a b c\\x1b[0m\\x9b"
+
+
+def test_errors_found_after_loading_name_their_line(runner, tmp_path):
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        "name: far\nstart: 2027-01-04\ntasks:\n  - {id: a, duration: 5}\n"
+        "  - id: b\n    duration: 3\n    predecessors: [{task: a, lag: 1000000000}]\n"
+        "simulation:\n  seed: 3\n  iterations: 1000000000000\n"
+    )
+    r = runner.invoke(cli.main, ["run", "-q", str(plan)])
+    assert r.exit_code == 2
+    assert f"{plan}:10: simulation.iterations: must be between 1 and 10,000,000" in r.stderr
+    r = runner.invoke(cli.main, ["run", "-q", "-n", "20", str(plan)])
+    assert r.exit_code == 2
+    assert f"{plan}:7: tasks[b].predecessors[0].lag: the schedule runs past" in r.stderr

@@ -22,6 +22,7 @@ from .engine import simulate
 from .errors import RiskEngineError, RiskEngineWarning, ScenarioError, one_line
 from .io import load_scenario
 from .io.portfolio_file import is_portfolio_file, load_portfolio
+from .io.yamlfile import locate
 from .model import Scenario
 from .portfolio import Portfolio, compose, simulate_portfolio
 
@@ -82,6 +83,8 @@ class _Commands(click.Group):
             try:
                 return super().invoke(ctx)
             except RiskEngineError as e:
+                if isinstance(e, ScenarioError):
+                    e = locate(e)  # a field found after loading: its line in the file
                 _say(f"error: {e}")
                 ctx.exit(2)
             except _HELP:

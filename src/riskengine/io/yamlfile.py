@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from ..errors import ScenarioError, show
+from ..errors import RiskEngineError, ScenarioError, show
 from .inputs import read_input
 
 MAX_ALIAS_VALUES = 1_000_000  # values that aliases may add, counted with every alias expanded
@@ -127,6 +127,40 @@ class Document:
             elif path and (path[0], index) in by_name:
                 path.append(by_name[(path[0], index)])
         return tuple(path)
+
+
+def locate(err: ScenarioError) -> ScenarioError:
+    """``err`` with the line of its field, when it names a YAML file and a field but no
+    line (an error found after loading, e.g. by the simulation): list entries named by id
+    (``tasks[B]``) are found by their ``id`` key. Unchanged when the line cannot be
+    found."""
+    if err.line or not err.file or not err.field:
+        return err
+    try:
+        source = read_input(err.file)
+        data = _build(err.file, source)
+        path: list[str | int] = []
+        node = data
+        for name, index in re.findall(r"([^.\[\]]+)|\[([^\]]*)\]", err.field):
+            if name:
+                path.append(name)
+                node = node.get(name) if isinstance(node, dict) else None
+                continue
+            if not isinstance(node, list):
+                break
+            if index.isdigit() and int(index) < len(node):
+                i = int(index)
+            else:
+                ids = [str(x.get("id")) if isinstance(x, dict) else None for x in node]
+                if index not in ids:
+                    break
+                i = ids.index(index)
+            path.append(i)
+            node = node[i]
+        line = _find_line(source, tuple(path)) if path else None
+    except (RiskEngineError, yaml.YAMLError, ValueError, OSError, RecursionError):
+        return err
+    return err.located(err.file, line)
 
 
 def _field(path: Path_, names: dict[Path_, str] | None = None) -> str:
