@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import warnings
-from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
@@ -63,22 +62,12 @@ def groups(scenario: Scenario, order: dict[str, int], *, strict: bool = False):
         return (0, order[m[1]], 0) if m[0] == "task" else (1, risk_pos[m[1]], m[2])
 
     pairs = {tuple(sorted(k, key=rank)): v for k, v in _pairs(scenario).items()}
-    parent: dict[tuple, tuple] = {}
-
-    def find(x: tuple) -> tuple:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    sets = _DisjointSets()
     for (a, b), (rho, _) in pairs.items():
         if rho != 0:
-            parent[find(a)] = find(b)
-    members: dict[tuple, list[tuple]] = {}
-    for x in list(parent):
-        members.setdefault(find(x), []).append(x)
+            sets.join(a, b)
     out = []
-    for group in sorted(members.values(), key=lambda g: min(map(rank, g))):
+    for group in sorted(sets.groups(), key=lambda g: min(map(rank, g))):
         group.sort(key=rank)
         index = {t: i for i, t in enumerate(group)}
         rho = np.eye(len(group))
@@ -104,6 +93,30 @@ def groups(scenario: Scenario, order: dict[str, int], *, strict: bool = False):
         factor = (v * np.sqrt(np.maximum(w, 0.0))) @ v.T
         out.append((group, factor))
     return out
+
+
+class _DisjointSets:
+    """Union-find over correlated draws: which draws end up in one copula group."""
+
+    def __init__(self) -> None:
+        self.parent: dict[tuple, tuple] = {}
+
+    def find(self, x: tuple) -> tuple:
+        parent = self.parent
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def join(self, a: tuple, b: tuple) -> None:
+        self.parent[self.find(a)] = self.find(b)
+
+    def groups(self) -> list[list[tuple]]:
+        """The connected groups, each in the order its draws were first seen."""
+        members: dict[tuple, list[tuple]] = {}
+        for x in list(self.parent):
+            members.setdefault(self.find(x), []).append(x)
+        return list(members.values())
 
 
 def _name(member: tuple) -> str:
@@ -174,31 +187,24 @@ def _check_coefficient(rho: object, where: str) -> None:
 def _check_size(scenario: Scenario) -> None:
     """Refuse correlations whose set-up would take minutes or gigabytes: every connected
     group is a dense matrix (and its factor) in each run."""
-    parent: dict[tuple, tuple] = {}
-
-    def find(x: tuple) -> tuple:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    sets = _DisjointSets()
     pairs = 0
     risks = {r.id: r for r in scenario.risks}
     for corr in scenario.correlations:
         members = members_of(scenario, corr, risks)
         pairs += len(members) * (len(members) - 1) // 2
         for m in members[1:]:
-            parent[find(m)] = find(members[0])
+            sets.join(m, members[0])
     if pairs > MAX_PAIRS:
         raise ScenarioError(
             f"the correlations tie {pairs:,} pairs of draws together, more than the "
             f"{MAX_PAIRS:,} allowed; correlate fewer tasks or risks",
             field="correlations",
         )
-    sizes = Counter(find(x) for x in list(parent))
-    if sizes and max(sizes.values()) > MAX_GROUP:
+    largest = max((len(g) for g in sets.groups()), default=0)
+    if largest > MAX_GROUP:
         raise ScenarioError(
-            f"correlations tie {max(sizes.values()):,} draws into one group, more than the "
+            f"correlations tie {largest:,} draws into one group, more than the "
             f"{MAX_GROUP:,} allowed; correlate smaller groups",
             field="correlations",
         )
