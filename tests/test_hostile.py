@@ -3,7 +3,9 @@
 Every case runs as ``python -m riskengine ARGS`` in a subprocess, in its own output folder,
 with stdin closed and a 60 s timeout, two at a time. A negative case must exit with status
 2 and one ``error:`` line naming the file (and field), print no traceback, leave its folders
-exactly as they were and peak below 1 GB of memory (``ru_maxrss`` from ``os.wait4``). A
+exactly as they were and peak below 1 GB of memory (the child's own ``VmHWM``, written as
+it exits: ``ru_maxrss`` would also count the parent's pages the child had before its
+``exec``, and pytest itself may be that big). A
 positive case must succeed and keep what it promises. Cases run category by category the
 first time a test of that category asks for its outcome, so ``-k`` and ``-m`` select what
 runs. Memory bombs carry the ``slow`` marker and run by default.
@@ -131,6 +133,29 @@ def _child_env(case: Case) -> dict[str, str]:
     return env
 
 
+# ``python -m riskengine ARGS`` that also writes its peak resident memory (VmHWM, in KB, of
+# this process alone) to the file named by its first argument when it exits.
+_LAUNCH = """\
+import atexit, runpy, sys
+peak_file = sys.argv.pop(1)
+def _peak():
+    with open("/proc/self/status") as fh:
+        kb = next((line.split()[1] for line in fh if line.startswith("VmHWM:")), "0")
+    with open(peak_file, "w") as out:
+        out.write(kb)
+atexit.register(_peak)
+sys.argv[0] = "riskengine"
+runpy.run_module("riskengine", run_name="__main__", alter_sys=True)
+"""
+
+
+def _peak_kb(path: Path, fallback: int) -> int:
+    try:
+        return int(path.read_text() or fallback)
+    except (OSError, ValueError):
+        return fallback  # killed before it could tell: the kernel's figure
+
+
 def run_case(case: Case) -> Outcome:
     """Run one case in a subprocess and record how it ended."""
     before = _snapshot(case.folder)
@@ -138,11 +163,12 @@ def run_case(case: Case) -> Outcome:
     if drain:
         drain.start()
     out_log, err_log = _LOGS / f"{case.name}.out", _LOGS / f"{case.name}.err"
+    peak_log = _LOGS / f"{case.name}.peak"
     stopped = ""
     start = time.monotonic()
     with open(out_log, "wb") as out, open(err_log, "wb") as err:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "riskengine", *case.args],
+            [sys.executable, "-c", _LAUNCH, str(peak_log), *case.args],
             cwd=case.cwd,
             env=_child_env(case),
             stdin=subprocess.DEVNULL,
@@ -169,7 +195,7 @@ def run_case(case: Case) -> Outcome:
         drain.join()
     return Outcome(
         status=proc.returncode,
-        maxrss_kb=usage.ru_maxrss,
+        maxrss_kb=_peak_kb(peak_log, usage.ru_maxrss),
         seconds=seconds,
         stopped=stopped,
         stdout=out_log.read_text(encoding="utf-8", errors="replace"),
