@@ -10,7 +10,13 @@ from scipy import stats
 
 import riskengine as re
 from helpers import scenario, task
-from riskengine.distributions import TableBuilder, encode, parse_distribution, trigen_bounds
+from riskengine.distributions import (
+    TableBuilder,
+    check_number,
+    encode,
+    parse_distribution,
+    trigen_bounds,
+)
 from riskengine.errors import ScenarioError
 from riskengine.kernels.sampling import ppf_array
 
@@ -164,3 +170,23 @@ def test_invalid_specs_name_the_problem(spec, message):
         parse_distribution(spec, "tasks[A].duration")
     assert message in str(e.value)
     assert "tasks[A].duration" in str(e.value)
+
+
+@pytest.mark.parametrize(
+    "text, hint",
+    [
+        ("4,5", "write 4.5 with a decimal point"),
+        ("-12,25", "write -12.25 with a decimal point"),
+        ("30%", "without the per cent sign"),
+        ("30 %", "without the per cent sign"),
+    ],
+)
+def test_numbers_written_with_a_comma_or_per_cent_sign_say_what_to_write(text, hint):
+    for check in (
+        lambda: check_number(text, "tasks[a].existence"),
+        lambda: parse_distribution(text, "tasks[a].duration"),
+        lambda: parse_distribution({"dist": "uniform", "min": text, "max": 9}, "d"),
+    ):
+        with pytest.raises(ScenarioError) as e:
+            check()
+        assert hint in e.value.message

@@ -51,7 +51,7 @@ def check_number(value: Any, field: str, *, nonneg: bool = True) -> float:
     if isinstance(value, str) and _NUMBER_TEXT.match(value.strip()):
         value = float(value)  # digits never give nan; inf means too large
     elif isinstance(value, bool) or not isinstance(value, int | float):
-        raise ScenarioError(f"must be a number, got {show(value)}", field=field)
+        raise ScenarioError(f"must be a number, got {show(value)}{text_hint(value)}", field=field)
     elif isinstance(value, float) and not math.isfinite(value):
         raise ScenarioError(f"must be finite, got {show(value)}", field=field)
     if nonneg and value < 0:
@@ -59,6 +59,22 @@ def check_number(value: Any, field: str, *, nonneg: bool = True) -> float:
     if abs(value) > LIMIT:
         raise ScenarioError(f"must be at most {LIMIT:g} in size, got {show(given)}", field=field)
     return float(value)
+
+
+def text_hint(value: Any) -> str:
+    """What to write instead of text that looks like a number written the wrong way: a
+    decimal comma, or a per cent sign (never guessed at: 4,5 may mean 4.5 or 45)."""
+    if not isinstance(value, str) or len(value) > 40:
+        return ""
+    text = value.strip()
+    if re.fullmatch(r"[-+]?\d+,\d+", text):
+        return f" (write {text.replace(',', '.')} with a decimal point: commas are not read)"
+    if re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)\s*%", text):
+        return (
+            " (write the number without the per cent sign: a probability as a fraction,"
+            " 0.3 for 30%)"
+        )
+    return ""
 
 
 _SIGNED = frozenset({"value", "min", "mode", "max", "low", "high"})
@@ -74,6 +90,8 @@ def parse_distribution(spec: Any, field: str = "duration", *, signed: bool = Fal
         return _from_mapping(spec, field, signed)
     if isinstance(spec, bool):
         raise ScenarioError(f"must be a number or a distribution, got {show(spec)}", field=field)
+    if isinstance(spec, str) and text_hint(spec):
+        raise ScenarioError(f"must be a number, got {show(spec)}{text_hint(spec)}", field=field)
     if isinstance(spec, int | float):
         return Distribution("fixed", {"value": check_number(spec, field, nonneg=not signed)})
     if isinstance(spec, list | tuple):
