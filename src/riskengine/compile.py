@@ -24,7 +24,6 @@ from .kernels.sampling import NPAR
 from .model import LINK_TYPES, Link, Scenario
 
 _READS_FINISH = {"FS": 1, "SS": 0, "FF": 1, "SF": 0}
-_CONSTRAINS_START = {"FS": True, "SS": True, "FF": False, "SF": False}
 
 
 def stream_of(kind: str, entity_id: str) -> int:
@@ -162,7 +161,7 @@ def check_references(scenario: Scenario) -> None:
     check_schedule(scenario)
     seen: dict[str, int] = {}
     for i, t in enumerate(scenario.tasks):
-        if t.id.__class__ is not str and not isinstance(t.id, str):
+        if not isinstance(t.id, str):
             raise ScenarioError(f"a task id must be text, got {show(t.id)}", field=f"tasks[{i}].id")
         if t.id in seen:
             raise ScenarioError(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -61,19 +62,69 @@ def check_number(value: Any, field: str, *, nonneg: bool = True) -> float:
     return float(value)
 
 
+PLAIN_NUMBER = re.compile(  # a number as a spreadsheet or a person writes it
+    r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+)
+_DECIMAL_COMMA = re.compile(r"([+-]?[0-9]+),([0-9]+)")
+_NO_DECIMAL_COMMA = "riskengine does not read decimal commas"
+_SPACED = re.compile(r"(?<=[0-9])[\s'_]+(?=[0-9])")
+_PERCENT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)\s*%")
+
+
 def text_hint(value: Any) -> str:
-    """What to write instead of text that looks like a number written the wrong way: a
-    decimal comma, or a per cent sign (never guessed at: 4,5 may mean 4.5 or 45)."""
+    """What to write instead of text in a scenario file that looks like a number written
+    the wrong way: a per cent sign, or what :func:`number_hint` sees."""
     if not isinstance(value, str) or len(value) > 40:
         return ""
     text = value.strip()
-    if re.fullmatch(r"[-+]?\d+,\d+", text):
-        return f" (write {text.replace(',', '.')} with a decimal point: commas are not read)"
-    if re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)\s*%", text):
+    if _PERCENT.fullmatch(text):
         return (
             " (write the number without the per cent sign: a probability as a fraction,"
             " 0.3 for 30%)"
         )
+    return number_hint(text, thousands=False)
+
+
+def number_hint(t: str, *, thousands: bool = True) -> str:
+    """What to write instead of text that is not a number, when a likely intent shows (a
+    decimal comma, a currency sign, spaces between digits): never a guess at the number.
+    ``thousands``: whether the reader takes commas as thousands separators (registers
+    do, scenario files do not)."""
+    if any(unicodedata.category(ch) == "Sc" for ch in t):
+        return " (write the amount without a currency sign)"
+    if t.startswith("#"):
+        return " (the cell shows a spreadsheet error)"
+    spaced = _SPACED.search(t)
+    joined = _SPACED.sub("", t)
+    # a suggestion repeats the value: only for values short enough to read in a message
+    decimal = _DECIMAL_COMMA.fullmatch(joined) if len(t) <= 40 else None
+    if decimal:
+        whole, frac = decimal.groups()
+        digits = whole.lstrip("+-")
+        if spaced:
+            return (
+                f" (write {whole}.{frac}: riskengine reads neither spaces between digits "
+                "nor decimal commas)"
+            )
+        if len(frac) == 3 and len(digits) <= 3 and not digits.startswith("0"):
+            point = f"{whole}.{frac.rstrip('0') or '0'}"
+            return (
+                f" (ambiguous: write {whole}{frac} for thousands or {point} with a decimal "
+                f"point; {_NO_DECIMAL_COMMA})"
+            )
+        return f" (write {whole}.{frac} with a decimal point; {_NO_DECIMAL_COMMA})"
+    if "," in t:
+        if not thousands:
+            return " (write the number without commas, with a decimal point)"
+        return (
+            " (riskengine reads a comma only as a thousands separator in groups of three, "
+            "as in 1,234,567 or 1,234.5: write the number without commas, with a decimal point)"
+        )
+    if spaced:
+        example = "write the number"
+        if len(t) <= 40 and PLAIN_NUMBER.fullmatch(joined):
+            example = f"write {joined}"
+        return f" ({example}: riskengine does not read spaces or other separators between digits)"
     return ""
 
 

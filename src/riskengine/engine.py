@@ -325,7 +325,7 @@ def simulate(
     drv = (
         risk_drivers(net, seed, out, output_ids, block=block) if drivers and net.risk_ids else None
     )
-    costs = _total_costs(scenario, net, k, seed, lhs_n, mitigated)
+    costs = _total_costs(scenario, net, k, seed, lhs_n, mitigated, days[:, -1])
     det = None
     if plan and costs:
         det = deterministic_plan(scenario, mitigated=mitigated, network=net)
@@ -491,11 +491,13 @@ def _total_costs(
     seed: int,
     lhs_n: int,
     mitigated: bool,
+    project_days: np.ndarray,
 ) -> dict[str, np.ndarray] | None:
     """Per-iteration cost: ``"total"`` and one array per cost group; None without costs.
 
-    Adds the project cost items (fixed + per day × the project's duration in working
-    days of the project calendar, from draws 0 and 1 of each item's own stream) and, in a
+    Adds the project cost items (fixed + per day × the project's duration,
+    ``project_days``, in working days of the project calendar; draws 0 and 1 of each
+    item's own stream) and, in a
     mitigated run, the mitigation actions' costs. When the scenario uses cost groups,
     every cost is in one group, so the groups add up to the total: an item without a
     group in UNGROUPED (as the kernel puts such tasks), mitigation spend in
@@ -511,7 +513,6 @@ def _total_costs(
         sampler = DrawSampler(net, seed, n, lhs_n)
         tl = net.timeline
         span_of = {sid: j for j, sid in enumerate(net.span_ids)}
-        project_days = tl.to_project_days(k.out[:, -1])
         for item in scenario.costs:
             value = np.zeros(n)
             if item.cost.fixed is not None:

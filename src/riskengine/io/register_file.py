@@ -27,7 +27,6 @@ import functools
 import io
 import math
 import re
-import unicodedata
 import warnings
 import zipfile
 from collections.abc import Iterator
@@ -35,7 +34,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from ..distributions import check_number, parse_distribution
+from ..distributions import PLAIN_NUMBER, check_number, number_hint, parse_distribution
 from ..errors import ScenarioError, did_you_mean, shorten, show
 from ..model import Impact, Mitigation, Risk
 from .inputs import LIMIT_VARIABLE, check_input, input_limit
@@ -559,12 +558,8 @@ def _library_error(file: str, e: BaseException) -> ScenarioError:
 
 # --- numbers --------------------------------------------------------------------------
 
-_PLAIN = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 # 1,234.5 and 1,234,567: groups of three after a first group of one to three digits
 _THOUSANDS = re.compile(r"[+-]?[1-9][0-9]{0,2}(?:,[0-9]{3})+(?:\.[0-9]*)?")
-_DECIMAL_COMMA = re.compile(r"([+-]?[0-9]+),([0-9]+)")
-_NO_DECIMAL_COMMA = "riskengine does not read decimal commas"
-_SPACED = re.compile(r"(?<=[0-9])[\s'_]+(?=[0-9])")
 
 
 def _number(text: str, col: str, err) -> float:
@@ -584,8 +579,8 @@ def _number(text: str, col: str, err) -> float:
             raise err(f"not a number: {show(text)} ({_percent_hint(col, t)})", col)
     if _THOUSANDS.fullmatch(t) and ("." in t or t.count(",") > 1):
         t = t.replace(",", "")
-    if not _PLAIN.fullmatch(t):
-        raise err(f"not a number: {show(text)}{_number_hint(t)}", col)
+    if not PLAIN_NUMBER.fullmatch(t):
+        raise err(f"not a number: {show(text)}{number_hint(t)}", col)
     if percent:
         if "e" in t.lower():
             raise err(f"not a number: {show(text)} (write a per cent without an exponent)", col)
@@ -600,44 +595,6 @@ def _percent_hint(col: str, number: str) -> str:
     if col.startswith("delay_pct"):
         return f"write {number} without the % sign: {col} is already in per cent"
     return f"a per cent sign is read only in probabilities; give {col} as a plain number"
-
-
-def _number_hint(t: str) -> str:
-    """What to write instead of text that is not a number, when a likely intent shows."""
-    if any(unicodedata.category(ch) == "Sc" for ch in t):
-        return " (write the amount without a currency sign)"
-    if t.startswith("#"):
-        return " (the cell shows a spreadsheet error)"
-    spaced = _SPACED.search(t)
-    joined = _SPACED.sub("", t)
-    # a suggestion repeats the value: only for values short enough to read in a message
-    decimal = _DECIMAL_COMMA.fullmatch(joined) if len(t) <= 40 else None
-    if decimal:
-        whole, frac = decimal.groups()
-        digits = whole.lstrip("+-")
-        if spaced:
-            return (
-                f" (write {whole}.{frac}: riskengine reads neither spaces between digits "
-                "nor decimal commas)"
-            )
-        if len(frac) == 3 and len(digits) <= 3 and not digits.startswith("0"):
-            point = f"{whole}.{frac.rstrip('0') or '0'}"
-            return (
-                f" (ambiguous: write {whole}{frac} for thousands or {point} with a decimal "
-                f"point; {_NO_DECIMAL_COMMA})"
-            )
-        return f" (write {whole}.{frac} with a decimal point; {_NO_DECIMAL_COMMA})"
-    if "," in t:
-        return (
-            " (riskengine reads a comma only as a thousands separator in groups of three, "
-            "as in 1,234,567 or 1,234.5: write the number without commas, with a decimal point)"
-        )
-    if spaced:
-        example = "write the number"
-        if len(t) <= 40 and _PLAIN.fullmatch(joined):
-            example = f"write {joined}"
-        return f" ({example}: riskengine does not read spaces or other separators between digits)"
-    return ""
 
 
 def _num(row: dict[str, str], col: str, err) -> float:
