@@ -164,6 +164,35 @@ def test_drivers_are_the_percentile_shift_from_removing_the_risk():
     assert set(doc["tasks"]["a"]["sensitivity"]) == {"end", "project"}
 
 
+@pytest.mark.parametrize("sampling", ["monte-carlo", "lhs"])
+def test_drivers_on_two_calendars_are_working_days_of_the_project_calendar(sampling):
+    # the plant: an office calendar and a six-day shutdown calendar. A driver is the shift
+    # of the percentile of the reported finishes (project working days) when the risk
+    # never occurs (every draw, correlated ones included, stays the same).
+    import dataclasses
+
+    sc = re.load_scenario("scenarios/plant_upgrade.yaml")
+    kw = dict(iterations=3000, seed=5, sampling=sampling, sensitivity=False, plan=False)
+    r = re.simulate(sc, **kw)
+    rid = "reactor-fab-slip"
+    never = tuple(dataclasses.replace(k, probability=0.0) if k.id == rid else k for k in sc.risks)
+    w = re.simulate(dataclasses.replace(sc, risks=never), drivers=False, **kw)
+    for q in (50, 80):
+        want = np.percentile(r.project_finish, q) - np.percentile(w.project_finish, q)
+        assert r.drivers[rid]["project"][f"P{q}"] == pytest.approx(want, abs=1e-9)
+    assert r.drivers[rid]["project"]["P80"] > 0
+
+
+def test_sensitivity_with_latin_hypercube_sampling_reads_the_same_draws():
+    # one task is the milestone: its duration and the finish are the same numbers
+    sc = scenario(
+        [task("a", {"dist": "triangular", "min": 1, "mode": 2, "max": 9})], [("m", ["a"])]
+    )
+    r = re.simulate(sc, iterations=2000, sampling="lhs")
+    assert r.sensitivity["a"].cruciality["m"] == pytest.approx(1.0, abs=1e-9)
+    assert r.sensitivity["a"].spearman["m"] == pytest.approx(1.0, abs=1e-3)
+
+
 def test_opportunity_drivers_are_negative():
     sc = scenario([task("a", [5, 8, 12]), task("b", [2, 4, 9], [Link("a")])], [("end", ["b"])])
     opp = Risk("early", 0.6, (Impact("a", delay=D([-4, -3, -1], signed=True)),))

@@ -155,7 +155,9 @@ def risk_drivers(
     lhs_n: int = 0,
 ) -> dict[str, dict[str, dict[str, float]]]:
     """Working days each risk adds to each output's percentiles: the simulation's
-    percentile minus the same run's percentile with that risk removed (same draws)."""
+    percentile minus the same run's percentile with that risk removed (same draws).
+    ``outputs``: the run's finishes in working days of the project calendar (the days
+    results are read in), as the reruns' finishes are converted."""
     from .engine import run_kernel
     from .results import pkey
 
@@ -177,7 +179,8 @@ def risk_drivers(
                 block=block,
                 lhs_n=lhs_n,
             )
-            without = np.percentile(rerun.out, percentiles, axis=0)
+            days = net.timeline.to_project_days(rerun.out)
+            without = np.percentile(days, percentiles, axis=0)
         drivers[rid] = {
             oid: {pkey(q): float(base[i, m] - without[i, m]) for i, q in enumerate(percentiles)}
             for m, oid in enumerate(output_ids)

@@ -321,10 +321,12 @@ def simulate(
     shares = k.critical / iterations if criticality else None  # [output, task]
     # the finishes in working days of the project calendar, the unit of every result
     days = timeline.to_project_days(out)
-    sens = task_sensitivity(net, seed, days, output_ids, shares) if sensitivity else None
-    drv = (
-        risk_drivers(net, seed, out, output_ids, block=block) if drivers and net.risk_ids else None
-    )
+    sens = None
+    if sensitivity:  # the same uniforms as the run, Latin hypercube ones included
+        sens = task_sensitivity(net, seed, days, output_ids, shares, lhs_n=lhs_n)
+    drv = None
+    if drivers and net.risk_ids:
+        drv = risk_drivers(net, seed, days, output_ids, block=block, lhs_n=lhs_n)
     costs = _total_costs(scenario, net, k, seed, lhs_n, mitigated, days[:, -1])
     det = None
     if plan and costs:
