@@ -12,7 +12,7 @@ import numba
 import numpy as np
 
 from .analysis import DrawSampler, risk_drivers, task_sensitivity
-from .calendar import HORIZON_YEARS
+from .calendar import HORIZON_YEARS, Timeline
 from .compile import (
     MITIGATION_GROUP,
     UNGROUPED,
@@ -403,7 +403,7 @@ def _check_memory(
     )
 
 
-def _check_horizon(scenario: Scenario, timeline, project_finish: np.ndarray) -> None:
+def _check_horizon(scenario: Scenario, timeline: Timeline, project_finish: np.ndarray) -> None:
     """ScenarioError when an iteration finishes beyond the calendar tables (150 years),
     where dates and working days would be wrong."""
     if not timeline.bounded:

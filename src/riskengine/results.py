@@ -227,7 +227,7 @@ class Results:
         percentiles: tuple[float, ...],
         times: dict[str, np.ndarray],
         criticality: dict[str, dict[str, float]] | None,
-        days: dict[str, np.ndarray] | None = None,
+        days: dict[str, np.ndarray],
         risk_occurrence: dict[str, float] | None = None,
         mitigated: bool = False,
         sensitivity: dict[str, Any] | None = None,
@@ -240,8 +240,6 @@ class Results:
         jcl: float | None = None,
         jcl_milestone: str = "project",
     ) -> Results:
-        if days is None:
-            days = {oid: timeline.to_project_days(t) for oid, t in times.items()}
         ms = {
             m.id: summarise(
                 m.id,
