@@ -33,9 +33,10 @@ import riskengine  # noqa: E402  (before numba: it picks numba's vector width)
 import numba  # noqa: E402
 
 from network import synthetic_scenario  # noqa: E402
-from riskengine import compile_network, parse_distribution  # noqa: E402
-from riskengine.engine import _finish_window, run_kernel  # noqa: E402
-from riskengine.model import Calendar, Cost  # noqa: E402
+from riskengine.engine.compile import compile_network
+from riskengine.engine.simulation import _finish_window, run_kernel  # noqa: E402
+from riskengine.model.distributions import parse_distribution
+from riskengine.model.scenario import Calendar, Cost
 
 SEED = 12345
 START = _dt.date(2027, 1, 4)

@@ -25,7 +25,7 @@ import riskengine  # noqa: E402, F401  (before numba: it picks numba's vector wi
 import numba  # noqa: E402
 
 from network import synthetic_scenario  # noqa: E402
-from riskengine import simulate  # noqa: E402
+from riskengine.engine.simulation import simulate
 
 TARGET = 1.5 * 2**30
 MIB = 2**20

@@ -22,10 +22,11 @@ import riskengine  # noqa: E402  (before numba: it picks numba's vector width)
 
 # isort: split
 from network import synthetic_scenario  # noqa: E402
-from riskengine import parse_distribution  # noqa: E402
-from riskengine.model import Cost, Impact, Mitigation, Risk  # noqa: E402
-from riskengine.portfolio import Portfolio, ProjectRef, builtin_names, compose  # noqa: E402
-from riskengine.strategy import parse_kpis, parse_objectives  # noqa: E402
+from riskengine.io.strategy_file import parse_kpis, parse_objectives
+from riskengine.model.distributions import parse_distribution
+from riskengine.model.portfolio import Portfolio, ProjectRef
+from riskengine.model.scenario import Cost, Impact, Mitigation, Risk
+from riskengine.portfolio.composition import builtin_names, compose
 
 START = _dt.date(2027, 1, 4)
 TARGET_SECONDS = 15.0

@@ -30,11 +30,12 @@ import riskengine  # noqa: E402, F401  (before numba: it picks numba's vector wi
 
 # isort: split
 from network import synthetic_scenario  # noqa: E402
-from riskengine import Scenario, parse_distribution, simulate  # noqa: E402
+from riskengine.analysis.register import risk_register  # noqa: E402
+from riskengine.engine.simulation import simulate
 from riskengine.errors import ScenarioError  # noqa: E402
 from riskengine.io.register_file import load_register  # noqa: E402
-from riskengine.model import Impact, Mitigation, Risk  # noqa: E402
-from riskengine.register import risk_register  # noqa: E402
+from riskengine.model.distributions import parse_distribution
+from riskengine.model.scenario import Impact, Mitigation, Risk, Scenario
 
 TARGET = 10.0
 

@@ -27,7 +27,7 @@ sys.path.insert(0, str(HERE))
 import numpy as np  # noqa: E402
 
 from network import synthetic_scenario, write_yaml  # noqa: E402
-from riskengine import load_scenario  # noqa: E402
+from riskengine.io.scenario_file import load_scenario  # noqa: E402
 
 ROOT = HERE.parent
 PLANT = ROOT / "scenarios" / "plant_upgrade.yaml"

@@ -31,8 +31,8 @@ import numpy as np  # noqa: E402
 
 from network import synthetic_scenario  # noqa: E402
 from numpy_reference import LevelPlan, Workspace, cpm_chunk, self_check  # noqa: E402
-from riskengine import compile_network  # noqa: E402
-from riskengine.engine import run_kernel  # noqa: E402
+from riskengine.engine.compile import compile_network
+from riskengine.engine.simulation import run_kernel  # noqa: E402
 
 TARGET_A = 1.5e9
 TARGET_B = 700e6

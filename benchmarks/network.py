@@ -11,7 +11,8 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from riskengine import Link, Milestone, Scenario, SimulationSettings, Task, parse_distribution
+from riskengine.model.distributions import parse_distribution
+from riskengine.model.scenario import Link, Milestone, Scenario, SimulationSettings, Task
 
 LINK_WEIGHTS = {"FS": 0.7, "SS": 0.1, "FF": 0.1, "SF": 0.1}
 WINDOW = 200  # most predecessors come from the previous WINDOW tasks

@@ -36,8 +36,9 @@ import riskengine  # noqa: F401  (before numba: it picks numba's vector width)
 # isort: split
 from numba import njit
 
-from riskengine.compile import CompiledNetwork, split64
-from riskengine.engine import CRITICAL_TOLERANCE, run_kernel
+from riskengine.engine.compile import CompiledNetwork, split64
+from riskengine.engine.runner import CRITICAL_TOLERANCE
+from riskengine.engine.simulation import run_kernel
 from riskengine.kernels.network import DURATION_DRAW
 from riskengine.kernels.rng import TWO_M32, philox4x32_10
 from riskengine.kernels.sampling import FIXED, TRIANGULAR, UNIFORM, ppf
@@ -320,7 +321,7 @@ def self_check(n_tasks: int = 400, iterations: int = 203, block: int = 16) -> No
     refined float32 estimate, within an ulp or two of numpy's).
     """
     from network import synthetic_scenario
-    from riskengine import compile_network
+    from riskengine.engine.compile import compile_network
 
     seed = 7
     for durations in ("fixed", "triangular"):

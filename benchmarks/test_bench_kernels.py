@@ -13,10 +13,11 @@ import pytest
 
 from network import synthetic_scenario
 from numpy_reference import LevelPlan, Workspace, cpm_chunk, self_check
-from riskengine import compile_network, parse_distribution
-from riskengine.distributions import TableBuilder, encode
-from riskengine.engine import run_kernel
+from riskengine.engine.compile import compile_network
+from riskengine.engine.encoding import TableBuilder, encode
+from riskengine.engine.simulation import run_kernel
 from riskengine.kernels.sampling import ppf_array
+from riskengine.model.distributions import parse_distribution
 
 TASKS = 2_000
 KERNEL_ITERATIONS = 20_000

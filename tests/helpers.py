@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from riskengine import Distribution, Link, Milestone, Scenario, SimulationSettings, Task
-from riskengine.distributions import parse_distribution
+from riskengine.model.distributions import parse_distribution
+from riskengine.model.scenario import (
+    Distribution,
+    Link,
+    Milestone,
+    Scenario,
+    SimulationSettings,
+    Task,
+)
 
 
 def task(tid: str, duration, preds=(), name: str = "") -> Task:

@@ -128,7 +128,7 @@ def durations(scenario, seed: int, iteration: int, *, mitigated: bool = False, w
     the documented draws: a task's duration is draw 0 and its existence draw 1 of its
     stream; a risk occurs when draw 0 of its stream is below its probability; impact j
     samples its delay from draw 1 + 3j and its delay_pct from draw 2 + 3j."""
-    from riskengine.compile import stream_of
+    from riskengine.engine.compile import stream_of
 
     base = {}
     for t in scenario.tasks:

@@ -7,12 +7,12 @@ import pytest
 from scipy import integrate, stats
 
 import naive
-import riskengine as re
+import riskengine as rk
 from helpers import scenario, task
-from riskengine.model import Impact, Link, Risk
+from riskengine.model.scenario import Impact, Link, Risk
 from test_network import random_network
 
-D = re.parse_distribution
+D = rk.parse_distribution
 
 
 def durations_of(sc, seed, n):
@@ -25,7 +25,7 @@ def test_sensitivity_matches_direct_computation_on_stored_durations():
     rng = np.random.default_rng(3)
     sc = random_network(rng, 12)
     n, seed = 4000, 17
-    r = re.simulate(sc, iterations=n, seed=seed)
+    r = rk.simulate(sc, iterations=n, seed=seed)
     dur = durations_of(sc, seed, n)
     for tid, d in dur.items():
         s = r.sensitivity[tid]
@@ -59,7 +59,7 @@ def test_ssi_and_criticality_are_per_milestone():
         [("early", ["a"]), ("late", ["c"])],
         iterations=2000,
     )
-    r = re.simulate(sc)
+    r = rk.simulate(sc)
     assert r.criticality == {"a": 1.0, "b": 1.0, "c": 1.0}
     assert r.milestone_criticality["early"] == {"a": 1.0, "b": 0.0, "c": 0.0}
     assert r.milestone_criticality["late"] == {"a": 1.0, "b": 1.0, "c": 1.0}
@@ -87,15 +87,15 @@ def _check_ssi_identity(r):
 
 def test_ssi_on_the_plant_scenario_reads_the_finish_in_project_working_days():
     # two calendars (office Mon-Fri, shutdown crews six days a week)
-    sc = re.load_scenario("scenarios/plant_upgrade.yaml")
-    _check_ssi_identity(re.simulate(sc, iterations=2000, drivers=False))
+    sc = rk.load_scenario("scenarios/plant_upgrade.yaml")
+    _check_ssi_identity(rk.simulate(sc, iterations=2000, drivers=False))
 
 
 def test_ssi_on_two_calendars():
     import dataclasses
     import datetime as dt
 
-    from riskengine.model import Calendar
+    from riskengine.model.scenario import Calendar
 
     tri = {"dist": "triangular", "min": 5, "mode": 8, "max": 20}
     tasks = [task("a", tri), task("b", tri, ["a"]), task("c", tri, ["a"]), task("d", 3, ["b", "c"])]
@@ -104,7 +104,7 @@ def test_ssi_on_two_calendars():
     sc = dataclasses.replace(
         sc, calendars=(Calendar("office"), Calendar("seven", workdays=tuple(range(7))))
     )
-    r = re.simulate(sc, drivers=False)
+    r = rk.simulate(sc, drivers=False)
     _check_ssi_identity(r)
     # the seven-day task b finishes in fewer office days than c for the same sample
     assert 0 < r.milestone_criticality["end"]["b"] < r.milestone_criticality["end"]["c"] < 1
@@ -124,7 +124,7 @@ def test_spearman_of_a_sum_matches_its_closed_form():
         ],
         [("s", ["y"])],
     )
-    rho = re.simulate(sc, iterations=n, seed=9).sensitivity["x"].spearman["s"]
+    rho = rk.simulate(sc, iterations=n, seed=9).sensitivity["x"].spearman["s"]
     se = np.sqrt((1 + exact**2 / 2) * (1 - exact**2) ** 2 / n)  # Bonett & Wright
     assert abs(rho - exact) < 3 * se
 
@@ -133,11 +133,11 @@ def test_sensitivity_does_not_depend_on_threads_or_chunking():
     import numba
 
     sc = random_network(np.random.default_rng(4), 40)
-    a = re.simulate(sc, iterations=3001, seed=5, chunk=512)
+    a = rk.simulate(sc, iterations=3001, seed=5, chunk=512)
     before = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
-        b = re.simulate(sc, iterations=3001, seed=5)
+        b = rk.simulate(sc, iterations=3001, seed=5)
     finally:
         numba.set_num_threads(before)
     assert a.to_dict()["tasks"] == b.to_dict()["tasks"]
@@ -147,13 +147,13 @@ def test_drivers_are_the_percentile_shift_from_removing_the_risk():
     sc = scenario([task("a", 10), task("b", [2, 4, 9], ["a"])], [("end", ["b"])])
     threat = Risk("late", 0.3, (Impact("a", delay=D({"dist": "uniform", "min": 5, "max": 15})),))
     small = Risk("small", 0.05, (Impact("b", delay=D(1)),))
-    full = re.Scenario(
+    full = rk.Scenario(
         "t", sc.tasks, sc.milestones, simulation=sc.simulation, risks=(threat, small)
     )
-    only_small = re.Scenario("t", sc.tasks, sc.milestones, simulation=sc.simulation, risks=(small,))
+    only_small = rk.Scenario("t", sc.tasks, sc.milestones, simulation=sc.simulation, risks=(small,))
     n, seed = 20_000, 6
-    r = re.simulate(full, iterations=n, seed=seed)
-    w = re.simulate(only_small, iterations=n, seed=seed)
+    r = rk.simulate(full, iterations=n, seed=seed)
+    w = rk.simulate(only_small, iterations=n, seed=seed)
     for q in (50, 80):
         want = np.percentile(r.finishes["end"], q) - np.percentile(w.finishes["end"], q)
         assert r.drivers["late"]["end"][f"P{q}"] == want
@@ -171,12 +171,12 @@ def test_drivers_on_two_calendars_are_working_days_of_the_project_calendar(sampl
     # never occurs (every draw, correlated ones included, stays the same).
     import dataclasses
 
-    sc = re.load_scenario("scenarios/plant_upgrade.yaml")
+    sc = rk.load_scenario("scenarios/plant_upgrade.yaml")
     kw = dict(iterations=3000, seed=5, sampling=sampling, sensitivity=False, plan=False)
-    r = re.simulate(sc, **kw)
+    r = rk.simulate(sc, **kw)
     rid = "reactor-fab-slip"
     never = tuple(dataclasses.replace(k, probability=0.0) if k.id == rid else k for k in sc.risks)
-    w = re.simulate(dataclasses.replace(sc, risks=never), drivers=False, **kw)
+    w = rk.simulate(dataclasses.replace(sc, risks=never), drivers=False, **kw)
     for q in (50, 80):
         want = np.percentile(r.project_finish, q) - np.percentile(w.project_finish, q)
         assert r.drivers[rid]["project"][f"P{q}"] == pytest.approx(want, abs=1e-9)
@@ -188,7 +188,7 @@ def test_sensitivity_with_latin_hypercube_sampling_reads_the_same_draws():
     sc = scenario(
         [task("a", {"dist": "triangular", "min": 1, "mode": 2, "max": 9})], [("m", ["a"])]
     )
-    r = re.simulate(sc, iterations=2000, sampling="lhs")
+    r = rk.simulate(sc, iterations=2000, sampling="lhs")
     assert r.sensitivity["a"].cruciality["m"] == pytest.approx(1.0, abs=1e-9)
     assert r.sensitivity["a"].spearman["m"] == pytest.approx(1.0, abs=1e-3)
 
@@ -196,20 +196,20 @@ def test_sensitivity_with_latin_hypercube_sampling_reads_the_same_draws():
 def test_opportunity_drivers_are_negative():
     sc = scenario([task("a", [5, 8, 12]), task("b", [2, 4, 9], [Link("a")])], [("end", ["b"])])
     opp = Risk("early", 0.6, (Impact("a", delay=D([-4, -3, -1], signed=True)),))
-    sc = re.Scenario("t", sc.tasks, sc.milestones, simulation=sc.simulation, risks=(opp,))
-    r = re.simulate(sc, iterations=5000, seed=1)
+    sc = rk.Scenario("t", sc.tasks, sc.milestones, simulation=sc.simulation, risks=(opp,))
+    r = rk.simulate(sc, iterations=5000, seed=1)
     assert r.drivers["early"]["end"]["P50"] < 0 and r.drivers["early"]["end"]["P80"] < 0
 
 
 def test_no_drivers_without_risks_or_when_turned_off():
     sc = scenario([task("a", [1, 2, 3])], [("m", ["a"])])
-    assert re.simulate(sc, iterations=100).drivers is None
-    r = re.simulate(sc, iterations=100, sensitivity=False)
+    assert rk.simulate(sc, iterations=100).drivers is None
+    r = rk.simulate(sc, iterations=100, sensitivity=False)
     assert r.sensitivity is None and "sensitivity" not in r.to_dict()["tasks"]["a"]
 
 
 def test_average_ranks_match_scipy():
-    from riskengine.analysis import average_ranks
+    from riskengine.analysis.sensitivity import average_ranks
 
     rng = np.random.default_rng(0)
     for x in (rng.random(100), rng.integers(0, 5, 200).astype(float), np.zeros(7), np.array([3.0])):

@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 import naive
-import riskengine as re
+import riskengine as rk
 from helpers import scenario, task
-from riskengine.calendar import build_timeline
-from riskengine.model import Calendar, Link, Milestone
+from riskengine.engine.calendar import build_timeline
+from riskengine.model.scenario import Calendar, Link, Milestone
+from riskengine.model.validate import topological_order
 
 D = _dt.date
 START = D(2027, 1, 4)  # a Monday
@@ -29,7 +30,7 @@ def on(t, cal):
 
 
 def run_fixed(sc, **kw):
-    r = re.simulate(sc, iterations=1, sensitivity=False, drivers=False, **kw)
+    r = rk.simulate(sc, iterations=1, sensitivity=False, drivers=False, **kw)
     return r
 
 
@@ -113,11 +114,11 @@ def test_date_target_counts_through_the_calendar():
         ),
         (STANDARD,),
     )
-    r = re.simulate(sc, sensitivity=False)
+    r = rk.simulate(sc, sensitivity=False)
     # finishing by the end of Mon 11 = within 6 working days: P = 1 for uniform(4, 6)
     assert r.milestones["a"].p_target == 1.0
     sc2 = dataclasses.replace(sc, milestones=(Milestone("a", ("a",), target_date=D(2027, 1, 8)),))
-    p = re.simulate(sc2, sensitivity=False).milestones["a"].p_target
+    p = rk.simulate(sc2, sensitivity=False).milestones["a"].p_target
     se = np.sqrt(0.25 / 4000)
     assert abs(p - 0.5) < 4 * se  # by Fri 8: within 5 working days
 
@@ -155,13 +156,13 @@ def test_random_calendar_networks_match_the_naive_reference(net_seed):
     rng = np.random.default_rng(net_seed)
     tasks, ms = random_calendar_network(rng, int(rng.integers(4, 14)))
     sc = with_calendars(scenario(tasks, ms, start=START, iterations=40), CALENDARS)
-    r = re.simulate(sc, seed=net_seed, sensitivity=False, drivers=False)
+    r = rk.simulate(sc, seed=net_seed, sensitivity=False, drivers=False)
     tl = r.timeline
     cals = {
         c.id: naive.NaiveCalendar(START, c.workdays, c.holidays, c.extra_workdays)
         for c in CALENDARS
     }
-    order = [sc.tasks[i] for i in re.compile.topological_order(sc)]
+    order = [sc.tasks[i] for i in topological_order(sc)]
     spec = [(t.id, [(lk.task, lk.type, lk.lag) for lk in t.predecessors]) for t in order]
     cal_of = {t.id: cals[t.calendar] for t in sc.tasks}
     earliest = {
@@ -204,8 +205,8 @@ def test_one_calendar_everywhere_is_the_plain_kernel():
         scenario([dataclasses.replace(t, calendar="standard") for t in tasks], ms, start=START),
         (Calendar("standard"),),
     )
-    a = re.simulate(plain, 500, sensitivity=False)
-    b = re.simulate(named, 500, sensitivity=False)
+    a = rk.simulate(plain, 500, sensitivity=False)
+    b = rk.simulate(named, 500, sensitivity=False)
     assert np.array_equal(a.project_finish, b.project_finish)
     assert a.criticality == b.criticality
 
@@ -224,7 +225,7 @@ def progress_network(data_date=DATA_DATE):
         dataclasses.replace(
             task("b", {"dist": "uniform", "min": 5, "max": 15}, ["a"]),
             actual_start=D(2027, 1, 18),
-            remaining=re.parse_distribution({"dist": "uniform", "min": 2, "max": 6}),
+            remaining=rk.parse_distribution({"dist": "uniform", "min": 2, "max": 6}),
         ),
         task("c", {"dist": "uniform", "min": 1, "max": 3}, ["b"]),
         task("d", 2),  # no predecessor, not started: waits for the data date
@@ -236,7 +237,7 @@ def progress_network(data_date=DATA_DATE):
 
 
 def test_finished_tasks_keep_their_actual_dates_in_every_iteration():
-    r = re.simulate(progress_network(), sensitivity=False)
+    r = rk.simulate(progress_network(), sensitivity=False)
     a = r.times["a"]
     assert np.all(a == a[0])
     assert r.milestones["a"].dates == {k: "2027-01-15" for k in r.milestones["a"].dates}
@@ -254,7 +255,7 @@ def test_in_progress_without_remaining_needs_its_duration_less_the_elapsed_days(
     sc = progress_network()
     b = dataclasses.replace(sc.tasks[1], remaining=None)
     sc = dataclasses.replace(sc, tasks=(sc.tasks[0], b, *sc.tasks[2:]))
-    r = re.simulate(sc, sensitivity=False)
+    r = rk.simulate(sc, sensitivity=False)
     # started Mon 18 Jan: 10 working days elapsed by the data date (Mon 1 Feb); a
     # duration of 5–15 leaves 0–5 days, so b finishes at the data date at the earliest
     t = r.timeline
@@ -286,8 +287,8 @@ status:
 def test_canonical_form_loads_and_runs(tmp_path):
     path = tmp_path / "canonical.yaml"
     path.write_text(CANONICAL)
-    sc = re.load_scenario(path)
-    r = re.simulate(sc, 4000, sensitivity=False)
+    sc = rk.load_scenario(path)
+    r = rk.simulate(sc, 4000, sensitivity=False)
     # nothing starts before the data date (Mon 1 Mar); pour takes 4–9 site days (Mon–Sat)
     assert r.task_dates["pour"]["P10"] >= "2027-03-04"
     assert r.task_dates["pour"]["P90"] <= "2027-03-10"
@@ -313,7 +314,7 @@ def test_task_finish_dates_equal_the_exact_order_statistics(monkeypatch):
     """Per-task dates come from windowed day counts sized by a pilot run; a rare long
     tail outside the pilot's window forces an exact recount (seeds 2 and 3 here). Either
     way each task's dates equal those of a milestone on that task (stored finishes)."""
-    from riskengine import engine
+    from riskengine.engine import simulation as engine
 
     windows = []
     real = engine.run_kernel
@@ -334,7 +335,7 @@ def test_task_finish_dates_equal_the_exact_order_statistics(monkeypatch):
     recounts = []
     for seed in (1, 2, 3, 4):
         windows.clear()
-        r = re.simulate(sc, 3000, seed, (10, 50, 80, 100), sensitivity=False, drivers=False)
+        r = rk.simulate(sc, 3000, seed, (10, 50, 80, 100), sensitivity=False, drivers=False)
         recounts.append(len(windows) == 3)  # pilot, run, recount
         for t in tasks:
             assert r.task_dates[t.id] == r.milestones[t.id].dates, (seed, t.id)
@@ -342,7 +343,7 @@ def test_task_finish_dates_equal_the_exact_order_statistics(monkeypatch):
 
 
 def test_finish_day_window_exactness_check():
-    from riskengine.engine import FinishDays
+    from riskengine.engine.runner import FinishDays
 
     counts = np.array([[2, 3, 5]])
     inside = FinishDays(counts, np.array([10]), np.array([10]), np.array([12]))

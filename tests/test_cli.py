@@ -13,7 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 import riskengine
-from riskengine import cli, errors, load_scenario, simulate
+from riskengine import cli, errors
+from riskengine.engine.simulation import simulate
+from riskengine.io.scenario_file import load_scenario
 
 SMALL = """\
 name: Small test
@@ -347,7 +349,7 @@ def test_json_into_a_missing_folder_fails_before_simulating(runner, tmp_path, mo
     def no_simulation(*args, **kwargs):
         raise AssertionError("simulated before checking the output path")
 
-    monkeypatch.setattr(cli, "simulate", no_simulation)
+    monkeypatch.setattr(riskengine, "simulate", no_simulation)
     result = invoke(runner, "run", scenario, "--json", tmp_path / "missing" / "out.json")
     assert_one_error_line(result, "out.json", "does not exist")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["scenario.yaml"]
@@ -368,7 +370,7 @@ def test_unexpected_exceptions_are_not_hidden(runner, tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(cli.report, "print_results", broken)
+    monkeypatch.setattr(cli.terminal, "print_results", broken)
     result = invoke(runner, "run", write(tmp_path, SMALL), "-n", 10)
     assert result.exit_code == 1
     assert isinstance(result.exception, RuntimeError)
@@ -448,8 +450,8 @@ def no_simulation(monkeypatch) -> None:
     def refuse(*args, **kwargs):
         raise AssertionError("simulated before checking the outputs")
 
-    monkeypatch.setattr(cli, "simulate", refuse)
-    monkeypatch.setattr(cli, "simulate_portfolio", refuse)
+    monkeypatch.setattr(riskengine, "simulate", refuse)
+    monkeypatch.setattr(riskengine, "simulate_portfolio", refuse)
 
 
 def test_json_to_dev_null_leaves_the_device_in_place(runner, tmp_path):
@@ -527,7 +529,7 @@ def test_compare_refuses_to_overwrite_a_project_file(runner, tmp_path, monkeypat
     )
     (tmp_path / "erp.json").symlink_to(tmp_path / "erp.yaml")
     erp = (tmp_path / "erp.yaml").read_text()
-    monkeypatch.setattr("riskengine.options.compare", None)  # must not get that far
+    monkeypatch.setattr(riskengine, "compare", None)  # must not get that far
     result = invoke(runner, "compare", portfolio, "-n", 50, "--json", tmp_path / "erp.json")
     assert_one_error_line(result, "erp.json: --json would overwrite the input file", "erp.yaml")
     assert (tmp_path / "erp.yaml").read_text() == erp

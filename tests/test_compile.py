@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from helpers import scenario, task
-from riskengine.compile import check_references, topological_order
 from riskengine.errors import ScenarioError
-from riskengine.model import Link, Milestone
+from riskengine.model.scenario import Link, Milestone
+from riskengine.model.validate import check_references, topological_order
 
 
 def error(sc) -> ScenarioError:

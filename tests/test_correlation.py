@@ -9,13 +9,13 @@ import pytest
 from click.testing import CliRunner
 from scipy import stats
 
-import riskengine as re
+import riskengine as rk
 from helpers import scenario, task
 from riskengine.cli import main
-from riskengine.correlation import nearest_correlation
-from riskengine.engine import run_kernel
+from riskengine.engine.correlation import nearest_correlation
+from riskengine.engine.simulation import run_kernel
 from riskengine.errors import RiskEngineWarning, ScenarioError
-from riskengine.model import Correlation
+from riskengine.model.scenario import Correlation
 
 SPECS = {
     "a": {"dist": "triangular", "min": 2, "mode": 4, "max": 12},
@@ -29,10 +29,10 @@ SPECS = {
 def correlated(correlations, n=10_000, seed=3, **kw):
     tasks = [task(t, spec) for t, spec in SPECS.items()]
     sc = scenario(tasks, [(t, [t]) for t in SPECS])
-    sc = re.Scenario(
+    sc = rk.Scenario(
         "c", sc.tasks, sc.milestones, simulation=sc.simulation, correlations=tuple(correlations)
     )
-    return sc, re.simulate(sc, iterations=n, seed=seed, **kw)
+    return sc, rk.simulate(sc, iterations=n, seed=seed, **kw)
 
 
 def spearman(r, a, b):
@@ -80,7 +80,7 @@ def test_nearest_correlation_is_a_correlation_matrix_and_fixes_nothing_valid():
 
 def test_bit_identical_with_correlation_for_any_block_and_chunking():
     sc, _ = correlated([Correlation(("a", "b", "c", "e"), coefficient=0.5)], n=10)
-    net = re.compile_network(sc)
+    net = rk.compile_network(sc)
     ref = run_kernel(net, 3001, 7)
     for block, chunk in [(16, 500), (128, None), (4, 999)]:
         got = run_kernel(net, 3001, 7, block=block, chunk=chunk)
@@ -109,7 +109,7 @@ correlations:
 def test_correlations_in_a_file_and_strict_on_the_cli(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text(YAML)
-    assert re.load_scenario(path).correlations == (Correlation(("a", "b", "c"), coefficient=0.6),)
+    assert rk.load_scenario(path).correlations == (Correlation(("a", "b", "c"), coefficient=0.6),)
     bad = YAML.replace(
         "- {tasks: [a, b, c], coefficient: 0.6}",
         "- {tasks: [a, b, c], matrix: [[1, .9, -.9], [.9, 1, .9], [-.9, .9, 1]]}",
@@ -140,7 +140,7 @@ def test_bad_correlations(tmp_path, text, message):
     path = tmp_path / "c.yaml"
     path.write_text(YAML.replace("- {tasks: [a, b, c], coefficient: 0.6}", text))
     with pytest.raises(ScenarioError, match=message) as e:
-        re.load_scenario(path)
+        rk.load_scenario(path)
     assert str(path) in str(e.value)
 
 
@@ -151,9 +151,9 @@ def test_no_warning_for_a_valid_group():
 
 
 def test_risk_delays_are_correlated():
-    from riskengine.model import Impact, Risk
+    from riskengine.model.scenario import Impact, Risk
 
-    D = re.parse_distribution
+    D = rk.parse_distribution
     tasks = [task("x", 0), task("y", 0), task("z", [1, 2, 3])]
     sc = scenario(tasks, [("x", ["x"]), ("y", ["y"])])
     risks = (
@@ -161,15 +161,15 @@ def test_risk_delays_are_correlated():
         Risk("r2", 1.0, (Impact("y", delay=D({"dist": "uniform", "min": 1, "max": 4})),)),
     )
     corr = (Correlation(risks=("r1", "r2"), coefficient=0.7),)
-    sc = re.Scenario(
+    sc = rk.Scenario(
         "r", sc.tasks, sc.milestones, simulation=sc.simulation, risks=risks, correlations=corr
     )
-    r = re.simulate(sc, iterations=10_000, seed=2)
+    r = rk.simulate(sc, iterations=10_000, seed=2)
     assert abs(spearman(r, "x", "y") - 0.7) < 0.03
     # the copula keeps each risk's own delay distribution
     assert abs(np.mean(r.finishes["y"] <= 2.5) - 0.5) < 3 * np.sqrt(0.25 / 10_000)
     # chunking still does not matter
-    net = re.compile_network(sc)
+    net = rk.compile_network(sc)
     assert np.array_equal(run_kernel(net, 999, 2, chunk=100).out, run_kernel(net, 999, 2).out)
 
 
@@ -191,11 +191,11 @@ def test_bad_risk_correlations(tmp_path, text, message):
     )
     path.write_text(body)
     with pytest.raises(ScenarioError, match=message):
-        re.load_scenario(path)
+        rk.load_scenario(path)
 
 
 def test_repair_work_is_bounded_and_still_gives_a_correlation_matrix(monkeypatch):
-    from riskengine import correlation
+    from riskengine.engine import correlation
 
     rng = np.random.default_rng(5)
     a = rng.uniform(-1, 1, (120, 120))

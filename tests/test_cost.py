@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 import naive
-import riskengine as re
+import riskengine as rk
 from helpers import scenario, task
-from riskengine.compile import stream_of
-from riskengine.distributions import parse_distribution
-from riskengine.model import Cost, CostItem, Impact, Risk
+from riskengine.engine.compile import stream_of
+from riskengine.model.distributions import parse_distribution
+from riskengine.model.scenario import Cost, CostItem, Impact, Risk
 
 START = _dt.date(2027, 1, 4)
 TRI = {"dist": "triangular", "min": 4, "mode": 6, "max": 14}
@@ -26,7 +26,7 @@ def costed(t, fixed=None, per_day=None, group=""):
 
 def run(sc, n=None, **kw):
     kw.setdefault("sensitivity", False)
-    return re.simulate(sc, n, **kw)
+    return rk.simulate(sc, n, **kw)
 
 
 def test_mean_cost_is_fixed_plus_rate_times_mean_duration():
@@ -120,7 +120,7 @@ def test_every_cost_is_in_a_group_mitigation_spend_included():
         "r",
         0.5,
         (Impact("b", cost=parse_distribution(700)),),
-        mitigation=re.model.Mitigation(cost=2500.0, probability=0.1),
+        mitigation=rk.Mitigation(cost=2500.0, probability=0.1),
     )
     sc = dataclasses.replace(scenario([a, b], iterations=400), risks=(r,))
     for mitigated in (False, True):
@@ -134,7 +134,7 @@ def test_every_cost_is_in_a_group_mitigation_spend_included():
 
 
 def test_plant_groups_add_up_before_and_after_mitigation():
-    sc = re.load_scenario("scenarios/plant_upgrade.yaml")
+    sc = rk.load_scenario("scenarios/plant_upgrade.yaml")
     for mitigated in (False, True):
         res = run(sc, 500, mitigated=mitigated, drivers=False, criticality=False)
         _groups_add_up(res)

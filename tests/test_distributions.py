@@ -8,17 +8,12 @@ import numpy as np
 import pytest
 from scipy import stats
 
-import riskengine as re
+import riskengine as rk
 from helpers import scenario, task
-from riskengine.distributions import (
-    TableBuilder,
-    check_number,
-    encode,
-    parse_distribution,
-    trigen_bounds,
-)
+from riskengine.engine.encoding import TableBuilder, encode
 from riskengine.errors import ScenarioError
 from riskengine.kernels.sampling import ppf_array
+from riskengine.model.distributions import check_number, parse_distribution, trigen_bounds
 
 
 def scipy_of(spec):
@@ -107,7 +102,7 @@ def test_simulated_mean_and_percentiles_match_scipy(name):
     n = 20_000
     # Every spec sees the same uniforms (task "x", seed 12): this checks the transform;
     # test_rng checks the uniforms themselves.
-    r = re.simulate(
+    r = rk.simulate(
         scenario([task("x", spec)], [("m", ["x"])]), iterations=n, seed=12, criticality=False
     )
     x = r.finishes["m"]

@@ -10,7 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from riskengine.errors import ScenarioError
-from riskengine.expr import MAX_DEPTH, MAX_LENGTH, MAX_TOKENS, Expression, parse_expression
+from riskengine.portfolio.expr import (
+    MAX_DEPTH,
+    MAX_LENGTH,
+    MAX_TOKENS,
+    Expression,
+    parse_expression,
+)
 
 N = 257
 FIELD = "kpis[0].value"

@@ -18,10 +18,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import riskengine
-from riskengine import RiskEngineError
-from riskengine.io import scenario as scenario_file
-from riskengine.options import parse_options
-from riskengine.portfolio import compose
+from riskengine.errors import RiskEngineError
+from riskengine.io import scenario_file
+from riskengine.io.options_file import parse_options
+from riskengine.portfolio.composition import compose
 
 MAX_MESSAGE = 1000  # characters; long values are cut in messages
 

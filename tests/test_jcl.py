@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from riskengine.analysis.jcl import JointConfidence, analyse, frontier, joint_confidence
 from riskengine.errors import OutputError
-from riskengine.jcl import JointConfidence, analyse, frontier, joint_confidence, write_chart
+from riskengine.report.charts import write_chart
 
 TOL = 1e-9
 START = np.datetime64("2027-01-04")
@@ -229,6 +230,6 @@ def test_a_failed_chart_leaves_no_temporary_file(tmp_path):
 
 
 def test_importing_jcl_does_not_import_matplotlib():
-    code = "import sys, riskengine.jcl; print('matplotlib' in sys.modules)"
+    code = "import sys, riskengine.analysis.jcl; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

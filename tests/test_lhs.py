@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 from click.testing import CliRunner
 
-import riskengine as re
+import riskengine as rk
 from helpers import scenario, task
 from riskengine.cli import main
-from riskengine.engine import run_kernel
+from riskengine.engine.simulation import run_kernel
 
 
 def uniform_task(n_tasks=1):
@@ -18,7 +18,7 @@ def uniform_task(n_tasks=1):
 
 def test_every_stratum_is_used_exactly_once():
     for n in (1, 7, 1000, 4099):
-        r = re.simulate(uniform_task(2), iterations=n, seed=3, sampling="lhs")
+        r = rk.simulate(uniform_task(2), iterations=n, seed=3, sampling="lhs")
         for m in ("u0", "u1"):
             strata = np.floor(r.finishes[m] * n).astype(int)
             assert sorted(strata) == list(range(n))
@@ -26,7 +26,7 @@ def test_every_stratum_is_used_exactly_once():
 
 
 def test_lhs_is_the_same_in_one_go_or_in_pieces():
-    net = re.compile_network(uniform_task(3))
+    net = rk.compile_network(uniform_task(3))
     n = 3001
     whole = run_kernel(net, n, 5, lhs_n=n).out
     a = run_kernel(net, 1000, 5, it_start=0, lhs_n=n, block=16).out
@@ -42,7 +42,7 @@ def test_lhs_lowers_the_variance_of_the_mean():
     means = {"monte-carlo": [], "lhs": []}
     for seed in range(30):
         for sampling in means:
-            r = re.simulate(sc, iterations=500, seed=seed, sampling=sampling, sensitivity=False)
+            r = rk.simulate(sc, iterations=500, seed=seed, sampling=sampling, sensitivity=False)
             means[sampling].append(r.finishes["end"].mean())
     var_mc = np.var(means["monte-carlo"], ddof=1)
     var_lhs = np.var(means["lhs"], ddof=1)
@@ -61,7 +61,7 @@ def test_sampling_in_the_file_and_on_the_command_line(tmp_path):
         "milestones: [{id: m, after: [a]}]\n"
         "simulation: {iterations: 400, seed: 2, sampling: lhs}\n"
     )
-    sc = re.load_scenario(path)
+    sc = rk.load_scenario(path)
     assert sc.simulation.sampling == "lhs"
     out = tmp_path / "o.json"
     res = CliRunner().invoke(main, ["run", str(path), "--json", str(out), "-q"])

@@ -11,17 +11,17 @@ from pathlib import Path
 
 import pytest
 
-import riskengine as re
+import riskengine as rk
 from helpers import scenario, task
-from riskengine import engine
-from riskengine.model import Link, SimulationSettings
+from riskengine.engine import simulation as engine
+from riskengine.model.scenario import Link, SimulationSettings
 
 START = _dt.date(2027, 1, 4)
 
 
 def _run(sc, **kw):
     kw.setdefault("sensitivity", False)
-    return re.simulate(sc, 50, **kw)
+    return rk.simulate(sc, 50, **kw)
 
 
 @pytest.mark.parametrize(
@@ -39,21 +39,21 @@ def _run(sc, **kw):
 )
 def test_a_schedule_past_the_calendar_is_an_error_naming_the_culprit(tasks, field, plan_fails):
     sc = scenario(tasks, start=START)
-    with pytest.raises(re.ScenarioError) as e:
+    with pytest.raises(rk.ScenarioError) as e:
         _run(sc)
     assert e.value.field == field
     assert "runs past 2177-01-0" in e.value.message
     if plan_fails:  # what `validate` runs
-        with pytest.raises(re.ScenarioError):
-            re.deterministic_plan(sc)
+        with pytest.raises(rk.ScenarioError):
+            rk.deterministic_plan(sc)
     else:
-        assert re.deterministic_plan(sc).project_finish[0] == 30_000.5
+        assert rk.deterministic_plan(sc).project_finish[0] == 30_000.5
 
 
 @pytest.mark.parametrize("year", [1, 1899, 2201, 9999])
 def test_a_start_in_an_unlikely_year_is_an_error(year):
     sc = scenario([task("a", 5)], start=_dt.date(year, 6, 1))
-    with pytest.raises(re.ScenarioError) as e:
+    with pytest.raises(rk.ScenarioError) as e:
         _run(sc)
     assert e.value.field == "start" and "outside the years 1900–2200" in e.value.message
     # the last start allowed still has its 150 years of calendar: dates up to 2350
@@ -72,43 +72,43 @@ def test_iterations_cap_names_the_scenario_field():
         simulation=SimulationSettings(iterations=10**12),
         source="plan.yaml",
     )
-    with pytest.raises(re.ScenarioError) as e:
-        re.simulate(sc)
+    with pytest.raises(rk.ScenarioError) as e:
+        rk.simulate(sc)
     assert (e.value.file, e.value.field) == ("plan.yaml", "simulation.iterations")
     assert "between 1 and 10,000,000" in e.value.message
-    with pytest.raises(re.ScenarioError) as e:
-        re.simulate(scenario([task("a", 3)]), iterations=10**7 + 1)
+    with pytest.raises(rk.ScenarioError) as e:
+        rk.simulate(scenario([task("a", 3)]), iterations=10**7 + 1)
     assert e.value.field == "iterations"
 
 
 def test_a_run_that_cannot_fit_in_memory_is_refused_before_it_starts(monkeypatch):
     sc = scenario([task("a", 3)], [("m", ["a"])])
-    net = re.compile_network(sc)
+    net = rk.compile_network(sc)
     need = engine.memory_needed(net, 1000)
     monkeypatch.setattr(engine, "_available_memory", lambda: int(need / 0.8) - 1)
-    with pytest.raises(re.ScenarioError) as e:
-        re.simulate(sc, 1000)
+    with pytest.raises(rk.ScenarioError) as e:
+        rk.simulate(sc, 1000)
     assert e.value.field == "iterations" and "GB of memory" in e.value.message
     monkeypatch.setattr(engine, "_available_memory", lambda: int(need / 0.8) + 1)
-    assert re.simulate(sc, 1000).iterations == 1000
+    assert rk.simulate(sc, 1000).iterations == 1000
 
 
 def test_the_memory_estimate_bounds_a_real_run():
     # in a fresh process: peak memory grown by a 2,000,000-iteration run <= the estimate
     # (VmHWM: this process's own peak; ru_maxrss would include the parent's before exec)
     code = (
-        "import riskengine as re\n"
+        "import riskengine as rk\n"
         "from helpers import scenario, task\n"
-        "from riskengine.engine import memory_needed\n"
+        "from riskengine.engine.simulation import memory_needed\n"
         "def peak():\n"
         "    for line in open('/proc/self/status'):\n"
         "        if line.startswith('VmHWM:'):\n"
         "            return int(line.split()[1]) * 1024\n"
         "sc = scenario([task('a', [1, 2, 4]), task('b', [1, 2, 4], ['a'])], [('m', ['b'])])\n"
-        "re.simulate(sc, 10)\n"
+        "rk.simulate(sc, 10)\n"
         "before = peak()\n"
-        "re.simulate(sc, 2_000_000)\n"
-        "print(peak() - before, memory_needed(re.compile_network(sc), 2_000_000))\n"
+        "rk.simulate(sc, 2_000_000)\n"
+        "print(peak() - before, memory_needed(rk.compile_network(sc), 2_000_000))\n"
     )
     here = Path(__file__).parent
     out = subprocess.run(

@@ -11,11 +11,12 @@ import numpy as np
 import pytest
 
 import naive
-import riskengine as re
+import riskengine as rk
 from helpers import scenario, task
-from riskengine.compile import stream_of
-from riskengine.engine import run_kernel
-from riskengine.model import Link
+from riskengine.engine.compile import stream_of
+from riskengine.engine.simulation import run_kernel
+from riskengine.model.scenario import Link
+from riskengine.model.validate import topological_order
 
 KINDS = ("fixed", "uniform", "triangular", "discrete")
 
@@ -47,7 +48,7 @@ def random_network(rng: np.random.Generator, n: int):
 
 
 def naive_run(sc, seed, iterations):
-    order = [sc.tasks[i] for i in re.compile.topological_order(sc)]
+    order = [sc.tasks[i] for i in topological_order(sc)]
     tasks = [(t.id, [(lk.task, lk.type, lk.lag) for lk in t.predecessors]) for t in order]
     ms = [(m.id, m.after) for m in sc.milestones]
     finishes = np.zeros((iterations, len(ms) + 1))
@@ -78,7 +79,7 @@ def test_kernel_matches_naive_cpm_on_random_networks(case):
     rng = np.random.default_rng(1000 + case)
     sc = random_network(rng, int(rng.integers(2, 30)))
     seed, iterations = int(rng.integers(0, 2**63)), 37
-    r = re.simulate(sc, iterations=iterations, seed=seed, block=16)
+    r = rk.simulate(sc, iterations=iterations, seed=seed, block=16)
     expected, counts, by_ms = naive_run(sc, seed, iterations)
     got = np.column_stack([r.finishes["m0"], r.finishes["m1"], r.project_finish])
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-9)
@@ -90,7 +91,7 @@ def test_kernel_matches_naive_cpm_on_random_networks(case):
 
 def fixed_finishes(tasks, **kw):
     sc = scenario(tasks, [(t.id, [t.id]) for t in tasks], iterations=9)
-    r = re.simulate(sc, **kw)
+    r = rk.simulate(sc, **kw)
     return {t.id: r.finishes[t.id][0] for t in tasks}, r.criticality
 
 
@@ -169,7 +170,7 @@ def test_series_matches_numerical_convolution():
         task("c", dists[2][0], ["b"]),
     ]
     n = 40_000
-    r = re.simulate(scenario(tasks, [("end", ["c"])]), iterations=n, seed=11, criticality=False)
+    r = rk.simulate(scenario(tasks, [("end", ["c"])]), iterations=n, seed=11, criticality=False)
     x = r.finishes["end"]
     for q in (0.05, 0.1, 0.25, 0.5, 0.75, 0.8, 0.9, 0.95):
         exact = np.interp(q, cdf, grid + dx)  # the CDF at grid[i] covers sums < grid[i] + dx
@@ -186,7 +187,7 @@ def test_merge_of_identical_tasks_is_max_order_statistic():
     spec = {"dist": "triangular", "min": 3, "mode": 5, "max": 10}
     F = stats.triang(2 / 7, 3, 7)
     tasks = [task(f"t{i}", spec) for i in range(k)]
-    r = re.simulate(scenario(tasks, [("all", [t.id for t in tasks])]), iterations=n, seed=5)
+    r = rk.simulate(scenario(tasks, [("all", [t.id for t in tasks])]), iterations=n, seed=5)
     x = r.finishes["all"]
     for v in (6.0, 7.0, 8.0, 9.0, 9.5):
         p = F.cdf(v) ** k
@@ -203,7 +204,7 @@ def busy_network():
 
 
 def test_bit_identical_for_any_block_size_and_chunking(busy_network):
-    net = re.compile_network(busy_network)
+    net = rk.compile_network(busy_network)
     ref, ref_counts, _ = run_kernel(net, 5003, 99, block=64)[:3]
     for block, chunk in [(16, None), (4, 777), (128, 64), (32, 5003)]:
         out, counts, _ = run_kernel(net, 5003, 99, block=block, chunk=chunk)[:3]
@@ -212,7 +213,7 @@ def test_bit_identical_for_any_block_size_and_chunking(busy_network):
 
 
 def test_bit_identical_when_run_in_pieces(busy_network):
-    net = re.compile_network(busy_network)
+    net = rk.compile_network(busy_network)
     ref, ref_counts, _ = run_kernel(net, 3000, 4)[:3]
     a, ca, _ = run_kernel(net, 1001, 4, it_start=0)[:3]
     b, cb, _ = run_kernel(net, 1999, 4, it_start=1001)[:3]
@@ -221,7 +222,7 @@ def test_bit_identical_when_run_in_pieces(busy_network):
 
 
 def test_bit_identical_for_any_thread_count(busy_network):
-    net = re.compile_network(busy_network)
+    net = rk.compile_network(busy_network)
     before = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
@@ -237,8 +238,8 @@ def test_bit_identical_for_any_thread_count(busy_network):
 def test_bit_identical_across_processes_thread_counts_and_vector_widths(tmp_path, busy_network):
     script = (
         "import sys, numpy as np; sys.path.insert(0, sys.argv[1]);"
-        "from test_network import random_network; import riskengine as re;"
-        "r = re.simulate(random_network(np.random.default_rng(7), 120), iterations=3001, seed=21);"
+        "from test_network import random_network; import riskengine as rk;"
+        "r = rk.simulate(random_network(np.random.default_rng(7), 120), iterations=3001, seed=21);"
         "np.save(sys.argv[2], r.project_finish)"
     )
     here = os.path.dirname(__file__)
@@ -252,20 +253,20 @@ def test_bit_identical_across_processes_thread_counts_and_vector_widths(tmp_path
         files.append(np.load(path))
     assert np.array_equal(files[0], files[1])
     assert np.array_equal(files[0], files[2])
-    r = re.simulate(busy_network, iterations=3001, seed=21)
+    r = rk.simulate(busy_network, iterations=3001, seed=21)
     assert np.array_equal(files[0], r.project_finish)
 
 
 def test_adding_a_task_leaves_other_samples_unchanged():
     base = [task("a", {"dist": "pert", "min": 1, "mode": 2, "max": 9}), task("b", [1, 2, 3], ["a"])]
     extra = [task("z", {"dist": "uniform", "min": 0, "max": 50}), *base]
-    r1 = re.simulate(scenario(base, [("m", ["b"])]), iterations=2000, seed=3)
-    r2 = re.simulate(scenario(extra, [("m", ["b"])]), iterations=2000, seed=3)
+    r1 = rk.simulate(scenario(base, [("m", ["b"])]), iterations=2000, seed=3)
+    r2 = rk.simulate(scenario(extra, [("m", ["b"])]), iterations=2000, seed=3)
     assert np.array_equal(r1.finishes["m"], r2.finishes["m"])
 
 
 def test_different_seeds_differ():
     sc = scenario([task("a", [1, 2, 3])], [("m", ["a"])])
-    a = re.simulate(sc, iterations=100, seed=1).finishes["m"]
-    b = re.simulate(sc, iterations=100, seed=2).finishes["m"]
+    a = rk.simulate(sc, iterations=100, seed=1).finishes["m"]
+    b = rk.simulate(sc, iterations=100, seed=2).finishes["m"]
     assert not np.array_equal(a, b)

@@ -10,17 +10,12 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import riskengine as re
+import riskengine as rk
 from riskengine import cli
-from riskengine.distributions import parse_distribution
 from riskengine.errors import RiskEngineWarning
-from riskengine.options import (
-    OPTION_KEYS,
-    apply_option,
-    compare,
-    parse_options,
-    scale_distribution,
-)
+from riskengine.io.options_file import OPTION_KEYS, parse_options
+from riskengine.model.distributions import parse_distribution
+from riskengine.portfolio.options import apply_option, compare, scale_distribution
 from test_portfolio import PORTFOLIO, STRATEGY, write_portfolio
 
 OPTIONS = """\
@@ -42,7 +37,7 @@ MITIGATED_VENDOR = PORTFOLIO.replace(
 @pytest.fixture
 def comparison(tmp_path):
     text = MITIGATED_VENDOR + STRATEGY.replace("options:\n  baseline: {}\n", "") + OPTIONS
-    return compare(re.load_portfolio(write_portfolio(tmp_path, text)), 3000, 11)
+    return compare(rk.load_portfolio(write_portfolio(tmp_path, text)), 3000, 11)
 
 
 def test_an_option_identical_to_the_baseline_differs_by_exactly_zero(comparison):
@@ -107,7 +102,7 @@ def test_intervals_come_from_the_paired_differences(comparison):
     ],
 )
 def test_scaled_durations_scale_every_sample(spec):
-    from riskengine.distributions import TableBuilder, encode
+    from riskengine.engine.encoding import TableBuilder, encode
     from riskengine.kernels.sampling import ppf_array
 
     d = parse_distribution(spec)
@@ -149,7 +144,7 @@ def test_cli_compare_prints_and_writes_json(tmp_path):
     assert result.exit_code == 0, result.output
     assert "defer-app" in result.stdout and "dominated" in result.stdout
     data = json.loads(out.read_text())
-    direct = compare(re.load_portfolio(path), 1000, 5)
+    direct = compare(rk.load_portfolio(path), 1000, 5)
     for name, opt in direct.options.items():
         got = data["options"][name]
         assert got["joint"] == opt.joint
@@ -164,7 +159,7 @@ def test_shipped_portfolio_is_realistic():
     from pathlib import Path
 
     path = Path(__file__).parent.parent / "scenarios" / "portfolio" / "fy27.yaml"
-    portfolio = re.load_portfolio(path)
+    portfolio = rk.load_portfolio(path)
     assert 3 <= len(portfolio.projects) <= 6
     assert len(portfolio.objectives) >= 4
     assert any(k.benefit is not None for k in portfolio.kpis)
@@ -180,10 +175,10 @@ def test_include_keeps_only_the_named_projects(tmp_path):
         PORTFOLIO
         + "options:\n  core: {include: [erp, app]}\n  both: {include: [erp], exclude: [app]}\n"
     )
-    with pytest.raises(re.ScenarioError, match="include or exclude"):
-        compare(re.load_portfolio(write_portfolio(tmp_path, text)), 10, 1)
+    with pytest.raises(rk.ScenarioError, match="include or exclude"):
+        compare(rk.load_portfolio(write_portfolio(tmp_path, text)), 10, 1)
     text = PORTFOLIO + "options:\n  core: {include: [erp, app]}\n"
-    result = compare(re.load_portfolio(write_portfolio(tmp_path, text)), 200, 1)
+    result = compare(rk.load_portfolio(write_portfolio(tmp_path, text)), 200, 1)
     core = result.outcomes["core"].quantities
     assert np.all(np.isinf(core["warehouse.live"])) and np.all(np.isfinite(core["app.done"]))
 
@@ -206,7 +201,7 @@ options:
 
 
 def _dominance(tmp_path, text, n=400):
-    result = compare(re.load_portfolio(write_portfolio(tmp_path, PORTFOLIO + text)), n, 3)
+    result = compare(rk.load_portfolio(write_portfolio(tmp_path, PORTFOLIO + text)), n, 3)
     return result, set(result.dominance())
 
 
@@ -263,7 +258,7 @@ def test_a_goal_that_is_not_finite_makes_every_pair_incomparable(tmp_path):
 
 
 def _option(name, probs, joint, goals):
-    from riskengine.options import OptionResult
+    from riskengine.portfolio.options import OptionResult
 
     zero = {"diff": 0.0, "low": 0.0, "high": 0.0}
     return OptionResult(name, dict(probs), joint, {}, {}, {"joint": zero}, dict(goals))
@@ -285,8 +280,8 @@ def _option(name, probs, joint, goals):
     ],
 )
 def test_dominance_rule_on_hand_made_results(a, b, pairs):
-    from riskengine.options import _mark_dominance
-    from riskengine.strategy import Goal
+    from riskengine.model.portfolio import Goal
+    from riskengine.portfolio.options import _mark_dominance
 
     goals = (Goal("value", "max"), Goal("cost", "min"))
 
@@ -326,7 +321,7 @@ def test_shipped_portfolio_baseline_is_not_dominated_by_deferring_the_app():
     from pathlib import Path
 
     path = Path(__file__).parent.parent / "scenarios" / "portfolio" / "fy27.yaml"
-    result = compare(re.load_portfolio(path), 2000, 2027)
+    result = compare(rk.load_portfolio(path), 2000, 2027)
     goals = [(g.id, g.direction) for g in result.goals]
     assert goals == [("benefits_2028", "max"), ("total_cost", "min"), ("net_value", "max")]
     base, defer = result.options["baseline"], result.options["defer-app"]
@@ -374,7 +369,7 @@ def test_scale_rates_multiplies_task_rates_and_not_project_items(tmp_path):
     )
 
     def erp_costs(**files):
-        result = compare(re.load_portfolio(write_portfolio(tmp_path, text, **files)), 500, 9)
+        result = compare(rk.load_portfolio(write_portfolio(tmp_path, text, **files)), 500, 9)
         q = {k: v.quantities for k, v in result.outcomes.items()}
         hit = q["baseline"]["erp.golive"] > 15.5  # the vendor risk: +5 days on erp.build
         assert 0 < hit.mean() < 1
@@ -427,13 +422,13 @@ def test_more_bad_options_exit_2(tmp_path, option, fragment):
 )
 def test_an_option_name_must_be_text(tmp_path, name, fragment):
     text = PORTFOLIO + f"options:\n  {name}: {{}}\n"
-    with pytest.raises(re.ScenarioError, match=fragment):
-        compare(re.load_portfolio(write_portfolio(tmp_path, text)), 10, 1)
+    with pytest.raises(rk.ScenarioError, match=fragment):
+        compare(rk.load_portfolio(write_portfolio(tmp_path, text)), 10, 1)
     # a Python-built portfolio: a tuple is no name either
-    portfolio = re.load_portfolio(write_portfolio(tmp_path, PORTFOLIO))
+    portfolio = rk.load_portfolio(write_portfolio(tmp_path, PORTFOLIO))
     import dataclasses
 
-    with pytest.raises(re.ScenarioError, match="an option name must be text"):
+    with pytest.raises(rk.ScenarioError, match="an option name must be text"):
         compare(dataclasses.replace(portfolio, options={("a", "b"): {}}), 10, 1)
 
 
@@ -458,7 +453,7 @@ options:
 def test_kpis_that_are_not_finite_compare_with_warnings_and_null(tmp_path):
     path = write_portfolio(tmp_path, PORTFOLIO + NOT_FINITE)
     with pytest.warns(RiskEngineWarning) as caught:
-        result = compare(re.load_portfolio(path), 500, 7)
+        result = compare(rk.load_portfolio(path), 500, 7)
     hit = result.outcomes["baseline"].quantities["erp.golive"] > 15.5
     messages = [str(w.message) for w in caught]
     for option in ("baseline", "defer-app"):
@@ -503,7 +498,7 @@ def test_cli_run_and_compare_survive_kpis_that_are_not_finite(tmp_path):
 
 @pytest.fixture(scope="module")
 def small_portfolio(tmp_path_factory):
-    return re.load_portfolio(write_portfolio(tmp_path_factory.mktemp("p"), MITIGATED_VENDOR))
+    return rk.load_portfolio(write_portfolio(tmp_path_factory.mktemp("p"), MITIGATED_VENDOR))
 
 
 _NAMES = st.sampled_from(["erp", "app", "warehouse", "vendor", "erp.build", "nope", "baseline"])
@@ -535,5 +530,5 @@ def test_option_parser_raises_only_scenario_errors(small_portfolio, options):
     try:
         for opt in parse_options(dataclasses.replace(small_portfolio, options=options)):
             apply_option(small_portfolio, opt)
-    except re.ScenarioError:
+    except rk.ScenarioError:
         pass

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from riskengine import outputs
 from riskengine.errors import OutputError
+from riskengine.report import outputs
 
 
 def files_in(folder: Path) -> list[str]:
@@ -226,7 +226,7 @@ def test_a_killed_run_leaves_a_temporary_that_the_next_run_removes(tmp_path):
     code = (
         "import os, signal, sys\n"
         "from pathlib import Path\n"
-        "from riskengine import outputs\n"
+        "from riskengine.report import outputs\n"
         "outputs._stage(Path(sys.argv[1]), 'half')\n"
         "os.kill(os.getpid(), signal.SIGKILL)\n"
     )

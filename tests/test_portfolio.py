@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-import riskengine as re
+import riskengine as rk
 from riskengine import cli
-from riskengine.portfolio import compose, simulate_portfolio
+from riskengine.portfolio.composition import compose
+from riskengine.portfolio.simulation import simulate_portfolio
 
 ERP = """\
 name: ERP
@@ -65,7 +66,7 @@ def write_portfolio(tmp_path, text=PORTFOLIO, **files):
 
 
 def test_projects_are_namespaced_and_linked(tmp_path):
-    sc = compose(re.load_portfolio(write_portfolio(tmp_path)))
+    sc = compose(rk.load_portfolio(write_portfolio(tmp_path)))
     ids = {t.id for t in sc.tasks}
     assert ids == {"erp.build", "erp.test", "warehouse.fit", "app.build", "app.release"}
     assert {m.id for m in sc.milestones} == {"erp.golive", "warehouse.live", "app.done"}
@@ -76,7 +77,7 @@ def test_projects_are_namespaced_and_linked(tmp_path):
 
 
 def test_hand_calculated_portfolio_dates(tmp_path):
-    r = re.simulate(compose(re.load_portfolio(write_portfolio(tmp_path))), sensitivity=False)
+    r = rk.simulate(compose(rk.load_portfolio(write_portfolio(tmp_path))), sensitivity=False)
     occurs = r.risk_occurrence["vendor"]
     assert 0.25 < occurs < 0.35
     # ERP: build 10 (+5 when the vendor risk hits) + test 5 → golive end of day 15 or 20
@@ -101,7 +102,7 @@ def test_project_cost_items_run_over_their_own_project(tmp_path):
     erp = ERP + "costs:\n  - {id: office, per_day: 100}\n"
     wh = WAREHOUSE + "costs:\n  - {id: site, per_day: 10, fixed: 7}\n"
     path = write_portfolio(tmp_path, **{"erp.yaml": erp, "warehouse.yaml": wh})
-    r = re.simulate(compose(re.load_portfolio(path)), sensitivity=False, drivers=False)
+    r = rk.simulate(compose(rk.load_portfolio(path)), sensitivity=False, drivers=False)
     golive = r.times["erp.golive"]
     tasks_erp = 1000 * (golive - 5) + 2000  # build's per-day cost over its (delayed) duration
     np.testing.assert_allclose(r.costs["erp"], tasks_erp + 100 * golive, rtol=1e-12)
@@ -115,29 +116,29 @@ def test_project_cost_items_run_over_their_own_project(tmp_path):
 
 def test_portfolio_errors_name_the_file_and_field(tmp_path):
     bad_after = PORTFOLIO.replace("erp.golive, lag: 10", "erp.goliev, lag: 10")
-    with pytest.raises(re.ScenarioError) as e:
-        re.load_portfolio(write_portfolio(tmp_path, bad_after))
+    with pytest.raises(rk.ScenarioError) as e:
+        rk.load_portfolio(write_portfolio(tmp_path, bad_after))
     assert "portfolio.yaml" in str(e.value) and "erp.goliev" in str(e.value)
     cycle = PORTFOLIO.replace(
         "erp: {scenario: erp.yaml}", "erp: {scenario: erp.yaml, after: [app.done]}"
     )
     with pytest.raises(
-        re.ScenarioError, match="cycle: erp.build → erp.test → app.build → app.release → erp.build"
+        rk.ScenarioError, match="cycle: erp.build → erp.test → app.build → app.release → erp.build"
     ):
-        re.load_portfolio(write_portfolio(tmp_path, cycle))
+        rk.load_portfolio(write_portfolio(tmp_path, cycle))
     missing = PORTFOLIO.replace("scenario: app.yaml", "scenario: nope.yaml")
-    with pytest.raises(re.ScenarioError, match="nope.yaml"):
-        re.load_portfolio(write_portfolio(tmp_path, missing))
+    with pytest.raises(rk.ScenarioError, match="nope.yaml"):
+        rk.load_portfolio(write_portfolio(tmp_path, missing))
     broken = APP.replace("duration: 8", "duration: -8")
-    with pytest.raises(re.ScenarioError) as e:
-        re.load_portfolio(write_portfolio(tmp_path, PORTFOLIO, **{"app.yaml": broken}))
+    with pytest.raises(rk.ScenarioError) as e:
+        rk.load_portfolio(write_portfolio(tmp_path, PORTFOLIO, **{"app.yaml": broken}))
     assert "app.yaml" in str(e.value) and "duration" in str(e.value)
     dotted = PORTFOLIO.replace("  erp: {scenario", "  e.rp: {scenario")
-    with pytest.raises(re.ScenarioError, match="must not contain"):
-        re.load_portfolio(write_portfolio(tmp_path, dotted))
+    with pytest.raises(rk.ScenarioError, match="must not contain"):
+        rk.load_portfolio(write_portfolio(tmp_path, dotted))
     shared = PORTFOLIO.replace("task: app.build", "task: app.biuld")
-    with pytest.raises(re.ScenarioError, match="app.biuld"):
-        re.load_portfolio(write_portfolio(tmp_path, shared))
+    with pytest.raises(rk.ScenarioError, match="app.biuld"):
+        rk.load_portfolio(write_portfolio(tmp_path, shared))
 
 
 STRATEGY = """\
@@ -164,7 +165,7 @@ def test_cli_runs_a_portfolio_with_objectives(tmp_path):
     assert "erp.golive" in result.stdout and "Strategic objectives" in result.stdout
     assert result.stderr == ""  # run shows the baseline; compare handles the options
     data = json.loads((tmp_path / "r.json").read_text())
-    direct = simulate_portfolio(re.load_portfolio(path), 500)
+    direct = simulate_portfolio(rk.load_portfolio(path), 500)
     assert data["objectives"] == direct.strategy["objectives"]
     golive = direct.times["erp.golive"] <= direct.timeline.end_of(_dt.date(2027, 1, 22))
     assert data["objectives"]["erp-live"]["probability"] == np.mean(golive)
@@ -219,18 +220,18 @@ def test_kpi_objective_and_option_sections_of_the_wrong_kind_exit_2(tmp_path, ex
 
 def test_empty_sections_mean_none(tmp_path):
     path = write_portfolio(tmp_path, PORTFOLIO + "kpis:\nobjectives:\noptions:\n")
-    portfolio = re.load_portfolio(path)
+    portfolio = rk.load_portfolio(path)
     assert portfolio.kpis == () and portfolio.objectives == () and portfolio.options == {}
 
 
 def test_kpis_that_are_not_finite_give_null_statistics_and_warnings(tmp_path):
     from riskengine.errors import RiskEngineWarning
-    from riskengine.report import results_json
+    from riskengine.report.files import results_json
 
     kpis = 'kpis:\n  nan: "0/0"\n  inf: "-1/0"\n  big: "1e308 * 10"\n  ok: "erp.cost / 1000"\n'
     path = write_portfolio(tmp_path, PORTFOLIO + kpis)
     with pytest.warns(RiskEngineWarning) as caught:
-        r = simulate_portfolio(re.load_portfolio(path), 300, sensitivity=False, drivers=False)
+        r = simulate_portfolio(rk.load_portfolio(path), 300, sensitivity=False, drivers=False)
     assert sorted(str(w.message).split(";")[0] for w in caught) == [
         f"KPI {k!r} is NaN or infinite in 300 of 300 iterations" for k in ("big", "inf", "nan")
     ]

@@ -7,9 +7,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import naive
-import riskengine as re
+import riskengine as rk
 from helpers import scenario, task
-from riskengine.model import Link
+from riskengine.model.scenario import Link
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -41,7 +41,7 @@ def naive_fixed(sc):
 @SETTINGS
 @given(networks())
 def test_fixed_networks_match_the_textbook_passes(sc):
-    r = re.simulate(sc, iterations=5)
+    r = rk.simulate(sc, iterations=5)
     _, _, ms, finish, critical = naive_fixed(sc)
     assert np.all(r.finishes["m"] == ms["m"])
     assert np.all(r.project_finish == finish)
@@ -59,14 +59,14 @@ def test_longer_tasks_never_finish_milestones_earlier_with_fs_ff_links(sc, data)
     extra = data.draw(st.integers(1, 5))
     t = sc.tasks[i]
     longer = task(t.id, t.duration.params["value"] + extra, t.predecessors)
-    sc2 = re.Scenario(
+    sc2 = rk.Scenario(
         name="longer",
         tasks=sc.tasks[:i] + (longer,) + sc.tasks[i + 1 :],
         milestones=sc.milestones,
         simulation=sc.simulation,
     )
-    before = re.simulate(sc, iterations=4, criticality=False)
-    after = re.simulate(sc2, iterations=4, criticality=False)
+    before = rk.simulate(sc, iterations=4, criticality=False)
+    after = rk.simulate(sc2, iterations=4, criticality=False)
     assert np.all(after.finishes["m"] >= before.finishes["m"])
     assert np.all(after.project_finish >= before.project_finish)
 
@@ -74,5 +74,5 @@ def test_longer_tasks_never_finish_milestones_earlier_with_fs_ff_links(sc, data)
 @SETTINGS
 @given(networks(), st.integers(0, 2**64 - 1))
 def test_milestones_never_finish_after_the_project(sc, seed):
-    r = re.simulate(sc, iterations=9, seed=seed)
+    r = rk.simulate(sc, iterations=9, seed=seed)
     assert np.all(r.finishes["m"] <= r.project_finish)

@@ -8,10 +8,10 @@ import pytest
 from click.testing import CliRunner
 from scipy import stats
 
-import riskengine as re
+import riskengine as rk
+from riskengine.analysis.register import risk_register
 from riskengine.cli import main
 from riskengine.errors import ScenarioError
-from riskengine.register import risk_register
 from test_risks import SCENARIO
 
 
@@ -46,7 +46,7 @@ def test_register_numbers_match_the_risk_distributions(tmp_path):
     path = tmp_path / "simple.yaml"
     path.write_text(SIMPLE)
     n = 20_000
-    reg = risk_register(re.load_scenario(path), iterations=n, seed=4, milestone="end")
+    reg = risk_register(rk.load_scenario(path), iterations=n, seed=4, milestone="end")
     row = reg.register.set_index("id").loc["big"]
     tri = stats.triang(0.5 / 1.5, 5, 15)
     k = round(row["occurrence"] * n)  # iterations in which it occurred
@@ -145,6 +145,6 @@ def test_register_of_the_shipped_scenario(tmp_path):
     res = CliRunner().invoke(main, [*args, "--milestone", "m_handover"])
     assert res.exit_code == 0, res.output
     ws = load_workbook(out)["Register"]
-    assert ws.max_row - 1 == len(re.load_scenario("scenarios/plant_upgrade.yaml").risks)
+    assert ws.max_row - 1 == len(rk.load_scenario("scenarios/plant_upgrade.yaml").risks)
     costs = [c.value for c in ws[2]][11:14]  # cost P10/P50/P90 of the top risk
     assert all(isinstance(v, float) and v > 10_000 for v in costs)

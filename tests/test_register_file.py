@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import riskengine as re
+import riskengine as rk
 from riskengine.errors import ScenarioError
 from riskengine.io.register_file import KNOWN, PROBABILITIES, load_register
-from riskengine.model import Mitigation
+from riskengine.model.scenario import Mitigation
 
 SCENARIO = """\
 tasks:
@@ -38,7 +38,7 @@ def write(tmp_path, csv=CSV, scenario=SCENARIO, name="register.csv"):
 
 
 def test_csv_register_loads_one_row_per_risk_and_impact(tmp_path):
-    sc = re.load_scenario(write(tmp_path))
+    sc = rk.load_scenario(write(tmp_path))
     permit, steel = sc.risks
     assert (permit.id, permit.name, permit.owner, permit.category) == (
         "permit",
@@ -53,7 +53,7 @@ def test_csv_register_loads_one_row_per_risk_and_impact(tmp_path):
     }
     assert permit.impacts[1].delay_pct.kind == "uniform" and permit.impacts[1].delay is None
     assert steel.impacts[0].delay.params["min"] == -4 and steel.mitigation is None
-    r = re.simulate(sc, iterations=2000, seed=1)
+    r = rk.simulate(sc, iterations=2000, seed=1)
     assert set(r.risk_occurrence) == {"permit", "steel"}
 
 
@@ -65,7 +65,7 @@ def test_xlsx_register(tmp_path):
     frame = pd.read_csv(io.StringIO(CSV))
     frame.to_excel(tmp_path / "register.xlsx", index=False)
     path = write(tmp_path, csv=None, scenario=SCENARIO.replace("register.csv", "register.xlsx"))
-    sc = re.load_scenario(path)
+    sc = rk.load_scenario(path)
     assert [r.id for r in sc.risks] == ["permit", "steel"]
     assert sc.risks[0].impacts[0].delay.params["max"] == 20
 
@@ -99,7 +99,7 @@ def test_bad_register_files_name_file_and_row(tmp_path, edit, message, line):
     assert edit[0] in CSV
     path = write(tmp_path, csv=CSV.replace(edit[0], edit[1], 1))
     with pytest.raises(ScenarioError) as e:
-        re.load_scenario(path)
+        rk.load_scenario(path)
     assert message in str(e.value)
     if line is not None:
         assert e.value.line == line and str(e.value).startswith(str(tmp_path / "register.csv"))
@@ -108,7 +108,7 @@ def test_bad_register_files_name_file_and_row(tmp_path, edit, message, line):
 def test_missing_register_file(tmp_path):
     path = write(tmp_path, csv=None)
     with pytest.raises(ScenarioError, match="file not found"):
-        re.load_scenario(path)
+        rk.load_scenario(path)
 
 
 # --- numbers ---------------------------------------------------------------------------

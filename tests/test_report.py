@@ -16,9 +16,12 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+import riskengine as rk
 from helpers import scenario, task
-from riskengine import Milestone, deterministic_plan, report, simulate
+from riskengine.engine.simulation import deterministic_plan, simulate
 from riskengine.errors import OutputError
+from riskengine.model.scenario import Milestone
+from riskengine.report import files, outputs, terminal
 
 START = dt.date(2027, 1, 4)  # a Monday
 
@@ -43,7 +46,7 @@ def chain(start=START, iterations=300):
 
 def render(results, width=100) -> str:
     console = Console(file=io.StringIO(), width=width)
-    report.print_results(results, console)
+    terminal.print_results(results, console)
     return console.file.getvalue()
 
 
@@ -99,7 +102,7 @@ def test_critical_table_lists_the_top_tasks_in_order():
     res = simulate(scenario(tasks, [("M", [t.id for t in tasks])], iterations=400), seed=2)
     out = render(res)
     rows = re.findall(r"^(T\d+)\s+(\d+\.\d)%$", out, re.M)
-    assert len(rows) == report.TOP_CRITICAL
+    assert len(rows) == terminal.TOP_CRITICAL
     assert [tid for tid, _ in rows] == [tid for tid, _ in res.most_critical(10)]
     assert rows[0] == ("T0", "100.0")
     shares = [float(c) for _, c in rows]
@@ -112,7 +115,7 @@ def test_names_are_not_read_as_markup():
     out = render(simulate(sc, iterations=10))
     assert "Plan [v2]" in out and "Pumps [bold]A[/] and [/x]B" in out
     console = Console(file=io.StringIO(), width=100)
-    report.print_summary(report.describe(sc), console)
+    terminal.print_summary(rk.describe(sc), console)
     assert "Plan [v2]" in console.file.getvalue()
 
 
@@ -137,18 +140,18 @@ class FakeClock:
         return self.times.pop(0)
 
 
-def terminal() -> Console:
+def tty() -> Console:
     return Console(file=io.StringIO(), force_terminal=True, width=80)
 
 
 def test_progress_bar_appears_only_for_long_runs():
     # 10% done after 0.5 s: 4.5 s to go.
-    with report.LazyProgress(terminal(), clock=FakeClock(0.0, 0.5)) as slow:
+    with terminal.LazyProgress(tty(), clock=FakeClock(0.0, 0.5)) as slow:
         slow(100, 1000)
         assert slow.shown
         slow(1000, 1000)
     # Half done after 0.5 s: 0.5 s to go; the decision is not revisited.
-    with report.LazyProgress(terminal(), clock=FakeClock(0.0, 0.5)) as quick:
+    with terminal.LazyProgress(tty(), clock=FakeClock(0.0, 0.5)) as quick:
         quick(500, 1000)
         quick(600, 1000)
     assert not quick.shown
@@ -156,11 +159,11 @@ def test_progress_bar_appears_only_for_long_runs():
 
 @pytest.mark.parametrize(
     "console, enabled",
-    [(terminal(), False), (Console(file=io.StringIO(), width=80), True)],
+    [(tty(), False), (Console(file=io.StringIO(), width=80), True)],
     ids=["quiet", "not-a-terminal"],
 )
 def test_progress_bar_stays_hidden(console, enabled):
-    with report.LazyProgress(console, enabled=enabled, clock=FakeClock(0.0, 10.0)) as bar:
+    with terminal.LazyProgress(console, enabled=enabled, clock=FakeClock(0.0, 10.0)) as bar:
         bar(1, 1000)
     assert not bar.shown
     assert console.file.getvalue() == ""
@@ -169,8 +172,8 @@ def test_progress_bar_stays_hidden(console, enabled):
 def test_spinner_covers_a_slow_start_and_goes_away():
     import time as _time
 
-    console = terminal()
-    with report.LazyProgress(console, threshold=0.05, clock=FakeClock(0.0, 0.1)) as bar:
+    console = tty()
+    with terminal.LazyProgress(console, threshold=0.05, clock=FakeClock(0.0, 0.1)) as bar:
         deadline = _time.monotonic() + 5
         while bar._status is None and _time.monotonic() < deadline:
             _time.sleep(0.01)
@@ -181,8 +184,8 @@ def test_spinner_covers_a_slow_start_and_goes_away():
 
 
 def test_no_spinner_when_reports_come_quickly():
-    console = terminal()
-    with report.LazyProgress(console, threshold=0.5, clock=FakeClock(0.0, 0.01)) as bar:
+    console = tty()
+    with terminal.LazyProgress(console, threshold=0.5, clock=FakeClock(0.0, 0.01)) as bar:
         bar(1000, 1000)
     assert "first run compiles" not in console.file.getvalue()
 
@@ -208,7 +211,7 @@ def test_describe_counts_links_and_kinds_and_plans_with_most_likely_durations():
         [Milestone(id="M", after=("D",), target=9.0)],
         start=START,
     )
-    s = report.describe(sc)
+    s = rk.describe(sc)
     assert s.links == {"FS": 2, "SS": 1, "FF": 1, "SF": 1}
     assert s.distributions == {
         "fixed": 1,
@@ -224,7 +227,7 @@ def test_describe_counts_links_and_kinds_and_plans_with_most_likely_durations():
     assert s.plan.iterations == 1 and s.plan.criticality is None
 
     console = Console(file=io.StringIO(), width=100)
-    report.print_summary(s, console)
+    terminal.print_summary(s, console)
     out = console.file.getvalue()
     assert re.search(r"Links\s+5 \(FS 2, SS 1, FF 1, SF 1\)", out)
     # 9 working days from Monday 2027-01-04 end on Thursday 01-14; 10 on Friday 01-15.
@@ -242,17 +245,17 @@ def test_deterministic_plan_leaves_the_scenario_alone():
 
 def test_results_json_refuses_nan():
     res = simulate(chain(), iterations=20)
-    assert json.loads(report.results_json(res)) == res.to_dict()
+    assert json.loads(files.results_json(res)) == res.to_dict()
     broken = dataclasses.replace(res, project=dataclasses.replace(res.project, mean=math.nan))
     with pytest.raises(ValueError):
-        report.results_json(broken)
+        files.results_json(broken)
 
 
 def test_write_atomic_writes_text_or_callback_and_replaces(tmp_path):
     path = tmp_path / "a.txt"
-    report.write_atomic(path, "first\n")
+    outputs.write_atomic(path, "first\n")
     assert path.read_text() == "first\n"
-    report.write_atomic(path, lambda fh: fh.write("second\n"))
+    outputs.write_atomic(path, lambda fh: fh.write("second\n"))
     assert path.read_text() == "second\n"
     assert files_in(tmp_path) == ["a.txt"]
 
@@ -266,7 +269,7 @@ def test_a_failing_writer_leaves_the_old_file_and_no_temporary(tmp_path):
         raise RuntimeError("boom")
 
     with pytest.raises(RuntimeError):
-        report.write_atomic(path, half_then_fail)
+        outputs.write_atomic(path, half_then_fail)
     assert path.read_text() == "old"
     assert files_in(tmp_path) == ["a.txt"]
 
@@ -276,28 +279,28 @@ def test_write_files_is_all_or_nothing(tmp_path):
     good.write_text("old")
     files = {good: "new", tmp_path / "missing" / "bad.txt": "x"}
     with pytest.raises(OutputError, match=r"bad\.txt: cannot write"):
-        report.write_files(files)
+        outputs.write_files(files)
     assert good.read_text() == "old"
     assert files_in(tmp_path) == ["good.txt"]
 
 
 def test_check_outputs_touches_nothing(tmp_path):
-    report.check_outputs(tmp_path / "out.json", tmp_path / "new" / "csv")
+    files.check_outputs(tmp_path / "out.json", tmp_path / "new" / "csv")
     assert files_in(tmp_path) == []
     with pytest.raises(OutputError, match="does not exist"):
-        report.check_outputs(tmp_path / "nope" / "out.json")
+        files.check_outputs(tmp_path / "nope" / "out.json")
     with pytest.raises(OutputError, match="is a folder"):
-        report.check_outputs(tmp_path)
+        files.check_outputs(tmp_path)
     (tmp_path / "file").write_text("")
     with pytest.raises(OutputError, match="not a folder"):
-        report.check_outputs(csv_dir=tmp_path / "file")
+        files.check_outputs(csv_dir=tmp_path / "file")
     with pytest.raises(OutputError, match="not a folder"):
-        report.check_outputs(csv_dir=tmp_path / "file" / "sub")
+        files.check_outputs(csv_dir=tmp_path / "file" / "sub")
 
 
 def test_write_outputs_creates_the_csv_folder(tmp_path):
     res = simulate(chain(), iterations=30)
-    written = report.write_outputs(res, json_path=tmp_path / "r.json", csv_dir=tmp_path / "a" / "b")
+    written = files.write_outputs(res, json_path=tmp_path / "r.json", csv_dir=tmp_path / "a" / "b")
     assert [p.name for p in written] == ["r.json", "milestones.csv", "tasks.csv", "iterations.csv"]
     assert files_in(tmp_path / "a" / "b") == ["iterations.csv", "milestones.csv", "tasks.csv"]
     assert len((tmp_path / "a" / "b" / "iterations.csv").read_text().splitlines()) == 31
@@ -306,7 +309,7 @@ def test_write_outputs_creates_the_csv_folder(tmp_path):
 def test_a_failed_write_removes_the_folders_it_created(tmp_path):
     res = simulate(chain(), iterations=30)
     with pytest.raises(OutputError):
-        report.write_outputs(
+        files.write_outputs(
             res, json_path=tmp_path / "missing" / "r.json", csv_dir=tmp_path / "a" / "b"
         )
     assert files_in(tmp_path) == []
@@ -314,27 +317,27 @@ def test_a_failed_write_removes_the_folders_it_created(tmp_path):
 
 def test_check_outputs_refuses_outputs_named_like_the_wrong_thing(tmp_path):
     with pytest.raises(OutputError, match=r"x\.csv: --json writes JSON.*\.json, not \.csv"):
-        report.check_outputs(tmp_path / "x.csv")
-    report.check_outputs(tmp_path / "x.JSON")
-    report.check_outputs(Path("/dev/null"))  # no suffix: a device, a pipe, a plain name
-    for suffix in report.FILE_SUFFIXES:
+        files.check_outputs(tmp_path / "x.csv")
+    files.check_outputs(tmp_path / "x.JSON")
+    files.check_outputs(Path("/dev/null"))  # no suffix: a device, a pipe, a plain name
+    for suffix in files.FILE_SUFFIXES:
         with pytest.raises(OutputError, match=f"--csv takes a folder.*ending in \\{suffix}"):
-            report.check_outputs(csv_dir=tmp_path / f"out{suffix}")
+            files.check_outputs(csv_dir=tmp_path / f"out{suffix}")
         with pytest.raises(OutputError, match=f"--charts takes a folder.*ending in \\{suffix}"):
-            report.check_outputs(charts_dir=tmp_path / f"out{suffix}")
+            files.check_outputs(charts_dir=tmp_path / f"out{suffix}")
     with pytest.raises(OutputError, match="written as .xlsx or .csv"):
-        report.check_outputs(register=tmp_path / "r.json")
+        files.check_outputs(register=tmp_path / "r.json")
     assert files_in(tmp_path) == []
 
 
 def test_check_outputs_refuses_two_outputs_in_one_file(tmp_path):
     with pytest.raises(OutputError, match="tasks.csv: --json and --csv would both write"):
-        report.check_outputs(tmp_path / "tasks.csv", tmp_path, inputs=())
+        files.check_outputs(tmp_path / "tasks.csv", tmp_path, inputs=())
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "r.json").symlink_to(tmp_path / "out" / "tasks.csv")
     with pytest.raises(OutputError, match="--json and --csv would both write"):
-        report.check_outputs(tmp_path / "out" / "r.json", tmp_path / "out")
-    report.check_outputs(tmp_path / "r.json", tmp_path / "out", charts_dir=tmp_path / "out")
+        files.check_outputs(tmp_path / "out" / "r.json", tmp_path / "out")
+    files.check_outputs(tmp_path / "r.json", tmp_path / "out", charts_dir=tmp_path / "out")
 
 
 def test_check_outputs_refuses_to_overwrite_an_input(tmp_path):
@@ -343,13 +346,13 @@ def test_check_outputs_refuses_to_overwrite_an_input(tmp_path):
     register.write_text("id\n")
     inputs = (str(scenario), str(register))
     with pytest.raises(OutputError, match=f"--json would overwrite the input file {scenario}"):
-        report.check_outputs(tmp_path / "." / "plan.yaml", inputs=inputs)
+        files.check_outputs(tmp_path / "." / "plan.yaml", inputs=inputs)
     with pytest.raises(OutputError, match="--output would overwrite the input file"):
-        report.check_outputs(register=register, inputs=inputs)
+        files.check_outputs(register=register, inputs=inputs)
     # the register's CSV siblings count too
     sibling = tmp_path / "x.tornado.csv"
     with pytest.raises(OutputError, match=r"x\.tornado\.csv: --output would overwrite"):
-        report.check_outputs(register=tmp_path / "x.csv", inputs=(str(sibling),))
+        files.check_outputs(register=tmp_path / "x.csv", inputs=(str(sibling),))
     assert scenario.read_text() == "tasks: []\n" and register.read_text() == "id\n"
 
 
@@ -357,10 +360,10 @@ def test_check_outputs_refuses_what_is_not_a_file(tmp_path):
     with socket.socket(socket.AF_UNIX) as s:
         s.bind(str(tmp_path / "sock.json"))
         with pytest.raises(OutputError, match="sock.json: is a socket"):
-            report.check_outputs(tmp_path / "sock.json")
+            files.check_outputs(tmp_path / "sock.json")
     (tmp_path / "csv").mkdir()
     os.mkfifo(tmp_path / "csv" / "tasks.csv")
-    report.check_outputs(csv_dir=tmp_path / "csv")  # a pipe is written, not replaced
+    files.check_outputs(csv_dir=tmp_path / "csv")  # a pipe is written, not replaced
 
 
 # ----------------------------------------------------------------------------- probabilities
@@ -378,13 +381,13 @@ def test_check_outputs_refuses_what_is_not_a_file(tmp_path):
         (0.0004, "<0.1%", '"<0.1%"'),
         (1e-9, "<0.1%", '"<0.1%"'),
         (0.0, "0.0%", "0.0%"),
-        (None, report.NONE, None),
+        (None, terminal.NONE, None),
     ],
 )
 def test_probabilities_never_round_to_a_false_certainty(p, shown, xlsx):
-    assert report._pct(p) == shown
+    assert terminal._pct(p) == shown
     if p is not None:
-        assert report.percent_format(p) == xlsx
+        assert terminal.percent_format(p) == xlsx
 
 
 def test_every_probability_column_uses_the_honest_format():
@@ -399,11 +402,11 @@ def test_every_probability_column_uses_the_honest_format():
     assert re.search(r"^M1\s.*\s>99\.9%$", out, re.M)
     assert re.search(r"^A\s+Alpha\s+>99\.9%$", out, re.M)
     assert re.search(r"^D\s+<0\.1%$", out, re.M)
-    assert report._share({"probability": 0.9996, "se": 0.0002}) == ">99.9% ± 0.0"
-    assert report._share({"probability": 0.0004, "se": 0.0002}) == "<0.1% ± 0.0"
+    assert terminal._share({"probability": 0.9996, "se": 0.0002}) == ">99.9% ± 0.0"
+    assert terminal._share({"probability": 0.0004, "se": 0.0002}) == "<0.1% ± 0.0"
     delta = {"diff": 0.0004, "low": 0.0, "high": 0.0008}
-    assert report._with_delta(0.0004, delta, "baseline") == "<0.1%"
-    assert report._with_delta(0.9996, delta, "option").split("\n") == [
+    assert terminal._with_delta(0.0004, delta, "baseline") == "<0.1%"
+    assert terminal._with_delta(0.9996, delta, "option").split("\n") == [
         ">99.9%",
         "Δ +0.0",  # differences round normally
         "[+0.0, +0.1]",
@@ -412,7 +415,7 @@ def test_every_probability_column_uses_the_honest_format():
 
 def test_risk_occurrence_uses_the_honest_format(tmp_path):
     import test_risks
-    from riskengine import load_scenario
+    from riskengine.io.scenario_file import load_scenario
 
     path = tmp_path / "risky.yaml"
     path.write_text(test_risks.SCENARIO)
@@ -448,7 +451,7 @@ def hostile_register():
 def test_workbook_text_is_never_a_formula_and_numbers_stay_numbers():
     from openpyxl import load_workbook
 
-    book = load_workbook(io.BytesIO(report.register_xlsx(hostile_register())))
+    book = load_workbook(io.BytesIO(files.register_xlsx(hostile_register())))
     ws = book["Register"]
     headers = [c.value for c in ws[1]]
     assert headers[-1] == "Adds to =M P80 (days)"
@@ -475,7 +478,7 @@ def test_workbook_control_characters_are_shown_escaped():
 
     reg = hostile_register()
     reg.register.loc[0, "name"] = "bell\x07 and escape\x1b[31m"
-    book = load_workbook(io.BytesIO(report.register_xlsx(reg)))
+    book = load_workbook(io.BytesIO(files.register_xlsx(reg)))
     assert book["Register"]["C2"].value == "bell\\x07 and escape\\x1b[31m"
 
 
@@ -484,7 +487,7 @@ def test_csv_text_starting_like_a_formula_gets_a_quote():
 
     frame = hostile_register().register.set_index("id")
     frame.loc["+1+1", "name"] = "line\r=cmd|' /C calc'!A0"
-    text = report.csv_text(frame)
+    text = files.csv_text(frame)
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert len(rows) == 8  # a carriage return inside a name starts no new row
     assert rows[0][-1] == "contribution_=M_P80"  # starts with c: left alone
@@ -494,8 +497,8 @@ def test_csv_text_starting_like_a_formula_gets_a_quote():
     assert [r[4] for r in rows[1:]] == ["-4.5", "2.0", "0.0", "-1.0", "3.0", "1.0", "0.5"]
     assert '\n"\'+1+1",' in text and ",-4.5," in text  # text quoted, numbers bare
     assert frame.loc["-2+3", "name"] == "-2+3"  # the frame itself is untouched
-    assert report.inert_text(-3) == -3 and report.inert_text("a=b") == "a=b"
-    header = report.csv_text(frame.rename(columns={"name": "=name"})).splitlines()[0]
+    assert files.inert_text(-3) == -3 and files.inert_text("a=b") == "a=b"
+    header = files.csv_text(frame.rename(columns={"name": "=name"})).splitlines()[0]
     assert header.split(",")[2] == '"\'=name"'
 
 
@@ -507,7 +510,7 @@ def test_names_from_files_reach_the_terminal_as_plain_one_line_text():
     ]
     sc = dataclasses.replace(scenario(tasks, [("m", ["[/x]"])]), name="\x1b]0;title\x07plan")
     console = Console(record=True, width=120, force_terminal=False)
-    report.print_results(simulate(sc, 200, sensitivity=False), console)
+    terminal.print_results(simulate(sc, 200, sensitivity=False), console)
     out = console.export_text()
     assert "\x1b" not in out and "\x07" not in out
     assert "Pumps [bold]A/B[/] \\x1b[31mred\\x1b[0m" in out

@@ -9,14 +9,16 @@ import pytest
 from click.testing import CliRunner
 
 import naive
-import riskengine as re
+import riskengine as rk
 from helpers import scenario, task
 from riskengine.cli import main
+from riskengine.engine.compile import stream_of
 from riskengine.errors import ScenarioError
-from riskengine.model import Impact, Link, Mitigation, Risk
+from riskengine.model.scenario import Impact, Link, Mitigation, Risk
+from riskengine.model.validate import topological_order
 from test_network import random_network
 
-D = re.parse_distribution
+D = rk.parse_distribution
 
 
 def risk(rid, p, impacts, mitigation=None):
@@ -27,10 +29,10 @@ def with_risks(sc, risks, existence=None):
     tasks = sc.tasks
     if existence:
         tasks = tuple(
-            re.Task(t.id, t.duration, t.name, t.predecessors, existence.get(t.id, 1.0))
+            rk.Task(t.id, t.duration, t.name, t.predecessors, existence.get(t.id, 1.0))
             for t in tasks
         )
-    return re.Scenario(
+    return rk.Scenario(
         name=sc.name,
         tasks=tasks,
         milestones=sc.milestones,
@@ -68,8 +70,8 @@ def test_kernel_matches_naive_with_risks_and_existence(case, mitigated):
     existence = {t.id: 0.6 for t in base.tasks[::3]}
     sc = with_risks(base, random_risks(rng, base), existence)
     seed, n = int(rng.integers(0, 2**63)), 29
-    r = re.simulate(sc, iterations=n, seed=seed, block=8, mitigated=mitigated)
-    order = [sc.tasks[i] for i in re.compile.topological_order(sc)]
+    r = rk.simulate(sc, iterations=n, seed=seed, block=8, mitigated=mitigated)
+    order = [sc.tasks[i] for i in topological_order(sc)]
     tasks = [(t.id, [(lk.task, lk.type, lk.lag) for lk in t.predecessors]) for t in order]
     ms = [(m.id, m.after) for m in sc.milestones]
     counts = dict.fromkeys((t.id for t in sc.tasks), 0)
@@ -88,7 +90,7 @@ def test_kernel_matches_naive_with_risks_and_existence(case, mitigated):
             counts[tid] += exists[tid]
         for k in sc.risks:
             p, _ = k.state(mitigated)
-            occurred[k.id] += naive.uniform(seed, re.compile.stream_of("risk", k.id), it, 0) < p
+            occurred[k.id] += naive.uniform(seed, stream_of("risk", k.id), it, 0) < p
     assert {t: round(c * n) for t, c in r.criticality.items()} == counts
     for m, crit in r.milestone_criticality.items():
         assert {t: round(c * n) for t, c in crit.items()} == by_ms[m], m
@@ -104,7 +106,7 @@ def one_task_one_risk(p=0.3, delay=None, duration=10, **kw):
 def test_one_task_one_risk_matches_the_exact_mixture():
     # finish = 10 with probability 0.7, else 10 + U(5, 15): F(x) = 0.7 + 0.3 (x - 15) / 10
     n = 40_000
-    r = re.simulate(one_task_one_risk(), iterations=n, seed=3)
+    r = rk.simulate(one_task_one_risk(), iterations=n, seed=3)
     x = r.finishes["m"]
     assert np.quantile(x, 0.5) == 10.0
     for q in (0.75, 0.8, 0.9, 0.95):
@@ -130,7 +132,7 @@ def test_uncertain_task_with_risk_matches_numerical_mixture():
     sc = with_risks(
         sc, [risk("r", 0.4, [Impact("a", delay=D({"dist": "uniform", "min": 5, "max": 15}))])]
     )
-    x = re.simulate(sc, iterations=n, seed=8).finishes["m"]
+    x = rk.simulate(sc, iterations=n, seed=8).finishes["m"]
     for q in (0.1, 0.3, 0.5, 0.7, 0.9):
         exact = np.interp(q, cdf, grid + dx)
         density = np.interp(exact, grid, np.gradient(cdf, dx))
@@ -139,12 +141,12 @@ def test_uncertain_task_with_risk_matches_numerical_mixture():
 
 def test_delay_pct_scales_the_sampled_duration():
     sc = one_task_one_risk(p=1.0, delay={"dist": "fixed", "value": 0}, delay_pct=D(20))
-    assert np.all(re.simulate(sc, iterations=50).finishes["m"] == 12.0)
+    assert np.all(rk.simulate(sc, iterations=50).finishes["m"] == 12.0)
 
 
 def test_opportunities_shorten_but_never_below_zero():
     sc = one_task_one_risk(p=1.0, delay={"dist": "fixed", "value": -25})
-    assert np.all(re.simulate(sc, iterations=20).finishes["m"] == 0.0)
+    assert np.all(rk.simulate(sc, iterations=20).finishes["m"] == 0.0)
 
 
 def fs_ff_network(rng, n=25):
@@ -173,7 +175,7 @@ def test_common_random_numbers_removing_threats_and_opportunities(seed):
     no_threat = with_risks(base, [opportunity])
     no_opp = with_risks(base, [threat])
     runs = {
-        k: re.simulate(s, iterations=3000, seed=seed)
+        k: rk.simulate(s, iterations=3000, seed=seed)
         for k, s in [("both", both), ("no_threat", no_threat), ("no_opp", no_opp)]
     }
     for m in ("end", "mid"):
@@ -181,8 +183,8 @@ def test_common_random_numbers_removing_threats_and_opportunities(seed):
         assert np.all(runs["no_opp"].finishes[m] >= runs["both"].finishes[m])
     assert np.any(runs["no_threat"].finishes["end"] < runs["both"].finishes["end"])
     # removing a risk by compiling it out gives the same numbers as deleting it
-    net = re.compile_network(both, without=frozenset({"threat"}))
-    from riskengine.engine import run_kernel
+    net = rk.compile_network(both, without=frozenset({"threat"}))
+    from riskengine.engine.simulation import run_kernel
 
     out = run_kernel(net, 3000, seed).out
     assert np.array_equal(out[:, -1], runs["no_threat"].project_finish)
@@ -198,8 +200,8 @@ def test_mitigation_uses_the_same_draws():
         Mitigation(cost=5000, probability=0.2, impacts=(Impact("t5", delay=D([2, 4, 8])),)),
     )
     sc = with_risks(base, [r])
-    pre = re.simulate(sc, iterations=5000, seed=4)
-    post = re.simulate(sc, iterations=5000, seed=4, mitigated=True)
+    pre = rk.simulate(sc, iterations=5000, seed=4)
+    post = rk.simulate(sc, iterations=5000, seed=4, mitigated=True)
     assert post.mitigated and not pre.mitigated
     assert np.all(post.project_finish <= pre.project_finish)
     assert post.risk_occurrence["r"] < pre.risk_occurrence["r"]
@@ -215,7 +217,7 @@ def test_task_existence():
     )
     sc = with_risks(sc, [], existence={"maybe": 0.3})
     n = 20_000
-    r = re.simulate(sc, iterations=n, seed=2)
+    r = rk.simulate(sc, iterations=n, seed=2)
     x = r.finishes["end"]
     assert set(np.unique(x)) == {6.0, 12.0}  # without "maybe", b follows a directly
     assert abs(np.mean(x == 12.0) - 0.3) < 3 * np.sqrt(0.21 / n)
@@ -255,7 +257,7 @@ risks:
 def test_risk_register_in_a_scenario_file(tmp_path):
     path = tmp_path / "risky.yaml"
     path.write_text(SCENARIO)
-    sc = re.load_scenario(path)
+    sc = rk.load_scenario(path)
     permit = sc.risks[0]
     assert (permit.name, permit.owner, permit.category) == (
         "Building permit delayed",
@@ -315,7 +317,7 @@ def test_bad_risks_name_file_field_and_line(tmp_path, edit, message):
     assert edit[0] in SCENARIO
     path.write_text(SCENARIO.replace(edit[0], edit[1], 1))
     with pytest.raises(ScenarioError) as e:
-        re.load_scenario(path)
+        rk.load_scenario(path)
     assert message in str(e.value)
     assert str(e.value).startswith(f"{path}:")
 
@@ -325,7 +327,7 @@ def test_python_built_risks_are_checked():
         scenario([task("a", 1)], [("m", ["a"])]), [risk("r", 1.5, [Impact("a", delay=D(1))])]
     )
     with pytest.raises(ScenarioError, match="between 0 and 1"):
-        re.simulate(sc, iterations=4)
+        rk.simulate(sc, iterations=4)
     sc = with_risks(scenario([task("a", 1)]), [risk("r", 0.5, [Impact("zz", delay=D(1))])])
     with pytest.raises(ScenarioError, match="unknown task 'zz'"):
-        re.simulate(sc, iterations=4)
+        rk.simulate(sc, iterations=4)

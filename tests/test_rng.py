@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 import naive
-import riskengine as re
+import riskengine as rk
 from helpers import scenario, task
-from riskengine.compile import stream_of
+from riskengine.engine.compile import stream_of
 from riskengine.kernels.rng import philox_words
 
 # Random123 kat_vectors: philox4x32 10 <counter x4> <key x2> -> <output x4>
@@ -41,8 +41,8 @@ def test_simulated_uniforms_follow_documented_counter_layout():
     # naive Philox, across partial blocks and an unaligned start.
     seed = 2**40 + 12345
     sc = scenario([task("u", {"dist": "uniform", "min": 0, "max": 1})], [("m", ["u"])])
-    net = re.compile_network(sc)
-    from riskengine.engine import run_kernel
+    net = rk.compile_network(sc)
+    from riskengine.engine.simulation import run_kernel
 
     out = run_kernel(net, 203, seed, block=16, it_start=5).out
     stream = stream_of("task", "u")
@@ -58,7 +58,7 @@ def test_uniforms_are_uniform_and_independent_across_streams():
         ],
         [("a", ["a"]), ("b", ["b"])],
     )
-    r = re.simulate(sc, iterations=40_000, seed=3, criticality=False)
+    r = rk.simulate(sc, iterations=40_000, seed=3, criticality=False)
     a, b = r.finishes["a"], r.finishes["b"]
     n = a.size
     for x in (a, b):

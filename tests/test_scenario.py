@@ -8,7 +8,7 @@ import textwrap
 import numpy as np
 import pytest
 
-import riskengine as re
+import riskengine as rk
 from riskengine.errors import ScenarioError
 
 CANONICAL = """\
@@ -40,16 +40,16 @@ def write(tmp_path, text, name="s.yaml"):
 
 
 def test_canonical_example_loads(tmp_path):
-    sc = re.load_scenario(write(tmp_path, CANONICAL))
+    sc = rk.load_scenario(write(tmp_path, CANONICAL))
     assert sc.name == "Example project"
     assert sc.start == dt.date(2027, 1, 4)
     assert [t.id for t in sc.tasks] == ["A", "B", "C"]
-    assert sc.task("B").predecessors == (re.Link("A", "FS", 0.0),)
-    assert sc.task("C").predecessors == (re.Link("A", "SS", 2.0),)
+    assert sc.task("B").predecessors == (rk.Link("A", "FS", 0.0),)
+    assert sc.task("C").predecessors == (rk.Link("A", "SS", 2.0),)
     assert sc.task("C").duration.kind == "pert"
     assert sc.milestones[0].after == ("B", "C") and sc.milestones[0].target == 10
     assert sc.simulation.iterations == 10000 and sc.simulation.percentiles == (10, 50, 80, 90)
-    r = re.simulate(sc, iterations=2000)
+    r = rk.simulate(sc, iterations=2000)
     m = r.milestones["done"]
     assert set(m.percentiles) == {"P10", "P50", "P80", "P90"}
     assert m.p_target == np.mean(r.finishes["done"] <= 10 + 1e-9)
@@ -57,7 +57,7 @@ def test_canonical_example_loads(tmp_path):
 
 
 def test_shorthands(tmp_path):
-    sc = re.load_scenario(
+    sc = rk.load_scenario(
         write(
             tmp_path,
             """\
@@ -70,13 +70,13 @@ def test_shorthands(tmp_path):
             """,
         )
     )
-    assert sc.task("1").duration == re.Distribution("fixed", {"value": 4.0})
+    assert sc.task("1").duration == rk.Distribution("fixed", {"value": 4.0})
     assert sc.task("2").duration.kind == "triangular"
-    assert sc.task("2").predecessors == (re.Link("1"),)
+    assert sc.task("2").predecessors == (rk.Link("1"),)
     assert sc.task("x").predecessors == (
-        re.Link("1", "SS", 2.0),
-        re.Link("2", "FF", -1.5),
-        re.Link("1", "SF", 0.0),
+        rk.Link("1", "SS", 2.0),
+        rk.Link("2", "FF", -1.5),
+        rk.Link("1", "SF", 0.0),
     )
     assert sc.milestones[0].after == ("x",)
     assert sc.name == "s"
@@ -85,7 +85,7 @@ def test_shorthands(tmp_path):
 def test_date_target_is_kept_as_a_date(tmp_path):
     # converted to working days through the calendars when compiled, not when parsed
     for target in ["2027-01-08", "2027-01-09", "2027-01-11"]:
-        sc = re.load_scenario(
+        sc = rk.load_scenario(
             write(
                 tmp_path,
                 f"""\
@@ -158,7 +158,7 @@ BAD = [
 def test_bad_files_give_one_clear_error(tmp_path, text, message, line):
     path = write(tmp_path, text)
     with pytest.raises(ScenarioError) as e:
-        re.load_scenario(path)
+        rk.load_scenario(path)
     msg = str(e.value)
     assert message in msg
     assert msg.startswith(str(path))
@@ -168,13 +168,13 @@ def test_bad_files_give_one_clear_error(tmp_path, text, message, line):
 
 def test_missing_file(tmp_path):
     with pytest.raises(ScenarioError, match="file not found"):
-        re.load_scenario(tmp_path / "nope.yaml")
+        rk.load_scenario(tmp_path / "nope.yaml")
 
 
 def test_yaml_is_never_executed(tmp_path):
     path = write(tmp_path, "tasks: !!python/object/apply:os.system ['echo pwned']\n")
     with pytest.raises(ScenarioError, match="malformed YAML"):
-        re.load_scenario(path)
+        rk.load_scenario(path)
 
 
 def test_models_built_in_python_get_the_same_checks():
@@ -182,11 +182,11 @@ def test_models_built_in_python_get_the_same_checks():
 
     sc = scenario([task("a", 1, ["b"]), task("b", 1, ["a"])])
     with pytest.raises(ScenarioError, match="cycle: a → b → a"):
-        re.simulate(sc, iterations=10)
+        rk.simulate(sc, iterations=10)
 
 
 def test_shipped_scenario_is_realistic():
-    sc = re.load_scenario("scenarios/plant_upgrade.yaml")
+    sc = rk.load_scenario("scenarios/plant_upgrade.yaml")
     assert 40 <= len(sc.tasks) <= 80
     types = {lk.type for t in sc.tasks for lk in t.predecessors}
     assert types == {"FS", "SS", "FF", "SF"}
@@ -197,7 +197,7 @@ def test_shipped_scenario_is_realistic():
 
 def test_anchors_and_merge_keys(tmp_path):
     # Unknown top-level keys are errors, so anchors live inside the tasks list.
-    sc = re.load_scenario(
+    sc = rk.load_scenario(
         write(
             tmp_path,
             """\
@@ -224,16 +224,16 @@ def test_anchors_and_merge_keys(tmp_path):
 )
 def test_hostile_yaml_gives_a_clear_error(tmp_path, text, message):
     with pytest.raises(ScenarioError, match=message):
-        re.load_scenario(write(tmp_path, text))
+        rk.load_scenario(write(tmp_path, text))
 
 
 @pytest.mark.parametrize(
     "link,milestone,message",
     [
-        (re.Link("a", "FS", float("nan")), None, "lag must be a finite number"),
-        (re.Link("a", "XX", 0), None, "unknown link type"),
-        (None, re.Milestone("m", ("b",), target=float("inf")), "target must be a finite"),
-        (None, re.Milestone("m", ()), "must name at least one task"),
+        (rk.Link("a", "FS", float("nan")), None, "lag must be a finite number"),
+        (rk.Link("a", "XX", 0), None, "unknown link type"),
+        (None, rk.Milestone("m", ("b",), target=float("inf")), "target must be a finite"),
+        (None, rk.Milestone("m", ()), "must name at least one task"),
     ],
 )
 def test_python_models_are_checked_like_files(link, milestone, message):
@@ -241,7 +241,7 @@ def test_python_models_are_checked_like_files(link, milestone, message):
 
     tasks = [task("a", 1), task("b", 2, [link] if link else [])]
     with pytest.raises(ScenarioError, match=message):
-        re.simulate(scenario(tasks, [milestone] if milestone else []), iterations=4)
+        rk.simulate(scenario(tasks, [milestone] if milestone else []), iterations=4)
 
 
 TEXT_FIELDS = [
@@ -283,17 +283,17 @@ TEXT_FIELDS = [
 def test_text_fields_refuse_lists_maps_and_yes_no(tmp_path, template, field, line, value, got):
     path = write(tmp_path, template.format(value=value))
     with pytest.raises(ScenarioError) as e:
-        re.load_scenario(path)
+        rk.load_scenario(path)
     assert (e.value.field, e.value.line) == (field, line)
     assert e.value.message == f"must be text, got {got}"
 
 
 def test_numbers_are_taken_as_text_in_text_fields(tmp_path):
-    sc = re.load_scenario(
+    sc = rk.load_scenario(
         write(tmp_path, "name: 2027\ntasks: [{id: a, duration: 1, group: 100}]\n")
     )
     assert sc.name == "2027" and sc.task("a").group == "100"
-    sc = re.load_scenario(write(tmp_path, "name:\ntasks: [{id: a, duration: 1}]\n"))
+    sc = rk.load_scenario(write(tmp_path, "name:\ntasks: [{id: a, duration: 1}]\n"))
     assert sc.name == "s"  # no name: the file's
 
 
@@ -302,7 +302,7 @@ def test_a_long_cycle_is_shortened_but_names_its_ends(tmp_path):
     lines = [f"  - {{id: T{i}, duration: 1, predecessors: [T{(i - 1) % n}]}}" for i in range(n)]
     path = write(tmp_path, "tasks:\n" + "\n".join(lines) + "\n")
     with pytest.raises(ScenarioError) as e:
-        re.load_scenario(path)
+        rk.load_scenario(path)
     err = e.value
     assert (err.field, err.line) == ("tasks[T0].predecessors", 2)
     assert err.message == (
@@ -325,7 +325,7 @@ def test_a_long_cycle_is_shortened_but_names_its_ends(tmp_path):
 def test_errors_never_echo_a_huge_value(tmp_path, template):
     path = write(tmp_path, template.format(big="x" * 10_000_000))
     with pytest.raises(ScenarioError) as e:
-        re.load_scenario(path)
+        rk.load_scenario(path)
     assert "xxxxxxxxxx" in str(e.value) and len(str(e.value)) < 1000
 
 
@@ -337,20 +337,20 @@ def test_a_huge_shorthand_lag_is_too_large_not_infinite(tmp_path):
         + "']}\n",
     )
     with pytest.raises(ScenarioError) as e:
-        re.load_scenario(path)
+        rk.load_scenario(path)
     assert (e.value.field, e.value.line) == ("tasks[b].predecessors[0]", 3)
     assert "must be at most 1e+15 in size" in e.value.message
 
 
 def test_correlations_too_large_to_set_up_are_refused(tmp_path):
-    from riskengine.correlation import MAX_GROUP, MAX_PAIRS
+    from riskengine.model.correlation import MAX_GROUP, MAX_PAIRS
 
     n = MAX_GROUP + 1
     tasks = "tasks:\n" + "".join(f"  - {{id: t{i}, duration: [1, 2, 3]}}\n" for i in range(n + 1))
     names = ", ".join(f"t{i}" for i in range(n))
     every = f"correlations:\n  - {{tasks: [{names}], coefficient: 0.5}}\n"
     with pytest.raises(ScenarioError) as e:
-        re.load_scenario(write(tmp_path, tasks + every))
+        rk.load_scenario(write(tmp_path, tasks + every))
     pairs = n * (n - 1) // 2
     assert e.value.message.startswith(
         f"the correlations tie {pairs:,} pairs of draws together, more than the {MAX_PAIRS:,}"
@@ -360,10 +360,10 @@ def test_correlations_too_large_to_set_up_are_refused(tmp_path):
         f"  - {{tasks: [t{i}, t{i + 1}], coefficient: 0.5}}\n" for i in range(n)
     )
     with pytest.raises(ScenarioError) as e:
-        re.load_scenario(write(tmp_path, tasks + chain))
+        rk.load_scenario(write(tmp_path, tasks + chain))
     assert e.value.message.startswith(f"correlations tie {n + 1:,} draws into one group")
     ok = chain.splitlines()[:MAX_GROUP]  # a chain of MAX_GROUP tasks is fine
     assert (
-        len(re.load_scenario(write(tmp_path, tasks + "\n".join(ok) + "\n")).correlations)
+        len(rk.load_scenario(write(tmp_path, tasks + "\n".join(ok) + "\n")).correlations)
         == MAX_GROUP - 1
     )

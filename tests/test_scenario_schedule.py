@@ -8,11 +8,11 @@ import textwrap
 
 import pytest
 
-import riskengine as re
-from riskengine.checks import check_schedule
-from riskengine.distributions import parse_distribution
+import riskengine as rk
 from riskengine.errors import ScenarioError
-from riskengine.model import Calendar, Cost, CostItem, Distribution, Milestone, Task
+from riskengine.model.distributions import parse_distribution
+from riskengine.model.scenario import Calendar, Cost, CostItem, Distribution, Milestone, Task
+from riskengine.model.validate import check_schedule
 
 CANONICAL = """\
 start: 2027-01-04
@@ -59,7 +59,7 @@ def fixed(x):
 
 
 def test_canonical_form_loads(tmp_path):
-    sc = re.load_scenario(write(tmp_path, CANONICAL))
+    sc = rk.load_scenario(write(tmp_path, CANONICAL))
     assert sc.calendar == "standard"
     assert sc.calendars == (
         Calendar("standard", (0, 1, 2, 3, 4), (dt.date(2027, 4, 2), dt.date(2027, 4, 5))),
@@ -94,7 +94,7 @@ def test_canonical_form_loads(tmp_path):
 
 
 def test_calendar_defaults_and_weekday_spellings(tmp_path):
-    sc = re.load_scenario(
+    sc = rk.load_scenario(
         write(
             tmp_path,
             """\
@@ -119,7 +119,7 @@ def test_calendar_defaults_and_weekday_spellings(tmp_path):
 
 
 def test_without_calendars_the_standard_calendar_may_be_named(tmp_path):
-    sc = re.load_scenario(
+    sc = rk.load_scenario(
         write(
             tmp_path,
             """\
@@ -586,7 +586,7 @@ def test_bad_files_name_file_line_field_and_reason(tmp_path, text, field, messag
     line = next(i for i, s in enumerate(text.splitlines(), 1) if "# <-" in s)
     path = write(tmp_path, text)
     with pytest.raises(ScenarioError) as e:
-        re.load_scenario(path)
+        rk.load_scenario(path)
     err = e.value
     # the CLI prints str(error) as one line: "plan.yaml:LINE: FIELD: REASON"
     assert str(err).startswith(f"{path}:{line}: {field}: ")
@@ -598,7 +598,7 @@ def test_bad_files_name_file_line_field_and_reason(tmp_path, text, field, messag
 def test_the_canonical_form_with_a_typo_is_located(tmp_path):
     text = CANONICAL.replace("calendar: site\n", "calendar: sight\n")
     with pytest.raises(ScenarioError) as e:
-        re.load_scenario(write(tmp_path, text))
+        rk.load_scenario(write(tmp_path, text))
     assert e.value.line == CANONICAL.splitlines().index("    calendar: site") + 1
     assert "tasks[pour].calendar: unknown calendar 'sight' (did you mean 'site'?)" in str(e.value)
 
@@ -608,7 +608,7 @@ def test_the_canonical_form_with_a_typo_is_located(tmp_path):
 START = dt.date(2027, 1, 4)
 
 
-def model(**changes) -> re.Scenario:
+def model(**changes) -> rk.Scenario:
     """A valid scenario in progress: one finished task and one in progress."""
     tasks = (
         Task(
@@ -622,7 +622,7 @@ def model(**changes) -> re.Scenario:
         ),
         Task("b", fixed(5), actual_start=dt.date(2027, 1, 18), remaining=fixed(2)),
     )
-    base = re.Scenario(
+    base = rk.Scenario(
         name="m",
         tasks=tasks,
         start=START,
@@ -635,7 +635,7 @@ def model(**changes) -> re.Scenario:
     return dataclasses.replace(base, **changes)
 
 
-def replace_task(sc: re.Scenario, i: int, **changes) -> re.Scenario:
+def replace_task(sc: rk.Scenario, i: int, **changes) -> rk.Scenario:
     tasks = list(sc.tasks)
     tasks[i] = dataclasses.replace(tasks[i], **changes)
     return dataclasses.replace(sc, tasks=tuple(tasks))
@@ -643,7 +643,7 @@ def replace_task(sc: re.Scenario, i: int, **changes) -> re.Scenario:
 
 def test_a_valid_model_passes():
     check_schedule(model())
-    check_schedule(re.Scenario(name="plain", tasks=(Task("a", fixed(1)),)))
+    check_schedule(rk.Scenario(name="plain", tasks=(Task("a", fixed(1)),)))
 
 
 @pytest.mark.parametrize(
@@ -675,7 +675,7 @@ def test_a_valid_model_passes():
             "a holiday must be a datetime.date, got '2027-04-05'",
         ),
         (
-            re.Scenario(
+            rk.Scenario(
                 "x",
                 (Task("a", fixed(1)),),
                 calendars=(Calendar("c", holidays=(dt.date(1850, 1, 1),)),),
@@ -684,7 +684,7 @@ def test_a_valid_model_passes():
             "calendar 'c': holiday 1850-01-01 is outside the years 1900–2200",
         ),
         (
-            re.Scenario("x", (Task("a", fixed(1)),), calendars=(Calendar("c"),)),
+            rk.Scenario("x", (Task("a", fixed(1)),), calendars=(Calendar("c"),)),
             "calendars",
             "a calendar needs the scenario's 'start' date",
         ),

@@ -9,16 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import riskengine as re
-from riskengine.portfolio import compose
-from riskengine.strategy import (
-    MONTH_DAYS,
-    benefit_values,
-    evaluate,
-    goals_of,
-    parse_kpis,
-    parse_objectives,
-)
+import riskengine as rk
+from riskengine.io.strategy_file import goals_of, parse_kpis, parse_objectives
+from riskengine.portfolio.composition import compose
+from riskengine.portfolio.strategy import MONTH_DAYS, benefit_values, evaluate
 from test_portfolio import write_portfolio
 
 PROJECTS = ("erp", "warehouse", "app")
@@ -26,8 +20,8 @@ PROJECTS = ("erp", "warehouse", "app")
 
 @pytest.fixture
 def baseline(tmp_path):
-    return re.simulate(
-        compose(re.load_portfolio(write_portfolio(tmp_path))), sensitivity=False, drivers=False
+    return rk.simulate(
+        compose(rk.load_portfolio(write_portfolio(tmp_path))), sensitivity=False, drivers=False
     )
 
 
@@ -115,7 +109,7 @@ def test_objectives_are_the_empirical_frequencies(baseline):
 )
 def test_bad_kpis_and_objectives(baseline, kpis, objectives, fragment):
     names = builtins(baseline) | {"benefits"}
-    with pytest.raises(re.ScenarioError) as e:
+    with pytest.raises(rk.ScenarioError) as e:
         ks = parse_kpis(kpis, builtins(baseline))
         parse_objectives(objectives, names | {k.id for k in ks})
     assert fragment in str(e.value)
@@ -195,7 +189,7 @@ def test_a_chain_of_3000_kpis_in_reverse_order_is_ordered_without_recursion(base
 def test_a_long_kpi_cycle_is_one_short_error(baseline):
     n = 3000
     raw = {f"k{i}": f"k{(i + 1) % n} * 2" for i in range(n)}
-    with pytest.raises(re.ScenarioError) as e:
+    with pytest.raises(rk.ScenarioError) as e:
         parse_kpis(raw, builtins(baseline))
     message = str(e.value)
     assert message.startswith("kpis: KPIs depend on each other in a cycle: k0 → k1 → k2")
@@ -206,12 +200,12 @@ def test_a_long_kpi_cycle_is_one_short_error(baseline):
 def test_dependencies_come_first_and_file_order_is_kept_otherwise(baseline):
     raw = {"c": "b + a", "a": "total_cost", "d": "1", "b": "a * 2"}
     assert [k.id for k in parse_kpis(raw, builtins(baseline))] == ["a", "b", "c", "d"]
-    with pytest.raises(re.ScenarioError, match="cycle: a → b → a"):
+    with pytest.raises(rk.ScenarioError, match="cycle: a → b → a"):
         parse_kpis({"a": "b", "b": "a", "c": "a"}, builtins(baseline))
 
 
 def _goals(kpis, objectives, baseline):
-    from riskengine.strategy import goals_of
+    from riskengine.io.strategy_file import goals_of
 
     ks = parse_kpis(kpis, builtins(baseline))
     os = parse_objectives(objectives, builtins(baseline) | {k.id for k in ks})
@@ -312,13 +306,14 @@ def test_goals_come_from_objectives_and_marks(baseline):
     ],
 )
 def test_wrong_types_in_kpis_and_objectives_are_clear_errors(baseline, kpis, objectives, fragment):
-    with pytest.raises(re.ScenarioError) as e:
+    with pytest.raises(rk.ScenarioError) as e:
         _goals(kpis, objectives, baseline)
     assert fragment in str(e.value)
 
 
 def test_a_threshold_that_is_not_finite_is_described_without_crashing():
-    from riskengine.strategy import Objective, _describe
+    from riskengine.model.portfolio import Objective
+    from riskengine.portfolio.strategy import _describe
 
     assert _describe(Objective("o", kpi="x", at_least=float("inf"))) == "x ≥ inf"
     assert _describe(Objective("o", kpi="x", at_most=1e20)) == "x ≤ 1e+20"
@@ -341,14 +336,14 @@ def test_a_threshold_that_is_not_finite_is_described_without_crashing():
     ],
 )
 def test_kpi_statistics_are_shown_to_a_sensible_precision(value, text):
-    from riskengine.strategy import format_statistic
+    from riskengine.report.terminal import format_statistic
 
     assert format_statistic(value) == text
 
 
 def test_statistics_that_are_not_finite_are_none_with_a_warning():
     from riskengine.errors import RiskEngineWarning
-    from riskengine.strategy import kpi_statistics
+    from riskengine.portfolio.strategy import kpi_statistics
 
     x = np.array([1.0, np.nan, 3.0, np.inf])
     with pytest.warns(
@@ -418,5 +413,5 @@ def test_kpi_and_objective_parsers_raise_only_scenario_errors(kpis, objectives):
         ks = parse_kpis(kpis, names)
         os = parse_objectives(objectives, names | {k.id for k in ks})
         goals_of(ks, os)
-    except re.ScenarioError:
+    except rk.ScenarioError:
         pass

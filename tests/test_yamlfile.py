@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import riskengine as re
+import riskengine as rk
 from riskengine.errors import ScenarioError
 from riskengine.io.inputs import LIMIT_VARIABLE
 from riskengine.io.yamlfile import MAX_ALIAS_VALUES, MAX_DEPTH, LongInt, load_yaml
@@ -233,7 +233,7 @@ SCENARIO_BOMBS = {
 def test_alias_bombs_in_a_scenario_end_in_the_loader(tmp_path, field, text):
     # the anchors sit under an unknown key: the loader must refuse before the parser runs
     whole, line = bomb_in(text, "x-anchors")
-    err = error(re.load_scenario, write(tmp_path, whole))
+    err = error(rk.load_scenario, write(tmp_path, whole))
     assert "YAML aliases expand to more than" in err.message
     assert (err.line, err.field) == (line, field + "[7]")
 
@@ -255,7 +255,7 @@ def test_alias_bombs_in_a_portfolio_end_in_the_loader(tmp_path, field, text):
         body = "portfolio: x\n" + body
     whole, line = bomb_in(body, "x-anchors")
     path = write(tmp_path, whole, "portfolio.yaml")
-    err = error(re.load_portfolio, path)
+    err = error(rk.load_portfolio, path)
     assert "YAML aliases expand to more than" in err.message
     assert (err.file, err.line, err.field) == (str(path), line, field + "[7]")
 
@@ -337,7 +337,7 @@ def test_huge_numbers_are_clean_errors_with_field_and_line(
 ):
     text = template.format(n="7" * digits)
     path = write(tmp_path, text)
-    err = error(re.load_scenario, path)
+    err = error(rk.load_scenario, path)
     line = next(i for i, s in enumerate(text.splitlines(), 1) if "777" in s)
     assert (err.field, err.line) == (field, line)
     assert message in err.message
@@ -370,17 +370,17 @@ def test_a_fifo_a_device_and_a_folder_are_refused_without_reading(tmp_path):
         assert out.returncode == 2, out.stderr
         lines = out.stderr.splitlines()
         assert len(lines) == 1 and lines[0].startswith(f"error: {path}: {message}")
-        err = error(re.load_scenario, path)
+        err = error(rk.load_scenario, path)
         assert message in err.message and err.file == str(path)
 
 
 def test_a_file_above_the_input_limit_is_refused(tmp_path, monkeypatch):
     path = write(tmp_path, "tasks: [{id: a, duration: 1}]\n" + "#" * 20_000 + "\n")
     monkeypatch.setenv(LIMIT_VARIABLE, "0.01")  # 10,486 bytes
-    err = error(re.load_scenario, path)
+    err = error(rk.load_scenario, path)
     assert "above the input limit" in err.message and LIMIT_VARIABLE in err.message
     monkeypatch.setenv(LIMIT_VARIABLE, "1")
-    assert re.load_scenario(path).tasks[0].id == "a"
+    assert rk.load_scenario(path).tasks[0].id == "a"
 
 
 def test_a_portfolio_project_is_an_input_file_too(tmp_path):
@@ -389,7 +389,7 @@ def test_a_portfolio_project_is_an_input_file_too(tmp_path):
         "portfolio: p\nstart: 2027-01-04\nprojects: {a: {scenario: /dev/zero}}\n",
         "portfolio.yaml",
     )
-    err = error(re.load_portfolio, path)
+    err = error(rk.load_portfolio, path)
     assert err.file == "/dev/zero" and "is not a regular file" in err.message
 
 

@@ -1,37 +1,177 @@
-"""riskengine: fast, reproducible Monte Carlo schedule and strategy risk analysis."""
+"""riskengine: fast, reproducible Monte Carlo schedule and strategy risk analysis.
 
-from . import _vectorwidth  # noqa: F401  (must run before numba is imported)
-from .compile import CompiledNetwork, compile_network
-from .distributions import parse_distribution
-from .engine import deterministic_plan, simulate
-from .errors import OutputError, RiskEngineError, RiskEngineWarning, ScenarioError
-from .io import load_scenario
-from .io.portfolio_file import load_portfolio
-from .model import Distribution, Link, Milestone, Scenario, SimulationSettings, Task
-from .options import compare
-from .results import OutcomeSummary, Results
+Everything a user builds or reads is importable from here::
+
+    import riskengine as rk
+
+    scenario = rk.load_scenario("scenarios/plant_upgrade.yaml")
+    results = rk.simulate(scenario, iterations=10_000, seed=1)
+
+The package loads lazily (as scipy does): ``import riskengine`` and loading or checking a
+scenario do not import numba; the simulation layer is imported when it is first used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+# public name -> module that defines it
+_EXPORTS = {
+    # model: what a scenario and a portfolio are made of
+    "Calendar": "riskengine.model.scenario",
+    "Correlation": "riskengine.model.scenario",
+    "Cost": "riskengine.model.scenario",
+    "CostItem": "riskengine.model.scenario",
+    "Distribution": "riskengine.model.scenario",
+    "Impact": "riskengine.model.scenario",
+    "Link": "riskengine.model.scenario",
+    "Milestone": "riskengine.model.scenario",
+    "Mitigation": "riskengine.model.scenario",
+    "Risk": "riskengine.model.scenario",
+    "Scenario": "riskengine.model.scenario",
+    "SimulationSettings": "riskengine.model.scenario",
+    "Task": "riskengine.model.scenario",
+    "Benefit": "riskengine.model.portfolio",
+    "Kpi": "riskengine.model.portfolio",
+    "Objective": "riskengine.model.portfolio",
+    "Option": "riskengine.model.portfolio",
+    "Portfolio": "riskengine.model.portfolio",
+    "ProjectRef": "riskengine.model.portfolio",
+    "parse_distribution": "riskengine.model.distributions",
+    "validate": "riskengine.model.validate",
+    # io: files in
+    "load_scenario": "riskengine.io.scenario_file",
+    "load_portfolio": "riskengine.io.portfolio_file",
+    "load_register": "riskengine.io.register_file",
+    # engine: compile and simulate
+    "CompiledNetwork": "riskengine.engine.compile",
+    "compile_network": "riskengine.engine.compile",
+    "deterministic_plan": "riskengine.engine.simulation",
+    "simulate": "riskengine.engine.simulation",
+    "ScenarioSummary": "riskengine.engine.plan",
+    "describe": "riskengine.engine.plan",
+    # analysis: what a run returns
+    "CostSummary": "riskengine.analysis.results",
+    "JointConfidence": "riskengine.analysis.jcl",
+    "OutcomeSummary": "riskengine.analysis.results",
+    "Results": "riskengine.analysis.results",
+    "RiskRegister": "riskengine.analysis.register",
+    "risk_register": "riskengine.analysis.register",
+    # portfolio: strategy and options
+    "Comparison": "riskengine.portfolio.options",
+    "OptionResult": "riskengine.portfolio.options",
+    "compare": "riskengine.portfolio.options",
+    "compose": "riskengine.portfolio.composition",
+    "simulate_portfolio": "riskengine.portfolio.simulation",
+    # errors
+    "OutputError": "riskengine.errors",
+    "RiskEngineError": "riskengine.errors",
+    "RiskEngineWarning": "riskengine.errors",
+    "ScenarioError": "riskengine.errors",
+}
+
 __all__ = [
+    "Benefit",
+    "Calendar",
+    "Comparison",
     "CompiledNetwork",
+    "Correlation",
+    "Cost",
+    "CostItem",
+    "CostSummary",
     "Distribution",
+    "Impact",
+    "JointConfidence",
+    "Kpi",
     "Link",
     "Milestone",
-    "OutputError",
+    "Mitigation",
+    "Objective",
+    "Option",
+    "OptionResult",
     "OutcomeSummary",
+    "OutputError",
+    "Portfolio",
+    "ProjectRef",
     "Results",
+    "Risk",
     "RiskEngineError",
     "RiskEngineWarning",
+    "RiskRegister",
     "Scenario",
+    "ScenarioSummary",
     "ScenarioError",
     "SimulationSettings",
     "Task",
     "compare",
     "compile_network",
+    "compose",
+    "describe",
     "deterministic_plan",
     "load_portfolio",
+    "load_register",
     "load_scenario",
     "parse_distribution",
+    "risk_register",
     "simulate",
-]
+    "simulate_portfolio",
+    "validate",
+]  # the names of _EXPORTS (a test keeps them equal)
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module that defines a public name the first time it is used."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'riskengine' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])
+
+
+if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ imports
+    from riskengine.analysis.jcl import JointConfidence
+    from riskengine.analysis.register import RiskRegister, risk_register
+    from riskengine.analysis.results import CostSummary, OutcomeSummary, Results
+    from riskengine.engine.compile import CompiledNetwork, compile_network
+    from riskengine.engine.plan import ScenarioSummary, describe
+    from riskengine.engine.simulation import deterministic_plan, simulate
+    from riskengine.errors import OutputError, RiskEngineError, RiskEngineWarning, ScenarioError
+    from riskengine.io.portfolio_file import load_portfolio
+    from riskengine.io.register_file import load_register
+    from riskengine.io.scenario_file import load_scenario
+    from riskengine.model.distributions import parse_distribution
+    from riskengine.model.portfolio import (
+        Benefit,
+        Kpi,
+        Objective,
+        Option,
+        Portfolio,
+        ProjectRef,
+    )
+    from riskengine.model.scenario import (
+        Calendar,
+        Correlation,
+        Cost,
+        CostItem,
+        Distribution,
+        Impact,
+        Link,
+        Milestone,
+        Mitigation,
+        Risk,
+        Scenario,
+        SimulationSettings,
+        Task,
+    )
+    from riskengine.model.validate import validate
+    from riskengine.portfolio.composition import compose
+    from riskengine.portfolio.options import Comparison, OptionResult, compare
+    from riskengine.portfolio.simulation import simulate_portfolio

@@ -1,3 +1,3 @@
-from .cli import main
+from riskengine.cli import main
 
 main()

@@ -17,14 +17,17 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from . import __version__, report
-from .engine import simulate
-from .errors import RiskEngineError, RiskEngineWarning, ScenarioError, one_line
-from .io import load_scenario
-from .io.portfolio_file import is_portfolio_file, load_portfolio
-from .io.yamlfile import locate
-from .model import Scenario
-from .portfolio import Portfolio, compose, simulate_portfolio
+import riskengine as rk
+from riskengine import __version__
+from riskengine.errors import RiskEngineError, RiskEngineWarning, ScenarioError, one_line
+from riskengine.io.portfolio_file import is_portfolio_file, load_portfolio
+from riskengine.io.scenario_file import load_scenario
+from riskengine.io.yamlfile import locate
+from riskengine.model.portfolio import Portfolio
+from riskengine.model.scenario import Scenario
+from riskengine.portfolio.composition import compose
+from riskengine.report import files, terminal
+from riskengine.report.outputs import write_atomic, write_files
 
 
 def _load(path: Path) -> Scenario | Portfolio:
@@ -227,10 +230,10 @@ def run(
     """Simulate SCENARIO (a scenario or portfolio file) and print milestone finishes, the
     most critical tasks, risk drivers and, with costs, cost and joint confidence."""
     model = _load(scenario)
-    report.check_outputs(json_path, csv_dir, charts_dir=charts_dir, inputs=model.inputs)
+    files.check_outputs(json_path, csv_dir, charts_dir=charts_dir, inputs=model.inputs)
     stderr = Console(stderr=True)
-    run_model = simulate_portfolio if isinstance(model, Portfolio) else simulate
-    with report.LazyProgress(stderr, enabled=not quiet) as progress:
+    run_model = rk.simulate_portfolio if isinstance(model, Portfolio) else rk.simulate
+    with terminal.LazyProgress(stderr, enabled=not quiet) as progress:
         results = run_model(
             model,
             iterations,
@@ -247,8 +250,8 @@ def run(
             jcl_milestone=jcl_milestone,
             progress=progress,
         )
-    report.print_results(results, Console())
-    written = report.write_outputs(
+    terminal.print_results(results, Console())
+    written = files.write_outputs(
         results, json_path=json_path, csv_dir=csv_dir, charts_dir=charts_dir
     )
     if not quiet:
@@ -262,9 +265,9 @@ def run(
 @_SCENARIO
 def validate(scenario: Path) -> None:
     """Check SCENARIO without simulating it and summarise its network and plan."""
-    summary = report.describe(_network(scenario))
+    summary = rk.describe(_network(scenario))
     console = Console()
-    report.print_summary(summary, console)
+    terminal.print_summary(summary, console)
     console.print("OK")
 
 
@@ -293,13 +296,11 @@ def register(
     quiet: bool,
 ) -> None:
     """Write SCENARIO's risk register filled with simulated numbers, ranked by impact."""
-    from .register import risk_register
-
     model = _network(scenario)
-    report.check_outputs(register=output, inputs=model.inputs)
-    reg = risk_register(model, iterations, seed, milestone)
-    report.print_register(reg, Console())
-    report.write_files(report.register_files(reg, output))
+    files.check_outputs(register=output, inputs=model.inputs)
+    reg = rk.risk_register(model, iterations, seed, milestone)
+    terminal.print_register(reg, Console())
+    write_files(files.register_files(reg, output))
     if not quiet:
         _say(f"wrote {output}")
 
@@ -317,20 +318,18 @@ def compare_command(
 ) -> None:
     """Simulate every option of PORTFOLIO with the same random draws and compare each
     with the baseline: objective probabilities, joint success, cost, differences."""
-    from .options import compare
-
     if not is_portfolio_file(portfolio):
         raise ScenarioError(
             "not a portfolio file (no top-level 'portfolio:' key)", file=str(portfolio)
         )
     model = load_portfolio(portfolio)
-    report.check_outputs(json_path, inputs=model.inputs)
+    files.check_outputs(json_path, inputs=model.inputs)
     try:
-        result = compare(model, iterations, seed)
+        result = rk.compare(model, iterations, seed)
     except ScenarioError as e:
         raise (e if e.file else e.located(str(portfolio))) from None
-    report.print_comparison(result, Console())
+    terminal.print_comparison(result, Console())
     if json_path is not None:
-        report.write_atomic(json_path, report.json_text(result.to_dict()))
+        write_atomic(json_path, files.json_text(result.to_dict()))
         if not quiet:
             _say(f"wrote {json_path}")

@@ -1,5 +1,2 @@
-"""Reading files: YAML scenario files into model objects. Errors name file, field, line."""
-
-from .scenario import load_scenario
-
-__all__ = ["load_scenario"]
+"""Files in: scenario, portfolio and register files read into model objects, with errors
+that name the file, the field and the line."""

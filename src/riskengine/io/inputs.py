@@ -12,7 +12,7 @@ import os
 import stat
 from pathlib import Path
 
-from ..errors import ScenarioError
+from riskengine.errors import ScenarioError
 
 DEFAULT_MAX_INPUT_MB = 32
 LIMIT_VARIABLE = "RISKENGINE_MAX_INPUT_MB"

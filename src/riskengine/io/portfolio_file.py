@@ -1,4 +1,4 @@
-"""Portfolio files (YAML) → :class:`riskengine.portfolio.Portfolio`.
+"""Portfolio files (YAML) → :class:`riskengine.portfolio.composition.Portfolio`.
 
 Project scenario files are found relative to the portfolio file; an error inside one is
 reported with that file's name and line.
@@ -11,13 +11,22 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..compile import check_references, topological_order
-from ..errors import ScenarioError
-from ..portfolio import Portfolio, ProjectRef, builtin_names, compose
-from ..strategy import goals_of, parse_kpis, parse_objectives
-from .inputs import read_input
-from .scenario import _date, _id, _keys, _number, _risk, _simulation, load_scenario
-from .yamlfile import Document, Path_, load_yaml
+from riskengine.errors import ScenarioError
+from riskengine.io.inputs import read_input
+from riskengine.io.scenario_file import (
+    _date,
+    _id,
+    _keys,
+    _number,
+    _risk,
+    _simulation,
+    load_scenario,
+)
+from riskengine.io.strategy_file import goals_of, parse_kpis, parse_objectives
+from riskengine.io.yamlfile import Document, Path_, load_yaml
+from riskengine.model.portfolio import Portfolio, ProjectRef
+from riskengine.model.validate import check_references, topological_order
+from riskengine.portfolio.composition import builtin_names, compose
 
 TOP_KEYS = (
     "portfolio",

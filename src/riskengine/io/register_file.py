@@ -34,10 +34,15 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from ..distributions import PLAIN_NUMBER, check_number, number_hint, parse_distribution
-from ..errors import ScenarioError, did_you_mean, shorten, show
-from ..model import Impact, Mitigation, Risk
-from .inputs import LIMIT_VARIABLE, check_input, input_limit
+from riskengine.errors import ScenarioError, did_you_mean, shorten, show
+from riskengine.io.inputs import LIMIT_VARIABLE, check_input, input_limit
+from riskengine.model.distributions import (
+    PLAIN_NUMBER,
+    check_number,
+    number_hint,
+    parse_distribution,
+)
+from riskengine.model.scenario import Impact, Mitigation, Risk
 
 REQUIRED = ("id", "probability", "task")
 TEXT = ("name", "owner", "category")

@@ -23,8 +23,8 @@ from typing import Any
 
 import yaml
 
-from ..errors import RiskEngineError, ScenarioError, show
-from .inputs import read_input
+from riskengine.errors import RiskEngineError, ScenarioError, show
+from riskengine.io.inputs import read_input
 
 MAX_ALIAS_VALUES = 1_000_000  # values that aliases may add, counted with every alias expanded
 MAX_DEPTH = 100  # nested lists and mappings; a scenario needs fewer than ten

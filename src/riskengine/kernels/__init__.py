@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from riskengine.kernels import _vectorwidth  # noqa: F401  (must run before numba is imported)
+
 _HERE = Path(__file__).parent
 _STAMP = _HERE / "__pycache__" / "riskengine-kernels.stamp"
 
@@ -37,3 +39,11 @@ def _clear_stale_cache() -> None:
 
 
 _clear_stale_cache()
+
+
+def thread_count() -> int:
+    """Threads numba's parallel kernels use (``NUMBA_NUM_THREADS``, or set by
+    ``numba.set_num_threads``): per-thread counters are sized by it."""
+    import numba
+
+    return int(numba.get_num_threads())

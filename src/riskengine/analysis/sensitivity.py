@@ -9,14 +9,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-import numba
 import numpy as np
 
-from .compile import CompiledNetwork, split64, stream_of
-from .distributions import TableBuilder, encode
-from .kernels.sampling import ppf_array
-from .kernels.sensitivity import PARTS, duration_moments, regenerate_uniforms
-from .model import Distribution
+from riskengine.engine.compile import CompiledNetwork, split64, stream_of
+from riskengine.engine.encoding import TableBuilder, encode
+from riskengine.kernels import thread_count
+from riskengine.kernels.sampling import ppf_array
+from riskengine.kernels.sensitivity import PARTS, duration_moments, regenerate_uniforms
+from riskengine.model.scenario import Distribution
 
 SENSITIVITY_BLOCK = 64  # fixed, so the sums' order (and bits) never change
 
@@ -117,7 +117,7 @@ class DrawSampler:
             self.lhs_n,
             self.slots.get((lo, hi, draw), -1),
             self.copula,
-            numba.get_num_threads(),
+            thread_count(),
             u,
         )
         if dist is None:
@@ -142,47 +142,3 @@ def average_ranks(x: np.ndarray) -> np.ndarray:
 
 def _ratio(a: float, b: float) -> float:
     return float(a / b) if b > 0 else 0.0
-
-
-def risk_drivers(
-    net: CompiledNetwork,
-    seed: int,
-    outputs: np.ndarray,
-    output_ids: Sequence[str],
-    percentiles: Sequence[float] = (50.0, 80.0),
-    *,
-    block: int,
-    lhs_n: int = 0,
-) -> dict[str, dict[str, dict[str, float]]]:
-    """Working days each risk adds to each output's percentiles: the simulation's
-    percentile minus the same run's percentile with that risk removed (same draws).
-    ``outputs``: the run's finishes in working days of the project calendar (the days
-    results are read in), as the reruns' finishes are converted."""
-    from .engine import run_kernel
-    from .results import pkey
-
-    n_iter = outputs.shape[0]
-    base = np.percentile(outputs, percentiles, axis=0)
-    times_only = net.without_costs()
-    drivers: dict[str, dict[str, dict[str, float]]] = {}
-    for r, rid in enumerate(net.risk_ids):
-        if net.risk_p[r] == 0:
-            without = base
-        else:
-            p = net.risk_p.copy()
-            p[r] = 0.0
-            rerun = run_kernel(
-                dataclasses.replace(times_only, risk_p=p),
-                n_iter,
-                seed,
-                criticality=False,
-                block=block,
-                lhs_n=lhs_n,
-            )
-            days = net.timeline.to_project_days(rerun.out)
-            without = np.percentile(days, percentiles, axis=0)
-        drivers[rid] = {
-            oid: {pkey(q): float(base[i, m] - without[i, m]) for i, q in enumerate(percentiles)}
-            for m, oid in enumerate(output_ids)
-        }
-    return drivers

@@ -1,16 +1,34 @@
-"""Checks of calendars, dates, progress and costs that need the whole scenario.
+"""The one place that validates a scenario model before it is simulated.
 
-They run on every scenario, loaded from a file or built in Python. Field paths use the
-scenario parser's form (``tasks[B].actual_finish``, ``calendars.site.holidays[0]``,
-``costs[overhead].per_day``), so errors from a file are located at their line.
+:func:`validate` runs every check: ids and references (:func:`check_references`),
+calendars, dates, progress and costs (:func:`check_schedule`), correlations
+(:func:`riskengine.model.correlation.check`) and the absence of loops
+(:func:`topological_order`). The checks run on every scenario, loaded from a file or built
+in Python, and import no numba. Field paths use the scenario parser's form
+(``tasks[B].actual_finish``, ``calendars.site.holidays[0]``, ``costs[overhead].per_day``),
+so errors from a file are located at their line.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import weakref
+from collections import deque
+from collections.abc import Collection
 
-from .errors import ScenarioError, did_you_mean, show
-from .model import STANDARD_CALENDAR, Calendar, Cost, Distribution, Scenario, Task
+from riskengine.errors import ScenarioError, did_you_mean, short_list, show
+from riskengine.model import correlation
+from riskengine.model.distributions import LIMIT
+from riskengine.model.scenario import (
+    LINK_TYPES,
+    STANDARD_CALENDAR,
+    Calendar,
+    Cost,
+    Distribution,
+    Link,
+    Scenario,
+    Task,
+)
 
 YEARS_AFTER_START = 100
 YEARS_BEFORE_START = 50
@@ -301,3 +319,176 @@ def _require_distribution(value: object, where: str) -> None:
 
 def _is_number(v: object) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def check_references(scenario: Scenario) -> None:
+    """Raise ScenarioError for duplicate or unknown ids, bad link types and inconsistent
+    calendars, dates, progress or costs (:func:`check_schedule`).
+
+    Field names are rendered only for the error raised: a scenario of 100,000 tasks has
+    300,000 links to check."""
+    check_schedule(scenario)
+    seen: dict[str, int] = {}
+    for i, t in enumerate(scenario.tasks):
+        if not isinstance(t.id, str):
+            raise ScenarioError(f"a task id must be text, got {show(t.id)}", field=f"tasks[{i}].id")
+        if t.id in seen:
+            raise ScenarioError(
+                f"duplicate task id {show(t.id)} (first used by tasks[{seen[t.id]}])",
+                field=f"tasks[{i}].id",
+            )
+        seen[t.id] = i
+    for t in scenario.tasks:
+        for j, link in enumerate(t.predecessors):
+            if not (
+                link.task.__class__ is str
+                and link.task in seen
+                and link.task != t.id
+                and link.type in LINK_TYPES
+                and link.lag.__class__ in (int, float)
+                and -LIMIT <= link.lag <= LIMIT
+            ):
+                _check_link(t.id, j, link, seen)
+        if not (t.existence == 1.0 or (_is_number(t.existence) and 0 <= t.existence <= 1)):
+            raise ScenarioError(
+                f"a probability must be between 0 and 1, got {show(t.existence)}",
+                field=f"tasks[{t.id}].existence",
+            )
+    risk_seen: set[str] = set()
+    for r in scenario.risks:
+        where = f"risks[{r.id}]"
+        if r.id in risk_seen:
+            raise ScenarioError(f"duplicate risk id {show(r.id)}", field=where + ".id")
+        risk_seen.add(r.id)
+        probabilities = [(r.probability, where + ".probability")]
+        if r.mitigation is not None and r.mitigation.probability is not None:
+            probabilities.append((r.mitigation.probability, where + ".mitigation.probability"))
+        for p, field in probabilities:
+            if not (_is_number(p) and 0 <= p <= 1):
+                raise ScenarioError(
+                    f"a probability must be between 0 and 1, got {show(p)}", field=field
+                )
+        impacts = [*r.impacts, *(r.mitigation.impacts if r.mitigation else ())]
+        for j, imp in enumerate(impacts):
+            if imp.task not in seen:
+                raise ScenarioError(
+                    f"unknown task {show(imp.task)}", field=f"{where}.impacts[{j}].task"
+                )
+    for item in scenario.costs:
+        for j, tid in enumerate(item.span):
+            if tid not in seen:
+                raise ScenarioError(
+                    f"unknown task {show(tid)}", field=f"costs[{item.id}].span[{j}]"
+                )
+    correlation.check(scenario, seen.keys())
+    ms_seen: set[str] = set()
+    for i, m in enumerate(scenario.milestones):
+        if m.id in ms_seen:
+            raise ScenarioError(f"duplicate milestone id {show(m.id)}", field=f"milestones[{i}].id")
+        ms_seen.add(m.id)
+        if m.target is not None and not (_is_number(m.target) and 0 <= m.target <= LIMIT):
+            raise ScenarioError(
+                f"target must be a finite number of working days, got {show(m.target)}",
+                field=f"milestones[{m.id}].target",
+            )
+        if not m.after:
+            raise ScenarioError("'after' must name at least one task", field=f"milestones[{m.id}]")
+        for j, tid in enumerate(m.after):
+            if tid not in seen:
+                raise ScenarioError(
+                    f"unknown task {show(tid)}", field=f"milestones[{m.id}].after[{j}]"
+                )
+
+
+def _check_link(task_id: str, j: int, link: Link, seen: Collection[str]) -> None:
+    """Raise the error for a link that failed the quick test in check_references."""
+    where = f"tasks[{task_id}].predecessors[{j}]"
+    if not isinstance(link.task, str) or link.task not in seen:
+        raise ScenarioError(f"unknown task {show(link.task)}", field=where)
+    if link.task == task_id:
+        raise ScenarioError(f"task {show(task_id)} cannot depend on itself", field=where)
+    if link.type not in LINK_TYPES:
+        raise ScenarioError(f"unknown link type {show(link.type)}", field=where + ".type")
+    if not (_is_number(link.lag) and abs(link.lag) <= LIMIT):
+        raise ScenarioError(
+            f"lag must be a finite number of at most {LIMIT:g} days, got {show(link.lag)}",
+            field=where,
+        )
+
+
+def validate(scenario: Scenario) -> None:
+    """Check a scenario as a run would, without simulating it.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A scenario loaded from a file or built in Python.
+
+    Raises
+    ------
+    ScenarioError
+        For the first problem found, naming the field (and the file, for a loaded one).
+    """
+    checked_order(scenario)
+
+
+_CHECKED: dict[int, tuple[weakref.ref, list[int]]] = {}
+
+
+def checked_order(scenario: Scenario) -> list[int]:
+    """:func:`check_references`, then :func:`topological_order`, done once per scenario
+    object (models are frozen): loading, validating and running a big scenario check it
+    once, not three times."""
+    key = id(scenario)
+    hit = _CHECKED.get(key)
+    if hit is not None and hit[0]() is scenario:
+        return hit[1]
+    check_references(scenario)
+    order = topological_order(scenario)
+    _CHECKED[key] = (weakref.ref(scenario, lambda _, key=key: _CHECKED.pop(key, None)), order)
+    return order
+
+
+def topological_order(scenario: Scenario) -> list[int]:
+    """Kahn's algorithm, ties broken by file order; a cycle is reported as A → B → A."""
+    index = {t.id: i for i, t in enumerate(scenario.tasks)}
+    n = len(scenario.tasks)
+    succs: list[list[int]] = [[] for _ in range(n)]
+    indeg = [0] * n
+    for i, t in enumerate(scenario.tasks):
+        preds = t.predecessors
+        if preds:
+            indeg[i] = len(preds)
+            for link in preds:
+                succs[index[link.task]].append(i)
+    ready = deque(i for i in range(n) if indeg[i] == 0)
+    order: list[int] = []
+    while ready:
+        i = ready.popleft()
+        order.append(i)
+        for s in succs[i]:
+            indeg[s] -= 1
+            if indeg[s] == 0:
+                ready.append(s)
+    if len(order) < n:
+        cycle = _find_cycle(scenario, index, {i for i in range(n) if indeg[i] > 0})
+        names = short_list([scenario.tasks[i].id for i in cycle])
+        first = scenario.tasks[cycle[0]].id
+        raise ScenarioError(f"dependency cycle: {names}", field=f"tasks[{first}].predecessors")
+    return order
+
+
+def _find_cycle(scenario: Scenario, index: dict[str, int], left: set[int]) -> list[int]:
+    # Every task left over by Kahn has a predecessor that is also left over: walk
+    # predecessors until a task repeats, then report the loop in dependency order.
+    i = min(left)
+    path: list[int] = []
+    pos: dict[int, int] = {}
+    while i not in pos:
+        pos[i] = len(path)
+        path.append(i)
+        i = next(index[lk.task] for lk in scenario.tasks[i].predecessors if index[lk.task] in left)
+    loop = path[pos[i] :][::-1]
+    first = loop.index(min(loop))  # start at the task that comes first in the file
+    loop = loop[first:] + loop[:first]
+    return loop + [loop[0]]

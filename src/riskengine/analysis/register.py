@@ -10,12 +10,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .analysis import DrawSampler
-from .compile import compile_network
-from .engine import check_run_settings, simulate
-from .errors import ScenarioError
-from .model import Scenario
-from .results import Results
+from riskengine.analysis.results import Results
+from riskengine.analysis.sensitivity import DrawSampler
+from riskengine.engine.compile import compile_network
+from riskengine.engine.simulation import check_run_settings, simulate
+from riskengine.errors import ScenarioError
+from riskengine.model.scenario import Scenario
 
 PROJECT = "project"
 

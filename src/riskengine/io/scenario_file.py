@@ -14,11 +14,11 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..checks import cost_message, negative_part
-from ..compile import checked_order
-from ..distributions import LIMIT, check_number, parse_distribution
-from ..errors import ScenarioError, did_you_mean, show
-from ..model import (
+from riskengine.errors import ScenarioError, did_you_mean, show
+from riskengine.io.register_file import load_register
+from riskengine.io.yamlfile import Document, Path_, gc_paused, load_yaml
+from riskengine.model.distributions import LIMIT, check_number, parse_distribution
+from riskengine.model.scenario import (
     LINK_TYPES,
     WEEKDAYS,
     Calendar,
@@ -35,8 +35,7 @@ from ..model import (
     SimulationSettings,
     Task,
 )
-from .register_file import load_register
-from .yamlfile import Document, Path_, gc_paused, load_yaml
+from riskengine.model.validate import checked_order, cost_message, negative_part
 
 TOP_KEYS = (
     "name",

@@ -17,7 +17,7 @@ DEFAULT_SEED = 1
 class Distribution:
     """An uncertain quantity, e.g. ``Distribution("pert", {"min": 2, "mode": 4, "max": 9})``.
 
-    Build them with :func:`riskengine.distributions.parse_distribution`, which validates
+    Build them with :func:`riskengine.model.distributions.parse_distribution`, which validates
     the parameters and fills derived ones (``lambda`` for PERT, ``min``/``max`` for
     trigen, ``mu``/``sigma`` for lognormal).
     """
@@ -68,7 +68,7 @@ class CostItem:
 
     By default the duration runs from the scenario's start to the project finish, in
     working days of the project calendar. In a portfolio each project's items keep to
-    their own project (set by :func:`riskengine.portfolio.compose`): ``span`` lists the
+    their own project (set by :func:`riskengine.portfolio.composition.compose`): ``span`` lists the
     tasks whose latest finish ends the item's duration, ``span_calendar`` the calendar
     whose working days count and ``span_start`` the date it starts from (None: the start).
     """

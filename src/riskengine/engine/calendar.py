@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .model import Calendar, Scenario
+from riskengine.model.scenario import Calendar, Scenario
 
 HORIZON_YEARS = 150  # the tables cover this many years from the start
 NOMINAL_START = _dt.date(2001, 1, 1)  # a Monday: anchors scenarios without a start date

@@ -36,7 +36,7 @@ from dataclasses import field as dataclass_field
 
 import numpy as np
 
-from .errors import ScenarioError
+from riskengine.errors import ScenarioError
 
 MAX_LENGTH = 1000  # characters, checked before anything else looks at the text
 MAX_TOKENS = 200

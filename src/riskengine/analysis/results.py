@@ -10,10 +10,10 @@ from typing import Any
 
 import numpy as np
 
-from .calendar import Timeline
-from .jcl import JointConfidence
-from .jcl import analyse as jcl_analyse
-from .model import Scenario
+from riskengine.analysis.jcl import JointConfidence
+from riskengine.analysis.jcl import analyse as jcl_analyse
+from riskengine.engine.calendar import Timeline
+from riskengine.model.scenario import Scenario
 
 TARGET_TOLERANCE = 1e-9  # a finish this close above its target still counts as on time
 

@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
-from .errors import OutputError, shorten
+from riskengine.errors import OutputError, shorten
 
 Content = str | bytes | Callable[[IO[str]], None]
 

@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-from dataclasses import dataclass, field
-from typing import Any
 
-from .errors import ScenarioError
-from .model import (
+from riskengine.errors import ScenarioError
+from riskengine.model.portfolio import PORTFOLIO_CALENDAR, Portfolio, ProjectRef
+from riskengine.model.scenario import (
     STANDARD_CALENDAR,
     Correlation,
     CostItem,
@@ -29,44 +28,8 @@ from .model import (
     Milestone,
     Risk,
     Scenario,
-    SimulationSettings,
     Task,
 )
-from .strategy import Kpi, Objective
-
-PORTFOLIO_CALENDAR = "portfolio"  # Monday–Friday: the portfolio's own time scale
-
-
-@dataclass(frozen=True)
-class ProjectRef:
-    """A project of the portfolio: its scenario, an optional start date, and the
-    milestones (``"project.milestone"``, lag in working days) it must wait for."""
-
-    id: str
-    scenario: Scenario
-    start: _dt.date | None = None
-    after: tuple[tuple[str, float], ...] = ()
-
-
-@dataclass(frozen=True)
-class Portfolio:
-    """Projects plus the shared risks that cut across them. ``kpis``, ``objectives`` and
-    ``options`` are kept as written for the comparison of options."""
-
-    name: str
-    start: _dt.date
-    projects: tuple[ProjectRef, ...]
-    shared_risks: tuple[Risk, ...] = ()
-    simulation: SimulationSettings = SimulationSettings()
-    kpis: tuple[Kpi, ...] = ()
-    objectives: tuple[Objective, ...] = ()
-    options: dict[str, Any] = field(default_factory=dict)
-    source: str | None = None
-    inputs: tuple[str, ...] = ()  # the portfolio file and every file its projects read
-
-    @property
-    def project_ids(self) -> tuple[str, ...]:
-        return tuple(p.id for p in self.projects)
 
 
 def _ns(pid: str, eid: str) -> str:
@@ -205,17 +168,3 @@ def builtin_names(portfolio: Portfolio) -> set[str]:
     for p in portfolio.projects:
         names |= {_ns(p.id, m.id) for m in p.scenario.milestones}
     return names
-
-
-def simulate_portfolio(portfolio: Portfolio, *args: Any, **kwargs: Any):
-    """Simulate the portfolio's baseline (arguments as for :func:`riskengine.simulate`)
-    and evaluate its KPIs and objectives: ``results.strategy`` holds each objective's
-    probability (and its standard error), the joint success and each KPI's statistics;
-    ``results.outcome`` the per-iteration values."""
-    from .engine import simulate
-    from .strategy import evaluate, summarise_outcome
-
-    results = simulate(compose(portfolio), *args, **kwargs)
-    outcome = evaluate(results, portfolio.project_ids, portfolio.kpis, portfolio.objectives)
-    summary = summarise_outcome(outcome, portfolio.objectives, results.percentiles)
-    return dataclasses.replace(results, strategy=summary, outcome=outcome)

@@ -9,10 +9,8 @@ finish deadline T is a whole number, the end of working day T - 1, and a finish 
 from __future__ import annotations
 
 import dataclasses
-import io
 import math
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,7 +25,7 @@ def joint_confidence(
     cost: np.ndarray, finish: np.ndarray, cost_limit: float, finish_limit: float
 ) -> float:
     """Fraction of iterations with ``cost <= cost_limit`` and ``finish <= finish_limit``."""
-    cost, finish = _checked(cost, finish)
+    cost, finish = checked_samples(cost, finish)
     if math.isnan(cost_limit) or math.isnan(finish_limit):
         raise ValueError("cost_limit and finish_limit must be numbers, not NaN")
     hits = np.count_nonzero((cost <= cost_limit) & (finish <= finish_limit + TOLERANCE))
@@ -42,7 +40,7 @@ def frontier(cost: np.ndarray, finish: np.ndarray, target: float) -> list[tuple[
     earlier deadline's are kept. C is always a simulated cost, so JCL(C, T) >= target and
     any cheaper simulated cost falls short at that T.
     """
-    cost, finish = _checked(cost, finish)
+    cost, finish = checked_samples(cost, finish)
     target = _checked_target(target)
     n = cost.size
     m = max(1, math.ceil(target * n - TOLERANCE))
@@ -142,7 +140,7 @@ def analyse(
 ) -> JointConfidence:
     """JCL of the deterministic plan's (cost, finish), of the P50 and P80 pairs, and the
     ``target`` frontier. ``to_date`` maps finish times to the dates they fall on."""
-    cost, finish = _checked(cost, finish)
+    cost, finish = checked_samples(cost, finish)
     target = _checked_target(target)
 
     def pair(c: float, t: float) -> dict[str, Any]:
@@ -170,103 +168,7 @@ def analyse(
     )
 
 
-def write_chart(
-    path: str | Path,
-    cost: np.ndarray,
-    finish: np.ndarray,
-    jc: JointConfidence,
-    *,
-    to_date: ToDate,
-    title: str = "",
-) -> None:
-    """Write :func:`chart_png` to ``path``, replacing it in one step (OutputError if it
-    cannot)."""
-    from .report import write_atomic
-
-    write_atomic(Path(path), chart_png(cost, finish, jc, to_date=to_date, title=title))
-
-
-def chart_png(
-    cost: np.ndarray,
-    finish: np.ndarray,
-    jc: JointConfidence,
-    *,
-    to_date: ToDate,
-    title: str = "",
-) -> bytes:
-    """A PNG scatter of the iterations (finish date × cost) with the frontier and the
-    reference pairs."""
-    # Imported here: matplotlib takes longer to import than the rest of the package.
-    import matplotlib.dates as mdates
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import FuncFormatter
-
-    cost, finish = _checked(cost, finish)
-    n = cost.size
-    # Evenly spaced, not random: the same data always gives the same picture.
-    keep = np.linspace(0, n - 1, min(n, MAX_CHART_POINTS)).astype(np.int64)
-
-    fig = Figure(figsize=(10, 6.5), dpi=100, layout="constrained")
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    shown = _dates(to_date, finish[keep])
-    ax.scatter(
-        shown,
-        cost[keep],
-        s=4,
-        alpha=0.15,
-        linewidths=0,
-        color="tab:blue",
-        rasterized=True,
-        label=f"iterations ({keep.size:,} of {n:,})",
-    )
-    if jc.frontier:
-        xs = [np.datetime64(pt["date"], "D") for pt in jc.frontier]
-        ys = [pt["cost"] for pt in jc.frontier]
-        last = shown.max()
-        if last > xs[-1]:  # the cheapest budget holds for every later date too
-            xs.append(last)
-            ys.append(ys[-1])
-        ax.step(
-            np.array(xs, dtype="datetime64[D]"),
-            ys,
-            where="post",
-            color="black",
-            linewidth=1.8,
-            label=f"{jc.target:.0%} JCL frontier",
-        )
-    for name, pt, style in (
-        ("deterministic", jc.deterministic, {"marker": "D", "color": "tab:red"}),
-        ("P50", jc.p50_pair, {"marker": "o", "color": "tab:orange"}),
-        ("P80", jc.p80_pair, {"marker": "s", "color": "tab:green"}),
-    ):
-        x = np.datetime64(pt["date"], "D")
-        label = f"{name}: {pt['cost']:,.0f} by {pt['date']} (JCL {pt['jcl']:.0%})"
-        ax.scatter([x], [pt["cost"]], s=70, zorder=3, edgecolors="black", label=label, **style)
-        ax.annotate(
-            f"{name} {pt['jcl']:.0%}",
-            (mdates.date2num(x), pt["cost"]),
-            xytext=(6, 6),
-            textcoords="offset points",
-            fontsize=9,
-        )
-    locator = mdates.AutoDateLocator()
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    ax.set_xlabel("finish date")
-    ax.set_ylabel("cost")
-    ax.set_title(title or "Joint confidence: cost and finish")
-    ax.grid(True, alpha=0.3)
-    ax.legend(loc="upper right", fontsize=8, markerscale=1.0)
-
-    png = io.BytesIO()
-    fig.savefig(png, format="png")
-    return png.getvalue()
-
-
-def _checked(cost: Any, finish: Any) -> tuple[np.ndarray, np.ndarray]:
+def checked_samples(cost: Any, finish: Any) -> tuple[np.ndarray, np.ndarray]:
     cost = np.asarray(cost, dtype=np.float64)
     finish = np.asarray(finish, dtype=np.float64)
     if cost.ndim != 1 or cost.shape != finish.shape:
@@ -288,9 +190,9 @@ def _checked_target(target: float) -> float:
     return target
 
 
-def _dates(to_date: ToDate, t: np.ndarray) -> np.ndarray:
+def to_dates(to_date: ToDate, t: np.ndarray) -> np.ndarray:
     return np.asarray(to_date(np.asarray(t, dtype=np.float64)), dtype="datetime64[D]")
 
 
 def _iso(to_date: ToDate, t: float) -> str:
-    return str(_dates(to_date, np.array([t]))[0])
+    return str(to_dates(to_date, np.array([t]))[0])

@@ -1,0 +1,40 @@
+"""What ``riskengine validate`` reports: the network's shape and its deterministic plan."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+
+from riskengine.analysis.results import Results
+from riskengine.engine.compile import compile_network
+from riskengine.engine.simulation import deterministic_plan
+from riskengine.model.distributions import KINDS
+from riskengine.model.scenario import LINK_TYPES, Scenario
+
+
+@dataclasses.dataclass(frozen=True)
+class ScenarioSummary:
+    """What ``riskengine validate`` reports: the network's shape and its most-likely plan.
+
+    ``links`` counts every link type (zeros included, in ``LINK_TYPES`` order),
+    ``distributions`` the kinds in use (in ``KINDS`` order); ``plan`` is one iteration
+    with every duration at its single-point estimate.
+    """
+
+    scenario: Scenario
+    links: dict[str, int]
+    distributions: dict[str, int]
+    plan: Results
+
+
+def describe(scenario: Scenario) -> ScenarioSummary:
+    """Compile the scenario (raising ScenarioError if it cannot run) and summarise it."""
+    net = compile_network(scenario)  # the checks a run makes before it starts
+    links = Counter(lk.type for t in scenario.tasks for lk in t.predecessors)
+    kinds = Counter(t.duration.kind for t in scenario.tasks)
+    return ScenarioSummary(
+        scenario=scenario,
+        links={k: links[k] for k in LINK_TYPES},
+        distributions={k: kinds[k] for k in KINDS if kinds[k]},
+        plan=deterministic_plan(scenario, network=net),
+    )

@@ -1,0 +1,199 @@
+"""The kernel runner: one call of the block kernel over a range of iterations.
+
+Both the engine (:func:`riskengine.engine.simulation.simulate`) and the analyses that
+rerun the network (risk drivers) call :func:`run_kernel`; it knows nothing of results,
+dates or files.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import NamedTuple
+
+import numpy as np
+
+from riskengine.engine.compile import CompiledNetwork, split64
+from riskengine.kernels import thread_count
+from riskengine.kernels.network import COST_SCALE, simulate_blocks, simulate_plain
+
+CRITICAL_TOLERANCE = 1e-6  # working days of total float still counted as critical
+
+
+DEFAULT_BLOCK = 64
+
+
+_WORK_PER_CALL = 40_000_000  # task-iterations per kernel call: progress ticks ~ every 0.1 s
+
+
+Progress = Callable[[int, int], None]
+
+
+class KernelOutput(NamedTuple):
+    """``out``: float64[iterations, milestones + 1] in union working days
+    (calendar.py), the last column the project finish; ``critical``: int64[milestones +
+    1, n_tasks] (tasks in topological order), iterations in which each task was critical
+    for each milestone and (last row) for the project; ``occurred``:
+    int64[n_risks], iterations in which each risk occurred; ``cost``: float64[iterations,
+    1 + groups], the tasks' and risks' total cost then each cost group's (no columns
+    when the network has no costs); ``task_cost``: float64[n_tasks], each task's cost
+    summed over the iterations; ``finish_days``: the tasks' finish-day counts
+    (:class:`FinishDays`) or None; ``spans``: float64[iterations, spans], where each cost
+    item span ends (``CompiledNetwork.span_ids``), in union working days."""
+
+    out: np.ndarray
+    critical: np.ndarray
+    occurred: np.ndarray
+    cost: np.ndarray
+    task_cost: np.ndarray
+    finish_days: FinishDays | None
+    spans: np.ndarray
+
+
+class FinishDays(NamedTuple):
+    """``counts[t, k]``: iterations in which task t finished on union day ``base[t] + k``
+    (the first and last bins also take the days beyond them); ``first[t]`` and
+    ``last[t]``: the earliest and latest finish day seen."""
+
+    counts: np.ndarray
+    base: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+
+    def exact(self, ranks: np.ndarray) -> bool:
+        """Whether the order statistics ``ranks`` (1-based) of every task fall on a day
+        counted exactly, not in an end bin that also holds days beyond the window."""
+        width = self.counts.shape[1]
+        cum = np.cumsum(self.counts, axis=1)
+        for r in ranks:
+            k = (cum < r).sum(axis=1)
+            low = (k == 0) & (self.first < self.base)
+            high = (k == width - 1) & (self.last > self.base + width - 1)
+            if low.any() or high.any():
+                return False
+        return True
+
+
+def run_kernel(
+    net: CompiledNetwork,
+    iterations: int,
+    seed: int,
+    *,
+    criticality: bool | str = True,
+    block: int = DEFAULT_BLOCK,
+    it_start: int = 0,
+    chunk: int | None = None,
+    progress: Progress | None = None,
+    lhs_n: int = 0,
+    finish_window: tuple[np.ndarray, int] | None = None,
+) -> KernelOutput:
+    """Simulate iterations ``it_start … it_start + iterations`` (see KernelOutput).
+
+    ``criticality``: True counts criticality for every milestone and the project,
+    ``"project"`` for the project only, False not at all (the rows stay zero).
+    ``lhs_n > 0`` draws Latin hypercube uniforms for a whole run of ``lhs_n`` iterations
+    (of which this call may be a piece); 0 is plain Monte Carlo. ``finish_window =
+    (base, width)`` counts each task's finish days over ``width`` union days from
+    ``base[t]``."""
+    if block <= 0 or block % 4:
+        raise ValueError("block must be a positive multiple of 4")
+    n = net.n_tasks
+    n_ms = len(net.milestone_ids)
+    n_out = net.ms_ptr.size  # milestones, cost spans, the project
+    out = np.empty((iterations, n_out))
+    threads = thread_count()
+    counts = np.zeros((threads, n_out, n), np.int64)
+    level = {False: 0, "project": 1, True: 2}[criticality]
+    risk_counts = np.zeros((threads, len(net.risk_ids)), np.int64)
+    n_cost = 1 + len(net.group_ids) if net.has_costs else 0
+    cost = np.empty((iterations, n_cost))
+    task_cost = np.zeros((threads, n), np.int64)
+    if finish_window is not None:
+        day_base = np.asarray(finish_window[0], np.int64)
+        hist = np.zeros((threads, n, finish_window[1]), np.int32)
+    else:
+        day_base = np.zeros(n, np.int64)
+        hist = np.zeros((threads, 0, 0), np.int32)
+    day_first = np.full((threads, n), np.iinfo(np.int64).max, np.int64)
+    day_last = np.full((threads, n), -1, np.int64)
+    key_lo, key_hi = (np.uint64(v) for v in split64(seed))
+    if chunk is None:
+        chunk = max(block * threads, _WORK_PER_CALL // max(n, 1))
+        chunk = math.ceil(chunk / block) * block
+    full = bool(finish_window is not None or n_cost or net.task_slow.any())
+    kernel = simulate_blocks if full else simulate_plain
+    done = 0
+    while done < iterations:
+        m = min(chunk, iterations - done)
+        n_blocks = (m + (it_start + done) % 4 + block - 1) // block
+        kernel(
+            it_start + done,
+            m,
+            block,
+            min(threads, n_blocks),
+            key_lo,
+            key_hi,
+            net.code,
+            net.par,
+            net.tables,
+            net.stream_lo,
+            net.stream_hi,
+            net.pred_ptr,
+            net.pred_nstart,
+            net.pred_gather,
+            net.pred_lag,
+            net.succ_ptr,
+            net.succ_nfinish,
+            net.succ_gather,
+            net.succ_lag,
+            net.crit_sets,
+            net.ms_ptr,
+            net.ms_task,
+            net.exist_p,
+            net.risk_p,
+            net.risk_stream_lo,
+            net.risk_stream_hi,
+            net.imp_ptr,
+            net.imp_risk,
+            net.imp_draw,
+            net.imp_kind,
+            net.imp_code,
+            net.imp_par,
+            net.imp_slot,
+            net.corr_slot,
+            net.copula,
+            net.sched,
+            net.timeline.tables,
+            net.costs,
+            level,
+            CRITICAL_TOLERANCE,
+            lhs_n,
+            out[done : done + m],
+            counts,
+            risk_counts,
+            cost[done : done + m],
+            task_cost,
+            (hist, day_base, day_first, day_last),
+        )
+        done += m
+        if progress is not None:
+            progress(done, iterations)
+    critical = counts.sum(axis=0)
+    spans = out[:, n_ms:-1]
+    if spans.shape[1]:  # the spans go apart: outputs are the milestones and the project
+        spans = spans.copy()
+        out = np.delete(out, np.s_[n_ms:-1], axis=1)
+        critical = np.delete(critical, np.s_[n_ms:-1], axis=0)
+    return KernelOutput(
+        out,
+        critical,
+        risk_counts.sum(axis=0),
+        cost,
+        task_cost.sum(axis=0) / COST_SCALE,
+        None
+        if finish_window is None
+        else FinishDays(
+            hist.sum(axis=0, dtype=np.int64), day_base, day_first.min(0), day_last.max(0)
+        ),
+        spans,
+    )

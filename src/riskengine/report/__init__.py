@@ -1,0 +1,2 @@
+"""Reports: terminal tables, result files (JSON, CSV, XLSX), charts, and the safe
+writing every output goes through."""
