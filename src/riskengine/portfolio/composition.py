@@ -1,4 +1,4 @@
-"""Portfolios: several project scenarios compiled into one network (DESIGN.md §6).
+"""Portfolios: several project scenarios compiled into one network.
 
 Each project's tasks, milestones, risks, calendars and cost items are namespaced with the
 project's id (``erp.build``, ``erp.golive``), so cross-project links are ordinary links
