@@ -30,7 +30,7 @@ import re
 import warnings
 import zipfile
 from collections.abc import Generator, Iterator
-from contextlib import closing
+from contextlib import ExitStack, closing
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -355,11 +355,15 @@ def _xlsx_rows(path: Path, file: str) -> Generator[tuple[int, list[str]]]:
     _check_workbook(path, file)
     from openpyxl import load_workbook
 
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as e:  # whatever the library raises on a bad file
-        raise _library_error(file, e) from None
-    try:
+    # The file is opened here so that it is closed here: openpyxl leaves the file it opened
+    # itself open when the workbook fails to load.
+    with ExitStack() as stack:
+        try:
+            fh = stack.enter_context(path.open("rb"))
+            wb = load_workbook(fh, read_only=True, data_only=True)
+        except Exception as e:  # whatever the library raises on a bad file
+            raise _library_error(file, e) from None
+        stack.callback(wb.close)
         if not wb.worksheets:
             raise _not_xlsx(file, "it has no worksheet")
         # Any: with its rows patched below, the sheet yields openpyxl's parsed cell dicts,
@@ -384,8 +388,6 @@ def _xlsx_rows(path: Path, file: str) -> Generator[tuple[int, list[str]]]:
                 return
             if cells:
                 yield parsed[0]["row"], cells
-    finally:
-        wb.close()
 
 
 def _parsed_cells(row: list[dict], *args: Any) -> list[dict]:
