@@ -551,8 +551,9 @@ def print_register(reg: RiskRegister, console: Console, top: int = 15) -> None:
     for col in ("#", "Risk", "Probability", "Delay P50", "Expected delay", "Adds to P80"):
         table.add_column(col, justify="left" if col == "Risk" else "right")
     key = f"contribution_{reg.milestone}_P80"
-    for row in reg.register.head(top).itertuples(index=False):
-        r = row._asdict()
+    # By column name: itertuples renames columns that are not identifiers (a milestone
+    # id with a dash or dot in contribution_<milestone>_P80), so its rows lose them.
+    for r in reg.register.head(top).to_dict("records"):
         p50 = r.get("delay_P50")
         table.add_row(
             str(r["rank"]),
