@@ -10,9 +10,11 @@ terminal.
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from pathlib import Path
+from typing import IO, Any
 
 import click
 from rich.console import Console
@@ -52,7 +54,7 @@ class _UsageError(click.UsageError):
     """A click usage error shown our way: ``error: …`` first, then click's usage line
     and help hint."""
 
-    def show(self, file=None) -> None:
+    def show(self, file: IO[Any] | None = None) -> None:
         lines = [f"error: {one_line(self.message)}"]
         ctx = self.ctx
         if ctx is not None:
@@ -80,7 +82,7 @@ class _Commands(click.Group):
         except click.UsageError as e:
             raise _usage_error(e) from None
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> Any:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", RiskEngineWarning)
             try:
@@ -232,10 +234,13 @@ def run(
     model = _load(scenario)
     files.check_outputs(json_path, csv_dir, charts_dir=charts_dir, inputs=model.inputs)
     stderr = Console(stderr=True)
-    run_model = rk.simulate_portfolio if isinstance(model, Portfolio) else rk.simulate
+    run_model = (
+        functools.partial(rk.simulate_portfolio, model)
+        if isinstance(model, Portfolio)
+        else functools.partial(rk.simulate, model)
+    )
     with terminal.LazyProgress(stderr, enabled=not quiet) as progress:
         results = run_model(
-            model,
             iterations,
             seed,
             percentiles,

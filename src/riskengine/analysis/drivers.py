@@ -27,7 +27,6 @@ def risk_drivers(
     percentile minus the same run's percentile with that risk removed (same draws).
     ``outputs``: the run's finishes in working days of the project calendar (the days
     results are read in), as the reruns' finishes are converted."""
-
     n_iter = outputs.shape[0]
     base = np.percentile(outputs, percentiles, axis=0)
     times_only = net.without_costs()

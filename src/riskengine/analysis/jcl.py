@@ -121,6 +121,7 @@ class JointConfidence:
     frontier: list[dict[str, Any]]
 
     def to_dict(self) -> dict[str, Any]:
+        """The analysis as JSON-ready plain data (copies: the caller may change them)."""
         return {
             "target": self.target,
             "deterministic": dict(self.deterministic),
@@ -169,6 +170,8 @@ def analyse(
 
 
 def checked_samples(cost: Any, finish: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``cost`` and ``finish`` as float64 arrays, or ValueError saying why they cannot be
+    the iterations of one run (shapes differ, empty, not finite)."""
     cost = np.asarray(cost, dtype=np.float64)
     finish = np.asarray(finish, dtype=np.float64)
     if cost.ndim != 1 or cost.shape != finish.shape:
@@ -191,6 +194,7 @@ def _checked_target(target: float) -> float:
 
 
 def to_dates(to_date: ToDate, t: np.ndarray) -> np.ndarray:
+    """The calendar days (``datetime64[D]``) finish times ``t`` fall on, by ``to_date``."""
     return np.asarray(to_date(np.asarray(t, dtype=np.float64)), dtype="datetime64[D]")
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,6 +18,9 @@ from riskengine.engine.simulation import check_run_settings, simulate
 from riskengine.errors import ScenarioError
 from riskengine.model.scenario import Scenario
 
+if TYPE_CHECKING:  # pandas is imported when a register is built: it is slow to import
+    import pandas as pd
+
 PROJECT = "project"
 
 
@@ -26,9 +30,9 @@ class RiskRegister:
     the output the ranking refers to; ``pre`` and ``post`` the two simulations."""
 
     milestone: str
-    register: object
-    mitigation: object
-    tornado: object
+    register: pd.DataFrame
+    mitigation: pd.DataFrame
+    tornado: pd.DataFrame
     pre: Results
     post: Results
 
@@ -57,11 +61,12 @@ def risk_register(
     check_run_settings(iterations, seed, percentiles)
     pre = simulate(scenario, iterations, seed)
     post = simulate(scenario, iterations, seed, mitigated=True, sensitivity=False, drivers=False)
+    assert pre.drivers is not None  # simulate computes the drivers unless told not to
     net = compile_network(scenario)
     sampler = DrawSampler(net, seed, iterations, iterations if sim.sampling == "lhs" else 0)
     tasks = {t.id: t for t in scenario.tasks}
     base: dict[str, np.ndarray] = {}
-    rows = []
+    rows: list[dict[str, str | float | None]] = []
     for risk in scenario.risks:
         occurs = sampler.draws("risk", risk.id, 0, None) < risk.probability
         delay = np.zeros(iterations)
@@ -78,7 +83,7 @@ def risk_register(
                 cost += sampler.draws("risk", risk.id, 3 + 3 * j, imp.cost)
         has_cost = any(imp.cost is not None for imp in risk.impacts)
         post_p, _ = risk.state(True)
-        row = {
+        row: dict[str, str | float | None] = {
             "id": risk.id,
             "name": risk.name,
             "owner": risk.owner,
@@ -111,37 +116,39 @@ def risk_register(
     )
 
 
-def _conditional(what: str, x: np.ndarray | None, occurs: np.ndarray, pcts) -> dict:
+def _conditional(
+    what: str, x: np.ndarray | None, occurs: np.ndarray, pcts: Sequence[float]
+) -> dict[str, float | None]:
     if x is None or not occurs.any():
         return {f"{what}_P{p:g}": None for p in pcts}
     vals = np.percentile(x[occurs], pcts)
     return {f"{what}_P{p:g}": float(v) for p, v in zip(pcts, vals, strict=True)}
 
 
-def _mitigation_table(pre: Results, post: Results):
+def _mitigation_table(pre: Results, post: Results) -> pd.DataFrame:
     import pandas as pd
 
-    rows = []
+    rows: list[dict[str, str | float | None]] = []
     for oid in [*pre.milestones, PROJECT]:
         a = pre.project if oid == PROJECT else pre.milestones[oid]
         b = post.project if oid == PROJECT else post.milestones[oid]
-        row = {"milestone": oid, "name": a.name}
+        row: dict[str, str | float | None] = {"milestone": oid, "name": a.name}
         for q in ("P50", "P80"):
             row[f"{q} before"] = a.percentiles.get(q)
             row[f"{q} after"] = b.percentiles.get(q)
             row[f"{q} saved"] = None
             if a.percentiles.get(q) is not None:
                 row[f"{q} saved"] = a.percentiles[q] - b.percentiles[q]
-            if a.dates is not None:
-                for label, s in (("before", a), ("after", b)):
-                    row[f"{q} {label} date"] = s.dates.get(q)
+            if a.dates is not None and b.dates is not None:  # both or neither: one scenario
+                row[f"{q} before date"] = a.dates.get(q)
+                row[f"{q} after date"] = b.dates.get(q)
         row["P(target) before"] = a.p_target
         row["P(target) after"] = b.p_target
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def _tornado(pre: Results, milestone: str):
+def _tornado(pre: Results, milestone: str) -> pd.DataFrame:
     import pandas as pd
 
     rows = []

@@ -96,7 +96,8 @@ class DrawSampler:
     correlated): any sample is recomputed instead of stored."""
 
     def __init__(self, net: CompiledNetwork, seed: int, iterations: int, lhs_n: int) -> None:
-        self.key = tuple(np.uint64(v) for v in split64(seed))
+        key_lo, key_hi = split64(seed)
+        self.key = (np.uint64(key_lo), np.uint64(key_hi))
         self.n = iterations
         self.lhs_n = lhs_n
         self.copula = net.copula
@@ -106,6 +107,8 @@ class DrawSampler:
         }
 
     def draws(self, kind: str, entity: str, draw: int, dist: Distribution | None) -> np.ndarray:
+        """Draw ``draw`` of ``entity``'s stream in every iteration: the uniforms, or their
+        samples of ``dist`` when one is given."""
         lo, hi = split64(stream_of(kind, entity))
         u = np.empty(self.n)
         regenerate_uniforms(

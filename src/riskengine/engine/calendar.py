@@ -67,6 +67,7 @@ class Timeline:
 
     @property
     def horizon(self) -> int:
+        """Number of union days the tables cover."""
         return int(self.days.size)
 
     @property
@@ -80,7 +81,7 @@ class Timeline:
         """The last date the tables cover."""
         return str(self.days[-1]) if self.days.size else "the start"
 
-    def position(self, t: np.ndarray, calendar: str | None) -> np.ndarray:
+    def position(self, t: np.ndarray | float, calendar: str | None) -> np.ndarray:
         """Positions of union times ``t`` in working days of ``calendar`` (None: the
         project calendar; a calendar the timeline does not know works on union days)."""
         c = self.project if calendar is None else self.index.get(calendar, -1)
@@ -114,7 +115,7 @@ class Timeline:
         return float(np.searchsorted(self.days, np.datetime64(date, "D"), side="left"))
 
     # -- union time ↔ working days of the project calendar -------------------------------
-    def to_project_days(self, t: np.ndarray) -> np.ndarray:
+    def to_project_days(self, t: np.ndarray | float) -> np.ndarray:
         """Positions of union times in working days of the project calendar."""
         return self.position(t, None)
 
@@ -137,6 +138,7 @@ class Timeline:
         return float(self.inv[c, j] + (p - j))
 
     def iso(self, dates: np.ndarray) -> list[str]:
+        """Dates as ``YYYY-MM-DD`` texts, as reports and JSON show them."""
         return [str(d) for d in np.atleast_1d(np.asarray(dates, dtype="datetime64[D]"))]
 
 

@@ -17,6 +17,8 @@ def to_normal(rho: np.ndarray) -> np.ndarray:
 
 
 def to_rank(r: np.ndarray) -> np.ndarray:
+    """Rank correlation a normal copula with Pearson correlation ``r`` gives (inverse of
+    :func:`to_normal`): what a repaired matrix means in the user's terms."""
     return 6.0 / np.pi * np.arcsin(np.clip(r / 2.0, -0.5, 0.5))
 
 
@@ -43,7 +45,7 @@ def nearest_correlation(a: np.ndarray, tol: float = 1e-13, max_iter: int = 10_00
         ds = x - r
         y = x.copy()
         np.fill_diagonal(y, 1.0)
-        if np.linalg.norm(y - x) < tol * max(1.0, np.linalg.norm(y)):
+        if np.linalg.norm(y - x) < tol * max(1.0, float(np.linalg.norm(y))):
             return (y + y.T) / 2
     scale = 1.0 / np.sqrt(np.maximum(np.diag(x), 1e-300))
     out = x * scale[:, None] * scale[None, :]
@@ -51,20 +53,22 @@ def nearest_correlation(a: np.ndarray, tol: float = 1e-13, max_iter: int = 10_00
     return (out + out.T) / 2
 
 
-def groups(scenario: Scenario, order: dict[str, int], *, strict: bool = False):
+def groups(
+    scenario: Scenario, order: dict[str, int], *, strict: bool = False
+) -> list[tuple[list[tuple], np.ndarray]]:
     """Connected groups of correlated draws: ``[(members, factor A with A Aᵀ = C)]``
     (members as in :func:`members_of`; tasks first, in topological order, then risk
     draws in file order). A matrix that is not positive semi-definite is repaired
     (warning) or rejected (``strict``)."""
     risk_pos = {r.id: i for i, r in enumerate(scenario.risks)}
 
-    def rank(m: tuple) -> tuple:
+    def rank(m: tuple) -> tuple[int, int, int]:
         return (0, order[m[1]], 0) if m[0] == "task" else (1, risk_pos[m[1]], m[2])
 
     pairs = {tuple(sorted(k, key=rank)): v for k, v in correlated_pairs(scenario).items()}
     sets = DisjointSets()
-    for (a, b), (rho, _) in pairs.items():
-        if rho != 0:
+    for (a, b), (value, _) in pairs.items():
+        if value != 0:
             sets.join(a, b)
     out = []
     for group in sorted(sets.groups(), key=lambda g: min(map(rank, g))):

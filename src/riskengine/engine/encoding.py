@@ -4,7 +4,10 @@ The layout is documented in :mod:`riskengine.kernels.sampling`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
+
 import numpy as np
+import numpy.typing as npt
 
 from riskengine.kernels import sampling as ks
 from riskengine.model.distributions import pert_shape
@@ -17,9 +20,11 @@ class TableBuilder:
     def __init__(self) -> None:
         self._chunks: list[np.ndarray] = []
         self._size = 0
-        self._shapes: dict[tuple, int] = {}
+        self._shapes: dict[tuple[Hashable, ...], int] = {}
 
-    def add(self, key: tuple, make) -> int:
+    def add(self, key: tuple[Hashable, ...], make: Callable[[], npt.ArrayLike]) -> int:
+        """Offset of the table for shape ``key``; ``make`` builds it the first time only
+        (a Beta-PERT table costs a few hundred inverse incomplete beta evaluations)."""
         off = self._shapes.get(key)
         if off is None:
             arr = np.asarray(make(), dtype=np.float64)
@@ -30,6 +35,8 @@ class TableBuilder:
         return off
 
     def array(self) -> np.ndarray:
+        """The tables end to end, as the kernels read them (a single zero when there are
+        none)."""
         if not self._chunks:
             return np.zeros(1)
         return np.concatenate(self._chunks)

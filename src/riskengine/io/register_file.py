@@ -29,10 +29,10 @@ import math
 import re
 import warnings
 import zipfile
-from collections.abc import Iterator
-from contextlib import closing
+from collections.abc import Generator, Iterator
+from contextlib import ExitStack, closing
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from riskengine.errors import ScenarioError, did_you_mean, shorten, show
 from riskengine.io.inputs import LIMIT_VARIABLE, check_input, input_limit
@@ -42,7 +42,7 @@ from riskengine.model.distributions import (
     number_hint,
     parse_distribution,
 )
-from riskengine.model.scenario import Impact, Mitigation, Risk
+from riskengine.model.scenario import Distribution, Impact, Mitigation, Risk
 
 REQUIRED = ("id", "probability", "task")
 TEXT = ("name", "owner", "category")
@@ -133,6 +133,12 @@ def load_register(path: Path) -> tuple[Risk, ...]:
             )
         )
     return tuple(out)
+
+
+class _RowError(Protocol):
+    """:func:`_row_error` with the file and line bound: the error for a mistake in a row."""
+
+    def __call__(self, msg: str, column: str | None = None, /) -> ScenarioError: ...
 
 
 def _row_error(file: str, line: int, msg: str, column: str | None = None) -> ScenarioError:
@@ -268,7 +274,7 @@ _SIGNATURES = {
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")  # undecodable bytes, kept by surrogateescape
 
 
-def _csv_rows(path: Path, file: str) -> Iterator[tuple[int, list[str]]]:
+def _csv_rows(path: Path, file: str) -> Generator[tuple[int, list[str]]]:
     """Records of a CSV file as stripped text. The standard library reads CSV without
     pandas' half-second import; the lines it is fed are checked first (:class:`_Lines`)."""
     with open(path, "rb") as raw:
@@ -342,21 +348,27 @@ class _Lines:
 # --- XLSX -----------------------------------------------------------------------------
 
 
-def _xlsx_rows(path: Path, file: str) -> Iterator[tuple[int, list[str]]]:
+def _xlsx_rows(path: Path, file: str) -> Generator[tuple[int, list[str]]]:
     """Rows of the first worksheet that are not empty, streamed: the workbook is checked
     first (:func:`_check_workbook`), the sheet's claimed size is ignored, and any error
     of the libraries becomes one ScenarioError naming the file."""
     _check_workbook(path, file)
     from openpyxl import load_workbook
 
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as e:  # whatever the library raises on a bad file
-        raise _library_error(file, e) from None
-    try:
+    # The file is opened here so that it is closed here: openpyxl leaves the file it opened
+    # itself open when the workbook fails to load.
+    with ExitStack() as stack:
+        try:
+            fh = stack.enter_context(path.open("rb"))
+            wb = load_workbook(fh, read_only=True, data_only=True)
+        except Exception as e:  # whatever the library raises on a bad file
+            raise _library_error(file, e) from None
+        stack.callback(wb.close)
         if not wb.worksheets:
             raise _not_xlsx(file, "it has no worksheet")
-        ws = wb.worksheets[0]
+        # Any: with its rows patched below, the sheet yields openpyxl's parsed cell dicts,
+        # not the cells its type promises.
+        ws: Any = wb.worksheets[0]
         # A sheet may claim cells up to XFD1048576, and read-only mode pads every row to
         # the claimed size; without the claim, and without the padding of each row to its
         # last cell (_parsed_cells), a row is the cells openpyxl parsed, no more.
@@ -376,8 +388,6 @@ def _xlsx_rows(path: Path, file: str) -> Iterator[tuple[int, list[str]]]:
                 return
             if cells:
                 yield parsed[0]["row"], cells
-    finally:
-        wb.close()
 
 
 def _parsed_cells(row: list[dict], *args: Any) -> list[dict]:
@@ -567,7 +577,7 @@ def _library_error(file: str, e: BaseException) -> ScenarioError:
 _THOUSANDS = re.compile(r"[+-]?[1-9][0-9]{0,2}(?:,[0-9]{3})+(?:\.[0-9]*)?")
 
 
-def _number(text: str, col: str, err) -> float:
+def _number(text: str, col: str, err: _RowError) -> float:
     """The number a cell holds, by the rule in the README: a decimal point, a comma only
     as an unambiguous thousands separator, and ``30%`` only in a probability."""
     if isinstance(text, _PercentText) and col not in PROBABILITIES:
@@ -602,14 +612,14 @@ def _percent_hint(col: str, number: str) -> str:
     return f"a per cent sign is read only in probabilities; give {col} as a plain number"
 
 
-def _num(row: dict[str, str], col: str, err) -> float:
+def _num(row: dict[str, str], col: str, err: _RowError) -> float:
     text = row.get(col, "")
     if not text:
         raise err("is empty", col)
     return _number(text, col, err)
 
 
-def _prob(row: dict[str, str], col: str, err) -> float:
+def _prob(row: dict[str, str], col: str, err: _RowError) -> float:
     p = _num(row, col, err)
     if not 0 <= p <= 1:
         raise err(
@@ -618,14 +628,14 @@ def _prob(row: dict[str, str], col: str, err) -> float:
     return p
 
 
-def _cost(row: dict[str, str], col: str, err) -> float:
+def _cost(row: dict[str, str], col: str, err: _RowError) -> float:
     try:
         return check_number(_num(row, col, err), col)
     except ScenarioError as e:
         raise err(e.message, col) from None
 
 
-def _distribution(row: dict[str, str], q: str, err):
+def _distribution(row: dict[str, str], q: str, err: _RowError) -> Distribution | None:
     given = {s: row.get(f"{q}{s}", "") for s in ("", "_min", "_mode", "_max", "_dist")}
     if not any(given.values()):
         return None

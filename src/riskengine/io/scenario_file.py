@@ -130,7 +130,8 @@ def _kind(value: Any) -> str:
         return "nothing"
     if isinstance(value, bool):
         return f"{str(value).lower()} (YAML reads yes, no, on and off as true or false)"
-    kind = {dict: "a mapping", list: "a list", str: "text"}.get(type(value))
+    kinds: dict[type, str] = {dict: "a mapping", list: "a list", str: "text"}
+    kind = kinds.get(type(value))
     return kind or show(value)
 
 
@@ -652,8 +653,8 @@ def _register_file(doc: Document, raw: dict, path: Path_) -> tuple[tuple[Risk, .
 
 def _tasks(doc: Document, raw: list) -> Iterator[Task]:
     """The tasks, each entry of the file's list dropped once it is read: its memory then
-    serves the tasks that follow, a fifth less at the peak for a large file. (No other
-    field takes a list of tasks, so a list shared by a YAML alias is an error anyway.)"""
+    serves the tasks that follow, a fifth less at the peak for a large file. No other
+    field takes a list of tasks, so a list shared by a YAML alias is an error anyway."""
     for i in range(len(raw)):
         yield _task(doc, raw[i], ("tasks", i))
         raw[i] = None

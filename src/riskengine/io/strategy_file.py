@@ -187,6 +187,8 @@ def _benefit(spec: Any, field: str) -> Benefit:
 
 
 def parse_objectives(raw: list[Any], quantities: set[str]) -> tuple[Objective, ...]:
+    """The ``objectives:`` list: each a milestone ``by`` a date or a KPI ``at_least`` or
+    ``at_most`` a number, naming only ``quantities`` (milestones and KPIs defined)."""
     out: list[Objective] = []
     seen: set[str] = set()
     for i, spec in enumerate(raw):
@@ -219,7 +221,10 @@ def parse_objectives(raw: list[Any], quantities: set[str]) -> tuple[Objective, .
             if kpi not in quantities:
                 raise _unknown(kpi, quantities, f"{field}.kpi")
             value = checked_number(spec[bounds[0]], f"{field}.{bounds[0]}")
-            out.append(Objective(oid, kpi=kpi, **{bounds[0]: value}))
+            if bounds[0] == "at_least":
+                out.append(Objective(oid, kpi=kpi, at_least=value))
+            else:
+                out.append(Objective(oid, kpi=kpi, at_most=value))
         else:
             raise ScenarioError("an objective names a 'milestone' or a 'kpi'", field=field)
     return tuple(out)

@@ -68,12 +68,15 @@ class LongInt(int):
     text: str
 
     def __new__(cls, text: str) -> LongInt:
+        """The stand-in for ``text`` (more than :data:`LONG_INT_DIGITS` digits): ±10**4000
+        by its sign, the text itself never converted."""
         huge = 10**LONG_INT_DIGITS
         out = super().__new__(cls, -huge if text[:1] == "-" else huge)
         out.text = text
         return out
 
     def __repr__(self) -> str:
+        """The text the file gave, so error messages quote the number as written."""
         return self.text
 
     __str__ = __repr__
@@ -107,9 +110,11 @@ class Document:
             return None
 
     def field(self, path: Path_) -> str:
+        """``path`` as error messages name it: ``tasks[B].duration``."""
         return _field(path, self.names)
 
     def error(self, message: str, path: Path_) -> ScenarioError:
+        """The error for a mistake at ``path``, naming this file, the field and its line."""
         return ScenarioError(message, file=self.file, field=self.field(path), line=self.line(path))
 
     def locate(self, err: ScenarioError) -> ScenarioError:
@@ -117,6 +122,8 @@ class Document:
         return err.located(self.file, self.line(self.parse_field(err.field or "")))
 
     def parse_field(self, text: str) -> Path_:
+        """The path of a field as :meth:`field` renders it (``tasks[B]`` back to
+        ``("tasks", 3)``); parts it cannot resolve are left out."""
         by_name = {(p[0], v): p[1] for p, v in self.names.items()}
         path: list[str | int] = []
         for name, index in re.findall(r"([^.\[\]]+)|\[([^\]]*)\]", text):

@@ -15,6 +15,7 @@ import datetime as _dt
 import weakref
 from collections import deque
 from collections.abc import Collection
+from typing import TypeGuard
 
 from riskengine.errors import ScenarioError, did_you_mean, short_list, show
 from riskengine.model import correlation
@@ -74,7 +75,7 @@ def check_schedule(scenario: Scenario) -> None:
         if m.target_date is not None:
             where = f"milestones[{m.id}].target"
             _require_date(m.target_date, where, "a date target")
-            _need_start(start, where, "a date target")
+            start = _need_start(start, where, "a date target")
             if m.target_date < start:
                 raise ScenarioError(
                     f"target {m.target_date} is before the start {start}", field=where
@@ -106,6 +107,8 @@ def negative_part(d: Distribution) -> str | None:
 
 
 def cost_message(part: str, how: str) -> str:
+    """The error for a cost ``part`` that can go negative (``how``: :func:`negative_part`),
+    worded alike by the scenario parser and by this module."""
     what = "a cost rate" if part == "per_day" else "a cost"
     return f"{what} cannot be negative, got {how}"
 
@@ -179,7 +182,7 @@ def _check_status(scenario: Scenario) -> None:
         return
     where = "status.data_date"
     _require_date(dd, where, "the data date")
-    _need_start(start, where, "a data date")
+    start = _need_start(start, where, "a data date")
     if dd < start:
         raise ScenarioError(f"data date {dd} is before the start {start}", field=where)
     _check_range(dd, start, where, f"data date {dd}")
@@ -192,7 +195,7 @@ def _check_task_dates(scenario: Scenario, t: Task) -> None:
     if snet is not None:
         where = f"{base}.constraint.start_no_earlier_than"
         _require_date(snet, where, "a constraint")
-        _need_start(start, where, "a date constraint")
+        start = _need_start(start, where, "a date constraint")
         if snet < start:
             raise ScenarioError(
                 f"start_no_earlier_than {snet} is before the project start {start}", field=where
@@ -208,6 +211,7 @@ def _check_task_dates(scenario: Scenario, t: Task) -> None:
             f"actual finish {a_f} without an actual start", field=f"{base}.actual_finish"
         )
     if a_s is not None:
+        assert start is not None  # the loop above required it for an actual start
         if a_s < start:
             raise ScenarioError(
                 f"actual start {a_s} is before the project start {start}",
@@ -274,9 +278,11 @@ def _check_cost_items(scenario: Scenario) -> None:
         _check_cost(item.cost, f"costs[{item.id}]")
 
 
-def _need_start(start: _dt.date | None, where: str, what: str) -> None:
+def _need_start(start: _dt.date | None, where: str, what: str) -> _dt.date:
+    """``start``; without one, the error that ``what`` at ``where`` needs it."""
     if start is None:
         raise ScenarioError(f"{what} needs the scenario's 'start' date", field=where)
+    return start
 
 
 def _check_range(d: _dt.date, start: _dt.date | None, where: str, what: str) -> None:
@@ -317,7 +323,7 @@ def _require_distribution(value: object, where: str) -> None:
         )
 
 
-def _is_number(v: object) -> bool:
+def _is_number(v: object) -> TypeGuard[int | float]:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
@@ -445,7 +451,7 @@ def checked_order(scenario: Scenario) -> list[int]:
         return hit[1]
     check_references(scenario)
     order = topological_order(scenario)
-    _CHECKED[key] = (weakref.ref(scenario, lambda _, key=key: _CHECKED.pop(key, None)), order)
+    _CHECKED[key] = (weakref.ref(scenario, lambda _: _CHECKED.pop(key, None)), order)
     return order
 
 

@@ -1,4 +1,4 @@
-"""Portfolios: several project scenarios compiled into one network (DESIGN.md §6).
+"""Portfolios: several project scenarios compiled into one network.
 
 Each project's tasks, milestones, risks, calendars and cost items are namespaced with the
 project's id (``erp.build``, ``erp.golive``), so cross-project links are ordinary links
@@ -131,13 +131,15 @@ def compose(portfolio: Portfolio, projects: tuple[ProjectRef, ...] | None = None
                 m, after=tuple(_ns(p.id, a) for a in m.after)
             )
     for p in projects:
-        t, m, r, c, i, cals = _project_parts(p, portfolio.start, known)
-        tasks += t
-        milestones += m
-        risks += r
-        correlations += c
-        items += i
-        calendars += cals
+        p_tasks, p_milestones, p_risks, p_correlations, p_items, p_calendars = _project_parts(
+            p, portfolio.start, known
+        )
+        tasks += p_tasks
+        milestones += p_milestones
+        risks += p_risks
+        correlations += p_correlations
+        items += p_items
+        calendars += p_calendars
     task_ids = {t.id for t in tasks}
     for r in portfolio.shared_risks:
         for j, imp in enumerate(r.impacts):

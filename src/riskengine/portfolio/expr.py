@@ -33,6 +33,7 @@ import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from typing import Final, Literal
 
 import numpy as np
 
@@ -84,11 +85,16 @@ _REJECTED_WORDS = {
 }
 
 
+# What the stack machine computes with: per-iteration arrays, or a constant's float64
+# (arithmetic on constants alone stays a numpy scalar).
+_Value = np.ndarray | np.float64
+
+
 def _flag(mask: np.ndarray | np.bool_) -> np.ndarray:
     return np.asarray(mask, dtype=np.float64)
 
 
-_BINARY: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+_BINARY: dict[str, Callable[[_Value, _Value], _Value]] = {
     "+": np.add,
     "-": np.subtract,
     "*": np.multiply,
@@ -101,18 +107,33 @@ _BINARY: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     "!=": lambda a, b: _flag(np.not_equal(a, b)),
 }
 
+
+def _where(cond: _Value, a: _Value, b: _Value) -> np.ndarray:
+    return np.where(np.not_equal(cond, 0), a, b)
+
+
 # name -> (implementation, least arguments, most arguments or None, signature for errors)
-_FUNCTIONS: dict[str, tuple[Callable[..., np.ndarray], int, int | None, str]] = {
+_FUNCTIONS: dict[str, tuple[Callable[..., _Value], int, int | None, str]] = {
     "abs": (np.abs, 1, 1, "abs(x)"),
     "max": (lambda *xs: functools.reduce(np.maximum, xs), 2, None, "max(a, b, ...)"),
     "min": (lambda *xs: functools.reduce(np.minimum, xs), 2, None, "min(a, b, ...)"),
-    "where": (lambda c, a, b: np.where(np.not_equal(c, 0), a, b), 3, 3, "where(cond, a, b)"),
+    "where": (_where, 3, 3, "where(cond, a, b)"),
 }
 _ALLOWED_FUNCTIONS = ", ".join(spec[3] for spec in _FUNCTIONS.values())
 
-# Postfix instructions: (opcode, argument).
-_CONST, _LOAD, _NEG, _BIN, _CALL = "const", "load", "neg", "bin", "call"
-_Instruction = tuple[str, object]
+# Postfix instructions: (opcode, argument), the argument's type set by the opcode.
+_CONST: Final = "const"
+_LOAD: Final = "load"
+_NEG: Final = "neg"
+_BIN: Final = "bin"
+_CALL: Final = "call"
+_Instruction = (
+    tuple[Literal["const"], np.float64]  # push the number
+    | tuple[Literal["load"], str]  # push the quantity of that name
+    | tuple[Literal["neg"], None]  # negate the top
+    | tuple[Literal["bin"], str]  # the operator on the top two
+    | tuple[Literal["call"], tuple[str, int]]  # the function on the top n
+)
 
 
 @dataclass(frozen=True)
@@ -131,20 +152,22 @@ class Expression:
     _program: tuple[_Instruction, ...] = dataclass_field(default=(), repr=False)
 
     def evaluate(self, values: Mapping[str, np.ndarray | float]) -> np.ndarray:
-        stack: list[np.ndarray | np.float64] = []
+        """The KPI in every iteration (see the class docstring for shapes); ScenarioError
+        when ``values`` lacks a name the expression uses."""
+        stack: list[_Value] = []
         with np.errstate(all="ignore"):
-            for op, arg in self._program:
-                if op == _CONST:
-                    stack.append(arg)
-                elif op == _LOAD:
-                    stack.append(self._load(values, arg))
-                elif op == _NEG:
+            for inst in self._program:
+                if inst[0] == _CONST:
+                    stack.append(inst[1])
+                elif inst[0] == _LOAD:
+                    stack.append(self._load(values, inst[1]))
+                elif inst[0] == _NEG:
                     stack[-1] = np.negative(stack[-1])
-                elif op == _BIN:
+                elif inst[0] == _BIN:
                     right = stack.pop()
-                    stack[-1] = _BINARY[arg](stack[-1], right)
+                    stack[-1] = _BINARY[inst[1]](stack[-1], right)
                 else:
-                    name, n = arg
+                    name, n = inst[1]
                     args = stack[-n:]
                     del stack[-n:]
                     stack.append(_FUNCTIONS[name][0](*args))
@@ -186,6 +209,13 @@ def parse_expression(text: str, *, field: str, known: Collection[str] | None = N
     return Expression(text, frozenset(parser.names), field, tuple(parser.program))
 
 
+def _match(pattern: re.Pattern[str], text: str, pos: int) -> re.Match[str]:
+    """``pattern`` at ``pos`` of ``text``, where the caller knows it matches."""
+    match = pattern.match(text, pos)
+    assert match is not None, (pattern.pattern, pos)
+    return match
+
+
 @dataclass(frozen=True)
 class _Token:
     kind: str  # "num", "name", "op" or "end"
@@ -222,7 +252,8 @@ class _Parser:
     # -- tokens -------------------------------------------------------------------------
 
     def _tokenize(self) -> list[_Token]:
-        text, pos, tokens = self.text, 0, []
+        text, pos = self.text, 0
+        tokens: list[_Token] = []
         while pos < len(text):
             ch = text[pos]
             if ch in _WHITESPACE:
@@ -247,10 +278,10 @@ class _Parser:
         return tokens
 
     def _number(self, pos: int) -> _Token:
-        match = _NUMBER.match(self.text, pos)
+        match = _match(_NUMBER, self.text, pos)  # the tokenizer saw a digit here
         end = match.end()
-        if _NUMBER_TAIL.match(self.text, end).end() > end:
-            whole = self.text[pos : _NUMBER_TAIL.match(self.text, pos).end()]
+        if _match(_NUMBER_TAIL, self.text, end).end() > end:
+            whole = self.text[pos : _match(_NUMBER_TAIL, self.text, pos).end()]
             raise self.fail(f"malformed number {whole!r}", pos)
         value = float(match.group().replace("_", ""))
         if not np.isfinite(value):
@@ -260,7 +291,7 @@ class _Parser:
     def _name(self, pos: int) -> _Token:
         text, end, parts = self.text, pos, []
         while True:
-            part = _IDENT.match(text, end)
+            part = _match(_IDENT, text, end)  # a letter or '_' is checked before each part
             if part.group().startswith("_"):
                 raise self.fail(
                     f"name part {part.group()!r} starts with '_' (not allowed)", part.start()

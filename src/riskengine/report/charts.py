@@ -30,7 +30,6 @@ def write_chart(
 ) -> None:
     """Write :func:`chart_png` to ``path``, replacing it in one step (OutputError if it
     cannot)."""
-
     write_atomic(Path(path), chart_png(cost, finish, jc, to_date=to_date, title=title))
 
 
@@ -84,14 +83,23 @@ def chart_png(
             linewidth=1.8,
             label=f"{jc.target:.0%} JCL frontier",
         )
-    for name, pt, style in (
-        ("deterministic", jc.deterministic, {"marker": "D", "color": "tab:red"}),
-        ("P50", jc.p50_pair, {"marker": "o", "color": "tab:orange"}),
-        ("P80", jc.p80_pair, {"marker": "s", "color": "tab:green"}),
+    for name, pt, marker, color in (
+        ("deterministic", jc.deterministic, "D", "tab:red"),
+        ("P50", jc.p50_pair, "o", "tab:orange"),
+        ("P80", jc.p80_pair, "s", "tab:green"),
     ):
         x = np.datetime64(pt["date"], "D")
         label = f"{name}: {pt['cost']:,.0f} by {pt['date']} (JCL {pt['jcl']:.0%})"
-        ax.scatter([x], [pt["cost"]], s=70, zorder=3, edgecolors="black", label=label, **style)
+        ax.scatter(
+            [x],
+            [pt["cost"]],
+            s=70,
+            zorder=3,
+            edgecolors="black",
+            label=label,
+            marker=marker,
+            color=color,
+        )
         ax.annotate(
             f"{name} {pt['jcl']:.0%}",
             (mdates.date2num(x), pt["cost"]),
@@ -116,7 +124,7 @@ def chart_png(
 
 def jcl_chart(results: Results) -> bytes:
     """The JCL scatter (finish date × cost, frontier, reference pairs) as PNG bytes."""
-    if results.jcl is None or results.costs is None:
+    if results.jcl is None or results.costs is None or results.timeline is None:
         raise ValueError("these results have no joint confidence analysis")
     return chart_png(
         results.costs["total"],

@@ -17,13 +17,19 @@ import json
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING, Any, overload
 
 from riskengine.analysis.results import Results
 from riskengine.errors import OutputError
 from riskengine.report.charts import jcl_chart
 from riskengine.report.outputs import Content, check_distinct, destination, write_files
 from riskengine.report.terminal import PERCENT, is_missing, percent_format
+
+if TYPE_CHECKING:  # pandas, openpyxl and the engine load when a file is written, not before
+    import pandas as pd
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    from riskengine.analysis.register import RiskRegister
 
 CSV_TABLES = ("milestones", "tasks", "iterations", "costs")
 
@@ -38,7 +44,7 @@ CHART_FILES = ("jcl.png",)
 FILE_SUFFIXES = (".csv", ".json", ".xlsx", ".png", ".html", ".yaml", ".yml")
 
 
-def json_text(data: dict) -> str:
+def json_text(data: dict[str, Any]) -> str:
     """JSON as written to files: indented; NaN is not JSON, so it fails loudly."""
     return json.dumps(data, indent=2, allow_nan=False) + "\n"
 
@@ -255,7 +261,7 @@ def _xlsx_text(text: str) -> str:
     return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
-def _put_row(ws, row: int, values: Iterable[object], percent: Mapping[int, bool]) -> None:
+def _put_row(ws: Worksheet, row: int, values: Iterable[Any], percent: Mapping[int, bool]) -> None:
     """Write one worksheet row. Text is always a string cell: openpyxl would take a text
     starting with ``=`` for a formula (and ``#REF!`` for an error), so a task or risk name
     could otherwise run in Excel."""
@@ -271,7 +277,7 @@ def _put_row(ws, row: int, values: Iterable[object], percent: Mapping[int, bool]
                 cell.number_format = percent_format(value)
 
 
-def register_xlsx(reg) -> bytes:
+def register_xlsx(reg: RiskRegister) -> bytes:
     """The register as a workbook for people: three sheets with readable headers, number
     formats, fitted widths and a frozen header row."""
     import io as _io
@@ -279,6 +285,7 @@ def register_xlsx(reg) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.worksheet import Worksheet
 
     wb = Workbook()
     sheets = [("Register", reg.register), ("Mitigation", reg.mitigation), ("Tornado", reg.tornado)]
@@ -286,6 +293,7 @@ def register_xlsx(reg) -> bytes:
     head_fill = PatternFill("solid", fgColor="305496")
     for i, (title, frame) in enumerate(sheets):
         ws = wb.active if i == 0 else wb.create_sheet()
+        assert isinstance(ws, Worksheet)  # a new workbook's sheets are plain worksheets
         ws.title = title
         keys = list(frame.columns)
         formats = {c: _format_for(str(key)) for c, key in enumerate(keys, start=1)}
@@ -322,14 +330,15 @@ def inert_text(value: object) -> object:
     return value
 
 
-def csv_safe(frame):
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with every text cell, column name and index label made inert."""
     from pandas.api.types import is_numeric_dtype
 
     out = frame.copy(deep=False)
     for i in range(frame.shape[1]):
         if not is_numeric_dtype(frame.dtypes.iloc[i]):
-            out.isetitem(i, frame.iloc[:, i].map(inert_text))
+            # pandas takes any array-like here, a Series too; pandas-stubs list arrays only.
+            out.isetitem(i, frame.iloc[:, i].map(inert_text))  # type: ignore[arg-type]
     out.columns = out.columns.map(inert_text)
     if not is_numeric_dtype(out.index.dtype):
         out.index = out.index.map(inert_text)
@@ -337,7 +346,11 @@ def csv_safe(frame):
     return out
 
 
-def csv_text(frame, fh: IO[str] | None = None, *, index: bool = True) -> str | None:
+@overload
+def csv_text(frame: pd.DataFrame, fh: IO[str], *, index: bool = True) -> None: ...
+@overload
+def csv_text(frame: pd.DataFrame, fh: None = None, *, index: bool = True) -> str: ...
+def csv_text(frame: pd.DataFrame, fh: IO[str] | None = None, *, index: bool = True) -> str | None:
     """``frame`` as CSV that spreadsheets open as data (to ``fh``, else returned): text
     cells made inert (:func:`csv_safe`) and quoted, so a line break inside a name cannot
     start a new row either."""
@@ -358,7 +371,7 @@ def register_paths(path: Path) -> list[Path]:
     )
 
 
-def register_files(reg, path: Path) -> dict[Path, Content]:
+def register_files(reg: RiskRegister, path: Path) -> dict[Path, Content]:
     """The register's files (:func:`register_paths`) and their contents."""
     paths = register_paths(path)
     if len(paths) == 1:

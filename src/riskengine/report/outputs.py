@@ -314,6 +314,7 @@ def write_files(files: Mapping[Path, Content]) -> None:
             current = target
             os.replace(tmp, target)
     except OSError as e:
+        assert current is not None  # set before each step that can fail
         raise OutputError(f"{_show(current)}: cannot write ({e.strerror or e})") from None
     finally:
         for tmp, _ in staged:

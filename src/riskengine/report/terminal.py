@@ -11,13 +11,13 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from rich import box
 from rich.console import Console
 from rich.measure import Measurement
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
+from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -26,7 +26,11 @@ from riskengine.engine.calendar import Timeline
 from riskengine.errors import one_line
 
 if TYPE_CHECKING:  # the engine imports numba; printing a summary does not need it
+    from rich.status import Status
+
+    from riskengine.analysis.register import RiskRegister
     from riskengine.engine.plan import ScenarioSummary
+    from riskengine.portfolio.options import Comparison
 
 NONE = "—"
 TOP_CRITICAL = 10
@@ -112,6 +116,8 @@ def _label(oid: str, name: str) -> Text:
 
 
 def header(results: Results) -> Text:
+    """The scenario's name and the run's settings, the first line ``riskengine run``
+    prints."""
     when = f"start {results.start}" if results.start else "times in working days from start"
     state = " · risks after mitigation" if results.mitigated else ""
     return Text.assemble(
@@ -156,6 +162,7 @@ def milestone_table(results: Results) -> Table:
 
 
 def critical_table(results: Results, top: int = TOP_CRITICAL) -> Table:
+    """The ``top`` tasks most often on the critical path of the project finish."""
     table = _table("Most critical tasks")
     table.add_column("Task", style="bold", no_wrap=True)
     table.add_column("Name", ratio=1)
@@ -206,7 +213,7 @@ def print_results(results: Results, console: Console, *, top: int = TOP_CRITICAL
 
 def objectives_table(results: Results) -> Table:
     """Each strategic objective's probability, and of all of them together."""
-    st = results.strategy
+    st = _strategy(results)
     table = _table("Strategic objectives", "± one standard error of the probability.")
     table.add_column("Objective", ratio=1)
     table.add_column("Target", no_wrap=True)
@@ -218,14 +225,19 @@ def objectives_table(results: Results) -> Table:
     return table
 
 
-def _share(s: dict) -> str:
+def _strategy(results: Results) -> dict[str, Any]:
+    if results.strategy is None:
+        raise ValueError("these results have no strategy: they are not a portfolio's")
+    return results.strategy
+
+
+def _share(s: dict[str, Any]) -> str:
     return f"{_pct(s['probability'])} ± {100 * s['se']:.1f}"
 
 
 def kpi_table(results: Results) -> Table:
     """Each KPI's mean and percentiles (— where a statistic is not finite)."""
-
-    kpis = results.strategy["kpis"]
+    kpis = _strategy(results)["kpis"]
     table = _table("KPIs")
     table.add_column("KPI", ratio=1)
     table.add_column("Mean", justify="right", no_wrap=True)
@@ -249,6 +261,8 @@ def cost_table(results: Results) -> Table:
     """Total cost and each cost group: mean, SD, percentiles, the deterministic plan, and
     the contingency each percentile needs over the plan."""
     cost = results.cost
+    if cost is None:
+        raise ValueError("these results have no costs")
     table = _table(
         "Cost",
         "Contingency at Pn = Pn cost − the deterministic plan's cost"
@@ -286,6 +300,8 @@ def jcl_table(results: Results, points: int = 6) -> Table:
     """Joint confidence of cost and finish: the plan, the P50 and P80 pairs, and budgets
     on the target frontier (the cheapest cost reaching the target by each date)."""
     jc = results.jcl
+    if jc is None:
+        raise ValueError("these results have no joint confidence analysis")
     what = "the project" if results.jcl_milestone == "project" else results.jcl_milestone
     table = _table(
         f"Joint confidence: cost and finish of {what} (target {jc.target:.0%})",
@@ -360,12 +376,13 @@ class LazyProgress:
         self._t0 = clock()
         self._decided = False
         self._bar: Progress | None = None
-        self._task = None
+        self._task: TaskID | None = None
         self._lock = threading.Lock()
         self._timer: threading.Timer | None = None
-        self._status = None
+        self._status: Status | None = None
 
     def __enter__(self) -> LazyProgress:
+        """Start the clock for the spinner (when enabled)."""
         if self._enabled:
             self._timer = threading.Timer(self._threshold, self._show_waiting)
             self._timer.daemon = True
@@ -373,6 +390,7 @@ class LazyProgress:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        """Remove the spinner and the bar, whatever happened."""
         self._stop_waiting()
         if self._bar is not None:
             self._bar.stop()
@@ -393,9 +411,11 @@ class LazyProgress:
 
     @property
     def shown(self) -> bool:
+        """Whether the bar was shown (the run was long enough)."""
         return self._bar is not None
 
     def __call__(self, done: int, total: int) -> None:
+        """Report ``done`` of ``total`` iterations; the first report decides on the bar."""
         if not self._decided:
             self._stop_waiting()
             self._decided = True
@@ -411,7 +431,7 @@ class LazyProgress:
                 )
                 self._task = self._bar.add_task("simulate", total=total, completed=done)
                 self._bar.start()
-        if self._bar is not None:
+        if self._bar is not None and self._task is not None:  # set together
             self._bar.update(self._task, completed=done)
 
 
@@ -473,10 +493,9 @@ def print_summary(summary: ScenarioSummary, console: Console) -> None:
     console.print("Plan: every task at its single-point estimate (mode, else median).", style="dim")
 
 
-def print_comparison(comparison, console: Console) -> None:
+def print_comparison(comparison: Comparison, console: Console) -> None:
     """What ``riskengine compare`` shows: one row per option (objective probabilities, the
     joint success, each goal's mean), then which option dominates which."""
-
     opts = list(comparison.options.values())
     console.print(
         Text.assemble(
@@ -526,13 +545,15 @@ def _with_delta(p: float, d: dict, name: str) -> str:
     return f"{_pct(p)}\nΔ {100 * d['diff']:+.1f}\n[{100 * d['low']:+.1f}, {100 * d['high']:+.1f}]"
 
 
-def print_register(reg, console: Console, top: int = 15) -> None:
+def print_register(reg: RiskRegister, console: Console, top: int = 15) -> None:
+    """The ``top`` rows of the register, as ``riskengine register`` prints them."""
     table = _table(f"Risk register (ranked by what each risk adds to {reg.milestone} P80)")
     for col in ("#", "Risk", "Probability", "Delay P50", "Expected delay", "Adds to P80"):
         table.add_column(col, justify="left" if col == "Risk" else "right")
     key = f"contribution_{reg.milestone}_P80"
-    for row in reg.register.head(top).itertuples(index=False):
-        r = row._asdict()
+    # By column name: itertuples renames columns that are not identifiers (a milestone
+    # id with a dash or dot in contribution_<milestone>_P80), so its rows lose them.
+    for r in reg.register.head(top).to_dict("records"):
         p50 = r.get("delay_P50")
         table.add_row(
             str(r["rank"]),
@@ -546,6 +567,7 @@ def print_register(reg, console: Console, top: int = 15) -> None:
 
 
 def is_missing(v: object) -> bool:
+    """Whether a table cell has no value: None, or NaN (as pandas fills gaps)."""
     return v is None or (isinstance(v, float) and v != v)
 
 
