@@ -148,3 +148,19 @@ def test_register_of_the_shipped_scenario(tmp_path):
     assert ws.max_row - 1 == len(rk.load_scenario("scenarios/plant_upgrade.yaml").risks)
     costs = [c.value for c in ws[2]][11:14]  # cost P10/P50/P90 of the top risk
     assert all(isinstance(v, float) and v > 10_000 for v in costs)
+
+
+def test_register_ranks_by_a_milestone_whose_id_is_not_an_identifier(tmp_path):
+    """The printed table reads the contribution column by name: pandas' itertuples renamed
+    ``contribution_m-end_P80`` and the command crashed with KeyError."""
+    path = tmp_path / "dashed.yaml"
+    path.write_text(SIMPLE.replace("{id: end,", "{id: m-end,"))
+    out = tmp_path / "register.csv"
+    res = CliRunner().invoke(
+        main, ["register", str(path), "-n", "2000", "--milestone", "m-end", "-o", str(out)]
+    )
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(out)
+    assert "contribution_m-end_P80" in table.columns
+    big = table.set_index("id").loc["big", "contribution_m-end_P80"]
+    assert f"{big:.1f}" in res.stdout  # the printed "Adds to P80" of the big risk
