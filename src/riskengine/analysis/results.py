@@ -391,7 +391,7 @@ class Results:
         return d
 
     def to_frame(self, table: str = "milestones"):
-        """pandas tables: ``"milestones"`` (one row per milestone plus the project),
+        """Pandas tables: ``"milestones"`` (one row per milestone plus the project),
         ``"tasks"`` (criticality, finish dates and cost per task), ``"iterations"``
         (per-iteration finishes and costs) or ``"costs"`` (total and group costs)."""
         import pandas as pd

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from riskengine.errors import ScenarioError, check_keys, did_you_mean, show
-from riskengine.io.strategy_file import checked_date, checked_name, checked_number
+from riskengine.io._fields import checked_date, checked_name, checked_number
 from riskengine.model.distributions import parse_distribution
 from riskengine.model.portfolio import Option, Portfolio
 from riskengine.portfolio.composition import compose

@@ -12,16 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from riskengine.errors import ScenarioError
+from riskengine.io._fields import as_date, as_id, as_mapping, as_number
 from riskengine.io.inputs import read_input
-from riskengine.io.scenario_file import (
-    _date,
-    _id,
-    _keys,
-    _number,
-    _risk,
-    _simulation,
-    load_scenario,
-)
+from riskengine.io.scenario_file import load_scenario, parse_risk, parse_simulation
 from riskengine.io.strategy_file import goals_of, parse_kpis, parse_objectives
 from riskengine.io.yamlfile import Document, Path_, load_yaml
 from riskengine.model.portfolio import Portfolio, ProjectRef
@@ -73,13 +66,13 @@ def load_portfolio(path: str | Path) -> Portfolio:
 def _parse(doc: Document, folder: Path) -> Portfolio:
     if doc.data is None:
         raise doc.error("the file is empty", ())
-    top = _keys(doc, doc.data, (), TOP_KEYS, "a portfolio")
+    top = as_mapping(doc, doc.data, (), TOP_KEYS, "a portfolio")
     name = top.get("portfolio")
     if not isinstance(name, str | int | float) or isinstance(name, bool):
         raise doc.error("must be the portfolio's name", ("portfolio",))
     if top.get("start") is None:
         raise doc.error("a portfolio needs a 'start' date", ())
-    start = _date(doc, top["start"], ("start",))
+    start = as_date(doc, top["start"], ("start",))
     raw = top.get("projects")
     if not isinstance(raw, dict) or not raw:
         raise doc.error("must map project ids to {scenario: file.yaml}", ("projects",))
@@ -89,7 +82,7 @@ def _parse(doc: Document, folder: Path) -> Portfolio:
     raw_risks = top.get("shared_risks") or []
     if not isinstance(raw_risks, list):
         raise doc.error("must be a list of risks", ("shared_risks",))
-    shared = tuple(_risk(doc, r, ("shared_risks", i)) for i, r in enumerate(raw_risks))
+    shared = tuple(parse_risk(doc, r, ("shared_risks", i)) for i, r in enumerate(raw_risks))
     # absent or empty (null) is none at all; [] for a mapping, 0 or "" is a mistake
     raw_kpis = _given(top, "kpis", {})
     if not isinstance(raw_kpis, dict):
@@ -109,7 +102,7 @@ def _parse(doc: Document, folder: Path) -> Portfolio:
         start=start,
         projects=projects,
         shared_risks=shared,
-        simulation=_simulation(doc, top.get("simulation"), ("simulation",)),
+        simulation=parse_simulation(doc, top.get("simulation"), ("simulation",)),
         options=dict(options),
         source=doc.file,
         inputs=(doc.file, *(f for p in projects for f in p.scenario.inputs)),
@@ -127,14 +120,14 @@ def _given(top: dict, key: str, empty: Any) -> Any:
 
 
 def _project(doc: Document, folder: Path, pid: str, spec: Any, path: Path_) -> ProjectRef:
-    _id(doc, pid, path)
+    as_id(doc, pid, path)
     if "." in pid:
         raise doc.error(f"project id {pid!r} must not contain '.' (it namespaces ids)", path)
-    p = _keys(doc, spec, path, PROJECT_KEYS, "a project")
+    p = as_mapping(doc, spec, path, PROJECT_KEYS, "a project")
     if "scenario" not in p or not isinstance(p["scenario"], str):
         raise doc.error("a project needs 'scenario: file.yaml'", path)
     scenario = load_scenario(folder / p["scenario"])
-    start = _date(doc, p["start"], (*path, "start")) if p.get("start") is not None else None
+    start = as_date(doc, p["start"], (*path, "start")) if p.get("start") is not None else None
     raw_after = p.get("after") or []
     if not isinstance(raw_after, list):
         raise doc.error("must be a list of {milestone: project.milestone, lag: days}", path)
@@ -143,10 +136,10 @@ def _project(doc: Document, folder: Path, pid: str, spec: Any, path: Path_) -> P
         apath = (*path, "after", j)
         if isinstance(a, str):
             a = {"milestone": a}
-        entry = _keys(doc, a, apath, AFTER_KEYS, "an 'after' entry")
+        entry = as_mapping(doc, a, apath, AFTER_KEYS, "an 'after' entry")
         ref = entry.get("milestone")
         if not isinstance(ref, str) or "." not in ref:
             raise doc.error("'milestone' must be project.milestone, e.g. erp.golive", apath)
-        lag = _number(doc, entry.get("lag", 0), (*apath, "lag"), allow_negative=True)
+        lag = as_number(doc, entry.get("lag", 0), (*apath, "lag"), allow_negative=True)
         after.append((ref, float(lag)))
     return ProjectRef(pid, scenario, start, tuple(after))

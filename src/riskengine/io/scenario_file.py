@@ -8,16 +8,25 @@ from __future__ import annotations
 
 import datetime as _dt
 import difflib
-import math
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from riskengine.errors import ScenarioError, did_you_mean, show
+from riskengine.errors import ScenarioError, show
+from riskengine.io._fields import (
+    _ID,
+    as_date,
+    as_id,
+    as_mapping,
+    as_number,
+    as_probability,
+    as_text,
+    kind_of,
+)
 from riskengine.io.register_file import load_register
 from riskengine.io.yamlfile import Document, Path_, gc_paused, load_yaml
-from riskengine.model.distributions import LIMIT, check_number, parse_distribution
+from riskengine.model.distributions import LIMIT, parse_distribution
 from riskengine.model.scenario import (
     LINK_TYPES,
     WEEKDAYS,
@@ -91,7 +100,6 @@ _WEEKDAY = {
     )
     for name in (WEEKDAYS[i], full)
 }
-_ID = re.compile(r"^[^\s,\[\]{}]+$")
 _LINK_SHORTHAND = re.compile(
     r"^(?P<task>\S+)(?:\s+(?P<type>[A-Za-z]{2})\s*(?P<lag>[+-]\s*\d+(?:\.\d*)?)?)?$"
 )
@@ -109,42 +117,16 @@ def load_scenario(path: str | Path) -> Scenario:
     return scenario
 
 
-def _keys(doc: Document, value: Any, path: Path_, allowed: tuple[str, ...], what: str) -> dict:
-    """``value`` as a dict whose keys are all ``allowed`` (it is not copied: the parser
-    never changes what it reads, and values shared by YAML aliases stay shared)."""
-    if value.__class__ is not dict:
-        if not isinstance(value, Mapping):
-            raise doc.error(f"{what} must be a mapping of keys to values, got {_kind(value)}", path)
-        value = dict(value)
-    for key in value:
-        if key not in allowed:
-            more = did_you_mean(key, allowed) if isinstance(key, str) and len(key) < 100 else ""
-            more = more or f" (allowed: {', '.join(allowed)})"
-            raise doc.error(f"unknown key {show(key)}{more}", (*path, str(key)))
-    return value
-
-
-def _kind(value: Any) -> str:
-    """What a wrong value is, for "must be …, got …" messages."""
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return f"{str(value).lower()} (YAML reads yes, no, on and off as true or false)"
-    kinds: dict[type, str] = {dict: "a mapping", list: "a list", str: "text"}
-    kind = kinds.get(type(value))
-    return kind or show(value)
-
-
 def _parse(doc: Document) -> Scenario:
     if doc.data is None:
         raise doc.error("the file is empty", ())
-    top = _keys(doc, doc.data, (), TOP_KEYS, "a scenario")
-    name = _text(doc, top.get("name"), ("name",)) or Path(doc.file).stem
-    start = _date(doc, top["start"], ("start",)) if top.get("start") is not None else None
+    top = as_mapping(doc, doc.data, (), TOP_KEYS, "a scenario")
+    name = as_text(doc, top.get("name"), ("name",)) or Path(doc.file).stem
+    start = as_date(doc, top["start"], ("start",)) if top.get("start") is not None else None
     calendars = _calendars(doc, top.get("calendars"), ("calendars",))
     calendar = None
     if top.get("calendar") is not None:
-        calendar = _id(doc, top["calendar"], ("calendar",))
+        calendar = as_id(doc, top["calendar"], ("calendar",))
     if "tasks" not in top:
         raise doc.error("missing 'tasks' (the list of tasks)", ())
     raw_tasks = top["tasks"]
@@ -161,7 +143,7 @@ def _parse(doc: Document) -> Scenario:
         risks, register = _register_file(doc, raw_risks, ("risks",))
         inputs.append(register)
     elif isinstance(raw_risks, list):
-        risks = tuple(_risk(doc, r, ("risks", i)) for i, r in enumerate(raw_risks))
+        risks = tuple(parse_risk(doc, r, ("risks", i)) for i, r in enumerate(raw_risks))
     else:
         raise doc.error("must be a list of risks or {file: register.csv}", ("risks",))
     raw_corr = top.get("correlations") or []
@@ -174,10 +156,10 @@ def _parse(doc: Document) -> Scenario:
     costs = tuple(_cost_item(doc, c, ("costs", i)) for i, c in enumerate(raw_costs))
     data_date = None
     if top.get("status") is not None:
-        status = _keys(doc, top["status"], ("status",), STATUS_KEYS, "'status'")
+        status = as_mapping(doc, top["status"], ("status",), STATUS_KEYS, "'status'")
         if status.get("data_date") is not None:
-            data_date = _date(doc, status["data_date"], ("status", "data_date"))
-    sim = _simulation(doc, top.get("simulation"), ("simulation",))
+            data_date = as_date(doc, status["data_date"], ("status", "data_date"))
+    sim = parse_simulation(doc, top.get("simulation"), ("simulation",))
     return Scenario(
         name=name,
         tasks=tasks,
@@ -201,14 +183,14 @@ def _calendars(doc: Document, raw: Any, path: Path_) -> tuple[Calendar, ...]:
     if not isinstance(raw, Mapping):
         raise doc.error(
             f"must map calendar ids to calendars, e.g. standard: {{workdays: [Mon, Tue]}}; "
-            f"got {_kind(raw)}",
+            f"got {kind_of(raw)}",
             path,
         )
     out = []
     for key, value in raw.items():
         cpath = (*path, str(key))
-        cid = _id(doc, key, cpath)
-        c = _keys(doc, {} if value is None else value, cpath, CALENDAR_KEYS, "a calendar")
+        cid = as_id(doc, key, cpath)
+        c = as_mapping(doc, {} if value is None else value, cpath, CALENDAR_KEYS, "a calendar")
         workdays = Calendar(cid).workdays
         if "workdays" in c:
             workdays = _workdays(doc, c["workdays"], (*cpath, "workdays"))
@@ -225,7 +207,9 @@ def _calendars(doc: Document, raw: Any, path: Path_) -> tuple[Calendar, ...]:
 
 def _workdays(doc: Document, raw: Any, path: Path_) -> tuple[int, ...]:
     if not isinstance(raw, list):
-        raise doc.error(f"must be a list of weekdays, e.g. [Mon, Tue, Wed], got {_kind(raw)}", path)
+        raise doc.error(
+            f"must be a list of weekdays, e.g. [Mon, Tue, Wed], got {kind_of(raw)}", path
+        )
     days: list[int] = []
     for j, name in enumerate(raw):
         day = _WEEKDAY.get(name.strip().lower()) if isinstance(name, str) else None
@@ -249,8 +233,8 @@ def _dates(doc: Document, raw: Any, path: Path_) -> tuple[_dt.date, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):
-        raise doc.error(f"must be a list of dates (YYYY-MM-DD), got {_kind(raw)}", path)
-    return tuple(_date(doc, d, (*path, j)) for j, d in enumerate(raw))
+        raise doc.error(f"must be a list of dates (YYYY-MM-DD), got {kind_of(raw)}", path)
+    return tuple(as_date(doc, d, (*path, j)) for j, d in enumerate(raw))
 
 
 def _entity(
@@ -258,23 +242,12 @@ def _entity(
 ) -> tuple[dict, str]:
     """The keys of a list entry that has an ``id``, and that id; later errors in the
     entry name it (``tasks[B].duration``)."""
-    entry = _keys(doc, raw, path, allowed, what)
+    entry = as_mapping(doc, raw, path, allowed, what)
     if "id" not in entry:
         raise doc.error(f"{what} needs an 'id'", path)
-    eid = _id(doc, entry["id"], (*path, "id"))
+    eid = as_id(doc, entry["id"], (*path, "id"))
     doc.names[path] = eid
     return entry, eid
-
-
-def _id(doc: Document, value: Any, path: Path_) -> str:
-    if value.__class__ is str and value.isalnum():  # most ids, without the pattern
-        return value
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise doc.error(f"an id must be text or a whole number, got {_kind(value)}", path)
-    text = value if value.__class__ is str else str(value)
-    if not _ID.match(text):
-        raise doc.error(f"id {show(text)} must not contain spaces, commas or brackets", path)
-    return text
 
 
 def _task(doc: Document, raw: Any, path: Path_) -> Task:
@@ -292,10 +265,10 @@ def _task(doc: Document, raw: Any, path: Path_) -> Task:
     links = tuple([_link(doc, p, path, j) for j, p in enumerate(preds)])
     existence = 1.0
     if "existence" in t:
-        existence = _probability(doc, t["existence"], (*path, "existence"))
+        existence = as_probability(doc, t["existence"], (*path, "existence"))
     calendar = get("calendar")
     if calendar is not None:
-        calendar = _id(doc, calendar, (*path, "calendar"))
+        calendar = as_id(doc, calendar, (*path, "calendar"))
     cost = get("cost")
     if cost is not None:
         if isinstance(cost, int | float) and not isinstance(cost, bool):
@@ -305,28 +278,28 @@ def _task(doc: Document, raw: Any, path: Path_) -> Task:
     snet = None
     if get("constraint") is not None:
         cpath = (*path, "constraint")
-        c = _keys(doc, t["constraint"], cpath, CONSTRAINT_KEYS, "a constraint")
+        c = as_mapping(doc, t["constraint"], cpath, CONSTRAINT_KEYS, "a constraint")
         if c.get("start_no_earlier_than") is not None:
-            snet = _date(doc, c["start_no_earlier_than"], (*cpath, "start_no_earlier_than"))
+            snet = as_date(doc, c["start_no_earlier_than"], (*cpath, "start_no_earlier_than"))
     actual_start = get("actual_start")
     if actual_start is not None:
-        actual_start = _date(doc, actual_start, (*path, "actual_start"))
+        actual_start = as_date(doc, actual_start, (*path, "actual_start"))
     actual_finish = get("actual_finish")
     if actual_finish is not None:
-        actual_finish = _date(doc, actual_finish, (*path, "actual_finish"))
+        actual_finish = as_date(doc, actual_finish, (*path, "actual_finish"))
     remaining = get("remaining")
     if remaining is not None:
         remaining = _distribution(doc, remaining, (*path, "remaining"))
     name, group = get("name"), get("group")
     return Task(
         id=tid,
-        name=name if name.__class__ is str else _text(doc, name, (*path, "name")),
+        name=name if name.__class__ is str else as_text(doc, name, (*path, "name")),
         duration=duration,
         predecessors=links,
         existence=existence,
         calendar=calendar,
         cost=cost,
-        group=group if group.__class__ is str else _text(doc, group, (*path, "group")),
+        group=group if group.__class__ is str else as_text(doc, group, (*path, "group")),
         start_no_earlier_than=snet,
         actual_start=actual_start,
         actual_finish=actual_finish,
@@ -344,9 +317,9 @@ def _cost(doc: Document, raw: Any, path: Path_, allowed: tuple[str, ...], what: 
         )
     if not isinstance(raw, Mapping):
         raise doc.error(
-            f"a cost is a number (fixed) or {{fixed: …, per_day: …}}, got {_kind(raw)}", path
+            f"a cost is a number (fixed) or {{fixed: …, per_day: …}}, got {kind_of(raw)}", path
         )
-    c = _keys(doc, raw, path, allowed, what)
+    c = as_mapping(doc, raw, path, allowed, what)
     parts = {k: _cost_part(doc, c[k], (*path, k), k) for k in COST_KEYS if c.get(k) is not None}
     if not parts:
         raise doc.error(f"{what} needs 'fixed' and/or 'per_day'", path)
@@ -377,36 +350,17 @@ def _cost_item(doc: Document, raw: Any, path: Path_) -> CostItem:
     return CostItem(
         id=cid,
         cost=_cost(doc, c, path, COST_ITEM_KEYS, "a cost item"),
-        name=_text(doc, c.get("name"), (*path, "name")),
-        group=_text(doc, c.get("group"), (*path, "group")),
+        name=as_text(doc, c.get("name"), (*path, "name")),
+        group=as_text(doc, c.get("group"), (*path, "group")),
     )
 
 
-def _probability(doc: Document, value: Any, path: Path_) -> float:
-    p = _number(doc, value, path)
-    if p > 1:
-        raise doc.error(f"a probability must be between 0 and 1, got {show(value)}", path)
-    return p
-
-
-def _text(doc: Document, value: Any, path: Path_) -> str:
-    """A name, owner, category or group: text, or a number taken as text."""
-    if value is None:
-        return ""
-    if value.__class__ is str:
-        return value
-    if not isinstance(value, str | int | float) or isinstance(value, bool):
-        raise doc.error(f"must be text, got {_kind(value)}", path)
-    if isinstance(value, float) and not math.isfinite(value):
-        raise doc.error(f"must be text, got {show(value)} (put it in quotes)", path)
-    return str(value)
-
-
-def _risk(doc: Document, raw: Any, path: Path_) -> Risk:
+def parse_risk(doc: Document, raw: Any, path: Path_) -> Risk:
+    """A risk entry: of a scenario's ``risks`` or a portfolio's ``shared_risks``."""
     r, rid = _entity(doc, raw, path, RISK_KEYS, "a risk")
     if "probability" not in r:
         raise doc.error("a risk needs a 'probability' (0 to 1)", path)
-    probability = _probability(doc, r["probability"], (*path, "probability"))
+    probability = as_probability(doc, r["probability"], (*path, "probability"))
     raw_impacts = r.get("impacts")
     if not isinstance(raw_impacts, list) or not raw_impacts:
         raise doc.error("'impacts' must list what the risk does to which task", (*path, "impacts"))
@@ -426,18 +380,18 @@ def _risk(doc: Document, raw: Any, path: Path_) -> Risk:
         id=rid,
         probability=probability,
         impacts=impacts,
-        name=_text(doc, r.get("name"), (*path, "name")),
-        owner=_text(doc, r.get("owner"), (*path, "owner")),
-        category=_text(doc, r.get("category"), (*path, "category")),
+        name=as_text(doc, r.get("name"), (*path, "name")),
+        owner=as_text(doc, r.get("owner"), (*path, "owner")),
+        category=as_text(doc, r.get("category"), (*path, "category")),
         mitigation=mitigation,
     )
 
 
 def _impact(doc: Document, raw: Any, path: Path_) -> Impact:
-    i = _keys(doc, raw, path, IMPACT_KEYS, "an impact")
+    i = as_mapping(doc, raw, path, IMPACT_KEYS, "an impact")
     if "task" not in i:
         raise doc.error("an impact needs 'task'", path)
-    task = _id(doc, i["task"], (*path, "task"))
+    task = as_id(doc, i["task"], (*path, "task"))
     dists = {}
     for key in ("delay", "delay_pct", "cost"):
         if i.get(key) is not None:
@@ -448,11 +402,11 @@ def _impact(doc: Document, raw: Any, path: Path_) -> Impact:
 
 
 def _mitigation(doc: Document, raw: Any, path: Path_, tasks: set[str]) -> Mitigation:
-    m = _keys(doc, raw, path, MITIGATION_KEYS, "a mitigation")
-    cost = _number(doc, m.get("cost", 0), (*path, "cost"))
+    m = as_mapping(doc, raw, path, MITIGATION_KEYS, "a mitigation")
+    cost = as_number(doc, m.get("cost", 0), (*path, "cost"))
     probability = None
     if m.get("probability") is not None:
-        probability = _probability(doc, m["probability"], (*path, "probability"))
+        probability = as_probability(doc, m["probability"], (*path, "probability"))
     raw_impacts = m.get("impacts") or []
     if not isinstance(raw_impacts, list):
         raise doc.error("must be a list of impacts", (*path, "impacts"))
@@ -496,40 +450,19 @@ def _link_checked(doc: Document, raw: Any, path: Path_) -> Link:
             raise doc.error(f"unknown link type {show(m['type'])} (use FS, SS, FF or SF)", path)
         lag = 0.0
         if m["lag"]:
-            lag = _number(doc, m["lag"].replace(" ", ""), path, allow_negative=True)
+            lag = as_number(doc, m["lag"].replace(" ", ""), path, allow_negative=True)
         return Link(task=m["task"], type=kind, lag=lag)
     if isinstance(raw, int) and not isinstance(raw, bool):
         return Link(task=str(raw))
-    d = _keys(doc, raw, path, LINK_KEYS, "a predecessor")
+    d = as_mapping(doc, raw, path, LINK_KEYS, "a predecessor")
     if "task" not in d:
         raise doc.error("a predecessor needs 'task'", path)
-    task = _id(doc, d["task"], (*path, "task"))
+    task = as_id(doc, d["task"], (*path, "task"))
     kind = d.get("type", "FS")
     if not isinstance(kind, str) or kind.upper() not in LINK_TYPES:
         raise doc.error(f"unknown link type {show(kind)} (use FS, SS, FF or SF)", (*path, "type"))
-    lag = _number(doc, d.get("lag", 0), (*path, "lag"), allow_negative=True)
+    lag = as_number(doc, d.get("lag", 0), (*path, "lag"), allow_negative=True)
     return Link(task=task, type=kind.upper(), lag=lag)
-
-
-def _number(doc: Document, value: Any, path: Path_, *, allow_negative: bool = False) -> float:
-    """:func:`check_number`, with the field rendered only for an error."""
-    try:
-        return check_number(value, "", nonneg=not allow_negative)
-    except ScenarioError as e:
-        raise doc.error(e.message, path) from None
-
-
-def _date(doc: Document, value: Any, path: Path_) -> _dt.date:
-    if isinstance(value, _dt.datetime):
-        return value.date()
-    if isinstance(value, _dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return _dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise doc.error(f"not a date: {show(value)} (write YYYY-MM-DD)", path)
 
 
 def _milestone(doc: Document, raw: Any, path: Path_) -> Milestone:
@@ -539,28 +472,29 @@ def _milestone(doc: Document, raw: Any, path: Path_) -> Milestone:
         after = [after]
     if not isinstance(after, list) or not after:
         raise doc.error("'after' must list the tasks this milestone waits for", (*path, "after"))
-    after_ids = tuple(_id(doc, a, (*path, "after", j)) for j, a in enumerate(after))
+    after_ids = tuple(as_id(doc, a, (*path, "after", j)) for j, a in enumerate(after))
     target = target_date = None
     raw_target = m.get("target")
     if raw_target is not None:
         tpath = (*path, "target")
         if isinstance(raw_target, int | float) and not isinstance(raw_target, bool):
-            target = _number(doc, raw_target, tpath)
+            target = as_number(doc, raw_target, tpath)
         else:  # converted to working days through the calendars when compiled
-            target_date = _date(doc, raw_target, tpath)
+            target_date = as_date(doc, raw_target, tpath)
     return Milestone(
         id=mid,
         after=after_ids,
-        name=_text(doc, m.get("name"), (*path, "name")),
+        name=as_text(doc, m.get("name"), (*path, "name")),
         target=target,
         target_date=target_date,
     )
 
 
-def _simulation(doc: Document, raw: Any, path: Path_) -> SimulationSettings:
+def parse_simulation(doc: Document, raw: Any, path: Path_) -> SimulationSettings:
+    """The ``simulation:`` section of a scenario or portfolio file (defaults when absent)."""
     if raw is None:
         return SimulationSettings()
-    s = _keys(doc, raw, path, SIMULATION_KEYS, "'simulation'")
+    s = as_mapping(doc, raw, path, SIMULATION_KEYS, "'simulation'")
     out = SimulationSettings()
     iterations, seed, percentiles = out.iterations, out.seed, out.percentiles
     if "iterations" in s:
@@ -592,35 +526,35 @@ def _simulation(doc: Document, raw: Any, path: Path_) -> SimulationSettings:
 
 
 def _percentile(doc: Document, value: Any, path: Path_) -> float:
-    x = _number(doc, value, path)
+    x = as_number(doc, value, path)
     if not 0 <= x <= 100:
         raise doc.error(f"must be between 0 and 100, got {show(value)}", path)
     return x
 
 
 def _correlation(doc: Document, raw: Any, path: Path_) -> Correlation:
-    c = _keys(doc, raw, path, CORRELATION_KEYS, "a correlation")
+    c = as_mapping(doc, raw, path, CORRELATION_KEYS, "a correlation")
     if ("tasks" in c) == ("risks" in c):
         raise doc.error("give either 'tasks' or 'risks' to correlate", path)
     if "risks" in c:
         raw_r = c["risks"]
         if not isinstance(raw_r, list) or len(raw_r) < 2:
             raise doc.error("'risks' must list at least two risks", (*path, "risks"))
-        rids = tuple(_id(doc, r, (*path, "risks", j)) for j, r in enumerate(raw_r))
+        rids = tuple(as_id(doc, r, (*path, "risks", j)) for j, r in enumerate(raw_r))
         if "coefficient" not in c or "matrix" in c:
             raise doc.error("risks are correlated with one 'coefficient'", path)
-        rho = _number(doc, c["coefficient"], (*path, "coefficient"), allow_negative=True)
+        rho = as_number(doc, c["coefficient"], (*path, "coefficient"), allow_negative=True)
         if not -1 <= rho <= 1:
             raise doc.error(f"must be between -1 and 1, got {rho:g}", (*path, "coefficient"))
         return Correlation(risks=rids, coefficient=rho)
     tasks = c.get("tasks")
     if not isinstance(tasks, list) or len(tasks) < 2:
         raise doc.error("'tasks' must list at least two tasks", (*path, "tasks"))
-    ids = tuple(_id(doc, t, (*path, "tasks", j)) for j, t in enumerate(tasks))
+    ids = tuple(as_id(doc, t, (*path, "tasks", j)) for j, t in enumerate(tasks))
     if ("coefficient" in c) == ("matrix" in c):
         raise doc.error("give either 'coefficient' (every pair) or 'matrix'", path)
     if "coefficient" in c:
-        rho = _number(doc, c["coefficient"], (*path, "coefficient"), allow_negative=True)
+        rho = as_number(doc, c["coefficient"], (*path, "coefficient"), allow_negative=True)
         if not -1 <= rho <= 1:
             raise doc.error(f"must be between -1 and 1, got {rho:g}", (*path, "coefficient"))
         return Correlation(tasks=ids, coefficient=rho)
@@ -633,7 +567,8 @@ def _correlation(doc: Document, raw: Any, path: Path_) -> Correlation:
         if not isinstance(row, list) or len(row) != k:
             raise doc.error(f"row {i + 1} must have {k} numbers", (*path, "matrix", i))
         vals = tuple(
-            _number(doc, v, (*path, "matrix", i, j), allow_negative=True) for j, v in enumerate(row)
+            as_number(doc, v, (*path, "matrix", i, j), allow_negative=True)
+            for j, v in enumerate(row)
         )
         for j, v in enumerate(vals):
             if not -1 <= v <= 1:
@@ -643,7 +578,7 @@ def _correlation(doc: Document, raw: Any, path: Path_) -> Correlation:
 
 
 def _register_file(doc: Document, raw: dict, path: Path_) -> tuple[tuple[Risk, ...], str]:
-    r = _keys(doc, raw, path, ("file",), "'risks'")
+    r = as_mapping(doc, raw, path, ("file",), "'risks'")
     name = r.get("file")
     if not isinstance(name, str) or not name:
         raise doc.error("'file' must name a .csv or .xlsx risk register", (*path, "file"))

@@ -4,12 +4,11 @@
 
 from __future__ import annotations
 
-import datetime as _dt
-import math
 from collections.abc import Mapping
 from typing import Any
 
 from riskengine.errors import ScenarioError, check_keys, did_you_mean, short_list, show
+from riskengine.io._fields import checked_date, checked_name, checked_number
 from riskengine.model.distributions import parse_distribution
 from riskengine.model.portfolio import Benefit, Goal, Kpi, Objective
 from riskengine.portfolio.expr import parse_expression
@@ -24,45 +23,6 @@ KPI_KEYS = ("expression", "benefit", "goal")
 
 
 GOALS = {"max": "higher is better", "min": "lower is better"}
-
-
-def checked_number(value: Any, field: str, *, positive: bool = False) -> float:
-    """A finite number from a portfolio file (never negative when ``positive``). A whole
-    number too large for a float is an error, not an OverflowError."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ScenarioError(f"must be a number, got {show(value)}", field=field)
-    try:
-        number = float(value)
-    except OverflowError:
-        number = math.inf
-    if not math.isfinite(number):
-        raise ScenarioError(f"must be a finite number, got {show(value)}", field=field)
-    if positive and number < 0:
-        raise ScenarioError(f"must not be negative, got {show(value)}", field=field)
-    return number
-
-
-def checked_date(value: Any, field: str) -> _dt.date:
-    """A date from a portfolio file (YAML dates arrive as text, see io/yamlfile.py)."""
-    if isinstance(value, _dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return _dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise ScenarioError(f"not a date (YYYY-MM-DD): {show(value)}", field=field)
-
-
-def checked_name(value: Any, field: str, what: str = "a name") -> str:
-    """A name from a portfolio file: text or a whole number (``2028``). A list, mapping or
-    set is an error rather than its text (``str`` would turn ``[a, b]`` into a name, and
-    an alias bomb into gigabytes)."""
-    if isinstance(value, str) and value:
-        return value
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() <= 64:
-        return str(value)
-    raise ScenarioError(f"{what} must be text, got {show(value)}", field=field)
 
 
 def _unknown(name: str, known: Mapping[str, Any] | set[str], field: str) -> ScenarioError:

@@ -246,7 +246,6 @@ def compare(
 ) -> Comparison:
     """Simulate every option with the same seed (common random numbers), compare each
     with ``baseline`` and find which options dominate which."""
-
     options = parse_options(portfolio)
     goals = goals_of(portfolio.kpis, portfolio.objectives)
     iterations = portfolio.simulation.iterations if iterations is None else iterations

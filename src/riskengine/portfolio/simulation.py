@@ -16,7 +16,6 @@ def simulate_portfolio(portfolio: Portfolio, *args: Any, **kwargs: Any):
     and evaluate its KPIs and objectives: ``results.strategy`` holds each objective's
     probability (and its standard error), the joint success and each KPI's statistics;
     ``results.outcome`` the per-iteration values."""
-
     results = simulate(compose(portfolio), *args, **kwargs)
     outcome = evaluate(results, portfolio.project_ids, portfolio.kpis, portfolio.objectives)
     summary = summarise_outcome(outcome, portfolio.objectives, results.percentiles)
