@@ -17,8 +17,11 @@ class RiskEngineError(Exception):
     """
 
 
-class ScenarioError(RiskEngineError):
+class ScenarioError(RiskEngineError, ValueError):
     """A scenario file (or model built in Python) is invalid.
+
+    It is also a ``ValueError`` (an invalid value given by the user), so ``except
+    ValueError`` catches it, as it catches the input errors of numpy and scikit-learn.
 
     ``file`` is the path the problem was found in (``None`` for models built in
     Python), ``field`` a dotted path such as ``tasks[3].duration.min`` (tasks may be
