@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import subprocess
+import sys
+
 import pytest
 
 import riskengine as rk
@@ -30,3 +34,146 @@ def test_a_file_error_that_is_a_value_error_keeps_its_own_message(tmp_path):
         rk.load_scenario(tmp_path)  # a folder
     assert "file not found" not in str(e.value)
     assert e.value.file == str(tmp_path)
+
+
+def test_a_task_takes_its_duration_as_a_scenario_file_writes_it():
+    spec = {"dist": "triangular", "min": 2, "mode": 3, "max": 6}
+    written = rk.Task(id="A", duration=spec)
+    assert written.duration == rk.parse_distribution(spec)
+    assert rk.Task("A", duration=5).duration == rk.Distribution("fixed", {"value": 5.0})
+    assert rk.Task("A", duration=[2, 3, 6]).duration == rk.parse_distribution(spec)
+    assert rk.Task("A", duration=(2, 3, 6)).duration == rk.parse_distribution(spec)
+    pert = rk.Task("A", {"dist": "pert", "min": 2, "mode": 4, "max": 9}).duration
+    assert pert.params["lambda"] == 4.0  # derived parameters are filled, as when loaded
+
+
+def test_a_distribution_passes_through_unchanged():
+    d = rk.parse_distribution([1, 2, 4])
+    assert rk.Task("A", d).duration is d
+    assert rk.Cost(fixed=d).fixed is d
+    assert rk.Impact("A", delay=d).delay is d
+
+
+def test_a_bad_spec_fails_at_construction_naming_the_field():
+    with pytest.raises(rk.ScenarioError) as e:
+        rk.Task("A", {"dist": "triangular", "min": 5, "mode": 3, "max": 6})
+    assert e.value.field == "tasks[A].duration"
+    assert e.value.message == "min (5) > mode (3)"
+    assert e.value.file is None
+    with pytest.raises(rk.ScenarioError) as e:
+        rk.Task("A", {"dist": "pert", "min": 2, "mode": "x", "max": 6})
+    assert e.value.field == "tasks[A].duration.mode"
+    with pytest.raises(rk.ScenarioError, match="must not be negative, got -1") as e:
+        rk.Task("A", -1)
+    assert e.value.field == "tasks[A].duration"
+    with pytest.raises(ValueError, match=r"3 numbers\), got 2 items"):
+        rk.Task("A", [2, 3])
+    with pytest.raises(rk.ScenarioError, match="must be a number or a distribution"):
+        rk.Task("A", True)
+
+
+@pytest.mark.parametrize(
+    "build,field",
+    [
+        (lambda s: rk.Task("A", 1, remaining=s), "tasks[A].remaining"),
+        (lambda s: rk.Cost(fixed=s), "cost.fixed"),
+        (lambda s: rk.Cost(per_day=s), "cost.per_day"),
+        (lambda s: rk.Impact("A", delay=s), "impacts[A].delay"),
+        (lambda s: rk.Impact("A", delay_pct=s), "impacts[A].delay_pct"),
+        (lambda s: rk.Impact("A", cost=s), "impacts[A].cost"),
+    ],
+)
+def test_every_distribution_field_takes_specs(build, field):
+    obj = build([1, 2, 4])
+    part = field.rsplit(".", 1)[1]
+    assert getattr(obj, part) == rk.parse_distribution([1, 2, 4])
+    assert getattr(build({"dist": "fixed", "value": 3}), part).params == {"value": 3.0}
+    with pytest.raises(rk.ScenarioError) as e:
+        build([4, 2, 1])
+    assert e.value.field == field
+
+
+def test_impacts_and_costs_may_be_negative_as_in_a_file_durations_may_not():
+    # an opportunity: as the loader reads risks (signed); validate judges costs
+    assert rk.Impact("A", delay=-2).delay.params == {"value": -2.0}
+    assert rk.Cost(fixed=-5).fixed.params == {"value": -5.0}
+    with pytest.raises(rk.ScenarioError, match="negative"):
+        rk.Task("A", 1, remaining=-1)
+    sc = rk.Scenario("s", (rk.Task("A", 1, cost=rk.Cost(fixed=-5)),))
+    with pytest.raises(rk.ScenarioError) as e:
+        rk.validate(sc)
+    assert (e.value.field, e.value.message) == (
+        "tasks[A].cost.fixed",
+        "a cost cannot be negative, got value -5",
+    )
+
+
+def test_portfolio_objects_take_specs_where_a_portfolio_file_does():
+    window = (dt.date(2027, 1, 1), dt.date(2028, 1, 1))
+    spec = {"dist": "normal", "mean": 100, "sd": 10}
+    b = rk.Benefit("p.done", spec, ramp_months=0, window=window)
+    assert b.per_month == rk.parse_distribution(spec)
+    assert rk.Benefit("p.done", 100.0, 0, window).per_month == 100.0  # a number stays one
+    with pytest.raises(rk.ScenarioError) as e:
+        rk.Benefit("p.done", {"dist": "normal", "mean": 100}, 0, window)
+    assert e.value.field == "benefit.per_month"
+    o = rk.Option("faster", override={"A": [1, 2, 3], "B": 4})
+    assert o.override == {"A": rk.parse_distribution([1, 2, 3]), "B": rk.parse_distribution(4)}
+    with pytest.raises(rk.ScenarioError) as e:
+        rk.Option("faster", override={"A": [3, 2, 1]})
+    assert e.value.field == "options.faster.override.A"
+
+
+def test_validate_still_rejects_values_that_are_not_specs_with_the_same_message():
+    start = dt.date(2027, 1, 4)
+    for build, field in [
+        (lambda v: rk.Task("b", 1, cost=rk.Cost(fixed=v)), "tasks[b].cost.fixed"),
+        (lambda v: rk.Task("b", 1, cost=rk.Cost(per_day=v)), "tasks[b].cost.per_day"),
+        (lambda v: rk.Task("b", 1, actual_start=start, remaining=v), "tasks[b].remaining"),
+    ]:
+        task = build("5 days")  # text is no spec: it stays as given
+        sc = rk.Scenario("s", (task,), start=start, data_date=start)
+        with pytest.raises(rk.ScenarioError) as e:
+            rk.validate(sc)
+        assert e.value.field == field
+        assert e.value.message == ("must be a Distribution (see parse_distribution), got '5 days'")
+
+
+def test_a_model_built_from_specs_equals_the_loaded_one(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "name: s\n"
+        "tasks:\n"
+        "  - {id: A, duration: {dist: triangular, min: 2, mode: 3, max: 6}}\n"
+        "  - {id: B, duration: 5, predecessors: [A], cost: {fixed: 100, per_day: [1, 2, 3]}}\n"
+        "risks:\n"
+        "  - {id: R, probability: 0.3, impacts: [{task: B, delay: [-1, 1, 2]}]}\n"
+    )
+    loaded = rk.load_scenario(path)
+    built = rk.Scenario(
+        name="s",
+        tasks=(
+            rk.Task("A", {"dist": "triangular", "min": 2, "mode": 3, "max": 6}),
+            rk.Task(
+                "B",
+                5,
+                predecessors=(rk.Link("A"),),
+                cost=rk.Cost(fixed=100, per_day=[1, 2, 3]),
+            ),
+        ),
+        risks=(rk.Risk("R", 0.3, (rk.Impact("B", delay=[-1, 1, 2]),)),),
+    )
+    assert built.tasks == loaded.tasks
+    assert built.risks == loaded.risks
+
+
+def test_building_a_model_from_specs_imports_no_numba():
+    code = (
+        "import sys, riskengine as rk\n"
+        "t = rk.Task('A', {'dist': 'pert', 'min': 1, 'mode': 2, 'max': 5})\n"
+        "rk.validate(rk.Scenario('s', (t, rk.Task('B', [1, 2, 3], (rk.Link('A'),)))))\n"
+        "print('numba' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False"]

@@ -25,7 +25,7 @@ _EXPORTS = {
     "Correlation": "riskengine.model.scenario",
     "Cost": "riskengine.model.scenario",
     "CostItem": "riskengine.model.scenario",
-    "Distribution": "riskengine.model.scenario",
+    "Distribution": "riskengine.model.distributions",
     "Impact": "riskengine.model.scenario",
     "Link": "riskengine.model.scenario",
     "Milestone": "riskengine.model.scenario",
@@ -147,7 +147,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ im
     from riskengine.io.portfolio_file import load_portfolio
     from riskengine.io.register_file import load_register
     from riskengine.io.scenario_file import load_scenario
-    from riskengine.model.distributions import parse_distribution
+    from riskengine.model.distributions import Distribution, parse_distribution
     from riskengine.model.portfolio import (
         Benefit,
         Kpi,
@@ -161,7 +161,6 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ im
         Correlation,
         Cost,
         CostItem,
-        Distribution,
         Impact,
         Link,
         Milestone,

@@ -6,6 +6,7 @@ Shorthands: a bare number is ``fixed``; a list ``[min, mode, max]`` is ``triangu
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import unicodedata
@@ -15,7 +16,20 @@ from typing import Any
 import numpy as np
 
 from riskengine.errors import ScenarioError, show
-from riskengine.model.scenario import Distribution
+
+
+@dataclasses.dataclass(frozen=True)
+class Distribution:
+    """An uncertain quantity, e.g. ``Distribution("pert", {"min": 2, "mode": 4, "max": 9})``.
+
+    Build them with :func:`parse_distribution`, which validates the parameters and fills
+    derived ones (``lambda`` for PERT, ``min``/``max`` for trigen, ``mu``/``sigma`` for
+    lognormal).
+    """
+
+    kind: str
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
+
 
 Z90 = 1.2815515655446004  # standard normal P90
 LIMIT = 1e15  # larger magnitudes are typos; the kernels' fast square root needs x² < 3e38

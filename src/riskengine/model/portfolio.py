@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from riskengine.model.scenario import Distribution, Risk, Scenario, SimulationSettings
+from riskengine.model.distributions import Distribution
+from riskengine.model.scenario import Risk, Scenario, SimulationSettings, from_spec, parse_specs
 from riskengine.portfolio.expr import Expression
 
 PORTFOLIO_CALENDAR = "portfolio"  # Monday–Friday: the portfolio's own time scale
@@ -62,6 +64,11 @@ class Benefit:
     window: tuple[_dt.date, _dt.date]
     discount_rate: float | None = None
 
+    def __post_init__(self) -> None:
+        # as in a portfolio file: a mapping is a distribution, a number stays a number
+        if isinstance(self.per_month, Mapping):
+            parse_specs(self, "benefit", ("per_month",), signed=True)
+
 
 @dataclass(frozen=True)
 class Kpi:
@@ -105,3 +112,10 @@ class Option:
     add_cost: dict[str, float] = dataclasses.field(default_factory=dict)
     mitigate: tuple[str, ...] = ()
     override: dict[str, Distribution] = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # the new estimates may be written as in an options file: {dist: …}, 5, [2, 3, 6]
+        if any(d.__class__ is not Distribution for d in self.override.values()):
+            where = f"options.{self.name}.override"
+            parsed = {t: from_spec(d, f"{where}.{t}") for t, d in self.override.items()}
+            object.__setattr__(self, "override", parsed)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
+
+from riskengine.model.distributions import Distribution, parse_distribution
 
 LINK_TYPES = ("FS", "SS", "FF", "SF")
 DEFAULT_PERCENTILES = (10.0, 50.0, 80.0, 90.0)
@@ -12,18 +15,30 @@ DEFAULT_ITERATIONS = 10_000
 MAX_ITERATIONS = 10_000_000  # per run; P-values settle long before (see README, Limits)
 DEFAULT_SEED = 1
 
+# what a scenario file may write for a distribution: {dist: …}, a number, [min, mode, max]
+_SPECS = (Mapping, list, tuple, int, float)
+_PARSED = frozenset({Distribution, type(None)})
 
-@dataclass(frozen=True)
-class Distribution:
-    """An uncertain quantity, e.g. ``Distribution("pert", {"min": 2, "mode": 4, "max": 9})``.
 
-    Build them with :func:`riskengine.model.distributions.parse_distribution`, which validates
-    the parameters and fills derived ones (``lambda`` for PERT, ``min``/``max`` for
-    trigen, ``mu``/``sigma`` for lognormal).
-    """
+def from_spec(value: Any, field: str, *, signed: bool = False) -> Any:
+    """``value`` as its :class:`Distribution` if it is a distribution spec as a scenario
+    file writes it, so ``Task("A", duration=[2, 3, 6])`` works as the file does; any other
+    value as given: :func:`riskengine.model.validate.validate` reports a wrong type (text,
+    say) as it always has. ``signed`` allows negative values (impacts, costs), as the
+    loader does; ``field`` names the value in an error (``tasks[A].duration``)."""
+    if isinstance(value, _SPECS):
+        return parse_distribution(value, field, signed=signed)
+    return value
 
-    kind: str
-    params: dict[str, Any] = field(default_factory=dict)
+
+def parse_specs(obj: object, where: str, names: tuple[str, ...], *, signed: bool) -> None:
+    """:func:`from_spec` on the fields ``names`` of the frozen dataclass ``obj``, in place
+    (from its ``__post_init__``); ``where`` names ``obj`` in errors."""
+    for name in names:
+        value = getattr(obj, name)
+        parsed = from_spec(value, f"{where}.{name}", signed=signed)
+        if parsed is not value:
+            object.__setattr__(obj, name, parsed)
 
 
 @dataclass(frozen=True)
@@ -56,10 +71,16 @@ STANDARD_CALENDAR = Calendar("standard")  # Monday–Friday: the default when no
 class Cost:
     """Cost of a task or a project cost item: ``fixed`` plus ``per_day`` times the working
     duration (the task's sampled duration; for a project item, the project's duration in
-    working days of the project calendar). Either part is a Distribution or None."""
+    working days of the project calendar). Either part is a Distribution, a spec as a
+    scenario file writes it (``5000``, ``[min, mode, max]``, ``{"dist": ...}``) or None."""
 
     fixed: Distribution | None = None
     per_day: Distribution | None = None
+
+    def __post_init__(self) -> None:
+        # loaded models hold Distributions already: one set lookup each, no call
+        if self.fixed.__class__ not in _PARSED or self.per_day.__class__ not in _PARSED:
+            parse_specs(self, "cost", ("fixed", "per_day"), signed=True)
 
 
 @dataclass(frozen=True)
@@ -93,6 +114,10 @@ class Task:
     costs. Progress at the scenario's data date: ``actual_start`` and ``actual_finish``
     (a finished task), or ``actual_start`` and optionally ``remaining`` (work in progress;
     without ``remaining`` it needs its duration less the working days already elapsed).
+
+    ``duration`` and ``remaining`` take a :class:`Distribution` or a spec as a scenario
+    file writes it (``{"dist": "pert", ...}``, a number, ``[min, mode, max]``), parsed when
+    the task is built: ``Task("A", duration=[2, 3, 6])``.
     """
 
     id: str
@@ -108,17 +133,32 @@ class Task:
     actual_finish: _dt.date | None = None
     remaining: Distribution | None = None
 
+    def __post_init__(self) -> None:
+        # a loaded task holds a Distribution already: one class check, no call (the
+        # loader builds 100,000 of them)
+        if self.duration.__class__ is not Distribution or self.remaining is not None:
+            parse_specs(self, f"tasks[{self.id}]", ("duration", "remaining"), signed=False)
+
 
 @dataclass(frozen=True)
 class Impact:
     """What a risk does to one task when it occurs: working days added (``delay``), a
     percentage of the task's sampled duration added (``delay_pct``), and money
-    (``cost``, used once costs exist). Negative values are opportunities."""
+    (``cost``, used once costs exist). Negative values are opportunities. Each part is a
+    Distribution, a spec as a scenario file writes it, or None."""
 
     task: str
     delay: Distribution | None = None
     delay_pct: Distribution | None = None
     cost: Distribution | None = None
+
+    def __post_init__(self) -> None:
+        if (
+            self.delay.__class__ not in _PARSED
+            or self.delay_pct.__class__ not in _PARSED
+            or self.cost.__class__ not in _PARSED
+        ):
+            parse_specs(self, f"impacts[{self.task}]", ("delay", "delay_pct", "cost"), signed=True)
 
 
 @dataclass(frozen=True)
