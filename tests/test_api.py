@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import subprocess
 import sys
 
@@ -177,3 +178,15 @@ def test_building_a_model_from_specs_imports_no_numba():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["False"]
+
+
+def test_the_engine_tuning_knobs_are_not_part_of_simulate():
+    from riskengine.engine.simulation import _simulate
+
+    public = inspect.signature(rk.simulate).parameters
+    private = inspect.signature(_simulate).parameters
+    assert "block" not in public and "chunk" not in public
+    # the private twin takes every public argument, with the same default, and the knobs
+    assert list(private) == [*public, "block", "chunk"]
+    for name, p in public.items():
+        assert (private[name].default, private[name].kind) == (p.default, p.kind)

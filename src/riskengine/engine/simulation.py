@@ -63,15 +63,13 @@ def simulate(
     jcl: float | None = DEFAULT_JCL,
     jcl_milestone: str | None = None,
     plan: bool = True,
-    block: int = DEFAULT_BLOCK,
-    chunk: int | None = None,
     progress: Progress | None = None,
     network: CompiledNetwork | None = None,
 ) -> Results:
     """Simulate a scenario; unset arguments come from the scenario's ``simulation`` block.
 
-    Same scenario and seed give the same numbers bit for bit, whatever ``block``,
-    ``chunk`` or the number of threads (``NUMBA_NUM_THREADS``). ``mitigated`` simulates
+    Same scenario and seed give the same numbers bit for bit, whatever the number of
+    threads (``NUMBA_NUM_THREADS``). ``mitigated`` simulates
     every risk after mitigation, with the same random draws as before it.
     ``sensitivity`` adds each task's rank correlation, cruciality and schedule
     sensitivity index against each milestone (one extra sampling pass); ``drivers``
@@ -85,6 +83,51 @@ def simulate(
     ``network`` is this scenario already compiled (:func:`compile_network`, with the
     same ``mitigated`` and ``strict``), to run it again without compiling it again.
     """
+    return _simulate(
+        scenario,
+        iterations,
+        seed,
+        percentiles,
+        criticality=criticality,
+        mitigated=mitigated,
+        strict=strict,
+        sampling=sampling,
+        sensitivity=sensitivity,
+        drivers=drivers,
+        task_dates=task_dates,
+        jcl=jcl,
+        jcl_milestone=jcl_milestone,
+        plan=plan,
+        progress=progress,
+        network=network,
+    )
+
+
+def _simulate(
+    scenario: Scenario,
+    iterations: int | None = None,
+    seed: int | None = None,
+    percentiles: Sequence[float] | None = None,
+    *,
+    criticality: bool = True,
+    mitigated: bool = False,
+    strict: bool = False,
+    sampling: str | None = None,
+    sensitivity: bool = True,
+    drivers: bool = True,
+    task_dates: bool = True,
+    jcl: float | None = DEFAULT_JCL,
+    jcl_milestone: str | None = None,
+    plan: bool = True,
+    progress: Progress | None = None,
+    network: CompiledNetwork | None = None,
+    block: int = DEFAULT_BLOCK,
+    chunk: int | None = None,
+) -> Results:
+    """:func:`simulate` with the engine's tuning knobs, for tests and benchmarks: ``block``
+    iterations per kernel block and ``chunk`` iterations per call of the kernel
+    (:func:`~riskengine.engine.runner.run_kernel`). The results are the same bit for bit
+    whatever they are; only speed and memory change, so users never need them."""
     sim = scenario.simulation
     from_file = {"iterations": iterations is None, "seed": seed is None}
     from_file["percentiles"] = percentiles is None
