@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import io
+import json
 import subprocess
 import sys
+from pathlib import Path
 
+import numpy as np
 import pytest
+from rich.console import Console
 
 import riskengine as rk
+from riskengine.report import files, terminal
 
 
 def test_a_scenario_error_is_a_value_error_that_except_value_error_catches():
@@ -190,3 +196,59 @@ def test_the_engine_tuning_knobs_are_not_part_of_simulate():
     assert list(private) == [*public, "block", "chunk"]
     for name, p in public.items():
         assert (private[name].default, private[name].kind) == (p.default, p.kind)
+
+
+FY27 = Path(__file__).resolve().parents[1] / "scenarios" / "portfolio" / "fy27.yaml"
+
+
+@pytest.fixture(scope="module")
+def fy27():
+    portfolio = rk.load_portfolio(FY27)
+    return portfolio, rk.simulate_portfolio(portfolio, 400, sensitivity=False, drivers=False)
+
+
+def test_simulate_portfolio_returns_the_baseline_results_and_the_strategy(fy27):
+    portfolio, pr = fy27
+    assert type(pr) is rk.PortfolioResults
+    assert type(pr.results) is rk.Results
+    assert not hasattr(pr.results, "strategy") and not hasattr(pr.results, "outcome")
+    alone = rk.simulate(rk.compose(portfolio), 400, sensitivity=False, drivers=False)
+    assert np.array_equal(pr.results.project_finish, alone.project_finish)
+    assert set(pr.strategy) == {"objectives", "joint", "kpis"}
+    assert list(pr.strategy["objectives"]) == [o.id for o in portfolio.objectives]
+    assert pr.strategy["joint"]["probability"] == np.mean(pr.outcome.joint)
+    for oid, o in pr.strategy["objectives"].items():
+        assert o["probability"] == pr.outcome.probability(oid)
+
+
+def test_a_portfolio_json_keeps_its_sections_in_place(fy27):
+    _, pr = fy27
+    d = pr.to_dict()
+    # the strategy's sections sit after the cost ones and before risks and tasks, as
+    # they did when Results carried them: the --json file is unchanged
+    assert list(d) == [
+        *("scenario", "iterations", "seed", "percentiles", "units", "start", "mitigated"),
+        *("sampling", "milestones", "project", "cost", "jcl", "objectives", "joint", "kpis"),
+        *("risks", "tasks"),
+    ]
+    plain = pr.results.to_dict()
+    assert {k: v for k, v in d.items() if k not in pr.strategy} == plain
+    assert files.results_json(pr) == json.dumps(d, indent=2, allow_nan=False) + "\n"
+
+
+def test_the_report_prints_and_writes_a_portfolio_from_its_baseline(fy27, tmp_path):
+    _, pr = fy27
+    console = Console(file=io.StringIO(), width=120)
+    terminal.print_results(pr, console)
+    text = console.file.getvalue()
+    assert "Strategic objectives" in text and "KPIs" in text and "Milestones" in text
+    console = Console(file=io.StringIO(), width=120)
+    terminal.print_results(pr.results, console)
+    assert "Strategic objectives" not in console.file.getvalue()
+    written = files.write_outputs(pr, json_path=tmp_path / "r.json", csv_dir=tmp_path / "csv")
+    assert json.loads((tmp_path / "r.json").read_text()) == json.loads(files.results_json(pr))
+    for table in ("milestones", "tasks", "costs"):
+        assert (tmp_path / "csv" / f"{table}.csv").read_text() == files.csv_text(
+            pr.results.to_frame(table)
+        )
+    assert len(written) == 5

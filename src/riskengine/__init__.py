@@ -65,6 +65,7 @@ _EXPORTS = {
     "OptionResult": "riskengine.portfolio.options",
     "compare": "riskengine.portfolio.options",
     "compose": "riskengine.portfolio.composition",
+    "PortfolioResults": "riskengine.portfolio.results",
     "simulate_portfolio": "riskengine.portfolio.simulation",
     # errors
     "OutputError": "riskengine.errors",
@@ -95,6 +96,7 @@ __all__ = [
     "OutcomeSummary",
     "OutputError",
     "Portfolio",
+    "PortfolioResults",
     "ProjectRef",
     "Results",
     "Risk",
@@ -173,4 +175,5 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ im
     from riskengine.model.validate import validate
     from riskengine.portfolio.composition import compose
     from riskengine.portfolio.options import Comparison, OptionResult, compare
+    from riskengine.portfolio.results import PortfolioResults
     from riskengine.portfolio.simulation import simulate_portfolio

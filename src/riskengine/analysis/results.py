@@ -213,8 +213,6 @@ class Results:
     task_dates: dict[str, dict[str, str]] | None = None
     jcl: JointConfidence | None = None
     jcl_milestone: str = "project"
-    strategy: dict[str, Any] | None = None  # portfolios: objectives, joint success, KPIs
-    outcome: Any = None  # portfolios: strategy.StrategyOutcome (per-iteration values)
 
     @classmethod
     def build(
@@ -358,8 +356,6 @@ class Results:
             d["cost"]["groups"] = {g: c.to_dict() for g, c in self.group_costs.items()}
         if self.jcl is not None:
             d["jcl"] = self.jcl.to_dict()
-        if self.strategy is not None:
-            d.update(self.strategy)
         if self.risk_occurrence:
             d["risks"] = {}
             for rid, p in self.risk_occurrence.items():

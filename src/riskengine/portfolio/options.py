@@ -46,13 +46,8 @@ from riskengine.model.distributions import parse_distribution
 from riskengine.model.portfolio import Goal, Option, Portfolio, ProjectRef
 from riskengine.model.scenario import Cost, CostItem, Distribution, Risk
 from riskengine.portfolio.composition import compose
-from riskengine.portfolio.strategy import (
-    StrategyOutcome,
-    evaluate,
-    finite,
-    kpi_statistics,
-    statistics,
-)
+from riskengine.portfolio.results import StrategyOutcome
+from riskengine.portfolio.strategy import evaluate, finite, kpi_statistics, statistics
 
 Z95 = 1.959963984540054
 _SCALED = ("value", "min", "mode", "max", "low", "high", "mean", "sd", "p50", "p90")

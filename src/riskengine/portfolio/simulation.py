@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from riskengine.engine.simulation import simulate
 from riskengine.model.portfolio import Portfolio
 from riskengine.portfolio.composition import compose
+from riskengine.portfolio.results import PortfolioResults
 from riskengine.portfolio.strategy import evaluate, summarise_outcome
 
 
-def simulate_portfolio(portfolio: Portfolio, *args: Any, **kwargs: Any):
+def simulate_portfolio(portfolio: Portfolio, *args: Any, **kwargs: Any) -> PortfolioResults:
     """Simulate the portfolio's baseline (arguments as for :func:`riskengine.simulate`)
     and evaluate its KPIs and objectives: ``results.strategy`` holds each objective's
     probability (and its standard error), the joint success and each KPI's statistics;
@@ -20,4 +20,4 @@ def simulate_portfolio(portfolio: Portfolio, *args: Any, **kwargs: Any):
     results = simulate(compose(portfolio), *args, **kwargs)
     outcome = evaluate(results, portfolio.project_ids, portfolio.kpis, portfolio.objectives)
     summary = summarise_outcome(outcome, portfolio.objectives, results.percentiles)
-    return dataclasses.replace(results, strategy=summary, outcome=outcome)
+    return PortfolioResults(results, summary, outcome)
