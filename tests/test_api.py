@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import inspect
 import io
@@ -252,3 +253,29 @@ def test_the_report_prints_and_writes_a_portfolio_from_its_baseline(fy27, tmp_pa
             pr.results.to_frame(table)
         )
     assert len(written) == 5
+
+
+USER_FACING = {
+    # what a user builds
+    *("Task", "Link", "Milestone", "Risk", "Impact", "Mitigation", "Calendar", "Cost"),
+    *("CostItem", "Correlation", "SimulationSettings", "Scenario", "Distribution"),
+    *("Portfolio", "ProjectRef", "Kpi", "Benefit", "Objective", "Option"),
+    # what a user calls
+    *("simulate", "simulate_portfolio", "compare", "risk_register", "describe", "validate"),
+    *("load_scenario", "load_portfolio", "load_register", "parse_distribution"),
+    # what a user reads
+    *("Results", "PortfolioResults", "StrategyOutcome", "OutcomeSummary", "CostSummary"),
+    *("JointConfidence", "RiskRegister", "Comparison", "OptionResult", "Goal"),
+    *("ScenarioSummary", "TaskSensitivity"),
+    *("ScenarioError", "OutputError", "RiskEngineError", "RiskEngineWarning"),
+}
+
+
+def test_everything_a_user_builds_calls_or_reads_is_exported():
+    assert USER_FACING <= set(rk.__all__)
+    pr_types = {f.name: f.type for f in dataclasses.fields(rk.PortfolioResults)}
+    assert pr_types == {
+        "results": "Results",
+        "strategy": "StrategySummary",
+        "outcome": "StrategyOutcome",
+    }

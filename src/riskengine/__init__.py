@@ -35,6 +35,7 @@ _EXPORTS = {
     "SimulationSettings": "riskengine.model.scenario",
     "Task": "riskengine.model.scenario",
     "Benefit": "riskengine.model.portfolio",
+    "Goal": "riskengine.model.portfolio",
     "Kpi": "riskengine.model.portfolio",
     "Objective": "riskengine.model.portfolio",
     "Option": "riskengine.model.portfolio",
@@ -59,6 +60,7 @@ _EXPORTS = {
     "OutcomeSummary": "riskengine.analysis.results",
     "Results": "riskengine.analysis.results",
     "RiskRegister": "riskengine.analysis.register",
+    "TaskSensitivity": "riskengine.analysis.sensitivity",
     "risk_register": "riskengine.analysis.register",
     # portfolio: strategy and options
     "Comparison": "riskengine.portfolio.options",
@@ -66,6 +68,7 @@ _EXPORTS = {
     "compare": "riskengine.portfolio.options",
     "compose": "riskengine.portfolio.composition",
     "PortfolioResults": "riskengine.portfolio.results",
+    "StrategyOutcome": "riskengine.portfolio.results",
     "simulate_portfolio": "riskengine.portfolio.simulation",
     # errors
     "OutputError": "riskengine.errors",
@@ -84,6 +87,7 @@ __all__ = [
     "CostItem",
     "CostSummary",
     "Distribution",
+    "Goal",
     "Impact",
     "JointConfidence",
     "Kpi",
@@ -107,7 +111,9 @@ __all__ = [
     "ScenarioSummary",
     "ScenarioError",
     "SimulationSettings",
+    "StrategyOutcome",
     "Task",
+    "TaskSensitivity",
     "compare",
     "compile_network",
     "compose",
@@ -142,6 +148,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ im
     from riskengine.analysis.jcl import JointConfidence
     from riskengine.analysis.register import RiskRegister, risk_register
     from riskengine.analysis.results import CostSummary, OutcomeSummary, Results
+    from riskengine.analysis.sensitivity import TaskSensitivity
     from riskengine.engine.compile import CompiledNetwork, compile_network
     from riskengine.engine.plan import ScenarioSummary, describe
     from riskengine.engine.simulation import deterministic_plan, simulate
@@ -152,6 +159,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ im
     from riskengine.model.distributions import Distribution, parse_distribution
     from riskengine.model.portfolio import (
         Benefit,
+        Goal,
         Kpi,
         Objective,
         Option,
@@ -175,5 +183,5 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ im
     from riskengine.model.validate import validate
     from riskengine.portfolio.composition import compose
     from riskengine.portfolio.options import Comparison, OptionResult, compare
-    from riskengine.portfolio.results import PortfolioResults
+    from riskengine.portfolio.results import PortfolioResults, StrategyOutcome
     from riskengine.portfolio.simulation import simulate_portfolio
