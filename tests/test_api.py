@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import doctest
+import importlib
 import inspect
 import io
 import json
@@ -179,7 +181,8 @@ def test_building_a_model_from_specs_imports_no_numba():
     code = (
         "import sys, riskengine as rk\n"
         "t = rk.Task('A', {'dist': 'pert', 'min': 1, 'mode': 2, 'max': 5})\n"
-        "rk.validate(rk.Scenario('s', (t, rk.Task('B', [1, 2, 3], (rk.Link('A'),)))))\n"
+        "b = rk.Task('B', [1, 2, 3], predecessors=(rk.Link('A'),))\n"
+        "rk.validate(rk.Scenario('s', (t, b)))\n"
         "print('numba' in sys.modules)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -279,3 +282,35 @@ def test_everything_a_user_builds_calls_or_reads_is_exported():
         "strategy": "StrategySummary",
         "outcome": "StrategyOutcome",
     }
+
+
+# documented in modules outside this change (analysis/jcl.py, analysis/sensitivity.py,
+# portfolio/composition.py): they still lack numpydoc sections
+UNDOCUMENTED = {"JointConfidence", "TaskSensitivity", "compose"}
+
+
+@pytest.mark.parametrize("name", sorted(set(rk.__all__) - UNDOCUMENTED))
+def test_every_export_has_numpydoc_sections(name):
+    obj = getattr(rk, name)
+    doc = inspect.getdoc(obj) or ""
+    sections = {s for s in ("Parameters", "Attributes", "Returns") if f"\n{s}\n---" in doc}
+    if inspect.isclass(obj):
+        assert sections & {"Parameters", "Attributes"}
+    else:
+        assert "Parameters" in sections
+        returns = inspect.signature(obj).return_annotation
+        assert "Returns" in sections or returns in (None, "None")
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "riskengine.errors",
+        "riskengine.model.distributions",
+        "riskengine.model.scenario",
+        "riskengine.engine.simulation",
+    ],
+)
+def test_docstring_examples_run(module):
+    failed, tried = doctest.testmod(importlib.import_module(module))
+    assert tried > 0 and failed == 0

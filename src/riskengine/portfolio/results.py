@@ -103,7 +103,7 @@ class PortfolioResults:
             JSON-ready values only (None where a statistic is missing).
         """
         d = self.results.to_dict()
-        later = {key: d.pop(key) for key in ("risks", "tasks") if key in d}
+        later: dict[str, Any] = {key: d.pop(key) for key in ("risks", "tasks") if key in d}
         return {**d, **self.strategy, **later}
 
 
