@@ -25,7 +25,7 @@ import riskengine  # noqa: E402, F401  (before numba: it picks numba's vector wi
 import numba  # noqa: E402
 
 from network import synthetic_scenario  # noqa: E402
-from riskengine.engine.simulation import simulate
+from riskengine.engine.simulation import _simulate
 
 TARGET = 1.5 * 2**30
 MIB = 2**20
@@ -47,12 +47,12 @@ def main(argv: list[str] | None = None) -> int:
     # with a start date, as a PMO runs it: task finish dates are counted too
     scenario = dataclasses.replace(synthetic_scenario(args.tasks), start=_dt.date(2027, 1, 4))
     t0 = time.perf_counter()
-    simulate(scenario, iterations=256, seed=1, block=args.block)  # numba warm-up
+    _simulate(scenario, iterations=256, seed=1, block=args.block)  # numba warm-up
     warm = time.perf_counter() - t0
     before = peak_rss()
 
     t0 = time.perf_counter()
-    res = simulate(scenario, iterations=args.iterations, seed=1, block=args.block)
+    res = _simulate(scenario, iterations=args.iterations, seed=1, block=args.block)
     elapsed = time.perf_counter() - t0
     after = peak_rss()
     n_out = len(scenario.milestones) + 1

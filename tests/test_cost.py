@@ -12,6 +12,7 @@ import naive
 import riskengine as rk
 from helpers import scenario, task
 from riskengine.engine.compile import stream_of
+from riskengine.engine.simulation import _simulate
 from riskengine.model.distributions import parse_distribution
 from riskengine.model.scenario import Cost, CostItem, Impact, Risk
 
@@ -26,7 +27,7 @@ def costed(t, fixed=None, per_day=None, group=""):
 
 def run(sc, n=None, **kw):
     kw.setdefault("sensitivity", False)
-    return rk.simulate(sc, n, **kw)
+    return _simulate(sc, n, **kw)  # takes the engine's block and chunk too
 
 
 def test_mean_cost_is_fixed_plus_rate_times_mean_duration():

@@ -14,7 +14,7 @@ import naive
 import riskengine as rk
 from helpers import scenario, task
 from riskengine.engine.compile import stream_of
-from riskengine.engine.simulation import run_kernel
+from riskengine.engine.simulation import _simulate, run_kernel
 from riskengine.model.scenario import Link
 from riskengine.model.validate import topological_order
 
@@ -79,7 +79,7 @@ def test_kernel_matches_naive_cpm_on_random_networks(case):
     rng = np.random.default_rng(1000 + case)
     sc = random_network(rng, int(rng.integers(2, 30)))
     seed, iterations = int(rng.integers(0, 2**63)), 37
-    r = rk.simulate(sc, iterations=iterations, seed=seed, block=16)
+    r = _simulate(sc, iterations=iterations, seed=seed, block=16)
     expected, counts, by_ms = naive_run(sc, seed, iterations)
     got = np.column_stack([r.finishes["m0"], r.finishes["m1"], r.project_finish])
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-9)

@@ -167,7 +167,9 @@ def test_cli_runs_a_portfolio_with_objectives(tmp_path):
     data = json.loads((tmp_path / "r.json").read_text())
     direct = simulate_portfolio(rk.load_portfolio(path), 500)
     assert data["objectives"] == direct.strategy["objectives"]
-    golive = direct.times["erp.golive"] <= direct.timeline.end_of(_dt.date(2027, 1, 22))
+    golive = direct.results.times["erp.golive"] <= direct.results.timeline.end_of(
+        _dt.date(2027, 1, 22)
+    )
     assert data["objectives"]["erp-live"]["probability"] == np.mean(golive)
     assert data["joint"]["probability"] == np.mean(direct.outcome.joint)
     assert set(data["kpis"]) == {"benefits_2027", "net_value"}
@@ -241,5 +243,5 @@ def test_kpis_that_are_not_finite_give_null_statistics_and_warnings(tmp_path):
     for k in ("nan", "inf", "big"):
         assert data["kpis"][k]["mean"] is None and data["kpis"][k]["sd"] is None
         assert set(data["kpis"][k]["percentiles"].values()) == {None}
-    hit = r.times["erp.golive"] > 15.5
+    hit = r.results.times["erp.golive"] > 15.5
     assert data["kpis"]["ok"]["mean"] == pytest.approx(np.mean(12 + 5 * hit))

@@ -76,3 +76,32 @@ def test_readme_options_example_runs(tmp_path):
         "later-warehouse",
         "firm-quote",
     ]
+
+
+def python_blocks() -> list[str]:
+    section = README.split("\n## Python\n", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"^```python\n(.*?)\n```$", section, re.S | re.M)
+
+
+def test_readme_python_section_runs_end_to_end(tmp_path, monkeypatch, capsys):
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display: the figure is only saved
+    import matplotlib.pyplot as plt
+
+    (tmp_path / "scenarios").symlink_to(ROOT / "scenarios")
+    monkeypatch.chdir(tmp_path)  # the blocks read scenarios/… and write ready.png here
+    blocks = python_blocks()
+    assert len(blocks) >= 6
+    namespace: dict = {}
+    try:
+        for block in blocks:  # in order, in one namespace, as in a notebook
+            exec(compile(block, "README.md", "exec"), namespace)
+    finally:
+        plt.close("all")
+    assert (tmp_path / "ready.png").stat().st_size > 0
+    assert capsys.readouterr().out == "tasks[x].duration: min (5) > mode (3)\n"
+    scenario, ready = namespace["scenario"], namespace["ready"]
+    assert [t.id for t in scenario.tasks] == ["design", "permit", "steel", "build", "handover"]
+    assert 0.5 < ready.p_target < 1  # the target is meant to be at risk
+    assert isinstance(namespace["fy27"], riskengine.PortfolioResults)

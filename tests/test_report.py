@@ -18,7 +18,7 @@ from rich.console import Console
 
 import riskengine as rk
 from helpers import scenario, task
-from riskengine.engine.simulation import deterministic_plan, simulate
+from riskengine.engine.simulation import _simulate, deterministic_plan, simulate
 from riskengine.errors import OutputError
 from riskengine.model.scenario import Milestone
 from riskengine.report import files, outputs, terminal
@@ -192,7 +192,7 @@ def test_no_spinner_when_reports_come_quickly():
 
 def test_simulate_calls_the_progress_callback():
     calls = []
-    simulate(chain(), iterations=1000, chunk=256, progress=lambda d, t: calls.append((d, t)))
+    _simulate(chain(), iterations=1000, chunk=256, progress=lambda d, t: calls.append((d, t)))
     assert calls[-1] == (1000, 1000) and len(calls) == 4
 
 

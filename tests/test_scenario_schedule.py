@@ -758,9 +758,10 @@ def test_a_valid_model_passes():
             "a date target needs the scenario's 'start' date",
         ),
         (
-            replace_task(model(), 0, cost=Cost(fixed=5000)),
+            # a number is a spec (Cost parses it); text is not one
+            replace_task(model(), 0, cost=Cost(fixed="5000")),
             "tasks[a].cost.fixed",
-            "must be a Distribution",
+            "must be a Distribution (see parse_distribution), got '5000'",
         ),
         (
             model(costs=(CostItem("x", Cost(fixed(1))), CostItem("x", Cost(fixed(2))))),

@@ -25,7 +25,7 @@ _EXPORTS = {
     "Correlation": "riskengine.model.scenario",
     "Cost": "riskengine.model.scenario",
     "CostItem": "riskengine.model.scenario",
-    "Distribution": "riskengine.model.scenario",
+    "Distribution": "riskengine.model.distributions",
     "Impact": "riskengine.model.scenario",
     "Link": "riskengine.model.scenario",
     "Milestone": "riskengine.model.scenario",
@@ -35,6 +35,7 @@ _EXPORTS = {
     "SimulationSettings": "riskengine.model.scenario",
     "Task": "riskengine.model.scenario",
     "Benefit": "riskengine.model.portfolio",
+    "Goal": "riskengine.model.portfolio",
     "Kpi": "riskengine.model.portfolio",
     "Objective": "riskengine.model.portfolio",
     "Option": "riskengine.model.portfolio",
@@ -59,12 +60,15 @@ _EXPORTS = {
     "OutcomeSummary": "riskengine.analysis.results",
     "Results": "riskengine.analysis.results",
     "RiskRegister": "riskengine.analysis.register",
+    "TaskSensitivity": "riskengine.analysis.sensitivity",
     "risk_register": "riskengine.analysis.register",
     # portfolio: strategy and options
     "Comparison": "riskengine.portfolio.options",
     "OptionResult": "riskengine.portfolio.options",
     "compare": "riskengine.portfolio.options",
     "compose": "riskengine.portfolio.composition",
+    "PortfolioResults": "riskengine.portfolio.results",
+    "StrategyOutcome": "riskengine.portfolio.results",
     "simulate_portfolio": "riskengine.portfolio.simulation",
     # errors
     "OutputError": "riskengine.errors",
@@ -83,6 +87,7 @@ __all__ = [
     "CostItem",
     "CostSummary",
     "Distribution",
+    "Goal",
     "Impact",
     "JointConfidence",
     "Kpi",
@@ -95,6 +100,7 @@ __all__ = [
     "OutcomeSummary",
     "OutputError",
     "Portfolio",
+    "PortfolioResults",
     "ProjectRef",
     "Results",
     "Risk",
@@ -105,7 +111,9 @@ __all__ = [
     "ScenarioSummary",
     "ScenarioError",
     "SimulationSettings",
+    "StrategyOutcome",
     "Task",
+    "TaskSensitivity",
     "compare",
     "compile_network",
     "compose",
@@ -140,6 +148,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ im
     from riskengine.analysis.jcl import JointConfidence
     from riskengine.analysis.register import RiskRegister, risk_register
     from riskengine.analysis.results import CostSummary, OutcomeSummary, Results
+    from riskengine.analysis.sensitivity import TaskSensitivity
     from riskengine.engine.compile import CompiledNetwork, compile_network
     from riskengine.engine.plan import ScenarioSummary, describe
     from riskengine.engine.simulation import deterministic_plan, simulate
@@ -147,9 +156,10 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ im
     from riskengine.io.portfolio_file import load_portfolio
     from riskengine.io.register_file import load_register
     from riskengine.io.scenario_file import load_scenario
-    from riskengine.model.distributions import parse_distribution
+    from riskengine.model.distributions import Distribution, parse_distribution
     from riskengine.model.portfolio import (
         Benefit,
+        Goal,
         Kpi,
         Objective,
         Option,
@@ -161,7 +171,6 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ im
         Correlation,
         Cost,
         CostItem,
-        Distribution,
         Impact,
         Link,
         Milestone,
@@ -174,4 +183,5 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ im
     from riskengine.model.validate import validate
     from riskengine.portfolio.composition import compose
     from riskengine.portfolio.options import Comparison, OptionResult, compare
+    from riskengine.portfolio.results import PortfolioResults, StrategyOutcome
     from riskengine.portfolio.simulation import simulate_portfolio

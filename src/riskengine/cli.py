@@ -28,6 +28,7 @@ from riskengine.io.yamlfile import locate
 from riskengine.model.portfolio import Portfolio
 from riskengine.model.scenario import Scenario
 from riskengine.portfolio.composition import compose
+from riskengine.portfolio.results import baseline
 from riskengine.report import files, terminal
 from riskengine.report.outputs import write_atomic, write_files
 
@@ -260,7 +261,7 @@ def run(
         results, json_path=json_path, csv_dir=csv_dir, charts_dir=charts_dir
     )
     if not quiet:
-        if charts_dir is not None and results.jcl is None:
+        if charts_dir is not None and baseline(results).jcl is None:
             _say("note: no chart written: the JCL chart needs costs in the scenario")
         for path in written:
             _say(f"wrote {path}")

@@ -13,17 +13,44 @@ MESSAGE_LIMIT = 400  # characters of a message; longer ones keep their start and
 class RiskEngineError(Exception):
     """Base class for errors caused by the user's input or environment.
 
-    The CLI prints ``str(error)`` on one line and exits with status 2.
+    The CLI prints ``str(error)`` on one line and exits with status 2. Any other
+    exception is a bug in riskengine.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, on one line.
     """
 
 
-class ScenarioError(RiskEngineError):
+class ScenarioError(RiskEngineError, ValueError):
     """A scenario file (or model built in Python) is invalid.
+
+    It is also a ``ValueError`` (an invalid value given by the user), so ``except
+    ValueError`` catches it, as it catches the input errors of numpy and scikit-learn.
 
     ``file`` is the path the problem was found in (``None`` for models built in
     Python), ``field`` a dotted path such as ``tasks[3].duration.min`` (tasks may be
     named by id: ``tasks[B].duration``) and ``line`` the 1-based line in the file
     where known.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, without the location.
+    file : str or None, default None
+        The file the problem was found in.
+    field : str or None, default None
+        The dotted path of the value, e.g. ``tasks[B].duration.min``.
+    line : int or None, default None
+        The 1-based line in ``file``.
+
+    Examples
+    --------
+    >>> from riskengine import ScenarioError
+    >>> str(ScenarioError("min (5) > mode (3)", file="plan.yaml", field="tasks[C].duration",
+    ...                   line=14))
+    'plan.yaml:14: tasks[C].duration: min (5) > mode (3)'
     """
 
     def __init__(
@@ -62,12 +89,30 @@ class ScenarioError(RiskEngineError):
 
 
 class OutputError(RiskEngineError):
-    """An output file or folder cannot be written."""
+    """An output file or folder cannot be written.
+
+    Raised before a run starts when an output would overwrite an input or another
+    output, or cannot be created; and when writing fails, with nothing left behind.
+
+    Parameters
+    ----------
+    message : str
+        The path and what is wrong with it.
+    """
 
 
 class RiskEngineWarning(UserWarning):
-    """Something was adjusted that the user should know about (e.g. a correlation matrix
-    repaired to the nearest valid one). The CLI prints these as ``warning: …`` lines."""
+    """Something was adjusted that the user should know about.
+
+    For example a correlation matrix repaired to the nearest valid one, or a KPI
+    statistic that is not finite. The CLI prints these as ``warning: …`` lines; in
+    Python they are ordinary warnings (:mod:`warnings`).
+
+    Parameters
+    ----------
+    message : str
+        What was adjusted, on one line.
+    """
 
 
 def did_you_mean(name: Any, choices: Collection[Any]) -> str:
@@ -126,8 +171,8 @@ def short_list(items: Sequence[Any], sep: str = " → ", head: int = 4, tail: in
 
 
 def one_line(text: object) -> str:
-    """``text`` as one terminal line: whitespace runs become one space and any other
-    character that is not printable (ESC, bidi overrides) is shown escaped (``\\x1b``),
+    r"""``text`` as one terminal line: whitespace runs become one space and any other
+    character that is not printable (ESC, bidi overrides) is shown escaped (``\x1b``),
     so text from a file can neither move the cursor nor recolour the terminal."""
     words = " ".join(str(text).split())
     return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in words)

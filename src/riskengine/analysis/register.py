@@ -26,8 +26,25 @@ PROJECT = "project"
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class RiskRegister:
-    """``register``, ``mitigation`` and ``tornado`` are pandas DataFrames; ``milestone`` is
-    the output the ranking refers to; ``pre`` and ``post`` the two simulations."""
+    """What :func:`risk_register` returns: the register's three tables and its two runs.
+
+    ``register``, ``mitigation`` and ``tornado`` are pandas DataFrames; ``milestone`` is
+    the output the ranking refers to; ``pre`` and ``post`` the two simulations.
+
+    Attributes
+    ----------
+    milestone : str
+        The milestone id (or ``"project"``) risks are ranked by.
+    register : pandas.DataFrame
+        One row per risk, ranked by what it adds to the milestone's P80 (the columns of
+        ``riskengine register``).
+    mitigation : pandas.DataFrame
+        Each milestone's P50 and P80 before and after mitigation.
+    tornado : pandas.DataFrame
+        The task sensitivity for the milestone, largest first.
+    pre, post : Results
+        The simulations before and after mitigation (the same draws).
+    """
 
     milestone: str
     register: pd.DataFrame
@@ -45,7 +62,31 @@ def risk_register(
     *,
     percentiles: Sequence[float] = (10.0, 50.0, 90.0),
 ) -> RiskRegister:
-    """Simulate before and after mitigation and build the register tables."""
+    """Simulate before and after mitigation and build the register tables.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A scenario with risks.
+    iterations : int, optional
+        Iterations of each run (default: the scenario's).
+    seed : int, optional
+        The seed of both runs (default: the scenario's).
+    milestone : str, optional
+        The milestone risks are ranked by (default: the project finish).
+    percentiles : sequence of float, default (10.0, 50.0, 90.0)
+        The P-values of each risk's delay and cost when it occurs.
+
+    Returns
+    -------
+    RiskRegister
+        The register, mitigation and tornado tables, and the two simulations.
+
+    Raises
+    ------
+    ScenarioError
+        If the scenario has no risks, the milestone is unknown, or a setting is invalid.
+    """
     import pandas as pd
 
     if not scenario.risks:

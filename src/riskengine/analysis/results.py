@@ -25,7 +25,33 @@ def pkey(p: float) -> str:
 
 @dataclass(frozen=True)
 class OutcomeSummary:
-    """Statistics of one simulated finish (a milestone or the project)."""
+    """Statistics of one simulated finish (a milestone or the project).
+
+    Numbers are working days of the project calendar from the start.
+
+    Attributes
+    ----------
+    id, name : str
+        The milestone's id and name (``"project"``, ``"Project finish"`` for the
+        project).
+    mean, sd : float
+        Mean and standard deviation of the finish.
+    percentiles : dict of str to float
+        ``{"P10": ..., "P80": ...}``, numpy's linear interpolation between iterations.
+    target : float or None
+        The target in working days (a date target converted).
+    target_date : datetime.date or None
+        The target as written, when it was a date.
+    p_target : float or None
+        Fraction of iterations finishing on or before the target.
+    dates : dict of str to str or None
+        The Pn dates (ISO): the first date by which n % of iterations have finished
+        (with a start date).
+    mean_se : float
+        Standard error of the mean.
+    p_target_se : float or None
+        Standard error of ``p_target``.
+    """
 
     id: str
     name: str
@@ -40,6 +66,7 @@ class OutcomeSummary:
     p_target_se: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The milestone's entry of the JSON document."""
         d: dict[str, Any] = {
             "name": self.name,
             "mean": self.mean,
@@ -116,8 +143,22 @@ def summarise(
 
 @dataclass(frozen=True)
 class CostSummary:
-    """Statistics of a simulated cost: ``deterministic`` is the deterministic plan's cost
-    and ``contingency[Pn]`` the Pn cost minus it (None without a plan)."""
+    """Statistics of a simulated cost (the total or a cost group).
+
+    ``deterministic`` is the deterministic plan's cost and ``contingency[Pn]`` the Pn
+    cost minus it (None without a plan).
+
+    Attributes
+    ----------
+    mean, sd, mean_se : float
+        Mean, standard deviation and the mean's standard error.
+    percentiles : dict of str to float
+        ``{"P50": ..., "P80": ...}``.
+    deterministic : float or None
+        The deterministic plan's cost.
+    contingency : dict of str to float or None
+        Each percentile minus ``deterministic``.
+    """
 
     mean: float
     sd: float
@@ -127,6 +168,7 @@ class CostSummary:
     contingency: dict[str, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The cost's entry of the JSON document."""
         return {
             "mean": self.mean,
             "sd": self.sd,
@@ -140,6 +182,8 @@ class CostSummary:
 def summarise_cost(
     x: np.ndarray, percentiles: tuple[float, ...], deterministic: float | None
 ) -> CostSummary:
+    """Statistics of per-iteration costs ``x``, with the contingency over the
+    ``deterministic`` plan's cost where there is one."""
     n = x.size
     pct = {
         pkey(p): float(v) for p, v in zip(percentiles, np.percentile(x, percentiles), strict=True)
@@ -184,6 +228,63 @@ class Results:
     their summaries, ``task_costs[task_id]`` each task's mean and deterministic cost,
     ``jcl`` the joint confidence analysis. ``task_dates[task_id]`` maps Pn to the task's
     finish date.
+
+    Attributes
+    ----------
+    scenario_name : str
+        The scenario's name.
+    start : datetime.date or None
+        The scenario's start.
+    iterations, seed : int
+        What was run.
+    percentiles : tuple of float
+        The P-values reported.
+    milestones : dict of str to OutcomeSummary
+        Each milestone's statistics.
+    project : OutcomeSummary
+        The project finish's statistics.
+    finishes : dict of str to numpy.ndarray
+        Each milestone's finish per iteration, in working days of the project calendar.
+    project_finish : numpy.ndarray
+        The project finish per iteration.
+    criticality : dict of str to float or None
+        Per task, the fraction of iterations critical for the project finish.
+    task_names : dict of str to str
+        Each task's name, in file order.
+    milestone_criticality : dict of str to dict of str to float or None
+        Per milestone and task, the fraction of iterations critical for it.
+    risk_occurrence : dict of str to float
+        Per risk, the fraction of iterations in which it occurred.
+    mitigated : bool
+        Whether risks were simulated after mitigation.
+    sensitivity : dict of str to TaskSensitivity or None
+        Per task, its rank correlation, cruciality and SSI against each output.
+    drivers : dict or None
+        ``drivers[risk][milestone or "project"]["P50" or "P80"]``: working days the risk
+        adds.
+    risk_names : dict of str to str
+        Each risk's name.
+    sampling : str
+        ``"monte-carlo"`` or ``"lhs"``.
+    timeline : Timeline or None
+        The run's calendar axis (converts times to dates).
+    times : dict of str to numpy.ndarray
+        Finishes per iteration in union working days (every output, ``"project"``
+        included), the engine's own axis.
+    costs : dict of str to numpy.ndarray or None
+        Per-iteration costs: ``"total"`` and each cost group.
+    cost : CostSummary or None
+        The total cost's statistics.
+    group_costs : dict of str to CostSummary
+        Each cost group's statistics.
+    task_costs : dict of str to dict
+        Per task, ``{"mean": ..., "deterministic": ...}``.
+    task_dates : dict of str to dict of str to str or None
+        Per task, its Pn finish dates.
+    jcl : JointConfidence or None
+        The joint confidence analysis of cost and finish.
+    jcl_milestone : str
+        The finish the JCL is about (``"project"`` or a milestone id).
     """
 
     scenario_name: str
@@ -213,8 +314,6 @@ class Results:
     task_dates: dict[str, dict[str, str]] | None = None
     jcl: JointConfidence | None = None
     jcl_milestone: str = "project"
-    strategy: dict[str, Any] | None = None  # portfolios: objectives, joint success, KPIs
-    outcome: Any = None  # portfolios: strategy.StrategyOutcome (per-iteration values)
 
     @classmethod
     def build(
@@ -240,6 +339,9 @@ class Results:
         jcl: float | None = None,
         jcl_milestone: str = "project",
     ) -> Results:
+        """Summarise a run's outputs (finishes at union times ``times``, the same in
+        project days ``days``; per-output criticality; costs and the deterministic
+        ``plan``) for ``scenario``: what :func:`riskengine.simulate` assembles."""
         ms = {
             m.id: summarise(
                 m.id,
@@ -334,13 +436,20 @@ class Results:
         )
 
     def most_critical(self, k: int = 10) -> list[tuple[str, float]]:
+        """The ``k`` tasks most often critical for the project finish, with the fraction."""
         if not self.criticality:
             return []
         ranked = sorted(self.criticality.items(), key=lambda kv: -kv[1])
         return ranked[:k]
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON document written by ``riskengine run --json``."""
+        """The JSON document written by ``riskengine run --json``.
+
+        Returns
+        -------
+        dict
+            JSON-ready values only (README, "Reading the output", lists the keys).
+        """
         d: dict[str, Any] = {
             "scenario": self.scenario_name,
             "iterations": self.iterations,
@@ -358,8 +467,6 @@ class Results:
             d["cost"]["groups"] = {g: c.to_dict() for g, c in self.group_costs.items()}
         if self.jcl is not None:
             d["jcl"] = self.jcl.to_dict()
-        if self.strategy is not None:
-            d.update(self.strategy)
         if self.risk_occurrence:
             d["risks"] = {}
             for rid, p in self.risk_occurrence.items():
@@ -391,9 +498,27 @@ class Results:
         return d
 
     def to_frame(self, table: str = "milestones"):
-        """Pandas tables: ``"milestones"`` (one row per milestone plus the project),
-        ``"tasks"`` (criticality, finish dates and cost per task), ``"iterations"``
-        (per-iteration finishes and costs) or ``"costs"`` (total and group costs)."""
+        """Pandas tables, as ``riskengine run --csv`` writes them.
+
+        ``"milestones"`` (one row per milestone plus the project), ``"tasks"``
+        (criticality, finish dates and cost per task), ``"iterations"`` (per-iteration
+        finishes and costs) or ``"costs"`` (total and group costs).
+
+        Parameters
+        ----------
+        table : {"milestones", "tasks", "iterations", "costs"}, default "milestones"
+            Which table.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by milestone id, task id, iteration or cost group.
+
+        Raises
+        ------
+        ValueError
+            For an unknown table.
+        """
         import pandas as pd
 
         if table == "milestones":

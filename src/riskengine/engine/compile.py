@@ -36,7 +36,23 @@ def split64(value: int) -> tuple[int, int]:
 
 @dataclass(frozen=True, eq=False)
 class CompiledNetwork:
-    """Flat arrays of one network, tasks renumbered topologically (see kernels/network.py)."""
+    """Flat arrays of one network, tasks renumbered topologically (see kernels/network.py).
+
+    Built by :func:`compile_network`; pass it to :func:`riskengine.simulate` (``network=``)
+    to run a scenario again without compiling it again. The arrays are the kernels'
+    input, laid out as kernels/network.py describes.
+
+    Attributes
+    ----------
+    task_ids : tuple of str
+        Task ids in topological order, the order of every per-task array.
+    milestone_ids : tuple of str
+        The scenario's milestones, in file order.
+    risk_ids : tuple of str
+        The scenario's risks, in file order.
+    timeline : Timeline
+        The union-calendar time axis.
+    """
 
     task_ids: tuple[str, ...]  # in topological order
     code: np.ndarray  # int64[n]
@@ -169,6 +185,28 @@ def compile_network(
     ``without`` never occur (their probability is 0). Either way the random draws of
     every entity stay the same. Inconsistent correlations are repaired with a warning,
     or rejected when ``strict``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario.
+    mitigated : bool, default False
+        Compile every risk after mitigation.
+    without : frozenset of str, default frozenset()
+        Risk ids that never occur (the risk drivers' reruns).
+    strict : bool, default False
+        Reject inconsistent correlations instead of repairing them.
+
+    Returns
+    -------
+    CompiledNetwork
+        The network as the kernels take it.
+
+    Raises
+    ------
+    ScenarioError
+        If the scenario is invalid (:func:`riskengine.validate`) or its correlations
+        cannot be met and ``strict`` is set.
     """
     order = checked_order(scenario)
     n = len(order)

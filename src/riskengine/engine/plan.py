@@ -19,6 +19,17 @@ class ScenarioSummary:
     ``links`` counts every link type (zeros included, in ``LINK_TYPES`` order),
     ``distributions`` the kinds in use (in ``KINDS`` order); ``plan`` is one iteration
     with every duration at its single-point estimate.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The scenario described.
+    links : dict of str to int
+        Links per type: ``{"FS": ..., "SS": ..., "FF": ..., "SF": ...}``.
+    distributions : dict of str to int
+        Task durations per distribution kind in use.
+    plan : Results
+        The deterministic plan (:func:`riskengine.deterministic_plan`).
     """
 
     scenario: Scenario
@@ -28,7 +39,23 @@ class ScenarioSummary:
 
 
 def describe(scenario: Scenario) -> ScenarioSummary:
-    """Compile the scenario (raising ScenarioError if it cannot run) and summarise it."""
+    """Compile the scenario (raising ScenarioError if it cannot run) and summarise it.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario.
+
+    Returns
+    -------
+    ScenarioSummary
+        Link and distribution counts and the deterministic plan.
+
+    Raises
+    ------
+    ScenarioError
+        If the scenario cannot run.
+    """
     net = compile_network(scenario)  # the checks a run makes before it starts
     links = Counter(lk.type for t in scenario.tasks for lk in t.predecessors)
     kinds = Counter(t.duration.kind for t in scenario.tasks)

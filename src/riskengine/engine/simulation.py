@@ -63,28 +63,123 @@ def simulate(
     jcl: float | None = DEFAULT_JCL,
     jcl_milestone: str | None = None,
     plan: bool = True,
-    block: int = DEFAULT_BLOCK,
-    chunk: int | None = None,
     progress: Progress | None = None,
     network: CompiledNetwork | None = None,
 ) -> Results:
     """Simulate a scenario; unset arguments come from the scenario's ``simulation`` block.
 
-    Same scenario and seed give the same numbers bit for bit, whatever ``block``,
-    ``chunk`` or the number of threads (``NUMBA_NUM_THREADS``). ``mitigated`` simulates
-    every risk after mitigation, with the same random draws as before it.
-    ``sensitivity`` adds each task's rank correlation, cruciality and schedule
-    sensitivity index against each milestone (one extra sampling pass); ``drivers``
-    re-simulates once without each risk to measure the days it adds to each P50 and P80.
-    ``task_dates`` counts each task's finish day for its percentile dates (needs a start
-    date). With costs, ``jcl`` is the target joint confidence level of cost and the finish
-    of ``jcl_milestone`` (default: the project); None skips it. ``plan`` also simulates
-    the deterministic plan, the reference for contingency and the JCL.
-    ``strict`` rejects inconsistent correlations instead of repairing them.
-    ``sampling`` is "monte-carlo" or "lhs" (Latin hypercube; default: the scenario's).
-    ``network`` is this scenario already compiled (:func:`compile_network`, with the
-    same ``mitigated`` and ``strict``), to run it again without compiling it again.
+    Same scenario and seed give the same numbers bit for bit, whatever the number of
+    threads (``NUMBA_NUM_THREADS``). ``mitigated`` simulates every risk after mitigation,
+    with the same random draws as before it.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Loaded with :func:`riskengine.load_scenario` or built in Python; it is checked as
+        :func:`riskengine.validate` checks it.
+    iterations : int, optional
+        Number of iterations, 1 to 10,000,000 (default: the scenario's).
+    seed : int, optional
+        0 to 2**64 - 1 (default: the scenario's).
+    percentiles : sequence of float, optional
+        The P-values to report, 0 to 100 (default: the scenario's).
+    criticality : bool, default True
+        Count how often each task is critical, for the project finish and for each
+        milestone.
+    mitigated : bool, default False
+        Every risk after mitigation, mitigation costs included.
+    strict : bool, default False
+        Reject inconsistent correlations instead of repairing them (with a
+        RiskEngineWarning).
+    sampling : {"monte-carlo", "lhs"}, optional
+        Plain Monte Carlo or Latin hypercube (default: the scenario's).
+    sensitivity : bool, default True
+        Add each task's rank correlation, cruciality and schedule sensitivity index
+        against each milestone (one extra sampling pass).
+    drivers : bool, default True
+        Re-simulate once without each risk to measure the days it adds to each P50 and
+        P80.
+    task_dates : bool, default True
+        Count each task's finish day for its percentile dates (needs a start date).
+    jcl : float or None, default 0.7
+        With costs, the target joint confidence level of cost and the finish of
+        ``jcl_milestone``; None skips the analysis.
+    jcl_milestone : str or None, default None
+        The milestone of the JCL (None: the project finish).
+    plan : bool, default True
+        Also simulate the deterministic plan, the reference for contingency and the JCL.
+    progress : callable, optional
+        Called as ``progress(done, total)`` with iterations done, from this thread.
+    network : CompiledNetwork, optional
+        This scenario already compiled (:func:`riskengine.compile_network`, with the
+        same ``mitigated`` and ``strict``), to run it again without compiling it again.
+
+    Returns
+    -------
+    Results
+        Milestone and project summaries, per-iteration finishes and costs, criticality,
+        sensitivity, risk drivers and the JCL analysis.
+
+    Raises
+    ------
+    ScenarioError
+        For an invalid scenario or argument (naming the field, and the file of a loaded
+        scenario), a run that needs more memory than is available, or a schedule that
+        runs past the calendar's 150 years.
+
+    Examples
+    --------
+    >>> import riskengine as rk
+    >>> sc = rk.Scenario("demo", (rk.Task("A", [2, 3, 6]), rk.Task("B", 4)))
+    >>> r = rk.simulate(sc, iterations=1000, seed=1, drivers=False, sensitivity=False)
+    >>> r.project_finish.shape
+    (1000,)
     """
+    return _simulate(
+        scenario,
+        iterations,
+        seed,
+        percentiles,
+        criticality=criticality,
+        mitigated=mitigated,
+        strict=strict,
+        sampling=sampling,
+        sensitivity=sensitivity,
+        drivers=drivers,
+        task_dates=task_dates,
+        jcl=jcl,
+        jcl_milestone=jcl_milestone,
+        plan=plan,
+        progress=progress,
+        network=network,
+    )
+
+
+def _simulate(
+    scenario: Scenario,
+    iterations: int | None = None,
+    seed: int | None = None,
+    percentiles: Sequence[float] | None = None,
+    *,
+    criticality: bool = True,
+    mitigated: bool = False,
+    strict: bool = False,
+    sampling: str | None = None,
+    sensitivity: bool = True,
+    drivers: bool = True,
+    task_dates: bool = True,
+    jcl: float | None = DEFAULT_JCL,
+    jcl_milestone: str | None = None,
+    plan: bool = True,
+    progress: Progress | None = None,
+    network: CompiledNetwork | None = None,
+    block: int = DEFAULT_BLOCK,
+    chunk: int | None = None,
+) -> Results:
+    """:func:`simulate` with the engine's tuning knobs, for tests and benchmarks: ``block``
+    iterations per kernel block and ``chunk`` iterations per call of the kernel
+    (:func:`~riskengine.engine.runner.run_kernel`). The results are the same bit for bit
+    whatever they are; only speed and memory change, so users never need them."""
     sim = scenario.simulation
     from_file = {"iterations": iterations is None, "seed": seed is None}
     from_file["percentiles"] = percentiles is None
@@ -364,11 +459,33 @@ def _total_costs(
 def deterministic_plan(
     scenario: Scenario, *, mitigated: bool = False, network: CompiledNetwork | None = None
 ) -> Results:
-    """The deterministic plan: every duration, remaining duration and cost at its
-    single-point estimate (:func:`~riskengine.model.distributions.most_likely`), every task
-    happening and no risk events, simulated as one iteration of the same engine.
-    ``network``: the scenario already compiled (with the same ``mitigated``), whose
-    arrays are then fixed at those estimates instead of compiling a second network."""
+    """The deterministic plan: the single-point schedule and cost of a scenario.
+
+    Every duration, remaining duration and cost at its single-point estimate
+    (:func:`~riskengine.model.distributions.most_likely`), every task happening and no
+    risk events, simulated as one iteration of the same engine.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario.
+    mitigated : bool, default False
+        Add every mitigation's cost, as a mitigated run does.
+    network : CompiledNetwork, optional
+        The scenario already compiled (with the same ``mitigated``), whose arrays are
+        then fixed at those estimates instead of compiling a second network.
+
+    Returns
+    -------
+    Results
+        One iteration: ``project_finish[0]``, ``finishes[milestone][0]`` and, with costs,
+        ``costs["total"][0]``.
+
+    Raises
+    ------
+    ScenarioError
+        For an invalid scenario.
+    """
     if network is None:
         try:
             network = compile_network(scenario, mitigated=mitigated)

@@ -51,7 +51,26 @@ def is_portfolio_file(path: str | Path) -> bool:
 
 
 def load_portfolio(path: str | Path) -> Portfolio:
-    """Read and validate a portfolio file and its project scenarios."""
+    """Read and validate a portfolio file and its project scenarios.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A YAML portfolio file (README, "Portfolios"); project files are read relative
+        to it.
+
+    Returns
+    -------
+    Portfolio
+        The portfolio, its projects, KPIs, objectives and options, checked across
+        projects as well (references, cycles).
+
+    Raises
+    ------
+    ScenarioError
+        For the first problem found, naming the file (the portfolio's or a project's),
+        the field and its line.
+    """
     doc = load_yaml(path, "portfolio")
     try:
         portfolio = _parse(doc, Path(path).parent)

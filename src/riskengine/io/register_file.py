@@ -74,7 +74,24 @@ MAX_RATIO = 200  # compression ratio of a part above 1 MB; sheets compress about
 
 def load_register(path: Path) -> tuple[Risk, ...]:
     """The risks of a register file (.csv, .xlsx or .xlsm); ScenarioError naming the file,
-    row and column for anything it cannot read exactly."""
+    row and column for anything it cannot read exactly.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A CSV file (UTF-8) or a workbook (its first worksheet), one row per risk and
+        impact (README, "Risks").
+
+    Returns
+    -------
+    tuple of Risk
+        The risks, in the order of their first rows.
+
+    Raises
+    ------
+    ScenarioError
+        For anything it cannot read exactly, naming the file, the row and the column.
+    """
     rows = _read(path)
     file = str(path)
     risks: dict[str, dict[str, Any]] = {}

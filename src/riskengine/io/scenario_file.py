@@ -106,7 +106,24 @@ _LINK_SHORTHAND = re.compile(
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file; raises ScenarioError on any problem."""
+    """Read and validate a scenario file; raises ScenarioError on any problem.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A YAML scenario file (README, "A scenario file"); a risk register it names is
+        read relative to it.
+
+    Returns
+    -------
+    Scenario
+        The scenario, checked as :func:`riskengine.validate` checks it.
+
+    Raises
+    ------
+    ScenarioError
+        For the first problem found, naming the file, the field and its line.
+    """
     with gc_paused():
         doc = load_yaml(path)
         try:

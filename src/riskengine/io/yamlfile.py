@@ -188,6 +188,8 @@ def load_yaml(path: str | Path, what: str = "scenario") -> Document:
     file = str(path)
     try:
         source = read_input(path, what)
+    except ScenarioError:  # a ValueError too, but already says what is wrong
+        raise
     except ValueError:  # a path with a NUL character in it
         raise ScenarioError("file not found", file=file) from None
     try:

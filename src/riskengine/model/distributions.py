@@ -6,6 +6,7 @@ Shorthands: a bare number is ``fixed``; a list ``[min, mode, max]`` is ``triangu
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import unicodedata
@@ -15,7 +16,30 @@ from typing import Any
 import numpy as np
 
 from riskengine.errors import ScenarioError, show
-from riskengine.model.scenario import Distribution
+
+
+@dataclasses.dataclass(frozen=True)
+class Distribution:
+    """An uncertain quantity, e.g. ``Distribution("pert", {"min": 2, "mode": 4, "max": 9})``.
+
+    Build them with :func:`parse_distribution`, which validates the parameters and fills
+    derived ones (``lambda`` for PERT, ``min``/``max`` for trigen, ``mu``/``sigma`` for
+    lognormal); the model objects call it for specs given in their place
+    (``Task("A", duration=[2, 3, 6])``).
+
+    Parameters
+    ----------
+    kind : str
+        One of ``fixed``, ``uniform``, ``triangular``, ``pert``, ``trigen``, ``normal``,
+        ``lognormal``, ``discrete``.
+    params : dict, default {}
+        The parameters, derived ones included, as floats (``values`` and ``weights`` of
+        a discrete one as tuples).
+    """
+
+    kind: str
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
+
 
 Z90 = 1.2815515655446004  # standard normal P90
 LIMIT = 1e15  # larger magnitudes are typos; the kernels' fast square root needs x² < 3e38
@@ -135,6 +159,34 @@ def parse_distribution(spec: Any, field: str = "duration", *, signed: bool = Fal
 
     ``signed`` allows negative values (risk impacts, where negative is an opportunity);
     durations are never negative. Normal and lognormal stay non-negative either way.
+
+    Parameters
+    ----------
+    spec : mapping, number or sequence
+        As a scenario file writes it: ``{"dist": "pert", "min": 2, "mode": 4, "max": 9}``,
+        a number (``fixed``) or ``[min, mode, max]`` (``triangular``).
+    field : str, default "duration"
+        The field named in an error (``tasks[A].duration``).
+    signed : bool, default False
+        Allow negative values.
+
+    Returns
+    -------
+    Distribution
+        The distribution, its parameters as floats.
+
+    Raises
+    ------
+    ScenarioError
+        For an unknown kind, a missing or unknown key, a value that is not a number, or
+        parameters out of order (``min (5) > mode (3)``), naming ``field``.
+
+    Examples
+    --------
+    >>> parse_distribution([2, 3, 6])
+    Distribution(kind='triangular', params={'min': 2.0, 'mode': 3.0, 'max': 6.0})
+    >>> parse_distribution({"dist": "pert", "min": 2, "mode": 4, "max": 9}).params["lambda"]
+    4.0
     """
     if spec.__class__ is dict:  # from a file, nearly always: straight to the mapping
         return _from_mapping(spec, field, signed)

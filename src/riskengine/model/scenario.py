@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
+
+from riskengine.model.distributions import Distribution, parse_distribution
 
 LINK_TYPES = ("FS", "SS", "FF", "SF")
 DEFAULT_PERCENTILES = (10.0, 50.0, 80.0, 90.0)
@@ -12,23 +15,46 @@ DEFAULT_ITERATIONS = 10_000
 MAX_ITERATIONS = 10_000_000  # per run; P-values settle long before (see README, Limits)
 DEFAULT_SEED = 1
 
+# what a scenario file may write for a distribution: {dist: …}, a number, [min, mode, max]
+_SPECS = (Mapping, list, tuple, int, float)
+_PARSED = frozenset({Distribution, type(None)})
 
-@dataclass(frozen=True)
-class Distribution:
-    """An uncertain quantity, e.g. ``Distribution("pert", {"min": 2, "mode": 4, "max": 9})``.
 
-    Build them with :func:`riskengine.model.distributions.parse_distribution`, which validates
-    the parameters and fills derived ones (``lambda`` for PERT, ``min``/``max`` for
-    trigen, ``mu``/``sigma`` for lognormal).
-    """
+def from_spec(value: Any, field: str, *, signed: bool = False) -> Any:
+    """``value`` as its :class:`Distribution` if it is a distribution spec as a scenario
+    file writes it, so ``Task("A", duration=[2, 3, 6])`` works as the file does; any other
+    value as given: :func:`riskengine.model.validate.validate` reports a wrong type (text,
+    say) as it always has. ``signed`` allows negative values (impacts, costs), as the
+    loader does; ``field`` names the value in an error (``tasks[A].duration``)."""
+    if isinstance(value, _SPECS):
+        return parse_distribution(value, field, signed=signed)
+    return value
 
-    kind: str
-    params: dict[str, Any] = field(default_factory=dict)
+
+def parse_specs(obj: object, where: str, names: tuple[str, ...], *, signed: bool) -> None:
+    """:func:`from_spec` on the fields ``names`` of the frozen dataclass ``obj``, in place
+    (from its ``__post_init__``); ``where`` names ``obj`` in errors."""
+    for name in names:
+        value = getattr(obj, name)
+        parsed = from_spec(value, f"{where}.{name}", signed=signed)
+        if parsed is not value:
+            object.__setattr__(obj, name, parsed)
 
 
 @dataclass(frozen=True)
 class Link:
-    """A dependency of the owning task on ``task``: ``type`` FS, SS, FF or SF, lag in days."""
+    """A dependency of the owning task on ``task``: ``type`` FS, SS, FF or SF, lag in days.
+
+    Parameters
+    ----------
+    task : str
+        The id of the predecessor.
+    type : {"FS", "SS", "FF", "SF"}, default "FS"
+        Finish-to-start (the task starts after the predecessor finishes, plus the lag),
+        start-to-start, finish-to-finish or start-to-finish.
+    lag : float, default 0.0
+        Working days of the owning task's calendar; a negative lag is a lead.
+    """
 
     task: str
     type: str = "FS"
@@ -40,8 +66,22 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 @dataclass(frozen=True)
 class Calendar:
-    """Working days: ``workdays`` (0 = Monday … 6 = Sunday), minus ``holidays``, plus
-    ``extra_workdays`` (e.g. a worked Saturday)."""
+    """A calendar of working days.
+
+    Working days: ``workdays`` (0 = Monday … 6 = Sunday), minus ``holidays``, plus
+    ``extra_workdays`` (e.g. a worked Saturday).
+
+    Parameters
+    ----------
+    id : str
+        The name tasks and the scenario use to refer to it.
+    workdays : tuple of int, default (0, 1, 2, 3, 4)
+        Weekdays worked, 0 = Monday … 6 = Sunday (Monday to Friday by default).
+    holidays : tuple of datetime.date, default ()
+        Dates not worked although their weekday is.
+    extra_workdays : tuple of datetime.date, default ()
+        Dates worked although their weekday is not.
+    """
 
     id: str
     workdays: tuple[int, ...] = (0, 1, 2, 3, 4)
@@ -54,12 +94,35 @@ STANDARD_CALENDAR = Calendar("standard")  # Monday–Friday: the default when no
 
 @dataclass(frozen=True)
 class Cost:
-    """Cost of a task or a project cost item: ``fixed`` plus ``per_day`` times the working
-    duration (the task's sampled duration; for a project item, the project's duration in
-    working days of the project calendar). Either part is a Distribution or None."""
+    """Cost of a task or a project cost item: ``fixed`` plus ``per_day`` times a duration.
+
+    The duration is the working duration: the task's sampled duration; for a project
+    item, the project's duration in working days of the project calendar. Either part is
+    a Distribution, a spec as a scenario file writes it (``5000``, ``[min, mode, max]``,
+    ``{"dist": ...}``) or None.
+
+    Parameters
+    ----------
+    fixed : Distribution, spec or None, default None
+        Money once per iteration.
+    per_day : Distribution, spec or None, default None
+        Money per working day of the duration.
+
+    Raises
+    ------
+    ScenarioError
+        If a spec is invalid (field ``cost.fixed`` or ``cost.per_day``). A negative part
+        is reported by :func:`riskengine.validate`, as for a file.
+    """
 
     fixed: Distribution | None = None
     per_day: Distribution | None = None
+
+    def __post_init__(self) -> None:
+        """Parse the parts given as specs; loaded ones are Distributions already and cost
+        one set lookup each, no call."""
+        if self.fixed.__class__ not in _PARSED or self.per_day.__class__ not in _PARSED:
+            parse_specs(self, "cost", ("fixed", "per_day"), signed=True)
 
 
 @dataclass(frozen=True)
@@ -68,9 +131,26 @@ class CostItem:
 
     By default the duration runs from the scenario's start to the project finish, in
     working days of the project calendar. In a portfolio each project's items keep to
-    their own project (set by :func:`riskengine.portfolio.composition.compose`): ``span`` lists the
-    tasks whose latest finish ends the item's duration, ``span_calendar`` the calendar
-    whose working days count and ``span_start`` the date it starts from (None: the start).
+    their own project (set by :func:`riskengine.compose`): ``span`` lists the tasks whose
+    latest finish ends the item's duration, ``span_calendar`` the calendar whose working
+    days count and ``span_start`` the date it starts from (None: the start).
+
+    Parameters
+    ----------
+    id : str
+        Unique among the scenario's cost items.
+    cost : Cost
+        Its fixed part and its rate per working day.
+    name : str, default ""
+        Shown in reports.
+    group : str, default ""
+        The cost group it is summed in (e.g. ``"indirect"``).
+    span : tuple of str, default ()
+        Tasks whose latest finish ends its duration (empty: the project finish).
+    span_calendar : str or None, default None
+        The calendar whose working days count (None: the project calendar).
+    span_start : datetime.date or None, default None
+        The date its duration starts from (None: the scenario's start).
     """
 
     id: str
@@ -84,7 +164,9 @@ class CostItem:
 
 @dataclass(frozen=True)
 class Task:
-    """``existence`` is the probability that the task happens in an iteration: where it
+    """A task of the network: an uncertain duration and its predecessors.
+
+    ``existence`` is the probability that the task happens in an iteration: where it
     does not, it takes no time and costs nothing (its successors still wait on its
     predecessors).
 
@@ -93,6 +175,41 @@ class Task:
     costs. Progress at the scenario's data date: ``actual_start`` and ``actual_finish``
     (a finished task), or ``actual_start`` and optionally ``remaining`` (work in progress;
     without ``remaining`` it needs its duration less the working days already elapsed).
+
+    ``duration`` and ``remaining`` take a :class:`Distribution` or a spec as a scenario
+    file writes it (``{"dist": "pert", ...}``, a number, ``[min, mode, max]``), parsed when
+    the task is built: ``Task("A", duration=[2, 3, 6])``.
+
+    Parameters
+    ----------
+    id : str
+        Unique among the scenario's tasks.
+    duration : Distribution or spec
+        Working days of the task's calendar.
+    name : str, default ""
+        Shown in reports.
+    predecessors : tuple of Link, default ()
+        What the task waits for.
+    existence : float, default 1.0
+        Probability, 0 to 1, that the task happens in an iteration.
+    calendar : str or None, default None
+        The id of one of the scenario's calendars (None: the project calendar).
+    cost : Cost or None, default None
+        The task's cost.
+    group : str, default ""
+        The cost group its cost is summed in.
+    start_no_earlier_than : datetime.date or None, default None
+        The task starts on or after this date.
+    actual_start, actual_finish : datetime.date or None, default None
+        Progress at the scenario's data date.
+    remaining : Distribution, spec or None, default None
+        Working days still needed after the data date (work in progress).
+
+    Raises
+    ------
+    ScenarioError
+        If a spec is invalid; the field names the task (``tasks[A].duration``). Every
+        other check is :func:`riskengine.validate`'s.
     """
 
     id: str
@@ -108,23 +225,71 @@ class Task:
     actual_finish: _dt.date | None = None
     remaining: Distribution | None = None
 
+    def __post_init__(self) -> None:
+        """Parse ``duration`` and ``remaining`` given as specs; a loaded task holds a
+        Distribution already and costs one class check, no call (the loader builds
+        100,000 of them)."""
+        if self.duration.__class__ is not Distribution or self.remaining is not None:
+            parse_specs(self, f"tasks[{self.id}]", ("duration", "remaining"), signed=False)
+
 
 @dataclass(frozen=True)
 class Impact:
-    """What a risk does to one task when it occurs: working days added (``delay``), a
-    percentage of the task's sampled duration added (``delay_pct``), and money
-    (``cost``, used once costs exist). Negative values are opportunities."""
+    """What a risk does to one task when it occurs.
+
+    Working days added (``delay``), a percentage of the task's sampled duration added
+    (``delay_pct``), and money (``cost``, used once costs exist). Negative values are
+    opportunities. Each part is a Distribution, a spec as a scenario file writes it, or
+    None.
+
+    Parameters
+    ----------
+    task : str
+        The id of the task it hits.
+    delay : Distribution, spec or None, default None
+        Working days added to the task.
+    delay_pct : Distribution, spec or None, default None
+        Per cent of the task's sampled duration added.
+    cost : Distribution, spec or None, default None
+        Money added to the task's cost.
+
+    Raises
+    ------
+    ScenarioError
+        If a spec is invalid (field ``impacts[<task>].delay`` and so on).
+    """
 
     task: str
     delay: Distribution | None = None
     delay_pct: Distribution | None = None
     cost: Distribution | None = None
 
+    def __post_init__(self) -> None:
+        """Parse the parts given as specs (a loaded impact's are Distributions already)."""
+        if (
+            self.delay.__class__ not in _PARSED
+            or self.delay_pct.__class__ not in _PARSED
+            or self.cost.__class__ not in _PARSED
+        ):
+            parse_specs(self, f"impacts[{self.task}]", ("delay", "delay_pct", "cost"), signed=True)
+
 
 @dataclass(frozen=True)
 class Mitigation:
-    """The risk after mitigation: ``probability`` (None: unchanged) and impacts that
-    replace the pre-mitigation impact on the same task; ``cost`` is the action's cost."""
+    """The risk after mitigation.
+
+    ``probability`` (None: unchanged) and impacts that replace the pre-mitigation impact
+    on the same task; ``cost`` is the action's cost.
+
+    Parameters
+    ----------
+    cost : float, default 0.0
+        What the mitigation costs (added in a mitigated run).
+    probability : float or None, default None
+        The probability after mitigation (None: unchanged).
+    impacts : tuple of Impact, default ()
+        Each replaces the risk's impact on the same task.
+    """
 
     cost: float = 0.0
     probability: float | None = None
@@ -133,7 +298,21 @@ class Mitigation:
 
 @dataclass(frozen=True)
 class Risk:
-    """A risk-register entry: one occurrence draw per iteration applies to all impacts."""
+    """A risk-register entry: one occurrence draw per iteration applies to all impacts.
+
+    Parameters
+    ----------
+    id : str
+        Unique among the scenario's risks; it also names the risk's random stream.
+    probability : float
+        Chance, 0 to 1, that the risk occurs in an iteration.
+    impacts : tuple of Impact
+        What it does to which task (each task at most once).
+    name, owner, category : str, default ""
+        Shown in reports and the register.
+    mitigation : Mitigation or None, default None
+        The risk after mitigation.
+    """
 
     id: str
     probability: float
@@ -161,6 +340,19 @@ class Milestone:
 
     ``target`` is in working days of the project calendar from the start; or
     ``target_date``, a date (finishing on or before that day meets it).
+
+    Parameters
+    ----------
+    id : str
+        Unique among the scenario's milestones.
+    after : tuple of str
+        The ids of the tasks it waits for (at least one).
+    name : str, default ""
+        Shown in reports.
+    target : float or None, default None
+        Working days of the project calendar from the start.
+    target_date : datetime.date or None, default None
+        A date target (needs the scenario's start).
     """
 
     id: str
@@ -172,10 +364,23 @@ class Milestone:
 
 @dataclass(frozen=True)
 class Correlation:
-    """Target rank (Spearman) correlation between task durations: one ``coefficient``
-    for every pair of ``tasks`` (a pair or a group), or a full ``matrix`` in their order.
-    With ``risks`` instead of tasks, the delay draws of those risks' impacts are
-    correlated (a coefficient for every pair of them)."""
+    """Target rank (Spearman) correlation between task durations or risk delays.
+
+    One ``coefficient`` for every pair of ``tasks`` (a pair or a group), or a full
+    ``matrix`` in their order. With ``risks`` instead of tasks, the delay draws of those
+    risks' impacts are correlated (a coefficient for every pair of them).
+
+    Parameters
+    ----------
+    tasks : tuple of str, default ()
+        The task ids whose durations are correlated.
+    coefficient : float or None, default None
+        One coefficient, -1 to 1, for every pair.
+    matrix : tuple of tuple of float or None, default None
+        A full correlation matrix, in the order of ``tasks``.
+    risks : tuple of str, default ()
+        Risk ids whose delay draws are correlated instead of tasks.
+    """
 
     tasks: tuple[str, ...] = ()
     coefficient: float | None = None
@@ -185,6 +390,20 @@ class Correlation:
 
 @dataclass(frozen=True)
 class SimulationSettings:
+    """A scenario's ``simulation`` block: what a run uses unless told otherwise.
+
+    Parameters
+    ----------
+    iterations : int, default 10000
+        Number of iterations, 1 to 10,000,000.
+    seed : int, default 1
+        The seed: the same scenario and seed give the same numbers.
+    percentiles : tuple of float, default (10.0, 50.0, 80.0, 90.0)
+        The P-values reported, 0 to 100.
+    sampling : {"monte-carlo", "lhs"}, default "monte-carlo"
+        Plain Monte Carlo or Latin hypercube sampling.
+    """
+
     iterations: int = DEFAULT_ITERATIONS
     seed: int = DEFAULT_SEED
     percentiles: tuple[float, ...] = DEFAULT_PERCENTILES
@@ -198,7 +417,46 @@ class Scenario:
     ``calendar`` names the project calendar among ``calendars`` (None: the first one, or
     Monday–Friday when there are none); ``data_date`` marks a project in progress;
     ``costs`` are project-level cost items; ``inputs`` names the files it was read from,
-    which no output may overwrite."""
+    which no output may overwrite.
+
+    Parameters
+    ----------
+    name : str
+        Shown in reports.
+    tasks : tuple of Task
+        The network, in any order that names predecessors by id.
+    milestones : tuple of Milestone, default ()
+        The outputs reported besides the project finish.
+    start : datetime.date or None, default None
+        The project's start; without it results are working days, not dates.
+    simulation : SimulationSettings, default SimulationSettings()
+        Iterations, seed, percentiles and sampling for runs that do not override them.
+    source : str or None, default None
+        The file it was loaded from (None for a model built in Python).
+    risks : tuple of Risk, default ()
+        The risk register.
+    correlations : tuple of Correlation, default ()
+        Target rank correlations between durations or risk delays.
+    calendars : tuple of Calendar, default ()
+        The calendars tasks may name (none: Monday to Friday).
+    calendar : str or None, default None
+        The id of the project calendar.
+    data_date : datetime.date or None, default None
+        The status date of a project in progress.
+    costs : tuple of CostItem, default ()
+        Project-level cost items.
+    inputs : tuple of str, default ()
+        Every file it was read from, which no output may overwrite.
+
+    Examples
+    --------
+    >>> import riskengine as rk
+    >>> a = rk.Task("A", duration=[2, 3, 6])
+    >>> b = rk.Task("B", duration=4, predecessors=(rk.Link("A"),))
+    >>> rk.validate(rk.Scenario("demo", (a, b), (rk.Milestone("done", ("B",)),)))
+    >>> b.duration
+    Distribution(kind='fixed', params={'value': 4.0})
+    """
 
     name: str
     tasks: tuple[Task, ...]
@@ -215,6 +473,7 @@ class Scenario:
     inputs: tuple[str, ...] = ()  # every file it was read from (the scenario, its register)
 
     def project_calendar(self) -> Calendar:
+        """The calendar whose working days results count: ``calendar``, else the first."""
         if not self.calendars:
             return STANDARD_CALENDAR
         if self.calendar is None:
@@ -225,6 +484,7 @@ class Scenario:
         raise KeyError(self.calendar)
 
     def task(self, task_id: str) -> Task:
+        """The task with id ``task_id`` (KeyError if there is none)."""
         for t in self.tasks:
             if t.id == task_id:
                 return t

@@ -46,13 +46,8 @@ from riskengine.model.distributions import parse_distribution
 from riskengine.model.portfolio import Goal, Option, Portfolio, ProjectRef
 from riskengine.model.scenario import Cost, CostItem, Distribution, Risk
 from riskengine.portfolio.composition import compose
-from riskengine.portfolio.strategy import (
-    StrategyOutcome,
-    evaluate,
-    finite,
-    kpi_statistics,
-    statistics,
-)
+from riskengine.portfolio.results import StrategyOutcome
+from riskengine.portfolio.strategy import evaluate, finite, kpi_statistics, statistics
 
 Z95 = 1.959963984540054
 _SCALED = ("value", "min", "mode", "max", "low", "high", "mean", "sd", "p50", "p90")
@@ -154,11 +149,34 @@ def _fixed_cost(item_id: str, amount: float) -> CostItem:
 
 @dataclass(frozen=True)
 class OptionResult:
-    """One option: each objective's probability, the joint success, each KPI's mean, SD and
+    """One option of a comparison, as :func:`compare` found it.
+
+    Each objective's probability, the joint success, each KPI's mean, SD and
     percentiles, each goal's mean, total cost percentiles, per objective (and ``joint``)
     the difference to the baseline with a 95 % interval from the paired per-iteration
     differences, and the options it dominates and is dominated by. A statistic that is not
-    finite is None."""
+    finite is None.
+
+    Attributes
+    ----------
+    name : str
+        The option's name.
+    objectives : dict of str to float
+        Each objective's probability.
+    joint : float
+        The probability that every objective is met in the same iteration.
+    kpis : dict of str to dict
+        Each KPI's ``mean``, ``sd`` and ``percentiles``.
+    cost : dict of str to float or None
+        Total cost percentiles (``"P50"``, ``"P80"``).
+    vs_baseline : dict of str to dict of str to float
+        Per objective and ``"joint"``: ``{"diff", "low", "high"}``, the difference to the
+        baseline's probability with its 95 % interval.
+    goals : dict of str to float or None
+        Each goal's mean.
+    dominated_by, dominates : tuple of str
+        The options that dominate this one, and those it dominates.
+    """
 
     name: str
     objectives: dict[str, float]
@@ -171,6 +189,7 @@ class OptionResult:
     dominates: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
+        """The option's entry of the ``riskengine compare --json`` document."""
         return {
             "objectives": {k: {"probability": v} for k, v in self.objectives.items()},
             "joint": self.joint,
@@ -186,8 +205,24 @@ class OptionResult:
 
 @dataclass(frozen=True, eq=False)
 class Comparison:
-    """What :func:`compare` returns: ``options[name]`` (baseline first) and the ``goals``
-    that, with every objective and the joint success, decide dominance."""
+    """What :func:`compare` returns: each option's results and what decides dominance.
+
+    ``options[name]`` (baseline first) and the ``goals`` that, with every objective and
+    the joint success, decide dominance.
+
+    Attributes
+    ----------
+    portfolio : str
+        The portfolio's name.
+    iterations, seed : int
+        What every option was run with.
+    options : dict of str to OptionResult
+        Each option's results, baseline first.
+    outcomes : dict of str to StrategyOutcome
+        Each option's per-iteration quantities and objective hits.
+    goals : tuple of Goal
+        The quantities whose means rank options.
+    """
 
     portfolio: str
     iterations: int
@@ -197,6 +232,7 @@ class Comparison:
     goals: tuple[Goal, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON document written by ``riskengine compare --json``."""
         return {
             "portfolio": self.portfolio,
             "iterations": self.iterations,
@@ -211,7 +247,13 @@ class Comparison:
 
     def to_frame(self):
         """One row per option: objective probabilities, joint success, goal means, cost
-        percentiles and the differences to the baseline."""
+        percentiles and the differences to the baseline.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by option name, baseline first.
+        """
         import pandas as pd
 
         rows = []
@@ -245,7 +287,31 @@ def compare(
     progress: Any = None,
 ) -> Comparison:
     """Simulate every option with the same seed (common random numbers), compare each
-    with ``baseline`` and find which options dominate which."""
+    with ``baseline`` and find which options dominate which.
+
+    Parameters
+    ----------
+    portfolio : Portfolio
+        A portfolio with ``options`` (a portfolio without them has only the baseline).
+    iterations : int, optional
+        Iterations per option (default: the portfolio's).
+    seed : int, optional
+        The same for every option (default: the portfolio's).
+    percentiles : tuple of float, default (50.0, 80.0)
+        The P-values of KPIs and total cost.
+    progress : callable, optional
+        Called as ``progress(done, total)`` with options simulated.
+
+    Returns
+    -------
+    Comparison
+        Each option's results, the goals, and which options dominate which.
+
+    Raises
+    ------
+    ScenarioError
+        For an invalid option (naming ``options.<name>``) or setting.
+    """
     options = parse_options(portfolio)
     goals = goals_of(portfolio.kpis, portfolio.objectives)
     iterations = portfolio.simulation.iterations if iterations is None else iterations

@@ -2,21 +2,41 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from riskengine.engine.simulation import simulate
 from riskengine.model.portfolio import Portfolio
 from riskengine.portfolio.composition import compose
+from riskengine.portfolio.results import PortfolioResults
 from riskengine.portfolio.strategy import evaluate, summarise_outcome
 
 
-def simulate_portfolio(portfolio: Portfolio, *args: Any, **kwargs: Any):
-    """Simulate the portfolio's baseline (arguments as for :func:`riskengine.simulate`)
-    and evaluate its KPIs and objectives: ``results.strategy`` holds each objective's
-    probability (and its standard error), the joint success and each KPI's statistics;
-    ``results.outcome`` the per-iteration values."""
+def simulate_portfolio(portfolio: Portfolio, *args: Any, **kwargs: Any) -> PortfolioResults:
+    """Simulate the portfolio's baseline and evaluate its KPIs and objectives.
+
+    The baseline is every project as planned (:func:`riskengine.compose`); the options
+    are :func:`riskengine.compare`'s.
+
+    Parameters
+    ----------
+    portfolio : Portfolio
+        Loaded with :func:`riskengine.load_portfolio` or built in Python.
+    *args, **kwargs
+        As for :func:`riskengine.simulate` (iterations, seed, percentiles, ...).
+
+    Returns
+    -------
+    PortfolioResults
+        ``results`` the baseline's simulation; ``strategy`` each objective's probability
+        (and its standard error), the joint success and each KPI's statistics;
+        ``outcome`` the per-iteration values.
+
+    Raises
+    ------
+    ScenarioError
+        As :func:`riskengine.simulate` does.
+    """
     results = simulate(compose(portfolio), *args, **kwargs)
     outcome = evaluate(results, portfolio.project_ids, portfolio.kpis, portfolio.objectives)
     summary = summarise_outcome(outcome, portfolio.objectives, results.percentiles)
-    return dataclasses.replace(results, strategy=summary, outcome=outcome)
+    return PortfolioResults(results, summary, outcome)

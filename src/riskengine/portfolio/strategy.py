@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -42,6 +41,7 @@ from riskengine.kernels.sampling import ppf_array
 from riskengine.kernels.sensitivity import regenerate_uniforms
 from riskengine.model.portfolio import Benefit, Kpi, Objective
 from riskengine.model.scenario import Distribution
+from riskengine.portfolio.results import Share, StrategyOutcome, StrategySummary
 
 MONTH_DAYS = 30.4375
 
@@ -146,20 +146,6 @@ def _ramp_integral(u: np.ndarray, ramp: float) -> np.ndarray:
     return np.where(u <= ramp, u * u / (2 * ramp), u - ramp / 2)
 
 
-@dataclass(frozen=True, eq=False)
-class StrategyOutcome:
-    """Per-iteration quantities (built-in and KPIs), each objective's hits, and the joint
-    success (every objective met in the same iteration)."""
-
-    quantities: dict[str, np.ndarray]
-    kpi_ids: tuple[str, ...]
-    hits: dict[str, np.ndarray]
-    joint: np.ndarray
-
-    def probability(self, objective: str) -> float:
-        return float(np.mean(self.hits[objective]))
-
-
 def evaluate(
     results: Results,
     projects: tuple[str, ...],
@@ -259,13 +245,13 @@ def kpi_statistics(
 
 def summarise_outcome(
     out: StrategyOutcome, objectives: tuple[Objective, ...], percentiles: tuple[float, ...]
-) -> dict[str, Any]:
+) -> StrategySummary:
     """The JSON-ready summary: ``objectives.<id>.{description, probability, se}``,
     ``joint.{probability, se}`` and ``kpis.<id>.{mean, sd, percentiles}`` (None where a
     statistic is not finite)."""
     n = out.joint.size
 
-    def share(hits: np.ndarray) -> dict[str, float]:
+    def share(hits: np.ndarray) -> Share:
         p = float(np.mean(hits))
         return {"probability": p, "se": math.sqrt(p * (1 - p) / n)}
 

@@ -21,6 +21,7 @@ from typing import IO, TYPE_CHECKING, Any, overload
 
 from riskengine.analysis.results import Results
 from riskengine.errors import OutputError
+from riskengine.portfolio.results import PortfolioResults, baseline
 from riskengine.report.charts import jcl_chart
 from riskengine.report.outputs import Content, check_distinct, destination, write_files
 from riskengine.report.terminal import PERCENT, is_missing, percent_format
@@ -49,7 +50,7 @@ def json_text(data: dict[str, Any]) -> str:
     return json.dumps(data, indent=2, allow_nan=False) + "\n"
 
 
-def results_json(results: Results) -> str:
+def results_json(results: Results | PortfolioResults) -> str:
     """The ``--json`` document. ``allow_nan=False``: NaN is not JSON, and the dict uses
     None for anything missing, so a NaN here is a bug and must fail loudly."""
     return json.dumps(results.to_dict(), indent=2, allow_nan=False) + "\n"
@@ -156,7 +157,7 @@ def check_outputs(
 
 
 def write_outputs(
-    results: Results,
+    results: Results | PortfolioResults,
     *,
     json_path: Path | None = None,
     csv_dir: Path | None = None,
@@ -168,19 +169,18 @@ def write_outputs(
     files: dict[Path, Content] = {}
     if json_path is not None:
         files[Path(json_path)] = results_json(results)
+    run = baseline(results)  # a portfolio's tables and chart are its baseline's
     folders = []
     if csv_dir is not None:
         csv_dir = Path(csv_dir)
         folders.append(csv_dir)
         for table in CSV_TABLES:
-            if table != "costs" or results.cost is not None:
-                files[csv_dir / f"{table}.csv"] = functools.partial(
-                    csv_text, results.to_frame(table)
-                )
-    if charts_dir is not None and results.jcl is not None:
+            if table != "costs" or run.cost is not None:
+                files[csv_dir / f"{table}.csv"] = functools.partial(csv_text, run.to_frame(table))
+    if charts_dir is not None and run.jcl is not None:
         charts_dir = Path(charts_dir)
         folders.append(charts_dir)
-        files[charts_dir / "jcl.png"] = jcl_chart(results)
+        files[charts_dir / "jcl.png"] = jcl_chart(run)
     if not files:
         return []
     # Folders this call creates, innermost first, so a failed run can take them away again.

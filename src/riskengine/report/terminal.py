@@ -11,7 +11,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from rich import box
@@ -24,6 +24,7 @@ from rich.text import Text
 from riskengine.analysis.results import OutcomeSummary, Results
 from riskengine.engine.calendar import Timeline
 from riskengine.errors import one_line
+from riskengine.portfolio.results import PortfolioResults, Share, baseline
 
 if TYPE_CHECKING:  # the engine imports numba; printing a summary does not need it
     from rich.status import Status
@@ -186,34 +187,38 @@ def _print_unsqueezed(console: Console, table: Table, *, natural: bool = False) 
         console.width = width
 
 
-def print_results(results: Results, console: Console, *, top: int = TOP_CRITICAL) -> None:
-    """What ``riskengine run`` shows; the criticality table only when it was computed."""
-    console.print(header(results))
+def print_results(
+    results: Results | PortfolioResults, console: Console, *, top: int = TOP_CRITICAL
+) -> None:
+    """What ``riskengine run`` shows; the criticality table only when it was computed, the
+    strategic objectives and KPIs for a portfolio."""
+    run = baseline(results)
+    console.print(header(run))
     console.print()
-    _print_unsqueezed(console, milestone_table(results))
-    if results.criticality is not None:
+    _print_unsqueezed(console, milestone_table(run))
+    if run.criticality is not None:
         console.print()
-        console.print(critical_table(results, top))
-    if results.drivers:
+        console.print(critical_table(run, top))
+    if run.drivers:
         console.print()
-        console.print(drivers_table(results, top))
-    if results.strategy is not None:
+        console.print(drivers_table(run, top))
+    if isinstance(results, PortfolioResults):
         console.print()
         console.print(objectives_table(results))
         if results.strategy["kpis"]:
             console.print()
             _print_unsqueezed(console, kpi_table(results))
-    if results.cost is not None:
+    if run.cost is not None:
         console.print()
-        _print_unsqueezed(console, cost_table(results))
-    if results.jcl is not None:
+        _print_unsqueezed(console, cost_table(run))
+    if run.jcl is not None:
         console.print()
-        console.print(jcl_table(results))
+        console.print(jcl_table(run))
 
 
-def objectives_table(results: Results) -> Table:
+def objectives_table(results: PortfolioResults) -> Table:
     """Each strategic objective's probability, and of all of them together."""
-    st = _strategy(results)
+    st = results.strategy
     table = _table("Strategic objectives", "± one standard error of the probability.")
     table.add_column("Objective", ratio=1)
     table.add_column("Target", no_wrap=True)
@@ -225,19 +230,13 @@ def objectives_table(results: Results) -> Table:
     return table
 
 
-def _strategy(results: Results) -> dict[str, Any]:
-    if results.strategy is None:
-        raise ValueError("these results have no strategy: they are not a portfolio's")
-    return results.strategy
-
-
-def _share(s: dict[str, Any]) -> str:
+def _share(s: Share) -> str:
     return f"{_pct(s['probability'])} ± {100 * s['se']:.1f}"
 
 
-def kpi_table(results: Results) -> Table:
+def kpi_table(results: PortfolioResults) -> Table:
     """Each KPI's mean and percentiles (— where a statistic is not finite)."""
-    kpis = _strategy(results)["kpis"]
+    kpis = results.strategy["kpis"]
     table = _table("KPIs")
     table.add_column("KPI", ratio=1)
     table.add_column("Mean", justify="right", no_wrap=True)
