@@ -6,7 +6,7 @@ import dataclasses
 import datetime as _dt
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -14,6 +14,9 @@ from riskengine.analysis.jcl import JointConfidence
 from riskengine.analysis.jcl import analyse as jcl_analyse
 from riskengine.engine.calendar import Timeline
 from riskengine.model.scenario import Scenario
+
+if TYPE_CHECKING:  # pandas loads when a table is first asked for
+    import pandas as pd
 
 TARGET_TOLERANCE = 1e-9  # a finish this close above its target still counts as on time
 
@@ -110,11 +113,11 @@ def summarise(
     sd = float(np.std(x, ddof=1)) if n > 1 else 0.0
     p_target = p_se = None
     if target_date is not None or target is not None:
-        limit = (
-            timeline.end_of(target_date)
-            if target_date is not None
-            else timeline.from_project_days(target)
-        )
+        if target_date is not None:
+            limit = timeline.end_of(target_date)
+        else:
+            assert target is not None  # one of the two, by the test above
+            limit = timeline.from_project_days(target)
         if target_date is not None:
             target = float(timeline.to_project_days(limit))
         p_target = float(np.count_nonzero(t <= limit + TARGET_TOLERANCE)) / n
@@ -497,7 +500,7 @@ class Results:
             d["tasks"] = tasks
         return d
 
-    def to_frame(self, table: str = "milestones"):
+    def to_frame(self, table: str = "milestones") -> pd.DataFrame:
         """Pandas tables, as ``riskengine run --csv`` writes them.
 
         ``"milestones"`` (one row per milestone plus the project), ``"tasks"``

@@ -33,7 +33,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -48,6 +48,9 @@ from riskengine.model.scenario import Cost, CostItem, Distribution, Risk
 from riskengine.portfolio.composition import compose
 from riskengine.portfolio.results import StrategyOutcome
 from riskengine.portfolio.strategy import evaluate, finite, kpi_statistics, statistics
+
+if TYPE_CHECKING:  # pandas loads when a table is first asked for
+    import pandas as pd
 
 Z95 = 1.959963984540054
 _SCALED = ("value", "min", "mode", "max", "low", "high", "mean", "sd", "p50", "p90")
@@ -125,9 +128,9 @@ def _patched(p: ProjectRef, option: Option, shared_costs: list[CostItem]) -> Pro
     risks = []
     for r in sc.risks:
         if f"{p.id}.{r.id}" in option.mitigate:
-            r, cost = _mitigated(r)
-            if cost:
-                items.append(_fixed_cost(f"mitigate.{r.id}", cost))
+            r, spend = _mitigated(r)
+            if spend:
+                items.append(_fixed_cost(f"mitigate.{r.id}", spend))
         risks.append(r)
     sc = dataclasses.replace(
         sc, tasks=tuple(tasks), costs=(*items, *shared_costs), risks=tuple(risks)
@@ -245,7 +248,7 @@ class Comparison:
         """Every (dominating, dominated) pair, in option order."""
         return [(o.name, other) for o in self.options.values() for other in o.dominates]
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         """One row per option: objective probabilities, joint success, goal means, cost
         percentiles and the differences to the baseline.
 
@@ -382,17 +385,19 @@ def _mark_dominance(
     better on one. A goal mean that is not finite (None) makes the pair incomparable: no
     dominance is claimed either way."""
 
-    def scores(o: OptionResult) -> list[float | None]:
-        # higher is better everywhere: probabilities, and each goal's mean (negated for min)
-        signs = [1.0 if g.direction == "max" else -1.0 for g in goals]
-        means = [
-            None if o.goals[g.id] is None else s * o.goals[g.id]
-            for g, s in zip(goals, signs, strict=True)
-        ]
+    def scores(o: OptionResult) -> list[float] | None:
+        # higher is better everywhere: probabilities, and each goal's mean (negated for min);
+        # None when a goal mean is not finite
+        means = []
+        for g in goals:
+            mean = o.goals[g.id]
+            if mean is None:
+                return None
+            means.append(mean if g.direction == "max" else -mean)
         return [*o.objectives.values(), o.joint, *means]
 
-    def beats(a: list[float | None], b: list[float | None]) -> bool:
-        if None in a or None in b:
+    def beats(a: list[float] | None, b: list[float] | None) -> bool:
+        if a is None or b is None:
             return False
         pairs = list(zip(a, b, strict=True))
         return all(x >= y for x, y in pairs) and any(x > y for x, y in pairs)
