@@ -314,3 +314,23 @@ def test_every_export_has_numpydoc_sections(name):
 def test_docstring_examples_run(module):
     failed, tried = doctest.testmod(importlib.import_module(module))
     assert tried > 0 and failed == 0
+
+
+@pytest.mark.parametrize(
+    ("build", "field"),
+    [
+        (lambda: rk.Scenario("s", (rk.Task("a", "x"),)), "tasks[a].duration"),
+        (
+            lambda: rk.Scenario(
+                "s", (rk.Task("a", 1),), risks=(rk.Risk("r", 0.5, (rk.Impact("a", cost="x"),)),)
+            ),
+            "risks[r].impacts[0].cost",
+        ),
+    ],
+)
+def test_validate_rejects_a_value_that_is_no_distribution_before_it_reaches_the_kernel(
+    build, field
+):
+    with pytest.raises(rk.ScenarioError, match="must be a Distribution") as e:
+        rk.validate(build())
+    assert e.value.field == field

@@ -355,6 +355,8 @@ def check_references(scenario: Scenario) -> None:
                 and -LIMIT <= link.lag <= LIMIT
             ):
                 _check_link(t.id, j, link, seen)
+        if t.duration.__class__ is not Distribution:
+            _require_distribution(t.duration, f"tasks[{t.id}].duration")
         if not (t.existence == 1.0 or (_is_number(t.existence) and 0 <= t.existence <= 1)):
             raise ScenarioError(
                 f"a probability must be between 0 and 1, got {show(t.existence)}",
@@ -380,6 +382,10 @@ def check_references(scenario: Scenario) -> None:
                 raise ScenarioError(
                     f"unknown task {show(imp.task)}", field=f"{where}.impacts[{j}].task"
                 )
+            for part in ("delay", "delay_pct", "cost"):
+                value = getattr(imp, part)
+                if value is not None:
+                    _require_distribution(value, f"{where}.impacts[{j}].{part}")
     for item in scenario.costs:
         for j, tid in enumerate(item.span):
             if tid not in seen:
