@@ -108,10 +108,19 @@ def _deadline(finish: np.ndarray) -> np.ndarray:
 class JointConfidence:
     """The JCL of three reference (cost, finish) pairs and the ``target`` frontier.
 
-    ``deterministic``, ``p50_pair`` and ``p80_pair`` are ``{cost, finish, date, jcl}``;
-    for the Pn pairs ``cost`` is the n-th percentile cost and ``finish`` the deadline at
-    the end of the working day of the n-th percentile finish. ``frontier`` is a list of
-    ``{cost, finish, date}``, cheapest (latest) last. Dates are ISO text.
+    For the Pn pairs ``cost`` is the n-th percentile cost and ``finish`` the deadline at
+    the end of the working day of the n-th percentile finish. Dates are ISO text.
+
+    Attributes
+    ----------
+    target : float
+        The joint confidence the frontier reaches (0.7 by default: NASA's policy level).
+    deterministic : dict
+        ``{cost, finish, date, jcl}`` of the deterministic plan's cost and finish.
+    p50_pair, p80_pair : dict
+        ``{cost, finish, date, jcl}`` of the P50 (P80) cost with the P50 (P80) finish.
+    frontier : list of dict
+        ``{cost, finish, date}`` pairs that each reach ``target``, cheapest (latest) last.
     """
 
     target: float

@@ -115,7 +115,25 @@ def _project_parts(
 
 def compose(portfolio: Portfolio, projects: tuple[ProjectRef, ...] | None = None) -> Scenario:
     """The portfolio as one Scenario (every project namespaced; see the module docstring).
-    ``projects`` replaces the portfolio's list (an option may drop or change some)."""
+
+    Parameters
+    ----------
+    portfolio : Portfolio
+        Loaded with :func:`riskengine.load_portfolio` or built in Python.
+    projects : tuple of ProjectRef, optional
+        Replaces the portfolio's list (an option may drop or change some).
+
+    Returns
+    -------
+    Scenario
+        One network: tasks, milestones, risks and cost items named ``project.id``,
+        shared risks drawn once, on the portfolio's Monday–Friday calendar.
+
+    Raises
+    ------
+    ScenarioError
+        For a shared risk or an ``after`` that names an unknown task or milestone.
+    """
     projects = portfolio.projects if projects is None else projects
     tasks: list[Task] = []
     milestones: list[Milestone] = []
