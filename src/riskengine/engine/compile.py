@@ -16,6 +16,7 @@ from riskengine.engine import correlation
 from riskengine.engine.calendar import Timeline, build_timeline
 from riskengine.engine.encoding import TableBuilder, encode
 from riskengine.kernels.sampling import NPAR
+from riskengine.model.draws import impact_draw
 from riskengine.model.scenario import LINK_TYPES, Scenario
 from riskengine.model.validate import checked_order
 
@@ -148,14 +149,6 @@ def uses_groups(scenario: Scenario) -> bool:
     return any(t.group for t in scenario.tasks) or any(c.group for c in scenario.costs)
 
 
-# Draws in a risk's stream: 0 decides occurrence; impact j uses 1 + 3j (delay),
-# 2 + 3j (delay_pct) and 3 + 3j (cost), so every impact keeps its draws whatever the
-# state (pre or post mitigation, other risks removed): common random numbers.
-OCCURRENCE_DRAW = 0
-_IMPACT_DRAW = {"delay": 1, "delay_pct": 2, "cost": 3}
-EXISTENCE_DRAW = 1  # in a task's stream; draw 0 is its duration
-
-
 def compile_network(
     scenario: Scenario,
     *,
@@ -249,7 +242,7 @@ def compile_network(
                 dist = getattr(imp, key)
                 if dist is not None:
                     code_k, par_k = encode(dist, tables)
-                    draw = 3 * j + _IMPACT_DRAW[key]
+                    draw = impact_draw(j, key)
                     per_task[pos[imp.task]].append((r_i, draw, kind, code_k, par_k))
     imp_ptr = np.zeros(n + 1, np.int64)
     flat = [e for lst in per_task for e in lst]

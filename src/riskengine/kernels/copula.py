@@ -2,11 +2,11 @@
 
 Correlated draws form groups (connected components of the correlation pairs). Group g
 holds slots ``group_ptr[g] : group_ptr[g+1]``; slot s is draw ``slot_draw[s]`` of the
-random stream ``slot_stream[s]`` (lo, hi): a task's duration (draw 0 of the task) or a
-risk's delay impact (its draw in the risk's stream).
+random stream ``slot_stream[s]`` (lo, hi): a task's duration (DURATION_DRAW of the task)
+or a risk's delay impact (its draw in the risk's stream; riskengine/model/draws.py).
 ``factor[factor_ptr[g] :]`` is a k×k row-major matrix A with A Aᵀ = C, the group's
 normal-scale correlation matrix (2 sin(π ρ/6) of the target rank correlations ρ, made
-positive semi-definite). Per iteration, each member's own uniform u_j (draw 0 of its
+positive semi-definite). Per iteration, each member's own uniform u_j (its draw of its
 stream) becomes ε_j = Φ⁻¹(u_j), then z = A ε and u'_i = Φ(z_i): a pure function of the
 iteration, so the copula keeps results independent of chunking and threads, and each
 member's uniforms are still its own draws (common random numbers).

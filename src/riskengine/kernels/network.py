@@ -48,13 +48,14 @@ group (kernels/copula.py), computed for all groups at the start of each block in
 Risks and existence
 -------------------
 Before the tasks, each risk r decides per lane whether it occurs (``occ[r] = 1``): its
-uniform from draw 0 of its own stream is below ``risk_p[r]``. Task t's impacts are
-``imp_ptr[t] : imp_ptr[t+1]``; each samples a value v from draw ``imp_draw`` of its risk's
-stream and adds ``occ * v`` working days (``imp_kind`` 0) or ``occ * v / 100`` of t's
-sampled duration (``imp_kind`` 1); the sum is floored at 0 (kind 2 is money, see Cost).
-A task with ``exist_p[t] < 1`` takes no time in the lanes where draw 1 of its own stream
-is not below ``exist_p[t]`` and is never counted critical there. ``risk_counts[c, r]``
-counts the iterations in which risk r occurred.
+uniform from draw OCCURRENCE_DRAW of its own stream is below ``risk_p[r]``. Task t's
+impacts are ``imp_ptr[t] : imp_ptr[t+1]``; each samples a value v from draw ``imp_draw`` of
+its risk's stream and adds ``occ * v`` working days (``imp_kind`` 0) or ``occ * v / 100``
+of t's sampled duration (``imp_kind`` 1); the sum is floored at 0 (kind 2 is money, see
+Cost). A task with ``exist_p[t] < 1`` takes no time in the lanes where draw
+EXISTENCE_DRAW of its own stream is not below ``exist_p[t]`` and is never counted
+critical there. ``risk_counts[c, r]`` counts the iterations in which risk r occurred.
+Every draw index is named in riskengine/model/draws.py.
 
 Calendars, constraints and progress (``schedule`` and ``cal``)
 -----------------------------------------------------------
@@ -105,17 +106,20 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from riskengine.model.draws import (
+    COST_FIXED_DRAW,
+    COST_RATE_DRAW,
+    DURATION_DRAW,
+    EXISTENCE_DRAW,
+    OCCURRENCE_DRAW,
+)
+
 from .copula import group_uniforms, slot_or_draw
 from .rng import draw_uniforms, lane_iteration
 from .sampling import FIXED, sample_into
 
-DURATION_DRAW = 0  # in a task's stream
-EXISTENCE_DRAW = 1  # in a task's stream
-COST_FIXED_DRAW = 2  # in a task's stream
-COST_RATE_DRAW = 3  # in a task's stream
 COST_SCALE = 64.0  # task cost sums are kept in units of 1/64 of the currency
 DATE_EPS = 1e-9  # a finish this close above a day boundary ends the day before
-OCCURRENCE_DRAW = 0  # in a risk's stream; impacts use their own draws (compile.py)
 
 
 @njit(inline="always")
@@ -730,9 +734,8 @@ def _task_cost(
     if has_cost[t]:
         for j in range(2):
             if cost_code[t, j] != FIXED:
-                draw_uniforms(
-                    u, base, quads, COST_FIXED_DRAW + j, s_lo, s_hi, key_lo, key_hi, lhs_n
-                )
+                draw = COST_FIXED_DRAW if j == 0 else COST_RATE_DRAW
+                draw_uniforms(u, base, quads, draw, s_lo, s_hi, key_lo, key_hi, lhs_n)
             sample_into(cost_code[t, j], cost_par[t, j], tables, u, v, block)
             if j == 0:
                 for lane in range(block):

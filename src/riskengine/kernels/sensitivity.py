@@ -10,10 +10,10 @@ duration, ``sums[t]`` receives::
     [Σu, Σu², Σd, Σd², Σu·ranks[0], …, Σu·ranks[M], Σd·finish[0], …, Σd·finish[M]]
 
 where u is the population rank of the task's sampled duration d = F⁻¹(u) before risks (in
-working days): its uniform (draw 0 of its stream, the same draws as the simulation), or
-for a discrete distribution the mid-rank of the value drawn, as ranks of ties are. The
-iterations are split into a fixed number of parts summed separately and then added in
-order, so results do not depend on the thread count.
+working days): its uniform (DURATION_DRAW of its stream, the same draws as the
+simulation), or for a discrete distribution the mid-rank of the value drawn, as ranks of
+ties are. The iterations are split into a fixed number of parts summed separately and
+then added in order, so results do not depend on the thread count.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from riskengine.model.draws import DURATION_DRAW
+
 from .copula import group_uniforms, slot_or_draw
-from .network import DURATION_DRAW
 from .rng import lane_iteration
 from .sampling import DISCRETE, FIXED, discrete_midrank, sample_into
 

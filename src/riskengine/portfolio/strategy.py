@@ -40,6 +40,7 @@ from riskengine.errors import (
 )
 from riskengine.kernels.sampling import ppf_array
 from riskengine.kernels.sensitivity import regenerate_uniforms
+from riskengine.model.draws import BENEFIT_DRAW
 from riskengine.model.portfolio import Benefit, Kpi, Objective
 from riskengine.model.scenario import Distribution
 
@@ -86,7 +87,7 @@ def benefit_values(b: Benefit, results: Results, kpi_id: str = "") -> np.ndarray
 
 def _per_month(b: Benefit, results: Results, kpi_id: str) -> np.ndarray | float:
     """The monthly value: a number, or one draw per iteration from stream ("benefit",
-    KPI id), draw 0: the same draws in every option (common random numbers)."""
+    KPI id), draw BENEFIT_DRAW: the same draws in every option (common random numbers)."""
     if not isinstance(b.per_month, Distribution):
         return b.per_month
 
@@ -108,7 +109,7 @@ def _per_month(b: Benefit, results: Results, kpi_id: str) -> np.ndarray | float:
         np.uint64(key_hi),
         np.uint64(lo),
         np.uint64(hi),
-        0,
+        BENEFIT_DRAW,
         lhs_n,
         -1,
         no_copula,
