@@ -15,6 +15,7 @@ import numpy as np
 from riskengine.engine import correlation
 from riskengine.engine.calendar import Timeline, build_timeline
 from riskengine.engine.encoding import TableBuilder, encode
+from riskengine.kernels.args import BACKWARD_SLOW, FORWARD_SLOW, HAS_COST
 from riskengine.kernels.sampling import NPAR
 from riskengine.model.draws import impact_draw
 from riskengine.model.scenario import LINK_TYPES, Scenario
@@ -82,7 +83,7 @@ class CompiledNetwork:
     task_mode: np.ndarray  # int64[n]: 0 not started, 1 finished, 2 in progress
     fix_es: np.ndarray  # float64[n]: earliest (or actual) start, union days
     fix_ef: np.ndarray  # float64[n]: actual finish, or where remaining work starts
-    task_slow: np.ndarray  # int64[n]: bits 0/1: forward/backward need calendars, status; 2: cost
+    task_slow: np.ndarray  # int64[n]: FORWARD_SLOW | BACKWARD_SLOW | HAS_COST bits
     succ_cal: np.ndarray  # int64[succ links]: calendar row of each link's successor
     data_time: np.ndarray  # float64[1]: the data date in union days (0 without one)
     cost_code: np.ndarray  # int64[n, 2]: fixed and per-day cost distributions
@@ -130,13 +131,13 @@ class CompiledNetwork:
 
     @property
     def has_costs(self) -> bool:
-        """Whether any task or risk impact carries money (``task_slow`` bit 2)."""
-        return bool((self.task_slow & 4).any())
+        """Whether any task or risk impact carries money (``task_slow`` bit HAS_COST)."""
+        return bool((self.task_slow & HAS_COST).any())
 
     def without_costs(self) -> CompiledNetwork:
         """The same network with the money left out, for runs that only need times (the
         risk drivers' re-runs, the pilot sizing the finish-day counts)."""
-        return dataclasses.replace(self, task_slow=self.task_slow & ~np.int64(4))
+        return dataclasses.replace(self, task_slow=self.task_slow & ~np.int64(HAS_COST))
 
 
 UNGROUPED = "ungrouped"  # the cost group of costs without one, once groups are used
@@ -204,7 +205,9 @@ def compile_network(
     # a task whose successor runs on its own calendar converts its backward limits
     owner = np.repeat(np.arange(n), np.diff(succ_ptr))
     backward_slow[owner[s_cal >= 0]] = True
-    task_slow = forward_slow.astype(np.int64) | (backward_slow.astype(np.int64) << 1)
+    task_slow = np.zeros(n, np.int64)
+    task_slow[forward_slow] |= FORWARD_SLOW
+    task_slow[backward_slow] |= BACKWARD_SLOW
 
     # the kernel's outputs: the milestones, then the spans of cost items that end with
     # some tasks' finish (a portfolio project's own items), then the project finish
@@ -247,7 +250,7 @@ def compile_network(
     imp_ptr = np.zeros(n + 1, np.int64)
     flat = [e for lst in per_task for e in lst]
     money = np.array([any(e[2] == 2 for e in lst) for lst in per_task], bool)
-    task_slow |= ((has_cost != 0) | money).astype(np.int64) << 2
+    task_slow[(has_cost != 0) | money] |= HAS_COST
     if uses_groups(scenario):
         # every cost lands in a group, so the groups add up to the total
         loose = ((has_cost != 0) | money) & (task_group < 0)

@@ -67,9 +67,10 @@ counts a day its calendar does not work. A backward link uses the successor's ca
 (a start-no-earlier-than date or the data date; 0 otherwise). ``task_mode[t]`` is 0 for
 a task not started, 1 for a finished task (fixed dates ``fix_es``/``fix_ef``, never
 critical, its sampled duration unused) and 2 for work in progress (start ``fix_es``;
-finish at position ``max(pos(fix_ef) + d, pos(data date))``). ``task_slow[t]`` bit 0
-marks tasks whose forward pass needs any of this, bit 1 those whose backward pass does,
-bit 2 those with a cost; the others run the plain union-day code inside the main kernel.
+finish at position ``max(pos(fix_ef) + d, pos(data date))``). ``task_slow[t]`` has bit
+FORWARD_SLOW for a task whose forward pass needs any of this, BACKWARD_SLOW when its
+backward pass does and HAS_COST when it has a cost (kernels/args.py); the others run the
+plain union-day code inside the main kernel.
 
 Cost (``cost``)
 ---------------
@@ -114,6 +115,7 @@ from riskengine.model.draws import (
     OCCURRENCE_DRAW,
 )
 
+from .args import BACKWARD_SLOW, FORWARD_SLOW, HAS_COST
 from .copula import group_uniforms, slot_or_draw
 from .rng import draw_uniforms, lane_iteration
 from .sampling import FIXED, sample_into
@@ -372,7 +374,7 @@ def _make_simulate(full):
                     k0 = pred_ptr[t]
                     k1 = k0 + pred_nstart[t]
                     k2 = pred_ptr[t + 1]
-                    if full and task_slow[t] & 1:
+                    if full and task_slow[t] & FORWARD_SLOW:
                         _forward_slow(
                             t,
                             X,
@@ -404,7 +406,7 @@ def _make_simulate(full):
                             pf[lane] = max(pf[lane], ef[lane])
                     if full and n_bins > 0:
                         _count_finishes(c, t, days, ef, valid)
-                    if full and task_slow[t] & 4:
+                    if full and task_slow[t] & HAS_COST:
                         task_cost[c, t] += _task_cost(
                             t,
                             cost,
@@ -474,7 +476,7 @@ def _make_simulate(full):
                             succ_nfinish,
                             succ_gather,
                             succ_lag,
-                            full and (task_slow[t] & 2) != 0,
+                            full and (task_slow[t] & BACKWARD_SLOW) != 0,
                         )
                         hits = 0
                         if exist_p[t] < 1.0:
