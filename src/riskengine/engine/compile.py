@@ -15,6 +15,7 @@ import numpy as np
 from riskengine.engine import correlation
 from riskengine.engine.calendar import Timeline, build_timeline
 from riskengine.engine.encoding import TableBuilder, encode
+from riskengine.kernels import args
 from riskengine.kernels.args import BACKWARD_SLOW, FORWARD_SLOW, HAS_COST
 from riskengine.kernels.sampling import NPAR
 from riskengine.model.draws import impact_draw
@@ -34,6 +35,13 @@ def stream_of(kind: str, entity_id: str) -> int:
 def split64(value: int) -> tuple[int, int]:
     value &= (1 << 64) - 1
     return value & 0xFFFFFFFF, value >> 32
+
+
+def seed_keys(seed: int, lhs_n: int = 0) -> args.Keys:
+    """The kernels' random keys for ``seed``; ``lhs_n > 0`` draws Latin hypercube
+    uniforms for a run of ``lhs_n`` iterations, 0 plain Monte Carlo."""
+    lo, hi = split64(seed)
+    return args.Keys(np.uint64(lo), np.uint64(hi), lhs_n)
 
 
 @dataclass(frozen=True, eq=False)
@@ -99,31 +107,69 @@ class CompiledNetwork:
     def n_tasks(self) -> int:
         return len(self.task_ids)
 
-    @property
-    def copula(self) -> tuple:
-        """The copula arrays as the kernels take them (kernels/copula.py)."""
-        return (self.group_ptr, self.slot_stream, self.slot_draw, self.factor, self.factor_ptr)
-
-    @property
-    def sched(self) -> tuple:
-        return (
-            self.task_cal,
-            self.task_mode,
-            self.fix_es,
-            self.fix_ef,
-            self.task_slow,
-            self.succ_cal,
-            self.data_time,
+    def kernel_args(self) -> args.Network:
+        """The arrays grouped as the kernels take them (kernels/args.py): the one place
+        that puts each array in its group."""
+        return args.Network(
+            tasks=args.Tasks(
+                code=self.code,
+                par=self.par,
+                tables=self.tables,
+                stream_lo=self.stream_lo,
+                stream_hi=self.stream_hi,
+                exist_p=self.exist_p,
+                corr_slot=self.corr_slot,
+            ),
+            links=args.Links(
+                pred_ptr=self.pred_ptr,
+                pred_nstart=self.pred_nstart,
+                pred_gather=self.pred_gather,
+                pred_lag=self.pred_lag,
+                succ_ptr=self.succ_ptr,
+                succ_nfinish=self.succ_nfinish,
+                succ_gather=self.succ_gather,
+                succ_lag=self.succ_lag,
+            ),
+            milestones=args.Milestones(ms_ptr=self.ms_ptr, ms_task=self.ms_task),
+            crit_sets=args.CritSets(
+                anc_ptr=self.anc_ptr, anc_task=self.anc_task, member=self.member
+            ),
+            risks=args.Risks(
+                p=self.risk_p,
+                stream_lo=self.risk_stream_lo,
+                stream_hi=self.risk_stream_hi,
+                imp_ptr=self.imp_ptr,
+                imp_risk=self.imp_risk,
+                imp_draw=self.imp_draw,
+                imp_kind=self.imp_kind,
+                imp_code=self.imp_code,
+                imp_par=self.imp_par,
+                imp_slot=self.imp_slot,
+            ),
+            copula=args.Copula(
+                group_ptr=self.group_ptr,
+                slot_stream=self.slot_stream,
+                slot_draw=self.slot_draw,
+                factor=self.factor,
+                factor_ptr=self.factor_ptr,
+            ),
+            schedule=args.Schedule(
+                task_cal=self.task_cal,
+                task_mode=self.task_mode,
+                fix_es=self.fix_es,
+                fix_ef=self.fix_ef,
+                task_slow=self.task_slow,
+                succ_cal=self.succ_cal,
+                data_time=self.data_time,
+            ),
+            calendars=args.Calendars(*self.timeline.tables),
+            cost=args.Cost(
+                code=self.cost_code,
+                par=self.cost_par,
+                has_cost=self.has_cost,
+                task_group=self.task_group,
+            ),
         )
-
-    @property
-    def crit_sets(self) -> tuple:
-        """The per-output backward passes as the kernels take them."""
-        return (self.anc_ptr, self.anc_task, self.member)
-
-    @property
-    def costs(self) -> tuple:
-        return (self.cost_code, self.cost_par, self.has_cost, self.task_group)
 
     @property
     def n_links(self) -> int:

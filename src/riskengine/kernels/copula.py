@@ -27,27 +27,18 @@ _SQRT1_2 = math.sqrt(0.5)
 
 
 @njit(inline="always")
-def group_uniforms(g, copula, base, quads, key_lo, key_hi, eps, out, lhs_n):
+def group_uniforms(g, copula, keys, base, quads, eps, out):
     """Write the correlated uniforms of group g's members to ``out[slot]`` (lanes across).
 
-    ``copula`` is the tuple ``(group_ptr, slot_stream, slot_draw, factor, factor_ptr)``."""
+    ``copula`` is ``Copula(group_ptr, slot_stream, slot_draw, factor, factor_ptr)`` and
+    ``keys`` the run's ``Keys`` (kernels/args.py)."""
     group_ptr, slot_stream, slot_draw, factor, factor_ptr = copula
     s0 = group_ptr[g]
     k = group_ptr[g + 1] - s0
     block = eps.shape[1]
     for j in range(k):
         s = s0 + j
-        draw_uniforms(
-            out[s],
-            base,
-            quads,
-            slot_draw[s],
-            slot_stream[s, 0],
-            slot_stream[s, 1],
-            key_lo,
-            key_hi,
-            lhs_n,
-        )
+        draw_uniforms(out[s], base, quads, slot_draw[s], slot_stream[s, 0], slot_stream[s, 1], keys)
         for lane in range(block):
             eps[j, lane] = ndtri(out[s0 + j, lane])
     off = factor_ptr[g]
@@ -62,7 +53,7 @@ def group_uniforms(g, copula, base, quads, key_lo, key_hi, eps, out, lhs_n):
 
 
 @njit(inline="always")
-def slot_or_draw(slot, ucorr, u, base, quads, draw, s_lo, s_hi, key_lo, key_hi, lhs_n):
+def slot_or_draw(slot, ucorr, u, base, quads, draw, s_lo, s_hi, keys):
     """Fill ``u`` with copula row ``slot`` when the draw is correlated (slot >= 0), else
     with the draw's own uniforms."""
     if slot >= 0:
@@ -70,4 +61,4 @@ def slot_or_draw(slot, ucorr, u, base, quads, draw, s_lo, s_hi, key_lo, key_hi, 
         for lane in range(u.shape[0]):
             u[lane] = src[lane]
     else:
-        draw_uniforms(u, base, quads, draw, s_lo, s_hi, key_lo, key_hi, lhs_n)
+        draw_uniforms(u, base, quads, draw, s_lo, s_hi, keys)
