@@ -39,9 +39,9 @@ from numba import njit
 from riskengine.engine.compile import CompiledNetwork, split64
 from riskengine.engine.runner import CRITICAL_TOLERANCE
 from riskengine.engine.simulation import run_kernel
-from riskengine.kernels.network import DURATION_DRAW
 from riskengine.kernels.rng import TWO_M32, philox4x32_10
 from riskengine.kernels.sampling import FIXED, TRIANGULAR, UNIFORM, ppf
+from riskengine.model.draws import DURATION_DRAW
 
 
 @dataclass

@@ -16,6 +16,7 @@ from riskengine.analysis.sensitivity import DrawSampler
 from riskengine.engine.compile import compile_network
 from riskengine.engine.simulation import check_run_settings, simulate
 from riskengine.errors import ScenarioError
+from riskengine.model.draws import DURATION_DRAW, OCCURRENCE_DRAW, impact_draw
 from riskengine.model.scenario import Scenario
 
 if TYPE_CHECKING:  # pandas is imported when a register is built: it is slow to import
@@ -109,19 +110,20 @@ def risk_register(
     base: dict[str, np.ndarray] = {}
     rows: list[dict[str, str | float | None]] = []
     for risk in scenario.risks:
-        occurs = sampler.draws("risk", risk.id, 0, None) < risk.probability
+        occurs = sampler.draws("risk", risk.id, OCCURRENCE_DRAW, None) < risk.probability
         delay = np.zeros(iterations)
         cost = np.zeros(iterations)
         for j, imp in enumerate(risk.impacts):
             if imp.delay is not None:
-                delay += sampler.draws("risk", risk.id, 1 + 3 * j, imp.delay)
+                delay += sampler.draws("risk", risk.id, impact_draw(j, "delay"), imp.delay)
             if imp.delay_pct is not None:
                 if imp.task not in base:
-                    base[imp.task] = sampler.draws("task", imp.task, 0, tasks[imp.task].duration)
-                pct = sampler.draws("risk", risk.id, 2 + 3 * j, imp.delay_pct)
+                    duration = tasks[imp.task].duration
+                    base[imp.task] = sampler.draws("task", imp.task, DURATION_DRAW, duration)
+                pct = sampler.draws("risk", risk.id, impact_draw(j, "delay_pct"), imp.delay_pct)
                 delay += pct * 0.01 * base[imp.task]
             if imp.cost is not None:
-                cost += sampler.draws("risk", risk.id, 3 + 3 * j, imp.cost)
+                cost += sampler.draws("risk", risk.id, impact_draw(j, "cost"), imp.cost)
         has_cost = any(imp.cost is not None for imp in risk.impacts)
         post_p, _ = risk.state(True)
         row: dict[str, str | float | None] = {

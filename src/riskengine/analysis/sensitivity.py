@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from riskengine.engine.compile import CompiledNetwork, split64, stream_of
+from riskengine.engine.compile import CompiledNetwork, seed_keys, split64, stream_of
 from riskengine.engine.encoding import TableBuilder, encode
 from riskengine.kernels import thread_count
 from riskengine.kernels.sampling import ppf_array
@@ -52,20 +52,13 @@ def task_sensitivity(
     for m in range(n_out):
         ranks[m] = average_ranks(outputs[:, m]) - (n_iter + 1) / 2
     parts = np.zeros((PARTS, net.n_tasks, 4 + 2 * n_out))
-    key_lo, key_hi = (np.uint64(v) for v in split64(seed))
+    network = net.kernel_args()
     duration_moments(
         n_iter,
         SENSITIVITY_BLOCK,
-        key_lo,
-        key_hi,
-        net.code,
-        net.par,
-        net.tables,
-        net.stream_lo,
-        net.stream_hi,
-        net.corr_slot,
-        net.copula,
-        lhs_n,
+        seed_keys(seed, lhs_n),
+        network.tasks,
+        network.copula,
         np.ascontiguousarray(ranks),
         np.ascontiguousarray(finish),
         parts,
@@ -96,11 +89,9 @@ class DrawSampler:
     correlated): any sample is recomputed instead of stored."""
 
     def __init__(self, net: CompiledNetwork, seed: int, iterations: int, lhs_n: int) -> None:
-        key_lo, key_hi = split64(seed)
-        self.key = (np.uint64(key_lo), np.uint64(key_hi))
+        self.keys = seed_keys(seed, lhs_n)
         self.n = iterations
-        self.lhs_n = lhs_n
-        self.copula = net.copula
+        self.copula = net.kernel_args().copula
         self.slots = {
             (int(lo), int(hi), int(draw)): s
             for s, ((lo, hi), draw) in enumerate(zip(net.slot_stream, net.slot_draw, strict=True))
@@ -113,11 +104,10 @@ class DrawSampler:
         u = np.empty(self.n)
         regenerate_uniforms(
             self.n,
-            *self.key,
+            self.keys,
             np.uint64(lo),
             np.uint64(hi),
             draw,
-            self.lhs_n,
             self.slots.get((lo, hi, draw), -1),
             self.copula,
             thread_count(),

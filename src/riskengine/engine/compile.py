@@ -15,7 +15,10 @@ import numpy as np
 from riskengine.engine import correlation
 from riskengine.engine.calendar import Timeline, build_timeline
 from riskengine.engine.encoding import TableBuilder, encode
+from riskengine.kernels import args
+from riskengine.kernels.args import BACKWARD_SLOW, FORWARD_SLOW, HAS_COST
 from riskengine.kernels.sampling import NPAR
+from riskengine.model.draws import impact_draw
 from riskengine.model.scenario import LINK_TYPES, Scenario
 from riskengine.model.validate import checked_order
 
@@ -32,6 +35,13 @@ def stream_of(kind: str, entity_id: str) -> int:
 def split64(value: int) -> tuple[int, int]:
     value &= (1 << 64) - 1
     return value & 0xFFFFFFFF, value >> 32
+
+
+def seed_keys(seed: int, lhs_n: int = 0) -> args.Keys:
+    """The kernels' random keys for ``seed``; ``lhs_n > 0`` draws Latin hypercube
+    uniforms for a run of ``lhs_n`` iterations, 0 plain Monte Carlo."""
+    lo, hi = split64(seed)
+    return args.Keys(np.uint64(lo), np.uint64(hi), lhs_n)
 
 
 @dataclass(frozen=True, eq=False)
@@ -97,7 +107,7 @@ class CompiledNetwork:
     task_mode: np.ndarray  # int64[n]: 0 not started, 1 finished, 2 in progress
     fix_es: np.ndarray  # float64[n]: earliest (or actual) start, union days
     fix_ef: np.ndarray  # float64[n]: actual finish, or where remaining work starts
-    task_slow: np.ndarray  # int64[n]: bits 0/1: forward/backward need calendars, status; 2: cost
+    task_slow: np.ndarray  # int64[n]: FORWARD_SLOW | BACKWARD_SLOW | HAS_COST bits
     succ_cal: np.ndarray  # int64[succ links]: calendar row of each link's successor
     data_time: np.ndarray  # float64[1]: the data date in union days (0 without one)
     cost_code: np.ndarray  # int64[n, 2]: fixed and per-day cost distributions
@@ -113,31 +123,69 @@ class CompiledNetwork:
     def n_tasks(self) -> int:
         return len(self.task_ids)
 
-    @property
-    def copula(self) -> tuple:
-        """The copula arrays as the kernels take them (kernels/copula.py)."""
-        return (self.group_ptr, self.slot_stream, self.slot_draw, self.factor, self.factor_ptr)
-
-    @property
-    def sched(self) -> tuple:
-        return (
-            self.task_cal,
-            self.task_mode,
-            self.fix_es,
-            self.fix_ef,
-            self.task_slow,
-            self.succ_cal,
-            self.data_time,
+    def kernel_args(self) -> args.Network:
+        """The arrays grouped as the kernels take them (kernels/args.py): the one place
+        that puts each array in its group."""
+        return args.Network(
+            tasks=args.Tasks(
+                code=self.code,
+                par=self.par,
+                tables=self.tables,
+                stream_lo=self.stream_lo,
+                stream_hi=self.stream_hi,
+                exist_p=self.exist_p,
+                corr_slot=self.corr_slot,
+            ),
+            links=args.Links(
+                pred_ptr=self.pred_ptr,
+                pred_nstart=self.pred_nstart,
+                pred_gather=self.pred_gather,
+                pred_lag=self.pred_lag,
+                succ_ptr=self.succ_ptr,
+                succ_nfinish=self.succ_nfinish,
+                succ_gather=self.succ_gather,
+                succ_lag=self.succ_lag,
+            ),
+            milestones=args.Milestones(ms_ptr=self.ms_ptr, ms_task=self.ms_task),
+            crit_sets=args.CritSets(
+                anc_ptr=self.anc_ptr, anc_task=self.anc_task, member=self.member
+            ),
+            risks=args.Risks(
+                p=self.risk_p,
+                stream_lo=self.risk_stream_lo,
+                stream_hi=self.risk_stream_hi,
+                imp_ptr=self.imp_ptr,
+                imp_risk=self.imp_risk,
+                imp_draw=self.imp_draw,
+                imp_kind=self.imp_kind,
+                imp_code=self.imp_code,
+                imp_par=self.imp_par,
+                imp_slot=self.imp_slot,
+            ),
+            copula=args.Copula(
+                group_ptr=self.group_ptr,
+                slot_stream=self.slot_stream,
+                slot_draw=self.slot_draw,
+                factor=self.factor,
+                factor_ptr=self.factor_ptr,
+            ),
+            schedule=args.Schedule(
+                task_cal=self.task_cal,
+                task_mode=self.task_mode,
+                fix_es=self.fix_es,
+                fix_ef=self.fix_ef,
+                task_slow=self.task_slow,
+                succ_cal=self.succ_cal,
+                data_time=self.data_time,
+            ),
+            calendars=args.Calendars(*self.timeline.tables),
+            cost=args.Cost(
+                code=self.cost_code,
+                par=self.cost_par,
+                has_cost=self.has_cost,
+                task_group=self.task_group,
+            ),
         )
-
-    @property
-    def crit_sets(self) -> tuple:
-        """The per-output backward passes as the kernels take them."""
-        return (self.anc_ptr, self.anc_task, self.member)
-
-    @property
-    def costs(self) -> tuple:
-        return (self.cost_code, self.cost_par, self.has_cost, self.task_group)
 
     @property
     def n_links(self) -> int:
@@ -145,13 +193,13 @@ class CompiledNetwork:
 
     @property
     def has_costs(self) -> bool:
-        """Whether any task or risk impact carries money (``task_slow`` bit 2)."""
-        return bool((self.task_slow & 4).any())
+        """Whether any task or risk impact carries money (``task_slow`` bit HAS_COST)."""
+        return bool((self.task_slow & HAS_COST).any())
 
     def without_costs(self) -> CompiledNetwork:
         """The same network with the money left out, for runs that only need times (the
         risk drivers' re-runs, the pilot sizing the finish-day counts)."""
-        return dataclasses.replace(self, task_slow=self.task_slow & ~np.int64(4))
+        return dataclasses.replace(self, task_slow=self.task_slow & ~np.int64(HAS_COST))
 
 
 UNGROUPED = "ungrouped"  # the cost group of costs without one, once groups are used
@@ -162,14 +210,6 @@ def uses_groups(scenario: Scenario) -> bool:
     """Whether the scenario sorts its costs into groups (a task's or a cost item's
     ``group``): then every cost is in exactly one group (UNGROUPED when it names none)."""
     return any(t.group for t in scenario.tasks) or any(c.group for c in scenario.costs)
-
-
-# Draws in a risk's stream: 0 decides occurrence; impact j uses 1 + 3j (delay),
-# 2 + 3j (delay_pct) and 3 + 3j (cost), so every impact keeps its draws whatever the
-# state (pre or post mitigation, other risks removed): common random numbers.
-OCCURRENCE_DRAW = 0
-_IMPACT_DRAW = {"delay": 1, "delay_pct": 2, "cost": 3}
-EXISTENCE_DRAW = 1  # in a task's stream; draw 0 is its duration
 
 
 def compile_network(
@@ -249,7 +289,9 @@ def compile_network(
     # a task whose successor runs on its own calendar converts its backward limits
     owner = np.repeat(np.arange(n), np.diff(succ_ptr))
     backward_slow[owner[s_cal >= 0]] = True
-    task_slow = forward_slow.astype(np.int64) | (backward_slow.astype(np.int64) << 1)
+    task_slow = np.zeros(n, np.int64)
+    task_slow[forward_slow] |= FORWARD_SLOW
+    task_slow[backward_slow] |= BACKWARD_SLOW
 
     # the kernel's outputs: the milestones, then the spans of cost items that end with
     # some tasks' finish (a portfolio project's own items), then the project finish
@@ -287,12 +329,12 @@ def compile_network(
                 dist = getattr(imp, key)
                 if dist is not None:
                     code_k, par_k = encode(dist, tables)
-                    draw = 3 * j + _IMPACT_DRAW[key]
+                    draw = impact_draw(j, key)
                     per_task[pos[imp.task]].append((r_i, draw, kind, code_k, par_k))
     imp_ptr = np.zeros(n + 1, np.int64)
     flat = [e for lst in per_task for e in lst]
     money = np.array([any(e[2] == 2 for e in lst) for lst in per_task], bool)
-    task_slow |= ((has_cost != 0) | money).astype(np.int64) << 2
+    task_slow[(has_cost != 0) | money] |= HAS_COST
     if uses_groups(scenario):
         # every cost lands in a group, so the groups add up to the total
         loose = ((has_cost != 0) | money) & (task_group < 0)

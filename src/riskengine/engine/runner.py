@@ -13,8 +13,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from riskengine.engine.compile import CompiledNetwork, split64
+from riskengine.engine.compile import CompiledNetwork, seed_keys
 from riskengine.kernels import thread_count
+from riskengine.kernels.args import Outputs, Run
 from riskengine.kernels.network import COST_SCALE, simulate_blocks, simulate_plain
 
 CRITICAL_TOLERANCE = 1e-6  # working days of total float still counted as critical
@@ -116,7 +117,8 @@ def run_kernel(
         hist = np.zeros((threads, 0, 0), np.int32)
     day_first = np.full((threads, n), np.iinfo(np.int64).max, np.int64)
     day_last = np.full((threads, n), -1, np.int64)
-    key_lo, key_hi = (np.uint64(v) for v in split64(seed))
+    keys = seed_keys(seed, lhs_n)
+    network = net.kernel_args()._asdict()
     if chunk is None:
         chunk = max(block * threads, _WORK_PER_CALL // max(n, 1))
         chunk = math.ceil(chunk / block) * block
@@ -126,55 +128,26 @@ def run_kernel(
     while done < iterations:
         m = min(chunk, iterations - done)
         n_blocks = (m + (it_start + done) % 4 + block - 1) // block
-        kernel(
-            it_start + done,
-            m,
-            block,
-            min(threads, n_blocks),
-            key_lo,
-            key_hi,
-            net.code,
-            net.par,
-            net.tables,
-            net.stream_lo,
-            net.stream_hi,
-            net.pred_ptr,
-            net.pred_nstart,
-            net.pred_gather,
-            net.pred_lag,
-            net.succ_ptr,
-            net.succ_nfinish,
-            net.succ_gather,
-            net.succ_lag,
-            net.crit_sets,
-            net.ms_ptr,
-            net.ms_task,
-            net.exist_p,
-            net.risk_p,
-            net.risk_stream_lo,
-            net.risk_stream_hi,
-            net.imp_ptr,
-            net.imp_risk,
-            net.imp_draw,
-            net.imp_kind,
-            net.imp_code,
-            net.imp_par,
-            net.imp_slot,
-            net.corr_slot,
-            net.copula,
-            net.sched,
-            net.timeline.tables,
-            net.costs,
-            level,
-            CRITICAL_TOLERANCE,
-            lhs_n,
-            out[done : done + m],
-            counts,
-            risk_counts,
-            cost[done : done + m],
-            task_cost,
-            (hist, day_base, day_first, day_last),
+        run = Run(
+            it_start=it_start + done,
+            n_iter=m,
+            block=block,
+            n_chunks=min(threads, n_blocks),
+            criticality=level,
+            tol=CRITICAL_TOLERANCE,
         )
+        sink = Outputs(
+            out=out[done : done + m],
+            counts=counts,
+            risk_counts=risk_counts,
+            cost_out=cost[done : done + m],
+            task_cost=task_cost,
+            hist=hist,
+            day_base=day_base,
+            day_first=day_first,
+            day_last=day_last,
+        )
+        kernel(run, keys, outputs=sink, **network)
         done += m
         if progress is not None:
             progress(done, iterations)

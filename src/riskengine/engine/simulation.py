@@ -24,6 +24,7 @@ from riskengine.errors import ScenarioError, show
 from riskengine.kernels import thread_count
 from riskengine.kernels.sampling import FIXED
 from riskengine.model.distributions import most_likely
+from riskengine.model.draws import ITEM_FIXED_DRAW, ITEM_RATE_DRAW
 from riskengine.model.scenario import MAX_ITERATIONS, Cost, Distribution, Scenario
 
 DEFAULT_JCL = 0.7  # NASA's policy level for the joint confidence of cost and schedule
@@ -436,7 +437,7 @@ def _total_costs(
         for item in scenario.costs:
             value = np.zeros(n)
             if item.cost.fixed is not None:
-                value += sampler.draws("cost", item.id, 0, item.cost.fixed)
+                value += sampler.draws("cost", item.id, ITEM_FIXED_DRAW, item.cost.fixed)
             if item.cost.per_day is not None:
                 if item.span:  # its own tasks' finish, from its own start, its calendar
                     begin = tl.start_of(item.span_start) if item.span_start else 0.0
@@ -445,7 +446,7 @@ def _total_costs(
                     days = np.maximum(days, 0.0)
                 else:
                     days = project_days
-                value += sampler.draws("cost", item.id, 1, item.cost.per_day) * days
+                value += sampler.draws("cost", item.id, ITEM_RATE_DRAW, item.cost.per_day) * days
             total += value
             group = item.group or (UNGROUPED if grouped else "")
             if group:

@@ -3,9 +3,10 @@
 Kernels take numpy arrays and scalars only; they know nothing of YAML, pandas or dates.
 
 numba's on-disk cache (``cache=True``) is keyed on the source file of the function it
-compiled, not on the files it inlined from: editing ``sampling.py`` alone would leave
-``network.py``'s compiled kernel stale. So the cache is stamped with a hash of every
-kernel source file and cleared when that hash changes.
+compiled, not on the files it inlined from or the constants it read: editing
+``sampling.py`` alone would leave ``network.py``'s compiled kernel stale. So the cache is
+stamped with a hash of every kernel source file, and of the draw indices the kernels
+read (riskengine/model/draws.py), and cleared when that hash changes.
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ from riskengine.kernels import _vectorwidth  # noqa: F401  (must run before numb
 
 _HERE = Path(__file__).parent
 _STAMP = _HERE / "__pycache__" / "riskengine-kernels.stamp"
+_DRAWS = _HERE.parent / "model" / "draws.py"  # constants compiled into the kernels
 
 
 def _clear_stale_cache() -> None:
     digest = hashlib.sha256()
-    for src in sorted(_HERE.glob("*.py")):
+    for src in [*sorted(_HERE.glob("*.py")), _DRAWS]:
         digest.update(src.name.encode() + b"\0" + src.read_bytes())
     stamp = digest.hexdigest()
     try:

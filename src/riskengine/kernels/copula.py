@@ -2,11 +2,11 @@
 
 Correlated draws form groups (connected components of the correlation pairs). Group g
 holds slots ``group_ptr[g] : group_ptr[g+1]``; slot s is draw ``slot_draw[s]`` of the
-random stream ``slot_stream[s]`` (lo, hi): a task's duration (draw 0 of the task) or a
-risk's delay impact (its draw in the risk's stream).
+random stream ``slot_stream[s]`` (lo, hi): a task's duration (DURATION_DRAW of the task)
+or a risk's delay impact (its draw in the risk's stream; riskengine/model/draws.py).
 ``factor[factor_ptr[g] :]`` is a k×k row-major matrix A with A Aᵀ = C, the group's
 normal-scale correlation matrix (2 sin(π ρ/6) of the target rank correlations ρ, made
-positive semi-definite). Per iteration, each member's own uniform u_j (draw 0 of its
+positive semi-definite). Per iteration, each member's own uniform u_j (its draw of its
 stream) becomes ε_j = Φ⁻¹(u_j), then z = A ε and u'_i = Φ(z_i): a pure function of the
 iteration, so the copula keeps results independent of chunking and threads, and each
 member's uniforms are still its own draws (common random numbers).
@@ -27,27 +27,18 @@ _SQRT1_2 = math.sqrt(0.5)
 
 
 @njit(inline="always")
-def group_uniforms(g, copula, base, quads, key_lo, key_hi, eps, out, lhs_n):
+def group_uniforms(g, copula, keys, base, quads, eps, out):
     """Write the correlated uniforms of group g's members to ``out[slot]`` (lanes across).
 
-    ``copula`` is the tuple ``(group_ptr, slot_stream, slot_draw, factor, factor_ptr)``."""
+    ``copula`` is ``Copula(group_ptr, slot_stream, slot_draw, factor, factor_ptr)`` and
+    ``keys`` the run's ``Keys`` (kernels/args.py)."""
     group_ptr, slot_stream, slot_draw, factor, factor_ptr = copula
     s0 = group_ptr[g]
     k = group_ptr[g + 1] - s0
     block = eps.shape[1]
     for j in range(k):
         s = s0 + j
-        draw_uniforms(
-            out[s],
-            base,
-            quads,
-            slot_draw[s],
-            slot_stream[s, 0],
-            slot_stream[s, 1],
-            key_lo,
-            key_hi,
-            lhs_n,
-        )
+        draw_uniforms(out[s], base, quads, slot_draw[s], slot_stream[s, 0], slot_stream[s, 1], keys)
         for lane in range(block):
             eps[j, lane] = ndtri(out[s0 + j, lane])
     off = factor_ptr[g]
@@ -62,7 +53,7 @@ def group_uniforms(g, copula, base, quads, key_lo, key_hi, eps, out, lhs_n):
 
 
 @njit(inline="always")
-def slot_or_draw(slot, ucorr, u, base, quads, draw, s_lo, s_hi, key_lo, key_hi, lhs_n):
+def slot_or_draw(slot, ucorr, u, base, quads, draw, s_lo, s_hi, keys):
     """Fill ``u`` with copula row ``slot`` when the draw is correlated (slot >= 0), else
     with the draw's own uniforms."""
     if slot >= 0:
@@ -70,4 +61,4 @@ def slot_or_draw(slot, ucorr, u, base, quads, draw, s_lo, s_hi, key_lo, key_hi, 
         for lane in range(u.shape[0]):
             u[lane] = src[lane]
     else:
-        draw_uniforms(u, base, quads, draw, s_lo, s_hi, key_lo, key_hi, lhs_n)
+        draw_uniforms(u, base, quads, draw, s_lo, s_hi, keys)

@@ -1,5 +1,17 @@
 """The task-major block kernel: sampling, CPM forward pass, backward pass, criticality.
 
+Arguments
+---------
+The kernel takes named tuples, each defined once in kernels/args.py, so no caller passes
+arrays by position: ``run`` the iterations of this call and the criticality asked for,
+``keys`` the seed and sampling mode, the compiled network in groups (``tasks``,
+``links``, ``milestones``, ``crit_sets``, ``risks``, ``copula``, ``schedule``,
+``calendars``, ``cost``: the sections below; ``CompiledNetwork.kernel_args`` builds them
+as one ``Network``, passed by keyword) and ``outputs``, the arrays it writes. The
+kernel's hot loops read arrays unpacked from the groups; its inlined helpers take whole
+groups. Which uniform of an entity's stream each sample reads (its draw) is named in
+riskengine/model/draws.py.
+
 Layout and units
 ----------------
 Times are float64 working days from the project start. Tasks are numbered in
@@ -31,8 +43,8 @@ Criticality per milestone
 A task is critical *for milestone m* when its total float towards m is at most ``tol``:
 the same backward pass, but started from m's finish on m's own tasks and run only over
 m's ancestors (the tasks from which one of m's tasks can be reached), so a task that cannot
-delay m is never critical for it. ``crit_sets = (anc_ptr, anc_task, member)``: output o
-(the milestones, then the project) runs over ``anc_task[anc_ptr[o]:anc_ptr[o+1]]`` in
+delay m is never critical for it. ``crit_sets = CritSets(anc_ptr, anc_task, member)``:
+output o (the milestones, then the project) runs over ``anc_task[anc_ptr[o]:anc_ptr[o+1]]`` in
 reverse topological order; ``member[o, t]`` is 0 for a task outside o's ancestors, 1 for
 an ancestor and 2 for a task o waits on (its late finish starts from o's finish). The
 project is the last output, with every task a member of kind 2 (the pass described
@@ -45,34 +57,35 @@ Correlated tasks and risk impacts take their uniforms from the Gaussian copula o
 group (kernels/copula.py), computed for all groups at the start of each block into
 ``ucorr``: row ``corr_slot[t]`` for task t's duration, ``imp_slot[k]`` for impact k.
 
-Risks and existence
--------------------
+Risks and existence (``risks``, ``tasks.exist_p``)
+--------------------------------------------------
 Before the tasks, each risk r decides per lane whether it occurs (``occ[r] = 1``): its
-uniform from draw 0 of its own stream is below ``risk_p[r]``. Task t's impacts are
-``imp_ptr[t] : imp_ptr[t+1]``; each samples a value v from draw ``imp_draw`` of its risk's
-stream and adds ``occ * v`` working days (``imp_kind`` 0) or ``occ * v / 100`` of t's
-sampled duration (``imp_kind`` 1); the sum is floored at 0 (kind 2 is money, see Cost).
-A task with ``exist_p[t] < 1`` takes no time in the lanes where draw 1 of its own stream
-is not below ``exist_p[t]`` and is never counted critical there. ``risk_counts[c, r]``
-counts the iterations in which risk r occurred.
+uniform from draw OCCURRENCE_DRAW of its own stream is below ``risk_p[r]``. Task t's
+impacts are ``imp_ptr[t] : imp_ptr[t+1]``; each samples a value v from draw ``imp_draw`` of
+its risk's stream and adds ``occ * v`` working days (``imp_kind`` 0) or ``occ * v / 100``
+of t's sampled duration (``imp_kind`` 1); the sum is floored at 0 (kind 2 is money, see
+Cost). A task with ``exist_p[t] < 1`` takes no time in the lanes where draw
+EXISTENCE_DRAW of its own stream is not below ``exist_p[t]`` and is never counted
+critical there. ``risk_counts[c, r]`` counts the iterations in which risk r occurred.
 
-Calendars, constraints and progress (``schedule`` and ``cal``)
------------------------------------------------------------
+Calendars, constraints and progress (``schedule``, ``calendars``)
+-----------------------------------------------------------------
 Times are union working days (riskengine/calendar.py). A task with ``task_cal[t] >= 0``
 works on calendar ``task_cal[t]``: its lags, duration and float are counted in positions of
-that calendar (tables ``cal = (cum, work, inv, count)``), so a lag or a duration never
-counts a day its calendar does not work. A backward link uses the successor's calendar
+that calendar (tables ``calendars = (cum, work, inv, count)``), so a lag or a duration
+never counts a day its calendar does not work. A backward link uses the successor's calendar
 (``succ_cal``), as its lag belongs to the successor. ``fix_es[t]`` is the earliest start
 (a start-no-earlier-than date or the data date; 0 otherwise). ``task_mode[t]`` is 0 for
 a task not started, 1 for a finished task (fixed dates ``fix_es``/``fix_ef``, never
 critical, its sampled duration unused) and 2 for work in progress (start ``fix_es``;
-finish at position ``max(pos(fix_ef) + d, pos(data date))``). ``task_slow[t]`` bit 0
-marks tasks whose forward pass needs any of this, bit 1 those whose backward pass does,
-bit 2 those with a cost; the others run the plain union-day code inside the main kernel.
+finish at position ``max(pos(fix_ef) + d, pos(data date))``). ``task_slow[t]`` has bit
+FORWARD_SLOW for a task whose forward pass needs any of this, BACKWARD_SLOW when its
+backward pass does and HAS_COST when it has a cost (kernels/args.py); the others run the
+plain union-day code inside the main kernel.
 
 Cost (``cost``)
 ---------------
-``cost = (cost_code[n, 2], cost_par[n, 2, NPAR], has_cost[n], task_group[n])``: a task's
+``cost = Cost(code[n, 2], par[n, 2, NPAR], has_cost[n], task_group[n])``: a task's
 cost is ``fixed + per_day · w`` where w is its working duration in its own calendar
 (the sampled one, risk delays included), both parts sampled from draws COST_FIXED_DRAW
 and COST_RATE_DRAW of the task's stream; a task that does not happen costs nothing.
@@ -81,15 +94,15 @@ Impacts with ``imp_kind == 2`` add ``occ · v`` money to their task's cost. Per 
 (summed in task order, so bit-identical whatever the chunking); ``task_cost[c, t]`` sums
 each task's cost in fixed point (units of 1/COST_SCALE), exact and order-free.
 
-Task finish dates (``days``)
-----------------------------
-``days = (hist, day_base, day_first, day_last)``. When ``hist.shape[2] > 0``,
-``hist[c, t, k]`` counts the iterations in which task t finished on union day
-``day_base[t] + k`` (the day is ``ceil(EF) - 1``; the end bins also take the days
-beyond them), and ``day_first[c, t]``/``day_last[c, t]`` the first and last day seen.
+Task finish dates (``outputs``)
+-------------------------------
+When ``hist.shape[2] > 0``, ``hist[c, t, k]`` counts the iterations in which task t
+finished on union day ``day_base[t] + k`` (the day is ``ceil(EF) - 1``; the end bins also
+take the days beyond them), and ``day_first[c, t]``/``day_last[c, t]`` the first and last
+day seen.
 
-Outputs
--------
+Outputs (``milestones``, ``outputs``)
+-------------------------------------
 ``out[i, m]`` for milestone m (tasks ``ms_task[ms_ptr[m]:ms_ptr[m+1]]``) is the latest EF
 of its tasks in iteration ``it_start + i``; the last column ``out[i, M]`` is the project
 finish (iteration-major, so any run of iterations is a C-contiguous slice).
@@ -105,17 +118,21 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from riskengine.model.draws import (
+    COST_FIXED_DRAW,
+    COST_RATE_DRAW,
+    DURATION_DRAW,
+    EXISTENCE_DRAW,
+    OCCURRENCE_DRAW,
+)
+
+from .args import BACKWARD_SLOW, FORWARD_SLOW, HAS_COST
 from .copula import group_uniforms, slot_or_draw
 from .rng import draw_uniforms, lane_iteration
 from .sampling import FIXED, sample_into
 
-DURATION_DRAW = 0  # in a task's stream
-EXISTENCE_DRAW = 1  # in a task's stream
-COST_FIXED_DRAW = 2  # in a task's stream
-COST_RATE_DRAW = 3  # in a task's stream
 COST_SCALE = 64.0  # task cost sums are kept in units of 1/64 of the currency
 DATE_EPS = 1e-9  # a finish this close above a day boundary ends the day before
-OCCURRENCE_DRAW = 0  # in a risk's stream; impacts use their own draws (compile.py)
 
 
 @njit(inline="always")
@@ -158,70 +175,56 @@ def _make_simulate(full):
 
     @njit(cache=True, parallel=True, error_model="numpy")
     def simulate_blocks(
-        it_start,
-        n_iter,
-        block,
-        n_chunks,
-        key_lo,
-        key_hi,
-        code,
-        par,
-        tables,
-        stream_lo,
-        stream_hi,
-        pred_ptr,
-        pred_nstart,
-        pred_gather,
-        pred_lag,
-        succ_ptr,
-        succ_nfinish,
-        succ_gather,
-        succ_lag,
+        run,
+        keys,
+        tasks,
+        links,
+        milestones,
         crit_sets,
-        ms_ptr,
-        ms_task,
-        exist_p,
-        risk_p,
-        risk_stream_lo,
-        risk_stream_hi,
-        imp_ptr,
-        imp_risk,
-        imp_draw,
-        imp_kind,
-        imp_code,
-        imp_par,
-        imp_slot,
-        corr_slot,
+        risks,
         copula,
         schedule,
-        cal,
+        calendars,
         cost,
-        criticality,
-        tol,
-        lhs_n,
-        out,
-        counts,
-        risk_counts,
-        cost_out,
-        task_cost,
-        days,
+        outputs,
     ):
-        """Simulate iterations ``it_start … it_start + n_iter`` (see the module docstring)."""
-        task_cal, task_mode, fix_es, fix_ef, task_slow, succ_cal, data_time = schedule
-        cost_code, cost_par, has_cost, task_group = cost
+        """Simulate iterations ``run.it_start … run.it_start + run.n_iter`` (see the module
+        docstring)."""
+        it_start, n_iter, block, n_chunks, criticality, tol = run
+        code, par, tables, stream_lo, stream_hi, exist_p, corr_slot = tasks
+        pred_ptr = links.pred_ptr
+        pred_nstart = links.pred_nstart
+        pred_gather = links.pred_gather
+        pred_lag = links.pred_lag
+        ms_ptr, ms_task = milestones
+        anc_ptr, anc_task, member = crit_sets
+        risk_p = risks.p
+        risk_stream_lo = risks.stream_lo
+        risk_stream_hi = risks.stream_hi
+        imp_ptr = risks.imp_ptr
+        imp_risk = risks.imp_risk
+        imp_draw = risks.imp_draw
+        imp_kind = risks.imp_kind
+        imp_code = risks.imp_code
+        imp_par = risks.imp_par
+        imp_slot = risks.imp_slot
+        task_slow = schedule.task_slow
+        out = outputs.out
+        counts = outputs.counts
+        risk_counts = outputs.risk_counts
+        cost_out = outputs.cost_out
+        task_cost = outputs.task_cost
         n = code.shape[0]
         n_ms = ms_ptr.shape[0] - 1
         n_risks = risk_p.shape[0]
         n_cost_cols = cost_out.shape[1]
-        hist, day_base, day_first, day_last = days
-        n_bins = hist.shape[2]
-        group_ptr = copula[0]
+        n_bins = outputs.hist.shape[2]
+        group_ptr = copula.group_ptr
         n_groups = group_ptr.shape[0] - 1
-        n_slots = copula[2].shape[0]
+        n_slots = copula.slot_draw.shape[0]
         k_max = 1
         for g in range(n_groups):
             k_max = max(k_max, group_ptr[g + 1] - group_ptr[g])
-        anc_ptr, anc_task, member = crit_sets
         may_vanish = False
         for t in range(n):
             may_vanish = may_vanish or exist_p[t] < 1.0
@@ -271,15 +274,7 @@ def _make_simulate(full):
                 # One occurrence draw per risk and iteration serves all of its impacts.
                 for r in range(n_risks):
                     draw_uniforms(
-                        u,
-                        base,
-                        quads,
-                        OCCURRENCE_DRAW,
-                        risk_stream_lo[r],
-                        risk_stream_hi[r],
-                        key_lo,
-                        key_hi,
-                        lhs_n,
+                        u, base, quads, OCCURRENCE_DRAW, risk_stream_lo[r], risk_stream_hi[r], keys
                     )
                     p = risk_p[r]
                     hits = 0
@@ -289,7 +284,7 @@ def _make_simulate(full):
                         hits += hit and valid[lane]
                     risk_counts[c, r] += hits
                 for g in range(n_groups):
-                    group_uniforms(g, copula, base, quads, key_lo, key_hi, eps, ucorr, lhs_n)
+                    group_uniforms(g, copula, keys, base, quads, eps, ucorr)
                 for t in range(n):
                     if code[t] != FIXED or corr_slot[t] >= 0:
                         slot_or_draw(
@@ -301,9 +296,7 @@ def _make_simulate(full):
                             DURATION_DRAW,
                             stream_lo[t],
                             stream_hi[t],
-                            key_lo,
-                            key_hi,
-                            lhs_n,
+                            keys,
                         )
                     sample_into(code[t], par[t], tables, u, d, block)
                     i0 = imp_ptr[t]
@@ -326,9 +319,7 @@ def _make_simulate(full):
                                 imp_draw[k],
                                 risk_stream_lo[r],
                                 risk_stream_hi[r],
-                                key_lo,
-                                key_hi,
-                                lhs_n,
+                                keys,
                             )
                             sample_into(imp_code[k], imp_par[k], tables, u, v, block)
                             o = occ[r]
@@ -346,15 +337,7 @@ def _make_simulate(full):
                             d[lane] = max(0.0, d[lane] + extra[lane])
                     if exist_p[t] < 1.0:
                         draw_uniforms(
-                            u,
-                            base,
-                            quads,
-                            EXISTENCE_DRAW,
-                            stream_lo[t],
-                            stream_hi[t],
-                            key_lo,
-                            key_hi,
-                            lhs_n,
+                            u, base, quads, EXISTENCE_DRAW, stream_lo[t], stream_hi[t], keys
                         )
                         p = exist_p[t]
                         for lane in range(block):
@@ -368,20 +351,8 @@ def _make_simulate(full):
                     k0 = pred_ptr[t]
                     k1 = k0 + pred_nstart[t]
                     k2 = pred_ptr[t + 1]
-                    if full and task_slow[t] & 1:
-                        _forward_slow(
-                            t,
-                            X,
-                            d,
-                            lim,
-                            pf,
-                            cal,
-                            schedule,
-                            pred_ptr,
-                            pred_nstart,
-                            pred_gather,
-                            pred_lag,
-                        )
+                    if full and task_slow[t] & FORWARD_SLOW:
+                        _forward_slow(t, X, d, lim, pf, schedule, calendars, links)
                     else:
                         for lane in range(block):
                             es[lane] = 0.0
@@ -399,16 +370,17 @@ def _make_simulate(full):
                             ef[lane] = es[lane] + d[lane]
                             pf[lane] = max(pf[lane], ef[lane])
                     if full and n_bins > 0:
-                        _count_finishes(c, t, days, ef, valid)
-                    if full and task_slow[t] & 4:
+                        _count_finishes(c, t, outputs, ef, valid)
+                    if full and task_slow[t] & HAS_COST:
                         task_cost[c, t] += _task_cost(
                             t,
                             cost,
+                            tasks,
+                            keys,
                             d,
                             money,
                             i1 > i0,
                             ex,
-                            exist_p[t] < 1.0,
                             valid,
                             csum,
                             u,
@@ -416,12 +388,6 @@ def _make_simulate(full):
                             extra,
                             base,
                             quads,
-                            stream_lo[t],
-                            stream_hi[t],
-                            key_lo,
-                            key_hi,
-                            lhs_n,
-                            tables,
                         )
                 for m in range(n_ms + 1):
                     if m < n_ms:
@@ -464,13 +430,10 @@ def _make_simulate(full):
                             u,
                             v,
                             lim,
-                            cal,
                             schedule,
-                            succ_ptr,
-                            succ_nfinish,
-                            succ_gather,
-                            succ_lag,
-                            full and (task_slow[t] & 2) != 0,
+                            calendars,
+                            links,
+                            full and (task_slow[t] & BACKWARD_SLOW) != 0,
                         )
                         hits = 0
                         if exist_p[t] < 1.0:
@@ -491,10 +454,14 @@ simulate_plain = _make_simulate(False)
 
 
 @njit(inline="always")
-def _forward_slow(t, X, d, lim, pf, cal, schedule, pred_ptr, pred_nstart, pred_gather, pred_lag):
+def _forward_slow(t, X, d, lim, pf, schedule, cal, links):
     """Forward pass of task t when it runs on its own calendar or has progress (kept out
     of the main kernel, which stays small and fast for the usual case)."""
     task_cal, task_mode, fix_es, fix_ef, task_slow, succ_cal, data_time = schedule
+    pred_ptr = links.pred_ptr
+    pred_nstart = links.pred_nstart
+    pred_gather = links.pred_gather
+    pred_lag = links.pred_lag
     block = d.shape[0]
     tc = task_cal[t]
     mode = task_mode[t]
@@ -555,12 +522,9 @@ def _backward_task(
     u,
     v,
     lim,
-    cal,
     schedule,
-    succ_ptr,
-    succ_nfinish,
-    succ_gather,
-    succ_lag,
+    cal,
+    links,
     slow,
 ):
     """Late dates of task t towards one output: from ``bound`` (the output's finish) when
@@ -568,6 +532,10 @@ def _backward_task(
     (``mem[s] > 0``), whose late dates are in ``late``. Reads t's early dates from X, then
     writes its ``[LS, LF]`` row into ``late`` (which may be X itself) and its total float
     into ``fl``, in its own working days."""
+    succ_ptr = links.succ_ptr
+    succ_nfinish = links.succ_nfinish
+    succ_gather = links.succ_gather
+    succ_lag = links.succ_lag
     es = X[2 * t]
     ef = X[2 * t + 1]
     block = d.shape[0]
@@ -607,12 +575,9 @@ def _backward_task(
             u,
             v,
             lim,
-            cal,
             schedule,
-            succ_ptr,
-            succ_nfinish,
-            succ_gather,
-            succ_lag,
+            cal,
+            links,
         )
         for lane in range(block):
             fl[lane] = v[lane]
@@ -635,18 +600,19 @@ def _backward_slow(
     u,
     v,
     lim,
-    cal,
     schedule,
-    succ_ptr,
-    succ_nfinish,
-    succ_gather,
-    succ_lag,
+    cal,
+    links,
 ):
     """Backward pass of task t when it or a successor runs on its own calendar, or it has
     progress: limits from each member successor through the successor's calendar (the
     lag's), then t's float ``v`` in t's own working days. Leaves LF in ``u`` and LF - LS
     in ``d``."""
     task_cal, task_mode, fix_es, fix_ef, task_slow, succ_cal, data_time = schedule
+    succ_ptr = links.succ_ptr
+    succ_nfinish = links.succ_nfinish
+    succ_gather = links.succ_gather
+    succ_lag = links.succ_lag
     block = d.shape[0]
     es = X[2 * t]
     ef = X[2 * t + 1]
@@ -682,11 +648,14 @@ def _backward_slow(
 
 
 @njit(inline="always")
-def _count_finishes(c, t, days, ef, valid):
+def _count_finishes(c, t, outputs, ef, valid):
     """Count each valid lane's finish day ``k = ceil(EF) - 1`` in task t's window of bins
     from ``day_base[t]`` (days outside go to the end bins), and track the first and last
     day seen, so the caller knows when the window was too narrow."""
-    hist, day_base, day_first, day_last = days
+    hist = outputs.hist
+    day_base = outputs.day_base
+    day_first = outputs.day_first
+    day_last = outputs.day_last
     n_bins = hist.shape[2]
     base = day_base[t]
     for lane in range(ef.shape[0]):
@@ -698,41 +667,22 @@ def _count_finishes(c, t, days, ef, valid):
 
 
 @njit(inline="always")
-def _task_cost(
-    t,
-    cost,
-    d,
-    money,
-    has_money,
-    ex,
-    may_not_exist,
-    valid,
-    csum,
-    u,
-    v,
-    out,
-    base,
-    quads,
-    s_lo,
-    s_hi,
-    key_lo,
-    key_hi,
-    lhs_n,
-    tables,
-):
+def _task_cost(t, cost, tasks, keys, d, money, has_money, ex, valid, csum, u, v, out, base, quads):
     """Task t's cost per lane into ``out``: fixed + per-day rate × working days ``d``
     (+ cost impacts ``money``), only where the task happens; added to the total and
     group rows of ``csum``. Returns the valid lanes' sum in fixed point (COST_SCALE)."""
     cost_code, cost_par, has_cost, task_group = cost
+    tables = tasks.tables
+    s_lo = tasks.stream_lo[t]
+    s_hi = tasks.stream_hi[t]
     block = d.shape[0]
     for lane in range(block):
         out[lane] = 0.0
     if has_cost[t]:
         for j in range(2):
             if cost_code[t, j] != FIXED:
-                draw_uniforms(
-                    u, base, quads, COST_FIXED_DRAW + j, s_lo, s_hi, key_lo, key_hi, lhs_n
-                )
+                draw = COST_FIXED_DRAW if j == 0 else COST_RATE_DRAW
+                draw_uniforms(u, base, quads, draw, s_lo, s_hi, keys)
             sample_into(cost_code[t, j], cost_par[t, j], tables, u, v, block)
             if j == 0:
                 for lane in range(block):
@@ -743,7 +693,7 @@ def _task_cost(
     if has_money:
         for lane in range(block):
             out[lane] += money[lane]
-    if may_not_exist:
+    if tasks.exist_p[t] < 1.0:
         for lane in range(block):
             out[lane] *= ex[lane]
     grp = task_group[t]

@@ -129,9 +129,11 @@ def stratum(i, n, draw, s_lo, s_hi, k_lo, k_hi):
 
 
 @njit(inline="always")
-def draw_uniforms(out, base, quads, draw, s_lo, s_hi, k_lo, k_hi, lhs_n):
-    """:func:`fill_uniforms`, or with ``lhs_n > 0`` Latin hypercube uniforms for a run of
-    ``lhs_n`` iterations: u = (stratum + the Philox uniform) / lhs_n."""
+def draw_uniforms(out, base, quads, draw, s_lo, s_hi, keys):
+    """:func:`fill_uniforms`, or with ``keys.lhs_n > 0`` Latin hypercube uniforms for a run
+    of ``lhs_n`` iterations: u = (stratum + the Philox uniform) / lhs_n. ``keys`` is
+    ``(k_lo, k_hi, lhs_n)`` (kernels/args.py ``Keys``)."""
+    k_lo, k_hi, lhs_n = keys
     fill_uniforms(out, base, quads, draw, s_lo, s_hi, k_lo, k_hi)
     if lhs_n > 0:
         inv = 1.0 / lhs_n

@@ -10,10 +10,10 @@ duration, ``sums[t]`` receives::
     [Σu, Σu², Σd, Σd², Σu·ranks[0], …, Σu·ranks[M], Σd·finish[0], …, Σd·finish[M]]
 
 where u is the population rank of the task's sampled duration d = F⁻¹(u) before risks (in
-working days): its uniform (draw 0 of its stream, the same draws as the simulation), or
-for a discrete distribution the mid-rank of the value drawn, as ranks of ties are. The
-iterations are split into a fixed number of parts summed separately and then added in
-order, so results do not depend on the thread count.
+working days): its uniform (DURATION_DRAW of its stream, the same draws as the
+simulation), or for a discrete distribution the mid-rank of the value drawn, as ranks of
+ties are. The iterations are split into a fixed number of parts summed separately and
+then added in order, so results do not depend on the thread count.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from riskengine.model.draws import DURATION_DRAW
+
 from .copula import group_uniforms, slot_or_draw
-from .network import DURATION_DRAW
 from .rng import lane_iteration
 from .sampling import DISCRETE, FIXED, discrete_midrank, sample_into
 
@@ -31,36 +32,22 @@ FOLD = 8  # lanes summed side by side (one vector), then folded in a fixed order
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def duration_moments(
-    n_iter,
-    block,
-    key_lo,
-    key_hi,
-    code,
-    par,
-    tables,
-    stream_lo,
-    stream_hi,
-    corr_slot,
-    copula,
-    lhs_n,
-    ranks,
-    finish,
-    parts,
-):
+def duration_moments(n_iter, block, keys, tasks, copula, ranks, finish, parts):
     """Fill ``parts`` (float64[PARTS, n_tasks, 4 + 2 (M + 1)]): part c holds the sums over
     its own fixed range of iteration blocks; adding the parts in order gives ``sums``.
+    ``keys``, ``tasks`` and ``copula`` are the simulation's (kernels/args.py).
 
     Iterations are the outer loop, so each block's ranks and finishes are read once for
     all tasks; each task's sums are accumulated FOLD lanes side by side (vectorised) over
     the whole part, then folded, always in the same order."""
+    code, par, tables, stream_lo, stream_hi, exist_p, corr_slot = tasks
     n = code.shape[0]
     n_out = ranks.shape[0]
     width = 4 + 2 * n_out
     quads = block // 4
     n_blocks = (n_iter + block - 1) // block
     n_parts = parts.shape[0]
-    group_ptr = copula[0]
+    group_ptr = copula.group_ptr
     n_groups = group_ptr.shape[0] - 1
     k_max = 1
     for g in range(n_groups):
@@ -73,7 +60,7 @@ def duration_moments(
         r = np.zeros((n_out, block))
         f = np.zeros((n_out, block))
         tmp_all = np.zeros((n, width, FOLD))
-        ucorr = np.zeros((max(copula[2].shape[0], 1), block))
+        ucorr = np.zeros((max(copula.slot_draw.shape[0], 1), block))
         eps = np.zeros((k_max, block))
         acc = parts[c]
         for b in range(c * n_blocks // n_parts, (c + 1) * n_blocks // n_parts):
@@ -86,7 +73,7 @@ def duration_moments(
                     r[m, lane] = ranks[m, i] if ok else 0.0
                     f[m, lane] = finish[m, i] if ok else 0.0
             for g in range(n_groups):
-                group_uniforms(g, copula, base, quads, key_lo, key_hi, eps, ucorr, lhs_n)
+                group_uniforms(g, copula, keys, base, quads, eps, ucorr)
             for t in range(n):
                 if code[t] == FIXED:
                     continue
@@ -99,9 +86,7 @@ def duration_moments(
                     DURATION_DRAW,
                     stream_lo[t],
                     stream_hi[t],
-                    key_lo,
-                    key_hi,
-                    lhs_n,
+                    keys,
                 )
                 sample_into(code[t], par[t], tables, u, d, block)
                 if code[t] == DISCRETE:
@@ -137,13 +122,12 @@ def duration_moments(
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def regenerate_uniforms(
-    n_iter, key_lo, key_hi, stream_lo, stream_hi, draw, lhs_n, slot, copula, n_chunks, out
-):
+def regenerate_uniforms(n_iter, keys, stream_lo, stream_hi, draw, slot, copula, n_chunks, out):
     """``out[i]``: the uniform of one stream and draw in iteration i (0 … n_iter-1) exactly as
-    the simulation used it: the draw's own uniform, or, when ``slot >= 0``, its row of the
-    copula (kernels/copula.py). Any sample of a run is recomputed instead of stored."""
-    group_ptr = copula[0]
+    the simulation with ``keys`` and ``copula`` (kernels/args.py) used it: the draw's own
+    uniform, or, when ``slot >= 0``, its row of the copula (kernels/copula.py). Any sample
+    of a run is recomputed instead of stored."""
+    group_ptr = copula.group_ptr
     n_groups = group_ptr.shape[0] - 1
     g = -1
     for gg in range(n_groups):
@@ -156,15 +140,13 @@ def regenerate_uniforms(
     for c in prange(n_chunks):
         # Allocate per chunk and initialise every element (numba issue #9529).
         u = np.zeros(block)
-        ucorr = np.zeros((max(copula[2].shape[0], 1), block))
+        ucorr = np.zeros((max(copula.slot_draw.shape[0], 1), block))
         eps = np.zeros((k, block))
         for b in range(c * n_blocks // n_chunks, (c + 1) * n_blocks // n_chunks):
             base = b * block
             if g >= 0:
-                group_uniforms(g, copula, base, quads, key_lo, key_hi, eps, ucorr, lhs_n)
-            slot_or_draw(
-                slot, ucorr, u, base, quads, draw, stream_lo, stream_hi, key_lo, key_hi, lhs_n
-            )
+                group_uniforms(g, copula, keys, base, quads, eps, ucorr)
+            slot_or_draw(slot, ucorr, u, base, quads, draw, stream_lo, stream_hi, keys)
             for lane in range(block):
                 i = lane_iteration(base, quads, lane)
                 if i < n_iter:

@@ -12,6 +12,7 @@ from collections.abc import Collection, Mapping, Sequence
 import numpy as np
 
 from riskengine.errors import ScenarioError, show
+from riskengine.model.draws import DURATION_DRAW, impact_draw
 from riskengine.model.scenario import Correlation, Risk, Scenario
 
 
@@ -135,20 +136,21 @@ def _check_size(scenario: Scenario) -> None:
 def members_of(
     scenario: Scenario, corr: Correlation, risks: Mapping[str, Risk] | None = None
 ) -> list[tuple]:
-    """The draws a correlation entry ties together: ("task", id, 0) for a task's duration,
-    ("risk", id, draw) for each delay or delay_pct draw of a risk's impacts. ``risks`` (the
-    scenario's risks by id) saves building that map for each of many entries."""
+    """The draws a correlation entry ties together: ("task", id, DURATION_DRAW) for a task's
+    duration, ("risk", id, draw) for each delay or delay_pct draw of a risk's impacts.
+    ``risks`` (the scenario's risks by id) saves building that map for each of many
+    entries."""
     if corr.tasks:
-        return [("task", t, 0) for t in corr.tasks]
+        return [("task", t, DURATION_DRAW) for t in corr.tasks]
     if risks is None:
         risks = {r.id: r for r in scenario.risks}
     out = []
     for rid in corr.risks:
         for j, imp in enumerate(risks[rid].impacts):
             if imp.delay is not None:
-                out.append(("risk", rid, 1 + 3 * j))
+                out.append(("risk", rid, impact_draw(j, "delay")))
             if imp.delay_pct is not None:
-                out.append(("risk", rid, 2 + 3 * j))
+                out.append(("risk", rid, impact_draw(j, "delay_pct")))
     return out
 
 

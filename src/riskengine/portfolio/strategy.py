@@ -31,14 +31,16 @@ from typing import Any
 import numpy as np
 
 from riskengine.analysis.results import TARGET_TOLERANCE, Results, pkey
-from riskengine.engine.compile import split64, stream_of
+from riskengine.engine.compile import seed_keys, split64, stream_of
 from riskengine.engine.encoding import TableBuilder, encode
 from riskengine.errors import (
     RiskEngineWarning,
     show,
 )
+from riskengine.kernels.args import no_copula
 from riskengine.kernels.sampling import ppf_array
 from riskengine.kernels.sensitivity import regenerate_uniforms
+from riskengine.model.draws import BENEFIT_DRAW
 from riskengine.model.portfolio import Benefit, Kpi, Objective
 from riskengine.model.scenario import Distribution
 from riskengine.portfolio.results import Share, StrategyOutcome, StrategySummary
@@ -86,35 +88,16 @@ def benefit_values(b: Benefit, results: Results, kpi_id: str = "") -> np.ndarray
 
 def _per_month(b: Benefit, results: Results, kpi_id: str) -> np.ndarray | float:
     """The monthly value: a number, or one draw per iteration from stream ("benefit",
-    KPI id), draw 0: the same draws in every option (common random numbers)."""
+    KPI id), draw BENEFIT_DRAW: the same draws in every option (common random numbers)."""
     if not isinstance(b.per_month, Distribution):
         return b.per_month
 
     n = results.iterations
     lo, hi = split64(stream_of("benefit", kpi_id))
-    key_lo, key_hi = split64(results.seed)
-    no_copula = (
-        np.zeros(1, np.int64),
-        np.zeros((0, 2), np.uint64),
-        np.zeros(0, np.int64),
-        np.zeros(1),
-        np.zeros(1, np.int64),
-    )
     u = np.empty(n)
     lhs_n = n if results.sampling == "lhs" else 0
-    regenerate_uniforms(
-        n,
-        np.uint64(key_lo),
-        np.uint64(key_hi),
-        np.uint64(lo),
-        np.uint64(hi),
-        0,
-        lhs_n,
-        -1,
-        no_copula,
-        1,
-        u,
-    )
+    keys = seed_keys(results.seed, lhs_n)
+    regenerate_uniforms(n, keys, np.uint64(lo), np.uint64(hi), BENEFIT_DRAW, -1, no_copula(), 1, u)
     tables = TableBuilder()
     code, par = encode(b.per_month, tables)
     return ppf_array(code, par, tables.array(), u)

@@ -1,0 +1,191 @@
+"""The kernels' arguments: named tuples of arrays, defined once (no numba here).
+
+numba types a ``typing.NamedTuple`` of arrays as a tuple (its field types are part of
+the compiled signature, its class is pickled by reference in the on-disk cache), so the
+kernels read the fields by name at no cost. ``CompiledNetwork.kernel_args`` builds
+:class:`Network`, whose fields are the block kernel's parameters of the same names; the
+runner adds :class:`Run`, :class:`Keys` and :class:`Outputs`. Every field's layout is in
+kernels/network.py's docstring.
+
+Each group is flat (arrays and scalars, no tuple inside) and reaches the kernel as a
+parameter of its own: numba's parallel loops rebuild a named tuple only when it is a
+parameter of the function (one taken from another tuple fails to compile inside
+``prange``, numba 0.68), and they unpack tuples one level deep.
+
+The ``task_slow`` bits are here too: the compiler sets them, the kernel tests them.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+# Bits of ``Schedule.task_slow[t]``: which parts of the full kernel task t needs (the
+# others run the plain union-day code).
+FORWARD_SLOW = 1  # its forward pass needs its calendar, a constraint or progress
+BACKWARD_SLOW = 2  # its backward pass needs its or a successor's calendar, or progress
+HAS_COST = 4  # it or one of its risk impacts carries money
+
+
+class Run(NamedTuple):
+    """One kernel call: iterations ``it_start … it_start + n_iter`` in blocks of ``block``
+    lanes, split into ``n_chunks`` parallel chunks; ``criticality`` 0 (none), 1 (the
+    project) or 2 (every milestone and the project), ``tol`` the float still critical."""
+
+    it_start: int
+    n_iter: int
+    block: int
+    n_chunks: int
+    criticality: int
+    tol: float
+
+
+class Keys(NamedTuple):
+    """The run's random numbers: the seed as two 32-bit words, and ``lhs_n`` > 0 for Latin
+    hypercube draws over a run of ``lhs_n`` iterations (0: plain Monte Carlo)."""
+
+    key_lo: np.uint64
+    key_hi: np.uint64
+    lhs_n: int
+
+
+class Tasks(NamedTuple):
+    """Per task t: duration distribution ``code[t]``, ``par[t]`` (with ``tables``, which
+    every distribution of the network shares), random stream, probability of happening
+    and copula slot (-1 when its duration is not correlated)."""
+
+    code: np.ndarray  # int64[n]
+    par: np.ndarray  # float64[n, NPAR]
+    tables: np.ndarray  # float64[...]
+    stream_lo: np.ndarray  # uint64[n]
+    stream_hi: np.ndarray  # uint64[n]
+    exist_p: np.ndarray  # float64[n]
+    corr_slot: np.ndarray  # int64[n]
+
+
+class Links(NamedTuple):
+    """Predecessor and successor CSR: gather rows and lags of each task's links."""
+
+    pred_ptr: np.ndarray  # int64[n + 1]
+    pred_nstart: np.ndarray  # int64[n]
+    pred_gather: np.ndarray  # int64[links]
+    pred_lag: np.ndarray  # float64[links]
+    succ_ptr: np.ndarray  # int64[n + 1]
+    succ_nfinish: np.ndarray  # int64[n]
+    succ_gather: np.ndarray  # int64[links]
+    succ_lag: np.ndarray  # float64[links]
+
+
+class Milestones(NamedTuple):
+    """The tasks whose latest finish is each output column (milestones, cost spans)."""
+
+    ms_ptr: np.ndarray  # int64[outputs]
+    ms_task: np.ndarray  # int64[...]
+
+
+class CritSets(NamedTuple):
+    """Each output's backward pass for criticality: its tasks and their membership."""
+
+    anc_ptr: np.ndarray  # int64[outputs + 1]
+    anc_task: np.ndarray  # int64[...]
+    member: np.ndarray  # int8[outputs, n]
+
+
+class Risks(NamedTuple):
+    """Per risk: occurrence probability and stream; per impact (CSR by task): its risk,
+    draw, kind, distribution and copula slot."""
+
+    p: np.ndarray  # float64[R]
+    stream_lo: np.ndarray  # uint64[R]
+    stream_hi: np.ndarray  # uint64[R]
+    imp_ptr: np.ndarray  # int64[n + 1]
+    imp_risk: np.ndarray  # int64[K]
+    imp_draw: np.ndarray  # int64[K]
+    imp_kind: np.ndarray  # int64[K]
+    imp_code: np.ndarray  # int64[K]
+    imp_par: np.ndarray  # float64[K, NPAR]
+    imp_slot: np.ndarray  # int64[K]
+
+
+class Copula(NamedTuple):
+    """The correlation groups' members and factors (kernels/copula.py)."""
+
+    group_ptr: np.ndarray  # int64[G + 1]
+    slot_stream: np.ndarray  # uint64[S, 2]
+    slot_draw: np.ndarray  # int64[S]
+    factor: np.ndarray  # float64[Σ k²]
+    factor_ptr: np.ndarray  # int64[G + 1]
+
+
+def no_copula() -> Copula:
+    """A copula without groups, for draws that are never correlated."""
+    return Copula(
+        np.zeros(1, np.int64),
+        np.zeros((0, 2), np.uint64),
+        np.zeros(0, np.int64),
+        np.zeros(1),
+        np.zeros(1, np.int64),
+    )
+
+
+class Schedule(NamedTuple):
+    """Each task's calendar, constraints and progress, and the data date."""
+
+    task_cal: np.ndarray  # int64[n]
+    task_mode: np.ndarray  # int64[n]
+    fix_es: np.ndarray  # float64[n]
+    fix_ef: np.ndarray  # float64[n]
+    task_slow: np.ndarray  # int64[n]: FORWARD_SLOW | BACKWARD_SLOW | HAS_COST
+    succ_cal: np.ndarray  # int64[links]
+    data_time: np.ndarray  # float64[1]
+
+
+class Calendars(NamedTuple):
+    """The calendar tables (engine/calendar.py ``Timeline.tables``)."""
+
+    cum: np.ndarray
+    work: np.ndarray
+    inv: np.ndarray
+    count: np.ndarray
+
+
+class Cost(NamedTuple):
+    """Each task's fixed and per-day cost distributions and its cost group."""
+
+    code: np.ndarray  # int64[n, 2]
+    par: np.ndarray  # float64[n, 2, NPAR]
+    has_cost: np.ndarray  # int64[n]
+    task_group: np.ndarray  # int64[n]
+
+
+class Network(NamedTuple):
+    """Everything the block kernel reads of one compiled network: pass it by keyword,
+    ``kernel(run, keys, outputs=..., **network._asdict())``."""
+
+    tasks: Tasks
+    links: Links
+    milestones: Milestones
+    crit_sets: CritSets
+    risks: Risks
+    copula: Copula
+    schedule: Schedule
+    calendars: Calendars
+    cost: Cost
+
+
+class Outputs(NamedTuple):
+    """What the block kernel writes: per iteration of the call (``out``, ``cost_out``) or
+    added up per thread chunk (the rest). ``hist[c, t, k]`` counts task t's finishes on
+    union day ``day_base[t] + k``; ``day_first``/``day_last`` the first and last day
+    seen."""
+
+    out: np.ndarray  # float64[n_iter, outputs]
+    counts: np.ndarray  # int64[chunks, outputs, n]
+    risk_counts: np.ndarray  # int64[chunks, R]
+    cost_out: np.ndarray  # float64[n_iter, 1 + groups] (no columns without costs)
+    task_cost: np.ndarray  # int64[chunks, n], units of 1/COST_SCALE
+    hist: np.ndarray  # int32[chunks, n, bins] (no bins: no finish days counted)
+    day_base: np.ndarray  # int64[n]
+    day_first: np.ndarray  # int64[chunks, n]
+    day_last: np.ndarray  # int64[chunks, n]
