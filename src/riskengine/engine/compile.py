@@ -18,8 +18,9 @@ from riskengine.engine.encoding import TableBuilder, encode
 from riskengine.kernels import args
 from riskengine.kernels.args import BACKWARD_SLOW, FORWARD_SLOW, HAS_COST
 from riskengine.kernels.sampling import NPAR
+from riskengine.model.distributions import Distribution
 from riskengine.model.draws import impact_draw
-from riskengine.model.scenario import LINK_TYPES, Scenario
+from riskengine.model.scenario import LINK_TYPES, Scenario, Task
 from riskengine.model.validate import checked_order
 
 _READS_FINISH = {"FS": 1, "SS": 0, "FF": 1, "SF": 0}
@@ -33,6 +34,7 @@ def stream_of(kind: str, entity_id: str) -> int:
 
 
 def split64(value: int) -> tuple[int, int]:
+    """A 64-bit value (taken modulo 2**64) as its low and high 32-bit words."""
     value &= (1 << 64) - 1
     return value & 0xFFFFFFFF, value >> 32
 
@@ -121,6 +123,7 @@ class CompiledNetwork:
 
     @property
     def n_tasks(self) -> int:
+        """Tasks in the network."""
         return len(self.task_ids)
 
     def kernel_args(self) -> args.Network:
@@ -189,6 +192,7 @@ class CompiledNetwork:
 
     @property
     def n_links(self) -> int:
+        """Links (predecessor entries) in the network."""
         return int(self.pred_ptr[-1])
 
     @property
@@ -210,6 +214,17 @@ def uses_groups(scenario: Scenario) -> bool:
     """Whether the scenario sorts its costs into groups (a task's or a cost item's
     ``group``): then every cost is in exactly one group (UNGROUPED when it names none)."""
     return any(t.group for t in scenario.tasks) or any(c.group for c in scenario.costs)
+
+
+IN_PROGRESS = 2  # task_mode of a task that has started and not finished
+
+
+def duration_to_draw(task: Task, mode: int) -> Distribution:
+    """The distribution a task's duration is drawn from: its remaining duration when it
+    is in progress (``mode`` is :data:`IN_PROGRESS`) and one is given, else its duration."""
+    if mode == IN_PROGRESS and task.remaining is not None:
+        return task.remaining
+    return task.duration
 
 
 def compile_network(
@@ -270,8 +285,7 @@ def compile_network(
     group_of: dict[str, int] = {}
     task_group = np.full(n, -1, np.int64)
     for k, t in enumerate(tasks):
-        in_progress = task_mode[k] == 2 and t.remaining is not None
-        code[k], par[k] = encode(t.remaining if in_progress else t.duration, tables)
+        code[k], par[k] = encode(duration_to_draw(t, int(task_mode[k])), tables)
         s_lo[k], s_hi[k] = split64(stream_of("task", t.id))
         if t.cost is not None:
             has_cost[k] = 1

@@ -17,6 +17,7 @@ from riskengine.engine.compile import (
     UNGROUPED,
     CompiledNetwork,
     compile_network,
+    duration_to_draw,
     uses_groups,
 )
 from riskengine.engine.runner import DEFAULT_BLOCK, KernelOutput, Progress, run_kernel
@@ -397,6 +398,7 @@ def _finish_window(
         lhs_n=lhs_n,
         finish_window=(np.zeros(n, np.int64), 1),
     ).finish_days
+    assert pilot is not None  # a finish window was asked for
     spread = pilot.last - pilot.first
     base = np.maximum(pilot.first - spread - 16, 0)
     width = int((pilot.last + spread + 16 - base).max()) + 1
@@ -526,8 +528,7 @@ def point_network(net: CompiledNetwork, scenario: Scenario) -> CompiledNetwork:
     cost_par = np.zeros_like(net.cost_par)
     for k, tid in enumerate(net.task_ids):
         t = tasks[tid]
-        in_progress = net.task_mode[k] == 2 and t.remaining is not None
-        par[k, 0] = most_likely(t.remaining if in_progress else t.duration)
+        par[k, 0] = most_likely(duration_to_draw(t, int(net.task_mode[k])))
         if t.cost is not None:
             for j, part in enumerate((t.cost.fixed, t.cost.per_day)):
                 if part is not None:

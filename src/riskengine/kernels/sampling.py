@@ -128,6 +128,8 @@ def sqrt_fast(x):
 
 @njit(inline="always")
 def triangular_ppf(u, a, b, left, right, fc):
+    """Triangular inverse CDF from the parameter row (``left = (b-a)(c-a)``,
+    ``right = (b-a)(b-c)``, ``fc = (c-a)/(b-a)``)."""
     # One square root for both branches keeps the vectorised loop to a single sqrt.
     lower = u < fc
     s = sqrt_fast(u * left if lower else (1.0 - u) * right)
@@ -136,6 +138,8 @@ def triangular_ppf(u, a, b, left, right, fc):
 
 @njit(inline="always")
 def discrete_ppf(tables, off, k, u):
+    """The value of a discrete distribution's ``k`` cumulative weights at ``tables[off:]``
+    (values after them) that ``u`` falls in."""
     for j in range(k - 1):
         if u <= tables[off + j]:
             return tables[off + k + j]

@@ -23,6 +23,7 @@ class DisjointSets:
         self.parent: dict[tuple, tuple] = {}
 
     def find(self, x: tuple) -> tuple:
+        """The representative of ``x``'s group (paths halved on the way)."""
         parent = self.parent
         while parent.setdefault(x, x) != x:
             parent[x] = parent[parent[x]]
@@ -30,6 +31,7 @@ class DisjointSets:
         return x
 
     def join(self, a: tuple, b: tuple) -> None:
+        """Put ``a`` and ``b`` in one group."""
         self.parent[self.find(a)] = self.find(b)
 
     def groups(self) -> list[list[tuple]]:
@@ -41,6 +43,7 @@ class DisjointSets:
 
 
 def draw_name(member: tuple) -> str:
+    """A correlated draw as a message names it: the task id, or ``risk <id>``."""
     return member[1] if member[0] == "task" else f"risk {member[1]}"
 
 
@@ -166,6 +169,7 @@ def correlated_pairs(scenario: Scenario) -> dict[frozenset, tuple[float, int]]:
                 if corr.matrix is not None:
                     rho = float(corr.matrix[i][j])
                 else:
+                    assert corr.coefficient is not None  # check() requires one of the two
                     rho = float(corr.coefficient)
                 key = frozenset((a, b))
                 if key in pairs and pairs[key][0] != rho:

@@ -1,6 +1,6 @@
 """Portfolio options and their fair comparison.
 
-An option is a patch on the portfolio, applied before it is compiled (DESIGN.md §6):
+An option is a patch on the portfolio, applied before it is compiled:
 
 ``exclude: [app]``                  drop projects (their milestones are never reached and
                                     they cost nothing); ``include: [erp, data]`` keeps only

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from riskengine.analysis.results import TARGET_TOLERANCE, Results, pkey
+from riskengine.engine.calendar import Timeline
 from riskengine.engine.compile import seed_keys, split64, stream_of
 from riskengine.engine.encoding import TableBuilder, encode
 from riskengine.errors import (
@@ -69,13 +70,12 @@ def benefit_values(b: Benefit, results: Results, kpi_id: str = "") -> np.ndarray
     n = results.iterations
     if b.starts_at not in results.times:
         return np.zeros(n)
-    tl = results.timeline
-    start = tl.finish_dates(results.times[b.starts_at]).astype("datetime64[D]")
+    start = _dated(results).finish_dates(results.times[b.starts_at]).astype("datetime64[D]")
     origin = np.datetime64(results.start, "D")
     w0 = np.datetime64(b.window[0], "D")
     end = np.datetime64(b.window[1], "D") + np.timedelta64(1, "D")  # through the last day
     # days from the portfolio start; the stream starts the day after the milestone's date
-    s = (start + np.timedelta64(1, "D") - origin).astype(np.int64).astype(np.float64)
+    s = (start - origin).astype(np.int64).astype(np.float64) + 1.0
     a = np.maximum(float((w0 - origin).astype(np.int64)), s)
     e = np.maximum(float((end - origin).astype(np.int64)), a)
     rate = _per_month(b, results, kpi_id) / MONTH_DAYS  # per day at full rate
@@ -103,13 +103,15 @@ def _per_month(b: Benefit, results: Results, kpi_id: str) -> np.ndarray | float:
     return ppf_array(code, par, tables.array(), u)
 
 
-def _discounted(s, a, e, ramp: float, delta: float) -> np.ndarray:
+def _discounted(
+    s: np.ndarray, a: np.ndarray, e: np.ndarray, ramp: float, delta: float
+) -> np.ndarray:
     """∫ₐᵉ min(1, (x − s)/ramp) · exp(−δx) dx, in closed form (x in days)."""
 
-    def plain(x):  # ∫ exp(−δx) dx
+    def plain(x: np.ndarray) -> np.ndarray:  # ∫ exp(−δx) dx
         return -np.exp(-delta * x) / delta
 
-    def sloped(x):  # ∫ (x − s) exp(−δx) dx
+    def sloped(x: np.ndarray) -> np.ndarray:  # ∫ (x − s) exp(−δx) dx
         return -np.exp(-delta * x) * ((x - s) / delta + 1 / delta**2)
 
     if ramp <= 0:
@@ -144,21 +146,25 @@ def evaluate(
     for k in kpis:
         if k.benefit is not None:
             q[k.id] = benefit_values(k.benefit, results, k.id)
-        else:
+        elif k.expression is not None:
             q[k.id] = k.expression.evaluate({n: q[n] for n in k.expression.names} or q)
+        else:
+            raise ValueError(f"KPI {k.id!r} has neither a benefit nor an expression")
     hits: dict[str, np.ndarray] = {}
     for o in objectives:
-        if o.milestone is not None:
-            limit = results.timeline.end_of(o.by)
+        if o.milestone is not None and o.by is not None:
+            limit = _dated(results).end_of(o.by)
             times = results.times.get(o.milestone)
             if times is None:
                 hits[o.id] = np.zeros(results.iterations, bool)
             else:
                 hits[o.id] = times <= limit + TARGET_TOLERANCE
-        elif o.at_least is not None:
+        elif o.kpi is not None and o.at_least is not None:
             hits[o.id] = q[o.kpi] >= o.at_least
-        else:
+        elif o.kpi is not None and o.at_most is not None:
             hits[o.id] = q[o.kpi] <= o.at_most
+        else:
+            raise ValueError(f"objective {o.id!r} needs a milestone and 'by', or a KPI and a bound")
     joint = np.ones(results.iterations, bool)
     for h in hits.values():
         joint &= h
@@ -174,11 +180,20 @@ def _value(v: float) -> str:
 
 
 def _describe(o: Objective) -> str:
-    if o.milestone is not None:
+    if o.by is not None:
         return f"{o.milestone} by {o.by.isoformat()}"
     if o.at_least is not None:
         return f"{o.kpi} ≥ {_value(o.at_least)}"
-    return f"{o.kpi} ≤ {_value(o.at_most)}"
+    if o.at_most is not None:
+        return f"{o.kpi} ≤ {_value(o.at_most)}"
+    raise ValueError(f"objective {o.id!r} needs a milestone and 'by', or a KPI and a bound")
+
+
+def _dated(results: Results) -> Timeline:
+    """The run's calendar axis: a portfolio always has a start date, so it has one."""
+    if results.timeline is None:
+        raise ValueError("strategy objectives and benefits need dated results (a start date)")
+    return results.timeline
 
 
 def finite(v: float) -> float | None:
