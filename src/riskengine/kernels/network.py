@@ -8,9 +8,13 @@ arrays by position: ``run`` the iterations of this call and the criticality aske
 ``links``, ``milestones``, ``crit_sets``, ``risks``, ``copula``, ``schedule``,
 ``calendars``, ``cost``: the sections below; ``CompiledNetwork.kernel_args`` builds them
 as one ``Network``, passed by keyword) and ``outputs``, the arrays it writes. The
-kernel's hot loops read arrays unpacked from the groups; its inlined helpers take whole
-groups. Which uniform of an entity's stream each sample reads (its draw) is named in
-riskengine/model/draws.py.
+kernel unpacks the groups once, before its parallel loop. Inside the loop an array is
+read either on its own or through its group (``keys``, ``copula``, ``schedule``,
+``calendars``, ``cost``), not both: numba passes each array the loop reads as a
+parameter of its own, so reading both would pass it twice. The loop thus gets the
+parameters the positional kernel had, and the assembly of its inner loops matches that
+kernel's to an instruction or two. Which uniform of an entity's stream each sample
+reads (its draw) is named in riskengine/model/draws.py.
 
 Layout and units
 ----------------
@@ -196,6 +200,10 @@ def _make_simulate(full):
         pred_nstart = links.pred_nstart
         pred_gather = links.pred_gather
         pred_lag = links.pred_lag
+        succ_ptr = links.succ_ptr
+        succ_nfinish = links.succ_nfinish
+        succ_gather = links.succ_gather
+        succ_lag = links.succ_lag
         ms_ptr, ms_task = milestones
         anc_ptr, anc_task, member = crit_sets
         risk_p = risks.p
@@ -214,6 +222,7 @@ def _make_simulate(full):
         risk_counts = outputs.risk_counts
         cost_out = outputs.cost_out
         task_cost = outputs.task_cost
+        days = (outputs.hist, outputs.day_base, outputs.day_first, outputs.day_last)
         n = code.shape[0]
         n_ms = ms_ptr.shape[0] - 1
         n_risks = risk_p.shape[0]
@@ -352,7 +361,19 @@ def _make_simulate(full):
                     k1 = k0 + pred_nstart[t]
                     k2 = pred_ptr[t + 1]
                     if full and task_slow[t] & FORWARD_SLOW:
-                        _forward_slow(t, X, d, lim, pf, schedule, calendars, links)
+                        _forward_slow(
+                            t,
+                            X,
+                            d,
+                            lim,
+                            pf,
+                            calendars,
+                            schedule,
+                            pred_ptr,
+                            pred_nstart,
+                            pred_gather,
+                            pred_lag,
+                        )
                     else:
                         for lane in range(block):
                             es[lane] = 0.0
@@ -370,17 +391,16 @@ def _make_simulate(full):
                             ef[lane] = es[lane] + d[lane]
                             pf[lane] = max(pf[lane], ef[lane])
                     if full and n_bins > 0:
-                        _count_finishes(c, t, outputs, ef, valid)
+                        _count_finishes(c, t, days, ef, valid)
                     if full and task_slow[t] & HAS_COST:
                         task_cost[c, t] += _task_cost(
                             t,
                             cost,
-                            tasks,
-                            keys,
                             d,
                             money,
                             i1 > i0,
                             ex,
+                            exist_p[t] < 1.0,
                             valid,
                             csum,
                             u,
@@ -388,6 +408,10 @@ def _make_simulate(full):
                             extra,
                             base,
                             quads,
+                            stream_lo[t],
+                            stream_hi[t],
+                            keys,
+                            tables,
                         )
                 for m in range(n_ms + 1):
                     if m < n_ms:
@@ -430,9 +454,12 @@ def _make_simulate(full):
                             u,
                             v,
                             lim,
-                            schedule,
                             calendars,
-                            links,
+                            schedule,
+                            succ_ptr,
+                            succ_nfinish,
+                            succ_gather,
+                            succ_lag,
                             full and (task_slow[t] & BACKWARD_SLOW) != 0,
                         )
                         hits = 0
@@ -454,14 +481,10 @@ simulate_plain = _make_simulate(False)
 
 
 @njit(inline="always")
-def _forward_slow(t, X, d, lim, pf, schedule, cal, links):
+def _forward_slow(t, X, d, lim, pf, cal, schedule, pred_ptr, pred_nstart, pred_gather, pred_lag):
     """Forward pass of task t when it runs on its own calendar or has progress (kept out
     of the main kernel, which stays small and fast for the usual case)."""
     task_cal, task_mode, fix_es, fix_ef, task_slow, succ_cal, data_time = schedule
-    pred_ptr = links.pred_ptr
-    pred_nstart = links.pred_nstart
-    pred_gather = links.pred_gather
-    pred_lag = links.pred_lag
     block = d.shape[0]
     tc = task_cal[t]
     mode = task_mode[t]
@@ -522,9 +545,12 @@ def _backward_task(
     u,
     v,
     lim,
-    schedule,
     cal,
-    links,
+    schedule,
+    succ_ptr,
+    succ_nfinish,
+    succ_gather,
+    succ_lag,
     slow,
 ):
     """Late dates of task t towards one output: from ``bound`` (the output's finish) when
@@ -532,10 +558,6 @@ def _backward_task(
     (``mem[s] > 0``), whose late dates are in ``late``. Reads t's early dates from X, then
     writes its ``[LS, LF]`` row into ``late`` (which may be X itself) and its total float
     into ``fl``, in its own working days."""
-    succ_ptr = links.succ_ptr
-    succ_nfinish = links.succ_nfinish
-    succ_gather = links.succ_gather
-    succ_lag = links.succ_lag
     es = X[2 * t]
     ef = X[2 * t + 1]
     block = d.shape[0]
@@ -575,9 +597,12 @@ def _backward_task(
             u,
             v,
             lim,
-            schedule,
             cal,
-            links,
+            schedule,
+            succ_ptr,
+            succ_nfinish,
+            succ_gather,
+            succ_lag,
         )
         for lane in range(block):
             fl[lane] = v[lane]
@@ -600,19 +625,18 @@ def _backward_slow(
     u,
     v,
     lim,
-    schedule,
     cal,
-    links,
+    schedule,
+    succ_ptr,
+    succ_nfinish,
+    succ_gather,
+    succ_lag,
 ):
     """Backward pass of task t when it or a successor runs on its own calendar, or it has
     progress: limits from each member successor through the successor's calendar (the
     lag's), then t's float ``v`` in t's own working days. Leaves LF in ``u`` and LF - LS
     in ``d``."""
     task_cal, task_mode, fix_es, fix_ef, task_slow, succ_cal, data_time = schedule
-    succ_ptr = links.succ_ptr
-    succ_nfinish = links.succ_nfinish
-    succ_gather = links.succ_gather
-    succ_lag = links.succ_lag
     block = d.shape[0]
     es = X[2 * t]
     ef = X[2 * t + 1]
@@ -648,14 +672,11 @@ def _backward_slow(
 
 
 @njit(inline="always")
-def _count_finishes(c, t, outputs, ef, valid):
+def _count_finishes(c, t, days, ef, valid):
     """Count each valid lane's finish day ``k = ceil(EF) - 1`` in task t's window of bins
     from ``day_base[t]`` (days outside go to the end bins), and track the first and last
     day seen, so the caller knows when the window was too narrow."""
-    hist = outputs.hist
-    day_base = outputs.day_base
-    day_first = outputs.day_first
-    day_last = outputs.day_last
+    hist, day_base, day_first, day_last = days
     n_bins = hist.shape[2]
     base = day_base[t]
     for lane in range(ef.shape[0]):
@@ -667,14 +688,30 @@ def _count_finishes(c, t, outputs, ef, valid):
 
 
 @njit(inline="always")
-def _task_cost(t, cost, tasks, keys, d, money, has_money, ex, valid, csum, u, v, out, base, quads):
+def _task_cost(
+    t,
+    cost,
+    d,
+    money,
+    has_money,
+    ex,
+    may_not_exist,
+    valid,
+    csum,
+    u,
+    v,
+    out,
+    base,
+    quads,
+    s_lo,
+    s_hi,
+    keys,
+    tables,
+):
     """Task t's cost per lane into ``out``: fixed + per-day rate × working days ``d``
     (+ cost impacts ``money``), only where the task happens; added to the total and
     group rows of ``csum``. Returns the valid lanes' sum in fixed point (COST_SCALE)."""
     cost_code, cost_par, has_cost, task_group = cost
-    tables = tasks.tables
-    s_lo = tasks.stream_lo[t]
-    s_hi = tasks.stream_hi[t]
     block = d.shape[0]
     for lane in range(block):
         out[lane] = 0.0
@@ -693,7 +730,7 @@ def _task_cost(t, cost, tasks, keys, d, money, has_money, ex, valid, csum, u, v,
     if has_money:
         for lane in range(block):
             out[lane] += money[lane]
-    if tasks.exist_p[t] < 1.0:
+    if may_not_exist:
         for lane in range(block):
             out[lane] *= ex[lane]
     grp = task_group[t]
