@@ -143,3 +143,89 @@ def write_yaml(scenario: Scenario, path: str | Path) -> None:
     pct = ", ".join(_num(p) for p in s.percentiles)
     out.append(f"simulation: {{iterations: {s.iterations}, seed: {s.seed}, percentiles: [{pct}]}}")
     Path(path).write_text("\n".join(out) + "\n", encoding="utf-8")
+
+
+RG300_ACTIVITIES = 300
+RG300_LINKS = 5_208  # arcs of the RG300-sized networks, the dummy start's and end's included
+RG300_SPREAD = 120  # a link joins two activities at most this far apart in the hidden order
+
+
+def rangen_like_scenario(
+    n_activities: int = RG300_ACTIVITIES,
+    n_links: int = RG300_LINKS,
+    seed: int = 0,
+    *,
+    spread: int = RG300_SPREAD,
+) -> Scenario:
+    """An RG300-sized network: ``n_activities`` activities plus a dummy start and end
+    (302 tasks), ``n_links`` finish-to-start links in all (the dummies' included), no lags.
+
+    This is *not* a RanGen RG300 file (those are not shipped here), only a network of the
+    same size and shape: activities sit in a hidden random order and each link joins two
+    activities at most ``spread`` apart in it, so the network is deep and its order
+    strength high (most pairs of activities are ordered), as RanGen's dense instances are.
+    Durations are PERT(0.8 d, d, 1.5 d) with d a whole number of days from 1 to 10 (the
+    dummies last 0 days). No milestones: the project finish is the output, as in
+    RanGen's files. Task ids are given in a shuffled file order, so compiling has to sort
+    them.
+    """
+    rng = random.Random(seed)
+    n = n_activities
+    perm = list(range(n))
+    rng.shuffle(perm)  # file position of the k-th activity of the hidden order
+    pairs: set[tuple[int, int]] = set()
+    starts: set[int] = set()  # activities with a predecessor among the activities
+    ends: set[int] = set()  # and with a successor
+    # every activity without a predecessor hangs off START, every one without a successor
+    # leads to END: a new link adds one and removes up to two of those, so the total
+    # passes through n_links exactly
+    while len(pairs) + (n - len(starts)) + (n - len(ends)) != n_links:
+        a = rng.randrange(n - 1)
+        b = a + 1 + min(int(rng.expovariate(3 / spread)), spread - 1)
+        if b < n and (a, b) not in pairs:
+            pairs.add((a, b))
+            starts.add(b)
+            ends.add(a)
+    ids = [f"A{perm[k] + 1:03d}" for k in range(n)]
+    preds: list[list[str]] = [[] for _ in range(n)]
+    for a, b in sorted(pairs):
+        preds[b].append(ids[a])
+    tasks_by_file: dict[int, Task] = {}
+    for k in range(n):
+        d = rng.randint(1, 10)
+        dist = parse_distribution({"dist": "pert", "min": 0.8 * d, "mode": d, "max": 1.5 * d})
+        links = [Link(task=p) for p in preds[k]] if k in starts else [Link(task="START")]
+        tasks_by_file[perm[k]] = Task(id=ids[k], duration=dist, predecessors=tuple(links))
+    zero = parse_distribution({"dist": "fixed", "value": 0})
+    sinks = tuple(Link(task=ids[k]) for k in range(n) if k not in ends)
+    tasks = (
+        Task(id="START", duration=zero),
+        *(tasks_by_file[i] for i in range(n)),
+        Task(id="END", duration=zero, predecessors=sinks),
+    )
+    return Scenario(
+        name=f"RG300-sized network (seed {seed}, not the RanGen file)",
+        tasks=tasks,
+        simulation=SimulationSettings(iterations=20_000, seed=1),
+    )
+
+
+def order_strength(scenario: Scenario) -> float:
+    """RanGen's order strength: the share of pairs of tasks that precedence orders
+    (directly or through other tasks), dummies excluded."""
+    index = {t.id: i for i, t in enumerate(scenario.tasks)}
+    reach = [0] * len(scenario.tasks)  # bit j: task j precedes this task
+    done: set[int] = set()
+
+    def visit(i: int) -> int:
+        if i not in done:
+            for lk in scenario.tasks[i].predecessors:
+                p = index[lk.task]
+                reach[i] |= visit(p) | (1 << p)
+            done.add(i)
+        return reach[i]
+
+    real = [i for i, t in enumerate(scenario.tasks) if t.id not in ("START", "END")]
+    mask = sum(1 << i for i in real)
+    ordered = sum(bin(visit(i) & mask).count("1") for i in real)
+    return ordered / (len(real) * (len(real) - 1) / 2)

@@ -1,0 +1,318 @@
+"""The compiler's reference: ``compile_network`` written plainly, one task, link, impact
+and milestone at a time, as it was before it was vectorised. tests/test_compile.py checks
+that the fast compiler gives the same arrays, bit for bit."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from riskengine.engine import correlation
+from riskengine.engine.calendar import Timeline, build_timeline
+from riskengine.engine.compile import (
+    UNGROUPED,
+    CompiledNetwork,
+    duration_to_draw,
+    split64,
+    stream_of,
+    uses_groups,
+)
+from riskengine.engine.encoding import TableBuilder, encode
+from riskengine.kernels.args import BACKWARD_SLOW, FORWARD_SLOW, HAS_COST
+from riskengine.kernels.sampling import NPAR
+from riskengine.model.draws import impact_draw
+from riskengine.model.scenario import Scenario
+from riskengine.model.validate import checked_order
+
+_READS_FINISH = {"FS": 1, "SS": 0, "FF": 1, "SF": 0}
+_SETS_FINISH = {"FS": 0, "SS": 0, "FF": 1, "SF": 1}
+
+
+def compile_network_naive(
+    scenario: Scenario,
+    *,
+    mitigated: bool = False,
+    without: frozenset[str] = frozenset(),
+    strict: bool = False,
+) -> CompiledNetwork:
+    """compile_network as it was first written: one task, link and risk at a time."""
+    order = checked_order(scenario)
+    n = len(order)
+    pos = {scenario.tasks[i].id: k for k, i in enumerate(order)}
+    tasks = [scenario.tasks[i] for i in order]
+
+    tables = TableBuilder()
+    code = np.zeros(n, np.int64)
+    par = np.zeros((n, NPAR))
+    s_lo = np.zeros(n, np.uint64)
+    s_hi = np.zeros(n, np.uint64)
+    timeline = build_timeline(scenario)
+    task_cal = np.array(
+        [timeline.index[t.calendar] if t.calendar else timeline.project for t in tasks],
+        np.int64,
+    )
+    task_mode, fix_es, fix_ef = _progress(scenario, tasks, timeline)
+    cost_code = np.zeros((n, 2), np.int64)
+    cost_par = np.zeros((n, 2, NPAR))
+    has_cost = np.zeros(n, np.int64)
+    group_of: dict[str, int] = {}
+    task_group = np.full(n, -1, np.int64)
+    for k, t in enumerate(tasks):
+        code[k], par[k] = encode(duration_to_draw(t, int(task_mode[k])), tables)
+        s_lo[k], s_hi[k] = split64(stream_of("task", t.id))
+        if t.cost is not None:
+            has_cost[k] = 1
+            for j, part in enumerate((t.cost.fixed, t.cost.per_day)):
+                if part is not None:
+                    cost_code[k, j], cost_par[k, j] = encode(part, tables)
+        if t.group:
+            task_group[k] = group_of.setdefault(t.group, len(group_of))
+
+    pred_ptr, pred_nstart, gather_a, lags_a, succ = _link_arrays(tasks, pos, task_cal)
+    succ_ptr, succ_nfinish, s_gather, s_lag, s_cal = succ
+    gather = gather_a.tolist()  # for the ancestor sweep
+    forward_slow = (task_cal >= 0) | (task_mode != 0) | (fix_es != 0)
+    backward_slow = (task_cal >= 0) | (task_mode != 0)
+    # a task whose successor runs on its own calendar converts its backward limits
+    owner = np.repeat(np.arange(n), np.diff(succ_ptr))
+    backward_slow[owner[s_cal >= 0]] = True
+    task_slow = np.zeros(n, np.int64)
+    task_slow[forward_slow] |= FORWARD_SLOW
+    task_slow[backward_slow] |= BACKWARD_SLOW
+
+    # the kernel's outputs: the milestones, then the spans of cost items that end with
+    # some tasks' finish (a portfolio project's own items), then the project finish
+    spans = [c for c in scenario.costs if c.span]
+    ms_ptr = np.zeros(len(scenario.milestones) + len(spans) + 1, np.int64)
+    ms_task: list[int] = []
+    targets = np.full(len(scenario.milestones), np.nan)
+    ends = [m.after for m in scenario.milestones] + [c.span for c in spans]
+    for m_i, after in enumerate(ends):
+        ms_task.extend(pos[tid] for tid in dict.fromkeys(after))
+        ms_ptr[m_i + 1] = len(ms_task)
+    for m_i, m in enumerate(scenario.milestones):
+        if m.target_date is not None:
+            targets[m_i] = timeline.end_of(m.target_date)
+        elif m.target is not None:
+            targets[m_i] = timeline.from_project_days(m.target)
+
+    anc_ptr, anc_task, member = _ancestors(
+        n, pred_ptr, gather, ms_ptr, ms_task, len(scenario.milestones)
+    )
+
+    exist_p = np.array([float(t.existence) for t in tasks])
+    risk_p = np.zeros(len(scenario.risks))
+    r_lo = np.zeros(len(scenario.risks), np.uint64)
+    r_hi = np.zeros(len(scenario.risks), np.uint64)
+    per_task: list[list[tuple[int, int, int, int, np.ndarray]]] = [[] for _ in range(n)]
+    for r_i, risk in enumerate(scenario.risks):
+        p, impacts = risk.state(mitigated)
+        risk_p[r_i] = 0.0 if risk.id in without else p
+        r_lo[r_i], r_hi[r_i] = split64(stream_of("risk", risk.id))
+        for j, imp in enumerate(impacts):
+            if task_mode[pos[imp.task]] == 1:
+                continue  # a risk no longer touches finished work
+            for kind, key in enumerate(("delay", "delay_pct", "cost")):
+                dist = getattr(imp, key)
+                if dist is not None:
+                    code_k, par_k = encode(dist, tables)
+                    draw = impact_draw(j, key)
+                    per_task[pos[imp.task]].append((r_i, draw, kind, code_k, par_k))
+    imp_ptr = np.zeros(n + 1, np.int64)
+    flat = [e for lst in per_task for e in lst]
+    money = np.array([any(e[2] == 2 for e in lst) for lst in per_task], bool)
+    task_slow[(has_cost != 0) | money] |= HAS_COST
+    if uses_groups(scenario):
+        # every cost lands in a group, so the groups add up to the total
+        loose = ((has_cost != 0) | money) & (task_group < 0)
+        if loose.any():
+            task_group[loose] = group_of.setdefault(UNGROUPED, len(group_of))
+    imp_ptr[1:] = np.cumsum([len(lst) for lst in per_task])
+
+    corr_slot = np.full(n, -1, np.int64)
+    corr_group = np.full(n, -1, np.int64)
+    group_ptr = [0]
+    slots: list[tuple[int, int, int]] = []
+    slot_of: dict[tuple, int] = {}
+    factors: list[np.ndarray] = []
+    factor_ptr = [0]
+    for g, (members, factor) in enumerate(correlation.groups(scenario, pos, strict=strict)):
+        for kind, eid, draw in members:
+            slot_of[(kind, eid, draw)] = len(slots)
+            if kind == "task":
+                corr_slot[pos[eid]] = len(slots)
+                corr_group[pos[eid]] = g
+            slots.append((*split64(stream_of(kind, eid)), draw))
+        group_ptr.append(len(slots))
+        factors.append(factor.ravel())
+        factor_ptr.append(factor_ptr[-1] + factor.size)
+    risk_ids = [r.id for r in scenario.risks]
+    imp_slot = [slot_of.get(("risk", risk_ids[e[0]], e[1]), -1) for e in flat]
+
+    return CompiledNetwork(
+        task_ids=tuple(t.id for t in tasks),
+        code=code,
+        par=par,
+        tables=tables.array(),
+        stream_lo=s_lo,
+        stream_hi=s_hi,
+        pred_ptr=pred_ptr,
+        pred_nstart=pred_nstart,
+        pred_gather=gather_a,
+        pred_lag=lags_a,
+        succ_ptr=succ_ptr,
+        succ_nfinish=succ_nfinish,
+        succ_gather=s_gather,
+        succ_lag=s_lag,
+        milestone_ids=tuple(m.id for m in scenario.milestones),
+        span_ids=tuple(c.id for c in spans),
+        ms_ptr=ms_ptr,
+        ms_task=np.asarray(ms_task, np.int64),
+        targets=targets,
+        exist_p=exist_p,
+        risk_ids=tuple(r.id for r in scenario.risks),
+        risk_p=risk_p,
+        risk_stream_lo=r_lo,
+        risk_stream_hi=r_hi,
+        imp_ptr=imp_ptr,
+        imp_risk=np.array([e[0] for e in flat], np.int64),
+        imp_draw=np.array([e[1] for e in flat], np.int64),
+        imp_kind=np.array([e[2] for e in flat], np.int64),
+        imp_code=np.array([e[3] for e in flat], np.int64),
+        imp_par=np.array([e[4] for e in flat], np.float64).reshape(len(flat), NPAR),
+        corr_slot=corr_slot,
+        corr_group=corr_group,
+        group_ptr=np.asarray(group_ptr, np.int64),
+        slot_stream=np.array([sl[:2] for sl in slots], np.uint64).reshape(len(slots), 2),
+        slot_draw=np.array([sl[2] for sl in slots], np.int64),
+        imp_slot=np.asarray(imp_slot, np.int64),
+        factor=np.concatenate(factors) if factors else np.zeros(1),
+        factor_ptr=np.asarray(factor_ptr, np.int64),
+        timeline=timeline,
+        task_cal=task_cal,
+        task_mode=task_mode,
+        fix_es=fix_es,
+        fix_ef=fix_ef,
+        task_slow=task_slow,
+        succ_cal=s_cal,
+        data_time=np.array([timeline.start_of(scenario.data_date) if scenario.data_date else 0.0]),
+        cost_code=cost_code,
+        cost_par=cost_par,
+        has_cost=has_cost,
+        task_group=task_group,
+        group_ids=tuple(group_of),
+        anc_ptr=anc_ptr,
+        anc_task=anc_task,
+        member=member,
+    )
+
+
+def _link_arrays(tasks: list, pos: dict[str, int], task_cal: np.ndarray) -> tuple:
+    """Predecessor and successor CSR arrays, link by link (kernels/network.py)."""
+    n = len(tasks)
+    pred_ptr = np.zeros(n + 1, np.int64)
+    pred_nstart = np.zeros(n, np.int64)
+    gather: list[int] = []
+    lags: list[float] = []
+    succ_lists: list[list[tuple[int, int, float]]] = [[] for _ in range(n)]
+    for k, t in enumerate(tasks):
+        starts = [lk for lk in t.predecessors if not _SETS_FINISH[lk.type]]
+        finishes = [lk for lk in t.predecessors if _SETS_FINISH[lk.type]]
+        pred_nstart[k] = len(starts)
+        for lk in starts + finishes:
+            p = pos[lk.task]
+            gather.append(2 * p + _READS_FINISH[lk.type])
+            lags.append(lk.lag)
+            succ_lists[p].append((k, _SETS_FINISH[lk.type], lk.lag, _READS_FINISH[lk.type]))
+        pred_ptr[k + 1] = len(gather)
+    succ_ptr = np.zeros(n + 1, np.int64)
+    succ_nfinish = np.zeros(n, np.int64)
+    s_gather: list[int] = []
+    s_lag: list[float] = []
+    s_cal: list[int] = []
+    for p in range(n):
+        first = [e for e in succ_lists[p] if e[3] == 1]  # links reading p's finish
+        succ_nfinish[p] = len(first)
+        for s, sets_finish, lag, _ in first + [e for e in succ_lists[p] if e[3] == 0]:
+            s_gather.append(2 * s + sets_finish)
+            s_lag.append(lag)
+            s_cal.append(int(task_cal[s]))
+        succ_ptr[p + 1] = len(s_gather)
+    return (
+        pred_ptr,
+        pred_nstart,
+        np.asarray(gather, np.int64),
+        np.asarray(lags, np.float64),
+        (
+            succ_ptr,
+            succ_nfinish,
+            np.asarray(s_gather, np.int64),
+            np.asarray(s_lag, np.float64),
+            np.asarray(s_cal, np.int64),
+        ),
+    )
+
+
+def _ancestors(
+    n: int,
+    pred_ptr: np.ndarray,
+    gather: list[int],
+    ms_ptr: np.ndarray,
+    ms_task: list[int],
+    n_milestones: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The backward pass of each output (kernels/network.py, "Criticality per
+    milestone"): which tasks can reach each milestone's tasks, found with one sweep in
+    reverse topological order over bit sets of milestones. Outputs after the first
+    ``n_milestones`` (cost spans) get an empty pass, the project every task."""
+    n_ms = len(ms_ptr) - 1
+    waits = [0] * n  # bit m: milestone m waits on the task
+    for m in range(n_milestones):
+        for t in ms_task[ms_ptr[m] : ms_ptr[m + 1]]:
+            waits[t] |= 1 << m
+    reach = waits[:]
+    for t in range(n - 1, -1, -1):
+        if reach[t]:
+            for k in range(pred_ptr[t], pred_ptr[t + 1]):
+                reach[gather[k] >> 1] |= reach[t]
+    member = np.zeros((n_ms + 1, n), np.int8)
+    member[n_ms] = 2
+    for t in range(n):
+        r, w = reach[t], waits[t]
+        while r:
+            low = r & -r
+            m = low.bit_length() - 1
+            member[m, t] = 2 if w & low else 1
+            r ^= low
+    backward = np.arange(n - 1, -1, -1, dtype=np.int64)
+    rows = [backward[member[o, ::-1] > 0] for o in range(n_ms + 1)]
+    anc_ptr = np.zeros(n_ms + 2, np.int64)
+    anc_ptr[1:] = np.cumsum([r.size for r in rows])
+    return anc_ptr, np.concatenate(rows).astype(np.int64), member
+
+
+def _progress(
+    scenario: Scenario, tasks: list, timeline: Timeline
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per task: mode (0 not started, 1 finished, 2 in progress), the earliest or actual
+    start and the actual finish (or where the remaining work is counted from), in union
+    days. A task not started waits for its start-no-earlier-than date and the data
+    date."""
+    n = len(tasks)
+    mode = np.zeros(n, np.int64)
+    es = np.zeros(n)
+    ef = np.zeros(n)
+    data = timeline.start_of(scenario.data_date) if scenario.data_date else 0.0
+    for k, t in enumerate(tasks):
+        if t.actual_start is not None:
+            es[k] = timeline.start_of(t.actual_start)
+            if t.actual_finish is not None:
+                mode[k] = 1
+                ef[k] = max(es[k], timeline.end_of(t.actual_finish))
+            else:
+                mode[k] = 2
+                ef[k] = data if t.remaining is not None else es[k]
+        else:
+            es[k] = data
+            if t.start_no_earlier_than is not None:
+                es[k] = max(es[k], timeline.start_of(t.start_no_earlier_than))
+    return mode, es, ef

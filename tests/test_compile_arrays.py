@@ -1,0 +1,214 @@
+"""The compiler gives the arrays of its plain reference (tests/naive_compile.py) bit for
+bit, on the shipped scenarios and on random networks with every feature: calendars,
+progress, constraints, costs and groups, cost spans, risks with mitigations, correlated
+tasks and risks, existence, milestones with targets."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import random
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import riskengine as rk
+from naive_compile import compile_network_naive
+from riskengine.engine.compile import CompiledNetwork
+from riskengine.engine.compile import compile_network as compile_fast
+from riskengine.model.distributions import parse_distribution
+from riskengine.model.scenario import (
+    Calendar,
+    Correlation,
+    Cost,
+    CostItem,
+    Impact,
+    Link,
+    Milestone,
+    Mitigation,
+    Risk,
+    Scenario,
+    Task,
+)
+from riskengine.portfolio.composition import compose
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+START = _dt.date(2027, 1, 4)
+
+
+def compile_network(sc: Scenario, **kw) -> CompiledNetwork:
+    """The fast compiler on a fresh copy of the scenario, so nothing it keeps for a
+    scenario object it has seen before takes part."""
+    return compile_fast(dataclasses.replace(sc), **kw)
+
+
+def assert_same(a: CompiledNetwork, b: CompiledNetwork) -> None:
+    """Every field equal: arrays in dtype, shape and every bit (NaN where NaN)."""
+    for f in dataclasses.fields(CompiledNetwork):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if isinstance(x, np.ndarray):
+            assert x.dtype == y.dtype and x.shape == y.shape, f.name
+            assert x.tobytes() == y.tobytes(), f.name
+        elif f.name == "timeline":
+            for u, v in zip((x.days, *x.tables), (y.days, *y.tables), strict=True):
+                assert u.dtype == v.dtype and u.tobytes() == v.tobytes(), f.name
+            assert (x.project, x.index, x.dated) == (y.project, y.index, y.dated)
+        else:
+            assert x == y, f.name
+
+
+def dist(rng: random.Random, scale: float = 10.0):
+    lo = rng.randint(0, int(scale))
+    mode = lo + rng.randint(0, int(scale))
+    hi = mode + rng.randint(0, int(scale))
+    kind = rng.choice(["fixed", "pert", "triangular", "uniform", "discrete", "lognormal"])
+    if kind == "fixed":
+        return parse_distribution(mode)
+    if kind == "discrete":
+        return parse_distribution({"dist": "discrete", "values": [lo, hi], "weights": [2, 1]})
+    if kind == "lognormal":
+        return parse_distribution({"dist": "lognormal", "mean": mode + 1, "sd": 2})
+    if kind == "uniform":
+        return parse_distribution({"dist": "uniform", "min": lo, "max": hi})
+    return parse_distribution({"dist": kind, "min": lo, "mode": mode, "max": hi})
+
+
+def random_scenario(seed: int, n: int = 40) -> Scenario:
+    """A random network using every feature the compiler flattens."""
+    rng = random.Random(seed)
+    dated = rng.random() < 0.7
+    calendars = (
+        (
+            Calendar("office", holidays=(_dt.date(2027, 3, 26),)),
+            Calendar("six", workdays=(0, 1, 2, 3, 4, 5)),
+        )
+        if dated and rng.random() < 0.6
+        else ()
+    )
+    data_date = START + _dt.timedelta(days=20) if dated and rng.random() < 0.5 else None
+    ids = [f"t{i}" for i in range(n)]
+    tasks = []
+    for i in range(n):
+        preds = []
+        for p in sorted(rng.sample(range(i), min(i, rng.randint(0, 4)))):
+            kind = rng.choice(["FS", "FS", "SS", "FF", "SF"])
+            preds.append(Link(ids[p], kind, rng.choice([0.0, 0.0, 2.0, -1.0])))
+        extra: dict = {}
+        if calendars and rng.random() < 0.5:
+            extra["calendar"] = rng.choice(["office", "six"])
+        if rng.random() < 0.3:
+            extra["cost"] = Cost(
+                fixed=dist(rng, 100) if rng.random() < 0.5 else None, per_day=dist(rng, 50)
+            )
+        if rng.random() < 0.3:
+            extra["group"] = rng.choice(["a", "b"])
+        if rng.random() < 0.1:
+            extra["existence"] = 0.8
+        if dated and rng.random() < 0.1:
+            extra["start_no_earlier_than"] = START + _dt.timedelta(days=rng.randint(0, 30))
+        if data_date is not None and i < 8 and rng.random() < 0.6:
+            extra["actual_start"] = START + _dt.timedelta(days=i)
+            if rng.random() < 0.5:
+                extra["actual_finish"] = START + _dt.timedelta(days=i + 3)
+            elif rng.random() < 0.5:
+                extra["remaining"] = dist(rng)
+        tasks.append(Task(ids[i], dist(rng), predecessors=tuple(preds), **extra))
+    risks = []
+    for r in range(rng.randint(0, 5)):
+        impacts = []
+        for tid in rng.sample(ids, rng.randint(1, 3)):
+            impacts.append(
+                Impact(
+                    tid,
+                    delay=dist(rng) if not impacts or rng.random() < 0.7 else None,
+                    delay_pct=parse_distribution({"dist": "uniform", "min": 5, "max": 20})
+                    if rng.random() < 0.3
+                    else None,
+                    cost=dist(rng, 1000) if rng.random() < 0.3 else None,
+                )
+            )
+        mitigation = None
+        if rng.random() < 0.6:
+            mitigation = Mitigation(
+                cost=500.0,
+                probability=0.05 if rng.random() < 0.7 else None,
+                impacts=(Impact(impacts[0].task, delay=dist(rng, 3)),)
+                if rng.random() < 0.5
+                else (),
+            )
+        risks.append(Risk(f"r{r}", rng.uniform(0.1, 0.6), tuple(impacts), mitigation=mitigation))
+    correlations = []
+    if rng.random() < 0.6:
+        correlations.append(Correlation(tasks=tuple(rng.sample(ids, 3)), coefficient=0.5))
+    if len(risks) >= 2 and rng.random() < 0.5:
+        correlations.append(Correlation(risks=(risks[0].id, risks[1].id), coefficient=0.4))
+    milestones = [
+        Milestone("m1", tuple(rng.sample(ids[: n // 2], 2)), target=float(rng.randint(20, 60)))
+    ]
+    if dated:
+        milestones.append(
+            Milestone("m2", (ids[-1], ids[-2]), target_date=START + _dt.timedelta(days=200))
+        )
+    milestones.append(Milestone("m3", (ids[n // 3],)))
+    costs = []
+    if rng.random() < 0.7:
+        costs.append(CostItem("overhead", Cost(per_day=dist(rng, 100)), group="a"))
+    if rng.random() < 0.5:
+        costs.append(CostItem("crew", Cost(per_day=dist(rng, 100)), span=(ids[3], ids[9])))
+    return Scenario(
+        name=f"random {seed}",
+        tasks=tuple(tasks),
+        milestones=tuple(milestones),
+        start=START if dated else None,
+        risks=tuple(risks),
+        correlations=tuple(correlations),
+        calendars=calendars,
+        calendar="office" if calendars else None,
+        data_date=data_date,
+        costs=tuple(costs),
+    )
+
+
+def shipped() -> list[Scenario]:
+    out = [rk.load_scenario(SCENARIOS / "plant_upgrade.yaml")]
+    out.append(compose(rk.load_portfolio(SCENARIOS / "portfolio" / "fy27.yaml")))
+    return out
+
+
+MODES = [{}, {"mitigated": True}, {"without": frozenset({"r0", "r2"})}]
+
+
+@pytest.mark.parametrize("kw", MODES)
+def test_shipped_scenarios_compile_to_the_reference_arrays(kw):
+    for sc in shipped():
+        assert_same(compile_network(sc, **kw), compile_network_naive(sc, **kw))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_networks_compile_to_the_reference_arrays(seed):
+    sc = random_scenario(seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a random correlation may need repairing
+        for kw in MODES:
+            assert_same(compile_network(sc, **kw), compile_network_naive(sc, **kw))
+
+
+def test_the_random_networks_use_every_feature():
+    """The random networks above are worth testing on: between them, they have each
+    feature the compiler flattens."""
+    nets = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        nets = [compile_network(random_scenario(s)) for s in range(40)]
+    assert any((n.task_cal >= 0).any() for n in nets)
+    assert any((n.task_mode == 1).any() and (n.task_mode == 2).any() for n in nets)
+    assert any(n.has_costs and len(n.group_ids) > 1 for n in nets)
+    assert any(len(n.span_ids) for n in nets)
+    assert any((n.imp_kind == 2).any() and (n.imp_kind == 1).any() for n in nets)
+    assert any((n.corr_slot >= 0).any() and (n.imp_slot >= 0).any() for n in nets)
+    assert any((n.exist_p < 1).any() for n in nets)
+    assert any(np.isfinite(n.targets).all() and n.targets.size >= 3 for n in nets) or any(
+        np.isfinite(n.targets).sum() >= 2 for n in nets
+    )
