@@ -212,3 +212,49 @@ def test_the_random_networks_use_every_feature():
     assert any(np.isfinite(n.targets).all() and n.targets.size >= 3 for n in nets) or any(
         np.isfinite(n.targets).sum() >= 2 for n in nets
     )
+
+
+@pytest.mark.parametrize("seed", range(0, 40, 3))
+def test_recompiling_the_same_scenario_reuses_its_network_and_gives_the_same_arrays(seed):
+    """Compiling a scenario object again under another risk state (the register's
+    post-mitigation run, a rerun without some risks) derives the network from the first
+    compile instead of starting over, and the arrays are those of a compile from
+    scratch."""
+    sc = random_scenario(seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        first = compile_fast(sc)
+        for kw in [*MODES, {}]:
+            again = compile_fast(sc, **kw)
+            assert_same(again, compile_network_naive(sc, **kw))
+            assert again.pred_gather is first.pred_gather  # reused, not rebuilt
+            assert again.member is first.member
+
+
+def test_a_reused_network_warns_and_rejects_as_a_first_compile_does():
+    bad = Correlation(("t0", "t1", "t2"), matrix=((1, 0.9, -0.9), (0.9, 1, 0.9), (-0.9, 0.9, 1)))
+    sc = dataclasses.replace(random_scenario(1), correlations=(bad,))
+    for _ in range(2):
+        with pytest.warns(rk.RiskEngineWarning, match="not positive semi-definite"):
+            compile_fast(sc)
+        with pytest.raises(rk.ScenarioError, match="not positive semi-definite"):
+            compile_fast(sc, strict=True)
+    with pytest.raises(rk.ScenarioError, match="not positive semi-definite"):
+        compile_fast(dataclasses.replace(sc), strict=True)  # strict first: no repair made
+
+
+def test_simulating_a_scenario_again_gives_the_results_of_a_fresh_copy():
+    """simulate() on a scenario compiled before (in another risk state) returns bit for
+    bit what a scenario object never seen before returns."""
+    sc = random_scenario(3)
+    assert sc.risks
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rk.simulate(sc, 500, 7, mitigated=True, drivers=False)
+        for kw in ({}, {"mitigated": True}):
+            a = rk.simulate(sc, 500, 7, **kw)
+            b = rk.simulate(dataclasses.replace(sc), 500, 7, **kw)
+            assert a.project_finish.tobytes() == b.project_finish.tobytes()
+            assert a.criticality == b.criticality and a.drivers == b.drivers
+            for k in a.costs or {}:
+                assert a.costs[k].tobytes() == b.costs[k].tobytes()

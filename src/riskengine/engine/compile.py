@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import warnings
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
 
 from riskengine.engine import correlation
 from riskengine.engine.calendar import Timeline, build_timeline
-from riskengine.engine.encoding import TableBuilder, encode
+from riskengine.engine.encoding import TableBuilder
+from riskengine.errors import RiskEngineWarning, ScenarioError
 from riskengine.kernels import args
 from riskengine.kernels.args import BACKWARD_SLOW, FORWARD_SLOW, HAS_COST
 from riskengine.kernels.sampling import NPAR
@@ -241,6 +244,10 @@ def compile_network(
     every entity stay the same. Inconsistent correlations are repaired with a warning,
     or rejected when ``strict``.
 
+    Compiling the same scenario object again (another risk state, the register's or a
+    plan's second run) reuses everything but the risks: models are frozen, so the tasks,
+    links, milestones, calendars and correlations compile to the same arrays.
+
     Parameters
     ----------
     scenario : Scenario
@@ -263,41 +270,121 @@ def compile_network(
         If the scenario is invalid (:func:`riskengine.validate`) or its correlations
         cannot be met and ``strict`` is set.
     """
+    base = _base(scenario, strict)
+    if base.repairs and strict:
+        raise ScenarioError(base.repairs[0], field="correlations")
+    for msg in base.repairs:
+        warnings.warn(msg, RiskEngineWarning, stacklevel=2)
+    return _with_risks(base, scenario, mitigated, without)
+
+
+def compile_variant(
+    scenario: Scenario, like: Scenario, *, mitigated: bool = False, strict: bool = False
+) -> CompiledNetwork:
+    """:func:`compile_network` of ``scenario``, a variant of ``like`` (a scenario compiled
+    before, e.g. the baseline of an option comparison): when the two differ only in their
+    risks and in cost items that span no tasks, ``like``'s network is reused and only the
+    risks are compiled again. Every other part is compared first, so any other change
+    compiles ``scenario`` in full; either way the arrays are the same as compiling it
+    from scratch. ``scenario`` is validated in full as always."""
+    if not _same_network(scenario, like):
+        return compile_network(scenario, mitigated=mitigated, strict=strict)
+    checked_order(scenario)
+    base = _base(like, strict)
+    if base.repairs and strict:
+        raise ScenarioError(base.repairs[0], field="correlations")
+    for msg in base.repairs:
+        warnings.warn(msg, RiskEngineWarning, stacklevel=2)
+    return _with_risks(base, scenario, mitigated, frozenset())
+
+
+def _same_network(a: Scenario, b: Scenario) -> bool:
+    """Whether everything the risk-free part of a compiled network is built from is equal
+    in ``a`` and ``b``: tasks, milestones, calendars, dates, correlations (and the risks,
+    when a correlation names risks, whose draws then join the copula), and the cost items
+    that name tasks or a calendar."""
+
+    def named(s: Scenario) -> list:
+        return [c for c in s.costs if c.span or c.span_calendar]
+
+    return (
+        a.tasks == b.tasks
+        and a.milestones == b.milestones
+        and a.calendars == b.calendars
+        and (a.calendar, a.start, a.data_date) == (b.calendar, b.start, b.data_date)
+        and a.correlations == b.correlations
+        and named(a) == named(b)
+        and (a.risks == b.risks or not any(c.risks for c in a.correlations))
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class _Base:
+    """Everything of a compiled scenario that its risk state leaves alone: the network
+    with the risks of no state (``net``), and what the risk arrays are built from."""
+
+    net: CompiledNetwork
+    pos: dict[str, int]  # task id -> topological position
+    tables: TableBuilder  # the tasks' tables, to which the risks' are added
+    group_of: dict[str, int]  # cost group -> index, before UNGROUPED
+    slot_of: dict[tuple, int]  # (kind, id, draw) -> copula slot
+    repairs: list[str]  # correlation repairs, warned at each compile
+
+
+_BASES: dict[int, tuple[weakref.ref, _Base]] = {}
+
+
+def _base(scenario: Scenario, strict: bool) -> _Base:
+    """:func:`_compile_base`, once per scenario object (models are frozen). ``strict``
+    rejects inconsistent correlations before any repair is computed; a base compiled
+    either way serves both, as it keeps the repairs it made."""
+    key = id(scenario)
+    hit = _BASES.get(key)
+    if hit is not None and hit[0]() is scenario:
+        return hit[1]
+    base = _compile_base(scenario, strict)
+    _BASES[key] = (weakref.ref(scenario, lambda _: _BASES.pop(key, None)), base)
+    return base
+
+
+def _compile_base(scenario: Scenario, strict: bool) -> _Base:
+    """The scenario compiled without its risks: tasks, links, outputs, calendars,
+    progress, costs and correlation groups, a whole array at a time where the model
+    allows (a Python pass over the tasks reads their fields once)."""
     order = checked_order(scenario)
     n = len(order)
-    pos = {scenario.tasks[i].id: k for k, i in enumerate(order)}
     tasks = [scenario.tasks[i] for i in order]
+    pos = {t.id: k for k, t in enumerate(tasks)}
 
     tables = TableBuilder()
-    code = np.zeros(n, np.int64)
-    par = np.zeros((n, NPAR))
-    s_lo = np.zeros(n, np.uint64)
-    s_hi = np.zeros(n, np.uint64)
     timeline = build_timeline(scenario)
-    task_cal = np.array(
-        [timeline.index[t.calendar] if t.calendar else timeline.project for t in tasks],
-        np.int64,
-    )
+    index, project = timeline.index, timeline.project
+    task_cal = np.array([index[t.calendar] if t.calendar else project for t in tasks], np.int64)
     task_mode, fix_es, fix_ef = _progress(scenario, tasks, timeline)
+    draws = [t.duration for t in tasks]
+    for k in np.flatnonzero(task_mode == IN_PROGRESS).tolist():
+        draws[k] = duration_to_draw(tasks[k], IN_PROGRESS)
+    encoded: list[tuple[int, np.ndarray]] = []
     cost_code = np.zeros((n, 2), np.int64)
     cost_par = np.zeros((n, 2, NPAR))
     has_cost = np.zeros(n, np.int64)
     group_of: dict[str, int] = {}
     task_group = np.full(n, -1, np.int64)
     for k, t in enumerate(tasks):
-        code[k], par[k] = encode(duration_to_draw(t, int(task_mode[k])), tables)
-        s_lo[k], s_hi[k] = split64(stream_of("task", t.id))
+        encoded.append(tables.encode(draws[k]))  # tables in task order, costs after each
         if t.cost is not None:
             has_cost[k] = 1
             for j, part in enumerate((t.cost.fixed, t.cost.per_day)):
                 if part is not None:
-                    cost_code[k, j], cost_par[k, j] = encode(part, tables)
+                    cost_code[k, j], cost_par[k, j] = tables.encode(part)
         if t.group:
             task_group[k] = group_of.setdefault(t.group, len(group_of))
+    code = np.array([e[0] for e in encoded], np.int64)
+    par = np.array([e[1] for e in encoded], np.float64).reshape(n, NPAR)
+    streams = np.array([stream_of("task", t.id) for t in tasks], np.uint64)
 
-    pred_ptr, pred_nstart, gather_a, lags_a, succ = _link_arrays(tasks, pos, task_cal)
+    pred_ptr, pred_nstart, gather, lags, succ = _link_arrays(tasks, pos, task_cal)
     succ_ptr, succ_nfinish, s_gather, s_lag, s_cal = succ
-    gather = gather_a.tolist()  # for the ancestor sweep
     forward_slow = (task_cal >= 0) | (task_mode != 0) | (fix_es != 0)
     backward_slow = (task_cal >= 0) | (task_mode != 0)
     # a task whose successor runs on its own calendar converts its backward limits
@@ -306,55 +393,25 @@ def compile_network(
     task_slow = np.zeros(n, np.int64)
     task_slow[forward_slow] |= FORWARD_SLOW
     task_slow[backward_slow] |= BACKWARD_SLOW
+    task_slow[has_cost != 0] |= HAS_COST
 
     # the kernel's outputs: the milestones, then the spans of cost items that end with
     # some tasks' finish (a portfolio project's own items), then the project finish
     spans = [c for c in scenario.costs if c.span]
-    ms_ptr = np.zeros(len(scenario.milestones) + len(spans) + 1, np.int64)
-    ms_task: list[int] = []
-    targets = np.full(len(scenario.milestones), np.nan)
     ends = [m.after for m in scenario.milestones] + [c.span for c in spans]
-    for m_i, after in enumerate(ends):
-        ms_task.extend(pos[tid] for tid in dict.fromkeys(after))
-        ms_ptr[m_i + 1] = len(ms_task)
+    per_output = [[pos[tid] for tid in dict.fromkeys(after)] for after in ends]
+    ms_ptr = np.zeros(len(ends) + 1, np.int64)
+    ms_ptr[1:] = np.cumsum([len(x) for x in per_output], dtype=np.int64)
+    ms_task = np.array([k for x in per_output for k in x], np.int64)
+    targets = np.full(len(scenario.milestones), np.nan)
     for m_i, m in enumerate(scenario.milestones):
         if m.target_date is not None:
             targets[m_i] = timeline.end_of(m.target_date)
         elif m.target is not None:
             targets[m_i] = timeline.from_project_days(m.target)
-
     anc_ptr, anc_task, member = _ancestors(
         n, pred_ptr, gather, ms_ptr, ms_task, len(scenario.milestones)
     )
-
-    exist_p = np.array([float(t.existence) for t in tasks])
-    risk_p = np.zeros(len(scenario.risks))
-    r_lo = np.zeros(len(scenario.risks), np.uint64)
-    r_hi = np.zeros(len(scenario.risks), np.uint64)
-    per_task: list[list[tuple[int, int, int, int, np.ndarray]]] = [[] for _ in range(n)]
-    for r_i, risk in enumerate(scenario.risks):
-        p, impacts = risk.state(mitigated)
-        risk_p[r_i] = 0.0 if risk.id in without else p
-        r_lo[r_i], r_hi[r_i] = split64(stream_of("risk", risk.id))
-        for j, imp in enumerate(impacts):
-            if task_mode[pos[imp.task]] == 1:
-                continue  # a risk no longer touches finished work
-            for kind, key in enumerate(("delay", "delay_pct", "cost")):
-                dist = getattr(imp, key)
-                if dist is not None:
-                    code_k, par_k = encode(dist, tables)
-                    draw = impact_draw(j, key)
-                    per_task[pos[imp.task]].append((r_i, draw, kind, code_k, par_k))
-    imp_ptr = np.zeros(n + 1, np.int64)
-    flat = [e for lst in per_task for e in lst]
-    money = np.array([any(e[2] == 2 for e in lst) for lst in per_task], bool)
-    task_slow[(has_cost != 0) | money] |= HAS_COST
-    if uses_groups(scenario):
-        # every cost lands in a group, so the groups add up to the total
-        loose = ((has_cost != 0) | money) & (task_group < 0)
-        if loose.any():
-            task_group[loose] = group_of.setdefault(UNGROUPED, len(group_of))
-    imp_ptr[1:] = np.cumsum([len(lst) for lst in per_task])
 
     corr_slot = np.full(n, -1, np.int64)
     corr_group = np.full(n, -1, np.int64)
@@ -363,7 +420,10 @@ def compile_network(
     slot_of: dict[tuple, int] = {}
     factors: list[np.ndarray] = []
     factor_ptr = [0]
-    for g, (members, factor) in enumerate(correlation.groups(scenario, pos, strict=strict)):
+    repairs: list[str] = []
+    for g, (members, factor) in enumerate(
+        correlation.groups(scenario, pos, strict=strict, repairs=repairs)
+    ):
         for kind, eid, draw in members:
             slot_of[(kind, eid, draw)] = len(slots)
             if kind == "task":
@@ -373,20 +433,18 @@ def compile_network(
         group_ptr.append(len(slots))
         factors.append(factor.ravel())
         factor_ptr.append(factor_ptr[-1] + factor.size)
-    risk_ids = [r.id for r in scenario.risks]
-    imp_slot = [slot_of.get(("risk", risk_ids[e[0]], e[1]), -1) for e in flat]
 
-    return CompiledNetwork(
+    net = CompiledNetwork(
         task_ids=tuple(t.id for t in tasks),
         code=code,
         par=par,
         tables=tables.array(),
-        stream_lo=s_lo,
-        stream_hi=s_hi,
+        stream_lo=streams & np.uint64(0xFFFFFFFF),
+        stream_hi=streams >> np.uint64(32),
         pred_ptr=pred_ptr,
         pred_nstart=pred_nstart,
-        pred_gather=gather_a,
-        pred_lag=lags_a,
+        pred_gather=gather,
+        pred_lag=lags,
         succ_ptr=succ_ptr,
         succ_nfinish=succ_nfinish,
         succ_gather=s_gather,
@@ -394,25 +452,25 @@ def compile_network(
         milestone_ids=tuple(m.id for m in scenario.milestones),
         span_ids=tuple(c.id for c in spans),
         ms_ptr=ms_ptr,
-        ms_task=np.asarray(ms_task, np.int64),
+        ms_task=ms_task,
         targets=targets,
-        exist_p=exist_p,
-        risk_ids=tuple(r.id for r in scenario.risks),
-        risk_p=risk_p,
-        risk_stream_lo=r_lo,
-        risk_stream_hi=r_hi,
-        imp_ptr=imp_ptr,
-        imp_risk=np.array([e[0] for e in flat], np.int64),
-        imp_draw=np.array([e[1] for e in flat], np.int64),
-        imp_kind=np.array([e[2] for e in flat], np.int64),
-        imp_code=np.array([e[3] for e in flat], np.int64),
-        imp_par=np.array([e[4] for e in flat], np.float64).reshape(len(flat), NPAR),
+        exist_p=np.array([float(t.existence) for t in tasks]),
+        risk_ids=(),  # the risks are compiled by _with_risks
+        risk_p=np.zeros(0),
+        risk_stream_lo=np.zeros(0, np.uint64),
+        risk_stream_hi=np.zeros(0, np.uint64),
+        imp_ptr=np.zeros(n + 1, np.int64),
+        imp_risk=np.zeros(0, np.int64),
+        imp_draw=np.zeros(0, np.int64),
+        imp_kind=np.zeros(0, np.int64),
+        imp_code=np.zeros(0, np.int64),
+        imp_par=np.zeros((0, NPAR)),
         corr_slot=corr_slot,
         corr_group=corr_group,
         group_ptr=np.asarray(group_ptr, np.int64),
         slot_stream=np.array([sl[:2] for sl in slots], np.uint64).reshape(len(slots), 2),
         slot_draw=np.array([sl[2] for sl in slots], np.int64),
-        imp_slot=np.asarray(imp_slot, np.int64),
+        imp_slot=np.zeros(0, np.int64),
         factor=np.concatenate(factors) if factors else np.zeros(1),
         factor_ptr=np.asarray(factor_ptr, np.int64),
         timeline=timeline,
@@ -431,6 +489,76 @@ def compile_network(
         anc_ptr=anc_ptr,
         anc_task=anc_task,
         member=member,
+    )
+    return _Base(net, pos, tables, group_of, slot_of, repairs)
+
+
+def _with_risks(
+    base: _Base, scenario: Scenario, mitigated: bool, without: frozenset[str]
+) -> CompiledNetwork:
+    """The base network with the risks in one state: their probabilities and impacts
+    (appended to a copy of the base's tables), the money they put on tasks and the
+    copula slots of their draws. The base's arrays are shared, never changed."""
+    net, pos = base.net, base.pos
+    tables = base.tables.copy() if scenario.risks else base.tables
+    risk_p = np.zeros(len(scenario.risks))
+    entries: list[tuple[int, int, int, int, int, np.ndarray]] = []
+    finished = net.task_mode == 1
+    for r_i, risk in enumerate(scenario.risks):
+        p, impacts = risk.state(mitigated)
+        risk_p[r_i] = 0.0 if risk.id in without else p
+        for j, imp in enumerate(impacts):
+            k = pos[imp.task]
+            if finished[k]:
+                continue  # a risk no longer touches finished work
+            for kind, key in enumerate(("delay", "delay_pct", "cost")):
+                dist = getattr(imp, key)
+                if dist is not None:
+                    code_k, par_k = tables.encode(dist)
+                    entries.append((k, r_i, impact_draw(j, key), kind, code_k, par_k))
+    n = net.n_tasks
+    # each task's impacts together, in the order found (risk, impact, kind)
+    at = np.array([e[0] for e in entries], np.int64)
+    order = np.argsort(at, kind="stable")
+    flat = [entries[i] for i in order.tolist()]
+    imp_ptr = np.zeros(n + 1, np.int64)
+    imp_ptr[1:] = np.cumsum(np.bincount(at, minlength=n))
+    imp_kind = np.array([e[3] for e in flat], np.int64)
+    money = np.zeros(n, bool)
+    money[at[np.array([e[3] == 2 for e in entries], bool)]] = True
+    task_slow = net.task_slow.copy()
+    task_slow[money] |= HAS_COST
+    task_group = net.task_group
+    group_of = base.group_of
+    if uses_groups(scenario):
+        # every cost lands in a group, so the groups add up to the total
+        loose = ((net.has_cost != 0) | money) & (task_group < 0)
+        if loose.any():
+            group_of = dict(group_of)
+            task_group = task_group.copy()
+            task_group[loose] = group_of.setdefault(UNGROUPED, len(group_of))
+    risk_ids = tuple(r.id for r in scenario.risks)
+    streams = np.array([stream_of("risk", rid) for rid in risk_ids], np.uint64)
+    slot_of = base.slot_of
+    return dataclasses.replace(
+        net,
+        tables=tables.array(),
+        risk_ids=risk_ids,
+        risk_p=risk_p,
+        risk_stream_lo=streams & np.uint64(0xFFFFFFFF),
+        risk_stream_hi=streams >> np.uint64(32),
+        imp_ptr=imp_ptr,
+        imp_risk=np.array([e[1] for e in flat], np.int64),
+        imp_draw=np.array([e[2] for e in flat], np.int64),
+        imp_kind=imp_kind,
+        imp_code=np.array([e[4] for e in flat], np.int64),
+        imp_par=np.array([e[5] for e in flat], np.float64).reshape(len(flat), NPAR),
+        imp_slot=np.array(
+            [slot_of.get(("risk", risk_ids[e[1]], e[2]), -1) for e in flat], np.int64
+        ),
+        task_slow=task_slow,
+        task_group=task_group,
+        group_ids=tuple(group_of),
     )
 
 
@@ -480,39 +608,58 @@ def _link_arrays(tasks: list, pos: dict[str, int], task_cal: np.ndarray) -> tupl
 def _ancestors(
     n: int,
     pred_ptr: np.ndarray,
-    gather: list[int],
+    gather: np.ndarray,
     ms_ptr: np.ndarray,
-    ms_task: list[int],
+    ms_task: np.ndarray,
     n_milestones: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The backward pass of each output (kernels/network.py, "Criticality per
-    milestone"): which tasks can reach each milestone's tasks, found with one sweep in
-    reverse topological order over bit sets of milestones. Outputs after the first
-    ``n_milestones`` (cost spans) get an empty pass, the project every task."""
+    milestone"): ``member[o, t]`` 2 for the tasks output o waits on, 1 for the other
+    tasks that can reach them, 0 elsewhere; ``anc_task[anc_ptr[o]:anc_ptr[o+1]]`` o's
+    members in reverse topological order. Outputs after the first ``n_milestones`` (cost
+    spans) get an empty pass, the project every task."""
     n_ms = len(ms_ptr) - 1
-    waits = [0] * n  # bit m: milestone m waits on the task
-    for m in range(n_milestones):
-        for t in ms_task[ms_ptr[m] : ms_ptr[m + 1]]:
-            waits[t] |= 1 << m
-    reach = waits[:]
-    for t in range(n - 1, -1, -1):
-        if reach[t]:
-            for k in range(pred_ptr[t], pred_ptr[t + 1]):
-                reach[gather[k] >> 1] |= reach[t]
     member = np.zeros((n_ms + 1, n), np.int8)
     member[n_ms] = 2
-    for t in range(n):
-        r, w = reach[t], waits[t]
-        while r:
-            low = r & -r
-            m = low.bit_length() - 1
-            member[m, t] = 2 if w & low else 1
-            r ^= low
-    backward = np.arange(n - 1, -1, -1, dtype=np.int64)
-    rows = [backward[member[o, ::-1] > 0] for o in range(n_ms + 1)]
+    if n_milestones:
+        member[:n_milestones][_reach(n, pred_ptr, gather, ms_ptr, ms_task, n_milestones)] = 1
+        m_of = np.repeat(np.arange(n_milestones), np.diff(ms_ptr[: n_milestones + 1]))
+        member[m_of, ms_task[: ms_ptr[n_milestones]]] = 2
+    rows, cols = np.nonzero(member[:, ::-1])  # row by row, tasks backwards
     anc_ptr = np.zeros(n_ms + 2, np.int64)
-    anc_ptr[1:] = np.cumsum([r.size for r in rows])
-    return anc_ptr, np.concatenate(rows).astype(np.int64), member
+    anc_ptr[1:] = np.cumsum(np.bincount(rows, minlength=n_ms + 1))
+    return anc_ptr, (n - 1 - cols).astype(np.int64), member
+
+
+def _reach(
+    n: int,
+    pred_ptr: np.ndarray,
+    gather: np.ndarray,
+    ms_ptr: np.ndarray,
+    ms_task: np.ndarray,
+    n_milestones: int,
+) -> np.ndarray:
+    """bool[milestone, task]: whether the task can reach (or is) one of the milestone's
+    tasks. One sweep in reverse topological order ORs each task's set of milestones into
+    its predecessors': a set is a Python integer with a bit per milestone, so a link costs
+    one OR for every milestone at once, and the sweep's cost does not depend on the
+    network's depth (a level-by-level numpy sweep pays a few calls per level, which on
+    deep schedules costs more than it saves). The sets are then unpacked in bulk."""
+    reach = [0] * n
+    m_of = np.repeat(np.arange(n_milestones), np.diff(ms_ptr[: n_milestones + 1]))
+    for t, m in zip(ms_task[: ms_ptr[n_milestones]].tolist(), m_of.tolist(), strict=True):
+        reach[t] |= 1 << m
+    ptr = pred_ptr.tolist()
+    pred = (gather >> 1).tolist()
+    for t in range(n - 1, -1, -1):
+        r = reach[t]
+        if r:
+            for p in pred[ptr[t] : ptr[t + 1]]:
+                reach[p] |= r
+    width = (n_milestones + 7) // 8
+    packed = np.frombuffer(b"".join(r.to_bytes(width, "little") for r in reach), np.uint8)
+    bits = np.unpackbits(packed.reshape(n, width), axis=1, count=n_milestones, bitorder="little")
+    return bits.T.astype(bool)
 
 
 def _progress(

@@ -54,12 +54,18 @@ def nearest_correlation(a: np.ndarray, tol: float = 1e-13, max_iter: int = 10_00
 
 
 def groups(
-    scenario: Scenario, order: dict[str, int], *, strict: bool = False
+    scenario: Scenario,
+    order: dict[str, int],
+    *,
+    strict: bool = False,
+    repairs: list[str] | None = None,
 ) -> list[tuple[list[tuple], np.ndarray]]:
     """Connected groups of correlated draws: ``[(members, factor A with A Aᵀ = C)]``
     (members as in :func:`members_of`; tasks first, in topological order, then risk
     draws in file order). A matrix that is not positive semi-definite is repaired
-    (warning) or rejected (``strict``)."""
+    (warning) or rejected (``strict``); given a ``repairs`` list, the repair messages go
+    there instead of being warned, so a compiled scenario can be reused and still warn
+    (or raise) each time it is compiled."""
     risk_pos = {r.id: i for i, r in enumerate(scenario.risks)}
 
     def rank(m: tuple) -> tuple[int, int, int]:
@@ -91,7 +97,10 @@ def groups(
             )
             if strict:
                 raise ScenarioError(msg, field="correlations")
-            warnings.warn(msg, RiskEngineWarning, stacklevel=3)
+            if repairs is not None:
+                repairs.append(msg)
+            else:
+                warnings.warn(msg, RiskEngineWarning, stacklevel=3)
             c = fixed
         w, v = np.linalg.eigh(c)
         factor = (v * np.sqrt(np.maximum(w, 0.0))) @ v.T

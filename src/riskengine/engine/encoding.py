@@ -21,6 +21,33 @@ class TableBuilder:
         self._chunks: list[np.ndarray] = []
         self._size = 0
         self._shapes: dict[tuple[Hashable, ...], int] = {}
+        self._encoded: dict[tuple[Hashable, ...], tuple[int, np.ndarray]] = {}
+
+    def copy(self) -> TableBuilder:
+        """A builder with the same tables, to which more can be added without touching
+        this one: a compiled network's task tables, reused under several risk states."""
+        other = TableBuilder()
+        other._chunks = list(self._chunks)
+        other._size = self._size
+        other._shapes = dict(self._shapes)
+        other._encoded = dict(self._encoded)
+        return other
+
+    def encode(self, d: Distribution) -> tuple[int, np.ndarray]:
+        """:func:`encode`, once per distinct distribution: many tasks share a spec, and
+        the same spec always encodes to the same code and row in the same tables. The row
+        returned is shared: copy it before changing it."""
+        values = tuple(d.params.values())
+        if 0 in values:  # 0.0 == -0.0, whose rows differ in a bit: tell them apart
+            values = tuple(map(repr, values))
+        key: tuple[Hashable, ...] = (d.kind, *d.params, *values)
+        try:
+            hit = self._encoded.get(key)
+        except TypeError:  # a list among the parameters (discrete): no key
+            return encode(d, self)
+        if hit is None:
+            hit = self._encoded[key] = encode(d, self)
+        return hit
 
     def add(self, key: tuple[Hashable, ...], make: Callable[[], npt.ArrayLike]) -> int:
         """Offset of the table for shape ``key``; ``make`` builds it the first time only
