@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from riskengine.engine import correlation
-from riskengine.engine.calendar import Timeline, build_timeline
+from riskengine.engine.calendar import Timeline, build_timeline, calendars_in_use
 from riskengine.engine.encoding import TableBuilder
 from riskengine.errors import RiskEngineWarning, ScenarioError
 from riskengine.kernels import args
@@ -23,7 +23,7 @@ from riskengine.kernels.args import BACKWARD_SLOW, FORWARD_SLOW, HAS_COST
 from riskengine.kernels.sampling import NPAR
 from riskengine.model.distributions import Distribution
 from riskengine.model.draws import impact_draw
-from riskengine.model.scenario import LINK_TYPES, Scenario, Task
+from riskengine.model.scenario import LINK_TYPES, CostItem, Scenario, Task
 from riskengine.model.validate import checked_order
 
 _READS_FINISH = {"FS": 1, "SS": 0, "FF": 1, "SF": 0}
@@ -283,10 +283,10 @@ def compile_variant(
 ) -> CompiledNetwork:
     """:func:`compile_network` of ``scenario``, a variant of ``like`` (a scenario compiled
     before, e.g. the baseline of an option comparison): when the two differ only in their
-    risks and in cost items that span no tasks, ``like``'s network is reused and only the
-    risks are compiled again. Every other part is compared first, so any other change
-    compiles ``scenario`` in full; either way the arrays are the same as compiling it
-    from scratch. ``scenario`` is validated in full as always."""
+    risks and cost items (mitigations, added costs), ``like``'s network is reused and only
+    the risks and cost spans are compiled again. Every other part is compared first, so
+    any other change compiles ``scenario`` in full; either way the arrays are the same as
+    compiling it from scratch. ``scenario`` is validated in full as always."""
     if not _same_network(scenario, like):
         return compile_network(scenario, mitigated=mitigated, strict=strict)
     checked_order(scenario)
@@ -300,20 +300,15 @@ def compile_variant(
 
 def _same_network(a: Scenario, b: Scenario) -> bool:
     """Whether everything the risk-free part of a compiled network is built from is equal
-    in ``a`` and ``b``: tasks, milestones, calendars, dates, correlations (and the risks,
-    when a correlation names risks, whose draws then join the copula), and the cost items
-    that name tasks or a calendar."""
-
-    def named(s: Scenario) -> list:
-        return [c for c in s.costs if c.span or c.span_calendar]
-
+    in ``a`` and ``b``: tasks, milestones, the calendars in use, dates and correlations
+    (and the risks, when a correlation names risks, whose draws then join the copula).
+    Cost items may differ: their spans are compiled with the risks."""
     return (
         a.tasks == b.tasks
         and a.milestones == b.milestones
-        and a.calendars == b.calendars
-        and (a.calendar, a.start, a.data_date) == (b.calendar, b.start, b.data_date)
+        and list(calendars_in_use(a).items()) == list(calendars_in_use(b).items())
+        and (a.start, a.data_date) == (b.start, b.data_date)
         and a.correlations == b.correlations
-        and named(a) == named(b)
         and (a.risks == b.risks or not any(c.risks for c in a.correlations))
     )
 
@@ -329,6 +324,10 @@ class _Base:
     group_of: dict[str, int]  # cost group -> index, before UNGROUPED
     slot_of: dict[tuple, int]  # (kind, id, draw) -> copula slot
     repairs: list[str]  # correlation repairs, warned at each compile
+    ms_member: np.ndarray  # int8[M, n]: the milestones' rows of ``member``
+    ms_ptr: np.ndarray  # the milestones' ends, before any cost span's
+    ms_task: np.ndarray
+    spans: list[CostItem]  # the cost items with a span the base's outputs have
 
 
 _BASES: dict[int, tuple[weakref.ref, _Base]] = {}
@@ -398,20 +397,15 @@ def _compile_base(scenario: Scenario, strict: bool) -> _Base:
     # the kernel's outputs: the milestones, then the spans of cost items that end with
     # some tasks' finish (a portfolio project's own items), then the project finish
     spans = [c for c in scenario.costs if c.span]
-    ends = [m.after for m in scenario.milestones] + [c.span for c in spans]
-    per_output = [[pos[tid] for tid in dict.fromkeys(after)] for after in ends]
-    ms_ptr = np.zeros(len(ends) + 1, np.int64)
-    ms_ptr[1:] = np.cumsum([len(x) for x in per_output], dtype=np.int64)
-    ms_task = np.array([k for x in per_output for k in x], np.int64)
+    ms_ptr, ms_task = _end_tasks([m.after for m in scenario.milestones], pos)
     targets = np.full(len(scenario.milestones), np.nan)
     for m_i, m in enumerate(scenario.milestones):
         if m.target_date is not None:
             targets[m_i] = timeline.end_of(m.target_date)
         elif m.target is not None:
             targets[m_i] = timeline.from_project_days(m.target)
-    anc_ptr, anc_task, member = _ancestors(
-        n, pred_ptr, gather, ms_ptr, ms_task, len(scenario.milestones)
-    )
+    ms_member = _milestone_members(n, pred_ptr, gather, ms_ptr, ms_task)
+    outputs = _outputs(ms_member, ms_ptr, ms_task, spans, pos)
 
     corr_slot = np.full(n, -1, np.int64)
     corr_group = np.full(n, -1, np.int64)
@@ -450,9 +444,9 @@ def _compile_base(scenario: Scenario, strict: bool) -> _Base:
         succ_gather=s_gather,
         succ_lag=s_lag,
         milestone_ids=tuple(m.id for m in scenario.milestones),
-        span_ids=tuple(c.id for c in spans),
-        ms_ptr=ms_ptr,
-        ms_task=ms_task,
+        span_ids=outputs.span_ids,
+        ms_ptr=outputs.ms_ptr,
+        ms_task=outputs.ms_task,
         targets=targets,
         exist_p=np.array([float(t.existence) for t in tasks]),
         risk_ids=(),  # the risks are compiled by _with_risks
@@ -486,11 +480,11 @@ def _compile_base(scenario: Scenario, strict: bool) -> _Base:
         has_cost=has_cost,
         task_group=task_group,
         group_ids=tuple(group_of),
-        anc_ptr=anc_ptr,
-        anc_task=anc_task,
-        member=member,
+        anc_ptr=outputs.anc_ptr,
+        anc_task=outputs.anc_task,
+        member=outputs.member,
     )
-    return _Base(net, pos, tables, group_of, slot_of, repairs)
+    return _Base(net, pos, tables, group_of, slot_of, repairs, ms_member, ms_ptr, ms_task, spans)
 
 
 def _with_risks(
@@ -540,8 +534,16 @@ def _with_risks(
     risk_ids = tuple(r.id for r in scenario.risks)
     streams = np.array([stream_of("risk", rid) for rid in risk_ids], np.uint64)
     slot_of = base.slot_of
+    spans = [c for c in scenario.costs if c.span]
+    same = [(c.id, c.span) for c in spans] == [(c.id, c.span) for c in base.spans]
+    outputs = (
+        _Outputs.of(net)
+        if same
+        else _outputs(base.ms_member, base.ms_ptr, base.ms_task, spans, pos)
+    )
     return dataclasses.replace(
         net,
+        **{f.name: getattr(outputs, f.name) for f in dataclasses.fields(outputs)},
         tables=tables.array(),
         risk_ids=risk_ids,
         risk_p=risk_p,
@@ -605,30 +607,73 @@ def _link_arrays(tasks: list, pos: dict[str, int], task_cal: np.ndarray) -> tupl
     )
 
 
-def _ancestors(
-    n: int,
-    pred_ptr: np.ndarray,
-    gather: np.ndarray,
+def _end_tasks(ends: list[tuple[str, ...]], pos: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """CSR of the tasks each output waits for (each task once), as ``ms_ptr``, ``ms_task``."""
+    per_output = [[pos[tid] for tid in dict.fromkeys(after)] for after in ends]
+    ptr = np.zeros(len(ends) + 1, np.int64)
+    ptr[1:] = np.cumsum([len(x) for x in per_output], dtype=np.int64)
+    return ptr, np.array([k for x in per_output for k in x], np.int64)
+
+
+def _milestone_members(
+    n: int, pred_ptr: np.ndarray, gather: np.ndarray, ms_ptr: np.ndarray, ms_task: np.ndarray
+) -> np.ndarray:
+    """int8[milestone, task]: 2 for the tasks a milestone waits on, 1 for the other tasks
+    that can reach them (its ancestors), 0 elsewhere (kernels/network.py, "Criticality
+    per milestone")."""
+    n_milestones = len(ms_ptr) - 1
+    member = np.zeros((n_milestones, n), np.int8)
+    if n_milestones:
+        member[_reach(n, pred_ptr, gather, ms_ptr, ms_task, n_milestones)] = 1
+        m_of = np.repeat(np.arange(n_milestones), np.diff(ms_ptr))
+        member[m_of, ms_task] = 2
+    return member
+
+
+@dataclass(frozen=True)
+class _Outputs:
+    """The kernel's outputs (milestones, cost spans, the project) and their backward
+    passes: the fields of CompiledNetwork of those names."""
+
+    span_ids: tuple[str, ...]
+    ms_ptr: np.ndarray
+    ms_task: np.ndarray
+    anc_ptr: np.ndarray
+    anc_task: np.ndarray
+    member: np.ndarray
+
+    @classmethod
+    def of(cls, net: CompiledNetwork) -> _Outputs:
+        return cls(**{f.name: getattr(net, f.name) for f in dataclasses.fields(cls)})
+
+
+def _outputs(
+    ms_member: np.ndarray,
     ms_ptr: np.ndarray,
     ms_task: np.ndarray,
-    n_milestones: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The backward pass of each output (kernels/network.py, "Criticality per
-    milestone"): ``member[o, t]`` 2 for the tasks output o waits on, 1 for the other
-    tasks that can reach them, 0 elsewhere; ``anc_task[anc_ptr[o]:anc_ptr[o+1]]`` o's
-    members in reverse topological order. Outputs after the first ``n_milestones`` (cost
-    spans) get an empty pass, the project every task."""
-    n_ms = len(ms_ptr) - 1
-    member = np.zeros((n_ms + 1, n), np.int8)
-    member[n_ms] = 2
-    if n_milestones:
-        member[:n_milestones][_reach(n, pred_ptr, gather, ms_ptr, ms_task, n_milestones)] = 1
-        m_of = np.repeat(np.arange(n_milestones), np.diff(ms_ptr[: n_milestones + 1]))
-        member[m_of, ms_task[: ms_ptr[n_milestones]]] = 2
+    spans: list[CostItem],
+    pos: dict[str, int],
+) -> _Outputs:
+    """The outputs: the milestones (``ms_member`` their passes), then the cost ``spans``,
+    whose passes are empty, then the project, whose pass is every task;
+    ``anc_task[anc_ptr[o]:anc_ptr[o+1]]`` lists output o's members in reverse
+    topological order."""
+    m, n = ms_member.shape
+    span_ptr, span_task = _end_tasks([c.span for c in spans], pos)
+    member = np.zeros((m + len(spans) + 1, n), np.int8)
+    member[:m] = ms_member
+    member[-1] = 2
     rows, cols = np.nonzero(member[:, ::-1])  # row by row, tasks backwards
-    anc_ptr = np.zeros(n_ms + 2, np.int64)
-    anc_ptr[1:] = np.cumsum(np.bincount(rows, minlength=n_ms + 1))
-    return anc_ptr, (n - 1 - cols).astype(np.int64), member
+    anc_ptr = np.zeros(member.shape[0] + 1, np.int64)
+    anc_ptr[1:] = np.cumsum(np.bincount(rows, minlength=member.shape[0]))
+    return _Outputs(
+        span_ids=tuple(c.id for c in spans),
+        ms_ptr=np.concatenate([ms_ptr, ms_ptr[-1] + span_ptr[1:]]),
+        ms_task=np.concatenate([ms_task, span_task]),
+        anc_ptr=anc_ptr,
+        anc_task=(n - 1 - cols).astype(np.int64),
+        member=member,
+    )
 
 
 def _reach(
@@ -646,8 +691,8 @@ def _reach(
     network's depth (a level-by-level numpy sweep pays a few calls per level, which on
     deep schedules costs more than it saves). The sets are then unpacked in bulk."""
     reach = [0] * n
-    m_of = np.repeat(np.arange(n_milestones), np.diff(ms_ptr[: n_milestones + 1]))
-    for t, m in zip(ms_task[: ms_ptr[n_milestones]].tolist(), m_of.tolist(), strict=True):
+    m_of = np.repeat(np.arange(n_milestones), np.diff(ms_ptr))
+    for t, m in zip(ms_task.tolist(), m_of.tolist(), strict=True):
         reach[t] |= 1 << m
     ptr = pred_ptr.tolist()
     pred = (gather >> 1).tolist()

@@ -38,13 +38,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from riskengine.analysis.results import pkey
+from riskengine.engine.compile import CompiledNetwork, compile_network, compile_variant
 from riskengine.engine.simulation import simulate
 from riskengine.errors import ScenarioError
 from riskengine.io.options_file import BASELINE, parse_options
 from riskengine.io.strategy_file import goals_of
 from riskengine.model.distributions import parse_distribution
 from riskengine.model.portfolio import Goal, Option, Portfolio, ProjectRef
-from riskengine.model.scenario import Cost, CostItem, Distribution, Risk
+from riskengine.model.scenario import Cost, CostItem, Distribution, Risk, Scenario
 from riskengine.portfolio.composition import compose
 from riskengine.portfolio.results import StrategyOutcome
 from riskengine.portfolio.strategy import evaluate, finite, kpi_statistics, statistics
@@ -322,10 +323,13 @@ def compare(
     all_ms = tuple(f"{p.id}.{m.id}" for p in portfolio.projects for m in p.scenario.milestones)
     outcomes: dict[str, StrategyOutcome] = {}
     costs: dict[str, np.ndarray] = {}
+    first: Scenario | None = None  # the first option's scenario, whose network others reuse
     for i, opt in enumerate(options):
-        patched = apply_option(portfolio, opt)
+        sc = compose(apply_option(portfolio, opt))
+        net = _compiled(sc, first)
+        first = first or sc
         r = simulate(
-            compose(patched),
+            sc,
             iterations,
             seed,
             percentiles,
@@ -335,6 +339,7 @@ def compare(
             task_dates=False,
             jcl=None,
             plan=False,
+            network=net,
         )
         outcomes[opt.name] = evaluate(
             r, portfolio.project_ids, portfolio.kpis, portfolio.objectives, all_ms
@@ -375,6 +380,16 @@ def compare(
         outcomes=outcomes,
         goals=goals,
     )
+
+
+def _compiled(sc: Scenario, first: Scenario | None) -> CompiledNetwork:
+    """An option's network: the first option's reused when this one changes only risks or
+    cost items (mitigations, added costs), else compiled in full (same arrays either
+    way)."""
+    try:
+        return compile_network(sc) if first is None else compile_variant(sc, first)
+    except ScenarioError as e:
+        raise e.located(sc.source) from None
 
 
 def _mark_dominance(
