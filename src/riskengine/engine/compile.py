@@ -19,6 +19,7 @@ from riskengine.engine.calendar import Timeline, build_timeline, calendars_in_us
 from riskengine.engine.encoding import TableBuilder
 from riskengine.errors import RiskEngineWarning, ScenarioError
 from riskengine.kernels import args
+from riskengine.kernels import sampling as ks
 from riskengine.kernels.args import BACKWARD_SLOW, FORWARD_SLOW, HAS_COST
 from riskengine.kernels.sampling import NPAR
 from riskengine.model.distributions import Distribution
@@ -382,7 +383,8 @@ def _compile_base(scenario: Scenario, strict: bool) -> _Base:
     par = np.array([e[1] for e in encoded], np.float64).reshape(n, NPAR)
     streams = np.array([stream_of("task", t.id) for t in tasks], np.uint64)
 
-    pred_ptr, pred_nstart, gather, lags, succ = _link_arrays(tasks, pos, task_cal)
+    links = _flat_links(tasks, pos)
+    pred_ptr, pred_nstart, gather, lags, succ = _link_arrays(n, *links, task_cal)
     succ_ptr, succ_nfinish, s_gather, s_lag, s_cal = succ
     forward_slow = (task_cal >= 0) | (task_mode != 0) | (fix_es != 0)
     backward_slow = (task_cal >= 0) | (task_mode != 0)
@@ -393,6 +395,11 @@ def _compile_base(scenario: Scenario, strict: bool) -> _Base:
     task_slow[forward_slow] |= FORWARD_SLOW
     task_slow[backward_slow] |= BACKWARD_SLOW
     task_slow[has_cost != 0] |= HAS_COST
+    keep = _needed_links(n, links, task_slow, code, par, tables.array())
+    if keep is not None:  # a dense network: drop the links that never decide a date
+        dense = _link_arrays(n, *(a[keep] for a in links), task_cal)
+        pred_ptr, pred_nstart, gather, lags, succ = dense
+        succ_ptr, succ_nfinish, s_gather, s_lag, s_cal = succ
 
     # the kernel's outputs: the milestones, then the spans of cost items that end with
     # some tasks' finish (a portfolio project's own items), then the project finish
@@ -569,20 +576,34 @@ _READS_FINISH_A = np.array([_READS_FINISH[t] for t in LINK_TYPES], np.int64)
 _SETS_FINISH_A = np.array([t in ("FF", "SF") for t in LINK_TYPES], np.int64)
 
 
-def _link_arrays(tasks: list, pos: dict[str, int], task_cal: np.ndarray) -> tuple:
-    """The predecessor and successor CSR arrays (kernels/network.py), built with numpy.
-
-    Predecessors of each task: the links that constrain its start (FS, SS) first, each
-    group in file order; gather row ``2 * pred + reads_finish``. Successors of each task:
-    the links that read its finish (FS, FF) first, each group in the order the
-    predecessor lists give them; gather row ``2 * succ + sets_finish`` and the
-    successor's calendar (a lag counts on it)."""
+def _flat_links(tasks: list, pos: dict[str, int]) -> tuple[np.ndarray, ...]:
+    """Every link in file order (tasks in topological order): its successor's and its
+    predecessor's position, its type code (_TYPE_CODE) and its lag."""
     n = len(tasks)
     links = [lk for t in tasks for lk in t.predecessors]
     succ_a = np.repeat(np.arange(n), [len(t.predecessors) for t in tasks])
     pred_a = np.array([pos[lk.task] for lk in links], np.int64)
     kind_a = np.array([_TYPE_CODE[lk.type] for lk in links], np.int64)
     lag_a = np.array([lk.lag for lk in links], np.float64)
+    return succ_a, pred_a, kind_a, lag_a
+
+
+def _link_arrays(
+    n: int,
+    succ_a: np.ndarray,
+    pred_a: np.ndarray,
+    kind_a: np.ndarray,
+    lag_a: np.ndarray,
+    task_cal: np.ndarray,
+) -> tuple:
+    """The predecessor and successor CSR arrays (kernels/network.py) of the links
+    (:func:`_flat_links`), built with numpy.
+
+    Predecessors of each task: the links that constrain its start (FS, SS) first, each
+    group in file order; gather row ``2 * pred + reads_finish``. Successors of each task:
+    the links that read its finish (FS, FF) first, each group in the order the
+    predecessor lists give them; gather row ``2 * succ + sets_finish`` and the
+    successor's calendar (a lag counts on it)."""
     on_finish = _SETS_FINISH_A[kind_a]  # FF, SF: constrain the successor's finish
     order = np.lexsort((on_finish, succ_a))  # stable: file order within each group
     pred_ptr = np.zeros(n + 1, np.int64)
@@ -605,6 +626,74 @@ def _link_arrays(tasks: list, pos: dict[str, int], task_cal: np.ndarray) -> tupl
         lag_a[order],
         (succ_ptr, succ_nfinish.astype(np.int64), s_gather, lag_a[s_order], s_cal),
     )
+
+
+DENSE = 4.0  # links per task from which redundant links are looked for
+DENSE_TASKS = 5_000  # and tasks up to which (the search keeps a bit set of tasks per task)
+
+
+def _needed_links(
+    n: int,
+    links: tuple[np.ndarray, ...],
+    task_slow: np.ndarray,
+    code: np.ndarray,
+    par: np.ndarray,
+    tables: np.ndarray,
+) -> np.ndarray | None:
+    """Which links (:func:`_flat_links`) to keep in a dense network: all but the
+    redundant finish-to-start ones, or None (keep all) for a sparse or large network.
+
+    A link a → c (FS, no lag) is redundant when c has another such predecessor b that a
+    reaches through such links, every task on the way plain (union days, not started, no
+    constraint, a duration that cannot be negative). Then in every iteration the path
+    gives c a start no earlier than a's finish: each step adds a non-negative duration
+    (risks' delays are floored at 0, a task that does not happen lasts 0) and a max never
+    lowers a value; backwards, each step subtracts one and a min never raises it, so a's
+    late finish is the same without the link. Dropping such links changes no result, bit
+    for bit, while the kernel skips them in every iteration: RanGen-like networks have
+    ten times more links than they need."""
+    succ_a, pred_a, kind_a, lag_a = links
+    if succ_a.size < DENSE * n or n > DENSE_TASKS:
+        return None
+    plain = ((task_slow & (FORWARD_SLOW | BACKWARD_SLOW)) == 0) & _never_negative(code, par, tables)
+    eligible = (kind_a == _TYPE_CODE["FS"]) & (lag_a == 0) & plain[succ_a] & plain[pred_a]
+    keep = np.ones(succ_a.size, bool)
+    # reach[t]: bit a set when plain task a reaches t along eligible links
+    reach = [0] * n
+    ptr = np.zeros(n + 1, np.int64)
+    ptr[1:] = np.cumsum(np.bincount(succ_a, minlength=n))  # links are grouped by successor
+    preds = pred_a.tolist()
+    ok = eligible.tolist()
+    for c in np.flatnonzero(plain).tolist():
+        mine = [k for k in range(ptr[c], ptr[c + 1]) if ok[k]]
+        if not mine:
+            continue
+        via = 0
+        for k in mine:
+            via |= reach[preds[k]]
+        own = 0
+        for k in mine:
+            if via >> preds[k] & 1:
+                keep[k] = False
+            own |= 1 << preds[k]
+        reach[c] = via | own
+    return keep
+
+
+def _never_negative(code: np.ndarray, par: np.ndarray, tables: np.ndarray) -> np.ndarray:
+    """bool[task]: whether a duration can never be sampled below 0 (parsed distributions
+    never are; a Distribution built by hand might be)."""
+    ok = np.zeros(code.size, bool)
+    low, span = par[:, 0], par[:, 1]
+    ok[code == ks.FIXED] = (low >= 0)[code == ks.FIXED]
+    bounded = (code == ks.UNIFORM) | (code == ks.TABLE)
+    ok[bounded] = ((low >= 0) & (low + span >= 0))[bounded]
+    ok[code == ks.TRIANGULAR] = ((low >= 0) & (span >= 0))[code == ks.TRIANGULAR]
+    ok[(code == ks.NORMAL) | (code == ks.LOGNORMAL)] = True  # truncated at 0, or positive
+    for k in np.flatnonzero(code == ks.DISCRETE).tolist():
+        off, count = int(par[k, 0]), int(par[k, 1])
+        ok[k] = tables[off + count : off + 2 * count].min() >= 0
+    return ok
 
 
 def _end_tasks(ends: list[tuple[str, ...]], pos: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
