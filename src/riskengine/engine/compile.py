@@ -397,7 +397,8 @@ def _compile_base(scenario: Scenario, strict: bool) -> _Base:
     task_slow[has_cost != 0] |= HAS_COST
     keep = _needed_links(n, links, task_slow, code, par, tables.array())
     if keep is not None:  # a dense network: drop the links that never decide a date
-        dense = _link_arrays(n, *(a[keep] for a in links), task_cal)
+        succ_a, pred_a, kind_a, lag_a = links
+        dense = _link_arrays(n, succ_a[keep], pred_a[keep], kind_a[keep], lag_a[keep], task_cal)
         pred_ptr, pred_nstart, gather, lags, succ = dense
         succ_ptr, succ_nfinish, s_gather, s_lag, s_cal = succ
 
@@ -576,7 +577,10 @@ _READS_FINISH_A = np.array([_READS_FINISH[t] for t in LINK_TYPES], np.int64)
 _SETS_FINISH_A = np.array([t in ("FF", "SF") for t in LINK_TYPES], np.int64)
 
 
-def _flat_links(tasks: list, pos: dict[str, int]) -> tuple[np.ndarray, ...]:
+_Links = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _flat_links(tasks: list, pos: dict[str, int]) -> _Links:
     """Every link in file order (tasks in topological order): its successor's and its
     predecessor's position, its type code (_TYPE_CODE) and its lag."""
     n = len(tasks)
@@ -634,7 +638,7 @@ DENSE_TASKS = 5_000  # and tasks up to which (the search keeps a bit set of task
 
 def _needed_links(
     n: int,
-    links: tuple[np.ndarray, ...],
+    links: _Links,
     task_slow: np.ndarray,
     code: np.ndarray,
     par: np.ndarray,
