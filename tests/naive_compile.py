@@ -316,3 +316,28 @@ def _progress(
             if t.start_no_earlier_than is not None:
                 es[k] = max(es[k], timeline.start_of(t.start_no_earlier_than))
     return mode, es, ef
+
+
+def topological_order_naive(scenario: Scenario) -> list[int]:
+    """Kahn's algorithm with a queue and per-task successor lists, ties broken by file
+    order (the order model/validate.py must give); None for a network with a cycle."""
+    from collections import deque
+
+    index = {t.id: i for i, t in enumerate(scenario.tasks)}
+    n = len(scenario.tasks)
+    succs: list[list[int]] = [[] for _ in range(n)]
+    indeg = [0] * n
+    for i, t in enumerate(scenario.tasks):
+        indeg[i] = len(t.predecessors)
+        for link in t.predecessors:
+            succs[index[link.task]].append(i)
+    ready = deque(i for i in range(n) if indeg[i] == 0)
+    order: list[int] = []
+    while ready:
+        i = ready.popleft()
+        order.append(i)
+        for s in succs[i]:
+            indeg[s] -= 1
+            if indeg[s] == 0:
+                ready.append(s)
+    return order
