@@ -243,7 +243,9 @@ def _simulate(
     days = timeline.to_project_days(out)
     sens = None
     if sensitivity:  # the same uniforms as the run, Latin hypercube ones included
-        sens = task_sensitivity(net, seed, days, output_ids, shares, lhs_n=lhs_n)
+        finishes = {oid: days[:, i] for i, oid in enumerate(output_ids)}
+        crit = None if shares is None else dict(zip(output_ids, shares, strict=True))
+        sens = task_sensitivity(net, seed, finishes, crit, lhs_n=lhs_n)
     drv = None
     if drivers and net.risk_ids:
         drv = risk_drivers(net, seed, days, output_ids, block=block, lhs_n=lhs_n)
