@@ -1,5 +1,5 @@
 """Task sensitivity as a matrix product: the same numbers as before (and as a direct
-computation), bit-identical across threads and chunks."""
+computation), bit-identical across threads and chunks; which outputs it covers."""
 
 from __future__ import annotations
 
@@ -250,3 +250,92 @@ def test_tiles_hold_every_uncertain_task_once_and_each_group_whole():
     r = rk.simulate(dataclasses.replace(sc, milestones=ms), 2000, 2, sensitivity="all")
     for tid in ("t1", "t45", "t90"):
         assert r.sensitivity[tid].cruciality[tid] == pytest.approx(1.0, abs=1e-12)
+
+
+# ------------------------------------------------------------------------ the outputs
+
+
+def test_by_default_the_project_and_each_milestone_with_a_target():
+    sc = small({"mid": 9.0})
+    r = rk.simulate(sc, 400, 1)
+    assert set(r.sensitivity["a"].spearman) == {"mid", "project"}
+    assert engine.sensitivity_outputs(sc) == ("mid", "project")
+    # a date target counts too
+    dated = dataclasses.replace(small(), start=rk.Scenario("x", ()).start)
+    assert engine.sensitivity_outputs(dated) == ("project",)
+    import datetime as dt
+
+    ms = tuple(
+        dataclasses.replace(m, target_date=dt.date(2027, 2, 1)) if m.id == "early" else m
+        for m in small().milestones
+    )
+    with_date = dataclasses.replace(small(), milestones=ms, start=dt.date(2027, 1, 4))
+    assert engine.sensitivity_outputs(with_date) == ("early", "project")
+    # criticality stays per task for every milestone
+    assert set(r.milestone_criticality) == {"early", "mid", "late"}
+
+
+def test_all_none_and_a_list_of_milestones():
+    sc = small({"mid": 9.0})
+    r = rk.simulate(sc, 400, 1, sensitivity="all")
+    assert list(r.sensitivity["a"].ssi) == ["early", "mid", "late", "project"]
+    for off in (False, "none", []):
+        r = rk.simulate(sc, 400, 1, sensitivity=off)
+        assert r.sensitivity is None
+        assert set(r.milestone_criticality) == {"early", "mid", "late"}
+    r = rk.simulate(sc, 400, 1, sensitivity=("late", "early"))  # file order, no project
+    assert list(r.sensitivity["b"].cruciality) == ["early", "late"]
+    r = rk.simulate(sc, 400, 1, sensitivity=["project"])
+    assert list(r.sensitivity["b"].spearman) == ["project"]
+
+
+def test_the_selection_does_not_change_a_number():
+    sc = small({"mid": 9.0})
+    every = rk.simulate(sc, 999, 4, sensitivity="all").sensitivity
+    some = rk.simulate(sc, 999, 4, sensitivity=["late"]).sensitivity
+    for tid, s in some.items():
+        assert s.sd == every[tid].sd
+        assert s.spearman["late"] == every[tid].spearman["late"]
+        assert s.cruciality["late"] == every[tid].cruciality["late"]
+        assert s.ssi["late"] == every[tid].ssi["late"]
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        (["mid", "lat"], ["unknown milestone 'lat'", "did you mean 'late'"]),
+        ("late", ['"all", "none" or a list of milestone ids', "'late'"]),
+        (3, ["got 3"]),
+        ([1], ["unknown milestone 1"]),
+    ],
+)
+def test_an_unknown_milestone_or_a_bad_value_is_a_scenario_error(value, words):
+    with pytest.raises(rk.ScenarioError) as e:
+        rk.simulate(small(), 100, 1, sensitivity=value)
+    assert e.value.field == "sensitivity"
+    for w in words:
+        assert w in e.value.message
+
+
+def test_the_register_computes_its_tornado_milestone_only(tmp_path):
+    import test_risks
+
+    text = test_risks.SCENARIO.replace(
+        "milestones:\n", "milestones:\n  - {id: built, after: [build]}\n"
+    )
+    path = tmp_path / "risky.yaml"
+    path.write_text(text)
+    sc = rk.load_scenario(path)
+    reg = rk.risk_register(sc, 500, 1, "built")  # a milestone without a target
+    assert set(reg.pre.sensitivity["design"].spearman) == {"built"}
+    assert len(reg.tornado) == len(sc.tasks) and reg.tornado["spearman"].abs().max() > 0.1
+
+
+def test_the_memory_estimate_follows_the_selection():
+    sc = small({"mid": 9.0})
+    net = rk.compile_network(sc)
+    off = engine.memory_needed(net, 10_000, sensitivity=False)
+    default = engine.memory_needed(net, 10_000)
+    every = engine.memory_needed(net, 10_000, sensitivity="all")
+    assert off < default < every
+    assert every - default == 10_000 * 8 * 2  # two more outputs ranked
