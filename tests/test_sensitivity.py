@@ -1,5 +1,6 @@
 """Task sensitivity as a matrix product: the same numbers as before (and as a direct
-computation), bit-identical across threads and chunks; which outputs it covers."""
+computation), bit-identical across threads and chunks; which outputs it covers; the JSON
+it writes and the command-line options that choose them."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from scipy import stats
 
 import riskengine as rk
 from helpers import scenario, task
+from riskengine import cli
 from riskengine.analysis.sensitivity import (
     average_ranks,
     lane_iterations,
@@ -339,3 +342,103 @@ def test_the_memory_estimate_follows_the_selection():
     every = engine.memory_needed(net, 10_000, sensitivity="all")
     assert off < default < every
     assert every - default == 10_000 * 8 * 2  # two more outputs ranked
+
+
+# ------------------------------------------------------------------------ the JSON
+
+
+def test_json_tables_cover_the_chosen_milestones_unless_asked_for_all():
+    sc = small({"mid": 9.0})
+    r = rk.simulate(sc, 300, 1)
+    doc = r.to_dict()
+    assert doc["task_milestones"] == ["mid"]
+    entry = doc["tasks"]["b"]
+    assert set(entry["milestone_criticality"]) == {"mid"}
+    assert set(entry["sensitivity"]) == set(entry["ssi"]) == {"mid", "project"}
+    full = r.to_dict(detail=True)
+    assert full["task_milestones"] == ["early", "mid", "late"]
+    assert set(full["tasks"]["b"]["milestone_criticality"]) == {"early", "mid", "late"}
+    assert full["tasks"]["b"]["sensitivity"] == entry["sensitivity"]
+    # the tables follow the chosen milestones; with sensitivity off, those with a target
+    doc = rk.simulate(sc, 300, 1, sensitivity=["late"]).to_dict()
+    assert doc["task_milestones"] == ["late"]
+    doc = rk.simulate(sc, 300, 1, sensitivity="none").to_dict()
+    assert doc["task_milestones"] == ["mid"] and "sensitivity" not in doc["tasks"]["b"]
+    doc = rk.simulate(sc, 300, 1, criticality=False).to_dict()
+    assert "task_milestones" not in doc
+
+
+def test_portfolio_json_passes_the_detail_on(tmp_path):
+    import test_portfolio
+
+    portfolio = rk.load_portfolio(test_portfolio.write_portfolio(tmp_path))
+    res = rk.simulate_portfolio(portfolio, 200, drivers=False)
+    short, full = res.to_dict(), res.to_dict(detail=True)
+    assert len(full["task_milestones"]) > len(short["task_milestones"])
+    assert list(full)[-2:] == ["task_milestones", "tasks"]
+
+
+# ------------------------------------------------------------------------ the command
+
+
+SCENARIO = """\
+name: three milestones
+tasks:
+  - {id: a, duration: [2, 4, 9]}
+  - {id: b, duration: [2, 4, 9], predecessors: [a]}
+  - {id: c, duration: [2, 4, 9], predecessors: [b]}
+milestones:
+  - {id: early, after: [a]}
+  - {id: mid, after: [b], target: 9}
+  - {id: late, after: [c]}
+simulation: {iterations: 300, seed: 2}
+"""
+
+
+def run_cli(tmp_path: Path, *args: str):
+    path = tmp_path / "s.yaml"
+    path.write_text(SCENARIO)
+    out = tmp_path / "o.json"
+    result = CliRunner().invoke(cli.main, ["run", str(path), "-q", *args])
+    doc = json.loads(out.read_text()) if out.exists() and result.exit_code == 0 else None
+    out.unlink(missing_ok=True)
+    return result, doc
+
+
+@pytest.mark.parametrize(
+    ("args", "outputs", "tables"),
+    [
+        ((), ["mid", "project"], ["mid"]),
+        (("--sensitivity", "all"), ["early", "mid", "late", "project"], None),
+        (("--sensitivity", " late , project"), ["late", "project"], ["late"]),
+        (("--sensitivity", "none"), None, ["mid"]),
+        (("--no-sensitivity",), None, ["mid"]),
+        (("--no-sensitivity", "--sensitivity", "none"), None, ["mid"]),
+        (("--json-detail",), ["mid", "project"], ["early", "mid", "late"]),
+    ],
+)
+def test_run_sensitivity_and_json_detail_options(tmp_path, args, outputs, tables):
+    result, doc = run_cli(tmp_path, "--json", str(tmp_path / "o.json"), *args)
+    assert result.exit_code == 0, result.output
+    entry = doc["tasks"]["b"]
+    if outputs is None:
+        assert "sensitivity" not in entry
+    else:
+        assert list(entry["sensitivity"]) == outputs
+    assert doc["task_milestones"] == (tables or ["early", "mid", "late"])
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("--sensitivity", "mid,nope"), "sensitivity: unknown milestone 'nope'"),
+        (("--sensitivity", "mid,,late"), "an empty milestone id"),
+        (("--no-sensitivity", "--sensitivity", "all"), "ask for different things"),
+        (("--json-detail",), "--json-detail needs --json"),
+    ],
+)
+def test_run_option_mistakes_are_one_error_line(tmp_path, args, words):
+    result, _ = run_cli(tmp_path, *args)
+    assert result.exit_code == 2
+    first = result.output.splitlines()[0]
+    assert first.startswith("error: ") and words in first

@@ -278,6 +278,9 @@ def _simulate(
         risk_occurrence=dict(zip(net.risk_ids, k.occurred / iterations, strict=True)),
         mitigated=mitigated,
         sensitivity=sens,
+        key_milestones=tuple(
+            m for m in (chosen or sensitivity_outputs(scenario)) if m != "project"
+        ),
         drivers=drv,
         sampling=sampling,
         costs=costs,
