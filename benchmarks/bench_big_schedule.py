@@ -13,8 +13,8 @@ the JSON file; then the same with ``--sensitivity all --json-detail`` (every mil
 as before issue 11) at the first iteration count, for comparison. ``python -c "import
 numpy"`` in the same run is the reference for the ratios. Targets (issue 11): at 10,000
 iterations under 15 s and under 1 GiB; at 100,000 no more memory than that plus the
-per-iteration finishes (iterations x milestones, 8 bytes each: nothing grows with
-iterations x milestones x tasks); JSON under 20 MB by default.
+per-iteration finishes that a run returns (iterations x milestones, 8 bytes each:
+nothing grows with iterations x milestones x tasks); JSON under 20 MB by default.
 """
 
 from __future__ import annotations
@@ -133,11 +133,11 @@ def main(argv: list[str] | None = None) -> int:
         f"{verdict(first[4], TARGET_JSON)}"
     )
     for n, _, _, peak, _ in rows[1 : len(counts)]:
-        finishes = (n - first[0]) * (args.milestones + 1) * 8 * 2  # outputs and their days
+        finishes = (n - first[0]) * (args.milestones + 1) * 8  # the kernel's outputs
         print(
             f"{'peak memory, ' + format(n, ',') + ' iterations, over the first':<52} "
-            f"{(peak - first[3]) / MIB:>+5,.0f} MiB  (its per-iteration finishes and their "
-            f"project days: +{finishes / MIB:,.0f} MiB)"
+            f"{(peak - first[3]) / MIB:>+5,.0f} MiB  (the per-iteration finishes: "
+            f"+{finishes / MIB:,.0f} MiB)"
         )
     print(f"after: {uptime()}")
     return 0
