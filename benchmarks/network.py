@@ -3,11 +3,14 @@
 ``synthetic_scenario`` builds a random but schedule-like DAG: every task depends on a few
 *recent* tasks (so the network is deep, as real schedules are), links mix all four types
 with some lags, durations are triangular, and five milestones sit along the network, the
-last after every sink task. ``write_yaml`` writes it in the scenario-file format.
+last after every sink task. ``schedule_scenario`` builds one shaped like a big real
+schedule with hundreds of key dates. ``write_yaml`` writes either in the scenario-file
+format.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import random
 from pathlib import Path
 
@@ -83,6 +86,74 @@ def synthetic_scenario(
     )
 
 
+AREA_TASKS = 100  # tasks per work area of schedule_scenario
+HANDOFF_SHARE = 0.02  # tasks with a link from an earlier area's task (a handoff)
+
+
+def schedule_scenario(
+    n_tasks: int = 4_000,
+    n_milestones: int = 800,
+    n_targets: int = 8,
+    seed: int = 0,
+    start: _dt.date | None = _dt.date(2027, 1, 4),
+) -> Scenario:
+    """A network shaped like a big real schedule with many key dates (a P6 export).
+
+    The tasks fall in work areas of AREA_TASKS tasks; a task depends on one to three of
+    the previous five tasks of its area (FS, some SS/FF with lags), and 2 % of tasks also
+    wait on a task of an earlier area (a handoff). Most milestones are key dates that wait on
+    one task of an area, so they have few ancestors (those of its area up to that task,
+    and what the handoffs bring in); the last one waits on every end task. Durations are
+    triangular or PERT, and the schedule has a ``start`` (task dates are counted, as in
+    a dated P6 schedule). ``n_targets`` milestones (spread out, the last included) have a
+    target 10 % above their plan.
+    """
+    rng = random.Random(seed)
+    ids = [f"A{i // AREA_TASKS:03d}-{i % AREA_TASKS:03d}" for i in range(n_tasks)]
+    tasks: list[Task] = []
+    modes: list[float] = []
+    has_succ = [False] * n_tasks
+    for i in range(n_tasks):
+        lo = rng.randint(1, 10)
+        mode = lo + rng.randint(0, 10)
+        hi = mode + rng.randint(1, 20)
+        modes.append(float(mode))
+        kind = "pert" if rng.random() < 0.3 else "triangular"
+        dist = parse_distribution({"dist": kind, "min": lo, "mode": mode, "max": hi})
+        first = i - i % AREA_TASKS
+        chosen: set[int] = set()
+        if i > first:
+            for _ in range(rng.randint(1, 3)):
+                chosen.add(max(first, i - 1 - rng.randrange(5)))
+        if first and rng.random() < HANDOFF_SHARE:
+            chosen.add(rng.randrange(first))
+        links = []
+        for p in sorted(chosen):
+            has_succ[p] = True
+            kind = "FS" if rng.random() < 0.8 else rng.choice(["SS", "FF"])
+            lag = float(rng.randint(0, 3)) if kind != "FS" else 0.0
+            links.append(Link(task=ids[p], type=kind, lag=lag))
+        tasks.append(Task(id=ids[i], name=f"Task {i}", duration=dist, predecessors=tuple(links)))
+    finish = _deterministic_finish(tasks, modes)
+    keyed = sorted(rng.sample(range(n_tasks), n_milestones - 1))
+    targeted = set(keyed[:: max(1, len(keyed) // max(n_targets - 1, 1))][: n_targets - 1])
+    milestones = []
+    for m, j in enumerate(keyed):
+        ms = _milestone(m, [ids[j]], finish, [j])
+        if j not in targeted:
+            ms = Milestone(id=ms.id, name=ms.name, after=ms.after)
+        milestones.append(ms)
+    sinks = [j for j in range(n_tasks) if not has_succ[j]]
+    milestones.append(_milestone(n_milestones - 1, [ids[j] for j in sinks], finish, sinks))
+    return Scenario(
+        name=f"schedule {n_tasks} tasks, {n_milestones} milestones (seed {seed})",
+        tasks=tuple(tasks),
+        milestones=tuple(milestones),
+        start=start,
+        simulation=SimulationSettings(iterations=10_000, seed=1),
+    )
+
+
 def _milestone(m: int, after: list[str], finish: list[float], idx: list[int]) -> Milestone:
     # Target 10% above the plan built from the modes, so P(target) is neither 0 nor 1.
     target = float(round(1.1 * max(finish[j] for j in idx)))
@@ -111,18 +182,23 @@ def _num(x: float) -> str:
 
 def write_yaml(scenario: Scenario, path: str | Path) -> None:
     """Write ``scenario`` as a scenario file (the format of ``scenarios/*.yaml``)."""
-    out = [f"name: {scenario.name}", "tasks:"]
+    out = [f"name: {scenario.name}"]
+    if scenario.start is not None:
+        out.append(f"start: {scenario.start.isoformat()}")
+    out.append("tasks:")
     for t in scenario.tasks:
         p = t.duration.params
         if t.duration.kind == "fixed":
             dur = f"{{dist: fixed, value: {_num(p['value'])}}}"
-        elif t.duration.kind == "triangular":
+        elif t.duration.kind in ("triangular", "pert"):
             dur = (
-                f"{{dist: triangular, min: {_num(p['min'])}, mode: {_num(p['mode'])}, "
+                f"{{dist: {t.duration.kind}, min: {_num(p['min'])}, mode: {_num(p['mode'])}, "
                 f"max: {_num(p['max'])}}}"
             )
         else:
-            raise ValueError(f"write_yaml handles fixed and triangular, not {t.duration.kind}")
+            raise ValueError(
+                f"write_yaml handles fixed, triangular and pert, not {t.duration.kind}"
+            )
         out.append(f"  - id: {t.id}")
         out.append(f"    name: {t.name}")
         out.append(f"    duration: {dur}")

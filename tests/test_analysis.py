@@ -26,7 +26,7 @@ def test_sensitivity_matches_direct_computation_on_stored_durations():
     rng = np.random.default_rng(3)
     sc = random_network(rng, 12)
     n, seed = 4000, 17
-    r = rk.simulate(sc, iterations=n, seed=seed)
+    r = rk.simulate(sc, iterations=n, seed=seed, sensitivity="all")
     dur = durations_of(sc, seed, n)
     for tid, d in dur.items():
         s = r.sensitivity[tid]
@@ -60,7 +60,7 @@ def test_ssi_and_criticality_are_per_milestone():
         [("early", ["a"]), ("late", ["c"])],
         iterations=2000,
     )
-    r = rk.simulate(sc)
+    r = rk.simulate(sc, sensitivity="all")
     assert r.criticality == {"a": 1.0, "b": 1.0, "c": 1.0}
     assert r.milestone_criticality["early"] == {"a": 1.0, "b": 0.0, "c": 0.0}
     assert r.milestone_criticality["late"] == {"a": 1.0, "b": 1.0, "c": 1.0}
@@ -89,7 +89,7 @@ def _check_ssi_identity(r):
 def test_ssi_on_the_plant_scenario_reads_the_finish_in_project_working_days():
     # two calendars (office Mon-Fri, shutdown crews six days a week)
     sc = rk.load_scenario("scenarios/plant_upgrade.yaml")
-    _check_ssi_identity(rk.simulate(sc, iterations=2000, drivers=False))
+    _check_ssi_identity(rk.simulate(sc, iterations=2000, drivers=False, sensitivity="all"))
 
 
 def test_ssi_on_two_calendars():
@@ -105,7 +105,7 @@ def test_ssi_on_two_calendars():
     sc = dataclasses.replace(
         sc, calendars=(Calendar("office"), Calendar("seven", workdays=tuple(range(7))))
     )
-    r = rk.simulate(sc, drivers=False)
+    r = rk.simulate(sc, drivers=False, sensitivity="all")
     _check_ssi_identity(r)
     # the seven-day task b finishes in fewer office days than c for the same sample
     assert 0 < r.milestone_criticality["end"]["b"] < r.milestone_criticality["end"]["c"] < 1
@@ -125,7 +125,7 @@ def test_spearman_of_a_sum_matches_its_closed_form():
         ],
         [("s", ["y"])],
     )
-    rho = rk.simulate(sc, iterations=n, seed=9).sensitivity["x"].spearman["s"]
+    rho = rk.simulate(sc, iterations=n, seed=9, sensitivity=["s"]).sensitivity["x"].spearman["s"]
     se = np.sqrt((1 + exact**2 / 2) * (1 - exact**2) ** 2 / n)  # Bonett & Wright
     assert abs(rho - exact) < 3 * se
 
@@ -134,11 +134,11 @@ def test_sensitivity_does_not_depend_on_threads_or_chunking():
     import numba
 
     sc = random_network(np.random.default_rng(4), 40)
-    a = _simulate(sc, iterations=3001, seed=5, chunk=512)
+    a = _simulate(sc, iterations=3001, seed=5, chunk=512, sensitivity="all")
     before = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
-        b = rk.simulate(sc, iterations=3001, seed=5)
+        b = rk.simulate(sc, iterations=3001, seed=5, sensitivity="all")
     finally:
         numba.set_num_threads(before)
     assert a.to_dict()["tasks"] == b.to_dict()["tasks"]
@@ -153,7 +153,7 @@ def test_drivers_are_the_percentile_shift_from_removing_the_risk():
     )
     only_small = rk.Scenario("t", sc.tasks, sc.milestones, simulation=sc.simulation, risks=(small,))
     n, seed = 20_000, 6
-    r = rk.simulate(full, iterations=n, seed=seed)
+    r = rk.simulate(full, iterations=n, seed=seed, sensitivity="all")
     w = rk.simulate(only_small, iterations=n, seed=seed)
     for q in (50, 80):
         want = np.percentile(r.finishes["end"], q) - np.percentile(w.finishes["end"], q)
@@ -189,7 +189,7 @@ def test_sensitivity_with_latin_hypercube_sampling_reads_the_same_draws():
     sc = scenario(
         [task("a", {"dist": "triangular", "min": 1, "mode": 2, "max": 9})], [("m", ["a"])]
     )
-    r = rk.simulate(sc, iterations=2000, sampling="lhs")
+    r = rk.simulate(sc, iterations=2000, sampling="lhs", sensitivity=["m"])
     assert r.sensitivity["a"].cruciality["m"] == pytest.approx(1.0, abs=1e-9)
     assert r.sensitivity["a"].spearman["m"] == pytest.approx(1.0, abs=1e-3)
 

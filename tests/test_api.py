@@ -233,7 +233,7 @@ def test_a_portfolio_json_keeps_its_sections_in_place(fy27):
     assert list(d) == [
         *("scenario", "iterations", "seed", "percentiles", "units", "start", "mitigated"),
         *("sampling", "milestones", "project", "cost", "jcl", "objectives", "joint", "kpis"),
-        *("risks", "tasks"),
+        *("risks", "task_milestones", "tasks"),
     ]
     plain = pr.results.to_dict()
     assert {k: v for k, v in d.items() if k not in pr.strategy} == plain

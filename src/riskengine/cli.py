@@ -123,6 +123,19 @@ def _percentiles(
     return tuple(out)
 
 
+def _sensitivity(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> str | tuple[str, ...] | None:
+    """``all``, ``none`` or a comma-separated list of milestone ids (checked against the
+    scenario by ``simulate``)."""
+    if value is None or value.strip() in ("all", "none"):
+        return None if value is None else value.strip()
+    ids = tuple(part.strip() for part in value.split(","))
+    if not all(ids):
+        raise click.BadParameter(f"an empty milestone id in {value!r}; use all, none or ID,ID")
+    return ids
+
+
 _SCENARIO = click.argument("scenario", type=click.Path(path_type=Path))
 
 
@@ -190,9 +203,19 @@ def main() -> None:
 )
 @click.option("--no-criticality", is_flag=True, help="Skip the criticality index (faster).")
 @click.option(
-    "--no-sensitivity",
+    "--sensitivity",
+    callback=_sensitivity,
+    metavar="all|none|ID,…",
+    help="Task sensitivity against every milestone, none, or these milestone ids "
+    "('project' for the project finish) [default: the project and each milestone with a "
+    "target].",
+)
+@click.option("--no-sensitivity", is_flag=True, help="The same as --sensitivity none.")
+@click.option(
+    "--json-detail",
     is_flag=True,
-    help="Skip task sensitivity (its second pass costs about two simulations on big runs).",
+    help="Put every milestone's per-task criticality in the --json file, not only those "
+    "of --sensitivity.",
 )
 @click.option("--no-drivers", is_flag=True, help="Skip the risk drivers (one re-run per risk).")
 @click.option(
@@ -223,7 +246,9 @@ def run(
     jcl_milestone: str | None,
     no_task_dates: bool,
     no_criticality: bool,
+    sensitivity: str | tuple[str, ...] | None,
     no_sensitivity: bool,
+    json_detail: bool,
     no_drivers: bool,
     sampling: str | None,
     strict: bool,
@@ -232,6 +257,10 @@ def run(
 ) -> None:
     """Simulate SCENARIO (a scenario or portfolio file) and print milestone finishes, the
     most critical tasks, risk drivers and, with costs, cost and joint confidence."""
+    if no_sensitivity and sensitivity not in (None, "none"):
+        raise click.UsageError("--no-sensitivity and --sensitivity ask for different things")
+    if json_detail and json_path is None:
+        raise click.UsageError("--json-detail needs --json PATH")
     model = _load(scenario)
     files.check_outputs(json_path, csv_dir, charts_dir=charts_dir, inputs=model.inputs)
     stderr = Console(stderr=True)
@@ -246,7 +275,7 @@ def run(
             seed,
             percentiles,
             criticality=not no_criticality,
-            sensitivity=not no_sensitivity,
+            sensitivity="none" if no_sensitivity else (sensitivity or True),
             drivers=not no_drivers,
             mitigated=mitigated,
             strict=strict,
@@ -258,7 +287,11 @@ def run(
         )
     terminal.print_results(results, Console())
     written = files.write_outputs(
-        results, json_path=json_path, csv_dir=csv_dir, charts_dir=charts_dir
+        results,
+        json_path=json_path,
+        csv_dir=csv_dir,
+        charts_dir=charts_dir,
+        json_detail=json_detail,
     )
     if not quiet:
         if charts_dir is not None and baseline(results).jcl is None:

@@ -101,7 +101,7 @@ def risk_register(
     iterations = sim.iterations if iterations is None else iterations
     seed = sim.seed if seed is None else seed
     check_run_settings(iterations, seed, percentiles)
-    pre = simulate(scenario, iterations, seed)
+    pre = simulate(scenario, iterations, seed, sensitivity=[milestone])  # the tornado's
     post = simulate(scenario, iterations, seed, mitigated=True, sensitivity=False, drivers=False)
     assert pre.drivers is not None  # simulate computes the drivers unless told not to
     net = compile_network(scenario)

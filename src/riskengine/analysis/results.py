@@ -261,7 +261,12 @@ class Results:
     mitigated : bool
         Whether risks were simulated after mitigation.
     sensitivity : dict of str to TaskSensitivity or None
-        Per task, its rank correlation, cruciality and SSI against each output.
+        Per task, its rank correlation, cruciality and SSI against each output the run
+        chose (``simulate(sensitivity=...)``).
+    key_milestones : tuple of str or None
+        The milestones whose per-task tables the JSON document holds unless asked for
+        every milestone's (:meth:`to_dict`): those of the sensitivity, or with it off the
+        milestones with a target; None for every milestone.
     drivers : dict or None
         ``drivers[risk][milestone or "project"]["P50" or "P80"]``: working days the risk
         adds.
@@ -305,6 +310,7 @@ class Results:
     risk_occurrence: dict[str, float] = field(default_factory=dict)
     mitigated: bool = False
     sensitivity: dict[str, Any] | None = None  # task id -> analysis.TaskSensitivity
+    key_milestones: tuple[str, ...] | None = None
     drivers: dict[str, dict[str, dict[str, float]]] | None = None  # risk -> output -> P
     risk_names: dict[str, str] = field(default_factory=dict)
     sampling: str = "monte-carlo"
@@ -333,6 +339,7 @@ class Results:
         risk_occurrence: dict[str, float] | None = None,
         mitigated: bool = False,
         sensitivity: dict[str, Any] | None = None,
+        key_milestones: tuple[str, ...] | None = None,
         drivers: dict[str, dict[str, dict[str, float]]] | None = None,
         sampling: str = "monte-carlo",
         costs: dict[str, np.ndarray] | None = None,
@@ -424,6 +431,7 @@ class Results:
             risk_occurrence=dict(risk_occurrence or {}),
             mitigated=mitigated,
             sensitivity=sensitivity,
+            key_milestones=key_milestones,
             drivers=drivers,
             risk_names={r.id: r.name for r in scenario.risks},
             sampling=sampling,
@@ -445,8 +453,19 @@ class Results:
         ranked = sorted(self.criticality.items(), key=lambda kv: -kv[1])
         return ranked[:k]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, detail: bool = False) -> dict[str, Any]:
         """The JSON document written by ``riskengine run --json``.
+
+        Its size follows what the run was asked for: per task, the criticality towards
+        each milestone is given for the ``key_milestones`` only (listed as
+        ``task_milestones``), unless ``detail`` asks for every milestone's
+        (``--json-detail``); the sensitivity is given for the outputs it was computed
+        for.
+
+        Parameters
+        ----------
+        detail : bool, default False
+            Every milestone's per-task criticality.
 
         Returns
         -------
@@ -477,15 +496,19 @@ class Results:
                 if self.drivers is not None:
                     entry["drivers"] = self.drivers[rid]
                 d["risks"][rid] = entry
+        by_milestone = self.milestone_criticality
+        if by_milestone is not None:
+            keys = self.key_milestones
+            if not detail and keys is not None:
+                by_milestone = {m: by_milestone[m] for m in keys}
+            d["task_milestones"] = list(by_milestone)
         tasks: dict[str, dict[str, Any]] = {}
         for tid, name in self.task_names.items():
             entry = {"name": name}
             if self.criticality is not None:
                 entry["criticality"] = self.criticality[tid]
-            if self.milestone_criticality is not None:
-                entry["milestone_criticality"] = {
-                    m: c[tid] for m, c in self.milestone_criticality.items()
-                }
+            if by_milestone is not None:
+                entry["milestone_criticality"] = {m: c[tid] for m, c in by_milestone.items()}
             if self.sensitivity is not None:
                 s = self.sensitivity[tid]
                 entry.update(

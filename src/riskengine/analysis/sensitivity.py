@@ -7,18 +7,20 @@ differences are free of sampling noise (common random numbers).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping
 
 import numpy as np
 
 from riskengine.engine.compile import CompiledNetwork, seed_keys, split64, stream_of
 from riskengine.engine.encoding import TableBuilder, encode
 from riskengine.kernels import thread_count
-from riskengine.kernels.sampling import ppf_array
-from riskengine.kernels.sensitivity import PARTS, duration_moments, regenerate_uniforms
+from riskengine.kernels.sampling import FIXED, ppf_array
+from riskengine.kernels.sensitivity import BLOCK, TILE, duration_moments, regenerate_uniforms
 from riskengine.model.scenario import Distribution
 
-SENSITIVITY_BLOCK = 64  # fixed, so the sums' order (and bits) never change
+CHUNK = 1024 * BLOCK  # iterations per call of the kernel: bounds its lane-ordered copies
+RANK_BYTES = 256 * 2**20  # ranks held at once: outputs past it take another pass
+MAX_OUTPUTS = 32  # outputs per pass over the draws: the products stay in the caches
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,50 +39,116 @@ class TaskSensitivity:
 def task_sensitivity(
     net: CompiledNetwork,
     seed: int,
-    outputs: np.ndarray,
-    output_ids: Sequence[str],
-    criticality: np.ndarray | None,
+    finishes: Mapping[str, np.ndarray],
+    criticality: Mapping[str, np.ndarray] | None,
     lhs_n: int = 0,
+    *,
+    chunk: int = CHUNK,
+    per_pass: int | None = None,
 ) -> dict[str, TaskSensitivity]:
-    """Sensitivity of every task against every output column of ``outputs``
-    (float64[iterations, outputs]: the finishes in working days of the project calendar,
-    the unit the SSI's sd(finish) is read in). ``criticality[o, t]``: the share of
-    iterations in which task t (topological order) was critical for output o."""
-    n_iter, n_out = outputs.shape
-    finish = outputs.T - outputs.mean(axis=0)[:, None]
-    ranks = np.empty_like(finish)
-    for m in range(n_out):
-        ranks[m] = average_ranks(outputs[:, m]) - (n_iter + 1) / 2
-    parts = np.zeros((PARTS, net.n_tasks, 4 + 2 * n_out))
+    """Sensitivity of every task against each output of ``finishes`` (output id: its
+    finish per iteration, float64[iterations], in working days of the project calendar,
+    the unit the SSI's sd(finish) is read in). ``criticality[output][t]``: the share of
+    iterations in which task t (topological order) was critical for it.
+
+    ``chunk`` (a multiple of BLOCK) iterations go to each call of the kernel and
+    ``per_pass`` outputs to each pass over the draws (default: as many as RANK_BYTES
+    holds, at most MAX_OUTPUTS); neither changes a bit of the result, only memory and
+    speed."""
+    if chunk <= 0 or chunk % BLOCK:
+        raise ValueError(f"chunk must be a positive multiple of {BLOCK}")
+    ids = list(finishes)
+    if not ids:
+        return {}
+    n_iter = len(finishes[ids[0]])
+    if per_pass is None:
+        per_pass = max(1, min(MAX_OUTPUTS, RANK_BYTES // (8 * n_iter)))
+    tiles = sensitivity_tiles(net)
     network = net.kernel_args()
-    duration_moments(
-        n_iter,
-        SENSITIVITY_BLOCK,
-        seed_keys(seed, lhs_n),
-        network.tasks,
-        network.copula,
-        np.ascontiguousarray(ranks),
-        np.ascontiguousarray(finish),
-        parts,
+    keys = seed_keys(seed, lhs_n)
+    rho = np.zeros((len(ids), net.n_tasks))
+    cru = np.zeros_like(rho)
+    ssi = np.zeros_like(rho)
+    sd_d = np.zeros(net.n_tasks)
+    for p0 in range(0, len(ids), per_pass):
+        group = ids[p0 : p0 + per_pass]
+        xs = [finishes[oid] for oid in group]
+        ranks = np.empty((len(group), n_iter))
+        for k, x in enumerate(xs):
+            ranks[k] = average_ranks(x)
+        ranks -= (n_iter + 1) / 2
+        means = [x.mean() for x in xs]
+        sums = np.zeros((net.n_tasks, 4 + 2 * len(group)))
+        for start in range(0, n_iter, chunk):
+            m = min(chunk, n_iter - start)
+            its = lane_iterations(start, m)
+            ok = its >= 0
+            r = np.zeros((len(group), its.size))
+            f = np.zeros_like(r)
+            r[:, ok] = ranks[:, its[ok]]
+            for k, x in enumerate(xs):
+                f[k, ok] = x[its[ok]] - means[k]
+            duration_moments(start, m, keys, network.tasks, network.copula, tiles, r, f, sums)
+        s = sums / n_iter  # every pass has the same moments: the same draws, the same order
+        sd_u = np.sqrt(np.maximum(s[:, 1] - s[:, 0] ** 2, 0.0))
+        sd_d = np.sqrt(np.maximum(s[:, 3] - s[:, 2] ** 2, 0.0))
+        for k, oid in enumerate(group):
+            sd_finish = (xs[k] - means[k]).std()
+            rho[p0 + k] = _ratio(s[:, 4 + k], sd_u * ranks[k].std())
+            cru[p0 + k] = _ratio(s[:, 4 + len(group) + k], sd_d * sd_finish)
+            if criticality is not None:
+                ssi[p0 + k] = _ratio(criticality[oid] * sd_d, np.full_like(sd_d, sd_finish))
+    return {
+        tid: TaskSensitivity(
+            sd=float(sd_d[t]),
+            spearman=dict(zip(ids, rho[:, t].tolist(), strict=True)),
+            cruciality=dict(zip(ids, cru[:, t].tolist(), strict=True)),
+            ssi=dict(zip(ids, ssi[:, t].tolist(), strict=True)),
+        )
+        for t, tid in enumerate(net.task_ids)
+    }
+
+
+def lane_iterations(start: int, n: int) -> np.ndarray:
+    """The iteration at each position of the kernel's blocks for iterations ``start …
+    start + n`` (``start`` a multiple of BLOCK), -1 past the last: the simulation's lane
+    order (kernels/rng.py ``lane_iteration``)."""
+    n_blocks = (n + BLOCK - 1) // BLOCK
+    quads = BLOCK // 4
+    lane = np.arange(BLOCK)
+    its = (np.arange(n_blocks)[:, None] * BLOCK + 4 * (lane % quads) + lane // quads).ravel()
+    return np.where(its < n, start + its, -1)
+
+
+def sensitivity_tiles(net: CompiledNetwork) -> tuple[np.ndarray, ...]:
+    """The kernel's tiles (kernels/sensitivity.py): the tasks with an uncertain duration,
+    TILE at a time in topological order, the members of each correlation group together
+    in one tile (which may then hold more), with the groups each tile needs."""
+    tasks = np.flatnonzero(net.code != FIXED)
+    grouped = tasks[net.corr_group[tasks] >= 0]
+    grouped = grouped[np.argsort(net.corr_group[grouped], kind="stable")]
+    units: list[np.ndarray] = []
+    if grouped.size:
+        cuts = np.flatnonzero(np.diff(net.corr_group[grouped])) + 1
+        units += np.split(grouped, cuts)
+    ptr, order, gptr, groups = [0], [], [0], []
+    for k, unit in enumerate(units):  # whole groups, TILE tasks or more to a tile
+        order += unit.tolist()
+        groups.append(int(net.corr_group[unit[0]]))
+        if len(order) - ptr[-1] >= TILE or k == len(units) - 1:
+            ptr.append(len(order))
+            gptr.append(len(groups))
+    single = tasks[net.corr_group[tasks] < 0]
+    for start in range(0, single.size, TILE):
+        order += single[start : start + TILE].tolist()
+        ptr.append(len(order))
+        gptr.append(len(groups))
+    return (
+        np.array(ptr, np.int64),
+        np.array(order, np.int64),
+        np.array(gptr, np.int64),
+        np.array(groups, np.int64),
     )
-    sums = parts[0].copy()
-    for part in parts[1:]:  # a fixed order of additions: the same bits on any machine
-        sums += part
-    sd_rank = ranks.std(axis=1)
-    sd_finish = finish.std(axis=1)
-    out = {}
-    for k, tid in enumerate(net.task_ids):
-        s = sums[k] / n_iter
-        sd_u = np.sqrt(max(s[1] - s[0] ** 2, 0.0))
-        sd_d = np.sqrt(max(s[3] - s[2] ** 2, 0.0))
-        rho, cru, ssi = {}, {}, {}
-        for m, oid in enumerate(output_ids):
-            crit = float(criticality[m, k]) if criticality is not None else 0.0
-            rho[oid] = _ratio(s[4 + m], sd_u * sd_rank[m])
-            cru[oid] = _ratio(s[4 + n_out + m], sd_d * sd_finish[m])
-            ssi[oid] = _ratio(crit * sd_d, sd_finish[m])
-        out[tid] = TaskSensitivity(sd=float(sd_d), spearman=rho, cruciality=cru, ssi=ssi)
-    return out
 
 
 class DrawSampler:
@@ -133,5 +201,6 @@ def average_ranks(x: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def _ratio(a: float, b: float) -> float:
-    return float(a / b) if b > 0 else 0.0
+def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The ratio a / b where b > 0, else 0 (no spread: no correlation)."""
+    return np.divide(a, b, out=np.zeros_like(a), where=b > 0)

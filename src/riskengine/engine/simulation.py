@@ -5,12 +5,13 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Sequence
+from typing import TypeAlias
 
 import numpy as np
 
 from riskengine.analysis.drivers import risk_drivers
 from riskengine.analysis.results import Results, date_ranks
-from riskengine.analysis.sensitivity import DrawSampler, task_sensitivity
+from riskengine.analysis.sensitivity import MAX_OUTPUTS, DrawSampler, task_sensitivity
 from riskengine.engine.calendar import HORIZON_YEARS, Timeline
 from riskengine.engine.compile import (
     MITIGATION_GROUP,
@@ -21,7 +22,7 @@ from riskengine.engine.compile import (
     uses_groups,
 )
 from riskengine.engine.runner import DEFAULT_BLOCK, KernelOutput, Progress, run_kernel
-from riskengine.errors import ScenarioError, show
+from riskengine.errors import ScenarioError, did_you_mean, short_list, show
 from riskengine.kernels import thread_count
 from riskengine.kernels.sampling import FIXED
 from riskengine.model.distributions import most_likely
@@ -29,6 +30,8 @@ from riskengine.model.draws import ITEM_FIXED_DRAW, ITEM_RATE_DRAW
 from riskengine.model.scenario import MAX_ITERATIONS, Cost, Distribution, Scenario
 
 DEFAULT_JCL = 0.7  # NASA's policy level for the joint confidence of cost and schedule
+
+Selection: TypeAlias = bool | str | Sequence[str]  # what ``simulate(sensitivity=...)`` takes
 
 
 def check_run_settings(iterations: int, seed: int, percentiles: Sequence[float]) -> None:
@@ -59,7 +62,7 @@ def simulate(
     mitigated: bool = False,
     strict: bool = False,
     sampling: str | None = None,
-    sensitivity: bool = True,
+    sensitivity: Selection = True,
     drivers: bool = True,
     task_dates: bool = True,
     jcl: float | None = DEFAULT_JCL,
@@ -95,9 +98,12 @@ def simulate(
         RiskEngineWarning).
     sampling : {"monte-carlo", "lhs"}, optional
         Plain Monte Carlo or Latin hypercube (default: the scenario's).
-    sensitivity : bool, default True
-        Add each task's rank correlation, cruciality and schedule sensitivity index
-        against each milestone (one extra sampling pass).
+    sensitivity : bool, "all", "none" or list of str, default True
+        Each task's rank correlation, cruciality and schedule sensitivity index against
+        the project finish and each milestone with a target (True), every milestone
+        ("all"), the milestones listed (their ids, and "project" for the project
+        finish), or none (False or "none"). One extra sampling pass; criticality stays
+        per task for every milestone whatever this is.
     drivers : bool, default True
         Re-simulate once without each risk to measure the days it adds to each P50 and
         P80.
@@ -167,7 +173,7 @@ def _simulate(
     mitigated: bool = False,
     strict: bool = False,
     sampling: str | None = None,
-    sensitivity: bool = True,
+    sensitivity: Selection = True,
     drivers: bool = True,
     task_dates: bool = True,
     jcl: float | None = DEFAULT_JCL,
@@ -207,13 +213,14 @@ def _simulate(
         raise ScenarioError(
             f"unknown milestone {jcl_milestone!r} (known: {known})", field="jcl_milestone"
         )
+    chosen = sensitivity_outputs(scenario, sensitivity)
     net = network
     if net is None:
         try:
             net = compile_network(scenario, mitigated=mitigated, strict=strict)
         except ScenarioError as e:
             raise e.located(scenario.source) from None
-    _check_memory(scenario, net, iterations, sensitivity=sensitivity)
+    _check_memory(scenario, net, iterations, sensitivity=chosen)
     timeline = net.timeline
     window = _finish_window(net, iterations, seed, lhs_n) if task_dates and timeline.dated else None
 
@@ -242,8 +249,11 @@ def _simulate(
     # the finishes in working days of the project calendar, the unit of every result
     days = timeline.to_project_days(out)
     sens = None
-    if sensitivity:  # the same uniforms as the run, Latin hypercube ones included
-        sens = task_sensitivity(net, seed, days, output_ids, shares, lhs_n=lhs_n)
+    if chosen:  # the same uniforms as the run, Latin hypercube ones included
+        column = {oid: i for i, oid in enumerate(output_ids)}
+        finishes = {oid: days[:, column[oid]] for oid in chosen}
+        crit = None if shares is None else {oid: shares[column[oid]] for oid in chosen}
+        sens = task_sensitivity(net, seed, finishes, crit, lhs_n=lhs_n)
     drv = None
     if drivers and net.risk_ids:
         drv = risk_drivers(net, seed, days, output_ids, block=block, lhs_n=lhs_n)
@@ -268,6 +278,9 @@ def _simulate(
         risk_occurrence=dict(zip(net.risk_ids, k.occurred / iterations, strict=True)),
         mitigated=mitigated,
         sensitivity=sens,
+        key_milestones=tuple(
+            m for m in (chosen or sensitivity_outputs(scenario)) if m != "project"
+        ),
         drivers=drv,
         sampling=sampling,
         costs=costs,
@@ -294,20 +307,22 @@ def _available_memory() -> int | None:
         return None
 
 
-def memory_needed(net: CompiledNetwork, iterations: int, *, sensitivity: bool = True) -> int:
+def memory_needed(net: CompiledNetwork, iterations: int, *, sensitivity: Selection = True) -> int:
     """An estimate (from above) of the bytes a run needs: the per-iteration outputs and
-    their working copies (project days, ranks and centred finishes for the sensitivity
-    pass, sorting), costs, and the per-thread counters. Samples are never stored."""
+    their working copies (project days, sorting), the ranks of the outputs of one
+    sensitivity pass and their sorting, costs, and the per-thread counters. Samples are
+    never stored."""
     outputs = net.ms_ptr.size  # milestones, cost spans, project
-    per_output = 8 * (3 + (3 if sensitivity else 0))
+    chosen = _select(net.milestone_ids, ~np.isnan(net.targets), sensitivity)
+    ranked = min(len(chosen), MAX_OUTPUTS) + 6 if chosen else 0  # + average_ranks' work
     groups = 1 + len(net.group_ids) if net.has_costs else 0
-    per_iteration = outputs * per_output + groups * 8 * 3 + 64
+    per_iteration = outputs * 8 * 3 + ranked * 8 + groups * 8 * 3 + 64
     counters = thread_count() * net.n_tasks * (outputs + 4) * 8
     return iterations * per_iteration + counters
 
 
 def _check_memory(
-    scenario: Scenario, net: CompiledNetwork, iterations: int, *, sensitivity: bool
+    scenario: Scenario, net: CompiledNetwork, iterations: int, *, sensitivity: Selection
 ) -> None:
     """ScenarioError before anything is allocated when the run cannot fit in memory."""
     need = memory_needed(net, iterations, sensitivity=sensitivity)
@@ -321,6 +336,47 @@ def _check_memory(
         file=scenario.source,
         field="iterations",
     )
+
+
+def sensitivity_outputs(scenario: Scenario, sensitivity: Selection = True) -> tuple[str, ...]:
+    """The outputs :func:`simulate` computes task sensitivity against for its
+    ``sensitivity`` argument: milestone ids in file order, then ``"project"``.
+
+    Raises
+    ------
+    ScenarioError
+        For an unknown milestone id, or a value that is none of those ``simulate``
+        takes.
+    """
+    with_target = [m.target is not None or m.target_date is not None for m in scenario.milestones]
+    return _select(tuple(m.id for m in scenario.milestones), with_target, sensitivity)
+
+
+def _select(
+    milestone_ids: Sequence[str], with_target: Sequence[bool], sensitivity: Selection
+) -> tuple[str, ...]:
+    outputs = (*milestone_ids, "project")
+    if sensitivity is True:
+        return (*(m for m, t in zip(milestone_ids, with_target, strict=True) if t), "project")
+    if sensitivity is False or sensitivity == "none":
+        return ()
+    if sensitivity == "all":
+        return outputs
+    if isinstance(sensitivity, str) or not isinstance(sensitivity, Sequence):
+        raise ScenarioError(
+            'must be True, False, "all", "none" or a list of milestone ids, '
+            f"got {show(sensitivity)}",
+            field="sensitivity",
+        )
+    for oid in sensitivity:
+        if oid not in outputs:
+            raise ScenarioError(
+                f"unknown milestone {show(oid)}{did_you_mean(oid, outputs)} "
+                f"(known: {short_list(outputs, ', ')})",
+                field="sensitivity",
+            )
+    named = set(sensitivity)
+    return tuple(o for o in outputs if o in named)
 
 
 def _check_horizon(scenario: Scenario, timeline: Timeline, project_finish: np.ndarray) -> None:

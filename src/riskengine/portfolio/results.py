@@ -92,19 +92,26 @@ class PortfolioResults:
     strategy: StrategySummary
     outcome: StrategyOutcome
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, detail: bool = False) -> dict[str, Any]:
         """The JSON document written by ``riskengine run --json`` for a portfolio: the
-        baseline's (:meth:`Results.to_dict`) with the strategy's ``objectives``, ``joint``
-        and ``kpis`` after the cost sections, before ``risks`` and ``tasks``.
+        baseline's (:meth:`Results.to_dict`, ``detail`` as there) with the strategy's
+        ``objectives``, ``joint`` and ``kpis`` after the cost sections, before ``risks``,
+        ``task_milestones`` and ``tasks``.
+
+        Parameters
+        ----------
+        detail : bool, default False
+            Every milestone's per-task criticality.
 
         Returns
         -------
         dict
             JSON-ready values only (None where a statistic is missing).
         """
-        d = self.results.to_dict()
-        later: dict[str, Any] = {key: d.pop(key) for key in ("risks", "tasks") if key in d}
-        return {**d, **self.strategy, **later}
+        d = self.results.to_dict(detail=detail)
+        later = ("risks", "task_milestones", "tasks")
+        tail: dict[str, Any] = {key: d.pop(key) for key in later if key in d}
+        return {**d, **self.strategy, **tail}
 
 
 def baseline(results: Results | PortfolioResults) -> Results:

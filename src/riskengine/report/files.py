@@ -50,10 +50,18 @@ def json_text(data: dict[str, Any]) -> str:
     return json.dumps(data, indent=2, allow_nan=False) + "\n"
 
 
-def results_json(results: Results | PortfolioResults) -> str:
-    """The ``--json`` document. ``allow_nan=False``: NaN is not JSON, and the dict uses
-    None for anything missing, so a NaN here is a bug and must fail loudly."""
-    return json.dumps(results.to_dict(), indent=2, allow_nan=False) + "\n"
+def results_json(results: Results | PortfolioResults, *, detail: bool = False) -> str:
+    """The ``--json`` document (every milestone's per-task tables with ``detail``,
+    ``--json-detail``). ``allow_nan=False``: NaN is not JSON, and the dict uses None for
+    anything missing, so a NaN here is a bug and must fail loudly."""
+    return json.dumps(results.to_dict(detail=detail), indent=2, allow_nan=False) + "\n"
+
+
+def _dump_json(doc: dict[str, Any], fh: IO[str]) -> None:
+    """:func:`results_json`'s text written piece by piece: a document of hundreds of MB
+    (``--json-detail`` on thousands of tasks and milestones) is never one string."""
+    json.dump(doc, fh, indent=2, allow_nan=False)
+    fh.write("\n")
 
 
 def _nearest_existing(path: Path) -> Path:
@@ -162,13 +170,15 @@ def write_outputs(
     json_path: Path | None = None,
     csv_dir: Path | None = None,
     charts_dir: Path | None = None,
+    json_detail: bool = False,
 ) -> list[Path]:
-    """Write the ``--json`` file, the ``--csv`` tables and the ``--charts`` PNGs (creating
-    the folders); return the paths written. Everything is built before anything is
-    touched, and a failure leaves no new file or folder behind."""
+    """Write the ``--json`` file (``json_detail``: with every milestone's per-task
+    tables), the ``--csv`` tables and the ``--charts`` PNGs (creating the folders); return
+    the paths written. Everything is built before anything is touched, and a failure
+    leaves no new file or folder behind."""
     files: dict[Path, Content] = {}
     if json_path is not None:
-        files[Path(json_path)] = results_json(results)
+        files[Path(json_path)] = functools.partial(_dump_json, results.to_dict(detail=json_detail))
     run = baseline(results)  # a portfolio's tables and chart are its baseline's
     folders = []
     if csv_dir is not None:
