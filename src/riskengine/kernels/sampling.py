@@ -29,6 +29,8 @@ import math
 import numpy as np
 from numba import njit
 
+from . import compiling  # noqa: F401  (the compile note and a fresh cache, before any kernel)
+
 FIXED, UNIFORM, TRIANGULAR, TABLE, NORMAL, LOGNORMAL, DISCRETE = range(7)
 NPAR = 6
 SEGMENTS = 32
