@@ -17,7 +17,7 @@ import numpy as np
 
 from riskengine.engine.compile import CompiledNetwork, seed_keys
 from riskengine.kernels import thread_count
-from riskengine.kernels.args import Keys, Outputs, Run
+from riskengine.kernels.args import Keys, Outputs, Run, Work, work_arrays
 from riskengine.kernels.network import COST_SCALE, simulate_blocks, simulate_plain
 
 CRITICAL_TOLERANCE = 1e-6  # working days of total float still counted as critical
@@ -84,16 +84,21 @@ def _run_chunks(
     keys: Keys,
     sink: Outputs,
     network: dict[str, tuple],
+    work: list[Work],
 ) -> None:
     """Run the kernel's ``run.n_chunks`` thread chunks, one call each, on ``pool``'s threads
-    (the kernel releases the GIL) or in this thread when there is a single chunk. Each chunk
-    writes its own iterations and its own row of the per-chunk counters, so the results do
-    not depend on which thread runs which chunk, or when."""
+    (the kernel releases the GIL) or in this thread when there is a single chunk, each with
+    scratch arrays of its own. Each chunk writes its own iterations and its own row of the
+    per-chunk counters, so the results do not depend on which thread runs which chunk, or
+    when."""
     if pool is None or run.n_chunks == 1:
         for c in range(run.n_chunks):
-            kernel(c, run, keys, outputs=sink, **network)
+            kernel(c, run, keys, outputs=sink, work=work[c], **network)
         return
-    jobs = [pool.submit(kernel, c, run, keys, outputs=sink, **network) for c in range(run.n_chunks)]
+    jobs = [
+        pool.submit(kernel, c, run, keys, outputs=sink, work=work[c], **network)
+        for c in range(run.n_chunks)
+    ]
     for job in jobs:
         job.result()  # re-raises a chunk's exception here
 
@@ -141,13 +146,29 @@ def run_kernel(
     day_first = np.full((threads, n), np.iinfo(np.int64).max, np.int64)
     day_last = np.full((threads, n), -1, np.int64)
     keys = seed_keys(seed, lhs_n)
-    network = net.kernel_args()._asdict()
+    args = net.kernel_args()
+    network = args._asdict()
     if chunk is None:
         chunk = max(block * threads, _WORK_PER_CALL // max(n, 1))
         chunk = math.ceil(chunk / block) * block
     full = bool(finish_window is not None or n_cost or net.task_slow.any())
     kernel = simulate_blocks if full else simulate_plain
     done = 0
+    group_ptr = args.copula.group_ptr
+    work = [
+        work_arrays(
+            block,
+            n,
+            n_out,
+            n_risks=args.risks.p.shape[0],
+            n_slots=args.copula.slot_draw.shape[0],
+            k_max=int(np.diff(group_ptr).max(initial=1)),
+            n_cost_cols=n_cost,
+            by_milestone=level == 2 and n_out > 1,
+            may_vanish=bool((args.tasks.exist_p < 1.0).any()),
+        )
+        for _ in range(threads)
+    ]
     with ThreadPoolExecutor(threads) if threads > 1 else nullcontext() as pool:
         while done < iterations:
             m = min(chunk, iterations - done)
@@ -171,7 +192,7 @@ def run_kernel(
                 day_first=day_first,
                 day_last=day_last,
             )
-            _run_chunks(pool, kernel, run, keys, sink, network)
+            _run_chunks(pool, kernel, run, keys, sink, network, work)
             done += m
             if progress is not None:
                 progress(done, iterations)

@@ -177,7 +177,7 @@ def _make_simulate(full):
     task loop alone cost the forward pass about 20 % (measured). The helpers are inlined:
     as calls, passing their arrays cost about 1 µs per task and block."""
 
-    @njit(cache=True, nogil=True, error_model="numpy")
+    @njit(cache=True, nogil=True, error_model="numpy", _nrt=False)
     def simulate_blocks(
         chunk,
         run,
@@ -192,6 +192,7 @@ def _make_simulate(full):
         calendars,
         cost,
         outputs,
+        work,
     ):
         """Simulate thread chunk ``chunk`` of iterations ``run.it_start … run.it_start +
         run.n_iter`` (see the module docstring)."""
@@ -231,13 +232,6 @@ def _make_simulate(full):
         n_bins = outputs.hist.shape[2]
         group_ptr = copula.group_ptr
         n_groups = group_ptr.shape[0] - 1
-        n_slots = copula.slot_draw.shape[0]
-        k_max = 1
-        for g in range(n_groups):
-            k_max = max(k_max, group_ptr[g + 1] - group_ptr[g])
-        may_vanish = False
-        for t in range(n):
-            may_vanish = may_vanish or exist_p[t] < 1.0
         by_milestone = criticality == 2 and n_ms > 0
         base0 = it_start - (it_start % 4)
         it_end = it_start + n_iter
@@ -246,29 +240,34 @@ def _make_simulate(full):
         c = chunk
         b_lo = c * n_blocks // n_chunks
         b_hi = (c + 1) * n_blocks // n_chunks
-        # Allocate per chunk and initialise every element (numba issue #9529).
-        X = np.zeros((2 * n, block))
-        u = np.zeros(block)
-        d = np.zeros(block)
-        v = np.zeros(block)
-        extra = np.zeros(block)
-        money = np.zeros(block)
-        ex = np.ones(block)
-        occ = np.zeros((max(n_risks, 1), block))
-        ucorr = np.zeros((max(n_slots, 1), block))
-        eps = np.zeros((k_max, block))
-        pf = np.zeros(block)
-        lim = np.zeros(block)
-        csum = np.zeros((max(n_cost_cols, 1), block))
-        valid = np.zeros(block, np.bool_)
-        col = np.zeros(block, np.int64)
-        fl = np.zeros(block)
-        # each output's finish per lane (+inf outside the run): where late dates start
-        ofin = np.zeros((n_ms + 1, block))
-        # late dates of the milestone passes (the project pass works in X itself)
-        late = np.zeros((2 * n if by_milestone else 2, block))
-        # whether each task happens in each lane, kept for the backward passes
-        exists = np.ones((n if may_vanish else 1, block))
+        # The chunk's scratch arrays, reset as if newly allocated (kernels/args.py Work).
+        X = work.X
+        late = work.late  # late dates of the milestone passes (the project's are in X)
+        exists = work.exists  # whether each task happens in each lane (backward passes)
+        occ = work.occ
+        ucorr = work.ucorr
+        eps = work.eps
+        csum = work.csum
+        ofin = work.ofin  # each output's finish per lane (+inf outside the run)
+        lanes = work.lanes
+        valid = work.valid
+        col = work.col
+        for a in (X, late, occ, ucorr, eps, csum, ofin, lanes):
+            _fill(a, 0.0)
+        _fill(exists, 1.0)
+        u = lanes[0]
+        d = lanes[1]
+        v = lanes[2]
+        extra = lanes[3]
+        money = lanes[4]
+        ex = lanes[5]
+        pf = lanes[6]
+        lim = lanes[7]
+        fl = lanes[8]
+        for lane in range(block):
+            ex[lane] = 1.0
+            valid[lane] = False
+            col[lane] = 0
 
         for b in range(b_lo, b_hi):
             base = base0 + b * block
@@ -473,6 +472,15 @@ def _make_simulate(full):
                     counts[c, o, t] += hits
 
     return simulate_blocks
+
+
+@njit(inline="always")
+def _fill(a, value):
+    """Set every element of the 2-d array ``a`` to ``value``."""
+    for i in range(a.shape[0]):
+        row = a[i]
+        for j in range(row.shape[0]):
+            row[j] = value
 
 
 simulate_blocks = _make_simulate(True)
