@@ -487,7 +487,7 @@ simulate_blocks = _make_simulate(True)
 simulate_plain = _make_simulate(False)
 
 
-@njit(inline="always")
+@njit(error_model="numpy", _nrt=False)
 def _forward_slow(t, X, d, lim, pf, cal, schedule, pred_ptr, pred_nstart, pred_gather, pred_lag):
     """Forward pass of task t when it runs on its own calendar or has progress (kept out
     of the main kernel, which stays small and fast for the usual case)."""
@@ -620,7 +620,7 @@ def _backward_task(
         ls[lane] = u[lane] - d[lane]
 
 
-@njit(inline="always")
+@njit(error_model="numpy", _nrt=False)
 def _backward_slow(
     t,
     X,
@@ -678,7 +678,7 @@ def _backward_slow(
             v[lane] = np.inf  # finished work is never critical
 
 
-@njit(inline="always")
+@njit(error_model="numpy", _nrt=False)
 def _count_finishes(c, t, days, ef, valid):
     """Count each valid lane's finish day ``k = ceil(EF) - 1`` in task t's window of bins
     from ``day_base[t]`` (days outside go to the end bins), and track the first and last
@@ -694,7 +694,7 @@ def _count_finishes(c, t, days, ef, valid):
             hist[c, t, min(max(kb - base, 0), n_bins - 1)] += 1
 
 
-@njit(inline="always")
+@njit(error_model="numpy", _nrt=False)
 def _task_cost(
     t,
     cost,

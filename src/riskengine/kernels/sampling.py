@@ -82,10 +82,11 @@ def _ndtri_lower(p):
 
 @njit(inline="always")
 def ndtri(p):
-    """Standard normal quantile for p in (0, 1), accurate to a few ulps."""
-    if p <= 0.5:
-        return _ndtri_lower(p)
-    return -_ndtri_lower(1.0 - p)
+    """Standard normal quantile for p in (0, 1), accurate to a few ulps (one inlined copy
+    of the lower half serves both halves)."""
+    lower = p <= 0.5
+    x = _ndtri_lower(p if lower else 1.0 - p)
+    return x if lower else -x
 
 
 @njit(inline="always")
@@ -207,8 +208,16 @@ def sample_into(code, par, tables, u, out, n):
         for i in range(n):
             out[i] = a + w * table_ppf(tables, off, u[i])
     else:
-        for i in range(n):
-            out[i] = ppf(code, par, tables, u[i])
+        sample_other(code, par, tables, u, out, n)
+
+
+@njit(error_model="numpy", _nrt=False)
+def sample_other(code, par, tables, u, out, n):
+    """:func:`sample_into` for the other distributions (normal, lognormal, discrete): a
+    call of its own, as inlined at every sample of the kernels it made their compile much
+    longer for distributions whose cost per sample dwarfs a call per block."""
+    for i in range(n):
+        out[i] = ppf(code, par, tables, u[i])
 
 
 @njit(cache=True, error_model="numpy")
