@@ -222,8 +222,9 @@ def sample_other(code, par, tables, u, out, n):
 
 @njit(cache=True, error_model="numpy")
 def ppf_array(code, par, tables, u):
-    """Vectorised :func:`ppf` over an array of uniforms (tests, tools, analysis)."""
+    """Vectorised :func:`ppf` over an array of uniforms (tests, tools, analysis): the
+    simulation kernels' own :func:`sample_other` (any code), so a process that has
+    compiled them compiles little more."""
     out = np.empty(u.shape[0])
-    for i in range(u.shape[0]):
-        out[i] = ppf(code, par, tables, u[i])
+    sample_other(code, par, tables, u, out, u.shape[0])
     return out
