@@ -21,8 +21,9 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from types import FunctionType
 
 from numba.core import event
 from numba.core.caching import FunctionCache
@@ -66,11 +67,38 @@ class CompileNote(event.Listener):
         """A dispatcher is compiled: record the time if it is one of our kernels."""
         if not self._ours(ev):
             return
-        func = ev.data["dispatcher"].py_func
         with self._lock:
             t0 = self._started.pop()
             if not self._started:  # a kernel, not a helper compiled inside one
-                self.compiled.append((func.__qualname__, time.perf_counter() - t0))
+                name = kernel_name(ev.data["dispatcher"].py_func)
+                self.compiled.append((name, time.perf_counter() - t0))
+
+    @contextmanager
+    def silenced(self) -> Iterator[None]:
+        """No note while the block runs (a note not printed yet may still be printed by a
+        later compile outside it)."""
+        with self._lock:
+            self.silent += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.silent -= 1
+
+    def report(self) -> list[tuple[str, float]]:
+        """``(kernel, seconds)`` of every kernel compiled so far, in order."""
+        with self._lock:
+            return list(self.compiled)
+
+
+def kernel_name(func: FunctionType) -> str:
+    """``module.function``, with the values a closure was made with (``full=True``)."""
+    name = f"{func.__module__.rsplit('.', 1)[-1]}.{func.__name__}"
+    cells = func.__closure__ or ()
+    if cells:
+        values = zip(func.__code__.co_freevars, cells, strict=True)
+        name += "[" + ", ".join(f"{var}={cell.cell_contents!r}" for var, cell in values) + "]"
+    return name
 
 
 def cache_dir() -> Path:
@@ -89,20 +117,11 @@ listener = CompileNote()
 event.register("numba:compile", listener)
 
 
-@contextmanager
-def silenced() -> Iterator[None]:
-    """No compile note while the block runs (a note not printed yet may still be printed
-    by a later compile outside it)."""
-    with listener._lock:
-        listener.silent += 1
-    try:
-        yield
-    finally:
-        with listener._lock:
-            listener.silent -= 1
+def silenced() -> AbstractContextManager[None]:
+    """No compile note while the block runs (``with silenced(): ...``)."""
+    return listener.silenced()
 
 
 def compile_report() -> list[tuple[str, float]]:
-    """``(kernel name, seconds)`` of every kernel compiled in this process so far."""
-    with listener._lock:
-        return list(listener.compiled)
+    """``(kernel, seconds)`` of every kernel compiled in this process so far."""
+    return listener.report()
