@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from typing import NamedTuple
 
 import numpy as np
 
 from riskengine.engine.compile import CompiledNetwork, seed_keys
 from riskengine.kernels import thread_count
-from riskengine.kernels.args import Outputs, Run
+from riskengine.kernels.args import Keys, Outputs, Run, Work, work_arrays
 from riskengine.kernels.network import COST_SCALE, simulate_blocks, simulate_plain
 
 CRITICAL_TOLERANCE = 1e-6  # working days of total float still counted as critical
@@ -75,6 +77,32 @@ class FinishDays(NamedTuple):
         return True
 
 
+def _run_chunks(
+    pool: ThreadPoolExecutor | None,
+    kernel: Callable[..., None],
+    run: Run,
+    keys: Keys,
+    sink: Outputs,
+    network: dict[str, tuple],
+    work: list[Work],
+) -> None:
+    """Run the kernel's ``run.n_chunks`` thread chunks, one call each, on ``pool``'s threads
+    (the kernel releases the GIL) or in this thread when there is a single chunk, each with
+    scratch arrays of its own. Each chunk writes its own iterations and its own row of the
+    per-chunk counters, so the results do not depend on which thread runs which chunk, or
+    when."""
+    if pool is None or run.n_chunks == 1:
+        for c in range(run.n_chunks):
+            kernel(c, run, keys, outputs=sink, work=work[c], **network)
+        return
+    jobs = [
+        pool.submit(kernel, c, run, keys, outputs=sink, work=work[c], **network)
+        for c in range(run.n_chunks)
+    ]
+    for job in jobs:
+        job.result()  # re-raises a chunk's exception here
+
+
 def run_kernel(
     net: CompiledNetwork,
     iterations: int,
@@ -118,39 +146,56 @@ def run_kernel(
     day_first = np.full((threads, n), np.iinfo(np.int64).max, np.int64)
     day_last = np.full((threads, n), -1, np.int64)
     keys = seed_keys(seed, lhs_n)
-    network = net.kernel_args()._asdict()
+    args = net.kernel_args()
+    network = args._asdict()
     if chunk is None:
         chunk = max(block * threads, _WORK_PER_CALL // max(n, 1))
         chunk = math.ceil(chunk / block) * block
     full = bool(finish_window is not None or n_cost or net.task_slow.any())
     kernel = simulate_blocks if full else simulate_plain
     done = 0
-    while done < iterations:
-        m = min(chunk, iterations - done)
-        n_blocks = (m + (it_start + done) % 4 + block - 1) // block
-        run = Run(
-            it_start=it_start + done,
-            n_iter=m,
-            block=block,
-            n_chunks=min(threads, n_blocks),
-            criticality=level,
-            tol=CRITICAL_TOLERANCE,
+    group_ptr = args.copula.group_ptr
+    work = [
+        work_arrays(
+            block,
+            n,
+            n_out,
+            n_risks=args.risks.p.shape[0],
+            n_slots=args.copula.slot_draw.shape[0],
+            k_max=int(np.diff(group_ptr).max(initial=1)),
+            n_cost_cols=n_cost,
+            by_milestone=level == 2 and n_out > 1,
+            may_vanish=bool((args.tasks.exist_p < 1.0).any()),
         )
-        sink = Outputs(
-            out=out[done : done + m],
-            counts=counts,
-            risk_counts=risk_counts,
-            cost_out=cost[done : done + m],
-            task_cost=task_cost,
-            hist=hist,
-            day_base=day_base,
-            day_first=day_first,
-            day_last=day_last,
-        )
-        kernel(run, keys, outputs=sink, **network)
-        done += m
-        if progress is not None:
-            progress(done, iterations)
+        for _ in range(threads)
+    ]
+    with ThreadPoolExecutor(threads) if threads > 1 else nullcontext() as pool:
+        while done < iterations:
+            m = min(chunk, iterations - done)
+            n_blocks = (m + (it_start + done) % 4 + block - 1) // block
+            run = Run(
+                it_start=it_start + done,
+                n_iter=m,
+                block=block,
+                n_chunks=min(threads, n_blocks),
+                criticality=level,
+                tol=CRITICAL_TOLERANCE,
+            )
+            sink = Outputs(
+                out=out[done : done + m],
+                counts=counts,
+                risk_counts=risk_counts,
+                cost_out=cost[done : done + m],
+                task_cost=task_cost,
+                hist=hist,
+                day_base=day_base,
+                day_first=day_first,
+                day_last=day_last,
+            )
+            _run_chunks(pool, kernel, run, keys, sink, network, work)
+            done += m
+            if progress is not None:
+                progress(done, iterations)
     critical = counts.sum(axis=0)
     spans = out[:, n_ms:-1]
     if spans.shape[1]:  # the spans go apart: outputs are the milestones and the project

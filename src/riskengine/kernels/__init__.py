@@ -6,7 +6,10 @@ numba's on-disk cache (``cache=True``) is keyed on the source file of the functi
 compiled, not on the files it inlined from or the constants it read: editing
 ``sampling.py`` alone would leave ``network.py``'s compiled kernel stale. So the cache is
 stamped with a hash of every kernel source file, and of the draw indices the kernels
-read (riskengine/model/draws.py), and cleared when that hash changes.
+read (riskengine/model/draws.py), and cleared when that hash changes. The check runs
+when the kernel modules are imported (kernels/compiling.py), in the directory numba
+really caches them in: the package's ``__pycache__``, ``NUMBA_CACHE_DIR``, or the
+user-wide cache of a read-only install.
 """
 
 from __future__ import annotations
@@ -17,30 +20,35 @@ from pathlib import Path
 from riskengine.kernels import _vectorwidth  # noqa: F401  (must run before numba is imported)
 
 _HERE = Path(__file__).parent
-_STAMP = _HERE / "__pycache__" / "riskengine-kernels.stamp"
 _DRAWS = _HERE.parent / "model" / "draws.py"  # constants compiled into the kernels
+STAMP_NAME = "riskengine-kernels.stamp"
 
 
-def _clear_stale_cache() -> None:
+def source_stamp() -> str:
+    """A hash of every kernel source file and of the draw indices the kernels read."""
     digest = hashlib.sha256()
     for src in [*sorted(_HERE.glob("*.py")), _DRAWS]:
         digest.update(src.name.encode() + b"\0" + src.read_bytes())
-    stamp = digest.hexdigest()
+    return digest.hexdigest()
+
+
+def clear_stale_cache(cache_dir: Path) -> None:
+    """Delete numba's cached kernels in ``cache_dir`` unless its stamp matches the sources
+    (kernels/compiling.py finds the directory numba caches them in, wherever that is)."""
+    stamp = source_stamp()
+    path = cache_dir / STAMP_NAME
     try:
-        if _STAMP.read_text() == stamp:
+        if path.read_text() == stamp:
             return
     except OSError:
         pass
     try:
-        for stale in [*_STAMP.parent.glob("*.nbi"), *_STAMP.parent.glob("*.nbc")]:
+        for stale in [*cache_dir.glob("*.nbi"), *cache_dir.glob("*.nbc")]:
             stale.unlink(missing_ok=True)
-        _STAMP.parent.mkdir(exist_ok=True)
-        _STAMP.write_text(stamp)
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(stamp)
     except OSError:
-        pass  # read-only install: numba then caches elsewhere, keyed on fresh files
-
-
-_clear_stale_cache()
+        pass  # a cache numba cannot write either: it compiles in memory
 
 
 def thread_count() -> int:

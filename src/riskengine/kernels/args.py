@@ -174,6 +174,60 @@ class Network(NamedTuple):
     cost: Cost
 
 
+class Work(NamedTuple):
+    """One thread chunk's scratch arrays (:func:`work_arrays`): the runner allocates them
+    once per run and the kernel resets them at each call, so the kernel allocates nothing
+    and runs without numba's reference counting (``_nrt=False``), whose atomic updates
+    on every row view cost it a third of its time (measured). ``lanes`` holds the
+    per-lane vectors u, d, v, extra, money, ex, pf, lim, fl."""
+
+    X: np.ndarray  # float64[2 n, block]: [ES, EF] rows, then [LS, LF] of the project
+    late: np.ndarray  # float64[2 n or 2, block]: [LS, LF] rows of the milestone passes
+    exists: np.ndarray  # float64[n or 1, block]: whether each task happens
+    occ: np.ndarray  # float64[max(R, 1), block]: whether each risk occurs
+    ucorr: np.ndarray  # float64[max(S, 1), block]: the copula's uniforms
+    eps: np.ndarray  # float64[k_max, block]: normal scores of one copula group
+    csum: np.ndarray  # float64[max(cost columns, 1), block]: cost sums
+    ofin: np.ndarray  # float64[outputs, block]: each output's finish (+inf off the run)
+    lanes: np.ndarray  # float64[LANE_ROWS, block]
+    valid: np.ndarray  # bool[block]: lanes inside the run
+    col: np.ndarray  # int64[block]: each lane's row of ``out``
+
+
+LANE_ROWS = 9
+
+
+def work_arrays(
+    block: int,
+    n_tasks: int,
+    n_outputs: int,
+    n_risks: int,
+    n_slots: int,
+    k_max: int,
+    n_cost_cols: int,
+    by_milestone: bool,
+    may_vanish: bool,
+) -> Work:
+    """Scratch arrays for one thread chunk (their contents are set by the kernel)."""
+
+    def rows(k: int) -> np.ndarray:
+        return np.empty((k, block))
+
+    return Work(
+        X=rows(2 * n_tasks),
+        late=rows(2 * n_tasks if by_milestone else 2),
+        exists=rows(n_tasks if may_vanish else 1),
+        occ=rows(max(n_risks, 1)),
+        ucorr=rows(max(n_slots, 1)),
+        eps=rows(max(k_max, 1)),
+        csum=rows(max(n_cost_cols, 1)),
+        ofin=rows(n_outputs),
+        lanes=rows(LANE_ROWS),
+        valid=np.empty(block, np.bool_),
+        col=np.empty(block, np.int64),
+    )
+
+
 class Outputs(NamedTuple):
     """What the block kernel writes: per iteration of the call (``out``, ``cost_out``) or
     added up per thread chunk (the rest). ``hist[c, t, k]`` counts task t's finishes on

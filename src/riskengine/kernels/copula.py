@@ -26,9 +26,11 @@ _HI = 1.0 - 0.5 * TWO_M32
 _SQRT1_2 = math.sqrt(0.5)
 
 
-@njit(inline="always")
+@njit(error_model="numpy", _nrt=False)
 def group_uniforms(g, copula, keys, base, quads, eps, out):
     """Write the correlated uniforms of group g's members to ``out[slot]`` (lanes across).
+    A call of its own (once per group and block), not inlined: that kept the kernels'
+    compile shorter.
 
     ``copula`` is ``Copula(group_ptr, slot_stream, slot_draw, factor, factor_ptr)`` and
     ``keys`` the run's ``Keys`` (kernels/args.py)."""

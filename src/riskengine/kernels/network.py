@@ -120,7 +120,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from riskengine.model.draws import (
     COST_FIXED_DRAW,
@@ -177,8 +177,9 @@ def _make_simulate(full):
     task loop alone cost the forward pass about 20 % (measured). The helpers are inlined:
     as calls, passing their arrays cost about 1 µs per task and block."""
 
-    @njit(cache=True, parallel=True, error_model="numpy")
+    @njit(cache=True, nogil=True, error_model="numpy", _nrt=False)
     def simulate_blocks(
+        chunk,
         run,
         keys,
         tasks,
@@ -191,9 +192,10 @@ def _make_simulate(full):
         calendars,
         cost,
         outputs,
+        work,
     ):
-        """Simulate iterations ``run.it_start … run.it_start + run.n_iter`` (see the module
-        docstring)."""
+        """Simulate thread chunk ``chunk`` of iterations ``run.it_start … run.it_start +
+        run.n_iter`` (see the module docstring)."""
         it_start, n_iter, block, n_chunks, criticality, tol = run
         code, par, tables, stream_lo, stream_hi, exist_p, corr_slot = tasks
         pred_ptr = links.pred_ptr
@@ -230,257 +232,262 @@ def _make_simulate(full):
         n_bins = outputs.hist.shape[2]
         group_ptr = copula.group_ptr
         n_groups = group_ptr.shape[0] - 1
-        n_slots = copula.slot_draw.shape[0]
-        k_max = 1
-        for g in range(n_groups):
-            k_max = max(k_max, group_ptr[g + 1] - group_ptr[g])
-        may_vanish = False
-        for t in range(n):
-            may_vanish = may_vanish or exist_p[t] < 1.0
         by_milestone = criticality == 2 and n_ms > 0
         base0 = it_start - (it_start % 4)
         it_end = it_start + n_iter
         n_blocks = (it_end - base0 + block - 1) // block
         quads = block // 4
-        for c in prange(n_chunks):
-            b_lo = c * n_blocks // n_chunks
-            b_hi = (c + 1) * n_blocks // n_chunks
-            # Allocate per chunk and initialise every element (numba issue #9529).
-            X = np.zeros((2 * n, block))
-            u = np.zeros(block)
-            d = np.zeros(block)
-            v = np.zeros(block)
-            extra = np.zeros(block)
-            money = np.zeros(block)
-            ex = np.ones(block)
-            occ = np.zeros((max(n_risks, 1), block))
-            ucorr = np.zeros((max(n_slots, 1), block))
-            eps = np.zeros((k_max, block))
-            pf = np.zeros(block)
-            lim = np.zeros(block)
-            csum = np.zeros((max(n_cost_cols, 1), block))
-            valid = np.zeros(block, np.bool_)
-            col = np.zeros(block, np.int64)
-            fl = np.zeros(block)
-            # each output's finish per lane (+inf outside the run): where late dates start
-            ofin = np.zeros((n_ms + 1, block))
-            # late dates of the milestone passes (the project pass works in X itself)
-            late = np.zeros((2 * n if by_milestone else 2, block))
-            # whether each task happens in each lane, kept for the backward passes
-            exists = np.ones((n if may_vanish else 1, block))
+        c = chunk
+        b_lo = c * n_blocks // n_chunks
+        b_hi = (c + 1) * n_blocks // n_chunks
+        # The chunk's scratch arrays, reset as if newly allocated (kernels/args.py Work).
+        X = work.X
+        late = work.late  # late dates of the milestone passes (the project's are in X)
+        exists = work.exists  # whether each task happens in each lane (backward passes)
+        occ = work.occ
+        ucorr = work.ucorr
+        eps = work.eps
+        csum = work.csum
+        ofin = work.ofin  # each output's finish per lane (+inf outside the run)
+        lanes = work.lanes
+        valid = work.valid
+        col = work.col
+        for a in (X, late, occ, ucorr, eps, csum, ofin, lanes):
+            _fill(a, 0.0)
+        _fill(exists, 1.0)
+        u = lanes[0]
+        d = lanes[1]
+        v = lanes[2]
+        extra = lanes[3]
+        money = lanes[4]
+        ex = lanes[5]
+        pf = lanes[6]
+        lim = lanes[7]
+        fl = lanes[8]
+        for lane in range(block):
+            ex[lane] = 1.0
+            valid[lane] = False
+            col[lane] = 0
 
-            for b in range(b_lo, b_hi):
-                base = base0 + b * block
-                for lane in range(block):
-                    it = lane_iteration(base, quads, lane)
-                    valid[lane] = it >= it_start and it < it_end
-                    col[lane] = it - it_start
-                    pf[lane] = 0.0
-                if full:
-                    for j in range(n_cost_cols):
-                        for lane in range(block):
-                            csum[j, lane] = 0.0
-                # One occurrence draw per risk and iteration serves all of its impacts.
-                for r in range(n_risks):
-                    draw_uniforms(
-                        u, base, quads, OCCURRENCE_DRAW, risk_stream_lo[r], risk_stream_hi[r], keys
-                    )
-                    p = risk_p[r]
-                    hits = 0
+        for b in range(b_lo, b_hi):
+            base = base0 + b * block
+            for lane in range(block):
+                it = lane_iteration(base, quads, lane)
+                valid[lane] = it >= it_start and it < it_end
+                col[lane] = it - it_start
+                pf[lane] = 0.0
+            if full:
+                for j in range(n_cost_cols):
                     for lane in range(block):
-                        hit = u[lane] < p
-                        occ[r, lane] = 1.0 if hit else 0.0
-                        hits += hit and valid[lane]
-                    risk_counts[c, r] += hits
-                for g in range(n_groups):
-                    group_uniforms(g, copula, keys, base, quads, eps, ucorr)
-                for t in range(n):
-                    if code[t] != FIXED or corr_slot[t] >= 0:
+                        csum[j, lane] = 0.0
+            # One occurrence draw per risk and iteration serves all of its impacts.
+            for r in range(n_risks):
+                draw_uniforms(
+                    u, base, quads, OCCURRENCE_DRAW, risk_stream_lo[r], risk_stream_hi[r], keys
+                )
+                p = risk_p[r]
+                hits = 0
+                for lane in range(block):
+                    hit = u[lane] < p
+                    occ[r, lane] = 1.0 if hit else 0.0
+                    hits += hit and valid[lane]
+                risk_counts[c, r] += hits
+            for g in range(n_groups):
+                group_uniforms(g, copula, keys, base, quads, eps, ucorr)
+            for t in range(n):
+                if code[t] != FIXED or corr_slot[t] >= 0:
+                    slot_or_draw(
+                        corr_slot[t],
+                        ucorr,
+                        u,
+                        base,
+                        quads,
+                        DURATION_DRAW,
+                        stream_lo[t],
+                        stream_hi[t],
+                        keys,
+                    )
+                sample_into(code[t], par[t], tables, u, d, block)
+                i0 = imp_ptr[t]
+                i1 = imp_ptr[t + 1]
+                if i1 > i0:
+                    # Risk impacts: days added, or % of the sampled duration; the result
+                    # never goes below zero (opportunities cannot make time negative).
+                    # Cost impacts add money to the task's cost.
+                    for lane in range(block):
+                        extra[lane] = 0.0
+                        money[lane] = 0.0
+                    for k in range(i0, i1):
+                        r = imp_risk[k]
                         slot_or_draw(
-                            corr_slot[t],
+                            imp_slot[k],
                             ucorr,
                             u,
                             base,
                             quads,
-                            DURATION_DRAW,
-                            stream_lo[t],
-                            stream_hi[t],
+                            imp_draw[k],
+                            risk_stream_lo[r],
+                            risk_stream_hi[r],
                             keys,
                         )
-                    sample_into(code[t], par[t], tables, u, d, block)
-                    i0 = imp_ptr[t]
-                    i1 = imp_ptr[t + 1]
-                    if i1 > i0:
-                        # Risk impacts: days added, or % of the sampled duration; the result
-                        # never goes below zero (opportunities cannot make time negative).
-                        # Cost impacts add money to the task's cost.
-                        for lane in range(block):
-                            extra[lane] = 0.0
-                            money[lane] = 0.0
-                        for k in range(i0, i1):
-                            r = imp_risk[k]
-                            slot_or_draw(
-                                imp_slot[k],
-                                ucorr,
-                                u,
-                                base,
-                                quads,
-                                imp_draw[k],
-                                risk_stream_lo[r],
-                                risk_stream_hi[r],
-                                keys,
-                            )
-                            sample_into(imp_code[k], imp_par[k], tables, u, v, block)
-                            o = occ[r]
-                            kind = imp_kind[k]
-                            if kind == 1:
-                                for lane in range(block):
-                                    extra[lane] += o[lane] * (v[lane] * 0.01 * d[lane])
-                            elif kind == 0:
-                                for lane in range(block):
-                                    extra[lane] += o[lane] * v[lane]
-                            else:
-                                for lane in range(block):
-                                    money[lane] += o[lane] * v[lane]
-                        for lane in range(block):
-                            d[lane] = max(0.0, d[lane] + extra[lane])
-                    if exist_p[t] < 1.0:
-                        draw_uniforms(
-                            u, base, quads, EXISTENCE_DRAW, stream_lo[t], stream_hi[t], keys
-                        )
-                        p = exist_p[t]
-                        for lane in range(block):
-                            happens = u[lane] < p
-                            ex[lane] = 1.0 if happens else 0.0
-                            exists[t, lane] = ex[lane]
-                            if not happens:
-                                d[lane] = 0.0
-                    es = X[2 * t]
-                    ef = X[2 * t + 1]
-                    k0 = pred_ptr[t]
-                    k1 = k0 + pred_nstart[t]
-                    k2 = pred_ptr[t + 1]
-                    if full and task_slow[t] & FORWARD_SLOW:
-                        _forward_slow(
-                            t,
-                            X,
-                            d,
-                            lim,
-                            pf,
-                            calendars,
-                            schedule,
-                            pred_ptr,
-                            pred_nstart,
-                            pred_gather,
-                            pred_lag,
-                        )
-                    else:
-                        for lane in range(block):
-                            es[lane] = 0.0
-                        for k in range(k0, k1):
-                            g = X[pred_gather[k]]
-                            lag = pred_lag[k]
+                        sample_into(imp_code[k], imp_par[k], tables, u, v, block)
+                        o = occ[r]
+                        kind = imp_kind[k]
+                        if kind == 1:
                             for lane in range(block):
-                                es[lane] = max(es[lane], g[lane] + lag)
-                        for k in range(k1, k2):
-                            g = X[pred_gather[k]]
-                            lag = pred_lag[k]
+                                extra[lane] += o[lane] * (v[lane] * 0.01 * d[lane])
+                        elif kind == 0:
                             for lane in range(block):
-                                es[lane] = max(es[lane], g[lane] + lag - d[lane])
-                        for lane in range(block):
-                            ef[lane] = es[lane] + d[lane]
-                            pf[lane] = max(pf[lane], ef[lane])
-                    if full and n_bins > 0:
-                        _count_finishes(c, t, days, ef, valid)
-                    if full and task_slow[t] & HAS_COST:
-                        task_cost[c, t] += _task_cost(
-                            t,
-                            cost,
-                            d,
-                            money,
-                            i1 > i0,
-                            ex,
-                            exist_p[t] < 1.0,
-                            valid,
-                            csum,
-                            u,
-                            v,
-                            extra,
-                            base,
-                            quads,
-                            stream_lo[t],
-                            stream_hi[t],
-                            keys,
-                            tables,
-                        )
-                for m in range(n_ms + 1):
-                    if m < n_ms:
-                        for lane in range(block):
-                            u[lane] = 0.0
-                        for j in range(ms_ptr[m], ms_ptr[m + 1]):
-                            ef = X[2 * ms_task[j] + 1]
-                            for lane in range(block):
-                                u[lane] = max(u[lane], ef[lane])
-                    else:
-                        for lane in range(block):
-                            u[lane] = pf[lane]
-                    for lane in range(block):
-                        if valid[lane]:
-                            out[col[lane], m] = u[lane]
-                        ofin[m, lane] = u[lane] if valid[lane] else np.inf
-                if full:
-                    for j in range(n_cost_cols):
-                        for lane in range(block):
-                            if valid[lane]:
-                                cost_out[col[lane], j] = csum[j, lane]
-                if criticality == 0:
-                    continue
-                # Milestone passes first: they read the early dates the project pass, run
-                # last and in place, overwrites. Lanes outside the run have infinite
-                # finishes, so every late date there is infinite and nothing is counted.
-                for o in range(0 if by_milestone else n_ms, n_ms + 1):
-                    into = X if o == n_ms else late
-                    mem = member[o]
-                    for j in range(anc_ptr[o], anc_ptr[o + 1]):
-                        t = anc_task[j]
-                        _backward_task(
-                            t,
-                            X,
-                            into,
-                            mem,
-                            ofin[o],
-                            fl,
-                            d,
-                            u,
-                            v,
-                            lim,
-                            calendars,
-                            schedule,
-                            succ_ptr,
-                            succ_nfinish,
-                            succ_gather,
-                            succ_lag,
-                            full and (task_slow[t] & BACKWARD_SLOW) != 0,
-                        )
-                        hits = 0
-                        if exist_p[t] < 1.0:
-                            # a task that does not happen in an iteration is not critical in it
-                            ex_t = exists[t]
-                            for lane in range(block):
-                                hits += fl[lane] <= tol and ex_t[lane] > 0.0
+                                extra[lane] += o[lane] * v[lane]
                         else:
                             for lane in range(block):
-                                hits += fl[lane] <= tol
-                        counts[c, o, t] += hits
+                                money[lane] += o[lane] * v[lane]
+                    for lane in range(block):
+                        d[lane] = max(0.0, d[lane] + extra[lane])
+                if exist_p[t] < 1.0:
+                    draw_uniforms(u, base, quads, EXISTENCE_DRAW, stream_lo[t], stream_hi[t], keys)
+                    p = exist_p[t]
+                    for lane in range(block):
+                        happens = u[lane] < p
+                        ex[lane] = 1.0 if happens else 0.0
+                        exists[t, lane] = ex[lane]
+                        if not happens:
+                            d[lane] = 0.0
+                es = X[2 * t]
+                ef = X[2 * t + 1]
+                k0 = pred_ptr[t]
+                k1 = k0 + pred_nstart[t]
+                k2 = pred_ptr[t + 1]
+                if full and task_slow[t] & FORWARD_SLOW:
+                    _forward_slow(
+                        t,
+                        X,
+                        d,
+                        lim,
+                        pf,
+                        calendars,
+                        schedule,
+                        pred_ptr,
+                        pred_nstart,
+                        pred_gather,
+                        pred_lag,
+                    )
+                else:
+                    for lane in range(block):
+                        es[lane] = 0.0
+                    for k in range(k0, k1):
+                        g = X[pred_gather[k]]
+                        lag = pred_lag[k]
+                        for lane in range(block):
+                            es[lane] = max(es[lane], g[lane] + lag)
+                    for k in range(k1, k2):
+                        g = X[pred_gather[k]]
+                        lag = pred_lag[k]
+                        for lane in range(block):
+                            es[lane] = max(es[lane], g[lane] + lag - d[lane])
+                    for lane in range(block):
+                        ef[lane] = es[lane] + d[lane]
+                        pf[lane] = max(pf[lane], ef[lane])
+                if full and n_bins > 0:
+                    _count_finishes(c, t, days, ef, valid)
+                if full and task_slow[t] & HAS_COST:
+                    task_cost[c, t] += _task_cost(
+                        t,
+                        cost,
+                        d,
+                        money,
+                        i1 > i0,
+                        ex,
+                        exist_p[t] < 1.0,
+                        valid,
+                        csum,
+                        u,
+                        v,
+                        extra,
+                        base,
+                        quads,
+                        stream_lo[t],
+                        stream_hi[t],
+                        keys,
+                        tables,
+                    )
+            for m in range(n_ms + 1):
+                if m < n_ms:
+                    for lane in range(block):
+                        u[lane] = 0.0
+                    for j in range(ms_ptr[m], ms_ptr[m + 1]):
+                        ef = X[2 * ms_task[j] + 1]
+                        for lane in range(block):
+                            u[lane] = max(u[lane], ef[lane])
+                else:
+                    for lane in range(block):
+                        u[lane] = pf[lane]
+                for lane in range(block):
+                    if valid[lane]:
+                        out[col[lane], m] = u[lane]
+                    ofin[m, lane] = u[lane] if valid[lane] else np.inf
+            if full:
+                for j in range(n_cost_cols):
+                    for lane in range(block):
+                        if valid[lane]:
+                            cost_out[col[lane], j] = csum[j, lane]
+            if criticality == 0:
+                continue
+            # Milestone passes first: they read the early dates the project pass, run
+            # last and in place, overwrites. Lanes outside the run have infinite
+            # finishes, so every late date there is infinite and nothing is counted.
+            for o in range(0 if by_milestone else n_ms, n_ms + 1):
+                into = X if o == n_ms else late
+                mem = member[o]
+                for j in range(anc_ptr[o], anc_ptr[o + 1]):
+                    t = anc_task[j]
+                    _backward_task(
+                        t,
+                        X,
+                        into,
+                        mem,
+                        ofin[o],
+                        fl,
+                        d,
+                        u,
+                        v,
+                        lim,
+                        calendars,
+                        schedule,
+                        succ_ptr,
+                        succ_nfinish,
+                        succ_gather,
+                        succ_lag,
+                        full and (task_slow[t] & BACKWARD_SLOW) != 0,
+                    )
+                    hits = 0
+                    if exist_p[t] < 1.0:
+                        # a task that does not happen in an iteration is not critical in it
+                        ex_t = exists[t]
+                        for lane in range(block):
+                            hits += fl[lane] <= tol and ex_t[lane] > 0.0
+                    else:
+                        for lane in range(block):
+                            hits += fl[lane] <= tol
+                    counts[c, o, t] += hits
 
     return simulate_blocks
+
+
+@njit(inline="always")
+def _fill(a, value):
+    """Set every element of the 2-d array ``a`` to ``value``."""
+    for i in range(a.shape[0]):
+        row = a[i]
+        for j in range(row.shape[0]):
+            row[j] = value
 
 
 simulate_blocks = _make_simulate(True)
 simulate_plain = _make_simulate(False)
 
 
-@njit(inline="always")
+@njit(error_model="numpy", _nrt=False)
 def _forward_slow(t, X, d, lim, pf, cal, schedule, pred_ptr, pred_nstart, pred_gather, pred_lag):
     """Forward pass of task t when it runs on its own calendar or has progress (kept out
     of the main kernel, which stays small and fast for the usual case)."""
@@ -613,7 +620,7 @@ def _backward_task(
         ls[lane] = u[lane] - d[lane]
 
 
-@njit(inline="always")
+@njit(error_model="numpy", _nrt=False)
 def _backward_slow(
     t,
     X,
@@ -671,7 +678,7 @@ def _backward_slow(
             v[lane] = np.inf  # finished work is never critical
 
 
-@njit(inline="always")
+@njit(error_model="numpy", _nrt=False)
 def _count_finishes(c, t, days, ef, valid):
     """Count each valid lane's finish day ``k = ceil(EF) - 1`` in task t's window of bins
     from ``day_base[t]`` (days outside go to the end bins), and track the first and last
@@ -687,7 +694,7 @@ def _count_finishes(c, t, days, ef, valid):
             hist[c, t, min(max(kb - base, 0), n_bins - 1)] += 1
 
 
-@njit(inline="always")
+@njit(error_model="numpy", _nrt=False)
 def _task_cost(
     t,
     cost,

@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from . import compiling  # noqa: F401  (the compile note and a fresh cache, before any kernel)
+
 _M0 = np.uint64(0xD2511F53)
 _M1 = np.uint64(0xCD9E8D57)
 _W0 = np.uint64(0x9E3779B9)
@@ -131,14 +133,23 @@ def stratum(i, n, draw, s_lo, s_hi, k_lo, k_hi):
 @njit(inline="always")
 def draw_uniforms(out, base, quads, draw, s_lo, s_hi, keys):
     """:func:`fill_uniforms`, or with ``keys.lhs_n > 0`` Latin hypercube uniforms for a run
-    of ``lhs_n`` iterations: u = (stratum + the Philox uniform) / lhs_n. ``keys`` is
-    ``(k_lo, k_hi, lhs_n)`` (kernels/args.py ``Keys``)."""
+    of ``lhs_n`` iterations (:func:`lhs_uniforms`). ``keys`` is ``(k_lo, k_hi, lhs_n)``
+    (kernels/args.py ``Keys``)."""
     k_lo, k_hi, lhs_n = keys
     fill_uniforms(out, base, quads, draw, s_lo, s_hi, k_lo, k_hi)
     if lhs_n > 0:
-        inv = 1.0 / lhs_n
-        for lane in range(4 * quads):
-            i = lane_iteration(base, quads, lane)
-            if i < lhs_n:
-                s = stratum(i, lhs_n, draw, s_lo, s_hi, k_lo, k_hi)
-                out[lane] = min((np.float64(s) + out[lane]) * inv, 1.0 - 0.5 * TWO_M32)
+        lhs_uniforms(out, base, quads, np.int64(draw), s_lo, s_hi, k_lo, k_hi, lhs_n)
+
+
+@njit(error_model="numpy", _nrt=False)
+def lhs_uniforms(out, base, quads, draw, s_lo, s_hi, k_lo, k_hi, lhs_n):
+    """Turn the Philox uniforms in ``out`` into Latin hypercube ones for a run of ``lhs_n``
+    iterations: u = (stratum + the Philox uniform) / lhs_n. A call of its own, not inlined
+    into every draw of the kernels: it runs only with Latin hypercube sampling, and
+    inlined at each draw it made the kernels' compile much longer."""
+    inv = 1.0 / lhs_n
+    for lane in range(4 * quads):
+        i = lane_iteration(base, quads, lane)
+        if i < lhs_n:
+            s = stratum(i, lhs_n, draw, s_lo, s_hi, k_lo, k_hi)
+            out[lane] = min((np.float64(s) + out[lane]) * inv, 1.0 - 0.5 * TWO_M32)

@@ -30,6 +30,8 @@ import math
 import numpy as np
 from numba import njit
 
+from . import compiling  # noqa: F401  (the compile note and a fresh cache, before any kernel)
+
 FIXED, UNIFORM, TRIANGULAR, TABLE, NORMAL, LOGNORMAL, DISCRETE = range(7)
 NPAR = 6
 SEGMENTS = 32
@@ -81,10 +83,11 @@ def _ndtri_lower(p):
 
 @njit(inline="always")
 def ndtri(p):
-    """Standard normal quantile for p in (0, 1), accurate to a few ulps."""
-    if p <= 0.5:
-        return _ndtri_lower(p)
-    return -_ndtri_lower(1.0 - p)
+    """Standard normal quantile for p in (0, 1), accurate to a few ulps (one inlined copy
+    of the lower half serves both halves)."""
+    lower = p <= 0.5
+    x = _ndtri_lower(p if lower else 1.0 - p)
+    return x if lower else -x
 
 
 @njit(inline="always")
@@ -238,14 +241,23 @@ def sample_into(code, par, tables, u, out, n):
     elif code == TABLE:
         _table_into(tables, int(par[2]), par[0], par[1], u, out, n)
     else:
-        for i in range(n):
-            out[i] = ppf(code, par, tables, u[i])
+        sample_other(code, par, tables, u, out, n)
+
+
+@njit(error_model="numpy", _nrt=False)
+def sample_other(code, par, tables, u, out, n):
+    """:func:`sample_into` for the other distributions (normal, lognormal, discrete): a
+    call of its own, as inlined at every sample of the kernels it made their compile much
+    longer for distributions whose cost per sample dwarfs a call per block."""
+    for i in range(n):
+        out[i] = ppf(code, par, tables, u[i])
 
 
 @njit(cache=True, error_model="numpy")
 def ppf_array(code, par, tables, u):
-    """Vectorised :func:`ppf` over an array of uniforms (tests, tools, analysis)."""
+    """Vectorised :func:`ppf` over an array of uniforms (tests, tools, analysis): the
+    simulation kernels' own :func:`sample_other` (any code), so a process that has
+    compiled them compiles little more."""
     out = np.empty(u.shape[0])
-    for i in range(u.shape[0]):
-        out[i] = ppf(code, par, tables, u[i])
+    sample_other(code, par, tables, u, out, u.shape[0])
     return out
