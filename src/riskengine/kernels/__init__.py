@@ -52,8 +52,9 @@ def clear_stale_cache(cache_dir: Path) -> None:
 
 
 def thread_count() -> int:
-    """Threads numba's parallel kernels use (``NUMBA_NUM_THREADS``, or set by
-    ``numba.set_num_threads``): per-thread counters are sized by it."""
+    """Threads the simulation kernel's pool and numba's parallel kernels use
+    (``NUMBA_NUM_THREADS``, or set by ``numba.set_num_threads``): per-thread counters
+    and scratch arrays are sized by it."""
     import numba
 
     return int(numba.get_num_threads())

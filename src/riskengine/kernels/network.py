@@ -3,18 +3,31 @@
 Arguments
 ---------
 The kernel takes named tuples, each defined once in kernels/args.py, so no caller passes
-arrays by position: ``run`` the iterations of this call and the criticality asked for,
-``keys`` the seed and sampling mode, the compiled network in groups (``tasks``,
-``links``, ``milestones``, ``crit_sets``, ``risks``, ``copula``, ``schedule``,
-``calendars``, ``cost``: the sections below; ``CompiledNetwork.kernel_args`` builds them
-as one ``Network``, passed by keyword) and ``outputs``, the arrays it writes. The
-kernel unpacks the groups once, before its parallel loop. Inside the loop an array is
-read either on its own or through its group (``keys``, ``copula``, ``schedule``,
-``calendars``, ``cost``), not both: numba passes each array the loop reads as a
-parameter of its own, so reading both would pass it twice. The loop thus gets the
-parameters the positional kernel had, and the assembly of its inner loops matches that
-kernel's to an instruction or two. Which uniform of an entity's stream each sample
-reads (its draw) is named in riskengine/model/draws.py.
+arrays by position: ``chunk`` the thread chunk this call simulates, ``run`` the
+iterations of this call and the criticality asked for, ``keys`` the seed and sampling
+mode, the compiled network in groups (``tasks``, ``links``, ``milestones``,
+``crit_sets``, ``risks``, ``copula``, ``schedule``, ``calendars``, ``cost``: the sections
+below; ``CompiledNetwork.kernel_args`` builds them as one ``Network``, passed by
+keyword), ``outputs``, the arrays it writes, and ``work``, the chunk's scratch arrays.
+Which uniform of an entity's stream each sample reads (its draw) is named in
+riskengine/model/draws.py.
+
+Threads and compiling
+---------------------
+One call simulates one thread chunk: blocks ``chunk * n_blocks // n_chunks`` up to the
+next chunk's first, serially, without the GIL (``nogil``). The runner
+(engine/runner.py) runs the ``run.n_chunks`` chunks of a call on a pool of
+``thread_count()`` threads, each with its own ``work`` and its own row ``c`` of the
+per-chunk counters, so nothing depends on which thread runs a chunk. numba's ``prange``
+did this before, but its parfor passes on this large body took most of the six minutes
+a first run spent compiling. The kernel allocates nothing and runs without numba's
+reference counting (``_nrt=False``): as a plain function it would update a reference
+count atomically at every row view it takes, which cost it a third of its time.
+Helpers whose loops run across the lanes of the inner loops are inlined
+(``inline="always"``); those called once per task and block on rarer paths (calendars,
+progress, costs, finish days, copula groups, Latin hypercube strata, the rarer
+distributions) are calls of their own, which kept the compile short at no measurable
+cost.
 
 Layout and units
 ----------------
