@@ -85,8 +85,11 @@ def main(argv: list[str] | None = None) -> int:
             notes.append(stderr_warm)
 
     cold, warm = statistics.median(colds), statistics.median(warms)
-    print(f"cold (empty cache):  {cold:7.1f} s" + (f"  {colds}" if args.repeat > 1 else ""))
-    print(f"warm (cache filled): {warm:7.1f} s" + (f"  {warms}" if args.repeat > 1 else ""))
+    each = {"cold": colds, "warm": warms}
+    for label, seconds in (("cold (empty cache): ", cold), ("warm (cache filled):", warm)):
+        runs = each[label.split()[0]]
+        detail = "  (median of " + ", ".join(f"{s:.1f}" for s in runs) + ")"
+        print(f"{label} {seconds:7.1f} s" + (detail if len(runs) > 1 else ""))
     print(f"ratio cold/warm:     {cold / warm:7.1f}x")
     print(f"compile time per kernel in the last cold run ({sum(s for _, s in breakdown):.1f} s):")
     for name, seconds in sorted(breakdown, key=lambda row: -row[1]):

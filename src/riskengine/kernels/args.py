@@ -178,8 +178,9 @@ class Work(NamedTuple):
     """One thread chunk's scratch arrays (:func:`work_arrays`): the runner allocates them
     once per run and the kernel resets them at each call, so the kernel allocates nothing
     and runs without numba's reference counting (``_nrt=False``), whose atomic updates
-    on every row view cost it a third of its time (measured). ``lanes`` holds the
-    per-lane vectors u, d, v, extra, money, ex, pf, lim, fl."""
+    on every row view cost it a third of its time (measured). The per-lane vectors are
+    arrays of their own, not rows of one: LLVM then checks that they do not overlap and
+    vectorises the loops over them (as rows of one array it ran some of them scalar)."""
 
     X: np.ndarray  # float64[2 n, block]: [ES, EF] rows, then [LS, LF] of the project
     late: np.ndarray  # float64[2 n or 2, block]: [LS, LF] rows of the milestone passes
@@ -189,12 +190,17 @@ class Work(NamedTuple):
     eps: np.ndarray  # float64[k_max, block]: normal scores of one copula group
     csum: np.ndarray  # float64[max(cost columns, 1), block]: cost sums
     ofin: np.ndarray  # float64[outputs, block]: each output's finish (+inf off the run)
-    lanes: np.ndarray  # float64[LANE_ROWS, block]
+    u: np.ndarray  # float64[block]: uniforms
+    d: np.ndarray  # float64[block]: durations
+    v: np.ndarray  # float64[block]: impact values
+    extra: np.ndarray  # float64[block]: delays of the risks
+    money: np.ndarray  # float64[block]: cost of the risks
+    ex: np.ndarray  # float64[block]: whether the task happens
+    pf: np.ndarray  # float64[block]: the project finish so far
+    lim: np.ndarray  # float64[block]: limits of the calendar passes
+    fl: np.ndarray  # float64[block]: total float
     valid: np.ndarray  # bool[block]: lanes inside the run
     col: np.ndarray  # int64[block]: each lane's row of ``out``
-
-
-LANE_ROWS = 9
 
 
 def work_arrays(
@@ -208,10 +214,12 @@ def work_arrays(
     by_milestone: bool,
     may_vanish: bool,
 ) -> Work:
-    """Scratch arrays for one thread chunk (their contents are set by the kernel)."""
+    """Scratch arrays for one thread chunk (their contents are set by the kernel), each
+    starting on a 64-byte boundary, so every row of ``block`` lanes does: a full-width
+    vector then never straddles two cache lines."""
 
     def rows(k: int) -> np.ndarray:
-        return np.empty((k, block))
+        return aligned_empty((k, block))
 
     return Work(
         X=rows(2 * n_tasks),
@@ -222,10 +230,26 @@ def work_arrays(
         eps=rows(max(k_max, 1)),
         csum=rows(max(n_cost_cols, 1)),
         ofin=rows(n_outputs),
-        lanes=rows(LANE_ROWS),
-        valid=np.empty(block, np.bool_),
-        col=np.empty(block, np.int64),
+        u=aligned_empty((block,)),
+        d=aligned_empty((block,)),
+        v=aligned_empty((block,)),
+        extra=aligned_empty((block,)),
+        money=aligned_empty((block,)),
+        ex=aligned_empty((block,)),
+        pf=aligned_empty((block,)),
+        lim=aligned_empty((block,)),
+        fl=aligned_empty((block,)),
+        valid=aligned_empty((block,), np.bool_),
+        col=aligned_empty((block,), np.int64),
     )
+
+
+def aligned_empty(shape: tuple[int, ...], dtype: type = np.float64, align: int = 64) -> np.ndarray:
+    """``np.empty(shape, dtype)`` whose data starts on an ``align``-byte boundary."""
+    size = int(np.prod(shape)) * np.dtype(dtype).itemsize
+    raw = np.empty(size + align, np.uint8)
+    start = -raw.ctypes.data % align
+    return raw[start : start + size].view(dtype).reshape(shape)
 
 
 class Outputs(NamedTuple):

@@ -262,23 +262,35 @@ def _make_simulate(full):
         eps = work.eps
         csum = work.csum
         ofin = work.ofin  # each output's finish per lane (+inf outside the run)
-        lanes = work.lanes
+        u = work.u
+        d = work.d
+        v = work.v
+        extra = work.extra
+        money = work.money
+        ex = work.ex
+        pf = work.pf
+        lim = work.lim
+        fl = work.fl
         valid = work.valid
         col = work.col
-        for a in (X, late, occ, ucorr, eps, csum, ofin, lanes):
-            _fill(a, 0.0)
+        _fill(X, 0.0)
+        _fill(late, 0.0)
+        _fill(occ, 0.0)
+        _fill(ucorr, 0.0)
+        _fill(eps, 0.0)
+        _fill(csum, 0.0)
+        _fill(ofin, 0.0)
         _fill(exists, 1.0)
-        u = lanes[0]
-        d = lanes[1]
-        v = lanes[2]
-        extra = lanes[3]
-        money = lanes[4]
-        ex = lanes[5]
-        pf = lanes[6]
-        lim = lanes[7]
-        fl = lanes[8]
         for lane in range(block):
+            u[lane] = 0.0
+            d[lane] = 0.0
+            v[lane] = 0.0
+            extra[lane] = 0.0
+            money[lane] = 0.0
             ex[lane] = 1.0
+            pf[lane] = 0.0
+            lim[lane] = 0.0
+            fl[lane] = 0.0
             valid[lane] = False
             col[lane] = 0
 
@@ -496,8 +508,30 @@ def _fill(a, value):
             row[j] = value
 
 
-simulate_blocks = _make_simulate(True)
-simulate_plain = _make_simulate(False)
+def _arrays_do_not_overlap(kernel):
+    """Compile ``kernel`` telling LLVM that no two of its array arguments share memory
+    (``noalias``), as numba tells it of a ``prange`` body's arguments: its inner loops then
+    vectorise without runtime overlap checks, some of which sent them to scalar code (the
+    lanes' vectors are arguments). True of the block kernel: everything it writes (the
+    outputs and its scratch arrays) is an array of its own, and several chunks write
+    disjoint parts of the shared outputs. numba has no public option for it: the hook is
+    its compiler's flags, and without that hook the kernel is correct, only slower."""
+    compiler = kernel._compiler
+    customize = getattr(compiler, "_customize_flags", None)
+    if customize is None:
+        return kernel
+
+    def with_noalias(flags):
+        flags = customize(flags)
+        flags.noalias = True
+        return flags
+
+    compiler._customize_flags = with_noalias
+    return kernel
+
+
+simulate_blocks = _arrays_do_not_overlap(_make_simulate(True))
+simulate_plain = _arrays_do_not_overlap(_make_simulate(False))
 
 
 @njit(error_model="numpy", _nrt=False)
