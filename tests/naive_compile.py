@@ -231,8 +231,14 @@ def _link_arrays(tasks: list, pos: dict[str, int], task_cal: np.ndarray) -> tupl
     s_cal: list[int] = []
     for p in range(n):
         first = [e for e in succ_lists[p] if e[3] == 1]  # links reading p's finish
+        rest = [e for e in succ_lists[p] if e[3] == 0]
         succ_nfinish[p] = len(first)
-        for s, sets_finish, lag, _ in first + [e for e in succ_lists[p] if e[3] == 0]:
+
+        def by_calendar(e):  # each group by the successor's calendar (a stable sort)
+            return task_cal[e[0]]
+
+        ordered = sorted(first, key=by_calendar) + sorted(rest, key=by_calendar)
+        for s, sets_finish, lag, _ in ordered:
             s_gather.append(2 * s + sets_finish)
             s_lag.append(lag)
             s_cal.append(int(task_cal[s]))

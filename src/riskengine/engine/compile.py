@@ -605,9 +605,10 @@ def _link_arrays(
 
     Predecessors of each task: the links that constrain its start (FS, SS) first, each
     group in file order; gather row ``2 * pred + reads_finish``. Successors of each task:
-    the links that read its finish (FS, FF) first, each group in the order the
-    predecessor lists give them; gather row ``2 * succ + sets_finish`` and the
-    successor's calendar (a lag counts on it)."""
+    the links that read its finish (FS, FF) first, each group sorted by the successor's
+    calendar (a lag counts on it; the backward pass converts once per calendar, not once
+    per link), then in the order the predecessor lists give them; gather row
+    ``2 * succ + sets_finish`` and the successor's calendar."""
     on_finish = _SETS_FINISH_A[kind_a]  # FF, SF: constrain the successor's finish
     order = np.lexsort((on_finish, succ_a))  # stable: file order within each group
     pred_ptr = np.zeros(n + 1, np.int64)
@@ -617,7 +618,7 @@ def _link_arrays(
     # successors: grouped by predecessor, links reading its start (SS, SF) after the rest,
     # in the order of the predecessor lists above
     reads_start = 1 - _READS_FINISH_A[kind_a[order]]
-    s_order = order[np.lexsort((reads_start, pred_a[order]))]
+    s_order = order[np.lexsort((task_cal[succ_a[order]], reads_start, pred_a[order]))]
     succ_ptr = np.zeros(n + 1, np.int64)
     succ_ptr[1:] = np.cumsum(np.bincount(pred_a, minlength=n))
     succ_nfinish = np.bincount(pred_a[_READS_FINISH_A[kind_a] == 1], minlength=n)

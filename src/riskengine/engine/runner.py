@@ -166,6 +166,7 @@ def run_kernel(
             n_cost_cols=n_cost,
             by_milestone=level == 2 and n_out > 1,
             may_vanish=bool((args.tasks.exist_p < 1.0).any()),
+            n_calendars=args.calendars.cum.shape[0] if (args.schedule.task_cal >= 0).any() else 0,
         )
         for _ in range(threads)
     ]

@@ -100,6 +100,18 @@ FORWARD_SLOW for a task whose forward pass needs any of this, BACKWARD_SLOW when
 backward pass does and HAS_COST when it has a cost (kernels/args.py); the others run the
 plain union-day code inside the main kernel.
 
+Calendar look-ups do not vectorise (they are gathers), so the slow paths do as few as
+they can. A task on its own calendar keeps its early dates also as positions of that
+calendar (``work.XP``): a successor on the same calendar reads them as they are, and the
+backward passes never convert them again. Late dates are kept in positions of each
+task's own calendar (union days for a task on none), so a predecessor on the same
+calendar subtracts its lag and needs no conversion at all; its other successors come
+sorted by calendar (``succ_cal``), and each calendar's least limit is converted once
+per task, not once per link (``_start`` and ``_pos`` are monotone, so the least
+converts to the least). ``work.bpos`` holds the pass's finish in each calendar's
+positions. The skipped round trips through union days change a float by at most
+DATE_EPS, far below ``tol``.
+
 Cost (``cost``)
 ---------------
 ``cost = Cost(code[n, 2], par[n, 2, NPAR], has_cost[n], task_group[n])``: a task's
@@ -154,33 +166,38 @@ DATE_EPS = 1e-9  # a finish this close above a day boundary ends the day before
 
 @njit(inline="always")
 def _pos(cal, c, t):
-    """Position of union time t in calendar c (identity for c < 0; +inf stays +inf)."""
-    if c < 0 or t == np.inf:
+    """Position of union time t in calendar c (identity for c < 0; +inf stays +inf).
+    Branch-free across lanes: the day index is clamped before the look-up, and +inf is
+    chosen afterwards (the same values as clamping the floor)."""
+    if c < 0:
         return t
     cum, work, inv, count = cal
-    k = min(max(int(math.floor(t)), 0), work.shape[1] - 1)
-    return cum[c, k] + work[c, k] * (t - k)
+    k = int(min(max(t, 0.0), work.shape[1] - 1.0))
+    r = cum[c, k] + work[c, k] * (t - k)
+    return t if t == np.inf else r
 
 
 @njit(inline="always")
 def _start(cal, c, p):
     """Union time of a start at position p of calendar c (+inf stays +inf)."""
-    if c < 0 or p == np.inf:
+    if c < 0:
         return p
     cum, work, inv, count = cal
-    j = min(max(int(math.floor(p + DATE_EPS)), 0), count[c] - 1)
-    return inv[c, j] + (p - j)
+    j = int(min(max(p + DATE_EPS, 0.0), count[c] - 1.0))
+    r = inv[c, j] + (p - j)
+    return p if p == np.inf else r
 
 
 @njit(inline="always")
 def _finish(cal, c, q):
     """Union time of a finish at position q of calendar c (end of its last working day;
     +inf stays +inf)."""
-    if c < 0 or q == np.inf:
+    if c < 0:
         return q
     cum, work, inv, count = cal
-    j = min(max(int(math.ceil(q - DATE_EPS)) - 1, 0), count[c] - 1)
-    return inv[c, j] + (q - j)
+    j = int(min(max(np.ceil(q - DATE_EPS) - 1.0, 0.0), count[c] - 1.0))
+    r = inv[c, j] + (q - j)
+    return q if q == np.inf else r
 
 
 def _make_simulate(full):
@@ -387,6 +404,7 @@ def _make_simulate(full):
                     _forward_slow(
                         t,
                         X,
+                        work.XP,
                         d,
                         lim,
                         pf,
@@ -461,17 +479,27 @@ def _make_simulate(full):
             # Milestone passes first: they read the early dates the project pass, run
             # last and in place, overwrites. Lanes outside the run have infinite
             # finishes, so every late date there is infinite and nothing is counted.
+            bpos = work.bpos
             for o in range(0 if by_milestone else n_ms, n_ms + 1):
                 into = X if o == n_ms else late
                 mem = member[o]
+                if full:
+                    # the output's finish in each calendar's positions, once per pass
+                    for cc in range(bpos.shape[0]):
+                        bc = bpos[cc]
+                        bo = ofin[o]
+                        for lane in range(block):
+                            bc[lane] = _pos(calendars, cc, bo[lane])
                 for j in range(anc_ptr[o], anc_ptr[o + 1]):
                     t = anc_task[j]
                     _backward_task(
                         t,
                         X,
+                        work.XP,
                         into,
                         mem,
                         ofin[o],
+                        bpos,
                         fl,
                         d,
                         u,
@@ -534,10 +562,14 @@ simulate_blocks = _arrays_do_not_overlap(_make_simulate(True))
 simulate_plain = _arrays_do_not_overlap(_make_simulate(False))
 
 
-@njit(error_model="numpy", _nrt=False)
-def _forward_slow(t, X, d, lim, pf, cal, schedule, pred_ptr, pred_nstart, pred_gather, pred_lag):
+@njit(inline="always")
+def _forward_slow(
+    t, X, XP, d, lim, pf, cal, schedule, pred_ptr, pred_nstart, pred_gather, pred_lag
+):
     """Forward pass of task t when it runs on its own calendar or has progress (kept out
-    of the main kernel, which stays small and fast for the usual case)."""
+    of the main kernel, which stays small and fast for the usual case). A task on its own
+    calendar also leaves its early dates as positions of that calendar in ``XP``, which
+    every backward pass reads instead of converting them again."""
     task_cal, task_mode, fix_es, fix_ef, task_slow, succ_cal, data_time = schedule
     block = d.shape[0]
     tc = task_cal[t]
@@ -571,29 +603,58 @@ def _forward_slow(t, X, d, lim, pf, cal, schedule, pred_ptr, pred_nstart, pred_g
         e0 = _pos(cal, tc, fix_es[t])
         for lane in range(block):
             lim[lane] = e0
+        # a predecessor on the same calendar gives its position as it is (XP), any
+        # other its union date converted to this calendar
         for k in range(k0, k1):
-            g = X[pred_gather[k]]
+            row = pred_gather[k]
             lag = pred_lag[k]
-            for lane in range(block):
-                lim[lane] = max(lim[lane], _pos(cal, tc, g[lane]) + lag)
+            if tc >= 0 and task_cal[row >> 1] == tc:
+                g = XP[row]
+                for lane in range(block):
+                    lim[lane] = max(lim[lane], g[lane] + lag)
+            else:
+                g = X[row]
+                for lane in range(block):
+                    lim[lane] = max(lim[lane], _pos(cal, tc, g[lane]) + lag)
         for k in range(k1, k2):
-            g = X[pred_gather[k]]
+            row = pred_gather[k]
             lag = pred_lag[k]
-            for lane in range(block):
-                lim[lane] = max(lim[lane], _pos(cal, tc, g[lane]) + lag - d[lane])
+            if tc >= 0 and task_cal[row >> 1] == tc:
+                g = XP[row]
+                for lane in range(block):
+                    lim[lane] = max(lim[lane], g[lane] + lag - d[lane])
+            else:
+                g = X[row]
+                for lane in range(block):
+                    lim[lane] = max(lim[lane], _pos(cal, tc, g[lane]) + lag - d[lane])
         for lane in range(block):
             es[lane] = _start(cal, tc, lim[lane])
             ef[lane] = max(es[lane], _finish(cal, tc, lim[lane] + d[lane]))
             pf[lane] = max(pf[lane], ef[lane])
+        if tc >= 0:  # the positions of ES and EF (the union dates map back to them)
+            pes = XP[2 * t]
+            pef = XP[2 * t + 1]
+            for lane in range(block):
+                pes[lane] = lim[lane]
+                pef[lane] = lim[lane] + d[lane]
+        return
+    if tc >= 0:
+        pes = XP[2 * t]
+        pef = XP[2 * t + 1]
+        for lane in range(block):
+            pes[lane] = _pos(cal, tc, es[lane])
+            pef[lane] = _pos(cal, tc, ef[lane])
 
 
 @njit(inline="always")
 def _backward_task(
     t,
     X,
+    XP,
     late,
     mem,
     bound,
+    bpos,
     fl,
     d,
     u,
@@ -611,7 +672,8 @@ def _backward_task(
     ``mem[t] == 2``, and through the successors that are members of the output's pass
     (``mem[s] > 0``), whose late dates are in ``late``. Reads t's early dates from X, then
     writes its ``[LS, LF]`` row into ``late`` (which may be X itself) and its total float
-    into ``fl``, in its own working days."""
+    into ``fl``, in its own working days. Late dates are positions of the task's calendar
+    (union days for a task on none), the unit its predecessors' lags count in."""
     es = X[2 * t]
     ef = X[2 * t + 1]
     block = d.shape[0]
@@ -643,9 +705,11 @@ def _backward_task(
         _backward_slow(
             t,
             X,
+            XP,
             late,
             mem,
             bound,
+            bpos,
             end,
             d,
             u,
@@ -667,13 +731,15 @@ def _backward_task(
         ls[lane] = u[lane] - d[lane]
 
 
-@njit(error_model="numpy", _nrt=False)
+@njit(inline="always")
 def _backward_slow(
     t,
     X,
+    XP,
     late,
     mem,
     bound,
+    bpos,
     end,
     d,
     u,
@@ -687,39 +753,66 @@ def _backward_slow(
     succ_lag,
 ):
     """Backward pass of task t when it or a successor runs on its own calendar, or it has
-    progress: limits from each member successor through the successor's calendar (the
-    lag's), then t's float ``v`` in t's own working days. Leaves LF in ``u`` and LF - LS
-    in ``d``."""
+    progress, in positions of t's calendar: the limit from each member successor is its
+    late date (a position of its calendar) less the lag, the least per successor
+    calendar (the links come sorted by it) converted once to t's positions, through the
+    union day where the calendars differ. Leaves LF in ``u``, LF - LS in ``d`` and t's
+    float in ``v``."""
     task_cal, task_mode, fix_es, fix_ef, task_slow, succ_cal, data_time = schedule
     block = d.shape[0]
-    es = X[2 * t]
-    ef = X[2 * t + 1]
+    tc = task_cal[t]
+    if tc >= 0:
+        pes = XP[2 * t]
+        pef = XP[2 * t + 1]
+        top = bpos[tc]
+    else:
+        pes = X[2 * t]
+        pef = X[2 * t + 1]
+        top = bound
     k0 = succ_ptr[t]
     k1 = k0 + succ_nfinish[t]
     k2 = succ_ptr[t + 1]
-    tc = task_cal[t]
     for lane in range(block):
-        u[lane] = bound[lane] if end else np.inf
+        u[lane] = top[lane] if end else np.inf
         lim[lane] = np.inf
-    for k in range(k0, k2):
-        if mem[succ_gather[k] >> 1] == 0:
-            continue
-        g = late[succ_gather[k]]
-        lag = succ_lag[k]
+    k = k0
+    while k < k2:
         sc = succ_cal[k]
+        stop = k1 if k < k1 else k2
+        g_end = k + 1
+        while g_end < stop and succ_cal[g_end] == sc:
+            g_end += 1
         tgt = u if k < k1 else lim
-        for lane in range(block):
-            tgt[lane] = min(tgt[lane], _start(cal, sc, _pos(cal, sc, g[lane]) - lag))
+        found = False
+        for j in range(k, g_end):
+            if mem[succ_gather[j] >> 1] == 0:
+                continue
+            g = late[succ_gather[j]]
+            lag = succ_lag[j]
+            if sc == tc:  # the same positions: no conversion
+                for lane in range(block):
+                    tgt[lane] = min(tgt[lane], g[lane] - lag)
+            elif found:
+                for lane in range(block):
+                    v[lane] = min(v[lane], g[lane] - lag)
+            else:
+                for lane in range(block):
+                    v[lane] = g[lane] - lag
+                found = True
+        if found:
+            if sc < 0:
+                for lane in range(block):
+                    tgt[lane] = min(tgt[lane], _pos(cal, tc, v[lane]))
+            else:
+                for lane in range(block):
+                    tgt[lane] = min(tgt[lane], _pos(cal, tc, _start(cal, sc, v[lane])))
+        k = g_end
     for lane in range(block):
-        p_es = _pos(cal, tc, es[lane])
-        p_ef = _pos(cal, tc, ef[lane])
-        w = p_ef - p_es
-        q = min(_pos(cal, tc, u[lane]), _pos(cal, tc, lim[lane]) + w)
-        v[lane] = q - p_ef
-        ls = _start(cal, tc, q - w)
-        lf = max(ls, _finish(cal, tc, q))
-        u[lane] = lf
-        d[lane] = lf - ls
+        w = pef[lane] - pes[lane]
+        q = min(u[lane], lim[lane] + w)
+        v[lane] = q - pef[lane]
+        u[lane] = q
+        d[lane] = w
     if task_mode[t] == 1:
         for lane in range(block):
             v[lane] = np.inf  # finished work is never critical
