@@ -117,7 +117,10 @@ def simulate(
     plan : bool, default True
         Also simulate the deterministic plan, the reference for contingency and the JCL.
     progress : callable, optional
-        Called as ``progress(done, total)`` with iterations done, from this thread.
+        Called as ``progress(done, total)`` with iterations done, from this thread. If
+        it also has a ``stage(name)`` method, that is called with ``"sensitivity"``
+        before the sensitivity pass, which then reports its own ``(done, total)``
+        (iterations of all its passes over the draws).
     network : CompiledNetwork, optional
         This scenario already compiled (:func:`riskengine.compile_network`, with the
         same ``mitigated`` and ``strict``), to run it again without compiling it again.
@@ -254,7 +257,9 @@ def _simulate(
         column = {oid: i for i, oid in enumerate(output_ids)}
         finishes = Columns(out, chosen, timeline, [column[oid] for oid in chosen])
         crit = None if shares is None else {oid: shares[column[oid]] for oid in chosen}
-        sens = task_sensitivity(net, seed, finishes, crit, lhs_n=lhs_n)
+        sens = task_sensitivity(
+            net, seed, finishes, crit, lhs_n=lhs_n, progress=_stage(progress, "sensitivity")
+        )
     drv = None
     if drivers and net.risk_ids:
         all_days = timeline.to_project_days(out)  # a copy with calendars: freed below
@@ -293,6 +298,17 @@ def _simulate(
         jcl=jcl,
         jcl_milestone=jcl_milestone or "project",
     )
+
+
+def _stage(progress: Progress | None, name: str) -> Progress | None:
+    """The callback for a pass after the main simulation: ``progress`` itself when it has
+    a ``stage`` method (called with the pass's name first, as terminal.LazyProgress
+    has), else None: a plain callback hears of the simulation's iterations only."""
+    stage = getattr(progress, "stage", None)
+    if stage is None:
+        return None
+    stage(name)
+    return progress
 
 
 def _available_memory() -> int | None:
