@@ -159,7 +159,7 @@ def date_ranks(percentiles: tuple[float, ...], n: int) -> np.ndarray:
     return np.clip(np.ceil(p / 100.0 * n - 1e-9), 1, n).astype(np.int64)
 
 
-_BLOCK_BYTES = 4 * 2**20  # finishes summarise_outputs copies at once
+_BLOCK_BYTES = 2**20  # finishes summarise_outputs copies at once (and some temporaries)
 
 
 @dataclass(frozen=True)
