@@ -471,7 +471,8 @@ class Results:
         ms = {s.id: s for s in summaries[:-1]}
         project = summaries[-1]
         by_column = Columns(times, output_ids)
-        crit = by_milestone = None
+        crit: dict[str, float] | None = None
+        by_milestone: dict[str, Mapping[str, float]] | None = None
         if criticality is not None:
             index = {tid: t for t, tid in enumerate(task_order)}
             order = tuple(t.id for t in scenario.tasks)
