@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import math
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,70 @@ TARGET_TOLERANCE = 1e-9  # a finish this close above its target still counts as 
 def pkey(p: float) -> str:
     """Percentile label: 80 → "P80", 97.5 → "P97.5"."""
     return f"P{p:g}"
+
+
+class Columns(Mapping[str, np.ndarray]):
+    """Read-only mapping of output ids to the columns of one float64[iterations, outputs]
+    matrix (the kernel's), so that a run holds its per-iteration finishes once. With a
+    ``timeline``, a column is converted to working days of the project calendar when it
+    is read (a view, no copy, when that calendar works on the union days): a scenario
+    with calendars then holds no second full matrix either."""
+
+    def __init__(
+        self,
+        matrix: np.ndarray,
+        ids: Sequence[str],
+        timeline: Timeline | None = None,
+        columns: Sequence[int] | None = None,
+    ) -> None:
+        self._matrix = matrix
+        self._column = dict(zip(ids, range(len(ids)) if columns is None else columns, strict=True))
+        self._timeline = timeline
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        """The output's finish per iteration."""
+        column = self._matrix[:, self._column[key]]
+        return column if self._timeline is None else self._timeline.to_project_days(column)
+
+    def __iter__(self) -> Iterator[str]:
+        """The output ids, in the order given."""
+        return iter(self._column)
+
+    def __len__(self) -> int:
+        """The number of outputs."""
+        return len(self._column)
+
+    def __repr__(self) -> str:
+        """The ids and the iterations, not millions of numbers."""
+        return f"Columns({list(self._column)}, {self._matrix.shape[0]} iterations)"
+
+
+class TaskShares(Mapping[str, float]):
+    """Read-only mapping of task ids (in ``order``) to one output's row of a
+    float[outputs, tasks] matrix (columns in the order of ``index``): criticality of
+    every task for every milestone of a big schedule is a few MB of numbers instead of
+    millions of Python floats in dicts."""
+
+    def __init__(self, row: np.ndarray, index: Mapping[str, int], order: Sequence[str]) -> None:
+        self._row = row
+        self._index = index
+        self._order = order
+
+    def __getitem__(self, key: str) -> float:
+        """The task's share."""
+        return float(self._row[self._index[key]])
+
+    def __iter__(self) -> Iterator[str]:
+        """The task ids, in ``order``."""
+        return iter(self._order)
+
+    def __len__(self) -> int:
+        """The number of tasks."""
+        return len(self._order)
+
+    def __repr__(self) -> str:
+        """As the dict it stands for."""
+        return repr(dict(self))
 
 
 @dataclass(frozen=True)
@@ -94,54 +159,92 @@ def date_ranks(percentiles: tuple[float, ...], n: int) -> np.ndarray:
     return np.clip(np.ceil(p / 100.0 * n - 1e-9), 1, n).astype(np.int64)
 
 
-def summarise(
-    oid: str,
-    name: str,
-    t: np.ndarray,
+_BLOCK_BYTES = 2**20  # finishes summarise_outputs copies at once (and some temporaries)
+
+
+@dataclass(frozen=True)
+class Output:
+    """What :func:`summarise_outputs` needs of one output besides its finishes."""
+
+    id: str
+    name: str
+    target: float | None = None
+    target_date: _dt.date | None = None
+
+
+def summarise_outputs(
+    times: np.ndarray,
+    columns: Sequence[int],
+    outputs: Sequence[Output],
     percentiles: tuple[float, ...],
     timeline: Timeline,
-    target: float | None = None,
-    target_date: _dt.date | None = None,
-    days: np.ndarray | None = None,
-) -> OutcomeSummary:
-    """Statistics of finishes at union times ``t``: numbers in working days of the project
-    calendar (``days``, when the caller has them already); the Pn date is the earliest
-    date by which n% of iterations have finished."""
+) -> list[OutcomeSummary]:
+    """Statistics of the finishes in ``times`` (union times, float64[iterations, any],
+    C order) of each of ``outputs``, whose finishes are column ``columns[i]``: numbers in
+    working days of the project calendar; the Pn date is the earliest date by which n%
+    of iterations have finished.
+
+    The columns go a block at a time into a contiguous copy, whose rows numpy reduces
+    and partitions as it would each column alone (the same numbers bit for bit; the
+    means before any partition, which reorders): a column of the C-order matrix would
+    cost a cache miss per number, and the block bounds the memory this needs whatever
+    the outputs."""
+    n = times.shape[0]
+    step = max(1, _BLOCK_BYTES // (8 * n))
+    summaries = []
+    for c0 in range(0, len(outputs), step):
+        block = np.take(times, columns[c0 : c0 + step], axis=1).T.copy()
+        days = timeline.to_project_days(block)  # ``block`` itself on the union calendar
+        mean = np.mean(days, axis=1)
+        sd = np.std(days, ddof=1, axis=1) if n > 1 else np.zeros(len(block))
+        # the order statistics below are the same in any order: partition in place, and
+        # ``block`` partitions faster when it is ``days`` partitioned already
+        pct = np.percentile(days, percentiles, axis=1, overwrite_input=True)
+        dates = None
+        if timeline.dated:
+            ranks = date_ranks(percentiles, n) - 1
+            block.partition(ranks, axis=1)
+            dates = timeline.finish_dates(block[:, ranks])
+        for j, o in enumerate(outputs[c0 : c0 + step]):
+            target, p_target, p_se = _on_time(block[j], timeline, o.target, o.target_date)
+            summaries.append(
+                OutcomeSummary(
+                    id=o.id,
+                    name=o.name,
+                    mean=float(mean[j]),
+                    sd=float(sd[j]),
+                    percentiles={
+                        pkey(p): float(v) for p, v in zip(percentiles, pct[:, j], strict=True)
+                    },
+                    target=target,
+                    target_date=o.target_date,
+                    p_target=p_target,
+                    dates=None
+                    if dates is None
+                    else dict(zip(map(pkey, percentiles), timeline.iso(dates[j]), strict=True)),
+                    mean_se=float(sd[j]) / math.sqrt(n),
+                    p_target_se=p_se,
+                )
+            )
+    return summaries
+
+
+def _on_time(
+    t: np.ndarray, timeline: Timeline, target: float | None, target_date: _dt.date | None
+) -> tuple[float | None, float | None, float | None]:
+    """The target in working days, the fraction of finishes ``t`` (union times) on or
+    before it and that fraction's standard error; Nones without a target."""
+    if target_date is None and target is None:
+        return None, None, None
+    if target_date is not None:
+        limit = timeline.end_of(target_date)
+        target = float(timeline.to_project_days(limit))
+    else:
+        assert target is not None  # one of the two, by the test above
+        limit = timeline.from_project_days(target)
     n = t.size
-    x = timeline.to_project_days(t) if days is None else days
-    pct = np.percentile(x, percentiles) if n else np.full(len(percentiles), np.nan)
-    sd = float(np.std(x, ddof=1)) if n > 1 else 0.0
-    p_target = p_se = None
-    if target_date is not None or target is not None:
-        if target_date is not None:
-            limit = timeline.end_of(target_date)
-        else:
-            assert target is not None  # one of the two, by the test above
-            limit = timeline.from_project_days(target)
-        if target_date is not None:
-            target = float(timeline.to_project_days(limit))
-        p_target = float(np.count_nonzero(t <= limit + TARGET_TOLERANCE)) / n
-        p_se = math.sqrt(p_target * (1 - p_target) / n)
-    date_map = None
-    if timeline.dated and n:
-        ranks = date_ranks(percentiles, n) - 1
-        when = np.partition(t, ranks)[ranks]
-        date_map = dict(
-            zip(map(pkey, percentiles), timeline.iso(timeline.finish_dates(when)), strict=True)
-        )
-    return OutcomeSummary(
-        id=oid,
-        name=name,
-        mean=float(np.mean(x)),
-        sd=sd,
-        percentiles={pkey(p): float(v) for p, v in zip(percentiles, pct, strict=True)},
-        target=target,
-        target_date=target_date,
-        p_target=p_target,
-        dates=date_map,
-        mean_se=sd / math.sqrt(n),
-        p_target_se=p_se,
-    )
+    p_target = float(np.count_nonzero(t <= limit + TARGET_TOLERANCE)) / n
+    return target, p_target, math.sqrt(p_target * (1 - p_target) / n)
 
 
 @dataclass(frozen=True)
@@ -246,16 +349,19 @@ class Results:
         Each milestone's statistics.
     project : OutcomeSummary
         The project finish's statistics.
-    finishes : dict of str to numpy.ndarray
-        Each milestone's finish per iteration, in working days of the project calendar.
+    finishes : Mapping of str to numpy.ndarray
+        Each milestone's finish per iteration, in working days of the project calendar:
+        a read-only mapping over the run's one matrix of finishes, which converts a
+        milestone's column when it is read (``dict(results.finishes)`` makes a dict).
     project_finish : numpy.ndarray
         The project finish per iteration.
     criticality : dict of str to float or None
         Per task, the fraction of iterations critical for the project finish.
     task_names : dict of str to str
         Each task's name, in file order.
-    milestone_criticality : dict of str to dict of str to float or None
-        Per milestone and task, the fraction of iterations critical for it.
+    milestone_criticality : dict of str to Mapping of str to float or None
+        Per milestone and task, the fraction of iterations critical for it (each
+        milestone's a read-only mapping over one row of the run's numbers).
     risk_occurrence : dict of str to float
         Per risk, the fraction of iterations in which it occurred.
     mitigated : bool
@@ -276,9 +382,9 @@ class Results:
         ``"monte-carlo"`` or ``"lhs"``.
     timeline : Timeline or None
         The run's calendar axis (converts times to dates).
-    times : dict of str to numpy.ndarray
+    times : Mapping of str to numpy.ndarray
         Finishes per iteration in union working days (every output, ``"project"``
-        included), the engine's own axis.
+        included), the engine's own axis: columns of the same matrix as ``finishes``.
     costs : dict of str to numpy.ndarray or None
         Per-iteration costs: ``"total"`` and each cost group.
     cost : CostSummary or None
@@ -302,11 +408,11 @@ class Results:
     percentiles: tuple[float, ...]
     milestones: dict[str, OutcomeSummary]
     project: OutcomeSummary
-    finishes: dict[str, np.ndarray]
+    finishes: Mapping[str, np.ndarray]
     project_finish: np.ndarray
     criticality: dict[str, float] | None
     task_names: dict[str, str] = field(default_factory=dict)
-    milestone_criticality: dict[str, dict[str, float]] | None = None
+    milestone_criticality: dict[str, Mapping[str, float]] | None = None
     risk_occurrence: dict[str, float] = field(default_factory=dict)
     mitigated: bool = False
     sensitivity: dict[str, Any] | None = None  # task id -> analysis.TaskSensitivity
@@ -315,7 +421,7 @@ class Results:
     risk_names: dict[str, str] = field(default_factory=dict)
     sampling: str = "monte-carlo"
     timeline: Timeline | None = None
-    times: dict[str, np.ndarray] = field(default_factory=dict)
+    times: Mapping[str, np.ndarray] = field(default_factory=dict)
     costs: dict[str, np.ndarray] | None = None
     cost: CostSummary | None = None
     group_costs: dict[str, CostSummary] = field(default_factory=dict)
@@ -333,9 +439,10 @@ class Results:
         iterations: int,
         seed: int,
         percentiles: tuple[float, ...],
-        times: dict[str, np.ndarray],
-        criticality: dict[str, dict[str, float]] | None,
-        days: dict[str, np.ndarray],
+        times: np.ndarray,
+        output_ids: Sequence[str],
+        criticality: np.ndarray | None,
+        task_order: Sequence[str] = (),
         risk_occurrence: dict[str, float] | None = None,
         mitigated: bool = False,
         sensitivity: dict[str, Any] | None = None,
@@ -349,37 +456,28 @@ class Results:
         jcl: float | None = None,
         jcl_milestone: str = "project",
     ) -> Results:
-        """Summarise a run's outputs (finishes at union times ``times``, the same in
-        project days ``days``; per-output criticality; costs and the deterministic
-        ``plan``) for ``scenario``: what :func:`riskengine.simulate` assembles."""
-        ms = {
-            m.id: summarise(
-                m.id,
-                m.name,
-                times[m.id],
-                percentiles,
-                timeline,
-                m.target,
-                m.target_date,
-                days[m.id],
-            )
-            for m in scenario.milestones
-        }
-        project = summarise(
-            "project",
-            "Project finish",
-            times["project"],
-            percentiles,
-            timeline,
-            days=days["project"],
+        """Summarise a run's outputs for ``scenario``: what :func:`riskengine.simulate`
+        assembles. ``times``: the finishes at union times, float64[iterations, outputs],
+        columns in ``output_ids`` order; ``criticality``: the share of iterations each task
+        was critical, float[outputs, tasks], rows in ``output_ids`` order and columns in
+        ``task_order``. The results read both in place (no copy of either); costs and the
+        deterministic ``plan`` as they come."""
+        column = {oid: j for j, oid in enumerate(output_ids)}
+        outputs = [Output(m.id, m.name, m.target, m.target_date) for m in scenario.milestones]
+        outputs.append(Output("project", "Project finish"))
+        summaries = summarise_outputs(
+            times, [column[o.id] for o in outputs], outputs, percentiles, timeline
         )
-        crit = by_milestone = None
+        ms = {s.id: s for s in summaries[:-1]}
+        project = summaries[-1]
+        by_column = Columns(times, output_ids)
+        crit: dict[str, float] | None = None
+        by_milestone: dict[str, Mapping[str, float]] | None = None
         if criticality is not None:
-            crit = {t.id: criticality["project"][t.id] for t in scenario.tasks}
-            by_milestone = {
-                m.id: {t.id: criticality[m.id][t.id] for t in scenario.tasks}
-                for m in scenario.milestones
-            }
+            index = {tid: t for t, tid in enumerate(task_order)}
+            order = tuple(t.id for t in scenario.tasks)
+            crit = dict(TaskShares(criticality[column["project"]], index, order))
+            by_milestone = {m: TaskShares(criticality[column[m]], index, order) for m in ms}
         cost = None
         group_costs: dict[str, CostSummary] = {}
         task_costs: dict[str, dict[str, float | None]] = {}
@@ -403,7 +501,7 @@ class Results:
             if jcl is not None and plan is not None:
                 analysis = jcl_analyse(
                     costs["total"],
-                    times[jcl_milestone],
+                    by_column[jcl_milestone],
                     jcl,
                     deterministic=(float(det["total"][0]), float(plan.times[jcl_milestone][0])),
                     to_date=timeline.finish_dates,
@@ -423,8 +521,8 @@ class Results:
             percentiles=percentiles,
             milestones=ms,
             project=project,
-            finishes={m: days[m] for m in ms},
-            project_finish=days["project"],
+            finishes=Columns(times, list(ms), timeline, [column[m] for m in ms]),
+            project_finish=timeline.to_project_days(times[:, column["project"]]),
             criticality=crit,
             milestone_criticality=by_milestone,
             task_names={t.id: t.name for t in scenario.tasks},
@@ -436,7 +534,7 @@ class Results:
             risk_names={r.id: r.name for r in scenario.risks},
             sampling=sampling,
             timeline=timeline,
-            times=times,
+            times=by_column,
             costs=costs,
             cost=cost,
             group_costs=group_costs,

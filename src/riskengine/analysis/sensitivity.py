@@ -13,6 +13,7 @@ import numpy as np
 
 from riskengine.engine.compile import CompiledNetwork, seed_keys, split64, stream_of
 from riskengine.engine.encoding import TableBuilder, encode
+from riskengine.engine.runner import Progress
 from riskengine.kernels import thread_count
 from riskengine.kernels.sampling import FIXED, ppf_array
 from riskengine.kernels.sensitivity import BLOCK, TILE, duration_moments, regenerate_uniforms
@@ -45,6 +46,7 @@ def task_sensitivity(
     *,
     chunk: int = CHUNK,
     per_pass: int | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, TaskSensitivity]:
     """Sensitivity of every task against each output of ``finishes`` (output id: its
     finish per iteration, float64[iterations], in working days of the project calendar,
@@ -54,7 +56,8 @@ def task_sensitivity(
     ``chunk`` (a multiple of BLOCK) iterations go to each call of the kernel and
     ``per_pass`` outputs to each pass over the draws (default: as many as RANK_BYTES
     holds, at most MAX_OUTPUTS); neither changes a bit of the result, only memory and
-    speed."""
+    speed. ``progress(done, total)`` hears of the iterations done over all the passes
+    (``total``: iterations × passes) after each call of the kernel."""
     if chunk <= 0 or chunk % BLOCK:
         raise ValueError(f"chunk must be a positive multiple of {BLOCK}")
     ids = list(finishes)
@@ -70,6 +73,7 @@ def task_sensitivity(
     cru = np.zeros_like(rho)
     ssi = np.zeros_like(rho)
     sd_d = np.zeros(net.n_tasks)
+    total = n_iter * -(-len(ids) // per_pass)
     for p0 in range(0, len(ids), per_pass):
         group = ids[p0 : p0 + per_pass]
         xs = [finishes[oid] for oid in group]
@@ -89,6 +93,8 @@ def task_sensitivity(
             for k, x in enumerate(xs):
                 f[k, ok] = x[its[ok]] - means[k]
             duration_moments(start, m, keys, network.tasks, network.copula, tiles, r, f, sums)
+            if progress is not None:
+                progress(p0 // per_pass * n_iter + start + m, total)
         s = sums / n_iter  # every pass has the same moments: the same draws, the same order
         sd_u = np.sqrt(np.maximum(s[:, 1] - s[:, 0] ** 2, 0.0))
         sd_d = np.sqrt(np.maximum(s[:, 3] - s[:, 2] ** 2, 0.0))

@@ -10,7 +10,7 @@ from typing import TypeAlias
 import numpy as np
 
 from riskengine.analysis.drivers import risk_drivers
-from riskengine.analysis.results import Results, date_ranks
+from riskengine.analysis.results import Columns, Results, date_ranks
 from riskengine.analysis.sensitivity import MAX_OUTPUTS, DrawSampler, task_sensitivity
 from riskengine.engine.calendar import HORIZON_YEARS, Timeline
 from riskengine.engine.compile import (
@@ -117,7 +117,10 @@ def simulate(
     plan : bool, default True
         Also simulate the deterministic plan, the reference for contingency and the JCL.
     progress : callable, optional
-        Called as ``progress(done, total)`` with iterations done, from this thread.
+        Called as ``progress(done, total)`` with iterations done, from this thread. If
+        it also has a ``stage(name)`` method, that is called with ``"sensitivity"``
+        before the sensitivity pass, which then reports its own ``(done, total)``
+        (iterations of all its passes over the draws).
     network : CompiledNetwork, optional
         This scenario already compiled (:func:`riskengine.compile_network`, with the
         same ``mitigated`` and ``strict``), to run it again without compiling it again.
@@ -246,18 +249,23 @@ def _simulate(
     out = k.out
     output_ids = [*net.milestone_ids, "project"]
     shares = k.critical / iterations if criticality else None  # [output, task]
-    # the finishes in working days of the project calendar, the unit of every result
-    days = timeline.to_project_days(out)
+    # working days of the project calendar, the unit of every result, a column at a
+    # time when read: one matrix of finishes is all a run holds
+    days = Columns(out, output_ids, timeline)
     sens = None
     if chosen:  # the same uniforms as the run, Latin hypercube ones included
         column = {oid: i for i, oid in enumerate(output_ids)}
-        finishes = {oid: days[:, column[oid]] for oid in chosen}
+        finishes = Columns(out, chosen, timeline, [column[oid] for oid in chosen])
         crit = None if shares is None else {oid: shares[column[oid]] for oid in chosen}
-        sens = task_sensitivity(net, seed, finishes, crit, lhs_n=lhs_n)
+        sens = task_sensitivity(
+            net, seed, finishes, crit, lhs_n=lhs_n, progress=_stage(progress, "sensitivity")
+        )
     drv = None
     if drivers and net.risk_ids:
-        drv = risk_drivers(net, seed, days, output_ids, block=block, lhs_n=lhs_n)
-    costs = _total_costs(scenario, net, k, seed, lhs_n, mitigated, days[:, -1])
+        all_days = timeline.to_project_days(out)  # a copy with calendars: freed below
+        drv = risk_drivers(net, seed, all_days, output_ids, block=block, lhs_n=lhs_n)
+        del all_days
+    costs = _total_costs(scenario, net, k, seed, lhs_n, mitigated, days["project"])
     det = None
     if plan and costs:
         det = deterministic_plan(scenario, mitigated=mitigated, network=net)
@@ -271,10 +279,10 @@ def _simulate(
         iterations=iterations,
         seed=seed,
         percentiles=percentiles,
-        # column views of the kernel's output: no second copy of every finish
-        times={oid: out[:, i] for i, oid in enumerate(output_ids)},
-        days={oid: days[:, i] for i, oid in enumerate(output_ids)},
-        criticality=None if shares is None else _by_output(net, shares, output_ids),
+        times=out,
+        output_ids=output_ids,
+        criticality=shares,
+        task_order=net.task_ids,
         risk_occurrence=dict(zip(net.risk_ids, k.occurred / iterations, strict=True)),
         mitigated=mitigated,
         sensitivity=sens,
@@ -290,6 +298,17 @@ def _simulate(
         jcl=jcl,
         jcl_milestone=jcl_milestone or "project",
     )
+
+
+def _stage(progress: Progress | None, name: str) -> Progress | None:
+    """The callback for a pass after the main simulation: ``progress`` itself when it has
+    a ``stage`` method (called with the pass's name first, as terminal.LazyProgress
+    has), else None: a plain callback hears of the simulation's iterations only."""
+    stage = getattr(progress, "stage", None)
+    if stage is None:
+        return None
+    stage(name)
+    return progress
 
 
 def _available_memory() -> int | None:
@@ -423,16 +442,6 @@ def largest_quantity(scenario: Scenario) -> tuple[str | None, float]:
         for j, imp in enumerate(r.impacts):
             consider(f"risks[{r.id}].impacts[{j}].delay", imp.delay)
     return best
-
-
-def _by_output(
-    net: CompiledNetwork, shares: np.ndarray, output_ids: Sequence[str]
-) -> dict[str, dict[str, float]]:
-    """Criticality per output (each milestone and "project") and task id."""
-    return {
-        oid: dict(zip(net.task_ids, shares[o].tolist(), strict=True))
-        for o, oid in enumerate(output_ids)
-    }
 
 
 _FINISH_DAYS_BYTES = 256 * 2**20  # finish-day counts larger than this: no task dates

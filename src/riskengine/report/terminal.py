@@ -355,9 +355,11 @@ class LazyProgress:
     but only when the first report projects more than ``threshold`` seconds still to go:
     short runs stay quiet. If no report comes within ``threshold`` seconds (numba is
     compiling the kernels on a first run), a transient spinner says so meanwhile. Use it
-    as a context manager so the bar and spinner are always removed."""
+    as a context manager so the bar and spinner are always removed. :meth:`stage` starts
+    the count again for a pass after the simulation, with its own label."""
 
     WAITING = "Preparing the simulation kernels (the first run compiles them, about 15 s)"
+    LABELS = {"sensitivity": "Task sensitivity"}  # simulate's stages by name
 
     def __init__(
         self,
@@ -379,6 +381,7 @@ class LazyProgress:
         self._lock = threading.Lock()
         self._timer: threading.Timer | None = None
         self._status: Status | None = None
+        self._label = "Simulating"
 
     def __enter__(self) -> LazyProgress:
         """Start the clock for the spinner (when enabled)."""
@@ -413,6 +416,16 @@ class LazyProgress:
         """Whether the bar was shown (the run was long enough)."""
         return self._bar is not None
 
+    def stage(self, name: str) -> None:
+        """A new pass begins (``"sensitivity"``): the bar, if shown, restarts under the
+        pass's label; if not, the pass's first report decides on it afresh."""
+        self._label = self.LABELS.get(name, name)
+        if self._bar is not None and self._task is not None:
+            self._bar.update(self._task, description=self._label, completed=0)
+        else:
+            self._decided = False
+            self._t0 = self._clock()
+
     def __call__(self, done: int, total: int) -> None:
         """Report ``done`` of ``total`` iterations; the first report decides on the bar."""
         if not self._decided:
@@ -421,17 +434,17 @@ class LazyProgress:
             remaining = (self._clock() - self._t0) / max(done, 1) * (total - done)
             if self._enabled and remaining > self._threshold:
                 self._bar = Progress(
-                    "Simulating",
+                    "{task.description}",
                     BarColumn(),
                     TaskProgressColumn(),
                     TimeRemainingColumn(),
                     console=self._console,
                     transient=True,
                 )
-                self._task = self._bar.add_task("simulate", total=total, completed=done)
+                self._task = self._bar.add_task(self._label, total=total, completed=done)
                 self._bar.start()
         if self._bar is not None and self._task is not None:  # set together
-            self._bar.update(self._task, completed=done)
+            self._bar.update(self._task, completed=done, total=total)
 
 
 # ----------------------------------------------------------------------------- validate
