@@ -358,7 +358,7 @@ class LazyProgress:
     as a context manager so the bar and spinner are always removed. :meth:`stage` starts
     the count again for a pass after the simulation, with its own label."""
 
-    WAITING = "Preparing the simulation kernels (the first run compiles them, about 15 s)"
+    WAITING = "Preparing the simulation kernels (the first run compiles them: under a minute)"
     LABELS = {"sensitivity": "Task sensitivity"}  # simulate's stages by name
 
     def __init__(
