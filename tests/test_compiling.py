@@ -152,3 +152,12 @@ def test_a_first_run_says_it_compiles_and_a_second_run_says_nothing(tmp_path):
     assert cold.stderr == compiling.NOTE + "\n"
     assert warm.stderr == ""
     assert cold.stdout == warm.stdout
+
+
+def test_the_block_kernels_are_compiled_as_arrays_that_do_not_overlap():
+    """The block kernels reach numba's compiler flags through a private hook
+    (kernels/network.py ``_arrays_do_not_overlap``) that tells LLVM their array arguments
+    do not overlap; without it they still give the same numbers, only slower. This fails
+    if a numba release drops the hook, so the loss is noticed rather than silent."""
+    for kernel in (simulate_blocks, simulate_plain):
+        assert kernel._compiler._customize_flags.__name__ == "with_noalias"
