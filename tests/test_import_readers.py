@@ -7,12 +7,14 @@ clone without that folder. The counts asserted below are the ones the MANIFEST s
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import pytest
 
 from riskengine.errors import ScenarioError
 from riskengine.io.mspdi import parse_mspdi, read_mspdi
+from riskengine.io.p6calendar import parse_calendar_data
 from riskengine.io.xer import decode, parse_xer, read_xer
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "schedules"
@@ -166,3 +168,67 @@ def test_a_broken_or_hostile_mspdi_is_a_clean_error(data, words):
     with pytest.raises(ScenarioError) as e:
         parse_mspdi(data, "bad.xml")
     assert e.value.file == "bad.xml" and words in str(e.value)
+
+
+def clndr(days: str, exceptions: str = "") -> str:
+    """A clndr_data value as P6 writes it (DEL characters for line breaks)."""
+    text = f"(0||CalendarData()(\x7f\x7f  (0||DaysOfWeek()({days}))"
+    if exceptions:
+        text += f"\x7f\x7f  (0||Exceptions()({exceptions}))"
+    return text + "))"
+
+
+def test_p6_calendar_data_gives_the_week_and_the_exceptions():
+    days = (
+        "(0||1()())(0||2()((0||0(s|08:00|f|12:00)())(0||1(s|13:00|f|17:00)())))"
+        "(0||3()((0||0(s|08:00|f|16:00)())))(0||4()((0||0(s|00:00|f|00:00)())))"
+        "(0||5()())(0||6()())(0||7()())"
+    )
+    exceptions = "(0||0(d|41275)())(0||1(d|41276)((0||0(s|08:00|f|12:00)())))"
+    w = parse_calendar_data(clndr(days, exceptions))
+    assert w.week[0] == ((480, 720), (780, 1020))  # Monday (P6's day 2): 8 hours with a break
+    assert w.week[1] == ((480, 960),)
+    assert w.week[2] == ((0, 1440),)  # 00:00 to 00:00: the whole day
+    assert w.week[6] == ()  # Sunday (P6's day 1)
+    assert [w.hours(d) for d in w.week] == [8.0, 8.0, 24.0, 0.0, 0.0, 0.0, 0.0]
+    assert w.exceptions == {
+        datetime.date(2013, 1, 1): (),  # serial 41275: a holiday
+        datetime.date(2013, 1, 2): ((480, 720),),  # a morning only
+    }
+
+
+@needs_fixtures
+def test_real_p6_calendars_read_with_their_real_hours():
+    x = read_xer(FIXTURES / "bhatticoder_hotel_project.xer")
+    rows = {r["clndr_id"]: (line, r) for line, r in x.table("CALENDAR").records()}
+    line, row = rows["597"]
+    w = parse_calendar_data(row["clndr_data"], line=line)
+    # nine working hours a day (07-12, 13-17) every day, while day_hr_cnt says 8
+    assert row["day_hr_cnt"] == "8" and [w.hours(d) for d in w.week] == [9.0] * 7
+    assert len(w.exceptions) == 12 and sum(1 for v in w.exceptions.values() if v) == 6
+    for name in XER_COUNTS:  # every calendar of every real file parses
+        for line, r in read_xer(FIXTURES / name).table("CALENDAR").records():
+            parse_calendar_data(r["clndr_data"], line=line)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("", "expected '('"),
+        (clndr("(0||8()())"), "a weekday '8'"),
+        (clndr("(0||2()())(0||2()())"), "a weekday '2'"),
+        (clndr("(0||2()((0||0(s|09:00|f|08:00)())))"), "from 09:00 to 08:00"),
+        (clndr("(0||2()((0||0(s|9|f|17:00)())))"), "not HH:MM"),
+        (clndr("(0||2()((0||0(s|09:00)())))"), "without s| and f|"),
+        (clndr("", "(0||0(d|x)())"), "not a serial day number"),
+        ("(0||CalendarData()((0||DaysOfWeek", "no closing"),
+        ("(0||Other()())", "no CalendarData"),
+        (clndr("") + "junk", "text after the calendar"),
+        ("(0||a()(" * 40, "nested too deep"),
+    ],
+)
+def test_broken_p6_calendar_data_is_a_clean_error(text, words):
+    with pytest.raises(ScenarioError) as e:
+        parse_calendar_data(text, file="plan.xer", field="CALENDAR", line=7)
+    assert (e.value.file, e.value.field, e.value.line) == ("plan.xer", "CALENDAR", 7)
+    assert words in str(e.value)
