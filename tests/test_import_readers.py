@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from riskengine.errors import ScenarioError
-from riskengine.io.mspdi import parse_mspdi, read_mspdi
+from riskengine.io.mspdi import calendar_working_time, duration_hours, parse_mspdi, read_mspdi
 from riskengine.io.p6calendar import parse_calendar_data
 from riskengine.io.xer import decode, parse_xer, read_xer
 
@@ -232,3 +232,90 @@ def test_broken_p6_calendar_data_is_a_clean_error(text, words):
         parse_calendar_data(text, file="plan.xer", field="CALENDAR", line=7)
     assert (e.value.file, e.value.field, e.value.line) == ("plan.xer", "CALENDAR", 7)
     assert words in str(e.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "hours"),
+    [("PT16H0M0S", 16.0), ("PT0H0M0S", 0.0), ("PT7H30M0S", 7.5), ("P2DT1H", 49.0), ("-PT8H", -8.0)],
+)
+def test_mspdi_durations_are_read_in_hours(text, hours):
+    assert duration_hours(text) == hours
+
+
+@pytest.mark.parametrize("text", ["16h", "PT", "P", "PT8X", "P1W", ""])
+def test_a_bad_mspdi_duration_is_a_clean_error(text):
+    with pytest.raises(ScenarioError, match="not an ISO 8601 duration"):
+        duration_hours(text, file="p.xml", field="Tasks[UID 3].Duration")
+
+
+@needs_fixtures
+def test_real_mspdi_calendars_read_with_their_shifts():
+    y = read_mspdi(FIXTURES / "yolean_kv_solsidan.xml")
+    hours = {}
+    for c in y.calendars:
+        w, defined = calendar_working_time(c)
+        hours[c["Name"]] = [w.hours(d) for d in w.week]
+        assert all(defined)
+    assert hours["Standard"] == [8.0] * 5 + [0.0, 0.0]
+    assert hours["24 Hours"] == [24.0] * 7
+    # MS Project's night shift: Monday 23:00-24:00, Tuesday to Friday 8 h, Saturday 7 h
+    assert hours["Night Shift"] == [1.0, 8.0, 8.0, 8.0, 8.0, 7.0, 0.0]
+
+
+def test_mspdi_calendar_exceptions_and_derived_weekdays():
+    cal = {
+        "UID": "2",
+        "BaseCalendarUID": "1",
+        "WeekDays": {
+            "WeekDay": [
+                {
+                    "DayType": "7",
+                    "DayWorking": "1",
+                    "WorkingTimes": {
+                        "WorkingTime": [{"FromTime": "08:00:00", "ToTime": "12:00:00"}]
+                    },
+                },
+                {
+                    "DayType": "0",
+                    "DayWorking": "0",  # MS Project 2003's exception form
+                    "TimePeriod": {
+                        "FromDate": "2027-12-24T00:00:00",
+                        "ToDate": "2027-12-26T23:59:00",
+                    },
+                },
+            ]
+        },
+        "Exceptions": {
+            "Exception": [
+                {
+                    "TimePeriod": {
+                        "FromDate": "2028-01-03T00:00:00",
+                        "ToDate": "2028-01-03T23:59:00",
+                    },
+                    "DayWorking": "1",
+                    "WorkingTimes": {
+                        "WorkingTime": [
+                            {"FromTime": "13:00:00", "ToTime": "17:00:00"},
+                            {"FromTime": "08:00:00", "ToTime": "13:00:00"},
+                        ]
+                    },
+                },
+            ]
+        },
+    }
+    w, defined = calendar_working_time(cal)
+    assert defined == (False,) * 5 + (True, False)  # only Saturday: the rest from the base
+    assert w.week[5] == ((480, 720),)
+    assert [d.day for d in sorted(w.exceptions)] == [24, 25, 26, 3]
+    assert w.exceptions[datetime.date(2027, 12, 25)] == ()
+    assert w.exceptions[datetime.date(2028, 1, 3)] == ((480, 1020),)  # shifts joined
+    bad = {
+        "UID": "9",
+        "Exceptions": {
+            "Exception": [
+                {"TimePeriod": {"FromDate": "1000-01-01T00:00:00", "ToDate": "2900-01-01T00:00:00"}}
+            ]
+        },
+    }
+    with pytest.raises(ScenarioError, match=r"Calendars\[UID 9\].*an exception of \d+ days"):
+        calendar_working_time(bad, file="p.xml")

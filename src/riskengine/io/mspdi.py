@@ -18,6 +18,8 @@ root is not an MSPDI ``Project``, is a ScenarioError naming the file.
 
 from __future__ import annotations
 
+import datetime as _dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ from defusedxml.ElementTree import fromstring
 
 from riskengine.errors import ScenarioError
 from riskengine.io.inputs import read_input
+from riskengine.io.worktime import DAY_MINUTES, Interval, WorkingTime, merge
 
 NAMESPACE = "http://schemas.microsoft.com/project"
 REPEATED = frozenset(
@@ -130,3 +133,95 @@ def parse_mspdi(data: bytes, path: str = "<mspdi>") -> MspdiFile:
         lists["Resources"],
         lists["Assignments"],
     )
+
+
+LINK_TYPES = {"0": "FF", "1": "FS", "2": "SF", "3": "SS"}  # PredecessorLink/Type
+MAX_EXCEPTION_DAYS = 40_000  # one exception's dates: a century is the most a plan needs
+_DURATION = re.compile(
+    r"^(-)?P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$"
+)
+
+
+def duration_hours(text: str, *, file: str | None = None, field: str | None = None) -> float:
+    """Hours of an MSPDI duration (ISO 8601 as MS Project writes it, ``PT16H0M0S``);
+    a day part (``P2D``) counts 24 hours, as ISO 8601 has it."""
+    m = _DURATION.match(text.strip())
+    if not m or text.strip() in ("P", "-P", "PT", "-PT"):
+        raise ScenarioError(
+            f"{text[:40]!r} is not an ISO 8601 duration (as PT16H0M0S)", file=file, field=field
+        )
+    sign, d, h, mi, s = m.groups()
+    hours = 24 * float(d or 0) + float(h or 0) + float(mi or 0) / 60 + float(s or 0) / 3600
+    return -hours if sign else hours
+
+
+def _clock(text: str, where: dict) -> int:
+    """Minutes from midnight of ``HH:MM:SS``."""
+    parts = text.strip().split(":")
+    if len(parts) not in (2, 3) or not all(p.isdigit() for p in parts):
+        raise ScenarioError(f"{text[:20]!r} is not a time of day (HH:MM:SS)", **where)
+    hh, mm = int(parts[0]), int(parts[1])
+    if hh > 24 or mm > 59:
+        raise ScenarioError(f"{text[:20]!r} is not a time of day (HH:MM:SS)", **where)
+    return hh * 60 + mm
+
+
+def _day_intervals(day: dict[str, Any], where: dict) -> tuple[Interval, ...]:
+    """The working intervals of a WeekDay or Exception element (none when not worked)."""
+    if day.get("DayWorking", "1") in ("0", ""):
+        return ()
+    times = day.get("WorkingTimes", {})
+    out = []
+    for wt in times.get("WorkingTime", []) if isinstance(times, dict) else []:
+        s = _clock(wt.get("FromTime", ""), where)
+        e = _clock(wt.get("ToTime", ""), where) or DAY_MINUTES  # 00:00 ends at midnight
+        if not s < e <= DAY_MINUTES:
+            raise ScenarioError(f"a working time from {wt['FromTime']} to {wt['ToTime']}", **where)
+        out.append((s, e))
+    return merge(out)
+
+
+def _date_range(period: dict[str, Any], where: dict) -> list[_dt.date]:
+    """The dates of a TimePeriod (FromDate to ToDate, both included)."""
+    try:
+        first = _dt.date.fromisoformat(period.get("FromDate", "")[:10])
+        last = _dt.date.fromisoformat(period.get("ToDate", "")[:10])
+    except ValueError:
+        raise ScenarioError("an exception without valid FromDate and ToDate", **where) from None
+    n = (last - first).days + 1
+    if not 0 < n <= MAX_EXCEPTION_DAYS:
+        raise ScenarioError(f"an exception of {n} days ({first} to {last})", **where)
+    return [first + _dt.timedelta(days=k) for k in range(n)]
+
+
+def calendar_working_time(
+    calendar: dict[str, Any], *, file: str | None = None
+) -> tuple[WorkingTime, tuple[bool, ...]]:
+    """A Calendar element's working time and which weekdays (Monday first) it defines
+    itself: a calendar derived from a base one (``BaseCalendarUID``) defines only the
+    weekdays it changes, and the importer takes the others from the base. Exceptions
+    come from ``Exceptions`` (MS Project 2007 on) and from WeekDay elements of DayType 0
+    with a TimePeriod (earlier versions)."""
+    where = {"file": file, "field": f"Calendars[UID {calendar.get('UID', '?')}]"}
+    week: list[tuple[Interval, ...]] = [()] * 7
+    defined = [False] * 7
+    exceptions: dict[_dt.date, tuple[Interval, ...]] = {}
+    days = calendar.get("WeekDays", {})
+    for day in days.get("WeekDay", []) if isinstance(days, dict) else []:
+        kind = day.get("DayType", "")
+        if kind == "0" and isinstance(day.get("TimePeriod"), dict):
+            for date in _date_range(day["TimePeriod"], where):
+                exceptions[date] = _day_intervals(day, where)
+            continue
+        if kind not in {"1", "2", "3", "4", "5", "6", "7"}:
+            raise ScenarioError(f"a WeekDay of DayType {kind[:10]!r} (1 = Sunday to 7)", **where)
+        d = (int(kind) + 5) % 7  # 1 = Sunday -> 6, 2 = Monday -> 0 …
+        week[d] = _day_intervals(day, where)
+        defined[d] = True
+    ex = calendar.get("Exceptions", {})
+    for e in ex.get("Exception", []) if isinstance(ex, dict) else []:
+        if not isinstance(e.get("TimePeriod"), dict):
+            raise ScenarioError("an exception without a TimePeriod", **where)
+        for date in _date_range(e["TimePeriod"], where):
+            exceptions[date] = _day_intervals(e, where)
+    return WorkingTime(tuple(week), exceptions), tuple(defined)

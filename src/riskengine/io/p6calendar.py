@@ -26,10 +26,10 @@ import datetime as _dt
 from dataclasses import dataclass, field
 
 from riskengine.errors import ScenarioError
+from riskengine.io.worktime import DAY_MINUTES, Interval, WorkingTime, merge
 
 SERIAL_EPOCH = _dt.date(1899, 12, 30)  # day 0 of P6's (and spreadsheets') serial dates
 MAX_SERIAL = 200_000  # year 2447: beyond it a serial day is not a plan's date
-Interval = tuple[int, int]  # minutes from midnight, start < end <= 1440
 
 
 @dataclass
@@ -43,20 +43,6 @@ class Node:
     def child(self, name: str) -> Node | None:
         """The first child called ``name``, if any."""
         return next((c for c in self.children if c.name == name), None)
-
-
-@dataclass(frozen=True)
-class WorkingTime:
-    """A P6 calendar's working time: ``week[d]`` the intervals of weekday d (0 = Monday …
-    6 = Sunday), ``exceptions[date]`` those of a date that differs from its weekday
-    (empty: not worked)."""
-
-    week: tuple[tuple[Interval, ...], ...]
-    exceptions: dict[_dt.date, tuple[Interval, ...]]
-
-    def hours(self, intervals: tuple[Interval, ...]) -> float:
-        """Working hours of a day with these intervals."""
-        return sum(e - s for s, e in intervals) / 60.0
 
 
 class _Reader:
@@ -133,11 +119,11 @@ def _intervals(node: Node, reader: _Reader) -> tuple[Interval, ...]:
             raise reader.fail(f"a working time without s| and f| in {c.name!r}")
         s, f = _minutes(c.attrs["s"], reader), _minutes(c.attrs["f"], reader)
         if f == 0:
-            f = 24 * 60  # ends at midnight
-        if not s < f <= 24 * 60:
+            f = DAY_MINUTES  # ends at midnight
+        if not s < f <= DAY_MINUTES:
             raise reader.fail(f"a working time from {c.attrs['s']} to {c.attrs['f']}")
         out.append((s, f))
-    return tuple(sorted(out))
+    return merge(out)
 
 
 def parse_calendar_data(
