@@ -202,7 +202,7 @@ def calendar_working_time(
     weekdays it changes, and the importer takes the others from the base. Exceptions
     come from ``Exceptions`` (MS Project 2007 on) and from WeekDay elements of DayType 0
     with a TimePeriod (earlier versions)."""
-    where = {"file": file, "field": f"Calendars[UID {calendar.get('UID', '?')}]"}
+    where: dict[str, Any] = {"file": file, "field": f"Calendars[UID {calendar.get('UID', '?')}]"}
     week: list[tuple[Interval, ...]] = [()] * 7
     defined = [False] * 7
     exceptions: dict[_dt.date, tuple[Interval, ...]] = {}
