@@ -1,0 +1,328 @@
+"""A Primavera P6 project (XER) as a riskengine scenario, with a record of every loss.
+
+This is the importer's second layer (io/xer.py reads the tables, io/p6calendar.py the
+calendars). It maps one project of the file: its activities (ids are the activity ids
+users know, ``task_code``), their links, the calendars they use and their progress at
+the data date. Everything the scenario format cannot hold yet is listed in the
+:class:`ImportReport`, never dropped silently: the importer's fidelity is measured by
+comparing the deterministic schedule of the result with the early dates P6 stored.
+
+Units. P6 stores durations and lags in hours. A duration converts to working days through
+the activity's calendar's *real* hours per working day (the intervals of its work week),
+not the calendar's ``day_hr_cnt`` setting, which can disagree (a calendar that works
+07:00-12:00 and 13:00-17:00 has 9-hour days whatever that field says). A lag counts on
+the successor's calendar (P6's default lag calendar).
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as _dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from riskengine.io.p6calendar import parse_calendar_data
+from riskengine.io.worktime import WorkingTime
+from riskengine.io.xer import XerFile, read_xer
+from riskengine.model.distributions import parse_distribution
+from riskengine.model.scenario import Calendar, Link, Scenario, Task
+
+LINK_TYPES = {"PR_FS": "FS", "PR_SS": "SS", "PR_FF": "FF", "PR_SF": "SF"}
+WORK_TYPES = {
+    "TT_Task": "task",
+    "TT_Rsrc": "resource dependent",
+    "TT_Mile": "start milestone",
+    "TT_FinMile": "finish milestone",
+    "TT_LOE": "level of effort",
+    "TT_WBS": "WBS summary",
+}
+DROPPED_TYPES = {"TT_LOE", "TT_WBS"}
+
+
+@dataclass
+class Loss:
+    """Something the file holds that the scenario holds only approximately, or not."""
+
+    what: str
+    why: str
+    items: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        """One line for the text report."""
+        shown = ", ".join(self.items[:5]) + (" …" if len(self.items) > 5 else "")
+        return f"{len(self.items):>6}  {self.what}: {self.why}" + (f" ({shown})" if shown else "")
+
+
+@dataclass
+class ImportReport:
+    """What an import read (``counts``), what it mapped approximately or dropped
+    (``losses``) and what looked wrong in the file (``warnings``)."""
+
+    source: str
+    project: str
+    version: str
+    counts: dict[str, int] = field(default_factory=dict)
+    losses: dict[str, Loss] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def lose(self, key: str, what: str, why: str, item: str) -> None:
+        """Record one item of a kind of loss."""
+        self.losses.setdefault(key, Loss(what, why)).items.append(item)
+
+
+def _date(text: str) -> _dt.date | None:
+    """The day of a P6 date-time (``2011-05-01 08:00``), None when empty."""
+    return _dt.date.fromisoformat(text[:10]) if text else None
+
+
+def _hours(text: str, where: str, xer: XerFile, line: int) -> float:
+    """A number of hours from the file."""
+    try:
+        value = float(text or 0)
+    except ValueError:
+        raise xer.error(f"{where} is not a number: {text[:20]!r}", line, "TASK") from None
+    if value != value or abs(value) > 1e7:
+        raise xer.error(f"{where} is out of range: {text[:20]!r}", line, "TASK")
+    return value
+
+
+def choose_project(xer: XerFile, project: str | None) -> dict[str, str]:
+    """The PROJECT row named by ``project`` (its short name or id), or the only one."""
+    rows = [row for _, row in xer.table("PROJECT").records()]
+    if not rows:
+        raise xer.error("the file holds no project (no PROJECT table)")
+    if project is None:
+        if len(rows) > 1:
+            names = ", ".join(r.get("proj_short_name", r.get("proj_id", "?")) for r in rows)
+            raise xer.error(
+                f"the file holds {len(rows)} projects ({names}): choose one with --project"
+            )
+        return rows[0]
+    for r in rows:
+        if project in (r.get("proj_short_name"), r.get("proj_id")):
+            return r
+    names = ", ".join(r.get("proj_short_name", "?") for r in rows)
+    raise xer.error(f"no project {project!r} in the file (it holds {names})")
+
+
+@dataclass(frozen=True)
+class _Cal:
+    """A P6 calendar as the import uses it."""
+
+    calendar: Calendar
+    hours_per_day: float
+
+
+def _calendar(
+    cid: str, row: dict[str, str], line: int, xer: XerFile, report: ImportReport, names: set[str]
+) -> _Cal:
+    """A riskengine Calendar from a P6 calendar: weekdays with working time are workdays,
+    exception dates without work holidays, worked exceptions on other days extra
+    workdays. Days with other hours than the usual are recorded as approximations."""
+    wt: WorkingTime = parse_calendar_data(
+        row.get("clndr_data", ""), file=xer.path, field=f"CALENDAR[{cid}].clndr_data", line=line
+    )
+    hours = [wt.hours(d) for d in wt.week]
+    worked = [h for h in hours if h > 0]
+    if not worked:
+        raise xer.error(f"calendar {cid} has no working day in its week", line, "CALENDAR")
+    usual = collections.Counter(worked).most_common(1)[0][0]
+    name = row.get("clndr_name") or f"calendar {cid}"
+    if name in names:
+        name = f"{name} ({cid})"
+    names.add(name)
+    if any(h != usual for h in worked):
+        report.lose(
+            "weekday-hours",
+            "calendars with different hours on different weekdays",
+            f"each working day counts as {usual:g} h (partial days are not modelled yet)",
+            name,
+        )
+    holidays, extra = [], []
+    for day, intervals in sorted(wt.exceptions.items()):
+        h = wt.hours(intervals)
+        normal = hours[day.weekday()]
+        if h == 0 and normal > 0:
+            holidays.append(day)
+        elif h > 0 and normal == 0:
+            extra.append(day)
+        if h > 0 and h != usual:
+            report.lose(
+                "partial-days",
+                "exception days with part of a day's work",
+                "counted as a whole working day",
+                f"{name} {day}",
+            )
+    cal = Calendar(name, tuple(d for d in range(7) if hours[d] > 0), tuple(holidays), tuple(extra))
+    return _Cal(cal, usual)
+
+
+def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, ImportReport]:
+    """Read one project of the XER file at ``path`` into a scenario with fixed durations
+    (the plan as P6 holds it; risk analysts add the uncertainty) and the report."""
+    xer = read_xer(path)
+    proj = choose_project(xer, project)
+    pid = proj.get("proj_id", "")
+    report = ImportReport(str(path), proj.get("proj_short_name", pid), xer.version)
+    tasks_rows = [(line, r) for line, r in xer.table("TASK").records() if r.get("proj_id") == pid]
+    if not tasks_rows:
+        raise xer.error(f"project {report.project} has no activities")
+    report.counts["activities"] = len(tasks_rows)
+    for kind, n in collections.Counter(r.get("task_type", "") for _, r in tasks_rows).items():
+        report.counts[f"activities: {WORK_TYPES.get(kind, kind or 'unknown')}"] = n
+
+    # calendars the activities use, and the project's
+    cal_rows = {r.get("clndr_id", ""): (line, r) for line, r in xer.table("CALENDAR").records()}
+    used = {r.get("clndr_id", "") for _, r in tasks_rows} | {proj.get("clndr_id", "")}
+    cals: dict[str, _Cal] = {}
+    names: set[str] = set()
+    for cid in sorted(used - {""}):
+        if cid not in cal_rows:
+            report.warnings.append(
+                f"calendar {cid} is used but not in the file: the project's instead"
+            )
+            continue
+        cals[cid] = _calendar(cid, cal_rows[cid][1], cal_rows[cid][0], xer, report, names)
+    report.counts["calendars"] = len(cals)
+    project_cal = cals.get(proj.get("clndr_id", "")) or next(iter(cals.values()), None)
+    if project_cal is None:
+        raise xer.error(f"project {report.project} has no calendar the file defines")
+
+    def cal_of(row: dict[str, str]) -> _Cal:
+        return cals.get(row.get("clndr_id", ""), project_cal)
+
+    # activities
+    code_of: dict[str, str] = {}
+    kept: dict[str, tuple[int, dict[str, str]]] = {}
+    for line, r in tasks_rows:
+        tid = r.get("task_id", "")
+        code = r.get("task_code") or tid
+        if code in code_of.values():
+            report.warnings.append(f"activity id {code} is used twice: the second is {code}#{tid}")
+            code = f"{code}#{tid}"
+        code_of[tid] = code
+        if r.get("task_type") in DROPPED_TYPES:
+            report.lose(
+                r["task_type"],
+                f"{WORK_TYPES[r['task_type']]} activities",
+                "left out (they span other activities: not modelled yet)",
+                code,
+            )
+            continue
+        kept[tid] = (line, r)
+
+    # links between kept activities of the project
+    preds: dict[str, list[Link]] = collections.defaultdict(list)
+    n_links: collections.Counter[str] = collections.Counter()
+    for line, r in xer.table("TASKPRED").records():
+        succ, pred = r.get("task_id", ""), r.get("pred_task_id", "")
+        if succ not in code_of:
+            continue
+        ltype = LINK_TYPES.get(r.get("pred_type", ""))
+        if ltype is None:
+            raise xer.error(f"unknown link type {r.get('pred_type', '')[:12]!r}", line, "TASKPRED")
+        n_links[ltype] += 1
+        if pred not in code_of:
+            report.lose(
+                "external-links",
+                "links to activities of other projects",
+                "left out (the other project is not imported)",
+                code_of[succ],
+            )
+            continue
+        if succ not in kept or pred not in kept:
+            report.lose(
+                "dropped-links",
+                "links to activities left out",
+                "left out with them",
+                f"{code_of[pred]}->{code_of[succ]}",
+            )
+            continue
+        lag_h = _hours(r.get("lag_hr_cnt", ""), "lag_hr_cnt", xer, line)
+        lag = lag_h / cal_of(kept[succ][1]).hours_per_day
+        preds[succ].append(Link(code_of[pred], ltype, lag))
+    report.counts["links"] = sum(n_links.values())
+    for kind, n in sorted(n_links.items()):
+        report.counts[f"links: {kind}"] = n
+    options = next(
+        (row for _, row in xer.table("SCHEDOPTIONS").records() if row.get("proj_id") in (pid, "")),
+        {},
+    )
+    lag_cal = options.get("sched_calendar_on_relationship_lag", "rcal_Successor")
+    if lag_cal not in ("", "rcal_Successor"):
+        report.lose(
+            "lag-calendar",
+            f"lags on {lag_cal.removeprefix('rcal_')} calendars",
+            "counted on the successor's calendar",
+            lag_cal,
+        )
+
+    # the data date and progress
+    data_date = _date(proj.get("last_recalc_date", ""))
+    tasks = []
+    n_constraints = 0
+    for tid, (line, r) in kept.items():
+        code = code_of[tid]
+        c = cal_of(r)
+        kind = r.get("task_type", "")
+        status = r.get("status_code", "")
+        target = _hours(r.get("target_drtn_hr_cnt", ""), "target_drtn_hr_cnt", xer, line)
+        remain = _hours(r.get("remain_drtn_hr_cnt", ""), "remain_drtn_hr_cnt", xer, line)
+        days = 0.0 if kind in ("TT_Mile", "TT_FinMile") else max(target, 0.0) / c.hours_per_day
+        actual_start = actual_finish = remaining = None
+        if status == "TK_Complete":
+            actual_start = _date(r.get("act_start_date", "")) or _date(r.get("act_end_date", ""))
+            actual_finish = _date(r.get("act_end_date", "")) or actual_start
+        elif status == "TK_Active":
+            actual_start = _date(r.get("act_start_date", ""))
+            if actual_start is None:
+                report.warnings.append(
+                    f"{code} is in progress without an actual start: not started"
+                )
+            else:
+                remaining = parse_distribution(
+                    {"dist": "fixed", "value": max(remain, 0.0) / c.hours_per_day}
+                )
+        snet = None
+        for ctype, cdate in (
+            (r.get("cstr_type", ""), r.get("cstr_date", "")),
+            (r.get("cstr_type2", ""), r.get("cstr_date2", "")),
+        ):
+            if not ctype:
+                continue
+            n_constraints += 1
+            if ctype == "CS_MSOA" and cdate:
+                snet = _date(cdate)
+            else:
+                report.lose(ctype, f"constraints {ctype}", "left out (not modelled yet)", code)
+        tasks.append(
+            Task(
+                code,
+                duration=parse_distribution({"dist": "fixed", "value": days}),
+                name=r.get("task_name", ""),
+                predecessors=tuple(preds.get(tid, ())),
+                calendar=c.calendar.id,
+                start_no_earlier_than=snet,
+                actual_start=actual_start,
+                actual_finish=actual_finish,
+                remaining=remaining,
+            )
+        )
+    report.counts["constraints"] = n_constraints
+    # P6 schedules the remaining work from the data date, started or not; the start is
+    # the earliest of the planned start and any actual start
+    actuals = [t.actual_start for t in tasks if t.actual_start]
+    planned = _date(proj.get("plan_start_date", "")) or data_date
+    start = min([d for d in (planned, *actuals) if d is not None], default=None)
+    if data_date and start and data_date < start:
+        data_date = start  # nothing is scheduled before the planned start either
+    scenario = Scenario(
+        name=report.project,
+        tasks=tuple(tasks),
+        start=start,
+        calendars=tuple(c.calendar for c in cals.values()),
+        calendar=project_cal.calendar.id,
+        data_date=data_date,
+        source=str(path),
+    )
+    return scenario, report
