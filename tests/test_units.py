@@ -481,3 +481,18 @@ def test_the_readme_example_loads_as_its_comments_say(tmp_path):
     assert sc.risks[0].impacts[0].delay == parse_distribution(12)
     tl = build_timeline(sc)
     assert tl.start_of(sc.data_date) == tl.end_of(dt.date(2027, 3, 31))
+
+
+def test_a_unit_in_a_risk_register_says_registers_take_working_days(tmp_path):
+    (tmp_path / "reg.csv").write_text("id,probability,task,delay\nr1,0.5,a,5d\n")
+    path = write(
+        tmp_path, f"start: {START}\ntasks: [{{id: a, duration: 1}}]\nrisks: {{file: reg.csv}}\n"
+    )
+    with pytest.raises(ScenarioError) as e:
+        rk.load_scenario(path)
+    assert e.value.line == 2 and e.value.file == str(tmp_path / "reg.csv")
+    assert (e.value.field, e.value.message) == (
+        "column delay",
+        "not a number: '5d' (a unit such as 5d, 2w or 16h is read only in a scenario file's "
+        "durations, lags and delays)",
+    )

@@ -132,8 +132,6 @@ def text_hint(value: Any) -> str:
     if not isinstance(value, str) or len(value) > 40:
         return ""
     text = value.strip()
-    if WITH_UNIT.fullmatch(text):
-        return _NO_UNIT
     if _PERCENT.fullmatch(text):
         return (
             " (write the number without the per cent sign: a probability as a fraction,"
@@ -147,6 +145,8 @@ def number_hint(t: str, *, thousands: bool = True) -> str:
     decimal comma, a currency sign, spaces between digits): never a guess at the number.
     ``thousands``: whether the reader takes commas as thousands separators (registers
     do, scenario files do not)."""
+    if WITH_UNIT.fullmatch(t):
+        return _NO_UNIT
     if any(unicodedata.category(ch) == "Sc" for ch in t):
         return " (write the amount without a currency sign)"
     if t.startswith("#"):
