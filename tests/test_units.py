@@ -277,6 +277,33 @@ BAD = [
         " are not supported yet",
     ),
     (
+        "a worked Saturday of different hours",
+        f"""\
+        start: {START}
+        calendars:
+          site:
+            extra_workdays: [2027-01-09]
+            hours: {{Sat: 5}}   # <-
+        tasks: [{{id: a, duration: 1}}]
+        """,
+        "calendars.site.hours",
+        "calendar 'site': working days of different hours (Mon 8, Tue 8, Wed 8, Thu 8, Fri 8,"
+        " Sat 5) are not supported yet",
+    ),
+    (
+        "hours for a weekday never worked",
+        f"""\
+        start: {START}
+        calendars:
+          site:
+            hours: {{Sun: 5}}   # <-
+        tasks: [{{id: a, duration: 1}}]
+        """,
+        "calendars.site.hours",
+        "calendar 'site' gives hours for Sun, which it never works (add it to workdays or"
+        " remove its hours)",
+    ),
+    (
         "working hours out of range",
         f"""\
         start: {START}
@@ -388,13 +415,13 @@ def test_calendars_built_in_python_are_checked_alike():
         (Calendar("c", hours_per_day=0), "calendars.c.hours_per_day"),
         (Calendar("c", day=((13.0, 17.0), (8.0, 12.0))), "calendars.c.day"),
         (Calendar("c", day=()), "calendars.c.day"),
+        (Calendar("c", hours=((5, 4.0),)), "calendars.c.hours"),
     ]:
         with pytest.raises(ScenarioError) as e:
             check_schedule(dataclasses.replace(sc, calendars=(bad,)))
         assert e.value.field == field
-    # equal hours on every working weekday are fine (a Saturday's hours do not matter
-    # on a Monday-to-Friday calendar)
-    ok = Calendar("c", hours=((5, 4.0),) + tuple((d, 10.0) for d in range(5)))
+    # equal hours on every working weekday are fine
+    ok = Calendar("c", hours=tuple((d, 10.0) for d in range(5)))
     assert calendar_units(ok, "f") == Units(days_per_week=5, hours_per_day=10)
 
 

@@ -112,15 +112,25 @@ def calendar_units(cal: Calendar, field: str) -> Units:
     """How durations written in weeks and hours convert to working days of ``cal``: its
     working weekdays per week and its hours per working day.
 
-    Raises ScenarioError (``field``, e.g. ``calendars.site.hours``) when its working
-    weekdays have different hours: the kernels count every working day as one unit, so
-    such a calendar cannot be simulated exactly yet, and is refused rather than
-    approximated."""
+    Raises ScenarioError (``field``, e.g. ``calendars.site.hours``) when the weekdays it
+    works (its ``workdays`` and those of its extra workdays) have different hours: the
+    kernels count every working day as one unit, so such a calendar cannot be simulated
+    exactly yet, and is refused rather than approximated; and when ``hours`` names a
+    weekday it never works, whose hours would be silently unused."""
     by_day = dict(cal.hours)
-    per_day = {by_day.get(d, cal.hours_per_day) for d in cal.workdays}
+    worked = set(cal.workdays)
+    worked.update(d.weekday() for d in cal.extra_workdays if isinstance(d, _dt.date))
+    unworked = sorted(set(by_day) - worked)
+    if unworked:
+        raise ScenarioError(
+            f"calendar {cal.id!r} gives hours for {WEEKDAYS[unworked[0]]}, which it never works"
+            " (add it to workdays or remove its hours)",
+            field=field,
+        )
+    per_day = {by_day.get(d, cal.hours_per_day) for d in worked}
     if len(per_day) > 1:
         listed = ", ".join(
-            f"{WEEKDAYS[d]} {by_day.get(d, cal.hours_per_day):g}" for d in sorted(cal.workdays)
+            f"{WEEKDAYS[d]} {by_day.get(d, cal.hours_per_day):g}" for d in sorted(worked)
         )
         raise ScenarioError(
             f"calendar {cal.id!r}: working days of different hours ({listed}) are not "
