@@ -523,3 +523,23 @@ def test_a_unit_in_a_risk_register_says_registers_take_working_days(tmp_path):
         "not a number: '5d' (a unit such as 5d, 2w or 16h is read only in a scenario file's "
         "durations, lags and delays)",
     )
+
+
+def test_the_timeline_places_a_time_by_a_named_calendars_clock(tmp_path):
+    # the loader's compile step places every time by the project calendar today (README);
+    # the timeline already takes the calendar whose clock a date belongs to
+    sc = load(
+        tmp_path,
+        f"""\
+        start: {START}
+        calendars: {{standard: {{}}, site: {{day: "07:00-17:00"}}}}
+        tasks: [{{id: a, duration: 1, calendar: site}}]
+        """,
+    )
+    tl = build_timeline(sc)
+    noon = dt.datetime(2027, 1, 6, 12, 0)  # Wed: union day 2
+    assert tl.start_of(noon) == 2.5  # 4 of 8 hours, 08:00-12:00,13:00-17:00
+    assert tl.start_of(noon, "site") == tl.end_of(noon, "site") == 2.5  # 5 of 10 hours
+    assert tl.start_of(dt.datetime(2027, 1, 6, 9, 0), "site") == 2.2
+    assert tl.start_of(dt.datetime(2027, 1, 6, 9, 0)) == 2.125
+    assert tl.start_of(dt.date(2027, 1, 6), "site") == 2.0  # a date alone: unchanged

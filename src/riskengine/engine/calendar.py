@@ -29,7 +29,8 @@ of the project calendar (``Calendar.day``): 17:00 on 08:00-17:00 is the end of t
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -60,7 +61,8 @@ class Timeline:
     ``index[cal_id]`` is the table row of a calendar, or -1 when it works exactly on the
     union days (no conversion needed). ``project`` is the project calendar's row (or -1).
     ``dated`` is False for scenarios without a start date (times only, no dates).
-    ``calendar`` is the project calendar, whose clock window places times of day."""
+    ``calendar`` is the project calendar, whose clock window places times of day unless
+    a date is given with another calendar of ``clocks`` (the calendars in use, by id)."""
 
     days: np.ndarray  # datetime64[D][H]: the union days
     cum: np.ndarray  # float64[C, H + 1]
@@ -71,6 +73,7 @@ class Timeline:
     project: int
     dated: bool
     calendar: Calendar = STANDARD_CALENDAR
+    clocks: Mapping[str, Calendar] = field(default_factory=dict)
 
     @property
     def horizon(self) -> int:
@@ -112,29 +115,32 @@ class Timeline:
         t = np.asarray(t, dtype=np.float64)
         return self._day(np.ceil(t - _DATE_EPS).astype(np.int64) - 1)
 
-    def end_of(self, date: _dt.date) -> float:
+    def end_of(self, date: _dt.date, calendar: str | None = None) -> float:
         """Union time at the end of ``date``: a finish is on or before ``date`` exactly
-        when its time is at most this. With a time of day: that time on a union day
-        (:meth:`at_time`)."""
+        when its time is at most this. With a time of day: that time on a union day, by
+        the clock of ``calendar`` (:meth:`at_time`)."""
         if isinstance(date, _dt.datetime):
-            return self.at_time(date)
+            return self.at_time(date, calendar)
         return float(np.searchsorted(self.days, np.datetime64(date, "D"), side="right"))
 
-    def start_of(self, date: _dt.date) -> float:
+    def start_of(self, date: _dt.date, calendar: str | None = None) -> float:
         """Union time at the start of ``date`` (or of the next union day if it is none).
-        With a time of day: that time on a union day (:meth:`at_time`)."""
+        With a time of day: that time on a union day, by the clock of ``calendar``
+        (:meth:`at_time`)."""
         if isinstance(date, _dt.datetime):
-            return self.at_time(date)
+            return self.at_time(date, calendar)
         return float(np.searchsorted(self.days, np.datetime64(date, "D"), side="left"))
 
-    def at_time(self, moment: _dt.datetime) -> float:
+    def at_time(self, moment: _dt.datetime, calendar: str | None = None) -> float:
         """Union time of a date with a time of day: the start of its day plus the
-        fraction of the project calendar's working day done by then. On a day that is
-        no union day, nobody works: the start of the next union day, as for a date."""
+        fraction of the working day done by then, by the clock window of ``calendar``
+        (None, or one not in use: the project calendar's). On a day that is no union
+        day, nobody works: the start of the next union day, as for a date alone."""
         day = np.datetime64(moment.date(), "D")
         k = int(np.searchsorted(self.days, day, side="left"))
         if k < self.horizon and self.days[k] == day:
-            return k + day_fraction(self.calendar, moment)
+            clock = self.calendar if calendar is None else self.clocks.get(calendar, self.calendar)
+            return k + day_fraction(clock, moment)
         return float(k)
 
     # -- union time ↔ working days of the project calendar -------------------------------
@@ -223,4 +229,5 @@ def build_timeline(scenario: Scenario) -> Timeline:
         project=project,
         dated=dated,
         calendar=scenario.project_calendar(),
+        clocks=used,
     )
