@@ -543,3 +543,19 @@ def test_the_timeline_places_a_time_by_a_named_calendars_clock(tmp_path):
     assert tl.start_of(dt.datetime(2027, 1, 6, 9, 0), "site") == 2.2
     assert tl.start_of(dt.datetime(2027, 1, 6, 9, 0)) == 2.125
     assert tl.start_of(dt.date(2027, 1, 6), "site") == 2.0  # a date alone: unchanged
+
+
+def test_a_milestone_target_with_a_unit_counts_on_the_project_calendar(tmp_path):
+    sc = load(
+        tmp_path,
+        f"""\
+        start: {START}
+        calendar: site
+        calendars: {{standard: {{}}, site: {{workdays: [Mon, Tue, Wed, Thu, Fri, Sat]}}}}
+        tasks: [{{id: a, duration: 1}}]
+        milestones:
+          - {{id: m, after: [a], target: 2w}}
+          - {{id: n, after: [a], target: 12h}}
+        """,
+    )
+    assert [m.target for m in sc.milestones] == [12.0, 1.5]  # 2 × 6 days; 12 / 8

@@ -163,7 +163,9 @@ def _parse(doc: Document) -> Scenario:
     raw_ms = top.get("milestones") or []
     if not isinstance(raw_ms, list):
         raise doc.error("must be a list of milestones", ("milestones",))
-    milestones = tuple(_milestone(doc, m, ("milestones", i)) for i, m in enumerate(raw_ms))
+    milestones = tuple(
+        _milestone(doc, m, ("milestones", i), units[None]) for i, m in enumerate(raw_ms)
+    )
     raw_risks = top.get("risks") or []
     inputs = [doc.file]
     if isinstance(raw_risks, dict):
@@ -629,7 +631,9 @@ def _link_checked(doc: Document, raw: Any, path: Path_, units: Units) -> Link:
     return Link(task=task, type=kind.upper(), lag=lag)
 
 
-def _milestone(doc: Document, raw: Any, path: Path_) -> Milestone:
+def _milestone(doc: Document, raw: Any, path: Path_, units: Units) -> Milestone:
+    """A milestone; a target written with a unit counts in ``units``, the project
+    calendar's, like a target in working days."""
     m, mid = _entity(doc, raw, path, MILESTONE_KEYS, "a milestone")
     after = m.get("after")
     if isinstance(after, str | int) and not isinstance(after, bool):
@@ -643,6 +647,11 @@ def _milestone(doc: Document, raw: Any, path: Path_) -> Milestone:
         tpath = (*path, "target")
         if isinstance(raw_target, int | float) and not isinstance(raw_target, bool):
             target = as_number(doc, raw_target, tpath)
+        elif isinstance(raw_target, str) and WITH_UNIT.match(raw_target):
+            try:
+                target = units.days(raw_target, "")
+            except ScenarioError as e:
+                raise doc.error(e.message, tpath) from None
         else:  # converted to working days through the calendars when compiled
             target_date = as_date(doc, raw_target, tpath)
     return Milestone(
