@@ -726,7 +726,7 @@ def test_a_valid_model_passes():
             "actual start 2026-12-31 is before the project start 2027-01-04",
         ),
         (
-            replace_task(model(), 0, actual_start=dt.datetime(2027, 1, 11, 8)),
+            replace_task(model(), 0, actual_start=dt.datetime(2027, 1, 11, 8, tzinfo=dt.UTC)),
             "tasks[a].actual_start",
             "an actual date must be a datetime.date",
         ),

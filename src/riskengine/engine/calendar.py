@@ -19,16 +19,22 @@ position p maps back to a start at ``inv[floor p] + frac p`` (the start of the n
 working day when p is whole) or to a finish at ``inv[ceil p - 1] + (p - ceil p + 1)`` (the
 end of the last working day). Dates come from union days only at the edges (results and
 reports), vectorised with numpy, never in a per-iteration Python loop.
+
+A date with a time of day (a data date at 17:00, an actual start at 12:30) is the start
+of its union day plus the fraction of the working day done by then, by the clock window
+of the project calendar (``Calendar.day``): 17:00 on 08:00-17:00 is the end of the day,
+12:30 on 08:00-12:00,13:00-17:00 its middle. A date alone keeps its meaning exactly.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from riskengine.model.scenario import Calendar, Scenario
+from riskengine.model.scenario import STANDARD_CALENDAR, Calendar, Scenario, day_fraction
 
 HORIZON_YEARS = 150  # the tables cover this many years from the start
 NOMINAL_START = _dt.date(2001, 1, 1)  # a Monday: anchors scenarios without a start date
@@ -54,7 +60,9 @@ class Timeline:
 
     ``index[cal_id]`` is the table row of a calendar, or -1 when it works exactly on the
     union days (no conversion needed). ``project`` is the project calendar's row (or -1).
-    ``dated`` is False for scenarios without a start date (times only, no dates)."""
+    ``dated`` is False for scenarios without a start date (times only, no dates).
+    ``calendar`` is the project calendar, whose clock window places times of day unless
+    a date is given with another calendar of ``clocks`` (the calendars in use, by id)."""
 
     days: np.ndarray  # datetime64[D][H]: the union days
     cum: np.ndarray  # float64[C, H + 1]
@@ -64,6 +72,8 @@ class Timeline:
     index: dict[str, int]
     project: int
     dated: bool
+    calendar: Calendar = STANDARD_CALENDAR
+    clocks: Mapping[str, Calendar] = field(default_factory=dict)
 
     @property
     def horizon(self) -> int:
@@ -105,14 +115,33 @@ class Timeline:
         t = np.asarray(t, dtype=np.float64)
         return self._day(np.ceil(t - _DATE_EPS).astype(np.int64) - 1)
 
-    def end_of(self, date: _dt.date) -> float:
+    def end_of(self, date: _dt.date, calendar: str | None = None) -> float:
         """Union time at the end of ``date``: a finish is on or before ``date`` exactly
-        when its time is at most this."""
+        when its time is at most this. With a time of day: that time on a union day, by
+        the clock of ``calendar`` (:meth:`at_time`)."""
+        if isinstance(date, _dt.datetime):
+            return self.at_time(date, calendar)
         return float(np.searchsorted(self.days, np.datetime64(date, "D"), side="right"))
 
-    def start_of(self, date: _dt.date) -> float:
-        """Union time at the start of ``date`` (or of the next union day if it is none)."""
+    def start_of(self, date: _dt.date, calendar: str | None = None) -> float:
+        """Union time at the start of ``date`` (or of the next union day if it is none).
+        With a time of day: that time on a union day, by the clock of ``calendar``
+        (:meth:`at_time`)."""
+        if isinstance(date, _dt.datetime):
+            return self.at_time(date, calendar)
         return float(np.searchsorted(self.days, np.datetime64(date, "D"), side="left"))
+
+    def at_time(self, moment: _dt.datetime, calendar: str | None = None) -> float:
+        """Union time of a date with a time of day: the start of its day plus the
+        fraction of the working day done by then, by the clock window of ``calendar``
+        (None, or one not in use: the project calendar's). On a day that is no union
+        day, nobody works: the start of the next union day, as for a date alone."""
+        day = np.datetime64(moment.date(), "D")
+        k = int(np.searchsorted(self.days, day, side="left"))
+        if k < self.horizon and self.days[k] == day:
+            clock = self.calendar if calendar is None else self.clocks.get(calendar, self.calendar)
+            return k + day_fraction(clock, moment)
+        return float(k)
 
     # -- union time ↔ working days of the project calendar -------------------------------
     def to_project_days(self, t: np.ndarray | float) -> np.ndarray:
@@ -199,4 +228,6 @@ def build_timeline(scenario: Scenario) -> Timeline:
         index=index,
         project=project,
         dated=dated,
+        calendar=scenario.project_calendar(),
+        clocks=used,
     )

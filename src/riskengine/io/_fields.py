@@ -101,6 +101,25 @@ def as_date(doc: Document, value: Any, path: Path_) -> _dt.date:
     raise doc.error(f"not a date: {show(value)} (write YYYY-MM-DD)", path)
 
 
+def as_moment(doc: Document, value: Any, path: Path_) -> _dt.date:
+    """A date, or a date with a time of day (``2027-03-31T17:00``, as a datetime without a
+    time zone): the times of progress and of the data date count to the fraction of
+    the working day (README, "Units and working hours")."""
+    if isinstance(value, str) and ("T" in value or ":" in value):
+        try:
+            moment = _dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            moment = None
+        if moment is not None and moment.tzinfo is None:
+            return moment
+        raise doc.error(
+            f"not a date and time: {show(value)} (write YYYY-MM-DD or YYYY-MM-DDTHH:MM,"
+            " without a time zone)",
+            path,
+        )
+    return as_date(doc, value, path)
+
+
 def checked_number(value: Any, field: str, *, positive: bool = False) -> float:
     """A finite number from a portfolio file (never negative when ``positive``). A whole
     number too large for a float is an error, not an OverflowError."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from riskengine.io._fields import (
     as_date,
     as_id,
     as_mapping,
+    as_moment,
     as_number,
     as_probability,
     as_text,
@@ -26,9 +27,10 @@ from riskengine.io._fields import (
 )
 from riskengine.io.register_file import load_register
 from riskengine.io.yamlfile import Document, Path_, gc_paused, load_yaml
-from riskengine.model.distributions import LIMIT, parse_distribution
+from riskengine.model.distributions import LIMIT, WITH_UNIT, Units, parse_distribution
 from riskengine.model.scenario import (
     LINK_TYPES,
+    STANDARD_CALENDAR,
     WEEKDAYS,
     Calendar,
     Correlation,
@@ -43,6 +45,8 @@ from riskengine.model.scenario import (
     Scenario,
     SimulationSettings,
     Task,
+    calendar_units,
+    day_fraction,
 )
 from riskengine.model.validate import checked_order, cost_message, negative_part
 
@@ -74,7 +78,7 @@ TASK_KEYS = (
     "actual_finish",
     "remaining",
 )
-CALENDAR_KEYS = ("workdays", "holidays", "extra_workdays")
+CALENDAR_KEYS = ("workdays", "holidays", "extra_workdays", "hours_per_day", "hours", "day")
 COST_KEYS = ("fixed", "per_day")
 COST_ITEM_KEYS = ("id", "name", "group", *COST_KEYS)
 CONSTRAINT_KEYS = ("start_no_earlier_than",)
@@ -101,8 +105,11 @@ _WEEKDAY = {
     for name in (WEEKDAYS[i], full)
 }
 _LINK_SHORTHAND = re.compile(
-    r"^(?P<task>\S+)(?:\s+(?P<type>[A-Za-z]{2})\s*(?P<lag>[+-]\s*\d+(?:\.\d*)?)?)?$"
+    r"^(?P<task>\S+)(?:\s+(?P<type>[A-Za-z]{2})\s*(?P<lag>[+-]\s*\d+(?:\.\d*)?[dwhDWH]?)?)?$"
 )
+_CLOCK = re.compile(r"^([0-9]{1,2}):([0-9]{2})-([0-9]{1,2}):([0-9]{2})$")
+# the working units of each calendar id, and of None: the project calendar
+UnitsOf = Mapping[str | None, Units]
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -139,28 +146,34 @@ def _parse(doc: Document) -> Scenario:
         raise doc.error("the file is empty", ())
     top = as_mapping(doc, doc.data, (), TOP_KEYS, "a scenario")
     name = as_text(doc, top.get("name"), ("name",)) or Path(doc.file).stem
-    start = as_date(doc, top["start"], ("start",)) if top.get("start") is not None else None
     calendars = _calendars(doc, top.get("calendars"), ("calendars",))
     calendar = None
     if top.get("calendar") is not None:
         calendar = as_id(doc, top["calendar"], ("calendar",))
+    units = _units(calendars, calendar)
+    start = None
+    if top.get("start") is not None:
+        start = _start(doc, top["start"], ("start",), calendars, calendar)
     if "tasks" not in top:
         raise doc.error("missing 'tasks' (the list of tasks)", ())
     raw_tasks = top["tasks"]
     if not isinstance(raw_tasks, list) or not raw_tasks:
         raise doc.error("must be a non-empty list of tasks", ("tasks",))
-    tasks = tuple(_tasks(doc, raw_tasks))
+    tasks = tuple(_tasks(doc, raw_tasks, units))
     raw_ms = top.get("milestones") or []
     if not isinstance(raw_ms, list):
         raise doc.error("must be a list of milestones", ("milestones",))
-    milestones = tuple(_milestone(doc, m, ("milestones", i)) for i, m in enumerate(raw_ms))
+    milestones = tuple(
+        _milestone(doc, m, ("milestones", i), units[None]) for i, m in enumerate(raw_ms)
+    )
     raw_risks = top.get("risks") or []
     inputs = [doc.file]
     if isinstance(raw_risks, dict):
         risks, register = _register_file(doc, raw_risks, ("risks",))
         inputs.append(register)
     elif isinstance(raw_risks, list):
-        risks = tuple(parse_risk(doc, r, ("risks", i)) for i, r in enumerate(raw_risks))
+        of_task = _task_units(tasks, units) if raw_risks else None
+        risks = tuple(parse_risk(doc, r, ("risks", i), of_task) for i, r in enumerate(raw_risks))
     else:
         raise doc.error("must be a list of risks or {file: register.csv}", ("risks",))
     raw_corr = top.get("correlations") or []
@@ -175,7 +188,7 @@ def _parse(doc: Document) -> Scenario:
     if top.get("status") is not None:
         status = as_mapping(doc, top["status"], ("status",), STATUS_KEYS, "'status'")
         if status.get("data_date") is not None:
-            data_date = as_date(doc, status["data_date"], ("status", "data_date"))
+            data_date = as_moment(doc, status["data_date"], ("status", "data_date"))
     sim = parse_simulation(doc, top.get("simulation"), ("simulation",))
     return Scenario(
         name=name,
@@ -217,9 +230,106 @@ def _calendars(doc: Document, raw: Any, path: Path_) -> tuple[Calendar, ...]:
                 workdays=workdays,
                 holidays=_dates(doc, c.get("holidays"), (*cpath, "holidays")),
                 extra_workdays=_dates(doc, c.get("extra_workdays"), (*cpath, "extra_workdays")),
+                **_hours(doc, c, cpath),
             )
         )
     return tuple(out)
+
+
+def _hours(doc: Document, c: dict, path: Path_) -> dict[str, Any]:
+    """The working hours of a calendar entry ``c``: ``hours_per_day``, ``hours`` per
+    weekday and the clock window ``day``, as Calendar's keyword arguments."""
+    out: dict[str, Any] = {}
+    if c.get("hours_per_day") is not None:
+        out["hours_per_day"] = _day_hours(doc, c["hours_per_day"], (*path, "hours_per_day"))
+    if c.get("hours") is not None:
+        hpath = (*path, "hours")
+        raw = c["hours"]
+        if not isinstance(raw, Mapping):
+            raise doc.error(
+                f"must map weekdays to working hours, e.g. {{Fri: 6}}, got {kind_of(raw)}", hpath
+            )
+        by_day: dict[int, float] = {}
+        for key, value in raw.items():
+            day = _weekday(doc, key, (*hpath, str(key)))
+            if day in by_day:
+                raise doc.error(f"{WEEKDAYS[day]} is given twice", (*hpath, str(key)))
+            by_day[day] = _day_hours(doc, value, (*hpath, str(key)))
+        out["hours"] = tuple(sorted(by_day.items()))
+    if c.get("day") is not None:
+        out["day"] = _clock(doc, c["day"], (*path, "day"))
+    return out
+
+
+def _day_hours(doc: Document, value: Any, path: Path_) -> float:
+    hours = as_number(doc, value, path)
+    if not 0 < hours <= 24:
+        raise doc.error(
+            f"working hours must be more than 0 and at most 24, got {show(value)}", path
+        )
+    return hours
+
+
+def _clock(doc: Document, raw: Any, path: Path_) -> tuple[tuple[float, float], ...]:
+    """A clock window ``"08:00-17:00"`` or with breaks ``"08:00-12:00,13:00-17:00"``:
+    the periods worked, in hours from midnight, in order and not overlapping."""
+    example = 'write e.g. "08:00-17:00" or "08:00-12:00,13:00-17:00"'
+    if not isinstance(raw, str):
+        raise doc.error(f"must be a clock window, {example}; got {kind_of(raw)}", path)
+    periods: list[tuple[float, float]] = []
+    for part in raw.split(","):
+        m = _CLOCK.match(part.strip())
+        times = [int(h) + int(mi) / 60 for h, mi in ((m[1], m[2]), (m[3], m[4]))] if m else []
+        if not m or any(int(x) > 59 for x in (m[2], m[4])) or not all(0 <= t <= 24 for t in times):
+            raise doc.error(f"cannot read clock window {show(raw)}; {example}", path)
+        begin, end = times
+        if end <= begin or (periods and begin < periods[-1][1]):
+            raise doc.error(
+                f"clock window {show(raw)}: periods must run forward, in order, without"
+                " overlapping",
+                path,
+            )
+        periods.append((begin, end))
+    return tuple(periods)
+
+
+def _units(calendars: tuple[Calendar, ...], project: str | None) -> dict[str | None, Units]:
+    """The units of each calendar and, under None, of the project calendar (a task on
+    an unknown calendar is reported by validation; its values count on the project
+    calendar meanwhile)."""
+    units: dict[str | None, Units] = {
+        c.id: calendar_units(c, f"calendars.{c.id}.hours") for c in calendars
+    }
+    default = calendar_units(STANDARD_CALENDAR, "calendar")
+    first = calendars[0].id if calendars else None
+    units[None] = units.get(project if project is not None else first, default)
+    return units
+
+
+def _task_units(tasks: tuple[Task, ...], units: UnitsOf) -> Callable[[str], Units]:
+    """The units a risk's delay on a task counts in: its calendar's."""
+    by_task = {t.id: t.calendar for t in tasks}
+    return lambda tid: units.get(by_task.get(tid), units[None])
+
+
+def _start(
+    doc: Document, raw: Any, path: Path_, calendars: tuple[Calendar, ...], project: str | None
+) -> _dt.date:
+    """The start date. A time of day is accepted at or before the opening of the
+    project calendar's working day (the same as the date alone); a later one is not
+    supported yet: every task would have to start part way through day 0."""
+    start = as_moment(doc, raw, path)
+    if isinstance(start, _dt.datetime):
+        by_id = {c.id: c for c in calendars}
+        cal = by_id.get(project or "", calendars[0] if calendars else STANDARD_CALENDAR)
+        if day_fraction(cal, start) > 0:
+            raise doc.error(
+                f"a start at {start:%H:%M}, after the working day opens, is not supported yet;"
+                " start at the opening time or give the date alone",
+                path,
+            )
+        start = start.date()
+    return start
 
 
 def _workdays(doc: Document, raw: Any, path: Path_) -> tuple[int, ...]:
@@ -229,21 +339,27 @@ def _workdays(doc: Document, raw: Any, path: Path_) -> tuple[int, ...]:
         )
     days: list[int] = []
     for j, name in enumerate(raw):
-        day = _WEEKDAY.get(name.strip().lower()) if isinstance(name, str) else None
-        if day is None:
-            close = []
-            if isinstance(name, str) and len(name) < 100:
-                close = difflib.get_close_matches(name.strip().lower(), list(_WEEKDAY), n=1)
-            more = (
-                f" (did you mean {WEEKDAYS[_WEEKDAY[close[0]]]!r}?)"
-                if close
-                else f" (use {', '.join(WEEKDAYS)} or the full names)"
-            )
-            raise doc.error(f"unknown weekday {show(name)}{more}", (*path, j))
+        day = _weekday(doc, name, (*path, j))
         if day in days:
             raise doc.error(f"{WEEKDAYS[day]} is listed twice", (*path, j))
         days.append(day)
     return tuple(sorted(days))
+
+
+def _weekday(doc: Document, name: Any, path: Path_) -> int:
+    """A weekday written as ``Mon`` or ``Monday`` (any case), 0 = Monday."""
+    day = _WEEKDAY.get(name.strip().lower()) if isinstance(name, str) else None
+    if day is None:
+        close = []
+        if isinstance(name, str) and len(name) < 100:
+            close = difflib.get_close_matches(name.strip().lower(), list(_WEEKDAY), n=1)
+        more = (
+            f" (did you mean {WEEKDAYS[_WEEKDAY[close[0]]]!r}?)"
+            if close
+            else f" (use {', '.join(WEEKDAYS)} or the full names)"
+        )
+        raise doc.error(f"unknown weekday {show(name)}{more}", path)
+    return day
 
 
 def _dates(doc: Document, raw: Any, path: Path_) -> tuple[_dt.date, ...]:
@@ -267,19 +383,21 @@ def _entity(
     return entry, eid
 
 
-def _task(doc: Document, raw: Any, path: Path_) -> Task:
+def _task(doc: Document, raw: Any, path: Path_, units_of: UnitsOf) -> Task:
     t, tid = _entity(doc, raw, path, TASK_KEYS, "a task")
     if "duration" not in t:
         raise doc.error("a task needs a 'duration'", path)
     get = t.get
-    duration = _distribution(doc, t["duration"], (*path, "duration"))
+    cal = get("calendar")  # checked below; an unknown one is validation's to report
+    units = units_of.get(None if cal is None else str(cal), units_of[None])
+    duration = _distribution(doc, t["duration"], (*path, "duration"), units=units)
     preds = get("predecessors") or []
     if preds.__class__ is not list:
         if isinstance(preds, str | int) and not isinstance(preds, bool):
             preds = [preds]
         else:
             raise doc.error("must be a list of predecessors", (*path, "predecessors"))
-    links = tuple([_link(doc, p, path, j) for j, p in enumerate(preds)])
+    links = tuple([_link(doc, p, path, j, units) for j, p in enumerate(preds)])
     existence = 1.0
     if "existence" in t:
         existence = as_probability(doc, t["existence"], (*path, "existence"))
@@ -300,13 +418,13 @@ def _task(doc: Document, raw: Any, path: Path_) -> Task:
             snet = as_date(doc, c["start_no_earlier_than"], (*cpath, "start_no_earlier_than"))
     actual_start = get("actual_start")
     if actual_start is not None:
-        actual_start = as_date(doc, actual_start, (*path, "actual_start"))
+        actual_start = as_moment(doc, actual_start, (*path, "actual_start"))
     actual_finish = get("actual_finish")
     if actual_finish is not None:
-        actual_finish = as_date(doc, actual_finish, (*path, "actual_finish"))
+        actual_finish = as_moment(doc, actual_finish, (*path, "actual_finish"))
     remaining = get("remaining")
     if remaining is not None:
-        remaining = _distribution(doc, remaining, (*path, "remaining"))
+        remaining = _distribution(doc, remaining, (*path, "remaining"), units=units)
     name, group = get("name"), get("group")
     return Task(
         id=tid,
@@ -343,11 +461,14 @@ def _cost(doc: Document, raw: Any, path: Path_, allowed: tuple[str, ...], what: 
     return Cost(**parts)
 
 
-def _distribution(doc: Document, raw: Any, path: Path_, *, signed: bool = False) -> Distribution:
+def _distribution(
+    doc: Document, raw: Any, path: Path_, *, signed: bool = False, units: Units | None = None
+) -> Distribution:
     """:func:`parse_distribution` with errors located in the file. The field is rendered
-    only for an error: rendering it for each of 100,000 tasks would cost seconds."""
+    only for an error: rendering it for each of 100,000 tasks would cost seconds.
+    ``units``: the value is a duration, which may be written with a unit."""
     try:
-        return parse_distribution(raw, "", signed=signed)
+        return parse_distribution(raw, "", signed=signed, units=units)
     except ScenarioError as e:
         raise doc.locate(
             ScenarioError(e.message, field=doc.field(path) + (e.field or ""))
@@ -372,8 +493,12 @@ def _cost_item(doc: Document, raw: Any, path: Path_) -> CostItem:
     )
 
 
-def parse_risk(doc: Document, raw: Any, path: Path_) -> Risk:
-    """A risk entry: of a scenario's ``risks`` or a portfolio's ``shared_risks``."""
+def parse_risk(
+    doc: Document, raw: Any, path: Path_, units: Callable[[str], Units] | None = None
+) -> Risk:
+    """A risk entry: of a scenario's ``risks`` or a portfolio's ``shared_risks``.
+    ``units`` gives the units a delay on a task may be written in (its calendar's);
+    None: delays take no unit."""
     r, rid = _entity(doc, raw, path, RISK_KEYS, "a risk")
     if "probability" not in r:
         raise doc.error("a risk needs a 'probability' (0 to 1)", path)
@@ -381,7 +506,9 @@ def parse_risk(doc: Document, raw: Any, path: Path_) -> Risk:
     raw_impacts = r.get("impacts")
     if not isinstance(raw_impacts, list) or not raw_impacts:
         raise doc.error("'impacts' must list what the risk does to which task", (*path, "impacts"))
-    impacts = tuple(_impact(doc, x, (*path, "impacts", j)) for j, x in enumerate(raw_impacts))
+    impacts = tuple(
+        _impact(doc, x, (*path, "impacts", j), units) for j, x in enumerate(raw_impacts)
+    )
     seen: set[str] = set()
     for j, imp in enumerate(impacts):
         if imp.task in seen:
@@ -392,7 +519,7 @@ def parse_risk(doc: Document, raw: Any, path: Path_) -> Risk:
         seen.add(imp.task)
     mitigation = None
     if r.get("mitigation") is not None:
-        mitigation = _mitigation(doc, r["mitigation"], (*path, "mitigation"), seen)
+        mitigation = _mitigation(doc, r["mitigation"], (*path, "mitigation"), seen, units)
     return Risk(
         id=rid,
         probability=probability,
@@ -404,7 +531,9 @@ def parse_risk(doc: Document, raw: Any, path: Path_) -> Risk:
     )
 
 
-def _impact(doc: Document, raw: Any, path: Path_) -> Impact:
+def _impact(
+    doc: Document, raw: Any, path: Path_, units: Callable[[str], Units] | None = None
+) -> Impact:
     i = as_mapping(doc, raw, path, IMPACT_KEYS, "an impact")
     if "task" not in i:
         raise doc.error("an impact needs 'task'", path)
@@ -412,13 +541,20 @@ def _impact(doc: Document, raw: Any, path: Path_) -> Impact:
     dists = {}
     for key in ("delay", "delay_pct", "cost"):
         if i.get(key) is not None:
-            dists[key] = _distribution(doc, i[key], (*path, key), signed=True)
+            of = units(task) if units is not None and key == "delay" else None
+            dists[key] = _distribution(doc, i[key], (*path, key), signed=True, units=of)
     if not dists:
         raise doc.error("an impact needs 'delay', 'delay_pct' or 'cost'", path)
     return Impact(task=task, **dists)
 
 
-def _mitigation(doc: Document, raw: Any, path: Path_, tasks: set[str]) -> Mitigation:
+def _mitigation(
+    doc: Document,
+    raw: Any,
+    path: Path_,
+    tasks: set[str],
+    units: Callable[[str], Units] | None = None,
+) -> Mitigation:
     m = as_mapping(doc, raw, path, MITIGATION_KEYS, "a mitigation")
     cost = as_number(doc, m.get("cost", 0), (*path, "cost"))
     probability = None
@@ -427,7 +563,9 @@ def _mitigation(doc: Document, raw: Any, path: Path_, tasks: set[str]) -> Mitiga
     raw_impacts = m.get("impacts") or []
     if not isinstance(raw_impacts, list):
         raise doc.error("must be a list of impacts", (*path, "impacts"))
-    impacts = tuple(_impact(doc, x, (*path, "impacts", j)) for j, x in enumerate(raw_impacts))
+    impacts = tuple(
+        _impact(doc, x, (*path, "impacts", j), units) for j, x in enumerate(raw_impacts)
+    )
     for j, imp in enumerate(impacts):
         if imp.task not in tasks:
             raise doc.error(
@@ -438,8 +576,9 @@ def _mitigation(doc: Document, raw: Any, path: Path_, tasks: set[str]) -> Mitiga
     return Mitigation(cost=cost, probability=probability, impacts=impacts)
 
 
-def _link(doc: Document, raw: Any, task_path: Path_, j: int) -> Link:
-    """Predecessor ``j`` of the task at ``task_path``."""
+def _link(doc: Document, raw: Any, task_path: Path_, j: int, units: Units) -> Link:
+    """Predecessor ``j`` of the task at ``task_path``; a lag with a unit counts in
+    ``units``, those of the task's (the successor's) calendar, on which lags count."""
     if raw.__class__ is dict:  # the common {task: A, type: SS, lag: 2}, checked quickly
         task, kind, lag = raw.get("task"), raw.get("type", "FS"), raw.get("lag", 0)
         if (
@@ -452,10 +591,20 @@ def _link(doc: Document, raw: Any, task_path: Path_, j: int) -> Link:
             and (task.isalnum() or _ID.match(task))
         ):
             return Link(task, kind, float(lag))
-    return _link_checked(doc, raw, (*task_path, "predecessors", j))
+    return _link_checked(doc, raw, (*task_path, "predecessors", j), units)
 
 
-def _link_checked(doc: Document, raw: Any, path: Path_) -> Link:
+def _lag(doc: Document, raw: Any, path: Path_, units: Units) -> float:
+    """A lag: working days, or a duration with a unit (negative: a lead)."""
+    if isinstance(raw, str) and WITH_UNIT.match(raw):
+        try:
+            return units.days(raw, "", nonneg=False)
+        except ScenarioError as e:
+            raise doc.error(e.message, path) from None
+    return as_number(doc, raw, path, allow_negative=True)
+
+
+def _link_checked(doc: Document, raw: Any, path: Path_, units: Units) -> Link:
     if isinstance(raw, str):
         m = _LINK_SHORTHAND.match(raw.strip())
         if not m:
@@ -467,7 +616,7 @@ def _link_checked(doc: Document, raw: Any, path: Path_) -> Link:
             raise doc.error(f"unknown link type {show(m['type'])} (use FS, SS, FF or SF)", path)
         lag = 0.0
         if m["lag"]:
-            lag = as_number(doc, m["lag"].replace(" ", ""), path, allow_negative=True)
+            lag = _lag(doc, m["lag"].replace(" ", ""), path, units)
         return Link(task=m["task"], type=kind, lag=lag)
     if isinstance(raw, int) and not isinstance(raw, bool):
         return Link(task=str(raw))
@@ -478,11 +627,13 @@ def _link_checked(doc: Document, raw: Any, path: Path_) -> Link:
     kind = d.get("type", "FS")
     if not isinstance(kind, str) or kind.upper() not in LINK_TYPES:
         raise doc.error(f"unknown link type {show(kind)} (use FS, SS, FF or SF)", (*path, "type"))
-    lag = as_number(doc, d.get("lag", 0), (*path, "lag"), allow_negative=True)
+    lag = _lag(doc, d.get("lag", 0), (*path, "lag"), units)
     return Link(task=task, type=kind.upper(), lag=lag)
 
 
-def _milestone(doc: Document, raw: Any, path: Path_) -> Milestone:
+def _milestone(doc: Document, raw: Any, path: Path_, units: Units) -> Milestone:
+    """A milestone; a target written with a unit counts in ``units``, the project
+    calendar's, like a target in working days."""
     m, mid = _entity(doc, raw, path, MILESTONE_KEYS, "a milestone")
     after = m.get("after")
     if isinstance(after, str | int) and not isinstance(after, bool):
@@ -496,6 +647,11 @@ def _milestone(doc: Document, raw: Any, path: Path_) -> Milestone:
         tpath = (*path, "target")
         if isinstance(raw_target, int | float) and not isinstance(raw_target, bool):
             target = as_number(doc, raw_target, tpath)
+        elif isinstance(raw_target, str) and WITH_UNIT.match(raw_target):
+            try:
+                target = units.days(raw_target, "")
+            except ScenarioError as e:
+                raise doc.error(e.message, tpath) from None
         else:  # converted to working days through the calendars when compiled
             target_date = as_date(doc, raw_target, tpath)
     return Milestone(
@@ -603,10 +759,10 @@ def _register_file(doc: Document, raw: dict, path: Path_) -> tuple[tuple[Risk, .
     return load_register(file), str(file)
 
 
-def _tasks(doc: Document, raw: list) -> Iterator[Task]:
+def _tasks(doc: Document, raw: list, units: UnitsOf) -> Iterator[Task]:
     """The tasks, each entry of the file's list dropped once it is read: its memory then
     serves the tasks that follow, a fifth less at the peak for a large file. No other
     field takes a list of tasks, so a list shared by a YAML alias is an error anyway."""
     for i in range(len(raw)):
-        yield _task(doc, raw[i], ("tasks", i))
+        yield _task(doc, raw[i], ("tasks", i), units)
         raw[i] = None

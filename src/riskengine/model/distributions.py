@@ -59,6 +59,38 @@ KINDS = tuple(_KEYS)
 
 
 _NUMBER_TEXT = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+# a duration with a unit: 5d, 2w, 16h, 1.5d, -2d (a lead)
+WITH_UNIT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([dwhDWH])\s*$")
+_NO_UNIT = (
+    " (a unit such as 5d, 2w or 16h is read only in a scenario file's durations, lags and delays)"
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Units:
+    """How a calendar turns durations with units into its working days: a week is
+    ``days_per_week`` working days, an hour ``1 / hours_per_day`` of one
+    (``riskengine.model.scenario.calendar_units`` builds it from a calendar)."""
+
+    days_per_week: float = 5.0
+    hours_per_day: float = 8.0
+
+    def days(self, text: str, field: str, *, nonneg: bool = True) -> float:
+        """Working days of ``text`` written with a unit (``2w``); ScenarioError naming
+        ``field`` if it is not one, or out of range. Hours divide rather than multiply
+        by a reciprocal, so ``16h`` on an 8-hour day is exactly 2."""
+        m = WITH_UNIT.match(text) if len(text) <= 40 else None
+        if m is None:
+            raise ScenarioError(
+                f"must be a number or a duration with a unit (5d, 2w, 16h), got {show(text)}",
+                field=field,
+            )
+        value, unit = check_number(m[1], field, nonneg=nonneg), m[2].lower()
+        if unit == "w":
+            value *= self.days_per_week
+        elif unit == "h":
+            value /= self.hours_per_day
+        return check_number(value, field, nonneg=nonneg)
 
 
 def check_number(value: Any, field: str, *, nonneg: bool = True) -> float:
@@ -113,6 +145,8 @@ def number_hint(t: str, *, thousands: bool = True) -> str:
     decimal comma, a currency sign, spaces between digits): never a guess at the number.
     ``thousands``: whether the reader takes commas as thousands separators (registers
     do, scenario files do not)."""
+    if WITH_UNIT.fullmatch(t):
+        return _NO_UNIT
     if any(unicodedata.category(ch) == "Sc" for ch in t):
         return " (write the amount without a currency sign)"
     if t.startswith("#"):
@@ -154,7 +188,9 @@ def number_hint(t: str, *, thousands: bool = True) -> str:
 _SIGNED = frozenset({"value", "min", "mode", "max", "low", "high"})
 
 
-def parse_distribution(spec: Any, field: str = "duration", *, signed: bool = False) -> Distribution:
+def parse_distribution(
+    spec: Any, field: str = "duration", *, signed: bool = False, units: Units | None = None
+) -> Distribution:
     """Validate a spec and return a :class:`Distribution` with derived parameters filled.
 
     ``signed`` allows negative values (risk impacts, where negative is an opportunity);
@@ -169,6 +205,9 @@ def parse_distribution(spec: Any, field: str = "duration", *, signed: bool = Fal
         The field named in an error (``tasks[A].duration``).
     signed : bool, default False
         Allow negative values.
+    units : Units or None, default None
+        Read values written with a unit (``2w``, ``16h``) as working days through
+        these; None: a unit is an error (the value is not a duration).
 
     Returns
     -------
@@ -189,9 +228,11 @@ def parse_distribution(spec: Any, field: str = "duration", *, signed: bool = Fal
     4.0
     """
     if spec.__class__ is dict:  # from a file, nearly always: straight to the mapping
-        return _from_mapping(spec, field, signed)
+        return _from_mapping(spec, field, signed, units)
     if isinstance(spec, bool):
         raise ScenarioError(f"must be a number or a distribution, got {show(spec)}", field=field)
+    if units is not None and isinstance(spec, str):
+        return Distribution("fixed", {"value": units.days(spec, field, nonneg=not signed)})
     if isinstance(spec, str) and text_hint(spec):
         raise ScenarioError(f"must be a number, got {show(spec)}{text_hint(spec)}", field=field)
     if isinstance(spec, int | float):
@@ -201,14 +242,28 @@ def parse_distribution(spec: Any, field: str = "duration", *, signed: bool = Fal
             raise ScenarioError(
                 f"a list must be [min, mode, max] (3 numbers), got {len(spec)} items", field=field
             )
-        a, c, b = (check_number(v, f"{field}[{i}]", nonneg=not signed) for i, v in enumerate(spec))
+        a, c, b = (_number(v, f"{field}[{i}]", not signed, units) for i, v in enumerate(spec))
         return _triangular("triangular", {"min": a, "mode": c, "max": b}, field)
     if not isinstance(spec, Mapping):
         raise ScenarioError(f"must be a number or a distribution, got {show(spec)}", field=field)
-    return _from_mapping(spec, field, signed)
+    return _from_mapping(spec, field, signed, units)
 
 
-def _from_mapping(spec: Mapping, field: str, signed: bool) -> Distribution:
+def _number(value: Any, field: str, nonneg: bool, units: Units | None) -> float:
+    """:func:`check_number`, reading text with a unit through ``units`` when given."""
+    if units is not None and value.__class__ is str and not _NUMBER_TEXT.match(value.strip()):
+        return units.days(value, field, nonneg=nonneg)
+    return check_number(value, field, nonneg=nonneg)
+
+
+# parameters that are durations (a unit converts them); lambda and the trigen
+# percentages are not
+_DURATION_KEYS = frozenset(
+    {"value", "min", "mode", "max", "low", "high", "mean", "sd", "p50", "p90"}
+)
+
+
+def _from_mapping(spec: Mapping, field: str, signed: bool, units: Units | None) -> Distribution:
     """A distribution written as ``{dist: pert, min: …}``."""
     kind = spec.get("dist")
     if kind is None:
@@ -230,7 +285,7 @@ def _from_mapping(spec: Mapping, field: str, signed: bool) -> Distribution:
         if key not in spec:
             raise ScenarioError(f"{kind} needs {key!r}", field=field)
     if kind == "discrete":
-        return _discrete({k: v for k, v in spec.items() if k != "dist"}, field, signed)
+        return _discrete({k: v for k, v in spec.items() if k != "dist"}, field, signed, units)
     nums = {}
     for k, v in spec.items():
         if k == "dist":
@@ -240,7 +295,7 @@ def _from_mapping(spec: Mapping, field: str, signed: bool) -> Distribution:
         if (cls is int or cls is float) and (0 if nonneg else -LIMIT) <= v <= LIMIT:
             nums[k] = float(v)  # the common case, without rendering the field
         else:
-            nums[k] = check_number(v, f"{field}.{k}", nonneg=nonneg)
+            nums[k] = _number(v, f"{field}.{k}", nonneg, units if k in _DURATION_KEYS else None)
     d = _BUILD[kind](kind, nums, field)
     if d.kind == "trigen" and d.params["min"] < 0 and not signed:
         raise ScenarioError(
@@ -366,7 +421,9 @@ def _lognormal(kind: str, p: dict, field: str) -> Distribution:
     return Distribution(kind, p)
 
 
-def _discrete(p: dict, field: str, signed: bool = False) -> Distribution:
+def _discrete(
+    p: dict, field: str, signed: bool = False, units: Units | None = None
+) -> Distribution:
     values, weights = p["values"], p["weights"]
     for key, seq in (("values", values), ("weights", weights)):
         if not isinstance(seq, list | tuple) or not seq:
@@ -375,9 +432,7 @@ def _discrete(p: dict, field: str, signed: bool = False) -> Distribution:
         raise ScenarioError(
             f"values ({len(values)}) and weights ({len(weights)}) differ in length", field=field
         )
-    v = tuple(
-        check_number(x, f"{field}.values[{i}]", nonneg=not signed) for i, x in enumerate(values)
-    )
+    v = tuple(_number(x, f"{field}.values[{i}]", not signed, units) for i, x in enumerate(values))
     w = tuple(check_number(x, f"{field}.weights[{i}]") for i, x in enumerate(weights))
     if sum(w) <= 0:
         raise ScenarioError("weights must not all be zero", field=f"{field}.weights")

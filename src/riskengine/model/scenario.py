@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from riskengine.model.distributions import Distribution, parse_distribution
+from riskengine.errors import ScenarioError
+from riskengine.model.distributions import Distribution, Units, parse_distribution
 
 LINK_TYPES = ("FS", "SS", "FF", "SF")
 DEFAULT_PERCENTILES = (10.0, 50.0, 80.0, 90.0)
@@ -62,6 +63,7 @@ class Link:
 
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+DEFAULT_DAY = ((8.0, 12.0), (13.0, 17.0))  # 08:00-12:00,13:00-17:00: eight hours
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,9 @@ class Calendar:
     """A calendar of working days.
 
     Working days: ``workdays`` (0 = Monday … 6 = Sunday), minus ``holidays``, plus
-    ``extra_workdays`` (e.g. a worked Saturday).
+    ``extra_workdays`` (e.g. a worked Saturday). Working hours convert durations written
+    in hours or weeks into working days (:func:`calendar_units`); the clock window ``day``
+    places a time of day within a working day (:func:`day_fraction`).
 
     Parameters
     ----------
@@ -81,15 +85,70 @@ class Calendar:
         Dates not worked although their weekday is.
     extra_workdays : tuple of datetime.date, default ()
         Dates worked although their weekday is not.
+    hours_per_day : float, default 8.0
+        Working hours of a working day: ``16h`` is 2 working days.
+    hours : tuple of (int, float), default ()
+        Working hours of some weekdays, e.g. ``((4, 6.0),)`` for 6 hours on Fridays
+        (others: ``hours_per_day``). Every working weekday must have the same hours
+        for now: the kernels count every working day as one unit.
+    day : tuple of (float, float), default ((8.0, 12.0), (13.0, 17.0))
+        The clock window of a working day: periods worked, in hours from midnight, in
+        order. A time of day in a date counts the fraction of these hours worked by then.
     """
 
     id: str
     workdays: tuple[int, ...] = (0, 1, 2, 3, 4)
     holidays: tuple[_dt.date, ...] = ()
     extra_workdays: tuple[_dt.date, ...] = ()
+    hours_per_day: float = 8.0
+    hours: tuple[tuple[int, float], ...] = ()
+    day: tuple[tuple[float, float], ...] = DEFAULT_DAY
 
 
 STANDARD_CALENDAR = Calendar("standard")  # Monday–Friday: the default when none is given
+
+
+def calendar_units(cal: Calendar, field: str) -> Units:
+    """How durations written in weeks and hours convert to working days of ``cal``: its
+    working weekdays per week and its hours per working day.
+
+    Raises ScenarioError (``field``, e.g. ``calendars.site.hours``) when the weekdays it
+    works (its ``workdays`` and those of its extra workdays) have different hours: the
+    kernels count every working day as one unit, so such a calendar cannot be simulated
+    exactly yet, and is refused rather than approximated; and when ``hours`` names a
+    weekday it never works, whose hours would be silently unused."""
+    by_day = dict(cal.hours)
+    worked = set(cal.workdays)
+    worked.update(d.weekday() for d in cal.extra_workdays if isinstance(d, _dt.date))
+    unworked = sorted(set(by_day) - worked)
+    if unworked:
+        raise ScenarioError(
+            f"calendar {cal.id!r} gives hours for {WEEKDAYS[unworked[0]]}, which it never works"
+            " (add it to workdays or remove its hours)",
+            field=field,
+        )
+    per_day = {by_day.get(d, cal.hours_per_day) for d in worked}
+    if len(per_day) > 1:
+        listed = ", ".join(
+            f"{WEEKDAYS[d]} {by_day.get(d, cal.hours_per_day):g}" for d in sorted(worked)
+        )
+        raise ScenarioError(
+            f"calendar {cal.id!r}: working days of different hours ({listed}) are not "
+            "supported yet; give every working weekday the same hours",
+            field=field,
+        )
+    hours = per_day.pop() if per_day else cal.hours_per_day
+    return Units(days_per_week=float(len(cal.workdays)), hours_per_day=float(hours))
+
+
+def day_fraction(cal: Calendar, moment: _dt.datetime) -> float:
+    """The fraction of a working day of ``cal`` worked by the time of day of ``moment``:
+    the hours of its clock window ``day`` before that time over all of them (0 before
+    the window opens, 1 after it closes; 12:30 is 0.5 of 08:00-12:00,13:00-17:00)."""
+    clock = moment.hour + moment.minute / 60 + (moment.second + moment.microsecond / 1e6) / 3600
+    total = sum(end - begin for begin, end in cal.day)
+    done = sum(min(max(clock - begin, 0.0), end - begin) for begin, end in cal.day)
+    return done / total
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from riskengine.model.scenario import (
     Link,
     Scenario,
     Task,
+    calendar_units,
 )
 
 YEARS_AFTER_START = 100
@@ -141,6 +142,7 @@ def _check_calendars(calendars: tuple[Calendar, ...], start: _dt.date | None) ->
             raise ScenarioError(
                 f"calendar {show(c.id)} has no working day", field=f"{where}.workdays"
             )
+        _check_hours(c, where)
         for key, label in (("holidays", "holiday"), ("extra_workdays", "extra workday")):
             for j, d in enumerate(getattr(c, key)):
                 field = f"{where}.{key}[{j}]"
@@ -153,6 +155,37 @@ def _check_calendars(calendars: tuple[Calendar, ...], start: _dt.date | None) ->
                 f"calendar {show(c.id)}: {d} is both a holiday and an extra workday",
                 field=f"{where}.extra_workdays[{c.extra_workdays.index(d)}]",
             )
+
+
+def _check_hours(c: Calendar, where: str) -> None:
+    """Working hours in (0, 24], weekdays 0 to 6, a clock window of ordered periods
+    within the day; then :func:`calendar_units` refuses unequal hours per weekday."""
+    hours = [("hours_per_day", c.hours_per_day)]
+    for j, pair in enumerate(c.hours):
+        if not (isinstance(pair, tuple) and len(pair) == 2 and pair[0] in range(7)):
+            raise ScenarioError(
+                f"must be (weekday 0 … 6, hours), got {show(pair)}", field=f"{where}.hours[{j}]"
+            )
+        hours.append((f"hours[{j}]", pair[1]))
+    for key, h in hours:
+        if not _is_number(h) or not 0 < h <= 24:
+            raise ScenarioError(
+                f"working hours must be more than 0 and at most 24, got {show(h)}",
+                field=f"{where}.{key}",
+            )
+    end = 0.0
+    for period in c.day:
+        ok = isinstance(period, tuple) and len(period) == 2 and all(map(_is_number, period))
+        if not ok or not end <= period[0] < period[1] <= 24:
+            raise ScenarioError(
+                "the clock window must be periods (begin, end) in hours from midnight, in"
+                f" order within 0 … 24, got {show(c.day)}",
+                field=f"{where}.day",
+            )
+        end = period[1]
+    if not c.day:
+        raise ScenarioError("the clock window has no period", field=f"{where}.day")
+    calendar_units(c, f"{where}.hours")
 
 
 def _check_calendar_references(scenario: Scenario) -> None:
@@ -182,9 +215,9 @@ def _check_status(scenario: Scenario) -> None:
     if dd is None:
         return
     where = "status.data_date"
-    _require_date(dd, where, "the data date")
+    _require_moment(dd, where, "the data date")
     start = _need_start(start, where, "a data date")
-    if dd < start:
+    if _before(dd, start):
         raise ScenarioError(f"data date {dd} is before the start {start}", field=where)
     _check_range(dd, start, where, f"data date {dd}")
 
@@ -205,7 +238,7 @@ def _check_task_dates(scenario: Scenario, t: Task) -> None:
     a_s, a_f = t.actual_start, t.actual_finish
     for key, d in (("actual_start", a_s), ("actual_finish", a_f)):
         if d is not None:
-            _require_date(d, f"{base}.{key}", "an actual date")
+            _require_moment(d, f"{base}.{key}", "an actual date")
             _need_start(start, f"{base}.{key}", "progress")
     if a_f is not None and a_s is None:
         raise ScenarioError(
@@ -213,12 +246,12 @@ def _check_task_dates(scenario: Scenario, t: Task) -> None:
         )
     if a_s is not None:
         assert start is not None  # the loop above required it for an actual start
-        if a_s < start:
+        if _before(a_s, start):
             raise ScenarioError(
                 f"actual start {a_s} is before the project start {start}",
                 field=f"{base}.actual_start",
             )
-        if a_f is not None and a_f < a_s:
+        if a_f is not None and _before(a_f, a_s):
             raise ScenarioError(
                 f"actual finish {a_f} is before the actual start {a_s}",
                 field=f"{base}.actual_finish",
@@ -230,7 +263,7 @@ def _check_task_dates(scenario: Scenario, t: Task) -> None:
                 field=f"{base}.actual_start",
             )
         for key, d in (("actual_start", a_s), ("actual_finish", a_f)):
-            if d is not None and d > dd:
+            if d is not None and _before(dd, d):
                 label = key.replace("_", " ")
                 raise ScenarioError(
                     f"{label} {d} is after the data date {dd}", field=f"{base}.{key}"
@@ -287,6 +320,7 @@ def _need_start(start: _dt.date | None, where: str, what: str) -> _dt.date:
 
 
 def _check_range(d: _dt.date, start: _dt.date | None, where: str, what: str) -> None:
+    d = _day(d)
     if start is None:
         lo, hi = NO_START_RANGE
         if not lo <= d.year <= hi:
@@ -315,6 +349,31 @@ def _require_date(value: object, where: str, what: str) -> None:
     # datetime is a date subclass that cannot be compared with a date
     if not isinstance(value, _dt.date) or isinstance(value, _dt.datetime):
         raise ScenarioError(f"{what} must be a datetime.date, got {show(value)}", field=where)
+
+
+def _require_moment(value: object, where: str, what: str) -> None:
+    """A date, or a date with a time of day (a naive datetime): the data date and
+    actual dates may carry one."""
+    if isinstance(value, _dt.datetime) and value.tzinfo is None:
+        return
+    if not isinstance(value, _dt.date) or isinstance(value, _dt.datetime):
+        raise ScenarioError(
+            f"{what} must be a datetime.date or a datetime without a time zone, got {show(value)}",
+            field=where,
+        )
+
+
+def _day(d: _dt.date) -> _dt.date:
+    """The date of ``d``, without its time of day if it has one."""
+    return d.date() if isinstance(d, _dt.datetime) else d
+
+
+def _before(a: _dt.date, b: _dt.date) -> bool:
+    """Whether ``a`` is earlier than ``b``: to the minute when both have a time of day,
+    else by their dates (a date alone spans its whole day)."""
+    if isinstance(a, _dt.datetime) and isinstance(b, _dt.datetime):
+        return a < b
+    return _day(a) < _day(b)
 
 
 def _require_distribution(value: object, where: str) -> None:
