@@ -85,6 +85,7 @@ def test_hours_convert_through_the_calendars_real_working_day(tmp_path):
         (0, 1, 2, 3, 4),
         (datetime.date(2027, 1, 1),),
     )
+    assert cal.hours_per_day == 9.0 and cal.day == ((7.0, 12.0), (13.0, 17.0))
     assert sc.start == sc.data_date == datetime.date(2026, 12, 28)
     assert report.counts["activities"] == 3 and report.counts["links"] == 2
     assert report.counts["links: FS"] == 1 and report.counts["constraints"] == 1

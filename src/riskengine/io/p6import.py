@@ -153,7 +153,15 @@ def _calendar(
                 "counted as a whole working day",
                 f"{name} {day}",
             )
-    cal = Calendar(name, tuple(d for d in range(7) if hours[d] > 0), tuple(holidays), tuple(extra))
+    window = next(wt.week[d] for d in range(7) if hours[d] == usual)
+    cal = Calendar(
+        name,
+        tuple(d for d in range(7) if hours[d] > 0),
+        tuple(holidays),
+        tuple(extra),
+        hours_per_day=usual,
+        day=tuple((s / 60, e / 60) for s, e in window),
+    )
     return _Cal(cal, usual)
 
 
