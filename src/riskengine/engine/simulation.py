@@ -586,7 +586,9 @@ def deterministic_plan(
 def point_network(net: CompiledNetwork, scenario: Scenario) -> CompiledNetwork:
     """``net`` (compiled from ``scenario``) with every duration, remaining duration and
     cost part fixed at its single-point estimate, every task happening, no risk
-    occurring and no correlation: the deterministic plan's network."""
+    occurring and no correlation, and every constraint applied as P6 applies it (the
+    mandatory dates, and the latest dates in the late dates): the deterministic plan's
+    network."""
     tasks = {t.id: t for t in scenario.tasks}
     n = net.n_tasks
     par = np.zeros_like(net.par)
@@ -614,4 +616,5 @@ def point_network(net: CompiledNetwork, scenario: Scenario) -> CompiledNetwork:
         slot_draw=np.zeros(0, np.int64),
         factor=np.zeros(1),
         factor_ptr=np.zeros(1, np.int64),
+        con_hard=np.ones(1, np.int64),  # the plan applies every constraint, as P6 does
     )
