@@ -383,3 +383,80 @@ def test_random_constrained_networks_match_the_naive_reference(net_seed, policy)
         for tid in crit:
             counts[tid] += 1
     assert {t: round(c * 40) for t, c in r.criticality.items()} == counts
+
+
+# --- the probability of meeting a latest finish date ------------------------------------
+
+
+def deadline(kind="finish-no-later-than", policy="soft", iterations=4000):
+    """A (triangular 5, 8, 12) that should finish by the end of working day 9 (time 10)."""
+    tasks = [con(task("A", TRI), kind, day(9)), task("B", 1, ["A"])]
+    sc = scenario(tasks, [("B", ["B"])], start=START)
+    return dataclasses.replace(
+        sc, simulation=SimulationSettings(iterations=iterations, constraints=policy)
+    )
+
+
+def test_probability_of_meeting_a_latest_finish_is_the_duration_cdf():
+    r = rk.simulate(deadline(), seed=11, sensitivity=False, drivers=False)
+    a = np.array([naive.durations(deadline(), 11, i)[0]["A"] for i in range(4000)])
+    check = r.constraints["A"]
+    assert (check.kind, check.date) == ("finish-no-later-than", day(9))
+    assert check.p_met == np.mean(a <= 10.0 + 1e-9)  # exact, from the finish-day counts
+    p = 1 - 4 / 28  # the triangular CDF at 10
+    assert abs(check.p_met - p) < 4 * check.p_met_se
+    assert list(r.constraints) == ["A"]  # B has no latest date
+
+
+def test_a_hard_mandatory_finish_is_always_met_and_a_soft_one_like_the_cdf():
+    def late(policy, kind="mandatory-finish"):
+        """P (4d) → A (triangular 5, 8, 12) due by the end of working day 12 (time 13)."""
+        tasks = [task("P", 4), con(task("A", TRI, ["P"]), kind, day(12))]
+        return dataclasses.replace(
+            scenario(tasks, start=START),
+            simulation=SimulationSettings(iterations=4000, constraints=policy),
+        )
+
+    hard = rk.simulate(late("hard"), seed=11, sensitivity=False).constraints["A"]
+    soft = rk.simulate(late("soft"), seed=11, sensitivity=False).constraints["A"]
+    fnlt = rk.simulate(late("hard", "finish-no-later-than"), seed=11, sensitivity=False)
+    assert hard.p_met == 1.0  # A starts early enough to finish on the date, whatever P does
+    # soft: the date is only an earliest finish, so A finishes at max(4 + A, 13), and a
+    # latest date never moves an early one: P(A <= 9) = 1 - (12 - 9)² / ((12 - 5)(12 - 8))
+    assert soft.p_met == fnlt.constraints["A"].p_met
+    p = 1 - 9 / 28
+    assert abs(soft.p_met - p) < 4 * soft.p_met_se
+
+
+def test_latest_dates_outside_the_finish_window_are_counted_exactly():
+    """A date far before or after every finish, and one inside the window."""
+    for n, want in ((0, 0.0), (200, 1.0)):
+        tasks = [con(task("A", TRI), "finish-on", day(n))]
+        sc = dataclasses.replace(
+            scenario(tasks, start=START), simulation=SimulationSettings(iterations=500)
+        )
+        assert rk.simulate(sc, seed=2, sensitivity=False).constraints["A"].p_met == want
+
+
+def test_json_and_terminal_report_the_constraints(tmp_path):
+    from rich.console import Console
+
+    from riskengine.report.terminal import print_results
+
+    r = rk.simulate(deadline(iterations=200), seed=11, sensitivity=False)
+    entry = r.to_dict()["constraints"]["A"]
+    assert entry["type"] == "finish-no-later-than"
+    assert entry["date"] == "2027-01-15"
+    assert entry["p_met"] == r.constraints["A"].p_met
+    console = Console(width=100, record=True)
+    print_results(r, console)
+    text = console.export_text()
+    assert "Constraints" in text
+    line = next(ln for ln in text.splitlines() if "finish-no-later-than" in ln)
+    assert "2027-01-15" in line and f"{100 * r.constraints['A'].p_met:.1f}%" in line
+
+
+def test_without_constraints_the_json_is_unchanged():
+    r = rk.simulate(scenario([task("A", TRI)], start=START, iterations=100), sensitivity=False)
+    assert "constraints" not in r.to_dict()
+    assert r.constraints == {}
