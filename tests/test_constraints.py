@@ -460,3 +460,26 @@ def test_without_constraints_the_json_is_unchanged():
     r = rk.simulate(scenario([task("A", TRI)], start=START, iterations=100), sensitivity=False)
     assert "constraints" not in r.to_dict()
     assert r.constraints == {}
+
+
+def test_readme_example_loads_and_its_table_is_the_hand_computed_cases(tmp_path):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("### Constraints", 1)[1].split("\n### ", 1)[0]
+    (block,) = re.findall(r"^```yaml\n(.*?)\n```$", section, re.S | re.M)
+    path = tmp_path / "constraints.yaml"
+    path.write_text(block)
+    sc = rk.load_scenario(path)
+    assert [c.kind for c in sc.tasks[2].constraints] == [
+        "start-no-earlier-than",
+        "finish-no-later-than",
+    ]
+    rows = re.findall(
+        r"^\| `([a-z-]+)` \| [^|]*\| (\d+), (\d+)[^|]*\| (\d+), (\d+) \| (−?\d+)", section, re.M
+    )
+    assert len(rows) == 8
+    for kind, *nums in rows:
+        want = [float(x.replace("−", "-")) for x in nums]
+        assert CASES[kind][1] == pytest.approx(want), kind
