@@ -10,7 +10,7 @@ import dataclasses
 import hashlib
 import warnings
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -113,9 +113,6 @@ class CompiledNetwork:
     task_mode: np.ndarray  # int64[n]: 0 not started, 1 finished, 2 in progress
     fix_es: np.ndarray  # float64[n]: earliest (or actual) start, union days
     fix_ef: np.ndarray  # float64[n]: actual finish, or where remaining work starts
-    con: np.ndarray  # float64[n, 3]: finish lower, start upper, finish upper limits
-    con_set: np.ndarray  # int64[n]: 1 mandatory start, 2 mandatory finish, 0 neither
-    con_hard: np.ndarray  # int64[1]: 1 when late limits and mandatory dates apply
     task_slow: np.ndarray  # int64[n]: FORWARD_SLOW | BACKWARD_SLOW | HAS_COST bits
     succ_cal: np.ndarray  # int64[succ links]: calendar row of each link's successor
     data_time: np.ndarray  # float64[1]: the data date in union days (0 without one)
@@ -127,6 +124,24 @@ class CompiledNetwork:
     anc_ptr: np.ndarray  # int64[M + 2]: each output's backward pass (kernels/network.py)
     anc_task: np.ndarray  # int64[...]: its tasks, in reverse topological order
     member: np.ndarray  # int8[M + 1, n]: 0 outside the pass, 1 ancestor, 2 waited on
+    # date constraints (last, with defaults: a network built without them has none)
+    con: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))  # float64[n, 3]:
+    # earliest finish (0: none), latest start, latest finish (+inf: none), union days
+    con_set: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # int64[n]:
+    # 1 mandatory start, 2 mandatory finish, 0 neither
+    con_hard: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))  # int64[1]:
+    # 1 when mandatory and latest dates apply (hard constraints, the plan)
+
+    def __post_init__(self) -> None:
+        """Fill the constraint arrays of a network built without them (a reference
+        compiler, an older caller): no task then has a constraint."""
+        n = len(self.task_ids)
+        if self.con.shape[0] != n:
+            none = np.zeros((n, 3))
+            none[:, 1:] = np.inf
+            object.__setattr__(self, "con", none)
+        if self.con_set.shape[0] != n:
+            object.__setattr__(self, "con_set", np.zeros(n, np.int64))
 
     @property
     def n_tasks(self) -> int:
