@@ -483,3 +483,32 @@ def test_readme_example_loads_and_its_table_is_the_hand_computed_cases(tmp_path)
     for kind, *nums in rows:
         want = [float(x.replace("−", "-")) for x in nums]
         assert CASES[kind][1] == pytest.approx(want), kind
+
+
+def test_started_tasks_keep_their_actual_dates_and_latest_dates_still_limit():
+    """Data date Mon 11 Jan (working day 5): A finished 4–8 Jan, B started Mon 11 Jan with
+    3 days left; a mandatory start on A and B no longer moves them, a finish-no-later-than
+    on B (end of Tue 12 Jan, time 7) gives it and nothing finished negative float."""
+    tasks = [
+        dataclasses.replace(
+            con(task("A", 5), "mandatory-start", day(8)),
+            actual_start=day(0),
+            actual_finish=day(4),
+        ),
+        dataclasses.replace(
+            con(task("B", 3, ["A"]), "mandatory-start", day(9)),
+            actual_start=day(5),
+            remaining=rk.parse_distribution(3),
+        ),
+        task("C", 2, ["B"]),
+    ]
+    sc = dataclasses.replace(scenario(tasks, start=START), data_date=day(5))
+    dates = plan_dates(sc)
+    assert dates["A"][:2] == pytest.approx((0, 5)) and not dates["A"][5]
+    assert dates["B"][:2] == pytest.approx((5, 8))
+    late = dataclasses.replace(
+        sc, tasks=(tasks[0], con(tasks[1], "finish-no-later-than", day(6)), tasks[2])
+    )
+    b = plan_dates(late)["B"]
+    assert b[3:6] == (7.0, -1.0, True)
+    assert not plan_dates(late)["A"][5]  # finished work is never critical
