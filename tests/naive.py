@@ -172,7 +172,11 @@ class NaiveCalendar:
         return day in self.extra or (day.weekday() in self.workdays and day not in self.holidays)
 
     def pos(self, t):
-        """Working days done from the start to time t."""
+        """Working days done from the start to time t (before the start, time counts as
+        it is, as the kernel extends the first day backwards: late dates of negative
+        float fall there)."""
+        if t < 0:
+            return t
         k = math.floor(t)
         done = sum(1 for i in range(k) if self.works(i))
         return done + (t - k if self.works(k) else 0.0)
@@ -196,32 +200,58 @@ class NaiveCalendar:
         return self.nth(j) + (q - j)
 
 
-def cpm_calendars(tasks, durations, milestones, cal_of, earliest=None, tol=1e-6):
+def cpm_calendars(
+    tasks, durations, milestones, cal_of, earliest=None, tol=1e-6, constraints=None, hard=False
+):
     """:func:`cpm` with working calendars: ``cal_of[id]`` is the task's NaiveCalendar;
     lags and durations count working days of the successor's (the task's own) calendar;
-    ``earliest[id]`` an earliest start time. Times are calendar days from the start."""
+    ``earliest[id]`` an earliest start time. Times are calendar days from the start.
+
+    ``constraints[id]``: list of (kind, day) date constraints, ``day`` the calendar day of
+    the date (a start counts from time ``day``, a finish from ``day + 1``), with P6's
+    rules (README "Constraints"): the start's and finish's earliest dates limit the early
+    dates; with ``hard``, a mandatory date sets them, and the project's late dates are
+    bounded by the latest dates and set by the mandatory ones. Without ``hard`` a
+    mandatory date is only an earliest one."""
     earliest = earliest or {}
+    constraints = constraints or {}
     es, ef = {}, {}
     for tid, preds in tasks:
         cal = cal_of[tid]
         d = durations[tid]
         p = cal.pos(earliest.get(tid, 0.0))
+        cons = constraints.get(tid, ())
+        for kind, day in cons:
+            if kind in ("start-no-earlier-than", "start-on", "mandatory-start"):
+                p = max(p, cal.pos(day))
         for pid, kind, lag in preds:
             x = ef[pid] if kind in ("FS", "FF") else es[pid]
             bound = cal.pos(x) + lag
             p = max(p, bound if kind in ("FS", "SS") else bound - d)
+        for kind, day in cons:
+            if kind in ("finish-no-earlier-than", "finish-on", "mandatory-finish"):
+                p = max(p, cal.pos(day + 1) - d)
+        for kind, day in cons:
+            if hard and kind == "mandatory-start":
+                p = cal.pos(day)
+            elif hard and kind == "mandatory-finish":
+                p = max(cal.pos(day + 1) - d, 0.0)
         es[tid] = cal.start_at(p)
         ef[tid] = max(es[tid], cal.finish_at(p + d))
     finish = max(ef.values())
     ms = {m: max(ef[t] for t in after) for m, after in milestones}
     everything = {tid for tid, _ in tasks}
-    critical = critical_towards_calendars(tasks, es, ef, everything, finish, tol, cal_of)
+    limits = constraints if hard else None
+    critical = critical_towards_calendars(tasks, es, ef, everything, finish, tol, cal_of, limits)
     return es, ef, ms, finish, critical
 
 
-def critical_towards_calendars(tasks, es, ef, ends, finish, tol, cal_of):
+def critical_towards_calendars(tasks, es, ef, ends, finish, tol, cal_of, limits=None):
     """:func:`critical_towards` with working calendars: a link's lag counts in the
-    successor's calendar, the float in the task's own working days."""
+    successor's calendar, the float in the task's own working days. ``limits``: the
+    constraints of :func:`cpm_calendars` whose latest and mandatory dates bound or set
+    the late dates (the project's pass with hard constraints)."""
+    limits = limits or {}
     succs = {tid: [] for tid, _ in tasks}
     for tid, preds in tasks:
         for pid, kind, lag in preds:
@@ -248,6 +278,16 @@ def critical_towards_calendars(tasks, es, ef, ends, finish, tol, cal_of):
         q = cal.pos(late_finish) if late_finish < math.inf else math.inf
         if late_start < math.inf:
             q = min(q, cal.pos(late_start) + w)
+        for kind, day in limits.get(tid, ()):
+            if kind in ("start-no-later-than", "start-on", "mandatory-start"):
+                q = min(q, cal.pos(day) + w)
+            if kind in ("finish-no-later-than", "finish-on", "mandatory-finish"):
+                q = min(q, cal.pos(day + 1))
+        for kind, day in limits.get(tid, ()):
+            if kind == "mandatory-start":
+                q = cal.pos(day) + w
+            elif kind == "mandatory-finish":
+                q = cal.pos(day + 1)
         if q - cal.pos(ef[tid]) <= tol:
             critical.add(tid)
         ls[tid] = cal.start_at(q - w)

@@ -152,6 +152,64 @@ class OutcomeSummary:
         return d
 
 
+@dataclass(frozen=True)
+class ConstraintCheck:
+    """How often a task met its latest finish date (README "Constraints"): its
+    finish-no-later-than, finish-on or mandatory-finish constraint, reported like a
+    milestone's target.
+
+    Attributes
+    ----------
+    kind : str
+        The constraint's type.
+    date : datetime.date
+        Its date (the task meets it by finishing by the end of that day).
+    p_met : float
+        Fraction of iterations in which the task finished by then.
+    p_met_se : float
+        Standard error of ``p_met``.
+    """
+
+    kind: str
+    date: _dt.date
+    p_met: float
+    p_met_se: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """The task's entry of the JSON document's ``constraints``."""
+        return {
+            "type": self.kind,
+            "date": self.date.isoformat(),
+            "p_met": self.p_met,
+            "p_met_se": self.p_met_se,
+        }
+
+
+def constraint_checks(
+    scenario: Scenario,
+    finish_days: dict[str, tuple[np.ndarray, int]],
+    latest_day: dict[str, int],
+) -> dict[str, ConstraintCheck]:
+    """Each task's chance of finishing by its latest finish date, from its counts of
+    finishes per union day (``finish_days``; the caller makes sure they are exact at the
+    day ``latest_day[task]``, the union day its date ends)."""
+    out = {}
+    for t in scenario.tasks:
+        if t.id not in latest_day:
+            continue
+        counts, base = finish_days[t.id]
+        n = int(counts.sum())
+        k = latest_day[t.id] - base
+        met = 0 if k < 0 else int(counts[: k + 1].sum())
+        p = met / n
+        c = next(c for c in t.constraints if c.kind in LATEST_FINISH)
+        out[t.id] = ConstraintCheck(c.kind, c.date, p, math.sqrt(p * (1 - p) / n))
+    return out
+
+
+LATEST_FINISH = ("finish-no-later-than", "finish-on", "mandatory-finish")
+
+
 def date_ranks(percentiles: tuple[float, ...], n: int) -> np.ndarray:
     """1-based order statistic of the Pn date among n finishes: the first k with
     k / n >= n% (never below 1)."""
@@ -395,6 +453,8 @@ class Results:
         Per task, ``{"mean": ..., "deterministic": ...}``.
     task_dates : dict of str to dict of str to str or None
         Per task, its Pn finish dates.
+    constraints : dict of str to ConstraintCheck
+        Per task with a latest finish date, how often it met it (with ``task_dates``).
     jcl : JointConfidence or None
         The joint confidence analysis of cost and finish.
     jcl_milestone : str
@@ -427,6 +487,7 @@ class Results:
     group_costs: dict[str, CostSummary] = field(default_factory=dict)
     task_costs: dict[str, dict[str, float | None]] = field(default_factory=dict)
     task_dates: dict[str, dict[str, str]] | None = None
+    constraints: dict[str, ConstraintCheck] = field(default_factory=dict)
     jcl: JointConfidence | None = None
     jcl_milestone: str = "project"
 
@@ -452,6 +513,7 @@ class Results:
         costs: dict[str, np.ndarray] | None = None,
         task_cost: dict[str, float] | None = None,
         finish_days: dict[str, tuple[np.ndarray, int]] | None = None,
+        latest_day: dict[str, int] | None = None,
         plan: Results | None = None,
         jcl: float | None = None,
         jcl_milestone: str = "project",
@@ -461,7 +523,8 @@ class Results:
         columns in ``output_ids`` order; ``criticality``: the share of iterations each task
         was critical, float[outputs, tasks], rows in ``output_ids`` order and columns in
         ``task_order``. The results read both in place (no copy of either); costs and the
-        deterministic ``plan`` as they come."""
+        deterministic ``plan`` as they come. ``latest_day``: the union day each task's
+        latest finish date ends (:func:`constraint_checks`)."""
         column = {oid: j for j, oid in enumerate(output_ids)}
         outputs = [Output(m.id, m.name, m.target, m.target_date) for m in scenario.milestones]
         outputs.append(Output("project", "Project finish"))
@@ -540,6 +603,11 @@ class Results:
             group_costs=group_costs,
             task_costs=task_costs,
             task_dates=dates_by_task,
+            constraints=(
+                constraint_checks(scenario, finish_days, latest_day)
+                if finish_days is not None and latest_day
+                else {}
+            ),
             jcl=analysis,
             jcl_milestone=jcl_milestone,
         )
@@ -582,6 +650,8 @@ class Results:
             "milestones": {k: v.to_dict() for k, v in self.milestones.items()},
             "project": self.project.to_dict(),
         }
+        if self.constraints:
+            d["constraints"] = {tid: c.to_dict() for tid, c in self.constraints.items()}
         if self.cost is not None:
             d["cost"] = self.cost.to_dict()
             d["cost"]["groups"] = {g: c.to_dict() for g, c in self.group_costs.items()}

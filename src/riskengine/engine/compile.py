@@ -10,7 +10,7 @@ import dataclasses
 import hashlib
 import warnings
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -124,6 +124,24 @@ class CompiledNetwork:
     anc_ptr: np.ndarray  # int64[M + 2]: each output's backward pass (kernels/network.py)
     anc_task: np.ndarray  # int64[...]: its tasks, in reverse topological order
     member: np.ndarray  # int8[M + 1, n]: 0 outside the pass, 1 ancestor, 2 waited on
+    # date constraints (last, with defaults: a network built without them has none)
+    con: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))  # float64[n, 3]:
+    # earliest finish (0: none), latest start, latest finish (+inf: none), union days
+    con_set: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # int64[n]:
+    # 1 mandatory start, 2 mandatory finish, 0 neither
+    con_hard: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))  # int64[1]:
+    # 1 when mandatory and latest dates apply (hard constraints, the plan)
+
+    def __post_init__(self) -> None:
+        """Fill the constraint arrays of a network built without them (a reference
+        compiler, an older caller): no task then has a constraint."""
+        n = len(self.task_ids)
+        if self.con.shape[0] != n:
+            none = np.zeros((n, 3))
+            none[:, 1:] = np.inf
+            object.__setattr__(self, "con", none)
+        if self.con_set.shape[0] != n:
+            object.__setattr__(self, "con_set", np.zeros(n, np.int64))
 
     @property
     def n_tasks(self) -> int:
@@ -181,6 +199,9 @@ class CompiledNetwork:
                 task_mode=self.task_mode,
                 fix_es=self.fix_es,
                 fix_ef=self.fix_ef,
+                con=self.con,
+                con_set=self.con_set,
+                con_hard=self.con_hard,
                 task_slow=self.task_slow,
                 succ_cal=self.succ_cal,
                 data_time=self.data_time,
@@ -309,6 +330,7 @@ def _same_network(a: Scenario, b: Scenario) -> bool:
         and a.milestones == b.milestones
         and list(calendars_in_use(a).items()) == list(calendars_in_use(b).items())
         and (a.start, a.data_date) == (b.start, b.data_date)
+        and a.simulation.constraints == b.simulation.constraints
         and a.correlations == b.correlations
         and (a.risks == b.risks or not any(c.risks for c in a.correlations))
     )
@@ -361,6 +383,7 @@ def _compile_base(scenario: Scenario, strict: bool) -> _Base:
     index, project = timeline.index, timeline.project
     task_cal = np.array([index[t.calendar] if t.calendar else project for t in tasks], np.int64)
     task_mode, fix_es, fix_ef = _progress(scenario, tasks, timeline)
+    con, con_set = _constraints(tasks, timeline)
     draws = [t.duration for t in tasks]
     for k in np.flatnonzero(task_mode == IN_PROGRESS).tolist():
         draws[k] = duration_to_draw(tasks[k], IN_PROGRESS)
@@ -387,7 +410,8 @@ def _compile_base(scenario: Scenario, strict: bool) -> _Base:
     pred_ptr, pred_nstart, gather, lags, succ = _link_arrays(n, *links, task_cal)
     succ_ptr, succ_nfinish, s_gather, s_lag, s_cal = succ
     forward_slow = (task_cal >= 0) | (task_mode != 0) | (fix_es != 0)
-    backward_slow = (task_cal >= 0) | (task_mode != 0)
+    forward_slow |= (con[:, 0] != 0) | (con_set != 0)
+    backward_slow = (task_cal >= 0) | (task_mode != 0) | (con[:, 1:] < np.inf).any(axis=1)
     # a task whose successor runs on its own calendar converts its backward limits
     owner = np.repeat(np.arange(n), np.diff(succ_ptr))
     backward_slow[owner[s_cal >= 0]] = True
@@ -480,6 +504,9 @@ def _compile_base(scenario: Scenario, strict: bool) -> _Base:
         task_mode=task_mode,
         fix_es=fix_es,
         fix_ef=fix_ef,
+        con=con,
+        con_set=con_set,
+        con_hard=np.array([constraint_policy(scenario) == "hard"], np.int64),
         task_slow=task_slow,
         succ_cal=s_cal,
         data_time=np.array([timeline.start_of(scenario.data_date) if scenario.data_date else 0.0]),
@@ -826,4 +853,49 @@ def _progress(
             es[k] = data
             if t.start_no_earlier_than is not None:
                 es[k] = max(es[k], timeline.start_of(t.start_no_earlier_than))
+            for c in t.constraints:
+                if c.kind in START_LOWER:
+                    es[k] = max(es[k], timeline.start_of(c.date))
     return mode, es, ef
+
+
+# The constraint kinds that limit each date (README "Constraints"); the start's lower
+# limits join the data date in ``fix_es`` (a mandatory start is one too, which is all it
+# is when constraints are soft).
+START_LOWER = ("start-no-earlier-than", "start-on", "mandatory-start")
+FINISH_LOWER = ("finish-no-earlier-than", "finish-on", "mandatory-finish")
+START_UPPER = ("start-no-later-than", "start-on", "mandatory-start")
+FINISH_UPPER = ("finish-no-later-than", "finish-on", "mandatory-finish")
+MANDATORY = {"mandatory-start": 1, "mandatory-finish": 2}
+POLICIES = ("soft", "hard")
+
+
+def constraint_policy(scenario: Scenario) -> str:
+    """The scenario's ``simulation.constraints`` (soft or hard), checked."""
+    policy = scenario.simulation.constraints
+    if policy not in POLICIES:
+        raise ScenarioError(f"must be soft or hard, got {policy!r}", field="simulation.constraints")
+    return policy
+
+
+def _constraints(tasks: list, timeline: Timeline) -> tuple[np.ndarray, np.ndarray]:
+    """Per task, the constraint limits other than the start's lower one (see ``_progress``)
+    in union days: ``con[:, 0]`` the earliest finish (0: none), ``con[:, 1]`` the latest
+    start and ``con[:, 2]`` the latest finish (+inf: none); and ``con_set`` 1 for a
+    mandatory start, 2 for a mandatory finish. A start counts from the start of its
+    day, a finish from the end of its day."""
+    n = len(tasks)
+    con = np.zeros((n, 3))
+    con[:, 1:] = np.inf
+    con_set = np.zeros(n, np.int64)
+    for k, t in enumerate(tasks):
+        for c in t.constraints:
+            start, end = timeline.start_of(c.date), timeline.end_of(c.date)
+            if c.kind in FINISH_LOWER:
+                con[k, 0] = max(con[k, 0], end)
+            if c.kind in START_UPPER:
+                con[k, 1] = min(con[k, 1], start)
+            if c.kind in FINISH_UPPER:
+                con[k, 2] = min(con[k, 2], end)
+            con_set[k] = MANDATORY.get(c.kind, con_set[k])
+    return con, con_set

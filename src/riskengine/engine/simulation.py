@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from collections.abc import Sequence
 from typing import TypeAlias
@@ -21,9 +22,16 @@ from riskengine.engine.compile import (
     duration_to_draw,
     uses_groups,
 )
-from riskengine.engine.runner import DEFAULT_BLOCK, KernelOutput, Progress, run_kernel
+from riskengine.engine.runner import (
+    DEFAULT_BLOCK,
+    FinishDays,
+    KernelOutput,
+    Progress,
+    run_kernel,
+)
 from riskengine.errors import ScenarioError, did_you_mean, short_list, show
 from riskengine.kernels import thread_count
+from riskengine.kernels.network import DATE_EPS
 from riskengine.kernels.sampling import FIXED
 from riskengine.model.distributions import most_likely
 from riskengine.model.draws import ITEM_FIXED_DRAW, ITEM_RATE_DRAW
@@ -243,8 +251,12 @@ def _simulate(
     k = run(window)
     _check_horizon(scenario, timeline, k.out[:, -1])
     fd = k.finish_days
-    if fd is not None and not fd.exact(date_ranks(percentiles, iterations)):
-        # a percentile fell beyond some task's window: count again over every day seen
+    latest = latest_finish_days(net)
+    if fd is not None and not (
+        fd.exact(date_ranks(percentiles, iterations)) and _counted_exactly(fd, latest)
+    ):
+        # a percentile or a latest finish date fell beyond some task's window: count
+        # again over every day seen
         k = run((fd.first, int((fd.last - fd.first).max()) + 1))
     out = k.out
     output_ids = [*net.milestone_ids, "project"]
@@ -294,10 +306,31 @@ def _simulate(
         costs=costs,
         task_cost=dict(zip(net.task_ids, k.task_cost / iterations, strict=True)),
         finish_days=finish_days,
+        latest_day={net.task_ids[i]: int(day) for i, day in latest.items()},
         plan=det,
         jcl=jcl,
         jcl_milestone=jcl_milestone or "project",
     )
+
+
+def latest_finish_days(net: CompiledNetwork) -> dict[int, int]:
+    """Task position -> the union day its latest finish date (a finish-no-later-than,
+    finish-on or mandatory-finish constraint) ends, the day its finish is counted on
+    (kernels/network.py ``_count_finishes``)."""
+    limit = net.con[:, 2]
+    return {int(i): int(math.ceil(limit[i] - DATE_EPS)) - 1 for i in np.flatnonzero(limit < np.inf)}
+
+
+def _counted_exactly(fd: FinishDays, latest: dict[int, int]) -> bool:
+    """Whether each task's finishes up to its latest finish day are counted exactly: the
+    day is inside the task's window, before every finish seen or after all of them (the
+    end bins also hold the days beyond the window)."""
+    width = fd.counts.shape[1]
+    for i, day in latest.items():
+        inside = fd.base[i] <= day < fd.base[i] + width - 1
+        if not (inside or day < fd.first[i] or day >= fd.last[i]):
+            return False
+    return True
 
 
 def _stage(progress: Progress | None, name: str) -> Progress | None:
@@ -586,7 +619,9 @@ def deterministic_plan(
 def point_network(net: CompiledNetwork, scenario: Scenario) -> CompiledNetwork:
     """``net`` (compiled from ``scenario``) with every duration, remaining duration and
     cost part fixed at its single-point estimate, every task happening, no risk
-    occurring and no correlation: the deterministic plan's network."""
+    occurring and no correlation, and every constraint applied as P6 applies it (the
+    mandatory dates, and the latest dates in the late dates): the deterministic plan's
+    network."""
     tasks = {t.id: t for t in scenario.tasks}
     n = net.n_tasks
     par = np.zeros_like(net.par)
@@ -614,4 +649,5 @@ def point_network(net: CompiledNetwork, scenario: Scenario) -> CompiledNetwork:
         slot_draw=np.zeros(0, np.int64),
         factor=np.zeros(1),
         factor_ptr=np.zeros(1, np.int64),
+        con_hard=np.ones(1, np.int64),  # the plan applies every constraint, as P6 does
     )

@@ -29,10 +29,12 @@ from riskengine.io.register_file import load_register
 from riskengine.io.yamlfile import Document, Path_, gc_paused, load_yaml
 from riskengine.model.distributions import LIMIT, WITH_UNIT, Units, parse_distribution
 from riskengine.model.scenario import (
+    CONSTRAINT_KINDS,
     LINK_TYPES,
     STANDARD_CALENDAR,
     WEEKDAYS,
     Calendar,
+    Constraint,
     Correlation,
     Cost,
     CostItem,
@@ -81,7 +83,9 @@ TASK_KEYS = (
 CALENDAR_KEYS = ("workdays", "holidays", "extra_workdays", "hours_per_day", "hours", "day")
 COST_KEYS = ("fixed", "per_day")
 COST_ITEM_KEYS = ("id", "name", "group", *COST_KEYS)
-CONSTRAINT_KEYS = ("start_no_earlier_than",)
+CONSTRAINT_KEYS = ("start_no_earlier_than", "type", "date", "secondary")
+SECONDARY_KEYS = ("type", "date")
+NOT_YET = ("as-late-as-possible",)  # constraint kinds the engine does not support yet
 STATUS_KEYS = ("data_date",)
 RISK_KEYS = ("id", "name", "owner", "category", "probability", "impacts", "mitigation")
 IMPACT_KEYS = ("task", "delay", "delay_pct", "cost")
@@ -90,7 +94,8 @@ LINK_KEYS = ("task", "type", "lag")
 _LINK_KEYS = frozenset(LINK_KEYS)
 _LINK_TYPES = frozenset(LINK_TYPES)
 MILESTONE_KEYS = ("id", "name", "after", "target")
-SIMULATION_KEYS = ("iterations", "seed", "percentiles", "sampling")
+SIMULATION_KEYS = ("iterations", "seed", "percentiles", "sampling", "constraints")
+CONSTRAINT_POLICIES = ("soft", "hard")
 SAMPLING = {
     "monte-carlo": "monte-carlo",
     "mc": "monte-carlo",
@@ -410,12 +415,10 @@ def _task(doc: Document, raw: Any, path: Path_, units_of: UnitsOf) -> Task:
             cost = Cost(fixed=_cost_part(doc, cost, (*path, "cost"), "fixed"))
         else:
             cost = _cost(doc, cost, (*path, "cost"), COST_KEYS, "a cost")
-    snet = None
+    snet: _dt.date | None = None
+    constraints: tuple[Constraint, ...] = ()
     if get("constraint") is not None:
-        cpath = (*path, "constraint")
-        c = as_mapping(doc, t["constraint"], cpath, CONSTRAINT_KEYS, "a constraint")
-        if c.get("start_no_earlier_than") is not None:
-            snet = as_date(doc, c["start_no_earlier_than"], (*cpath, "start_no_earlier_than"))
+        snet, constraints = _constraints(doc, t["constraint"], (*path, "constraint"))
     actual_start = get("actual_start")
     if actual_start is not None:
         actual_start = as_moment(doc, actual_start, (*path, "actual_start"))
@@ -436,10 +439,49 @@ def _task(doc: Document, raw: Any, path: Path_, units_of: UnitsOf) -> Task:
         cost=cost,
         group=group if group.__class__ is str else as_text(doc, group, (*path, "group")),
         start_no_earlier_than=snet,
+        constraints=constraints,
         actual_start=actual_start,
         actual_finish=actual_finish,
         remaining=remaining,
     )
+
+
+def _constraints(
+    doc: Document, raw: Any, path: Path_
+) -> tuple[_dt.date | None, tuple[Constraint, ...]]:
+    """A task's ``constraint:``: the short form ``{start_no_earlier_than: date}`` or
+    ``{type: kind, date: date}`` with an optional ``secondary: {type, date}``."""
+    c = as_mapping(doc, raw, path, CONSTRAINT_KEYS, "a constraint")
+    if "start_no_earlier_than" in c:
+        if "type" in c or "date" in c or "secondary" in c:
+            raise doc.error("give either start_no_earlier_than or type and date, not both", path)
+        value = c["start_no_earlier_than"]
+        snet = None if value is None else as_date(doc, value, (*path, "start_no_earlier_than"))
+        return snet, ()
+    primary = _constraint(doc, c, path)
+    if c.get("secondary") is None:
+        return None, (primary,)
+    spath = (*path, "secondary")
+    secondary = _constraint(
+        doc, as_mapping(doc, c["secondary"], spath, SECONDARY_KEYS, "a constraint"), spath
+    )
+    return None, (primary, secondary)
+
+
+def _constraint(doc: Document, c: dict, path: Path_) -> Constraint:
+    """One ``{type, date}`` constraint."""
+    for key in ("type", "date"):
+        if key not in c:
+            raise doc.error(f"a constraint needs a '{key}'", path)
+    kind = c["type"]
+    name = kind.lower().replace("_", "-").replace(" ", "-") if isinstance(kind, str) else None
+    if name in NOT_YET:
+        raise doc.error(f"constraint type {name} is not supported yet", (*path, "type"))
+    if name not in CONSTRAINT_KINDS:
+        raise doc.error(
+            f"must be one of {', '.join(CONSTRAINT_KINDS)}, got {show(kind)}", (*path, "type")
+        )
+    return Constraint(name, as_date(doc, c["date"], (*path, "date")))
 
 
 def _cost(doc: Document, raw: Any, path: Path_, allowed: tuple[str, ...], what: str) -> Cost:
@@ -693,8 +735,18 @@ def parse_simulation(doc: Document, raw: Any, path: Path_) -> SimulationSettings
         if not isinstance(raw, str) or raw.lower() not in SAMPLING:
             raise doc.error(f"must be monte-carlo or lhs, got {show(raw)}", (*path, "sampling"))
         sampling = SAMPLING[raw.lower()]
+    policy = out.constraints
+    if "constraints" in s:
+        raw = s["constraints"]
+        if not isinstance(raw, str) or raw.lower() not in CONSTRAINT_POLICIES:
+            raise doc.error(f"must be soft or hard, got {show(raw)}", (*path, "constraints"))
+        policy = raw.lower()
     return SimulationSettings(
-        iterations=iterations, seed=seed, percentiles=percentiles, sampling=sampling
+        iterations=iterations,
+        seed=seed,
+        percentiles=percentiles,
+        sampling=sampling,
+        constraints=policy,
     )
 
 

@@ -136,6 +136,9 @@ class Schedule(NamedTuple):
     task_mode: np.ndarray  # int64[n]
     fix_es: np.ndarray  # float64[n]
     fix_ef: np.ndarray  # float64[n]
+    con: np.ndarray  # float64[n, 3]: earliest finish, latest start, latest finish
+    con_set: np.ndarray  # int64[n]: 1 mandatory start, 2 mandatory finish
+    con_hard: np.ndarray  # int64[1]: whether latest and mandatory dates apply
     task_slow: np.ndarray  # int64[n]: FORWARD_SLOW | BACKWARD_SLOW | HAS_COST
     succ_cal: np.ndarray  # int64[links]
     data_time: np.ndarray  # float64[1]

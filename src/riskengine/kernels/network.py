@@ -95,7 +95,14 @@ never counts a day its calendar does not work. A backward link uses the successo
 (a start-no-earlier-than date or the data date; 0 otherwise). ``task_mode[t]`` is 0 for
 a task not started, 1 for a finished task (fixed dates ``fix_es``/``fix_ef``, never
 critical, its sampled duration unused) and 2 for work in progress (start ``fix_es``;
-finish at position ``max(pos(fix_ef) + d, pos(data date))``). ``task_slow[t]`` has bit
+finish at position ``max(pos(fix_ef) + d, pos(data date))``). Date constraints (README
+"Constraints"): a start's earliest date is in ``fix_es``; ``con[t]`` holds the earliest
+finish (0: none), the latest start and the latest finish (+inf: none), and ``con_set[t]``
+1 for a mandatory start (its date is the latest start) or 2 for a mandatory finish (the
+latest finish). When ``con_hard[0]`` is set, a mandatory date sets the early dates
+whatever the logic, and in the project's backward pass the latest dates bound the late
+dates and a mandatory date sets them, so the float can be negative; otherwise only the
+earliest dates act. ``task_slow[t]`` has bit
 FORWARD_SLOW for a task whose forward pass needs any of this, BACKWARD_SLOW when its
 backward pass does and HAS_COST when it has a cost (kernels/args.py); the others run the
 plain union-day code inside the main kernel.
@@ -263,6 +270,7 @@ def _make_simulate(full):
         group_ptr = copula.group_ptr
         n_groups = group_ptr.shape[0] - 1
         by_milestone = criticality == 2 and n_ms > 0
+        hard = full and schedule.con_hard[0] != 0  # constraints' late dates apply
         base0 = it_start - (it_start % 4)
         it_end = it_start + n_iter
         n_blocks = (it_end - base0 + block - 1) // block
@@ -512,6 +520,7 @@ def _make_simulate(full):
                         succ_gather,
                         succ_lag,
                         full and (task_slow[t] & BACKWARD_SLOW) != 0,
+                        hard and o == n_ms,
                     )
                     hits = 0
                     if exist_p[t] < 1.0:
@@ -570,7 +579,10 @@ def _forward_slow(
     of the main kernel, which stays small and fast for the usual case). A task on its own
     calendar also leaves its early dates as positions of that calendar in ``XP``, which
     every backward pass reads instead of converting them again."""
-    task_cal, task_mode, fix_es, fix_ef, task_slow, succ_cal, data_time = schedule
+    task_cal = schedule.task_cal
+    task_mode = schedule.task_mode
+    fix_es = schedule.fix_es
+    fix_ef = schedule.fix_ef
     block = d.shape[0]
     tc = task_cal[t]
     mode = task_mode[t]
@@ -588,7 +600,7 @@ def _forward_slow(
         # in progress: started on its actual date, finishes after the data date
         p0 = _pos(cal, tc, fix_es[t])
         pb = _pos(cal, tc, fix_ef[t])
-        pd = _pos(cal, tc, data_time[0])
+        pd = _pos(cal, tc, schedule.data_time[0])
         for lane in range(block):
             q = max(pb + d[lane], pd)
             es[lane] = fix_es[t]
@@ -627,6 +639,7 @@ def _forward_slow(
                 g = X[row]
                 for lane in range(block):
                     lim[lane] = max(lim[lane], _pos(cal, tc, g[lane]) + lag - d[lane])
+        _forward_constraints(t, lim, d, cal, tc, schedule)
         for lane in range(block):
             es[lane] = _start(cal, tc, lim[lane])
             ef[lane] = max(es[lane], _finish(cal, tc, lim[lane] + d[lane]))
@@ -644,6 +657,27 @@ def _forward_slow(
         for lane in range(block):
             pes[lane] = _pos(cal, tc, es[lane])
             pef[lane] = _pos(cal, tc, ef[lane])
+
+
+@njit(inline="always")
+def _forward_constraints(t, lim, d, cal, tc, schedule):
+    """Task t's start position ``lim`` (from logic) under its finish-no-earlier-than limit
+    and, when constraints are hard, its mandatory date, which overrides logic."""
+    con = schedule.con
+    block = d.shape[0]
+    if con[t, 0] > 0.0:  # finish no earlier than (the start's limit is in fix_es)
+        q = _pos(cal, tc, con[t, 0])
+        for lane in range(block):
+            lim[lane] = max(lim[lane], q - d[lane])
+    kind = schedule.con_set[t] if schedule.con_hard[0] != 0 else 0
+    if kind == 1:  # mandatory start
+        p = _pos(cal, tc, con[t, 1])
+        for lane in range(block):
+            lim[lane] = p
+    elif kind == 2:  # mandatory finish (never before the project start)
+        q = _pos(cal, tc, con[t, 2])
+        for lane in range(block):
+            lim[lane] = max(q - d[lane], 0.0)
 
 
 @njit(inline="always")
@@ -667,13 +701,15 @@ def _backward_task(
     succ_gather,
     succ_lag,
     slow,
+    limit,
 ):
     """Late dates of task t towards one output: from ``bound`` (the output's finish) when
     ``mem[t] == 2``, and through the successors that are members of the output's pass
     (``mem[s] > 0``), whose late dates are in ``late``. Reads t's early dates from X, then
     writes its ``[LS, LF]`` row into ``late`` (which may be X itself) and its total float
     into ``fl``, in its own working days. Late dates are positions of the task's calendar
-    (union days for a task on none), the unit its predecessors' lags count in."""
+    (union days for a task on none), the unit its predecessors' lags count in. ``limit``
+    (the project pass with hard constraints) applies t's latest and mandatory dates."""
     es = X[2 * t]
     ef = X[2 * t + 1]
     block = d.shape[0]
@@ -721,6 +757,7 @@ def _backward_task(
             succ_nfinish,
             succ_gather,
             succ_lag,
+            limit,
         )
         for lane in range(block):
             fl[lane] = v[lane]
@@ -751,14 +788,19 @@ def _backward_slow(
     succ_nfinish,
     succ_gather,
     succ_lag,
+    limit,
 ):
     """Backward pass of task t when it or a successor runs on its own calendar, or it has
-    progress, in positions of t's calendar: the limit from each member successor is its
-    late date (a position of its calendar) less the lag, the least per successor
+    progress or a constraint, in positions of t's calendar: the limit from each member
+    successor is its late date (a position of its calendar) less the lag, the least per
+    successor
     calendar (the links come sorted by it) converted once to t's positions, through the
-    union day where the calendars differ. Leaves LF in ``u``, LF - LS in ``d`` and t's
-    float in ``v``."""
-    task_cal, task_mode, fix_es, fix_ef, task_slow, succ_cal, data_time = schedule
+    union day where the calendars differ. With ``limit``, t's latest start and finish
+    bound its late dates and a mandatory date sets them (the float may be negative).
+    Leaves LF in ``u``, LF - LS in ``d`` and t's float in ``v``."""
+    task_cal = schedule.task_cal
+    task_mode = schedule.task_mode
+    succ_cal = schedule.succ_cal
     block = d.shape[0]
     tc = task_cal[t]
     if tc >= 0:
@@ -807,9 +849,23 @@ def _backward_slow(
                 for lane in range(block):
                     tgt[lane] = min(tgt[lane], _pos(cal, tc, _start(cal, sc, v[lane])))
         k = g_end
+    a = np.inf  # latest start and finish, positions of t's calendar
+    b = np.inf
+    kind = 0
+    if limit:
+        con = schedule.con
+        a = _pos(cal, tc, con[t, 1])
+        b = _pos(cal, tc, con[t, 2])
+        kind = schedule.con_set[t]
     for lane in range(block):
         w = pef[lane] - pes[lane]
-        q = min(u[lane], lim[lane] + w)
+        q = min(min(u[lane], lim[lane] + w), min(b, a + w))
+        if kind == 1:
+            q = a + w
+        elif kind == 2:
+            q = b
+        if limit and top[lane] == np.inf:
+            q = np.inf  # a lane outside the run: nothing is critical there
         v[lane] = q - pef[lane]
         u[lane] = q
         d[lane] = w

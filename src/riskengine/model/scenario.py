@@ -221,6 +221,45 @@ class CostItem:
     span_start: _dt.date | None = None
 
 
+CONSTRAINT_KINDS = (
+    "start-no-earlier-than",
+    "finish-no-earlier-than",
+    "start-no-later-than",
+    "finish-no-later-than",
+    "start-on",
+    "finish-on",
+    "mandatory-start",
+    "mandatory-finish",
+)
+# the kinds a secondary constraint may take, and the primaries each may join (P6 allows a
+# secondary only on the other side of the primary: an earliest date with a latest one)
+EARLIEST_KINDS = ("start-no-earlier-than", "finish-no-earlier-than")
+LATEST_KINDS = ("start-no-later-than", "finish-no-later-than")
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A date constraint on a task (README "Constraints"): ``kind`` one of
+    CONSTRAINT_KINDS, ``date`` counted from the start of the day for a start constraint and
+    from the end of the day for a finish constraint.
+
+    Parameters
+    ----------
+    kind : str
+        One of CONSTRAINT_KINDS, e.g. ``"finish-no-later-than"``.
+    date : datetime.date
+        The constraint date.
+    """
+
+    kind: str
+    date: _dt.date
+
+    @property
+    def on_start(self) -> bool:
+        """Whether the constraint is on the task's start (else on its finish)."""
+        return self.kind.startswith("start") or self.kind == "mandatory-start"
+
+
 @dataclass(frozen=True)
 class Task:
     """A task of the network: an uncertain duration and its predecessors.
@@ -230,7 +269,8 @@ class Task:
     predecessors).
 
     ``calendar`` names one of the scenario's calendars (None: the project calendar);
-    ``start_no_earlier_than`` is a date constraint; ``group`` (e.g. a WBS code) groups
+    ``start_no_earlier_than`` is a date constraint (the short form), ``constraints`` the
+    primary date constraint and optionally a secondary one; ``group`` (e.g. a WBS code) groups
     costs. Progress at the scenario's data date: ``actual_start`` and ``actual_finish``
     (a finished task), or ``actual_start`` and optionally ``remaining`` (work in progress;
     without ``remaining`` it needs its duration less the working days already elapsed).
@@ -259,6 +299,8 @@ class Task:
         The cost group its cost is summed in.
     start_no_earlier_than : datetime.date or None, default None
         The task starts on or after this date.
+    constraints : tuple of Constraint, default ()
+        The primary constraint, then optionally the secondary one.
     actual_start, actual_finish : datetime.date or None, default None
         Progress at the scenario's data date.
     remaining : Distribution, spec or None, default None
@@ -280,6 +322,7 @@ class Task:
     cost: Cost | None = None
     group: str = ""
     start_no_earlier_than: _dt.date | None = None
+    constraints: tuple[Constraint, ...] = ()
     actual_start: _dt.date | None = None
     actual_finish: _dt.date | None = None
     remaining: Distribution | None = None
@@ -461,12 +504,16 @@ class SimulationSettings:
         The P-values reported, 0 to 100.
     sampling : {"monte-carlo", "lhs"}, default "monte-carlo"
         Plain Monte Carlo or Latin hypercube sampling.
+    constraints : {"soft", "hard"}, default "soft"
+        What no-later-than and mandatory constraints do in the simulation (README
+        "Constraints"); the deterministic plan always applies them as P6 does.
     """
 
     iterations: int = DEFAULT_ITERATIONS
     seed: int = DEFAULT_SEED
     percentiles: tuple[float, ...] = DEFAULT_PERCENTILES
     sampling: str = "monte-carlo"  # or "lhs" (Latin hypercube)
+    constraints: str = "soft"  # or "hard"
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,9 @@ from riskengine.errors import ScenarioError, did_you_mean, short_list, show
 from riskengine.model import correlation
 from riskengine.model.distributions import LIMIT
 from riskengine.model.scenario import (
+    CONSTRAINT_KINDS,
+    EARLIEST_KINDS,
+    LATEST_KINDS,
     LINK_TYPES,
     STANDARD_CALENDAR,
     Calendar,
@@ -68,6 +71,7 @@ def check_schedule(scenario: Scenario) -> None:
         # most tasks have none of these: skip them without a call (100,000 tasks)
         if (
             t.start_no_earlier_than is not None
+            or t.constraints
             or t.actual_start is not None
             or t.actual_finish is not None
             or t.remaining is not None
@@ -222,6 +226,42 @@ def _check_status(scenario: Scenario) -> None:
     _check_range(dd, start, where, f"data date {dd}")
 
 
+def _check_constraints(t: Task, start: _dt.date | None, base: str) -> None:
+    """A task's primary and secondary constraint: known kinds, dates on or after the
+    project start, and a secondary only where P6 allows one (README "Constraints")."""
+    cons = t.constraints
+    if len(cons) > 2:
+        raise ScenarioError(
+            "a task takes a primary and at most one secondary constraint",
+            field=f"{base}.constraint",
+        )
+    for j, c in enumerate(cons):
+        where = f"{base}.constraint" + (".secondary" if j else "")
+        if c.kind not in CONSTRAINT_KINDS:
+            raise ScenarioError(
+                f"must be one of {', '.join(CONSTRAINT_KINDS)}, got {c.kind!r}",
+                field=f"{where}.type",
+            )
+        _require_date(c.date, f"{where}.date", "a constraint")
+        start = _need_start(start, f"{where}.date", "a date constraint")
+        if c.date < start:
+            raise ScenarioError(
+                f"{c.kind} {c.date} is before the project start {start}", field=f"{where}.date"
+            )
+        _check_range(c.date, start, f"{where}.date", f"{c.kind} {c.date}")
+    if len(cons) == 2:
+        first, second = cons
+        pairs = (EARLIEST_KINDS, LATEST_KINDS)
+        if not any(first.kind in a and second.kind in b for a, b in (pairs, pairs[::-1])):
+            raise ScenarioError(
+                f"a secondary constraint needs a primary of the other side: "
+                f"{second.kind} cannot go with {first.kind} (an earliest date, "
+                f"{' or '.join(EARLIEST_KINDS)}, pairs with a latest one, "
+                f"{' or '.join(LATEST_KINDS)})",
+                field=f"{base}.constraint.secondary.type",
+            )
+
+
 def _check_task_dates(scenario: Scenario, t: Task) -> None:
     start, dd = scenario.start, scenario.data_date
     base = f"tasks[{t.id}]"
@@ -235,6 +275,8 @@ def _check_task_dates(scenario: Scenario, t: Task) -> None:
                 f"start_no_earlier_than {snet} is before the project start {start}", field=where
             )
         _check_range(snet, start, where, f"start_no_earlier_than {snet}")
+    if t.constraints:
+        _check_constraints(t, start, base)
     a_s, a_f = t.actual_start, t.actual_finish
     for key, d in (("actual_start", a_s), ("actual_finish", a_f)):
         if d is not None:

@@ -162,6 +162,20 @@ def milestone_table(results: Results) -> Table:
     return table
 
 
+def constraint_table(results: Results) -> Table:
+    """Each task with a latest finish date: the constraint and P(met), read like a
+    milestone's target."""
+    table = _table("Constraints", "P(met): the task finished by the end of the date.")
+    table.add_column("Task", ratio=1, min_width=16)
+    table.add_column("Constraint", no_wrap=True)
+    table.add_column("Date", justify="right", no_wrap=True)
+    table.add_column("P(met)", justify="right", no_wrap=True)
+    for tid, c in results.constraints.items():
+        label = _label(tid, results.task_names.get(tid, ""))
+        table.add_row(label, c.kind, c.date.isoformat(), _pct(c.p_met))
+    return table
+
+
 def critical_table(results: Results, top: int = TOP_CRITICAL) -> Table:
     """The ``top`` tasks most often on the critical path of the project finish."""
     table = _table("Most critical tasks")
@@ -196,6 +210,9 @@ def print_results(
     console.print(header(run))
     console.print()
     _print_unsqueezed(console, milestone_table(run))
+    if run.constraints:
+        console.print()
+        _print_unsqueezed(console, constraint_table(run))
     if run.criticality is not None:
         console.print()
         console.print(critical_table(run, top))
