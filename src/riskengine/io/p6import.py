@@ -25,7 +25,7 @@ from riskengine.io.p6calendar import parse_calendar_data
 from riskengine.io.worktime import WorkingTime
 from riskengine.io.xer import XerFile, read_xer
 from riskengine.model.distributions import parse_distribution
-from riskengine.model.scenario import Calendar, Link, Scenario, Task
+from riskengine.model.scenario import Calendar, Constraint, Link, Scenario, Task
 
 LINK_TYPES = {"PR_FS": "FS", "PR_SS": "SS", "PR_FF": "FF", "PR_SF": "SF"}
 WORK_TYPES = {
@@ -37,6 +37,16 @@ WORK_TYPES = {
     "TT_WBS": "WBS summary",
 }
 DROPPED_TYPES = {"TT_LOE", "TT_WBS"}
+CONSTRAINTS = {  # P6's constraint codes (CS_ALAP: as late as possible, not modelled yet)
+    "CS_MSOA": "start-no-earlier-than",  # Start On or After
+    "CS_MSOB": "start-no-later-than",  # Start On or Before
+    "CS_MEOA": "finish-no-earlier-than",  # Finish On or After
+    "CS_MEOB": "finish-no-later-than",  # Finish On or Before
+    "CS_MSO": "start-on",
+    "CS_MEO": "finish-on",
+    "CS_MANDSTART": "mandatory-start",
+    "CS_MANDFIN": "mandatory-finish",
+}
 
 
 @dataclass
@@ -291,7 +301,7 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
                 remaining = parse_distribution(
                     {"dist": "fixed", "value": max(remain, 0.0) / c.hours_per_day}
                 )
-        snet = None
+        constraints = []
         for ctype, cdate in (
             (r.get("cstr_type", ""), r.get("cstr_date", "")),
             (r.get("cstr_type2", ""), r.get("cstr_date2", "")),
@@ -299,10 +309,19 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
             if not ctype:
                 continue
             n_constraints += 1
-            if ctype == "CS_MSOA" and cdate:
-                snet = _date(cdate)
-            else:
+            ckind = CONSTRAINTS.get(ctype)
+            day = _date(cdate)
+            if ckind is None or day is None:
                 report.lose(ctype, f"constraints {ctype}", "left out (not modelled yet)", code)
+            else:
+                constraints.append(Constraint(ckind, day))
+                if cdate[11:16] not in ("", "00:00"):
+                    report.lose(
+                        "constraint-time",
+                        "constraint dates with a time of day",
+                        "counted from the start or end of the day",
+                        code,
+                    )
         tasks.append(
             Task(
                 code,
@@ -310,7 +329,7 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
                 name=r.get("task_name", ""),
                 predecessors=tuple(preds.get(tid, ())),
                 calendar=c.calendar.id,
-                start_no_earlier_than=snet,
+                constraints=tuple(constraints),
                 actual_start=actual_start,
                 actual_finish=actual_finish,
                 remaining=remaining,
