@@ -559,3 +559,28 @@ def test_a_milestone_target_with_a_unit_counts_on_the_project_calendar(tmp_path)
         """,
     )
     assert [m.target for m in sc.milestones] == [12.0, 1.5]  # 2 × 6 days; 12 / 8
+
+
+def test_an_actual_finish_time_counts_by_the_clock_of_the_tasks_own_calendar():
+    """10:00 is half the day of a 06:00-14:00 calendar, a quarter of the project's
+    08:00-12:00,13:00-17:00: the task's own clock places its actual finish."""
+    early = rk.Calendar("early", day=((6.0, 14.0),))
+    sc = rk.Scenario(
+        name="clock",
+        tasks=(
+            rk.Task(
+                "a",
+                duration=2,
+                calendar="early",
+                actual_start=dt.date(2027, 1, 4),
+                actual_finish=dt.datetime(2027, 1, 5, 10, 0),
+            ),
+        ),
+        milestones=(rk.Milestone("m", ("a",)),),
+        start=dt.date(2027, 1, 4),
+        data_date=dt.datetime(2027, 1, 5, 17, 0),
+        calendars=(rk.Calendar("standard"), early),
+        calendar="standard",
+    )
+    r = rk.simulate(sc, 4, 1, sensitivity=False, drivers=False)
+    assert r.finishes["m"][0] == 1.5

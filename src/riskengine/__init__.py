@@ -22,6 +22,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     # model: what a scenario and a portfolio are made of
     "Calendar": "riskengine.model.scenario",
+    "Constraint": "riskengine.model.scenario",
     "Correlation": "riskengine.model.scenario",
     "Cost": "riskengine.model.scenario",
     "CostItem": "riskengine.model.scenario",
@@ -82,6 +83,7 @@ __all__ = [
     "Calendar",
     "Comparison",
     "CompiledNetwork",
+    "Constraint",
     "Correlation",
     "Cost",
     "CostItem",
@@ -168,6 +170,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ im
     )
     from riskengine.model.scenario import (
         Calendar,
+        Constraint,
         Correlation,
         Cost,
         CostItem,

@@ -842,10 +842,11 @@ def _progress(
     data = timeline.start_of(scenario.data_date) if scenario.data_date else 0.0
     for k, t in enumerate(tasks):
         if t.actual_start is not None:
-            es[k] = timeline.start_of(t.actual_start)
+            # a time of day counts by the clock of the task's own calendar
+            es[k] = timeline.start_of(t.actual_start, t.calendar)
             if t.actual_finish is not None:
                 mode[k] = 1
-                ef[k] = max(es[k], timeline.end_of(t.actual_finish))
+                ef[k] = max(es[k], timeline.end_of(t.actual_finish, t.calendar))
             else:
                 mode[k] = 2
                 ef[k] = data if t.remaining is not None else es[k]
