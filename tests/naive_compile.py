@@ -17,7 +17,13 @@ from riskengine.engine.compile import (
     uses_groups,
 )
 from riskengine.engine.encoding import TableBuilder, encode
-from riskengine.kernels.args import BACKWARD_SLOW, FORWARD_SLOW, HAS_COST
+from riskengine.kernels.args import (
+    BACKWARD_SLOW,
+    FINISH_MILESTONE,
+    FORWARD_SLOW,
+    HAS_COST,
+    START_MILESTONE,
+)
 from riskengine.kernels.sampling import NPAR
 from riskengine.model.draws import impact_draw
 from riskengine.model.scenario import Scenario
@@ -121,6 +127,12 @@ def compile_network_naive(
     flat = [e for lst in per_task for e in lst]
     money = np.array([any(e[2] == 2 for e in lst) for lst in per_task], bool)
     task_slow[(has_cost != 0) | money] |= HAS_COST
+    for k, t in enumerate(tasks):  # milestones, one task at a time
+        zero = t.duration.kind == "fixed" and t.duration.params.get("value") == 0
+        if t.milestone == "start":
+            task_slow[k] |= START_MILESTONE
+        elif task_cal[k] >= 0 and (t.milestone == "finish" or zero):
+            task_slow[k] |= FINISH_MILESTONE
     if uses_groups(scenario):
         # every cost lands in a group, so the groups add up to the total
         loose = ((has_cost != 0) | money) & (task_group < 0)

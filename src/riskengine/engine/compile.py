@@ -20,7 +20,13 @@ from riskengine.engine.encoding import TableBuilder
 from riskengine.errors import RiskEngineWarning, ScenarioError
 from riskengine.kernels import args
 from riskengine.kernels import sampling as ks
-from riskengine.kernels.args import BACKWARD_SLOW, FORWARD_SLOW, HAS_COST
+from riskengine.kernels.args import (
+    BACKWARD_SLOW,
+    FINISH_MILESTONE,
+    FORWARD_SLOW,
+    HAS_COST,
+    START_MILESTONE,
+)
 from riskengine.kernels.sampling import NPAR
 from riskengine.model.distributions import Distribution
 from riskengine.model.draws import impact_draw
@@ -419,6 +425,7 @@ def _compile_base(scenario: Scenario, strict: bool) -> _Base:
     task_slow[forward_slow] |= FORWARD_SLOW
     task_slow[backward_slow] |= BACKWARD_SLOW
     task_slow[has_cost != 0] |= HAS_COST
+    task_slow |= milestone_bits(tasks, task_cal)
     keep = _needed_links(n, links, task_slow, code, par, tables.array())
     if keep is not None:  # a dense network: drop the links that never decide a date
         succ_a, pred_a, kind_a, lag_a = links
@@ -900,3 +907,21 @@ def _constraints(tasks: list, timeline: Timeline) -> tuple[np.ndarray, np.ndarra
                 con[k, 2] = min(con[k, 2], end)
             con_set[k] = MANDATORY.get(c.kind, con_set[k])
     return con, con_set
+
+
+def milestone_bits(tasks: list[Task], task_cal: np.ndarray) -> np.ndarray:
+    """The ``task_slow`` bits of the milestones: START_MILESTONE for a start milestone
+    (its date is the day it starts), FINISH_MILESTONE for a finish milestone on its own
+    calendar (a task of fixed duration 0 is one unless it says ``milestone: start``),
+    whose finish is then the end of that calendar's last working day. On the union days
+    a finish already is."""
+    bits = np.zeros(len(tasks), np.int64)
+    for k, t in enumerate(tasks):
+        if t.milestone == "start":
+            bits[k] = START_MILESTONE
+        elif task_cal[k] >= 0 and (
+            t.milestone == "finish"
+            or (t.duration.kind == "fixed" and t.duration.params.get("value") == 0)
+        ):
+            bits[k] = FINISH_MILESTONE
+    return bits

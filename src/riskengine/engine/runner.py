@@ -17,7 +17,16 @@ import numpy as np
 
 from riskengine.engine.compile import CompiledNetwork, seed_keys
 from riskengine.kernels import thread_count
-from riskengine.kernels.args import Keys, Outputs, Run, Work, work_arrays
+from riskengine.kernels.args import (
+    BACKWARD_SLOW,
+    FORWARD_SLOW,
+    HAS_COST,
+    Keys,
+    Outputs,
+    Run,
+    Work,
+    work_arrays,
+)
 from riskengine.kernels.network import COST_SCALE, simulate_blocks, simulate_plain
 
 CRITICAL_TOLERANCE = 1e-6  # working days of total float still counted as critical
@@ -151,7 +160,9 @@ def run_kernel(
     if chunk is None:
         chunk = max(block * threads, _WORK_PER_CALL // max(n, 1))
         chunk = math.ceil(chunk / block) * block
-    full = bool(finish_window is not None or n_cost or net.task_slow.any())
+    # a start milestone's bit matters only where finish days are counted
+    slow = net.task_slow & (FORWARD_SLOW | BACKWARD_SLOW | HAS_COST)
+    full = bool(finish_window is not None or n_cost or slow.any())
     kernel = simulate_blocks if full else simulate_plain
     done = 0
     group_ptr = args.copula.group_ptr

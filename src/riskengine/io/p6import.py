@@ -37,6 +37,7 @@ WORK_TYPES = {
     "TT_WBS": "WBS summary",
 }
 DROPPED_TYPES = {"TT_LOE", "TT_WBS"}
+MILESTONES = {"TT_Mile": "start", "TT_FinMile": "finish"}
 CONSTRAINTS = {  # P6's constraint codes (CS_ALAP: as late as possible, not modelled yet)
     "CS_MSOA": "start-no-earlier-than",  # Start On or After
     "CS_MSOB": "start-no-later-than",  # Start On or Before
@@ -333,6 +334,7 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
                 actual_start=actual_start,
                 actual_finish=actual_finish,
                 remaining=remaining,
+                milestone=MILESTONES.get(kind),
             )
         )
     report.counts["constraints"] = n_constraints

@@ -31,6 +31,7 @@ from riskengine.model.distributions import LIMIT, WITH_UNIT, Units, parse_distri
 from riskengine.model.scenario import (
     CONSTRAINT_KINDS,
     LINK_TYPES,
+    MILESTONE_KINDS,
     STANDARD_CALENDAR,
     WEEKDAYS,
     Calendar,
@@ -79,6 +80,7 @@ TASK_KEYS = (
     "actual_start",
     "actual_finish",
     "remaining",
+    "milestone",
 )
 CALENDAR_KEYS = ("workdays", "holidays", "extra_workdays", "hours_per_day", "hours", "day")
 COST_KEYS = ("fixed", "per_day")
@@ -390,12 +392,19 @@ def _entity(
 
 def _task(doc: Document, raw: Any, path: Path_, units_of: UnitsOf) -> Task:
     t, tid = _entity(doc, raw, path, TASK_KEYS, "a task")
-    if "duration" not in t:
-        raise doc.error("a task needs a 'duration'", path)
     get = t.get
+    milestone = get("milestone")
+    if milestone is not None and milestone not in MILESTONE_KINDS:
+        raise doc.error(
+            f"must be start or finish, got {str(milestone)[:40]!r}", (*path, "milestone")
+        )
+    if "duration" not in t and milestone is None:
+        raise doc.error("a task needs a 'duration' (or 'milestone: start|finish')", path)
     cal = get("calendar")  # checked below; an unknown one is validation's to report
     units = units_of.get(None if cal is None else str(cal), units_of[None])
-    duration = _distribution(doc, t["duration"], (*path, "duration"), units=units)
+    duration = _distribution(doc, t.get("duration", 0), (*path, "duration"), units=units)
+    if milestone is not None and (duration.kind != "fixed" or duration.params["value"] != 0):
+        raise doc.error("a milestone takes no time: give duration 0 or none", (*path, "duration"))
     preds = get("predecessors") or []
     if preds.__class__ is not list:
         if isinstance(preds, str | int) and not isinstance(preds, bool):
@@ -443,6 +452,7 @@ def _task(doc: Document, raw: Any, path: Path_, units_of: UnitsOf) -> Task:
         actual_start=actual_start,
         actual_finish=actual_finish,
         remaining=remaining,
+        milestone=milestone,
     )
 
 

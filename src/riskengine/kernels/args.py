@@ -26,6 +26,8 @@ import numpy as np
 FORWARD_SLOW = 1  # its forward pass needs its calendar, a constraint or progress
 BACKWARD_SLOW = 2  # its backward pass needs its or a successor's calendar, or progress
 HAS_COST = 4  # it or one of its risk impacts carries money
+START_MILESTONE = 8  # its date is the day it starts (its finish counts on that day)
+FINISH_MILESTONE = 16  # on its own calendar, it takes no time at the end of a working day
 
 
 class Run(NamedTuple):

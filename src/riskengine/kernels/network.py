@@ -162,7 +162,7 @@ from riskengine.model.draws import (
     OCCURRENCE_DRAW,
 )
 
-from .args import BACKWARD_SLOW, FORWARD_SLOW, HAS_COST
+from .args import BACKWARD_SLOW, FINISH_MILESTONE, FORWARD_SLOW, HAS_COST, START_MILESTONE
 from .copula import group_uniforms, slot_or_draw
 from .rng import draw_uniforms, lane_iteration
 from .sampling import FIXED, sample_into
@@ -440,7 +440,7 @@ def _make_simulate(full):
                         ef[lane] = es[lane] + d[lane]
                         pf[lane] = max(pf[lane], ef[lane])
                 if full and n_bins > 0:
-                    _count_finishes(c, t, days, ef, valid)
+                    _count_finishes(c, t, days, ef, valid, (task_slow[t] & START_MILESTONE) != 0)
                 if full and task_slow[t] & HAS_COST:
                     task_cost[c, t] += _task_cost(
                         t,
@@ -640,10 +640,19 @@ def _forward_slow(
                 for lane in range(block):
                     lim[lane] = max(lim[lane], _pos(cal, tc, g[lane]) + lag - d[lane])
         _forward_constraints(t, lim, d, cal, tc, schedule)
-        for lane in range(block):
-            es[lane] = _start(cal, tc, lim[lane])
-            ef[lane] = max(es[lane], _finish(cal, tc, lim[lane] + d[lane]))
-            pf[lane] = max(pf[lane], ef[lane])
+        if schedule.task_slow[t] & FINISH_MILESTONE:
+            # a finish milestone that takes no time is where its predecessors finish:
+            # the end of its calendar's last working day, not the next day's start
+            for lane in range(block):
+                f = _finish(cal, tc, lim[lane] + d[lane])
+                es[lane] = f if d[lane] == 0.0 else _start(cal, tc, lim[lane])
+                ef[lane] = max(es[lane], f)
+                pf[lane] = max(pf[lane], ef[lane])
+        else:
+            for lane in range(block):
+                es[lane] = _start(cal, tc, lim[lane])
+                ef[lane] = max(es[lane], _finish(cal, tc, lim[lane] + d[lane]))
+                pf[lane] = max(pf[lane], ef[lane])
         if tc >= 0:  # the positions of ES and EF (the union dates map back to them)
             pes = XP[2 * t]
             pef = XP[2 * t + 1]
@@ -875,16 +884,21 @@ def _backward_slow(
 
 
 @njit(error_model="numpy", _nrt=False)
-def _count_finishes(c, t, days, ef, valid):
+def _count_finishes(c, t, days, ef, valid, on_start):
     """Count each valid lane's finish day ``k = ceil(EF) - 1`` in task t's window of bins
     from ``day_base[t]`` (days outside go to the end bins), and track the first and last
-    day seen, so the caller knows when the window was too narrow."""
+    day seen, so the caller knows when the window was too narrow. A start milestone
+    (``on_start``) counts the day it starts, ``k = floor(EF)``: at a day boundary that is
+    the day after."""
     hist, day_base, day_first, day_last = days
     n_bins = hist.shape[2]
     base = day_base[t]
     for lane in range(ef.shape[0]):
         if valid[lane]:
-            kb = max(int(math.ceil(ef[lane] - DATE_EPS)) - 1, 0)
+            if on_start:
+                kb = max(int(math.floor(ef[lane] + DATE_EPS)), 0)
+            else:
+                kb = max(int(math.ceil(ef[lane] - DATE_EPS)) - 1, 0)
             day_first[c, t] = min(day_first[c, t], kb)
             day_last[c, t] = max(day_last[c, t], kb)
             hist[c, t, min(max(kb - base, 0), n_bins - 1)] += 1

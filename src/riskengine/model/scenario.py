@@ -11,6 +11,7 @@ from riskengine.errors import ScenarioError
 from riskengine.model.distributions import Distribution, Units, parse_distribution
 
 LINK_TYPES = ("FS", "SS", "FF", "SF")
+MILESTONE_KINDS = ("start", "finish")
 DEFAULT_PERCENTILES = (10.0, 50.0, 80.0, 90.0)
 DEFAULT_ITERATIONS = 10_000
 MAX_ITERATIONS = 10_000_000  # per run; P-values settle long before (see README, Limits)
@@ -305,6 +306,11 @@ class Task:
         Progress at the scenario's data date.
     remaining : Distribution, spec or None, default None
         Working days still needed after the data date (work in progress).
+    milestone : {"start", "finish"} or None, default None
+        A milestone (it takes no time): a start milestone's date is the working day on
+        which it starts, a finish milestone's the working day on which its predecessors
+        finish (P6's Start and Finish Milestone). A task of fixed duration 0 without it
+        is a finish milestone.
 
     Raises
     ------
@@ -326,6 +332,7 @@ class Task:
     actual_start: _dt.date | None = None
     actual_finish: _dt.date | None = None
     remaining: Distribution | None = None
+    milestone: str | None = None
 
     def __post_init__(self) -> None:
         """Parse ``duration`` and ``remaining`` given as specs; a loaded task holds a

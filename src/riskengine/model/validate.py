@@ -26,6 +26,7 @@ from riskengine.model.scenario import (
     EARLIEST_KINDS,
     LATEST_KINDS,
     LINK_TYPES,
+    MILESTONE_KINDS,
     STANDARD_CALENDAR,
     Calendar,
     Cost,
@@ -464,6 +465,8 @@ def check_references(scenario: Scenario) -> None:
                 f"a probability must be between 0 and 1, got {show(t.existence)}",
                 field=f"tasks[{t.id}].existence",
             )
+        if t.milestone is not None:
+            _check_milestone(t)
     risk_seen: set[str] = set()
     for r in scenario.risks:
         where = f"risks[{r.id}]"
@@ -610,3 +613,16 @@ def _find_cycle(scenario: Scenario, index: dict[str, int], left: set[int]) -> li
     first = loop.index(min(loop))  # start at the task that comes first in the file
     loop = loop[first:] + loop[:first]
     return loop + [loop[0]]
+
+
+def _check_milestone(t: Task) -> None:
+    """A milestone task names its kind and takes no time."""
+    if t.milestone not in MILESTONE_KINDS:
+        raise ScenarioError(
+            f"must be start or finish, got {show(t.milestone)}", field=f"tasks[{t.id}].milestone"
+        )
+    d = t.duration
+    if d.kind != "fixed" or d.params.get("value") != 0:
+        raise ScenarioError(
+            "a milestone takes no time: give duration 0", field=f"tasks[{t.id}].duration"
+        )
