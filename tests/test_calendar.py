@@ -158,18 +158,7 @@ def test_random_calendar_networks_match_the_naive_reference(net_seed):
     sc = with_calendars(scenario(tasks, ms, start=START, iterations=40), CALENDARS)
     r = rk.simulate(sc, seed=net_seed, sensitivity=False, drivers=False)
     tl = r.timeline
-    cals = {
-        c.id: naive.NaiveCalendar(START, c.workdays, c.holidays, c.extra_workdays)
-        for c in CALENDARS
-    }
-    order = [sc.tasks[i] for i in topological_order(sc)]
-    spec = [(t.id, [(lk.task, lk.type, lk.lag) for lk in t.predecessors]) for t in order]
-    cal_of = {t.id: cals[t.calendar] for t in sc.tasks}
-    earliest = {
-        t.id: float((t.start_no_earlier_than - START).days)
-        for t in sc.tasks
-        if t.start_no_earlier_than
-    }
+    cals, spec, cal_of, earliest = naive_inputs(sc)
     counts = dict.fromkeys(cal_of, 0)
     by_ms = {m: dict.fromkeys(cal_of, 0) for m, _ in ms}
     project = cals["standard"]
@@ -353,3 +342,22 @@ def test_finish_day_window_exactness_check():
     assert not spill.exact(np.array([6]))  # rank 6 lands in the end bin with day 40
     under = FinishDays(counts, np.array([10]), np.array([3]), np.array([12]))
     assert not under.exact(np.array([1]))
+
+
+def naive_inputs(sc):
+    """What the naive calendar reference needs of ``sc`` (on CALENDARS from START): the
+    calendars, the tasks in topological order with their links, each task's calendar
+    and each start-no-earlier-than in days from the start."""
+    cals = {
+        c.id: naive.NaiveCalendar(START, c.workdays, c.holidays, c.extra_workdays)
+        for c in CALENDARS
+    }
+    order = [sc.tasks[i] for i in topological_order(sc)]
+    spec = [(t.id, [(lk.task, lk.type, lk.lag) for lk in t.predecessors]) for t in order]
+    cal_of = {t.id: cals[t.calendar] for t in sc.tasks}
+    earliest = {
+        t.id: float((t.start_no_earlier_than - START).days)
+        for t in sc.tasks
+        if t.start_no_earlier_than
+    }
+    return cals, spec, cal_of, earliest

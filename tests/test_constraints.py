@@ -19,9 +19,8 @@ from riskengine.engine.simulation import point_network
 from riskengine.errors import ScenarioError
 from riskengine.kernels.args import Keys, Outputs, Run, work_arrays
 from riskengine.kernels.network import simulate_blocks
-from riskengine.model.scenario import Constraint, SimulationSettings
-from riskengine.model.validate import topological_order
-from test_calendar import CALENDARS, random_calendar_network, with_calendars
+from riskengine.model.scenario import CONSTRAINT_KINDS, Constraint, SimulationSettings
+from test_calendar import CALENDARS, naive_inputs, random_calendar_network, with_calendars
 
 D = _dt.date
 START = D(2027, 1, 4)  # a Monday; times count working days, Monday to Friday
@@ -316,16 +315,7 @@ def test_bit_identical_for_any_thread_count_and_chunking():
 
 # --- the naive reference on random networks -------------------------------------------
 
-KINDS = [
-    "start-no-earlier-than",
-    "finish-no-earlier-than",
-    "start-no-later-than",
-    "finish-no-later-than",
-    "start-on",
-    "finish-on",
-    "mandatory-start",
-    "mandatory-finish",
-]
+KINDS = list(CONSTRAINT_KINDS)
 
 
 def random_constrained(rng, n):
@@ -357,18 +347,7 @@ def test_random_constrained_networks_match_the_naive_reference(net_seed, policy)
         simulation=SimulationSettings(iterations=40, constraints=policy),
     )
     r = rk.simulate(sc, seed=net_seed, sensitivity=False, drivers=False)
-    cals = {
-        c.id: naive.NaiveCalendar(START, c.workdays, c.holidays, c.extra_workdays)
-        for c in CALENDARS
-    }
-    order = [sc.tasks[i] for i in topological_order(sc)]
-    spec = [(t.id, [(lk.task, lk.type, lk.lag) for lk in t.predecessors]) for t in order]
-    cal_of = {t.id: cals[t.calendar] for t in sc.tasks}
-    earliest = {
-        t.id: float((t.start_no_earlier_than - START).days)
-        for t in sc.tasks
-        if t.start_no_earlier_than
-    }
+    cals, spec, cal_of, earliest = naive_inputs(sc)
     counts = dict.fromkeys(cal_of, 0)
     project = cals["standard"]
     hard = policy == "hard"
