@@ -76,8 +76,11 @@ def compile_network_naive(
     pred_ptr, pred_nstart, gather_a, lags_a, succ = _link_arrays(tasks, pos, task_cal)
     succ_ptr, succ_nfinish, s_gather, s_lag, s_cal = succ
     gather = gather_a.tolist()  # for the ancestor sweep
+    con, con_set = _constraint_limits(tasks, timeline)
     forward_slow = (task_cal >= 0) | (task_mode != 0) | (fix_es != 0)
-    backward_slow = (task_cal >= 0) | (task_mode != 0)
+    forward_slow |= (con[:, 0] != 0) | (con_set != 0)
+    backward_slow = (task_cal >= 0) | (task_mode != 0) | (con[:, 1] < np.inf)
+    backward_slow |= con[:, 2] < np.inf
     # a task whose successor runs on its own calendar converts its backward limits
     owner = np.repeat(np.arange(n), np.diff(succ_ptr))
     backward_slow[owner[s_cal >= 0]] = True
@@ -205,6 +208,9 @@ def compile_network_naive(
         fix_es=fix_es,
         fix_ef=fix_ef,
         task_slow=task_slow,
+        con=con,
+        con_set=con_set,
+        con_hard=np.array([scenario.simulation.constraints == "hard"], np.int64),
         succ_cal=s_cal,
         data_time=np.array([timeline.start_of(scenario.data_date) if scenario.data_date else 0.0]),
         cost_code=cost_code,
@@ -322,10 +328,10 @@ def _progress(
     data = timeline.start_of(scenario.data_date) if scenario.data_date else 0.0
     for k, t in enumerate(tasks):
         if t.actual_start is not None:
-            es[k] = timeline.start_of(t.actual_start)
+            es[k] = timeline.start_of(t.actual_start, t.calendar)
             if t.actual_finish is not None:
                 mode[k] = 1
-                ef[k] = max(es[k], timeline.end_of(t.actual_finish))
+                ef[k] = max(es[k], timeline.end_of(t.actual_finish, t.calendar))
             else:
                 mode[k] = 2
                 ef[k] = data if t.remaining is not None else es[k]
@@ -333,7 +339,37 @@ def _progress(
             es[k] = data
             if t.start_no_earlier_than is not None:
                 es[k] = max(es[k], timeline.start_of(t.start_no_earlier_than))
+            for c in t.constraints:
+                if c.kind in ("start-no-earlier-than", "start-on", "mandatory-start"):
+                    es[k] = max(es[k], timeline.start_of(c.date))
     return mode, es, ef
+
+
+def _constraint_limits(tasks, timeline):
+    """Per task, one constraint at a time: the earliest finish, the latest start and the
+    latest finish in union days (0, +inf, +inf: none), and 1 for a mandatory start, 2 for
+    a mandatory finish. A start counts from the start of its day, a finish from its end."""
+    n = len(tasks)
+    con = np.zeros((n, 3))
+    con[:, 1:] = np.inf
+    con_set = np.zeros(n, np.int64)
+    for k, t in enumerate(tasks):
+        for c in t.constraints:
+            start, end = timeline.start_of(c.date), timeline.end_of(c.date)
+            if c.kind == "finish-no-earlier-than":
+                con[k, 0] = max(con[k, 0], end)
+            elif c.kind == "start-no-later-than":
+                con[k, 1] = min(con[k, 1], start)
+            elif c.kind == "finish-no-later-than":
+                con[k, 2] = min(con[k, 2], end)
+            elif c.kind in ("start-on", "mandatory-start"):
+                con[k, 1] = min(con[k, 1], start)
+                con_set[k] = 1 if c.kind == "mandatory-start" else con_set[k]
+            elif c.kind in ("finish-on", "mandatory-finish"):
+                con[k, 0] = max(con[k, 0], end)
+                con[k, 2] = min(con[k, 2], end)
+                con_set[k] = 2 if c.kind == "mandatory-finish" else con_set[k]
+    return con, con_set
 
 
 def topological_order_naive(scenario: Scenario) -> list[int]:
