@@ -22,6 +22,7 @@ from riskengine.kernels.args import (
     FINISH_MILESTONE,
     FORWARD_SLOW,
     HAS_COST,
+    RETAINED_LOGIC,
     START_MILESTONE,
 )
 from riskengine.kernels.sampling import NPAR
@@ -130,7 +131,9 @@ def compile_network_naive(
     flat = [e for lst in per_task for e in lst]
     money = np.array([any(e[2] == 2 for e in lst) for lst in per_task], bool)
     task_slow[(has_cost != 0) | money] |= HAS_COST
-    for k, t in enumerate(tasks):  # milestones, one task at a time
+    for k, t in enumerate(tasks):  # retained logic and milestones, one task at a time
+        if scenario.progress_logic == "retained" and task_mode[k] == 2:
+            task_slow[k] |= RETAINED_LOGIC
         zero = t.duration.kind == "fixed" and t.duration.params.get("value") == 0
         if t.milestone == "start":
             task_slow[k] |= START_MILESTONE

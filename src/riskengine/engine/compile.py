@@ -25,6 +25,7 @@ from riskengine.kernels.args import (
     FINISH_MILESTONE,
     FORWARD_SLOW,
     HAS_COST,
+    RETAINED_LOGIC,
     START_MILESTONE,
 )
 from riskengine.kernels.sampling import NPAR
@@ -426,6 +427,8 @@ def _compile_base(scenario: Scenario, strict: bool) -> _Base:
     task_slow[backward_slow] |= BACKWARD_SLOW
     task_slow[has_cost != 0] |= HAS_COST
     task_slow |= milestone_bits(tasks, task_cal)
+    if scenario.progress_logic == "retained":  # work in progress waits for its predecessors
+        task_slow[task_mode == IN_PROGRESS] |= RETAINED_LOGIC
     keep = _needed_links(n, links, task_slow, code, par, tables.array())
     if keep is not None:  # a dense network: drop the links that never decide a date
         succ_a, pred_a, kind_a, lag_a = links

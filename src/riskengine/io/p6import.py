@@ -267,6 +267,8 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
         (row for _, row in xer.table("SCHEDOPTIONS").records() if row.get("proj_id") in (pid, "")),
         {},
     )
+    # P6's retained logic unless the file asks for progress override
+    logic = "override" if options.get("sched_progress_override") == "Y" else "retained"
     lag_cal = options.get("sched_calendar_on_relationship_lag", "rcal_Successor")
     if lag_cal not in ("", "rcal_Successor"):
         report.lose(
@@ -353,5 +355,6 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
         calendar=project_cal.calendar.id,
         data_date=data_date,
         source=str(path),
+        progress_logic=logic,
     )
     return scenario, report

@@ -32,6 +32,7 @@ from riskengine.model.scenario import (
     CONSTRAINT_KINDS,
     LINK_TYPES,
     MILESTONE_KINDS,
+    PROGRESS_LOGIC,
     STANDARD_CALENDAR,
     WEEKDAYS,
     Calendar,
@@ -88,7 +89,7 @@ COST_ITEM_KEYS = ("id", "name", "group", *COST_KEYS)
 CONSTRAINT_KEYS = ("start_no_earlier_than", "type", "date", "secondary")
 SECONDARY_KEYS = ("type", "date")
 NOT_YET = ("as-late-as-possible",)  # constraint kinds the engine does not support yet
-STATUS_KEYS = ("data_date",)
+STATUS_KEYS = ("data_date", "logic")
 RISK_KEYS = ("id", "name", "owner", "category", "probability", "impacts", "mitigation")
 IMPACT_KEYS = ("task", "delay", "delay_pct", "cost")
 MITIGATION_KEYS = ("cost", "probability", "impacts")
@@ -192,10 +193,17 @@ def _parse(doc: Document) -> Scenario:
         raise doc.error("must be a list of cost items", ("costs",))
     costs = tuple(_cost_item(doc, c, ("costs", i)) for i, c in enumerate(raw_costs))
     data_date = None
+    logic = "retained"
     if top.get("status") is not None:
         status = as_mapping(doc, top["status"], ("status",), STATUS_KEYS, "'status'")
         if status.get("data_date") is not None:
             data_date = as_moment(doc, status["data_date"], ("status", "data_date"))
+        if status.get("logic") is not None:
+            logic = status["logic"]
+            if logic not in PROGRESS_LOGIC:
+                raise doc.error(
+                    f"must be retained or override, got {str(logic)[:40]!r}", ("status", "logic")
+                )
     sim = parse_simulation(doc, top.get("simulation"), ("simulation",))
     return Scenario(
         name=name,
@@ -211,6 +219,7 @@ def _parse(doc: Document) -> Scenario:
         data_date=data_date,
         costs=costs,
         inputs=tuple(inputs),
+        progress_logic=logic,
     )
 
 

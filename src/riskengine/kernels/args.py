@@ -28,6 +28,7 @@ BACKWARD_SLOW = 2  # its backward pass needs its or a successor's calendar, or p
 HAS_COST = 4  # it or one of its risk impacts carries money
 START_MILESTONE = 8  # its date is the day it starts (its finish counts on that day)
 FINISH_MILESTONE = 16  # on its own calendar, it takes no time at the end of a working day
+RETAINED_LOGIC = 32  # in progress: its remaining work waits for its predecessors
 
 
 class Run(NamedTuple):

@@ -162,7 +162,14 @@ from riskengine.model.draws import (
     OCCURRENCE_DRAW,
 )
 
-from .args import BACKWARD_SLOW, FINISH_MILESTONE, FORWARD_SLOW, HAS_COST, START_MILESTONE
+from .args import (
+    BACKWARD_SLOW,
+    FINISH_MILESTONE,
+    FORWARD_SLOW,
+    HAS_COST,
+    RETAINED_LOGIC,
+    START_MILESTONE,
+)
 from .copula import group_uniforms, slot_or_draw
 from .rng import draw_uniforms, lane_iteration
 from .sampling import FIXED, sample_into
@@ -602,43 +609,33 @@ def _forward_slow(
         pb = _pos(cal, tc, fix_ef[t])
         pd = _pos(cal, tc, schedule.data_time[0])
         for lane in range(block):
-            q = max(pb + d[lane], pd)
+            es[lane] = max(pb + d[lane], pd)  # its finish without predecessors
+        if schedule.task_slow[t] & RETAINED_LOGIC:
+            # retained logic: the remaining work, from the data date on, also waits for
+            # the predecessors (a start later than the data date moves the finish)
+            for lane in range(block):
+                lim[lane] = pd
+                d[lane] = es[lane] - pd
+            _pred_limits(
+                t, X, XP, d, lim, cal, tc, task_cal, pred_ptr, pred_nstart, pred_gather, pred_lag
+            )
+            for lane in range(block):
+                if lim[lane] > pd:
+                    es[lane] = lim[lane] + d[lane]
+        for lane in range(block):
+            q = es[lane]
             es[lane] = fix_es[t]
             ef[lane] = max(es[lane], _finish(cal, tc, q))
             d[lane] = q - p0
             pf[lane] = max(pf[lane], ef[lane])
     else:
         # on its own calendar: lags and duration in its working days
-        k0 = pred_ptr[t]
-        k1 = k0 + pred_nstart[t]
-        k2 = pred_ptr[t + 1]
         e0 = _pos(cal, tc, fix_es[t])
         for lane in range(block):
             lim[lane] = e0
-        # a predecessor on the same calendar gives its position as it is (XP), any
-        # other its union date converted to this calendar
-        for k in range(k0, k1):
-            row = pred_gather[k]
-            lag = pred_lag[k]
-            if tc >= 0 and task_cal[row >> 1] == tc:
-                g = XP[row]
-                for lane in range(block):
-                    lim[lane] = max(lim[lane], g[lane] + lag)
-            else:
-                g = X[row]
-                for lane in range(block):
-                    lim[lane] = max(lim[lane], _pos(cal, tc, g[lane]) + lag)
-        for k in range(k1, k2):
-            row = pred_gather[k]
-            lag = pred_lag[k]
-            if tc >= 0 and task_cal[row >> 1] == tc:
-                g = XP[row]
-                for lane in range(block):
-                    lim[lane] = max(lim[lane], g[lane] + lag - d[lane])
-            else:
-                g = X[row]
-                for lane in range(block):
-                    lim[lane] = max(lim[lane], _pos(cal, tc, g[lane]) + lag - d[lane])
+        _pred_limits(
+            t, X, XP, d, lim, cal, tc, task_cal, pred_ptr, pred_nstart, pred_gather, pred_lag
+        )
         _forward_constraints(t, lim, d, cal, tc, schedule)
         if schedule.task_slow[t] & FINISH_MILESTONE:
             # a finish milestone that takes no time is where its predecessors finish:
@@ -666,6 +663,39 @@ def _forward_slow(
         for lane in range(block):
             pes[lane] = _pos(cal, tc, es[lane])
             pef[lane] = _pos(cal, tc, ef[lane])
+
+
+@njit(inline="always")
+def _pred_limits(t, X, XP, d, lim, cal, tc, task_cal, pred_ptr, pred_nstart, pred_gather, pred_lag):
+    """Raise ``lim``, task t's start in positions of its calendar, to what its links allow
+    for a duration ``d``: a predecessor on the same calendar gives its position as it is
+    (XP), any other its union date converted to this calendar."""
+    block = d.shape[0]
+    k0 = pred_ptr[t]
+    k1 = k0 + pred_nstart[t]
+    k2 = pred_ptr[t + 1]
+    for k in range(k0, k1):
+        row = pred_gather[k]
+        lag = pred_lag[k]
+        if tc >= 0 and task_cal[row >> 1] == tc:
+            g = XP[row]
+            for lane in range(block):
+                lim[lane] = max(lim[lane], g[lane] + lag)
+        else:
+            g = X[row]
+            for lane in range(block):
+                lim[lane] = max(lim[lane], _pos(cal, tc, g[lane]) + lag)
+    for k in range(k1, k2):
+        row = pred_gather[k]
+        lag = pred_lag[k]
+        if tc >= 0 and task_cal[row >> 1] == tc:
+            g = XP[row]
+            for lane in range(block):
+                lim[lane] = max(lim[lane], g[lane] + lag - d[lane])
+        else:
+            g = X[row]
+            for lane in range(block):
+                lim[lane] = max(lim[lane], _pos(cal, tc, g[lane]) + lag - d[lane])
 
 
 @njit(inline="always")

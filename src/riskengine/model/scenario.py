@@ -12,6 +12,7 @@ from riskengine.model.distributions import Distribution, Units, parse_distributi
 
 LINK_TYPES = ("FS", "SS", "FF", "SF")
 MILESTONE_KINDS = ("start", "finish")
+PROGRESS_LOGIC = ("retained", "override")  # what work in progress waits for
 DEFAULT_PERCENTILES = (10.0, 50.0, 80.0, 90.0)
 DEFAULT_ITERATIONS = 10_000
 MAX_ITERATIONS = 10_000_000  # per run; P-values settle long before (see README, Limits)
@@ -556,6 +557,10 @@ class Scenario:
         The id of the project calendar.
     data_date : datetime.date or None, default None
         The status date of a project in progress.
+    progress_logic : {"retained", "override"}, default "retained"
+        For work in progress: with ``retained`` (P6's default) the remaining work waits
+        for the predecessors that are not finished, link by link; with ``override`` it
+        goes on from the data date whatever they do.
     costs : tuple of CostItem, default ()
         Project-level cost items.
     inputs : tuple of str, default ()
@@ -584,6 +589,7 @@ class Scenario:
     data_date: _dt.date | None = None
     costs: tuple[CostItem, ...] = ()
     inputs: tuple[str, ...] = ()  # every file it was read from (the scenario, its register)
+    progress_logic: str = "retained"
 
     def project_calendar(self) -> Calendar:
         """The calendar whose working days results count: ``calendar``, else the first."""

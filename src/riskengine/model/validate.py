@@ -27,6 +27,7 @@ from riskengine.model.scenario import (
     LATEST_KINDS,
     LINK_TYPES,
     MILESTONE_KINDS,
+    PROGRESS_LOGIC,
     STANDARD_CALENDAR,
     Calendar,
     Cost,
@@ -467,6 +468,11 @@ def check_references(scenario: Scenario) -> None:
             )
         if t.milestone is not None:
             _check_milestone(t)
+    if scenario.progress_logic not in PROGRESS_LOGIC:
+        raise ScenarioError(
+            f"must be retained or override, got {show(scenario.progress_logic)}",
+            field="status.logic",
+        )
     risk_seen: set[str] = set()
     for r in scenario.risks:
         where = f"risks[{r.id}]"
