@@ -83,7 +83,7 @@ def test_hours_convert_through_the_calendars_real_working_day(tmp_path):
     assert b.constraints == (Constraint("start-no-earlier-than", datetime.date(2027, 1, 11)),)
     cal = sc.calendars[0]
     assert (cal.id, cal.workdays, cal.holidays) == (
-        "Nine hours",
+        "Nine_hours",
         (0, 1, 2, 3, 4),
         (datetime.date(2027, 1, 1),),
     )

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import collections
 import datetime as _dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,6 +82,22 @@ class ImportReport:
         self.losses.setdefault(key, Loss(what, why)).items.append(item)
 
 
+NOT_IN_IDS = re.compile(r"[\s,\[\]{}]+")
+
+
+def usable_id(text: str, fallback: str, taken: set[str]) -> str:
+    """``text`` as an id the scenario format accepts (no spaces, commas or brackets: runs
+    of them become ``_``), or ``fallback`` when nothing is left; ``_2``, ``_3`` … added
+    until it is not in ``taken``, which then holds it."""
+    base = NOT_IN_IDS.sub("_", text).strip("_") or fallback
+    out, k = base, 1
+    while out in taken:
+        k += 1
+        out = f"{base}_{k}"
+    taken.add(out)
+    return out
+
+
 def _date(text: str) -> _dt.date | None:
     """The day of a P6 date-time (``2011-05-01 08:00``), None when empty."""
     return _dt.date.fromisoformat(text[:10]) if text else None
@@ -138,10 +155,7 @@ def _calendar(
     if not worked:
         raise xer.error(f"calendar {cid} has no working day in its week", line, "CALENDAR")
     usual = collections.Counter(worked).most_common(1)[0][0]
-    name = row.get("clndr_name") or f"calendar {cid}"
-    if name in names:
-        name = f"{name} ({cid})"
-    names.add(name)
+    name = usable_id(row.get("clndr_name", ""), f"calendar_{cid}", names)
     if any(h != usual for h in worked):
         report.lose(
             "weekday-hours",
@@ -212,13 +226,19 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
 
     # activities
     code_of: dict[str, str] = {}
+    codes: set[str] = set()
     kept: dict[str, tuple[int, dict[str, str]]] = {}
     for line, r in tasks_rows:
         tid = r.get("task_id", "")
-        code = r.get("task_code") or tid
-        if code in code_of.values():
-            report.warnings.append(f"activity id {code} is used twice: the second is {code}#{tid}")
-            code = f"{code}#{tid}"
+        given = r.get("task_code") or tid
+        code = usable_id(given, f"task_{tid}", codes)
+        if code != given:
+            report.lose(
+                "ids",
+                "activity ids that are not usable as ids (spaces, commas, brackets, repeats)",
+                "written with _ instead, or with a number added",
+                f"{given} -> {code}",
+            )
         code_of[tid] = code
         if r.get("task_type") in DROPPED_TYPES:
             report.lose(
