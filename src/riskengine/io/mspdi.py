@@ -30,7 +30,7 @@ from defusedxml.ElementTree import fromstring
 
 from riskengine.errors import ScenarioError
 from riskengine.io.inputs import read_input
-from riskengine.io.worktime import DAY_MINUTES, Interval, WorkingTime, merge
+from riskengine.io.worktime import DAY_MINUTES, Interval, WorkingTime, clock_minutes, merge
 
 NAMESPACE = "http://schemas.microsoft.com/project"
 REPEATED = frozenset(
@@ -135,7 +135,6 @@ def parse_mspdi(data: bytes, path: str = "<mspdi>") -> MspdiFile:
     )
 
 
-LINK_TYPES = {"0": "FF", "1": "FS", "2": "SF", "3": "SS"}  # PredecessorLink/Type
 MAX_EXCEPTION_DAYS = 40_000  # one exception's dates: a century is the most a plan needs
 _DURATION = re.compile(
     r"^(-)?P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$"
@@ -157,13 +156,10 @@ def duration_hours(text: str, *, file: str | None = None, field: str | None = No
 
 def _clock(text: str, where: dict) -> int:
     """Minutes from midnight of ``HH:MM:SS``."""
-    parts = text.strip().split(":")
-    if len(parts) not in (2, 3) or not all(p.isdigit() for p in parts):
+    minutes = clock_minutes(text)
+    if minutes is None:
         raise ScenarioError(f"{text[:20]!r} is not a time of day (HH:MM:SS)", **where)
-    hh, mm = int(parts[0]), int(parts[1])
-    if hh > 24 or mm > 59:
-        raise ScenarioError(f"{text[:20]!r} is not a time of day (HH:MM:SS)", **where)
-    return hh * 60 + mm
+    return minutes
 
 
 def _day_intervals(day: dict[str, Any], where: dict) -> tuple[Interval, ...]:

@@ -26,7 +26,7 @@ import datetime as _dt
 from dataclasses import dataclass, field
 
 from riskengine.errors import ScenarioError
-from riskengine.io.worktime import DAY_MINUTES, Interval, WorkingTime, merge
+from riskengine.io.worktime import DAY_MINUTES, Interval, WorkingTime, clock_minutes, merge
 
 SERIAL_EPOCH = _dt.date(1899, 12, 30)  # day 0 of P6's (and spreadsheets') serial dates
 MAX_SERIAL = 200_000  # year 2447: beyond it a serial day is not a plan's date
@@ -105,10 +105,10 @@ class _Reader:
 
 def _minutes(text: str, reader: _Reader) -> int:
     """Minutes from midnight of ``HH:MM``."""
-    hh, sep, mm = text.partition(":")
-    if not (sep and hh.isdigit() and mm.isdigit() and int(hh) <= 24 and int(mm) < 60):
+    minutes = clock_minutes(text) if text.count(":") == 1 else None
+    if minutes is None:
         raise reader.fail(f"a time {text[:10]!r}, not HH:MM")
-    return int(hh) * 60 + int(mm)
+    return minutes
 
 
 def _intervals(node: Node, reader: _Reader) -> tuple[Interval, ...]:

@@ -103,14 +103,15 @@ def _date(text: str) -> _dt.date | None:
     return _dt.date.fromisoformat(text[:10]) if text else None
 
 
-def _hours(text: str, where: str, xer: XerFile, line: int) -> float:
-    """A number of hours from the file."""
+def _hours(xer: XerFile, table: str, name: str, row: dict[str, str], line: int) -> float:
+    """Field ``name`` of a ``table`` row: a number of hours (empty: 0)."""
+    text = row.get(name, "")
     try:
         value = float(text or 0)
     except ValueError:
-        raise xer.error(f"{where} is not a number: {text[:20]!r}", line, "TASK") from None
+        raise xer.error(f"{name} is not a number: {text[:20]!r}", line, table) from None
     if value != value or abs(value) > 1e7:
-        raise xer.error(f"{where} is out of range: {text[:20]!r}", line, "TASK")
+        raise xer.error(f"{name} is out of range: {text[:20]!r}", line, table)
     return value
 
 
@@ -277,7 +278,7 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
                 f"{code_of[pred]}->{code_of[succ]}",
             )
             continue
-        lag_h = _hours(r.get("lag_hr_cnt", ""), "lag_hr_cnt", xer, line)
+        lag_h = _hours(xer, "TASKPRED", "lag_hr_cnt", r, line)
         lag = lag_h / cal_of(kept[succ][1]).hours_per_day
         preds[succ].append(Link(code_of[pred], ltype, lag))
     report.counts["links"] = sum(n_links.values())
@@ -307,8 +308,8 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
         c = cal_of(r)
         kind = r.get("task_type", "")
         status = r.get("status_code", "")
-        target = _hours(r.get("target_drtn_hr_cnt", ""), "target_drtn_hr_cnt", xer, line)
-        remain = _hours(r.get("remain_drtn_hr_cnt", ""), "remain_drtn_hr_cnt", xer, line)
+        target = _hours(xer, "TASK", "target_drtn_hr_cnt", r, line)
+        remain = _hours(xer, "TASK", "remain_drtn_hr_cnt", r, line)
         days = 0.0 if kind in ("TT_Mile", "TT_FinMile") else max(target, 0.0) / c.hours_per_day
         actual_start = actual_finish = remaining = None
         if status == "TK_Complete":

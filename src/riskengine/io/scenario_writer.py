@@ -30,7 +30,7 @@ def _distribution(d: Distribution) -> Any:
     """A duration as the format writes it: a number when fixed, else its spec."""
     if d.kind == "fixed":
         return float(d.params["value"])
-    return {"dist": d.kind, **{k: v for k, v in d.params.items()}}
+    return {"dist": d.kind, **d.params}
 
 
 def _clock(day: tuple[tuple[float, float], ...]) -> str:

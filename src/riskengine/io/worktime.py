@@ -38,3 +38,15 @@ def merge(intervals: list[Interval]) -> tuple[Interval, ...]:
         else:
             out.append((s, e))
     return tuple(out)
+
+
+def clock_minutes(text: str) -> int | None:
+    """Minutes from midnight of a time of day as schedule files write it (``HH:MM`` or
+    ``HH:MM:SS``, up to 24:00; seconds are dropped), or None when it is not one."""
+    parts = text.strip().split(":")
+    if len(parts) not in (2, 3) or not all(p.isdigit() for p in parts):
+        return None
+    hh, mm = int(parts[0]), int(parts[1])
+    if hh > 24 or mm > 59 or (hh == 24 and mm):
+        return None
+    return hh * 60 + mm
