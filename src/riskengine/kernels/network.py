@@ -578,12 +578,15 @@ simulate_blocks = _arrays_do_not_overlap(_make_simulate(True))
 simulate_plain = _arrays_do_not_overlap(_make_simulate(False))
 
 
-@njit(inline="always")
+@njit(error_model="numpy", _nrt=False)
 def _forward_slow(
     t, X, XP, d, lim, pf, cal, schedule, pred_ptr, pred_nstart, pred_gather, pred_lag
 ):
     """Forward pass of task t when it runs on its own calendar or has progress (kept out
-    of the main kernel, which stays small and fast for the usual case). A task on its own
+    of the main kernel, which stays small and fast for the usual case; a call of its own,
+    not inlined: with constraints, milestones and retained logic its body took the first
+    run's compile past a minute, while the call costs the calendar case nothing
+    measurable). A task on its own
     calendar also leaves its early dates as positions of that calendar in ``XP``, which
     every backward pass reads instead of converting them again."""
     task_cal = schedule.task_cal
