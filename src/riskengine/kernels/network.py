@@ -810,7 +810,7 @@ def _backward_task(
         ls[lane] = u[lane] - d[lane]
 
 
-@njit(inline="always")
+@njit(error_model="numpy", _nrt=False)
 def _backward_slow(
     t,
     X,
