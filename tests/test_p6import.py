@@ -159,3 +159,25 @@ def test_a_real_update_with_progress_keeps_its_project_finish():
     same, near, ours, theirs = fidelity("constantintcacenco_harbour_pointe_update.xer")
     assert ours == theirs == "2014-09-24"
     assert same >= 0.85
+
+
+def test_the_report_keeps_the_dates_p6_stored_for_each_activity(tmp_path):
+    path = small_xer(tmp_path)
+    text = path.read_text(encoding="cp1252").replace(
+        "\tcstr_type\tcstr_date\n",
+        "\tcstr_type\tcstr_date\tearly_start_date\tearly_end_date\ttotal_float_hr_cnt\n",
+    )
+    text = text.replace(
+        "%R\t100\t1\t10\tA\tDig\tTT_Task\tTK_NotStart\t90\t90\t\t\n",
+        "%R\t100\t1\t10\tA\tDig\tTT_Task\tTK_NotStart\t90\t90\t\t\t2026-12-28 07:00"
+        "\t2027-01-11 17:00\t18\n",
+    )
+    path.write_text(text, encoding="cp1252")
+    sc, report = import_xer(path)
+    assert set(report.stored) == {t.id for t in sc.tasks}
+    a = report.stored["A"]
+    assert a.start == datetime.datetime(2026, 12, 28, 7, 0)
+    assert a.finish == datetime.datetime(2027, 1, 11, 17, 0)
+    assert a.total_float == pytest.approx(2.0)  # 18 h of a 9-hour working day
+    assert (a.kind, a.status) == ("task", "not started")
+    assert report.stored["M"].kind == "finish milestone" and report.stored["B"].start is None

@@ -65,10 +65,25 @@ class Loss:
         return f"{len(self.items):>6}  {self.what}: {self.why}" + (f" ({shown})" if shown else "")
 
 
+@dataclass(frozen=True)
+class StoredDates:
+    """The schedule a file holds for one activity, which the fidelity table compares
+    with ours: P6's early start and finish and total float (in working days of the
+    activity's calendar), MS Project's start and finish (no float). A finished
+    activity's dates are its actual dates."""
+
+    start: _dt.datetime | None
+    finish: _dt.datetime | None
+    total_float: float | None = None
+    kind: str = ""  # the activity type, as WORK_TYPES names it
+    status: str = ""  # "not started", "in progress" or "finished"
+
+
 @dataclass
 class ImportReport:
     """What an import read (``counts``), what it mapped approximately or dropped
-    (``losses``) and what looked wrong in the file (``warnings``)."""
+    (``losses``), what looked wrong in the file (``warnings``) and the dates the file
+    stores for each imported activity, by its id in the scenario (``stored``)."""
 
     source: str
     project: str
@@ -76,6 +91,7 @@ class ImportReport:
     counts: dict[str, int] = field(default_factory=dict)
     losses: dict[str, Loss] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    stored: dict[str, StoredDates] = field(default_factory=dict)
 
     def lose(self, key: str, what: str, why: str, item: str) -> None:
         """Record one item of a kind of loss."""
@@ -101,6 +117,30 @@ def usable_id(text: str, fallback: str, taken: set[str]) -> str:
 def _date(text: str) -> _dt.date | None:
     """The day of a P6 date-time (``2011-05-01 08:00``), None when empty."""
     return _dt.date.fromisoformat(text[:10]) if text else None
+
+
+def _moment(text: str) -> _dt.datetime | None:
+    """A P6 date-time (``2011-05-01 08:00``) to the minute, None when empty."""
+    return _dt.datetime.fromisoformat(text[:16]) if text else None
+
+
+STATUS = {"TK_NotStart": "not started", "TK_Active": "in progress", "TK_Complete": "finished"}
+
+
+def _stored(row: dict[str, str], hours_per_day: float) -> StoredDates:
+    """The dates P6 stores for an activity: its early dates (its actual ones once
+    finished) and its total float in working days."""
+    done = row.get("status_code") == "TK_Complete"
+    start = _moment(row.get("act_start_date" if done else "early_start_date", ""))
+    finish = _moment(row.get("act_end_date" if done else "early_end_date", ""))
+    text = row.get("total_float_hr_cnt", "")
+    try:
+        tf = float(text) / hours_per_day if text else None
+    except ValueError:
+        tf = None
+    kind = row.get("task_type", "")
+    status = row.get("status_code", "")
+    return StoredDates(start, finish, tf, WORK_TYPES.get(kind, kind), STATUS.get(status, status))
 
 
 def _hours(xer: XerFile, table: str, name: str, row: dict[str, str], line: int) -> float:
@@ -346,6 +386,7 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
                         "counted from the start or end of the day",
                         code,
                     )
+        report.stored[code] = _stored(r, c.hours_per_day)
         tasks.append(
             Task(
                 code,
