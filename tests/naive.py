@@ -201,7 +201,15 @@ class NaiveCalendar:
 
 
 def cpm_calendars(
-    tasks, durations, milestones, cal_of, earliest=None, tol=1e-6, constraints=None, hard=False
+    tasks,
+    durations,
+    milestones,
+    cal_of,
+    earliest=None,
+    tol=1e-6,
+    constraints=None,
+    hard=False,
+    lag_cal=None,
 ):
     """:func:`cpm` with working calendars: ``cal_of[id]`` is the task's NaiveCalendar;
     lags and durations count working days of the successor's (the task's own) calendar;
@@ -212,7 +220,13 @@ def cpm_calendars(
     rules (README "Constraints"): the start's and finish's earliest dates limit the early
     dates; with ``hard``, a mandatory date sets them, and the project's late dates are
     bounded by the latest dates and set by the mandatory ones. Without ``hard`` a
-    mandatory date is only an earliest one."""
+    mandatory date is only an earliest one.
+
+    ``lag_cal(pred, succ)``: the NaiveCalendar a link's lag counts on when it is not the
+    successor's (None: the successor's). Forward, the lag is added on that calendar from
+    the predecessor's date, ending at the end of a working day; backward, it is taken off
+    there from the successor's late date, starting at the start of one. A lag of 0 is no
+    lag: the date passes as it is."""
     earliest = earliest or {}
     constraints = constraints or {}
     es, ef = {}, {}
@@ -226,7 +240,8 @@ def cpm_calendars(
                 p = max(p, cal.pos(day))
         for pid, kind, lag in preds:
             x = ef[pid] if kind in ("FS", "FF") else es[pid]
-            bound = cal.pos(x) + lag
+            lc = _lag_calendar(lag_cal, pid, tid, lag)
+            bound = cal.pos(x) + lag if lc is None else cal.pos(lc.finish_at(lc.pos(x) + lag))
             p = max(p, bound if kind in ("FS", "SS") else bound - d)
         for kind, day in cons:
             if kind in ("finish-no-earlier-than", "finish-on", "mandatory-finish"):
@@ -239,14 +254,55 @@ def cpm_calendars(
         es[tid] = cal.start_at(p)
         ef[tid] = max(es[tid], cal.finish_at(p + d))
     finish = max(ef.values())
+    as_late_as_possible(tasks, es, ef, finish, cal_of, constraints, lag_cal)
     ms = {m: max(ef[t] for t in after) for m, after in milestones}
     everything = {tid for tid, _ in tasks}
     limits = constraints if hard else None
-    critical = critical_towards_calendars(tasks, es, ef, everything, finish, tol, cal_of, limits)
+    critical = critical_towards_calendars(
+        tasks, es, ef, everything, finish, tol, cal_of, limits, lag_cal
+    )
     return es, ef, ms, finish, critical
 
 
-def critical_towards_calendars(tasks, es, ef, ends, finish, tol, cal_of, limits=None):
+def _lag_calendar(lag_cal, pid, tid, lag):
+    """The calendar a link's lag counts on when not the successor's, else None."""
+    return lag_cal(pid, tid) if lag_cal is not None and lag != 0 else None
+
+
+def _back(x, lag, sc, lc):
+    """The latest time a link's predecessor date may have for its successor's late date
+    (or early date, for as late as possible) ``x``: the lag taken off on the successor's
+    calendar ``sc`` or on the lag calendar ``lc``."""
+    on = sc if lc is None else lc
+    return on.start_at(on.pos(x) - lag)
+
+
+def as_late_as_possible(tasks, es, ef, finish, cal_of, constraints, lag_cal=None):
+    """Move each as-late-as-possible task (last first) as late as its free float allows:
+    its finish to the least of the project finish and the limits its successors' early
+    dates set (those of a successor moved already where it moved to), never earlier
+    than its early finish. A limit is the backward pass's, from early dates: the lag
+    counts on the successor's calendar."""
+    succs = {tid: [] for tid, _ in tasks}
+    for tid, preds in tasks:
+        for pid, kind, lag in preds:
+            succs[pid].append((tid, kind, lag))
+    for tid, _ in reversed(tasks):
+        if not any(kind == "as-late-as-possible" for kind, _ in constraints.get(tid, ())):
+            continue
+        cal = cal_of[tid]
+        w = cal.pos(ef[tid]) - cal.pos(es[tid])
+        q = cal.pos(finish)
+        for sid, kind, lag in succs[tid]:
+            x = es[sid] if kind in ("FS", "SS") else ef[sid]
+            limit = cal.pos(_back(x, lag, cal_of[sid], _lag_calendar(lag_cal, tid, sid, lag)))
+            q = min(q, limit if kind in ("FS", "FF") else limit + w)
+        q = max(q, cal.pos(ef[tid]))
+        es[tid] = cal.start_at(q - w)
+        ef[tid] = max(es[tid], cal.finish_at(q))
+
+
+def critical_towards_calendars(tasks, es, ef, ends, finish, tol, cal_of, limits=None, lag_cal=None):
     """:func:`critical_towards` with working calendars: a link's lag counts in the
     successor's calendar, the float in the task's own working days. ``limits``: the
     constraints of :func:`cpm_calendars` whose latest and mandatory dates bound or set
@@ -267,7 +323,7 @@ def critical_towards_calendars(tasks, es, ef, ends, finish, tol, cal_of, limits=
             x = ls[sid] if kind in ("FS", "SS") else lf[sid]
             if x == math.inf:
                 continue  # a successor that cannot reach ``ends`` sets no limit
-            limit = sc.start_at(sc.pos(x) - lag)
+            limit = _back(x, lag, sc, _lag_calendar(lag_cal, tid, sid, lag))
             if kind in ("FS", "FF"):
                 late_finish = min(late_finish, limit)
             else:

@@ -18,6 +18,7 @@ from riskengine.engine.compile import (
 )
 from riskengine.engine.encoding import TableBuilder, encode
 from riskengine.kernels.args import (
+    ALAP,
     BACKWARD_SLOW,
     FINISH_MILESTONE,
     FORWARD_SLOW,
@@ -139,6 +140,9 @@ def compile_network_naive(
             task_slow[k] |= START_MILESTONE
         elif task_cal[k] >= 0 and (t.milestone == "finish" or zero):
             task_slow[k] |= FINISH_MILESTONE
+        if task_mode[k] == 0 and any(c.kind == "as-late-as-possible" for c in t.constraints):
+            task_slow[k] |= ALAP
+    alap = [k for k in range(n - 1, -1, -1) if task_slow[k] & ALAP]
     if uses_groups(scenario):
         # every cost lands in a group, so the groups add up to the total
         loose = ((has_cost != 0) | money) & (task_group < 0)
@@ -214,6 +218,7 @@ def compile_network_naive(
         con=con,
         con_set=con_set,
         con_hard=np.array([scenario.simulation.constraints == "hard"], np.int64),
+        alap=np.array(alap, np.int64),
         succ_cal=s_cal,
         data_time=np.array([timeline.start_of(scenario.data_date) if scenario.data_date else 0.0]),
         cost_code=cost_code,
@@ -358,6 +363,8 @@ def _constraint_limits(tasks, timeline):
     con_set = np.zeros(n, np.int64)
     for k, t in enumerate(tasks):
         for c in t.constraints:
+            if c.kind == "as-late-as-possible":
+                continue
             start, end = timeline.start_of(c.date), timeline.end_of(c.date)
             if c.kind == "finish-no-earlier-than":
                 con[k, 0] = max(con[k, 0], end)

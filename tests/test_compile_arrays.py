@@ -114,7 +114,8 @@ def random_scenario(seed: int, n: int = 40) -> Scenario:
             extra["start_no_earlier_than"] = START + _dt.timedelta(days=rng.randint(0, 30))
         elif dated and rng.random() < 0.15:
             day = START + _dt.timedelta(days=rng.randint(0, 40))
-            extra["constraints"] = (Constraint(rng.choice(CONSTRAINT_KINDS), day),)
+            kind = rng.choice(CONSTRAINT_KINDS)
+            extra["constraints"] = (Constraint(kind, None if kind == ALAP else day),)
         duration = dist(rng)
         if rng.random() < 0.08:  # a milestone: of either kind, or a task of duration 0
             duration = parse_distribution(0)
@@ -207,6 +208,9 @@ def test_random_networks_compile_to_the_reference_arrays(seed):
             assert_same(compile_network(sc, **kw), compile_network_naive(sc, **kw))
 
 
+ALAP = "as-late-as-possible"
+
+
 def test_the_random_networks_use_every_feature():
     """The random networks above are worth testing on: between them, they have each
     feature the compiler flattens."""
@@ -221,6 +225,7 @@ def test_the_random_networks_use_every_feature():
     assert any((n.imp_kind == 2).any() and (n.imp_kind == 1).any() for n in nets)
     assert any((n.corr_slot >= 0).any() and (n.imp_slot >= 0).any() for n in nets)
     assert any((n.exist_p < 1).any() for n in nets)
+    assert any(n.alap.size for n in nets)
     assert any(np.isfinite(n.targets).all() and n.targets.size >= 3 for n in nets) or any(
         np.isfinite(n.targets).sum() >= 2 for n in nets
     )

@@ -40,7 +40,8 @@ def plan_dates(sc):
     n, n_out = net.n_tasks, net.ms_ptr.size
     rows = {}
     for level in (0, 1):
-        work = work_arrays(4, n, n_out, 0, 0, 1, 0, False, False)
+        n_cal = net.timeline.tables[0].shape[0]
+        work = work_arrays(4, n, n_out, 0, 0, 1, 0, False, False, n_calendars=n_cal)
         sink = Outputs(
             out=np.empty((1, n_out)),
             counts=np.zeros((1, n_out, n), np.int64),
@@ -105,6 +106,8 @@ CASES = {
     # MF end of day 12 (time 13): EF 13, ES 10; LF 13 although C then misses the project
     # finish: C's late finish stays 15, its float 15 - 17 = -2
     "mandatory-finish": (lambda t: con(t, "mandatory-finish", day(12)), (10, 13, 13 - 3, 13, 0)),
+    # ALAP: C starts right after B (at 8), so B has no free float and stays
+    "as-late-as-possible": (lambda t: con(t, "as-late-as-possible", None), (5, 8, 8, 11, 3)),
 }
 
 
@@ -191,9 +194,9 @@ def test_the_file_reads_each_form(tmp_path):
         (
             "{type: as-late-as-possible, date: 2027-01-12}",
             "soft",
-            "tasks[B].constraint.type",
+            "tasks[B].constraint.date",
             12,
-            "as-late-as-possible is not supported yet",
+            "as-late-as-possible takes no date",
         ),
         (
             "{type: start-later, date: 2027-01-12}",
@@ -316,6 +319,7 @@ def test_bit_identical_for_any_thread_count_and_chunking():
 # --- the naive reference on random networks -------------------------------------------
 
 KINDS = list(CONSTRAINT_KINDS)
+ALAP = "as-late-as-possible"
 
 
 def random_constrained(rng, n):
@@ -327,12 +331,14 @@ def random_constrained(rng, n):
     for k, t in enumerate(tasks):
         if rng.random() < 0.35:
             kind = str(rng.choice(KINDS))
-            pairs = [(kind, int(rng.integers(0, 30)))]
+            pairs = [(kind, None if kind == ALAP else int(rng.integers(0, 30)))]
             if kind in ("start-no-earlier-than", "finish-no-earlier-than") and rng.random() < 0.5:
                 other = str(rng.choice(["start-no-later-than", "finish-no-later-than"]))
                 pairs.append((other, int(rng.integers(0, 30))))
             cons[t.id] = pairs
-            dated = [(kd, START + _dt.timedelta(days=dd)) for kd, dd in pairs]
+            dated = [
+                (kd, None if dd is None else START + _dt.timedelta(days=dd)) for kd, dd in pairs
+            ]
             tasks[k] = con(t, *dated[0], *dated[1:])
     return tasks, ms, cons
 
@@ -458,7 +464,7 @@ def test_readme_example_loads_and_its_table_is_the_hand_computed_cases(tmp_path)
     rows = re.findall(
         r"^\| `([a-z-]+)` \| [^|]*\| (\d+), (\d+)[^|]*\| (\d+), (\d+) \| (−?\d+)", section, re.M
     )
-    assert len(rows) == 8
+    assert len(rows) == 9
     for kind, *nums in rows:
         want = [float(x.replace("−", "-")) for x in nums]
         assert CASES[kind][1] == pytest.approx(want), kind

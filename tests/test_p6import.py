@@ -101,12 +101,28 @@ def test_hours_convert_through_the_calendars_real_working_day(tmp_path):
 
 def test_what_cannot_be_mapped_yet_is_listed_not_dropped_silently(tmp_path):
     loe = "%R\t103\t1\t10\tL\tSupervision\tTT_LOE\tTK_NotStart\t0\t0\tCS_ALAP\t"
-    path = small_xer(tmp_path, lag_calendar="rcal_Predecessor", extra_task=loe)
+    path = small_xer(tmp_path, lag_calendar="rcal_Sideways", extra_task=loe)
     sc, report = import_xer(path)
     assert [t.id for t in sc.tasks] == ["A", "B", "M"]
     assert report.losses["TT_LOE"].items == ["L"]
     assert "level of effort" in report.losses["TT_LOE"].line()
-    assert report.losses["lag-calendar"].items == ["rcal_Predecessor"]
+    assert report.losses["lag-calendar"].items == ["rcal_Sideways"]
+    assert sc.lag_calendar == "successor"
+
+
+@pytest.mark.parametrize(
+    ("option", "policy", "days"),
+    [
+        ("rcal_Successor", "successor", 1.0),
+        ("rcal_Predecessor", "predecessor", 1.0),
+        ("rcal_ProjDefault", "project", 1.0),
+        ("rcal_24Hour", "24-hour", 9 / 24),
+    ],
+)
+def test_the_lag_calendar_option_and_lag_hours_on_it(tmp_path, option, policy, days):
+    sc, report = import_xer(small_xer(tmp_path, lag_calendar=option))
+    assert sc.lag_calendar == policy and "lag-calendar" not in report.losses
+    assert sc.tasks[1].predecessors[0].lag == pytest.approx(days)  # 9 hours
 
 
 def test_choosing_the_project(tmp_path):
@@ -181,3 +197,10 @@ def test_the_report_keeps_the_dates_p6_stored_for_each_activity(tmp_path):
     assert a.total_float == pytest.approx(2.0)  # 18 h of a 9-hour working day
     assert (a.kind, a.status) == ("task", "not started")
     assert report.stored["M"].kind == "finish milestone" and report.stored["B"].start is None
+
+
+def test_as_late_as_possible_comes_in_without_a_date(tmp_path):
+    alap = "%R\t104\t1\t10\tZ\tLate\tTT_Task\tTK_NotStart\t9\t9\tCS_ALAP\t"
+    sc, report = import_xer(small_xer(tmp_path, extra_task=alap))
+    assert sc.tasks[-1].constraints == (Constraint("as-late-as-possible", None),)
+    assert "CS_ALAP" not in report.losses

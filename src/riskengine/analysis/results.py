@@ -203,7 +203,8 @@ def constraint_checks(
         met = 0 if k < 0 else int(counts[: k + 1].sum())
         p = met / n
         c = next(c for c in t.constraints if c.kind in LATEST_FINISH)
-        out[t.id] = ConstraintCheck(c.kind, c.date, p, math.sqrt(p * (1 - p) / n))
+        if c.date is not None:  # always: the latest finishes are dates
+            out[t.id] = ConstraintCheck(c.kind, c.date, p, math.sqrt(p * (1 - p) / n))
     return out
 
 

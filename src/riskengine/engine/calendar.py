@@ -34,7 +34,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from riskengine.model.scenario import STANDARD_CALENDAR, Calendar, Scenario, day_fraction
+from riskengine.model.scenario import (
+    FULL_DAY_CALENDAR,
+    STANDARD_CALENDAR,
+    Calendar,
+    Scenario,
+    day_fraction,
+)
 
 HORIZON_YEARS = 150  # the tables cover this many years from the start
 NOMINAL_START = _dt.date(2001, 1, 1)  # a Monday: anchors scenarios without a start date
@@ -181,6 +187,8 @@ def calendars_in_use(scenario: Scenario) -> dict[str, Calendar]:
     for cid in named:
         if cid is not None and cid not in used:
             used[cid] = by_id.get(cid, project)
+    if scenario.lag_calendar == "24-hour":  # lags count every hour of every day
+        used[FULL_DAY_CALENDAR.id] = FULL_DAY_CALENDAR
     return used
 
 

@@ -21,6 +21,7 @@ from riskengine.errors import RiskEngineWarning, ScenarioError
 from riskengine.kernels import args
 from riskengine.kernels import sampling as ks
 from riskengine.kernels.args import (
+    ALAP,
     BACKWARD_SLOW,
     FINISH_MILESTONE,
     FORWARD_SLOW,
@@ -31,7 +32,7 @@ from riskengine.kernels.args import (
 from riskengine.kernels.sampling import NPAR
 from riskengine.model.distributions import Distribution
 from riskengine.model.draws import impact_draw
-from riskengine.model.scenario import LINK_TYPES, CostItem, Scenario, Task
+from riskengine.model.scenario import FULL_DAY_CALENDAR, LINK_TYPES, CostItem, Scenario, Task
 from riskengine.model.validate import checked_order
 
 _READS_FINISH = {"FS": 1, "SS": 0, "FF": 1, "SF": 0}
@@ -138,6 +139,12 @@ class CompiledNetwork:
     # 1 mandatory start, 2 mandatory finish, 0 neither
     con_hard: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))  # int64[1]:
     # 1 when mandatory and latest dates apply (hard constraints, the plan)
+    alap: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # int64[k]: the
+    # tasks placed as late as possible (bit ALAP), in reverse topological order
+    # the calendar each link's lag counts on where it is not its successor's (LAG_ON_SUCCESSOR
+    # otherwise), in the order of the predecessor and of the successor arrays
+    pred_lcal: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    succ_lcal: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     def __post_init__(self) -> None:
         """Fill the constraint arrays of a network built without them (a reference
@@ -149,6 +156,10 @@ class CompiledNetwork:
             object.__setattr__(self, "con", none)
         if self.con_set.shape[0] != n:
             object.__setattr__(self, "con_set", np.zeros(n, np.int64))
+        links = self.pred_gather.shape[0]
+        for name in ("pred_lcal", "succ_lcal"):
+            if getattr(self, name).shape[0] != links:
+                object.__setattr__(self, name, np.full(links, LAG_ON_SUCCESSOR, np.int64))
 
     @property
     def n_tasks(self) -> int:
@@ -212,6 +223,9 @@ class CompiledNetwork:
                 task_slow=self.task_slow,
                 succ_cal=self.succ_cal,
                 data_time=self.data_time,
+                alap=self.alap,
+                pred_lcal=self.pred_lcal,
+                succ_lcal=self.succ_lcal,
             ),
             calendars=args.Calendars(*self.timeline.tables),
             cost=args.Cost(
@@ -414,14 +428,19 @@ def _compile_base(scenario: Scenario, strict: bool) -> _Base:
     streams = np.array([stream_of("task", t.id) for t in tasks], np.uint64)
 
     links = _flat_links(tasks, pos)
-    pred_ptr, pred_nstart, gather, lags, succ = _link_arrays(n, *links, task_cal)
-    succ_ptr, succ_nfinish, s_gather, s_lag, s_cal = succ
+    lcal = _lag_calendars(scenario, timeline, links, task_cal)
+    pred_ptr, pred_nstart, gather, lags, succ = _link_arrays(n, *links, task_cal, lcal)
+    succ_ptr, succ_nfinish, s_gather, s_lag, s_cal, p_lcal, s_lcal = succ
     forward_slow = (task_cal >= 0) | (task_mode != 0) | (fix_es != 0)
     forward_slow |= (con[:, 0] != 0) | (con_set != 0)
     backward_slow = (task_cal >= 0) | (task_mode != 0) | (con[:, 1:] < np.inf).any(axis=1)
     # a task whose successor runs on its own calendar converts its backward limits
     owner = np.repeat(np.arange(n), np.diff(succ_ptr))
     backward_slow[owner[s_cal >= 0]] = True
+    # a lag on another calendar than the successor's converts in both passes
+    other = lcal != LAG_ON_SUCCESSOR
+    forward_slow[links[0][other]] = True
+    backward_slow[links[1][other]] = True
     task_slow = np.zeros(n, np.int64)
     task_slow[forward_slow] |= FORWARD_SLOW
     task_slow[backward_slow] |= BACKWARD_SLOW
@@ -429,12 +448,16 @@ def _compile_base(scenario: Scenario, strict: bool) -> _Base:
     task_slow |= milestone_bits(tasks, task_cal)
     if scenario.progress_logic == "retained":  # work in progress waits for its predecessors
         task_slow[task_mode == IN_PROGRESS] |= RETAINED_LOGIC
+    # as late as possible: only work not started yet is placed
+    alap = np.array([any(c.kind == AS_LATE for c in t.constraints) for t in tasks], bool)
+    task_slow[alap & (task_mode == 0)] |= ALAP
     keep = _needed_links(n, links, task_slow, code, par, tables.array())
     if keep is not None:  # a dense network: drop the links that never decide a date
         succ_a, pred_a, kind_a, lag_a = links
-        dense = _link_arrays(n, succ_a[keep], pred_a[keep], kind_a[keep], lag_a[keep], task_cal)
+        kept = (succ_a[keep], pred_a[keep], kind_a[keep], lag_a[keep])
+        dense = _link_arrays(n, *kept, task_cal, lcal[keep])
         pred_ptr, pred_nstart, gather, lags, succ = dense
-        succ_ptr, succ_nfinish, s_gather, s_lag, s_cal = succ
+        succ_ptr, succ_nfinish, s_gather, s_lag, s_cal, p_lcal, s_lcal = succ
 
     # the kernel's outputs: the milestones, then the spans of cost items that end with
     # some tasks' finish (a portfolio project's own items), then the project finish
@@ -517,6 +540,9 @@ def _compile_base(scenario: Scenario, strict: bool) -> _Base:
         con=con,
         con_set=con_set,
         con_hard=np.array([constraint_policy(scenario) == "hard"], np.int64),
+        alap=np.flatnonzero(task_slow & ALAP)[::-1].astype(np.int64),
+        pred_lcal=p_lcal,
+        succ_lcal=s_lcal,
         task_slow=task_slow,
         succ_cal=s_cal,
         data_time=np.array([timeline.start_of(scenario.data_date) if scenario.data_date else 0.0]),
@@ -636,6 +662,7 @@ def _link_arrays(
     kind_a: np.ndarray,
     lag_a: np.ndarray,
     task_cal: np.ndarray,
+    lcal_a: np.ndarray,
 ) -> tuple:
     """The predecessor and successor CSR arrays (kernels/network.py) of the links
     (:func:`_flat_links`), built with numpy.
@@ -645,7 +672,8 @@ def _link_arrays(
     the links that read its finish (FS, FF) first, each group sorted by the successor's
     calendar (a lag counts on it; the backward pass converts once per calendar, not once
     per link), then in the order the predecessor lists give them; gather row
-    ``2 * succ + sets_finish`` and the successor's calendar."""
+    ``2 * succ + sets_finish`` and the successor's calendar. Each link's lag calendar
+    (``lcal_a``, :func:`_lag_calendars`) comes in both orders, last."""
     on_finish = _SETS_FINISH_A[kind_a]  # FF, SF: constrain the successor's finish
     order = np.lexsort((on_finish, succ_a))  # stable: file order within each group
     pred_ptr = np.zeros(n + 1, np.int64)
@@ -666,8 +694,40 @@ def _link_arrays(
         pred_nstart,
         gather,
         lag_a[order],
-        (succ_ptr, succ_nfinish.astype(np.int64), s_gather, lag_a[s_order], s_cal),
+        (
+            succ_ptr,
+            succ_nfinish.astype(np.int64),
+            s_gather,
+            lag_a[s_order],
+            s_cal,
+            lcal_a[order],
+            lcal_a[s_order],
+        ),
     )
+
+
+LAG_ON_SUCCESSOR = -2  # a link whose lag counts on its successor's calendar (kernels)
+
+
+def _lag_calendars(
+    scenario: Scenario, timeline: Timeline, links: _Links, task_cal: np.ndarray
+) -> np.ndarray:
+    """The calendar table row each link's lag counts on (``scenario.lag_calendar``), or
+    LAG_ON_SUCCESSOR where that is the successor's calendar (the kernels' usual case) or
+    the lag is 0 (no lag to count: the successor waits for the predecessor's date as it
+    is)."""
+    succ_a, pred_a, _, lag_a = links
+    policy = scenario.lag_calendar
+    if policy == "predecessor":
+        lcal = task_cal[pred_a]
+    elif policy == "project":
+        lcal = np.full(succ_a.size, timeline.project, np.int64)
+    elif policy == "24-hour":
+        lcal = np.full(succ_a.size, timeline.index[FULL_DAY_CALENDAR.id], np.int64)
+    else:
+        lcal = task_cal[succ_a]
+    same = (lcal == task_cal[succ_a]) | (lag_a == 0)
+    return np.where(same, LAG_ON_SUCCESSOR, lcal).astype(np.int64)
 
 
 DENSE = 4.0  # links per task from which redundant links are looked for
@@ -697,7 +757,8 @@ def _needed_links(
     succ_a, pred_a, kind_a, lag_a = links
     if succ_a.size < DENSE * n or n > DENSE_TASKS:
         return None
-    plain = ((task_slow & (FORWARD_SLOW | BACKWARD_SLOW)) == 0) & _never_negative(code, par, tables)
+    simple = (task_slow & (FORWARD_SLOW | BACKWARD_SLOW | ALAP)) == 0
+    plain = simple & _never_negative(code, par, tables)
     eligible = (kind_a == _TYPE_CODE["FS"]) & (lag_a == 0) & plain[succ_a] & plain[pred_a]
     keep = np.ones(succ_a.size, bool)
     # reach[t]: bit a set when plain task a reaches t along eligible links
@@ -865,7 +926,7 @@ def _progress(
             if t.start_no_earlier_than is not None:
                 es[k] = max(es[k], timeline.start_of(t.start_no_earlier_than))
             for c in t.constraints:
-                if c.kind in START_LOWER:
+                if c.kind in START_LOWER and c.date is not None:
                     es[k] = max(es[k], timeline.start_of(c.date))
     return mode, es, ef
 
@@ -878,6 +939,7 @@ FINISH_LOWER = ("finish-no-earlier-than", "finish-on", "mandatory-finish")
 START_UPPER = ("start-no-later-than", "start-on", "mandatory-start")
 FINISH_UPPER = ("finish-no-later-than", "finish-on", "mandatory-finish")
 MANDATORY = {"mandatory-start": 1, "mandatory-finish": 2}
+AS_LATE = "as-late-as-possible"
 POLICIES = ("soft", "hard")
 
 
@@ -901,6 +963,8 @@ def _constraints(tasks: list, timeline: Timeline) -> tuple[np.ndarray, np.ndarra
     con_set = np.zeros(n, np.int64)
     for k, t in enumerate(tasks):
         for c in t.constraints:
+            if c.date is None:  # as late as possible: placed by the kernel (bit ALAP)
+                continue
             start, end = timeline.start_of(c.date), timeline.end_of(c.date)
             if c.kind in FINISH_LOWER:
                 con[k, 0] = max(con[k, 0], end)

@@ -11,12 +11,14 @@ Units. P6 stores durations and lags in hours. A duration converts to working day
 the activity's calendar's *real* hours per working day (the intervals of its work week),
 not the calendar's ``day_hr_cnt`` setting, which can disagree (a calendar that works
 07:00-12:00 and 13:00-17:00 has 9-hour days whatever that field says). A lag counts on
-the successor's calendar (P6's default lag calendar).
+the calendar the file's scheduling options choose (the successor's by default), and its
+hours convert through that calendar's hours per day (24 for the 24-hour one).
 """
 
 from __future__ import annotations
 
 import collections
+import dataclasses
 import datetime as _dt
 import re
 from dataclasses import dataclass, field
@@ -38,8 +40,15 @@ WORK_TYPES = {
     "TT_WBS": "WBS summary",
 }
 DROPPED_TYPES = {"TT_LOE", "TT_WBS"}
+LAG_CALENDARS = {  # P6's "calendar for scheduling relationship lag"
+    "rcal_Successor": "successor",
+    "rcal_Predecessor": "predecessor",
+    "rcal_24Hour": "24-hour",
+    "rcal_ProjDefault": "project",
+    "rcal_Project": "project",  # an older spelling
+}
 MILESTONES = {"TT_Mile": "start", "TT_FinMile": "finish"}
-CONSTRAINTS = {  # P6's constraint codes (CS_ALAP: as late as possible, not modelled yet)
+CONSTRAINTS = {  # P6's constraint codes
     "CS_MSOA": "start-no-earlier-than",  # Start On or After
     "CS_MSOB": "start-no-later-than",  # Start On or Before
     "CS_MEOA": "finish-no-earlier-than",  # Finish On or After
@@ -48,6 +57,7 @@ CONSTRAINTS = {  # P6's constraint codes (CS_ALAP: as late as possible, not mode
     "CS_MEO": "finish-on",
     "CS_MANDSTART": "mandatory-start",
     "CS_MANDFIN": "mandatory-finish",
+    "CS_ALAP": "as-late-as-possible",  # no date
 }
 
 
@@ -319,8 +329,8 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
             )
             continue
         lag_h = _hours(xer, "TASKPRED", "lag_hr_cnt", r, line)
-        lag = lag_h / cal_of(kept[succ][1]).hours_per_day
-        preds[succ].append(Link(code_of[pred], ltype, lag))
+        preds[succ].append(Link(code_of[pred], ltype, lag_h))  # hours: days below
+
     report.counts["links"] = sum(n_links.values())
     for kind, n in sorted(n_links.items()):
         report.counts[f"links: {kind}"] = n
@@ -330,14 +340,32 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
     )
     # P6's retained logic unless the file asks for progress override
     logic = "override" if options.get("sched_progress_override") == "Y" else "retained"
-    lag_cal = options.get("sched_calendar_on_relationship_lag", "rcal_Successor")
-    if lag_cal not in ("", "rcal_Successor"):
+    lag_option = options.get("sched_calendar_on_relationship_lag", "") or "rcal_Successor"
+    lag_calendar = LAG_CALENDARS.get(lag_option)
+    if lag_calendar is None:
         report.lose(
             "lag-calendar",
-            f"lags on {lag_cal.removeprefix('rcal_')} calendars",
+            f"lags on {lag_option.removeprefix('rcal_')} calendars",
             "counted on the successor's calendar",
-            lag_cal,
+            lag_option,
         )
+        lag_calendar = "successor"
+
+    def lag_days(link: Link, succ_row: dict[str, str]) -> Link:
+        """A lag in hours as working days of the calendar it counts on."""
+        if lag_calendar == "24-hour":
+            per_day = 24.0
+        elif lag_calendar == "project":
+            per_day = project_cal.hours_per_day
+        elif lag_calendar == "predecessor":
+            per_day = cal_of(kept[tid_of[link.task]][1]).hours_per_day
+        else:
+            per_day = cal_of(succ_row).hours_per_day
+        return dataclasses.replace(link, lag=link.lag / per_day)
+
+    tid_of = {code: tid for tid, code in code_of.items()}
+    for succ, links in preds.items():
+        preds[succ] = [lag_days(lk, kept[succ][1]) for lk in links]
 
     # the data date and progress
     data_date = _date(proj.get("last_recalc_date", ""))
@@ -375,7 +403,9 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
             n_constraints += 1
             ckind = CONSTRAINTS.get(ctype)
             day = _date(cdate)
-            if ckind is None or day is None:
+            if ckind == "as-late-as-possible":
+                constraints.append(Constraint(ckind, None))
+            elif ckind is None or day is None:
                 report.lose(ctype, f"constraints {ctype}", "left out (not modelled yet)", code)
             else:
                 constraints.append(Constraint(ckind, day))
@@ -418,5 +448,6 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
         data_date=data_date,
         source=str(path),
         progress_logic=logic,
+        lag_calendar=lag_calendar,
     )
     return scenario, report

@@ -11,7 +11,7 @@ import difflib
 import re
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from riskengine.errors import ScenarioError, show
 from riskengine.io._fields import (
@@ -30,6 +30,8 @@ from riskengine.io.yamlfile import Document, Path_, gc_paused, load_yaml
 from riskengine.model.distributions import LIMIT, WITH_UNIT, Units, parse_distribution
 from riskengine.model.scenario import (
     CONSTRAINT_KINDS,
+    FULL_DAY_CALENDAR,
+    LAG_CALENDARS,
     LINK_TYPES,
     MILESTONE_KINDS,
     PROGRESS_LOGIC,
@@ -66,6 +68,7 @@ TOP_KEYS = (
     "costs",
     "status",
     "simulation",
+    "lag_calendar",
 )
 CORRELATION_KEYS = ("tasks", "risks", "coefficient", "matrix")
 TASK_KEYS = (
@@ -88,7 +91,7 @@ COST_KEYS = ("fixed", "per_day")
 COST_ITEM_KEYS = ("id", "name", "group", *COST_KEYS)
 CONSTRAINT_KEYS = ("start_no_earlier_than", "type", "date", "secondary")
 SECONDARY_KEYS = ("type", "date")
-NOT_YET = ("as-late-as-possible",)  # constraint kinds the engine does not support yet
+AS_LATE = "as-late-as-possible"  # the one constraint without a date
 STATUS_KEYS = ("data_date", "logic")
 RISK_KEYS = ("id", "name", "owner", "category", "probability", "impacts", "mitigation")
 IMPACT_KEYS = ("task", "delay", "delay_pct", "cost")
@@ -167,7 +170,15 @@ def _parse(doc: Document) -> Scenario:
     raw_tasks = top["tasks"]
     if not isinstance(raw_tasks, list) or not raw_tasks:
         raise doc.error("must be a non-empty list of tasks", ("tasks",))
-    tasks = tuple(_tasks(doc, raw_tasks, units))
+    lag_calendar = "successor"
+    if top.get("lag_calendar") is not None:
+        lag_calendar = top["lag_calendar"]
+        if lag_calendar not in LAG_CALENDARS:
+            raise doc.error(
+                f"must be one of {', '.join(LAG_CALENDARS)}, got {show(lag_calendar)}",
+                ("lag_calendar",),
+            )
+    tasks = tuple(_tasks(doc, raw_tasks, _lag_units(raw_tasks, units, lag_calendar)))
     raw_ms = top.get("milestones") or []
     if not isinstance(raw_ms, list):
         raise doc.error("must be a list of milestones", ("milestones",))
@@ -220,6 +231,7 @@ def _parse(doc: Document) -> Scenario:
         costs=costs,
         inputs=tuple(inputs),
         progress_logic=logic,
+        lag_calendar=lag_calendar,
     )
 
 
@@ -322,6 +334,34 @@ def _units(calendars: tuple[Calendar, ...], project: str | None) -> dict[str | N
     return units
 
 
+class LagUnits(NamedTuple):
+    """The units of each calendar (``of``) and, per predecessor id, the units its lags
+    count in (``lag``): those of the lag calendar the scenario chose."""
+
+    of: UnitsOf
+    lag: Callable[[str, Units], Units]  # (predecessor id, the successor's units) -> units
+
+
+def _lag_units(raw_tasks: list, units: UnitsOf, policy: str) -> LagUnits:
+    """What a lag written in hours or weeks converts through: the successor's calendar
+    (the task's own units), the predecessor's (read from the raw list, as a task may
+    name a predecessor that comes later), the project calendar's, or 24 hours a day and 7
+    days a week."""
+    if policy == "predecessor":
+        cal_of = {str(r.get("id")): r.get("calendar") for r in raw_tasks if isinstance(r, Mapping)}
+        return LagUnits(units, lambda pid, own: units.get(_as_key(cal_of.get(pid)), units[None]))
+    if policy == "project":
+        return LagUnits(units, lambda pid, own: units[None])
+    if policy == "24-hour":
+        full = calendar_units(FULL_DAY_CALENDAR, "lag_calendar")
+        return LagUnits(units, lambda pid, own: full)
+    return LagUnits(units, lambda pid, own: own)
+
+
+def _as_key(cal: Any) -> str | None:
+    return None if cal is None else str(cal)
+
+
 def _task_units(tasks: tuple[Task, ...], units: UnitsOf) -> Callable[[str], Units]:
     """The units a risk's delay on a task counts in: its calendar's."""
     by_task = {t.id: t.calendar for t in tasks}
@@ -399,7 +439,7 @@ def _entity(
     return entry, eid
 
 
-def _task(doc: Document, raw: Any, path: Path_, units_of: UnitsOf) -> Task:
+def _task(doc: Document, raw: Any, path: Path_, lag_units: LagUnits) -> Task:
     t, tid = _entity(doc, raw, path, TASK_KEYS, "a task")
     get = t.get
     milestone = get("milestone")
@@ -410,6 +450,7 @@ def _task(doc: Document, raw: Any, path: Path_, units_of: UnitsOf) -> Task:
     if "duration" not in t and milestone is None:
         raise doc.error("a task needs a 'duration' (or 'milestone: start|finish')", path)
     cal = get("calendar")  # checked below; an unknown one is validation's to report
+    units_of = lag_units.of
     units = units_of.get(None if cal is None else str(cal), units_of[None])
     duration = _distribution(doc, t.get("duration", 0), (*path, "duration"), units=units)
     if milestone is not None and (duration.kind != "fixed" or duration.params["value"] != 0):
@@ -420,7 +461,7 @@ def _task(doc: Document, raw: Any, path: Path_, units_of: UnitsOf) -> Task:
             preds = [preds]
         else:
             raise doc.error("must be a list of predecessors", (*path, "predecessors"))
-    links = tuple([_link(doc, p, path, j, units) for j, p in enumerate(preds)])
+    links = tuple([_link(doc, p, path, j, units, lag_units.lag) for j, p in enumerate(preds)])
     existence = 1.0
     if "existence" in t:
         existence = as_probability(doc, t["existence"], (*path, "existence"))
@@ -489,17 +530,24 @@ def _constraints(
 
 def _constraint(doc: Document, c: dict, path: Path_) -> Constraint:
     """One ``{type, date}`` constraint."""
-    for key in ("type", "date"):
-        if key not in c:
-            raise doc.error(f"a constraint needs a '{key}'", path)
+    if "type" not in c:
+        raise doc.error("a constraint needs a 'type'", path)
     kind = c["type"]
     name = kind.lower().replace("_", "-").replace(" ", "-") if isinstance(kind, str) else None
-    if name in NOT_YET:
-        raise doc.error(f"constraint type {name} is not supported yet", (*path, "type"))
     if name not in CONSTRAINT_KINDS:
         raise doc.error(
             f"must be one of {', '.join(CONSTRAINT_KINDS)}, got {show(kind)}", (*path, "type")
         )
+    if name == AS_LATE:
+        if c.get("date") is not None:
+            raise doc.error(
+                "as-late-as-possible takes no date (the task is placed as late as its free "
+                "float allows)",
+                (*path, "date"),
+            )
+        return Constraint(name, None)
+    if "date" not in c:
+        raise doc.error("a constraint needs a 'date'", path)
     return Constraint(name, as_date(doc, c["date"], (*path, "date")))
 
 
@@ -637,9 +685,17 @@ def _mitigation(
     return Mitigation(cost=cost, probability=probability, impacts=impacts)
 
 
-def _link(doc: Document, raw: Any, task_path: Path_, j: int, units: Units) -> Link:
-    """Predecessor ``j`` of the task at ``task_path``; a lag with a unit counts in
-    ``units``, those of the task's (the successor's) calendar, on which lags count."""
+def _link(
+    doc: Document,
+    raw: Any,
+    task_path: Path_,
+    j: int,
+    units: Units,
+    lag_units: Callable[[str, Units], Units],
+) -> Link:
+    """Predecessor ``j`` of the task at ``task_path``; a lag with a unit counts in the
+    units of the lag calendar: ``lag_units(predecessor, units)``, ``units`` being those
+    of the task's (the successor's) calendar."""
     if raw.__class__ is dict:  # the common {task: A, type: SS, lag: 2}, checked quickly
         task, kind, lag = raw.get("task"), raw.get("type", "FS"), raw.get("lag", 0)
         if (
@@ -652,7 +708,7 @@ def _link(doc: Document, raw: Any, task_path: Path_, j: int, units: Units) -> Li
             and (task.isalnum() or _ID.match(task))
         ):
             return Link(task, kind, float(lag))
-    return _link_checked(doc, raw, (*task_path, "predecessors", j), units)
+    return _link_checked(doc, raw, (*task_path, "predecessors", j), units, lag_units)
 
 
 def _lag(doc: Document, raw: Any, path: Path_, units: Units) -> float:
@@ -665,7 +721,13 @@ def _lag(doc: Document, raw: Any, path: Path_, units: Units) -> float:
     return as_number(doc, raw, path, allow_negative=True)
 
 
-def _link_checked(doc: Document, raw: Any, path: Path_, units: Units) -> Link:
+def _link_checked(
+    doc: Document,
+    raw: Any,
+    path: Path_,
+    units: Units,
+    lag_units: Callable[[str, Units], Units],
+) -> Link:
     if isinstance(raw, str):
         m = _LINK_SHORTHAND.match(raw.strip())
         if not m:
@@ -677,7 +739,7 @@ def _link_checked(doc: Document, raw: Any, path: Path_, units: Units) -> Link:
             raise doc.error(f"unknown link type {show(m['type'])} (use FS, SS, FF or SF)", path)
         lag = 0.0
         if m["lag"]:
-            lag = _lag(doc, m["lag"].replace(" ", ""), path, units)
+            lag = _lag(doc, m["lag"].replace(" ", ""), path, lag_units(m["task"], units))
         return Link(task=m["task"], type=kind, lag=lag)
     if isinstance(raw, int) and not isinstance(raw, bool):
         return Link(task=str(raw))
@@ -688,7 +750,7 @@ def _link_checked(doc: Document, raw: Any, path: Path_, units: Units) -> Link:
     kind = d.get("type", "FS")
     if not isinstance(kind, str) or kind.upper() not in LINK_TYPES:
         raise doc.error(f"unknown link type {show(kind)} (use FS, SS, FF or SF)", (*path, "type"))
-    lag = _lag(doc, d.get("lag", 0), (*path, "lag"), units)
+    lag = _lag(doc, d.get("lag", 0), (*path, "lag"), lag_units(task, units))
     return Link(task=task, type=kind.upper(), lag=lag)
 
 
@@ -830,7 +892,7 @@ def _register_file(doc: Document, raw: dict, path: Path_) -> tuple[tuple[Risk, .
     return load_register(file), str(file)
 
 
-def _tasks(doc: Document, raw: list, units: UnitsOf) -> Iterator[Task]:
+def _tasks(doc: Document, raw: list, units: LagUnits) -> Iterator[Task]:
     """The tasks, each entry of the file's list dropped once it is read: its memory then
     serves the tasks that follow, a fifth less at the peak for a large file. No other
     field takes a list of tasks, so a list shared by a YAML alias is an error anyway."""

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from riskengine.model.scenario import WEEKDAYS, Calendar, Distribution, Scenario, Task
+from riskengine.model.scenario import WEEKDAYS, Calendar, Constraint, Distribution, Scenario, Task
 
 
 def _moment(value: _dt.date) -> str:
@@ -56,6 +56,11 @@ def _calendar(c: Calendar) -> dict[str, Any]:
     return out
 
 
+def _constraint(c: Constraint) -> dict[str, Any]:
+    """A constraint's ``{type, date}`` (as late as possible has no date)."""
+    return {"type": c.kind} if c.date is None else {"type": c.kind, "date": c.date.isoformat()}
+
+
 def _task(t: Task) -> dict[str, Any]:
     out: dict[str, Any] = {"id": t.id}
     if t.name:
@@ -81,9 +86,9 @@ def _task(t: Task) -> dict[str, Any]:
         out["constraint"] = {"start_no_earlier_than": t.start_no_earlier_than.isoformat()}
     elif t.constraints:
         first, *rest = t.constraints
-        c: dict[str, Any] = {"type": first.kind, "date": first.date.isoformat()}
+        c: dict[str, Any] = _constraint(first)
         if rest:
-            c["secondary"] = {"type": rest[0].kind, "date": rest[0].date.isoformat()}
+            c["secondary"] = _constraint(rest[0])
         out["constraint"] = c
     if t.actual_start is not None:
         out["actual_start"] = _moment(t.actual_start)
@@ -112,6 +117,8 @@ def scenario_document(sc: Scenario) -> dict[str, Any]:
         doc["calendars"] = {c.id: _calendar(c) for c in sc.calendars}
     if sc.calendar is not None:
         doc["calendar"] = sc.calendar
+    if sc.lag_calendar != "successor":
+        doc["lag_calendar"] = sc.lag_calendar
     doc["tasks"] = [_task(t) for t in sc.tasks]
     if sc.milestones:
         doc["milestones"] = [

@@ -29,6 +29,7 @@ HAS_COST = 4  # it or one of its risk impacts carries money
 START_MILESTONE = 8  # its date is the day it starts (its finish counts on that day)
 FINISH_MILESTONE = 16  # on its own calendar, it takes no time at the end of a working day
 RETAINED_LOGIC = 32  # in progress: its remaining work waits for its predecessors
+ALAP = 64  # as late as possible: placed within its free float after the forward pass
 
 
 class Run(NamedTuple):
@@ -145,6 +146,9 @@ class Schedule(NamedTuple):
     task_slow: np.ndarray  # int64[n]: FORWARD_SLOW | BACKWARD_SLOW | HAS_COST
     succ_cal: np.ndarray  # int64[links]
     data_time: np.ndarray  # float64[1]
+    alap: np.ndarray  # int64[k]: the tasks placed as late as possible, last first
+    pred_lcal: np.ndarray  # int64[links]: a predecessor link's lag calendar, -2: successor's
+    succ_lcal: np.ndarray  # int64[links]: a successor link's lag calendar, -2: successor's
 
 
 class Calendars(NamedTuple):

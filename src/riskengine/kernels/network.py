@@ -91,7 +91,9 @@ Times are union working days (riskengine/calendar.py). A task with ``task_cal[t]
 works on calendar ``task_cal[t]``: its lags, duration and float are counted in positions of
 that calendar (tables ``calendars = (cum, work, inv, count)``), so a lag or a duration
 never counts a day its calendar does not work. A backward link uses the successor's calendar
-(``succ_cal``), as its lag belongs to the successor. ``fix_es[t]`` is the earliest start
+(``succ_cal``), as its lag belongs to the successor. A link whose lag counts on another
+calendar (the scenario's ``lag_calendar``: ``pred_lcal``/``succ_lcal``, -2 where it is
+the successor's) converts on its own, through that calendar. ``fix_es[t]`` is the earliest start
 (a start-no-earlier-than date or the data date; 0 otherwise). ``task_mode[t]`` is 0 for
 a task not started, 1 for a finished task (fixed dates ``fix_es``/``fix_ef``, never
 critical, its sampled duration unused) and 2 for work in progress (start ``fix_es``;
@@ -102,7 +104,9 @@ finish (0: none), the latest start and the latest finish (+inf: none), and ``con
 latest finish). When ``con_hard[0]`` is set, a mandatory date sets the early dates
 whatever the logic, and in the project's backward pass the latest dates bound the late
 dates and a mandatory date sets them, so the float can be negative; otherwise only the
-earliest dates act. ``task_slow[t]`` has bit
+earliest dates act. An as-late-as-possible task (``schedule.alap``, bit ALAP) is
+placed after the forward pass, as late as its free float allows (``_alap_pass``), before
+the milestones, finish days and backward passes read its dates. ``task_slow[t]`` has bit
 FORWARD_SLOW for a task whose forward pass needs any of this, BACKWARD_SLOW when its
 backward pass does and HAS_COST when it has a cost (kernels/args.py); the others run the
 plain union-day code inside the main kernel.
@@ -163,6 +167,7 @@ from riskengine.model.draws import (
 )
 
 from .args import (
+    ALAP,
     BACKWARD_SLOW,
     FINISH_MILESTONE,
     FORWARD_SLOW,
@@ -446,7 +451,7 @@ def _make_simulate(full):
                     for lane in range(block):
                         ef[lane] = es[lane] + d[lane]
                         pf[lane] = max(pf[lane], ef[lane])
-                if full and n_bins > 0:
+                if full and n_bins > 0 and not task_slow[t] & ALAP:
                     _count_finishes(c, t, days, ef, valid, (task_slow[t] & START_MILESTONE) != 0)
                 if full and task_slow[t] & HAS_COST:
                     task_cost[c, t] += _task_cost(
@@ -469,6 +474,12 @@ def _make_simulate(full):
                         keys,
                         tables,
                     )
+            if full and schedule.alap.shape[0] > 0:
+                _alap_pass(X, work.XP, d, u, pf, calendars, schedule, links)
+                if n_bins > 0:
+                    for t in schedule.alap:
+                        st = (task_slow[t] & START_MILESTONE) != 0
+                        _count_finishes(c, t, days, X[2 * t + 1], valid, st)
             for m in range(n_ms + 1):
                 if m < n_ms:
                     for lane in range(block):
@@ -620,7 +631,7 @@ def _forward_slow(
                 lim[lane] = pd
                 d[lane] = es[lane] - pd
             _pred_limits(
-                t, X, XP, d, lim, cal, tc, task_cal, pred_ptr, pred_nstart, pred_gather, pred_lag
+                t, X, XP, d, lim, cal, tc, schedule, pred_ptr, pred_nstart, pred_gather, pred_lag
             )
             for lane in range(block):
                 if lim[lane] > pd:
@@ -637,7 +648,7 @@ def _forward_slow(
         for lane in range(block):
             lim[lane] = e0
         _pred_limits(
-            t, X, XP, d, lim, cal, tc, task_cal, pred_ptr, pred_nstart, pred_gather, pred_lag
+            t, X, XP, d, lim, cal, tc, schedule, pred_ptr, pred_nstart, pred_gather, pred_lag
         )
         _forward_constraints(t, lim, d, cal, tc, schedule)
         if schedule.task_slow[t] & FINISH_MILESTONE:
@@ -669,17 +680,34 @@ def _forward_slow(
 
 
 @njit(inline="always")
-def _pred_limits(t, X, XP, d, lim, cal, tc, task_cal, pred_ptr, pred_nstart, pred_gather, pred_lag):
+def _pred_limits(t, X, XP, d, lim, cal, tc, schedule, pred_ptr, pred_nstart, pred_gather, pred_lag):
     """Raise ``lim``, task t's start in positions of its calendar, to what its links allow
     for a duration ``d``: a predecessor on the same calendar gives its position as it is
-    (XP), any other its union date converted to this calendar."""
+    (XP), any other its union date converted to this calendar. A lag on another calendar
+    (``schedule.pred_lcal``) is added there: the predecessor's date in that calendar's
+    positions, plus the lag, back to a union date (the end of a working day at a day's
+    boundary: no wait for the next working day of that calendar), then to t's."""
+    task_cal = schedule.task_cal
+    lcal = schedule.pred_lcal
     block = d.shape[0]
     k0 = pred_ptr[t]
     k1 = k0 + pred_nstart[t]
     k2 = pred_ptr[t + 1]
+    for k in range(k0, k2):
+        lc = lcal[k]
+        if lc == -2:
+            continue
+        g = X[pred_gather[k]]
+        lag = pred_lag[k]
+        on_finish = k >= k1
+        for lane in range(block):
+            x = _pos(cal, tc, _finish(cal, lc, _pos(cal, lc, g[lane]) + lag))
+            lim[lane] = max(lim[lane], x - d[lane] if on_finish else x)
     for k in range(k0, k1):
         row = pred_gather[k]
         lag = pred_lag[k]
+        if lcal[k] != -2:
+            continue
         if tc >= 0 and task_cal[row >> 1] == tc:
             g = XP[row]
             for lane in range(block):
@@ -691,6 +719,8 @@ def _pred_limits(t, X, XP, d, lim, cal, tc, task_cal, pred_ptr, pred_nstart, pre
     for k in range(k1, k2):
         row = pred_gather[k]
         lag = pred_lag[k]
+        if lcal[k] != -2:
+            continue
         if tc >= 0 and task_cal[row >> 1] == tc:
             g = XP[row]
             for lane in range(block):
@@ -843,6 +873,7 @@ def _backward_slow(
     task_cal = schedule.task_cal
     task_mode = schedule.task_mode
     succ_cal = schedule.succ_cal
+    succ_lcal = schedule.succ_lcal
     block = d.shape[0]
     tc = task_cal[t]
     if tc >= 0:
@@ -873,6 +904,18 @@ def _backward_slow(
                 continue
             g = late[succ_gather[j]]
             lag = succ_lag[j]
+            lc = succ_lcal[j]
+            if lc != -2:  # the lag counts on another calendar: convert per link
+                # the successor's late date as a union date: a finish at the end of its
+                # working day, a start at the start of one
+                at_finish = (succ_gather[j] & 1) == 1
+                for lane in range(block):
+                    x = g[lane]
+                    if sc >= 0:
+                        x = _finish(cal, sc, x) if at_finish else _start(cal, sc, x)
+                    y = _start(cal, lc, _pos(cal, lc, x) - lag)
+                    tgt[lane] = min(tgt[lane], _pos(cal, tc, y))
+                continue
             if sc == tc:  # the same positions: no conversion
                 for lane in range(block):
                     tgt[lane] = min(tgt[lane], g[lane] - lag)
@@ -914,6 +957,64 @@ def _backward_slow(
     if task_mode[t] == 1:
         for lane in range(block):
             v[lane] = np.inf  # finished work is never critical
+
+
+@njit(error_model="numpy", _nrt=False)
+def _alap_pass(X, XP, d, u, pf, cal, schedule, links):
+    """Place the as-late-as-possible tasks (``schedule.alap``, last first) as late as their
+    free float allows: each one's finish moves to the least limit its successors' early
+    dates set (a successor placed late itself counts where it was placed), the project
+    finish for one without, never before its early finish, so no successor moves. The
+    limits are the backward pass's, read from early dates: a link's lag counts on the
+    successor's calendar, and its date converts to t's positions through the union day.
+    Rewrites t's early dates (and their positions in ``XP``): the milestones, finish days
+    and float that follow read them."""
+    task_cal = schedule.task_cal
+    task_slow = schedule.task_slow
+    succ_ptr = links.succ_ptr
+    succ_gather = links.succ_gather
+    succ_lag = links.succ_lag
+    block = d.shape[0]
+    for t in schedule.alap:
+        tc = task_cal[t]
+        es = X[2 * t]
+        ef = X[2 * t + 1]
+        pes = XP[2 * t] if tc >= 0 else es
+        pef = XP[2 * t + 1] if tc >= 0 else ef
+        k1 = succ_ptr[t] + links.succ_nfinish[t]
+        for lane in range(block):
+            d[lane] = pef[lane] - pes[lane]
+            u[lane] = _pos(cal, tc, pf[lane])
+        for k in range(succ_ptr[t], succ_ptr[t + 1]):
+            row = succ_gather[k]
+            sc = task_cal[row >> 1]
+            g = XP[row] if sc >= 0 else X[row]
+            lag = succ_lag[k]
+            lc = schedule.succ_lcal[k]
+            on_start = k >= k1  # SS, SF: the link limits t's start
+            x = X[row]
+            for lane in range(block):
+                q = g[lane] - lag
+                if lc != -2:  # the lag on another calendar
+                    q = _pos(cal, tc, _start(cal, lc, _pos(cal, lc, x[lane]) - lag))
+                elif sc != tc:
+                    q = _pos(cal, tc, q if sc < 0 else _start(cal, sc, q))
+                if on_start:
+                    q += d[lane]
+                u[lane] = min(u[lane], q)
+        at_end = tc >= 0 and (task_slow[t] & FINISH_MILESTONE) != 0
+        for lane in range(block):
+            q = max(u[lane], pef[lane])
+            w = d[lane]
+            if tc < 0:
+                es[lane] = q - w
+                ef[lane] = q
+                continue
+            pes[lane] = q - w
+            pef[lane] = q
+            f = _finish(cal, tc, q)
+            es[lane] = f if at_end and w == 0.0 else _start(cal, tc, q - w)
+            ef[lane] = max(es[lane], f)
 
 
 @njit(error_model="numpy", _nrt=False)

@@ -13,6 +13,8 @@ from riskengine.model.distributions import Distribution, Units, parse_distributi
 LINK_TYPES = ("FS", "SS", "FF", "SF")
 MILESTONE_KINDS = ("start", "finish")
 PROGRESS_LOGIC = ("retained", "override")  # what work in progress waits for
+# the calendar a link's lag counts on (P6's scheduling option; the successor's by default)
+LAG_CALENDARS = ("successor", "predecessor", "project", "24-hour")
 DEFAULT_PERCENTILES = (10.0, 50.0, 80.0, 90.0)
 DEFAULT_ITERATIONS = 10_000
 MAX_ITERATIONS = 10_000_000  # per run; P-values settle long before (see README, Limits)
@@ -108,6 +110,9 @@ class Calendar:
 
 
 STANDARD_CALENDAR = Calendar("standard")  # Monday–Friday: the default when none is given
+# every hour of every day: the calendar of lags with ``lag_calendar: 24-hour`` (its id
+# cannot clash with a scenario's: ids have no spaces)
+FULL_DAY_CALENDAR = Calendar("24 hours", workdays=tuple(range(7)), hours_per_day=24.0)
 
 
 def calendar_units(cal: Calendar, field: str) -> Units:
@@ -232,6 +237,7 @@ CONSTRAINT_KINDS = (
     "finish-on",
     "mandatory-start",
     "mandatory-finish",
+    "as-late-as-possible",
 )
 # the kinds a secondary constraint may take, and the primaries each may join (P6 allows a
 # secondary only on the other side of the primary: an earliest date with a latest one)
@@ -243,18 +249,19 @@ LATEST_KINDS = ("start-no-later-than", "finish-no-later-than")
 class Constraint:
     """A date constraint on a task (README "Constraints"): ``kind`` one of
     CONSTRAINT_KINDS, ``date`` counted from the start of the day for a start constraint and
-    from the end of the day for a finish constraint.
+    from the end of the day for a finish constraint. ``as-late-as-possible`` takes no
+    date: the task is placed as late as its free float allows.
 
     Parameters
     ----------
     kind : str
         One of CONSTRAINT_KINDS, e.g. ``"finish-no-later-than"``.
-    date : datetime.date
-        The constraint date.
+    date : datetime.date or None
+        The constraint date (None for ``as-late-as-possible``).
     """
 
     kind: str
-    date: _dt.date
+    date: _dt.date | None
 
     @property
     def on_start(self) -> bool:
@@ -561,6 +568,9 @@ class Scenario:
         For work in progress: with ``retained`` (P6's default) the remaining work waits
         for the predecessors that are not finished, link by link; with ``override`` it
         goes on from the data date whatever they do.
+    lag_calendar : {"successor", "predecessor", "project", "24-hour"}, default "successor"
+        The calendar a link's lag counts in (P6's scheduling option): the successor's,
+        the predecessor's, the project calendar or every hour of every day.
     costs : tuple of CostItem, default ()
         Project-level cost items.
     inputs : tuple of str, default ()
@@ -590,6 +600,7 @@ class Scenario:
     costs: tuple[CostItem, ...] = ()
     inputs: tuple[str, ...] = ()  # every file it was read from (the scenario, its register)
     progress_logic: str = "retained"
+    lag_calendar: str = "successor"
 
     def project_calendar(self) -> Calendar:
         """The calendar whose working days results count: ``calendar``, else the first."""

@@ -24,6 +24,7 @@ from riskengine.model.distributions import LIMIT
 from riskengine.model.scenario import (
     CONSTRAINT_KINDS,
     EARLIEST_KINDS,
+    LAG_CALENDARS,
     LATEST_KINDS,
     LINK_TYPES,
     MILESTONE_KINDS,
@@ -244,13 +245,21 @@ def _check_constraints(t: Task, start: _dt.date | None, base: str) -> None:
                 f"must be one of {', '.join(CONSTRAINT_KINDS)}, got {c.kind!r}",
                 field=f"{where}.type",
             )
-        _require_date(c.date, f"{where}.date", "a constraint")
+        if c.kind == "as-late-as-possible":
+            if c.date is not None:
+                raise ScenarioError(
+                    "as-late-as-possible takes no date (the task is placed as late as its "
+                    "free float allows)",
+                    field=f"{where}.date",
+                )
+            continue
+        day = _require_date(c.date, f"{where}.date", "a constraint")
         start = _need_start(start, f"{where}.date", "a date constraint")
-        if c.date < start:
+        if day < start:
             raise ScenarioError(
-                f"{c.kind} {c.date} is before the project start {start}", field=f"{where}.date"
+                f"{c.kind} {day} is before the project start {start}", field=f"{where}.date"
             )
-        _check_range(c.date, start, f"{where}.date", f"{c.kind} {c.date}")
+        _check_range(day, start, f"{where}.date", f"{c.kind} {day}")
     if len(cons) == 2:
         first, second = cons
         pairs = (EARLIEST_KINDS, LATEST_KINDS)
@@ -389,10 +398,12 @@ def _add_years(d: _dt.date, years: int) -> _dt.date:
         return d.replace(year=year, day=28)
 
 
-def _require_date(value: object, where: str, what: str) -> None:
-    # datetime is a date subclass that cannot be compared with a date
+def _require_date(value: object, where: str, what: str) -> _dt.date:
+    """``value`` when it is a date (a datetime is a date subclass that cannot be compared
+    with a date)."""
     if not isinstance(value, _dt.date) or isinstance(value, _dt.datetime):
         raise ScenarioError(f"{what} must be a datetime.date, got {show(value)}", field=where)
+    return value
 
 
 def _require_moment(value: object, where: str, what: str) -> None:
@@ -468,6 +479,11 @@ def check_references(scenario: Scenario) -> None:
             )
         if t.milestone is not None:
             _check_milestone(t)
+    if scenario.lag_calendar not in LAG_CALENDARS:
+        raise ScenarioError(
+            f"must be one of {', '.join(LAG_CALENDARS)}, got {show(scenario.lag_calendar)}",
+            field="lag_calendar",
+        )
     if scenario.progress_logic not in PROGRESS_LOGIC:
         raise ScenarioError(
             f"must be retained or override, got {show(scenario.progress_logic)}",
