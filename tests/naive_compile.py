@@ -23,6 +23,7 @@ from riskengine.kernels.args import (
     FINISH_MILESTONE,
     FORWARD_SLOW,
     HAS_COST,
+    REMAINING_COST,
     RETAINED_LOGIC,
     START_MILESTONE,
 )
@@ -62,6 +63,8 @@ def compile_network_naive(
     cost_code = np.zeros((n, 2), np.int64)
     cost_par = np.zeros((n, 2, NPAR))
     has_cost = np.zeros(n, np.int64)
+    actual_cost = np.zeros(n)
+    task_slow_extra = np.zeros(n, np.int64)
     group_of: dict[str, int] = {}
     task_group = np.full(n, -1, np.int64)
     for k, t in enumerate(tasks):
@@ -72,6 +75,10 @@ def compile_network_naive(
             for j, part in enumerate((t.cost.fixed, t.cost.per_day)):
                 if part is not None:
                     cost_code[k, j], cost_par[k, j] = encode(part, tables)
+        if t.actual_cost is not None and task_mode[k] != 0:
+            has_cost[k] = 1
+            actual_cost[k] = t.actual_cost
+            task_slow_extra[k] |= REMAINING_COST
         if t.group:
             task_group[k] = group_of.setdefault(t.group, len(group_of))
 
@@ -132,6 +139,7 @@ def compile_network_naive(
     flat = [e for lst in per_task for e in lst]
     money = np.array([any(e[2] == 2 for e in lst) for lst in per_task], bool)
     task_slow[(has_cost != 0) | money] |= HAS_COST
+    task_slow |= task_slow_extra
     for k, t in enumerate(tasks):  # retained logic and milestones, one task at a time
         if scenario.progress_logic == "retained" and task_mode[k] == 2:
             task_slow[k] |= RETAINED_LOGIC
@@ -219,6 +227,7 @@ def compile_network_naive(
         con_set=con_set,
         con_hard=np.array([scenario.simulation.constraints == "hard"], np.int64),
         alap=np.array(alap, np.int64),
+        actual_cost=actual_cost,
         succ_cal=s_cal,
         data_time=np.array([timeline.start_of(scenario.data_date) if scenario.data_date else 0.0]),
         cost_code=cost_code,

@@ -126,6 +126,8 @@ def random_scenario(seed: int, n: int = 40) -> Scenario:
                 extra["actual_finish"] = START + _dt.timedelta(days=i + 3)
             elif rng.random() < 0.5:
                 extra["remaining"] = dist(rng)
+            if rng.random() < 0.3:
+                extra["actual_cost"] = float(rng.randint(0, 500))
         tasks.append(Task(ids[i], duration, predecessors=tuple(preds), **extra))
     risks = []
     for r in range(rng.randint(0, 5)):
@@ -226,6 +228,7 @@ def test_the_random_networks_use_every_feature():
     assert any((n.corr_slot >= 0).any() and (n.imp_slot >= 0).any() for n in nets)
     assert any((n.exist_p < 1).any() for n in nets)
     assert any(n.alap.size for n in nets)
+    assert any((n.actual_cost > 0).any() for n in nets)
     assert any(np.isfinite(n.targets).all() and n.targets.size >= 3 for n in nets) or any(
         np.isfinite(n.targets).sum() >= 2 for n in nets
     )

@@ -54,7 +54,12 @@ def test_a_hand_made_scenario_reads_back_the_same(tmp_path):
             remaining=2.0,
             existence=0.9,
             group="civil",
+            cost=rk.Cost(
+                fixed=250, per_day={"dist": "triangular", "min": 9, "mode": 10, "max": 14}
+            ),
+            actual_cost=1200.0,
         ),
+        rk.Task("L", duration=2, constraints=(Constraint("as-late-as-possible", None),)),
     )
     sc = rk.Scenario(
         "written",
@@ -66,6 +71,7 @@ def test_a_hand_made_scenario_reads_back_the_same(tmp_path):
         calendar="standard",
         simulation=SimulationSettings(constraints="hard"),
         progress_logic="override",
+        lag_calendar="predecessor",
     )
     back = round_trip(sc, tmp_path)
     assert back == sc
@@ -79,7 +85,7 @@ def test_what_an_import_does_not_produce_is_refused():
         tasks=(rk.Task("A", duration=1),),
         risks=(rk.Risk("R", probability=0.5, impacts=(rk.Impact("A", delay=2),)),),
     )
-    with pytest.raises(ValueError, match="no risks"):
+    with pytest.raises(ValueError, match="no risks, correlations or cost items"):
         scenario_document(sc)
 
 

@@ -26,6 +26,7 @@ from riskengine.kernels.args import (
     FINISH_MILESTONE,
     FORWARD_SLOW,
     HAS_COST,
+    REMAINING_COST,
     RETAINED_LOGIC,
     START_MILESTONE,
 )
@@ -145,6 +146,8 @@ class CompiledNetwork:
     # otherwise), in the order of the predecessor and of the successor arrays
     pred_lcal: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     succ_lcal: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    # float64[n]: the actual cost of a started task to the data date (0: none)
+    actual_cost: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def __post_init__(self) -> None:
         """Fill the constraint arrays of a network built without them (a reference
@@ -156,6 +159,8 @@ class CompiledNetwork:
             object.__setattr__(self, "con", none)
         if self.con_set.shape[0] != n:
             object.__setattr__(self, "con_set", np.zeros(n, np.int64))
+        if self.actual_cost.shape[0] != n:
+            object.__setattr__(self, "actual_cost", np.zeros(n))
         links = self.pred_gather.shape[0]
         for name in ("pred_lcal", "succ_lcal"):
             if getattr(self, name).shape[0] != links:
@@ -233,6 +238,7 @@ class CompiledNetwork:
                 par=self.cost_par,
                 has_cost=self.has_cost,
                 task_group=self.task_group,
+                actual=self.actual_cost,
             ),
         )
 
@@ -412,6 +418,7 @@ def _compile_base(scenario: Scenario, strict: bool) -> _Base:
     cost_code = np.zeros((n, 2), np.int64)
     cost_par = np.zeros((n, 2, NPAR))
     has_cost = np.zeros(n, np.int64)
+    actual_cost = np.zeros(n)
     group_of: dict[str, int] = {}
     task_group = np.full(n, -1, np.int64)
     for k, t in enumerate(tasks):
@@ -421,6 +428,9 @@ def _compile_base(scenario: Scenario, strict: bool) -> _Base:
             for j, part in enumerate((t.cost.fixed, t.cost.per_day)):
                 if part is not None:
                     cost_code[k, j], cost_par[k, j] = tables.encode(part)
+        if t.actual_cost is not None and task_mode[k] != 0:
+            has_cost[k] = 1
+            actual_cost[k] = t.actual_cost
         if t.group:
             task_group[k] = group_of.setdefault(t.group, len(group_of))
     code = np.array([e[0] for e in encoded], np.int64)
@@ -445,6 +455,9 @@ def _compile_base(scenario: Scenario, strict: bool) -> _Base:
     task_slow[forward_slow] |= FORWARD_SLOW
     task_slow[backward_slow] |= BACKWARD_SLOW
     task_slow[has_cost != 0] |= HAS_COST
+    # an actual cost given: the rate charges only the remaining working days
+    actual_given = np.array([t.actual_cost is not None for t in tasks], bool)
+    task_slow[actual_given & (task_mode != 0)] |= REMAINING_COST
     task_slow |= milestone_bits(tasks, task_cal)
     if scenario.progress_logic == "retained":  # work in progress waits for its predecessors
         task_slow[task_mode == IN_PROGRESS] |= RETAINED_LOGIC
@@ -543,6 +556,7 @@ def _compile_base(scenario: Scenario, strict: bool) -> _Base:
         alap=np.flatnonzero(task_slow & ALAP)[::-1].astype(np.int64),
         pred_lcal=p_lcal,
         succ_lcal=s_lcal,
+        actual_cost=actual_cost,
         task_slow=task_slow,
         succ_cal=s_cal,
         data_time=np.array([timeline.start_of(scenario.data_date) if scenario.data_date else 0.0]),

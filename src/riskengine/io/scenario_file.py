@@ -84,6 +84,7 @@ TASK_KEYS = (
     "actual_start",
     "actual_finish",
     "remaining",
+    "actual_cost",
     "milestone",
 )
 CALENDAR_KEYS = ("workdays", "holidays", "extra_workdays", "hours_per_day", "hours", "day")
@@ -487,6 +488,9 @@ def _task(doc: Document, raw: Any, path: Path_, lag_units: LagUnits) -> Task:
     remaining = get("remaining")
     if remaining is not None:
         remaining = _distribution(doc, remaining, (*path, "remaining"), units=units)
+    actual_cost = get("actual_cost")
+    if actual_cost is not None:
+        actual_cost = as_number(doc, actual_cost, (*path, "actual_cost"))
     name, group = get("name"), get("group")
     return Task(
         id=tid,
@@ -503,6 +507,7 @@ def _task(doc: Document, raw: Any, path: Path_, lag_units: LagUnits) -> Task:
         actual_finish=actual_finish,
         remaining=remaining,
         milestone=milestone,
+        actual_cost=actual_cost,
     )
 
 

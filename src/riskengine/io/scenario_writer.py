@@ -5,8 +5,8 @@ format reads (README "Scenario file"), and :func:`scenario_yaml` its text, which
 command line writes in one step (report/outputs.py ``write_atomic``). Reading the file
 back gives the same scenario: the tests check that on every real schedule the
 importer reads. It writes what an import produces: the network, its calendars, progress,
-constraints and milestones; a scenario with risks, correlations or cost items is refused
-(those are the analyst's to add, in the file the import wrote).
+constraints, milestones, task costs and groups; a scenario with risks, correlations or
+cost items is refused (those are the analyst's to add, in the file the import wrote).
 """
 
 from __future__ import annotations
@@ -96,13 +96,20 @@ def _task(t: Task) -> dict[str, Any]:
         out["actual_finish"] = _moment(t.actual_finish)
     if t.remaining is not None:
         out["remaining"] = _distribution(t.remaining)
+    if t.cost is not None:
+        parts = {"fixed": t.cost.fixed, "per_day": t.cost.per_day}
+        out["cost"] = {k: _distribution(d) for k, d in parts.items() if d is not None}
+    if t.actual_cost is not None:
+        out["actual_cost"] = t.actual_cost
     return out
 
 
 def scenario_document(sc: Scenario) -> dict[str, Any]:
     """The scenario as the plain structure of a scenario file."""
-    if sc.risks or sc.correlations or sc.costs or any(t.cost for t in sc.tasks):
-        raise ValueError("the writer holds an imported network: no risks, correlations or costs")
+    if sc.risks or sc.correlations or sc.costs:
+        raise ValueError(
+            "the writer holds an imported network: no risks, correlations or cost items"
+        )
     doc: dict[str, Any] = {"name": sc.name}
     if sc.start is not None:
         doc["start"] = _moment(sc.start)

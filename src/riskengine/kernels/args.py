@@ -30,6 +30,7 @@ START_MILESTONE = 8  # its date is the day it starts (its finish counts on that 
 FINISH_MILESTONE = 16  # on its own calendar, it takes no time at the end of a working day
 RETAINED_LOGIC = 32  # in progress: its remaining work waits for its predecessors
 ALAP = 64  # as late as possible: placed within its free float after the forward pass
+REMAINING_COST = 128  # started, with an actual cost: its rate charges the remaining days
 
 
 class Run(NamedTuple):
@@ -161,12 +162,14 @@ class Calendars(NamedTuple):
 
 
 class Cost(NamedTuple):
-    """Each task's fixed and per-day cost distributions and its cost group."""
+    """Each task's fixed and per-day cost distributions, its cost group and its actual
+    cost to the data date (0: none)."""
 
     code: np.ndarray  # int64[n, 2]
     par: np.ndarray  # float64[n, 2, NPAR]
     has_cost: np.ndarray  # int64[n]
     task_group: np.ndarray  # int64[n]
+    actual: np.ndarray  # float64[n]
 
 
 class Network(NamedTuple):

@@ -125,10 +125,12 @@ DATE_EPS, far below ``tol``.
 
 Cost (``cost``)
 ---------------
-``cost = Cost(code[n, 2], par[n, 2, NPAR], has_cost[n], task_group[n])``: a task's
-cost is ``fixed + per_day · w`` where w is its working duration in its own calendar
-(the sampled one, risk delays included), both parts sampled from draws COST_FIXED_DRAW
-and COST_RATE_DRAW of the task's stream; a task that does not happen costs nothing.
+``cost = Cost(code[n, 2], par[n, 2, NPAR], has_cost[n], task_group[n], actual[n])``: a
+task's cost is ``actual + fixed + per_day · w`` where w is its working duration in its
+own calendar (the sampled one, risk delays included), both parts sampled from draws
+COST_FIXED_DRAW and COST_RATE_DRAW of the task's stream; a task that does not happen
+costs nothing. A started task with an actual cost (bit REMAINING_COST) counts in w only
+its remaining working days (none once finished).
 Impacts with ``imp_kind == 2`` add ``occ · v`` money to their task's cost. Per iteration
 ``cost_out[i, 0]`` is the total and ``cost_out[i, 1 + g]`` the total of group g
 (summed in task order, so bit-identical whatever the chunking); ``task_cost[c, t]`` sums
@@ -172,6 +174,7 @@ from .args import (
     FINISH_MILESTONE,
     FORWARD_SLOW,
     HAS_COST,
+    REMAINING_COST,
     RETAINED_LOGIC,
     START_MILESTONE,
 )
@@ -610,8 +613,11 @@ def _forward_slow(
     es = X[2 * t]
     ef = X[2 * t + 1]
     if mode == 1:
-        # finished: its actual dates in every iteration; d becomes its working days
+        # finished: its actual dates in every iteration; d becomes its working days (for
+        # its cost: none when its actual cost is given)
         w = _pos(cal, tc, fix_ef[t]) - _pos(cal, tc, fix_es[t])
+        if schedule.task_slow[t] & REMAINING_COST:
+            w = 0.0
         for lane in range(block):
             es[lane] = fix_es[t]
             ef[lane] = fix_ef[t]
@@ -624,23 +630,27 @@ def _forward_slow(
         pd = _pos(cal, tc, schedule.data_time[0])
         for lane in range(block):
             es[lane] = max(pb + d[lane], pd)  # its finish without predecessors
+            d[lane] = es[lane] - pd  # its remaining working days
         if schedule.task_slow[t] & RETAINED_LOGIC:
             # retained logic: the remaining work, from the data date on, also waits for
             # the predecessors (a start later than the data date moves the finish)
             for lane in range(block):
                 lim[lane] = pd
-                d[lane] = es[lane] - pd
             _pred_limits(
                 t, X, XP, d, lim, cal, tc, schedule, pred_ptr, pred_nstart, pred_gather, pred_lag
             )
             for lane in range(block):
                 if lim[lane] > pd:
                     es[lane] = lim[lane] + d[lane]
+        # its working days for its cost: the remaining ones only when its actual cost
+        # is given, else from its actual start
+        from_start = (schedule.task_slow[t] & REMAINING_COST) == 0
         for lane in range(block):
             q = es[lane]
             es[lane] = fix_es[t]
             ef[lane] = max(es[lane], _finish(cal, tc, q))
-            d[lane] = q - p0
+            if from_start:
+                d[lane] = q - p0
             pf[lane] = max(pf[lane], ef[lane])
     else:
         # on its own calendar: lags and duration in its working days
@@ -1059,13 +1069,14 @@ def _task_cost(
     keys,
     tables,
 ):
-    """Task t's cost per lane into ``out``: fixed + per-day rate × working days ``d``
-    (+ cost impacts ``money``), only where the task happens; added to the total and
+    """Task t's cost per lane into ``out``: its actual cost to the data date (0 when
+    none) + fixed + per-day rate × working days ``d`` (+ cost impacts ``money``), only
+    where the task happens; added to the total and
     group rows of ``csum``. Returns the valid lanes' sum in fixed point (COST_SCALE)."""
-    cost_code, cost_par, has_cost, task_group = cost
+    cost_code, cost_par, has_cost, task_group, actual = cost
     block = d.shape[0]
     for lane in range(block):
-        out[lane] = 0.0
+        out[lane] = actual[t]
     if has_cost[t]:
         for j in range(2):
             if cost_code[t, j] != FIXED:
@@ -1074,7 +1085,7 @@ def _task_cost(
             sample_into(cost_code[t, j], cost_par[t, j], tables, u, v, block)
             if j == 0:
                 for lane in range(block):
-                    out[lane] = v[lane]
+                    out[lane] += v[lane]
             else:
                 for lane in range(block):
                     out[lane] += v[lane] * d[lane]

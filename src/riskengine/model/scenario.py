@@ -314,6 +314,11 @@ class Task:
         Progress at the scenario's data date.
     remaining : Distribution, spec or None, default None
         Working days still needed after the data date (work in progress).
+    actual_cost : float or None, default None
+        The money spent on a started task up to the data date. When given, it is the
+        cost of the work done, carried as it is: ``cost``'s ``per_day`` then applies to
+        the remaining working days only and ``fixed`` is what is still to be spent as a
+        lump sum. Without it, the work done is costed at ``cost`` as planned.
     milestone : {"start", "finish"} or None, default None
         A milestone (it takes no time): a start milestone's date is the working day on
         which it starts, a finish milestone's the working day on which its predecessors
@@ -341,6 +346,7 @@ class Task:
     actual_finish: _dt.date | None = None
     remaining: Distribution | None = None
     milestone: str | None = None
+    actual_cost: float | None = None
 
     def __post_init__(self) -> None:
         """Parse ``duration`` and ``remaining`` given as specs; a loaded task holds a

@@ -12,6 +12,7 @@ so errors from a file are located at their line.
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import weakref
 from collections.abc import Collection
 from typing import TypeGuard
@@ -77,6 +78,7 @@ def check_schedule(scenario: Scenario) -> None:
             or t.constraints
             or t.actual_start is not None
             or t.actual_finish is not None
+            or t.actual_cost is not None
             or t.remaining is not None
         ):
             _check_task_dates(scenario, t)
@@ -321,6 +323,17 @@ def _check_task_dates(scenario: Scenario, t: Task) -> None:
                 raise ScenarioError(
                     f"{label} {d} is after the data date {dd}", field=f"{base}.{key}"
                 )
+    if t.actual_cost is not None:
+        where = f"{base}.actual_cost"
+        if a_s is None:
+            raise ScenarioError(
+                "'actual_cost' is the money spent on a started task: it needs an actual start",
+                field=where,
+            )
+        if not _finite_number(t.actual_cost) or t.actual_cost < 0:
+            raise ScenarioError(
+                f"must be a number of at least 0, got {show(t.actual_cost)}", field=where
+            )
     if t.remaining is not None:
         where = f"{base}.remaining"
         if a_s is None:
@@ -336,6 +349,11 @@ def _check_task_dates(scenario: Scenario, t: Task) -> None:
         how = negative_part(t.remaining)
         if how:
             raise ScenarioError(f"a remaining duration cannot be negative, got {how}", field=where)
+
+
+def _finite_number(x: object) -> bool:
+    """A real number, not a bool, nan or infinite."""
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
 
 
 def _check_cost(cost: Cost, where: str) -> None:
