@@ -204,3 +204,73 @@ def test_as_late_as_possible_comes_in_without_a_date(tmp_path):
     sc, report = import_xer(small_xer(tmp_path, extra_task=alap))
     assert sc.tasks[-1].constraints == (Constraint("as-late-as-possible", None),)
     assert "CS_ALAP" not in report.losses
+
+
+def with_costs(path, rows):
+    """The small XER with TASKRSRC and PROJCOST ``rows`` added."""
+    text = path.read_text(encoding="cp1252").replace("%E\n", "\n".join(rows) + "\n%E\n")
+    path.write_text(text, encoding="cp1252")
+    return path
+
+
+def test_costs_come_in_as_a_rate_over_the_remaining_days_and_lump_sums(tmp_path):
+    rows = [
+        "%T\tTASKRSRC",
+        "%F\ttaskrsrc_id\ttask_id\tproj_id\tact_reg_cost\tact_ot_cost\tremain_cost",
+        "%R\t1\t100\t1\t0\t0\t900",  # A: 10 working days left, 1000 in all: 100 a day
+        "%R\t2\t100\t1\t0\t0\t100",
+        "%R\t3\t101\t1\t\t\t36",
+        "%T\tPROJCOST",
+        "%F\tcost_item_id\ttask_id\tproj_id\tact_cost\tremain_cost",
+        "%R\t1\t101\t1\t0\t500",  # an expense: a lump sum
+        "%R\t2\t102\t1\t0\t-0.001",  # rounding in the file: counted as 0, and listed
+    ]
+    sc, report = import_xer(with_costs(small_xer(tmp_path), rows))
+    a, b, m = sc.tasks
+    assert a.cost.fixed.params["value"] == 0 and a.cost.per_day.params["value"] == 100.0
+    assert b.cost.fixed.params["value"] == 500 and b.cost.per_day.params["value"] == 18.0
+    assert m.cost is None and m.actual_cost is None  # its only cost was the rounding
+    assert report.costs == {"actual": 0.0, "remaining": 1536.0}
+    assert report.counts["resource assignments"] == 3 and report.counts["expenses"] == 2
+    assert report.losses["negative-cost"].items == ["M (-0.001)"]
+    plan = rk.deterministic_plan(sc)
+    assert float(plan.costs["total"][0]) == pytest.approx(1536.0)
+
+
+def test_a_started_activity_carries_its_actual_cost(tmp_path):
+    started = (
+        "%R\t103\t1\t10\tW\tWall\tTT_Task\tTK_Active\t45\t27\t\t",  # 3 of its 5 days left
+    )
+    rows = [
+        "%T\tTASKRSRC",
+        "%F\ttaskrsrc_id\ttask_id\tproj_id\tact_reg_cost\tact_ot_cost\tremain_cost",
+        "%R\t1\t103\t1\t150\t50\t300",
+    ]
+    path = small_xer(tmp_path, extra_task=started[0])
+    text = path.read_text(encoding="cp1252").replace(
+        "\tcstr_type\tcstr_date\n", "\tcstr_type\tcstr_date\tact_start_date\n"
+    )
+    text = text.replace("TK_Active\t45\t27\t\t\n", "TK_Active\t45\t27\t\t\t2026-12-28 07:00\n")
+    path.write_text(text, encoding="cp1252")
+    sc, report = import_xer(with_costs(path, rows))
+    w = sc.task("W")
+    assert w.actual_cost == 200.0 and w.cost.per_day.params["value"] == pytest.approx(100.0)
+    assert report.costs == {"actual": 200.0, "remaining": 300.0}
+
+
+@needs_fixtures
+@pytest.mark.parametrize(
+    ("name", "project"),
+    [
+        ("bhatticoder_construction.xer", None),
+        ("bhatticoder_hotel_project.xer", "HBTF-2"),
+        ("constantintcacenco_harbour_pointe_update.xer", None),
+        ("sp10-cost-loaded.xer", None),
+    ],
+)
+def test_the_plan_cost_of_a_real_schedule_is_its_actual_plus_remaining_cost(name, project):
+    sc, report = import_xer(FIXTURES / name, project)
+    plan = rk.deterministic_plan(sc)
+    want = report.costs["actual"] + report.costs["remaining"]
+    assert want > 0
+    assert float(plan.costs["total"][0]) == pytest.approx(want, rel=1e-4)  # 0.01 %

@@ -28,7 +28,7 @@ from riskengine.io.p6calendar import parse_calendar_data
 from riskengine.io.worktime import WorkingTime
 from riskengine.io.xer import XerFile, read_xer
 from riskengine.model.distributions import parse_distribution
-from riskengine.model.scenario import Calendar, Constraint, Link, Scenario, Task
+from riskengine.model.scenario import Calendar, Constraint, Cost, Link, Scenario, Task
 
 LINK_TYPES = {"PR_FS": "FS", "PR_SS": "SS", "PR_FF": "FF", "PR_SF": "SF"}
 WORK_TYPES = {
@@ -93,7 +93,8 @@ class StoredDates:
 class ImportReport:
     """What an import read (``counts``), what it mapped approximately or dropped
     (``losses``), what looked wrong in the file (``warnings``) and the dates the file
-    stores for each imported activity, by its id in the scenario (``stored``)."""
+    stores for each imported activity, by its id in the scenario (``stored``), and the
+    file's actual and remaining cost of the activities imported (``costs``)."""
 
     source: str
     project: str
@@ -102,6 +103,7 @@ class ImportReport:
     losses: dict[str, Loss] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     stored: dict[str, StoredDates] = field(default_factory=dict)
+    costs: dict[str, float] = field(default_factory=dict)  # "actual", "remaining" in the file
 
     def lose(self, key: str, what: str, why: str, item: str) -> None:
         """Record one item of a kind of loss."""
@@ -155,14 +157,97 @@ def _stored(row: dict[str, str], hours_per_day: float) -> StoredDates:
 
 def _hours(xer: XerFile, table: str, name: str, row: dict[str, str], line: int) -> float:
     """Field ``name`` of a ``table`` row: a number of hours (empty: 0)."""
+    return _number(xer, table, name, row, line, 1e7)
+
+
+def _number(
+    xer: XerFile, table: str, name: str, row: dict[str, str], line: int, limit: float
+) -> float:
+    """Field ``name`` of a ``table`` row: a number (empty: 0) of magnitude under
+    ``limit``."""
     text = row.get(name, "")
     try:
         value = float(text or 0)
     except ValueError:
         raise xer.error(f"{name} is not a number: {text[:20]!r}", line, table) from None
-    if value != value or abs(value) > 1e7:
+    if value != value or abs(value) > limit:
         raise xer.error(f"{name} is out of range: {text[:20]!r}", line, table)
     return value
+
+
+MONEY = 1e15  # the largest cost a field may hold (a typo beyond)
+
+
+@dataclass
+class _Money:
+    """An activity's cost in the file: actual to date and remaining, of its resource
+    assignments (whose remaining cost follows its remaining duration) and of its
+    expenses (lump sums)."""
+
+    actual: float = 0.0
+    labour: float = 0.0  # remaining cost of the resource assignments
+    expenses: float = 0.0  # remaining cost of the expenses
+
+
+def _money(
+    xer: XerFile,
+    kept: dict[str, tuple[int, dict[str, str]]],
+    code_of: dict[str, str],
+    report: ImportReport,
+) -> dict[str, _Money]:
+    """Each kept activity's :class:`_Money` (by task_id), from TASKRSRC (resource
+    assignments: ``act_reg_cost + act_ot_cost`` actual, ``remain_cost``) and PROJCOST
+    (expenses: ``act_cost``, ``remain_cost``); the file's totals go to ``report.costs``."""
+    out: dict[str, _Money] = {}
+    for table, actual_fields, count in (
+        ("TASKRSRC", ("act_reg_cost", "act_ot_cost"), "resource assignments"),
+        ("PROJCOST", ("act_cost",), "expenses"),
+    ):
+        if table not in xer.tables:
+            continue
+        n = 0
+        for line, r in xer.table(table).records():
+            tid = r.get("task_id", "")
+            if tid not in kept:
+                continue
+            n += 1
+            m = out.setdefault(tid, _Money())
+            m.actual += sum(_number(xer, table, f, r, line, MONEY) for f in actual_fields)
+            remain = _number(xer, table, "remain_cost", r, line, MONEY)
+            if table == "TASKRSRC":
+                m.labour += remain
+            else:
+                m.expenses += remain
+        report.counts[count] = n
+    for tid, m in out.items():
+        if m.labour < 0 or m.expenses < 0 or m.actual < 0:
+            report.lose(
+                "negative-cost",
+                "negative costs (rounding in the file)",
+                "counted as 0: a cost is never negative",
+                f"{code_of[tid]} ({min(m.labour, m.expenses, m.actual):.4g})",
+            )
+            m.labour, m.expenses, m.actual = (max(x, 0.0) for x in (m.labour, m.expenses, m.actual))
+    report.costs["actual"] = sum(m.actual for m in out.values())
+    report.costs["remaining"] = sum(m.labour + m.expenses for m in out.values())
+    return out
+
+
+def _task_cost(m: _Money | None, left: float, started: bool) -> tuple[Cost | None, float | None]:
+    """An activity's cost and actual cost: the remaining labour as a rate over its
+    ``left`` remaining working days (so it follows the duration once that is uncertain;
+    a lump sum when none are left), the expenses as a lump sum, and for a started
+    activity its actual cost to date, carried as it is."""
+    if m is None or (m.actual == 0 and m.labour == 0 and m.expenses == 0):
+        return None, None
+    fixed, per_day = m.expenses, 0.0
+    if left > 0:
+        per_day = m.labour / left
+    else:
+        fixed += m.labour
+    rate = parse_distribution({"dist": "fixed", "value": per_day}) if per_day else None
+    cost = Cost(fixed=parse_distribution({"dist": "fixed", "value": fixed}), per_day=rate)
+    return cost, (m.actual if started else None)
 
 
 def choose_project(xer: XerFile, project: str | None) -> dict[str, str]:
@@ -367,6 +452,8 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
     for succ, links in preds.items():
         preds[succ] = [lag_days(lk, kept[succ][1]) for lk in links]
 
+    money = _money(xer, kept, code_of, report)
+
     # the data date and progress
     data_date = _date(proj.get("last_recalc_date", ""))
     tasks = []
@@ -393,6 +480,10 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
                 remaining = parse_distribution(
                     {"dist": "fixed", "value": max(remain, 0.0) / c.hours_per_day}
                 )
+        left = days if actual_start is None else 0.0  # working days the rate covers
+        if remaining is not None:
+            left = max(remain, 0.0) / c.hours_per_day
+        cost, actual_cost = _task_cost(money.get(tid), left, actual_start is not None)
         constraints = []
         for ctype, cdate in (
             (r.get("cstr_type", ""), r.get("cstr_date", "")),
@@ -429,6 +520,8 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
                 actual_finish=actual_finish,
                 remaining=remaining,
                 milestone=MILESTONES.get(kind),
+                cost=cost,
+                actual_cost=actual_cost,
             )
         )
     report.counts["constraints"] = n_constraints
