@@ -342,6 +342,7 @@ def test_the_report_keeps_the_dates_ms_project_stored(tmp_path):
              TotalSlack=2 * 9 * 600),
         task(2, 0, link(1), Milestone=1, Start="2026-12-28T17:00:00",
              Finish="2026-12-28T17:00:00"),
+        task(3, 0, Milestone=1, Start="2027-01-04T07:00:00", Finish="2027-01-04T07:00:00"),
     )  # fmt: skip
     _, report = import_mspdi(path)
     a = report.stored["1"]
@@ -352,6 +353,8 @@ def test_the_report_keeps_the_dates_ms_project_stored(tmp_path):
     assert (a.kind, a.status) == ("task", "not started")
     assert report.stored["2"].kind == "finish milestone"
     assert report.stored["2"].total_float is None
+    # a milestone takes no time: one at the opening of a day is on that day
+    assert report.stored["3"].finish == datetime.datetime(2027, 1, 4, 7, 0)
 
 
 @pytest.mark.parametrize(

@@ -593,7 +593,8 @@ def _tasks(
         kind_name = "finish milestone" if milestone else "task"
         report.stored[code] = StoredDates(
             _moment(t.get("Start")),
-            _stored_finish(_moment(t.get("Finish")), cal),
+            # a milestone at the opening of a day is on that day (it takes no time)
+            _stored_finish(_moment(t.get("Finish")), cal) if days else _moment(t.get("Finish")),
             tf,
             kind_name,
             STATUS_NAMES[status],
