@@ -290,6 +290,7 @@ def test_progress_at_the_status_date(tmp_path):
         task(3, 9, link(2)),
         task(4, 9, ActualStart="2027-01-08T07:00:00"),  # after the status date
         task(5, 9, link(99)),  # a link from a task not in the file
+        task(6, 9, PercentComplete=100),  # complete, without a date
         header=header,
     )  # fmt: skip
     sc, report = import_mspdi(path)
@@ -301,6 +302,7 @@ def test_progress_at_the_status_date(tmp_path):
     assert t["4"].actual_start is None
     assert report.warnings == [
         "task 5 has a link from task UID 99, which is not in the file: left out",
+        "6 is complete without any date: not started",
         "4 has an actual start 2027-01-08 after the status date 2027-01-06: taken as not started",
     ]
     # the status the file stores (4 as it says, though the scenario has it not started)
@@ -472,3 +474,19 @@ def test_a_file_written_by_another_tool_keeps_its_project_finish():
 def test_real_files_are_written_and_read_back_the_same(tmp_path, name):
     sc, _ = import_mspdi(FIXTURES / name)
     assert round_trip(sc, tmp_path) == sc
+
+
+def test_a_link_between_big_summaries_is_refused_not_multiplied(tmp_path, monkeypatch):
+    monkeypatch.setattr("riskengine.io.msimport.MAX_REWRITTEN", 3)
+    path = mspdi(
+        tmp_path,
+        task(1, 9, outline="1", Summary=1),
+        task(2, 9, outline="1.1"),
+        task(3, 9, outline="1.2"),
+        task(4, 9, link(1), outline="2", Summary=1),
+        task(5, 9, outline="2.1"),
+        task(6, 9, outline="2.2"),
+    )
+    sc, report = import_mspdi(path)
+    assert all(not t.predecessors for t in sc.tasks)  # 2 × 2 = 4 links: over 3
+    assert report.losses["summary-links"].items == ["1->4"]

@@ -55,6 +55,7 @@ EARLY_LATE = {  # ConstraintType -> our kind
 # (HonorConstraints, MS Project's default) the date beats the links, as P6's mandatory
 # dates do; without it the links win and the date is an earliest and a latest one
 MUST = {"2": ("start-on", "mandatory-start"), "3": ("finish-on", "mandatory-finish")}
+MAX_REWRITTEN = 100_000  # links one link on summaries may become (a file-size guard)
 STATUS_NAMES = ("not started", "in progress", "finished")
 
 
@@ -424,6 +425,14 @@ def _links(
             if not all(u in kept for u in (*froms, *tos)):
                 report.lose("dropped-links", "links to tasks left out", "left out", where)
                 continue
+            if len(froms) * len(tos) > MAX_REWRITTEN:
+                report.lose(
+                    "summary-links",
+                    f"links between summaries that would make over {MAX_REWRITTEN:,} links",
+                    "left out",
+                    where,
+                )
+                continue
             lag_h = _number(m, p, "LinkLag") / 600  # tenths of a minute
             fmt = str(p.get("LagFormat", "7"))
             if lag_h and fmt in PERCENT_FORMATS:
@@ -580,6 +589,8 @@ def _tasks(
             if start and finish:
                 actual_start, actual_finish = _start_day(start, cal), _finish_day(finish, cal)
                 actual_finish = max(actual_finish, actual_start)
+            else:
+                report.warnings.append(f"{code} is complete without any date: not started")
         elif status == 1 and start:
             actual_start = _start_day(start, cal)
             left = _hours(m, t, "RemainingDuration")
