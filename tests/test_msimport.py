@@ -467,6 +467,9 @@ def test_a_file_written_by_another_tool_keeps_its_project_finish():
     assert set(worst) == {"13", "14", "15", "16", "17", "19", "20", "21", "22"}
     sc, report = import_mspdi(FIXTURES / "yolean_kv_solsidan.xml")
     assert report.counts["constraints"] == 29 and report.counts["links: FS"] == 75
+    assert report.warnings[0].startswith("the file stores no early dates nor slack")
+    _, report = import_mspdi(FIXTURES / "aspose_java_NewProductDev.xml")
+    assert report.warnings == []
 
 
 @needs_fixtures

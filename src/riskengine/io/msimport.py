@@ -318,6 +318,12 @@ def import_mspdi(path: str | Path, project: str | None = None) -> tuple[Scenario
     report.counts["resources"] = sum(1 for r in m.resources if r.get("UID") not in ("0", None))
     report.counts["assignments"] = len(m.assignments)
     _costs(m, report)
+    written = [t for t in kept.values() if "Finish" in t]
+    if written and not any("EarlyFinish" in t for t in written):
+        report.warnings.append(
+            "the file stores no early dates nor slack (MS Project writes them; the tool that "
+            "wrote this file did not): the fidelity compares its Start and Finish as written"
+        )
 
     # the start and the data date
     start_at = _moment(m.project.get("StartDate"))
