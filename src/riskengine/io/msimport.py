@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import collections
 import datetime as _dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -372,7 +373,7 @@ def _links(
     kept: dict[str, dict[str, Any]],
     summaries: dict[str, dict[str, Any]],
     under: dict[str, list[str]],
-    cal_of: Any,
+    cal_of: Callable[[str], ImportedCalendar],
     report: ImportReport,
 ) -> dict[str, dict[tuple[str, str], float]]:
     """Each kept task's predecessors: ``{(pred id, type): lag in days}`` (a link the
@@ -488,7 +489,7 @@ def _tasks(
     kept: dict[str, dict[str, Any]],
     ids: dict[str, str],
     preds: dict[str, dict[tuple[str, str], float]],
-    cal_of: Any,
+    cal_of: Callable[[str], ImportedCalendar],
     summaries: dict[str, dict[str, Any]],
     by_outline: dict[str, str],
     report: ImportReport,
