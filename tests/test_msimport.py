@@ -13,6 +13,7 @@ import pytest
 import riskengine as rk
 from riskengine.errors import ScenarioError
 from riskengine.io.msimport import import_mspdi
+from riskengine.io.mspdi import calendar_working_time
 from riskengine.io.scenario_file import load_scenario
 from riskengine.io.scenario_writer import scenario_yaml
 from riskengine.model.scenario import Constraint
@@ -493,3 +494,49 @@ def test_a_link_between_big_summaries_is_refused_not_multiplied(tmp_path, monkey
     sc, report = import_mspdi(path)
     assert all(not t.predecessors for t in sc.tasks)  # 2 × 2 = 4 links: over 3
     assert report.losses["summary-links"].items == ["1->4"]
+
+
+def exception(first: str, last: str, **fields: object) -> dict:
+    """An Exception element as io/mspdi.py reads it: a day off, recurring by ``fields``."""
+    return {
+        "TimePeriod": {"FromDate": f"{first}T00:00:00", "ToDate": f"{last}T23:59:00"},
+        "DayWorking": "0",
+        **{k: str(v) for k, v in fields.items()},
+    }
+
+
+@pytest.mark.parametrize(
+    ("fields", "first", "last", "days"),
+    [
+        ({}, "2027-12-24", "2027-12-26", ["2027-12-24", "2027-12-25", "2027-12-26"]),
+        ({"Type": 9}, "2027-12-24", "2027-12-25", ["2027-12-24", "2027-12-25"]),
+        ({"Type": 1, "Occurrences": 2}, "2027-12-24", "2027-12-25", ["2027-12-24", "2027-12-25"]),
+        ({"Type": 1, "Period": 3}, "2027-01-01", "2027-01-07",
+         ["2027-01-01", "2027-01-04", "2027-01-07"]),
+        # New Year's Day, yearly by day of the month (Month 0 = January)
+        ({"Type": 2, "Month": 0, "MonthDay": 1, "Occurrences": 3}, "2027-01-01", "2029-01-01",
+         ["2027-01-01", "2028-01-01", "2029-01-01"]),
+        # Thanksgiving: the fourth (3) Thursday (7) of November (10)
+        ({"Type": 3, "Month": 10, "MonthPosition": 3, "MonthItem": 7}, "2027-11-25", "2028-11-23",
+         ["2027-11-25", "2028-11-23"]),
+        # the 31st of every month: months without one have none
+        ({"Type": 4, "MonthDay": 31, "Period": 1}, "2027-01-31", "2027-03-31",
+         ["2027-01-31", "2027-03-31"]),
+        # the last (4) Friday (8) of every second month
+        ({"Type": 5, "MonthPosition": 4, "MonthItem": 8, "Period": 2}, "2027-01-29", "2027-05-28",
+         ["2027-01-29", "2027-03-26", "2027-05-28"]),
+        # Tuesdays and Thursdays (4 + 16) every second week
+        ({"Type": 6, "DaysOfWeek": 20, "Period": 2}, "2027-01-05", "2027-01-21",
+         ["2027-01-05", "2027-01-07", "2027-01-19", "2027-01-21"]),
+    ],
+)  # fmt: skip
+def test_recurring_calendar_exceptions_give_the_days_of_their_pattern(fields, first, last, days):
+    cal = {"UID": "1", "Exceptions": {"Exception": [exception(first, last, **fields)]}}
+    wt, _ = calendar_working_time(cal, file="p.xml")
+    assert sorted(d.isoformat() for d in wt.exceptions) == days
+
+
+def test_an_unsupported_recurring_exception_is_a_clean_error():
+    cal = {"UID": "4", "Exceptions": {"Exception": [exception("2027-01-01", "2027-02-01", Type=8)]}}
+    with pytest.raises(ScenarioError, match=r"Calendars\[UID 4\].*Type '8'.*not supported"):
+        calendar_working_time(cal, file="p.xml")
