@@ -540,3 +540,36 @@ def test_an_unsupported_recurring_exception_is_a_clean_error():
     cal = {"UID": "4", "Exceptions": {"Exception": [exception("2027-01-01", "2027-02-01", Type=8)]}}
     with pytest.raises(ScenarioError, match=r"Calendars\[UID 4\].*Type '8'.*not supported"):
         calendar_working_time(cal, file="p.xml")
+
+
+def test_alternative_work_weeks_are_read_as_exceptions_of_their_period():
+    def day(kind: int, *times: tuple[str, str]) -> dict:
+        if not times:
+            return {"DayType": str(kind), "DayWorking": "0"}
+        shifts = [{"FromTime": f"{a}:00", "ToTime": f"{b}:00"} for a, b in times]
+        return {"DayType": str(kind), "DayWorking": "1", "WorkingTimes": {"WorkingTime": shifts}}
+
+    summer = {  # June 2027: Fridays off, Saturday mornings worked
+        "TimePeriod": {"FromDate": "2027-06-01T00:00:00", "ToDate": "2027-06-30T23:59:00"},
+        "WeekDays": {"WeekDay": [day(6), day(7, ("08:00", "12:00"))]},
+    }
+    office = [day(d, ("08:00", "12:00"), ("13:00", "17:00")) for d in range(2, 7)]
+    # an exception proper beats the work week: Friday 11 June is worked
+    worked = {
+        **exception("2027-06-11", "2027-06-11"),
+        "DayWorking": "1",
+        "WorkingTimes": {"WorkingTime": [{"FromTime": "08:00:00", "ToTime": "16:00:00"}]},
+    }
+    cal = {
+        "UID": "1",
+        "WeekDays": {"WeekDay": office},
+        "WorkWeeks": {"WorkWeek": [summer]},
+        "Exceptions": {"Exception": [worked]},
+    }
+    wt, _ = calendar_working_time(cal)
+    fridays = [D(2027, 6, d) for d in (4, 18, 25)]
+    assert all(wt.exceptions[f] == () for f in fridays)
+    assert wt.exceptions[D(2027, 6, 11)] == ((480, 960),)
+    assert wt.exceptions[D(2027, 6, 5)] == ((480, 720),)  # a Saturday morning
+    assert D(2027, 6, 7) not in wt.exceptions  # Monday: the work week leaves it alone
+    assert D(2027, 7, 2) not in wt.exceptions  # a Friday after the period

@@ -6,10 +6,10 @@ An MSPDI file is one ``<Project>`` element in the namespace
 ``<Resources>`` and ``<Assignments>``, each a list of elements. This module reads each of
 those elements into a plain dict: a field without children becomes its text; a field
 with children a dict of the same kind; the elements MSPDI repeats (``PredecessorLink``,
-``WeekDay``, ``WorkingTime``, ``Exception``, ``ExtendedAttribute``, ``TimephasedData``,
-``Baseline``) always lists. Values stay text, so what they mean (durations in ISO 8601,
-lags in tenths of minutes, day types 1 = Sunday) is decided by the mapping that builds a
-scenario from them.
+``WeekDay``, ``WorkWeek``, ``WorkingTime``, ``Exception``, ``ExtendedAttribute``,
+``TimephasedData``, ``Baseline``) always lists. Values stay text, so what they mean
+(durations in ISO 8601, lags in tenths of minutes, day types 1 = Sunday) is decided by
+the mapping that builds a scenario from them.
 
 The XML is parsed with defusedxml (no entity expansion, no external entities, no DTD) and
 read through the input limit (io/inputs.py). A file that is not well-formed XML, or whose
@@ -44,6 +44,7 @@ REPEATED = frozenset(
         "Baseline",
         "OutlineCode",
         "Value",
+        "WorkWeek",
     }
 )
 LISTS = {
@@ -278,6 +279,34 @@ def _exception_dates(e: dict[str, Any], where: dict) -> list[_dt.date]:
     return out[:count] if count > 0 else out
 
 
+def _weekday(day: dict[str, Any], where: dict) -> int:
+    """The weekday (0 = Monday) of a WeekDay element (DayType 1 = Sunday … 7)."""
+    kind = day.get("DayType", "")
+    if kind not in {"1", "2", "3", "4", "5", "6", "7"}:
+        raise ScenarioError(f"a WeekDay of DayType {kind[:10]!r} (1 = Sunday to 7)", **where)
+    return (int(kind) + 5) % 7  # 1 = Sunday -> 6, 2 = Monday -> 0 …
+
+
+def _work_weeks(calendar: dict[str, Any], where: dict) -> dict[_dt.date, tuple[Interval, ...]]:
+    """The days of a calendar's alternative work weeks (``WorkWeeks``, MS Project 2010
+    on: other hours for a period, such as summer hours), as exceptions: each weekday a
+    work week defines, on every date of its TimePeriod. Exceptions proper override them."""
+    out: dict[_dt.date, tuple[Interval, ...]] = {}
+    weeks = calendar.get("WorkWeeks", {})
+    for ww in weeks.get("WorkWeek", []) if isinstance(weeks, dict) else []:
+        if not isinstance(ww.get("TimePeriod"), dict):
+            raise ScenarioError("a work week without a TimePeriod", **where)
+        days = ww.get("WeekDays", {})
+        own = {
+            _weekday(day, where): _day_intervals(day, where)
+            for day in (days.get("WeekDay", []) if isinstance(days, dict) else [])
+        }
+        for date in _date_range(ww["TimePeriod"], where):
+            if date.weekday() in own:
+                out[date] = own[date.weekday()]
+    return out
+
+
 def calendar_working_time(
     calendar: dict[str, Any], *, file: str | None = None
 ) -> tuple[WorkingTime, tuple[bool, ...]]:
@@ -285,8 +314,8 @@ def calendar_working_time(
     itself: a calendar derived from a base one (``BaseCalendarUID``) defines only the
     weekdays it changes, and the importer takes the others from the base. Exceptions
     come from ``Exceptions`` (MS Project 2007 on; a recurring one gives the days of its
-    pattern, :func:`_exception_dates`) and from WeekDay elements of DayType 0 with a
-    TimePeriod (earlier versions)."""
+    pattern, :func:`_exception_dates`), from WeekDay elements of DayType 0 with a
+    TimePeriod (earlier versions) and from alternative work weeks (:func:`_work_weeks`)."""
     where: dict[str, Any] = {"file": file, "field": f"Calendars[UID {calendar.get('UID', '?')}]"}
     week: list[tuple[Interval, ...]] = [()] * 7
     defined = [False] * 7
@@ -298,11 +327,11 @@ def calendar_working_time(
             for date in _date_range(day["TimePeriod"], where):
                 exceptions[date] = _day_intervals(day, where)
             continue
-        if kind not in {"1", "2", "3", "4", "5", "6", "7"}:
-            raise ScenarioError(f"a WeekDay of DayType {kind[:10]!r} (1 = Sunday to 7)", **where)
-        d = (int(kind) + 5) % 7  # 1 = Sunday -> 6, 2 = Monday -> 0 …
+        d = _weekday(day, where)
         week[d] = _day_intervals(day, where)
         defined[d] = True
+    for date, intervals in _work_weeks(calendar, where).items():
+        exceptions[date] = intervals
     ex = calendar.get("Exceptions", {})
     for e in ex.get("Exception", []) if isinstance(ex, dict) else []:
         if not isinstance(e.get("TimePeriod"), dict):
