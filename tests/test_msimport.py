@@ -573,3 +573,27 @@ def test_alternative_work_weeks_are_read_as_exceptions_of_their_period():
     assert wt.exceptions[D(2027, 6, 5)] == ((480, 720),)  # a Saturday morning
     assert D(2027, 6, 7) not in wt.exceptions  # Monday: the work week leaves it alone
     assert D(2027, 7, 2) not in wt.exceptions  # a Friday after the period
+
+
+def test_deadlines_are_latest_finishes_and_leveling_delays_a_loss(tmp_path):
+    path = mspdi(
+        tmp_path,
+        task(1, 9, Deadline="2027-01-15T17:00:00"),
+        task(2, 9, ConstraintType=4, ConstraintDate="2027-01-04T07:00:00",
+             Deadline="2027-01-15T17:00:00"),
+        task(3, 9, ConstraintType=7, ConstraintDate="2027-01-12T17:00:00",
+             Deadline="2027-01-15T17:00:00"),
+        task(4, 9, ConstraintType=2, ConstraintDate="2027-01-04T07:00:00",
+             Deadline="2027-01-15T17:00:00", LevelingDelay=4800),
+        header="<HonorConstraints>0</HonorConstraints>",
+    )  # fmt: skip
+    sc, report = import_mspdi(path)
+    late = Constraint("finish-no-later-than", D(2027, 1, 15))
+    t = {x.id: x for x in sc.tasks}
+    assert t["1"].constraints == (late,)
+    assert t["2"].constraints == (Constraint("start-no-earlier-than", D(2027, 1, 4)), late)
+    assert t["3"].constraints == (Constraint("finish-no-later-than", D(2027, 1, 12)),)
+    assert t["4"].constraints == (Constraint("start-on", D(2027, 1, 4)),)
+    assert report.losses["deadlines"].items == ["4"]
+    assert report.losses["leveling-delay"].items == ["4"]
+    assert round_trip(sc, tmp_path) == sc

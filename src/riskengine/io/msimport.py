@@ -39,7 +39,14 @@ from riskengine.io.p6import import (
 )
 from riskengine.io.worktime import WorkingTime
 from riskengine.model.distributions import parse_distribution
-from riskengine.model.scenario import Calendar, Constraint, Link, Scenario, Task
+from riskengine.model.scenario import (
+    EARLIEST_KINDS,
+    Calendar,
+    Constraint,
+    Link,
+    Scenario,
+    Task,
+)
 
 LINK_TYPES = {"0": "FF", "1": "FS", "2": "SF", "3": "SS"}
 # MSPDI duration and lag formats (LagFormat, DurationFormat): the elapsed ones count
@@ -586,6 +593,16 @@ def _tasks(
         inherited = _inherited_start(str(t.get("OutlineNumber", "")), summary_snet, cal)
         if inherited is not None:
             constraints = _with_earliest_start(constraints, inherited, code, report)
+        deadline = _moment(t.get("Deadline"))
+        if deadline is not None:
+            constraints = _with_deadline(constraints, deadline, cal, code, report)
+        if _number(m, t, "LevelingDelay"):
+            report.lose(
+                "leveling-delay",
+                "leveling delays",
+                "not applied (resource leveling is not modelled)",
+                code,
+            )
         status = _status(t)
         start = _moment(t.get("ActualStart"))
         finish = _moment(t.get("ActualFinish"))
@@ -671,6 +688,42 @@ def _with_earliest_start(
         "summary-constraints",
         "start-no-earlier-than dates of summaries over a task with its own constraint",
         "the task keeps its own only",
+        code,
+    )
+    return constraints
+
+
+def _with_deadline(
+    constraints: list[Constraint],
+    deadline: _dt.datetime,
+    cal: Calendar,
+    code: str,
+    report: ImportReport,
+) -> list[Constraint]:
+    """A task's constraints with its ``Deadline``: MS Project's deadline moves no early
+    date and limits the late finish, which is our finish-no-later-than; as the
+    secondary beside an earliest date, the later of two latest finishes, a loss beside
+    any other kind (the model takes no third date)."""
+    day, exact = _constraint_date(deadline, False, cal)
+    if not exact:
+        report.lose(
+            "constraint-time",
+            "constraint dates inside a working day",
+            "counted from the start of the day (start) or its end (finish)",
+            code,
+        )
+    late = Constraint("finish-no-later-than", day)
+    if not constraints:
+        return [late]
+    own = constraints[0]
+    if len(constraints) == 1 and own.kind in EARLIEST_KINDS:
+        return [own, late]
+    if len(constraints) == 1 and own.kind == late.kind:
+        return [Constraint(late.kind, min(late.date, own.date))]
+    report.lose(
+        "deadlines",
+        "deadlines of tasks with another constraint the model cannot pair with them",
+        "left out",
         code,
     )
     return constraints
