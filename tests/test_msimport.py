@@ -292,6 +292,10 @@ def test_progress_at_the_status_date(tmp_path):
         task(4, 9, ActualStart="2027-01-08T07:00:00"),  # after the status date
         task(5, 9, link(99)),  # a link from a task not in the file
         task(6, 9, PercentComplete=100),  # complete, without a date
+        task(7, 9, Start="2027-01-05T07:00:00", Finish="2027-01-05T17:00:00",
+             EarlyFinish="2027-01-05T17:00:00"),  # in the past
+        task(8, 27, ActualStart="2027-01-04T07:00:00", Finish="2027-01-06T12:00:00"),
+        task(9, 27, ActualStart="2027-01-04T07:00:00", Finish="2027-01-05T17:00:00"),
         header=header,
     )  # fmt: skip
     sc, report = import_mspdi(path)
@@ -306,6 +310,9 @@ def test_progress_at_the_status_date(tmp_path):
         "6 is complete without any date: not started",
         "4 has an actual start 2027-01-08 after the status date 2027-01-06: taken as not started",
     ]
+    # MS Project leaves work in the past that we schedule from the status date
+    assert report.losses["before-status-date"].items == ["7"]
+    assert report.losses["remaining-before-status-date"].items == ["9"]
     # the status the file stores (4 as it says, though the scenario has it not started)
     assert [report.stored[k].status for k in "1234"] == [
         "finished",

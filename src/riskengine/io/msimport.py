@@ -769,12 +769,19 @@ def _apply_data_date(
                 "taken as in progress"
             )
             t = _in_progress(t)
-        stored = report.stored[t.id].start
-        if t.actual_start is None and stored is not None and stored.date() < dd:
+        stored = report.stored[t.id]
+        if t.actual_start is None and stored.start is not None and stored.start.date() < dd:
             report.lose(
                 "before-status-date",
                 "tasks not started that MS Project keeps before the status date",
                 "their work starts at the status date here, as in P6",
+                t.id,
+            )
+        elif t.actual_start and not t.actual_finish and stored.finish and stored.finish.date() < dd:
+            report.lose(
+                "remaining-before-status-date",
+                "work in progress that MS Project finishes before the status date",
+                "its remaining work goes on after the status date here, as in P6",
                 t.id,
             )
         out.append(t)
