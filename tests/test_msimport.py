@@ -301,6 +301,7 @@ def test_progress_at_the_status_date(tmp_path):
     sc, report = import_mspdi(path)
     t = {x.id: x for x in sc.tasks}
     assert sc.data_date == datetime.datetime(2027, 1, 6, 17, 0)  # the end of Jan 6
+    assert sc.progress_logic == "retained"  # SplitsInProgressTasks absent: MS Project's 1
     assert (t["1"].actual_start, t["1"].actual_finish) == (D(2026, 12, 28), D(2026, 12, 30))
     assert t["2"].actual_start == D(2026, 12, 31) and t["2"].actual_finish is None
     assert t["2"].remaining.params == {"value": 2.0}
@@ -323,6 +324,20 @@ def test_progress_at_the_status_date(tmp_path):
     p = plan(sc)
     assert p.task_dates["2"]["P50"] == "2027-01-08"  # 2 days after the end of Jan 6
     assert p.task_dates["3"]["P50"] == "2027-01-11"
+
+
+def test_without_split_in_progress_tasks_the_remaining_work_overrides_the_links(tmp_path):
+    header = "<StatusDate>2027-01-06T17:00:00</StatusDate>"
+    header += "<SplitsInProgressTasks>0</SplitsInProgressTasks>"
+    path = mspdi(
+        tmp_path,
+        task(1, 45),
+        task(2, 45, link(1), ActualStart="2027-01-04T07:00:00", RemainingDuration="PT18H0M0S"),
+        header=header,
+    )
+    sc, _ = import_mspdi(path)
+    assert sc.progress_logic == "override"
+    assert plan(sc).task_dates["2"]["P50"] == "2027-01-08"  # not after 1 (Jan 13)
 
 
 def test_without_a_status_date_the_current_date_is_the_data_date(tmp_path):

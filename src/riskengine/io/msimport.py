@@ -360,10 +360,13 @@ def import_mspdi(path: str | Path, project: str | None = None) -> tuple[Scenario
         name=report.project,
         tasks=tuple(tasks),
         start=start,
-        calendars=tuple(c.calendar for k, c in cals.items()),
+        calendars=tuple(c.calendar for c in cals.values()),
         calendar=project_cal.calendar.id,
         data_date=data_date,
         source=str(path),
+        # "split in-progress tasks" lets links move the remaining work of a task started
+        # out of sequence, as P6's retained logic; without it the work goes on (override)
+        progress_logic="override" if m.project.get("SplitsInProgressTasks") == "0" else "retained",
     )
     return scenario, report
 
