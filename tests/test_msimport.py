@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -619,3 +621,22 @@ def test_deadlines_are_latest_finishes_and_leveling_delays_a_loss(tmp_path):
     assert report.losses["deadlines"].items == ["4"]
     assert report.losses["leveling-delay"].items == ["4"]
     assert round_trip(sc, tmp_path) == sc
+
+
+def test_outline_levels_alone_place_tasks_under_their_summaries(tmp_path):
+    path = mspdi(
+        tmp_path,
+        task(1, 9, outline="1"),
+        task(2, 0, link(1), outline="2", Summary=1),
+        task(3, 9, outline="2.1"),
+        task(4, 9, outline="2.2"),
+        task(5, 0, link(1), outline="3", Summary=1),  # a summary with nothing under it
+        task(6, 9, outline="4"),
+    )
+    text = Path(path).read_text(encoding="utf-8")
+    Path(path).write_text(re.sub(r"<OutlineNumber>[\d.]+</OutlineNumber>", "", text))
+    sc, report = import_mspdi(path)
+    t = {x.id: x for x in sc.tasks}
+    assert t["3"].predecessors == t["4"].predecessors == (rk.Link("1"),)
+    assert t["3"].group == "2" and t["6"].predecessors == ()
+    assert report.losses["summary-links"].items == ["1->5"]

@@ -264,6 +264,7 @@ def import_mspdi(path: str | Path, project: str | None = None) -> tuple[Scenario
     ]
     if not rows:
         raise m.error("the file holds no tasks")
+    rows = _with_outline_numbers(rows)
     report.counts["activities"] = len(rows)
 
     def kind_of(t: dict[str, Any]) -> str:
@@ -371,6 +372,23 @@ def import_mspdi(path: str | Path, project: str | None = None) -> tuple[Scenario
     return scenario, report
 
 
+def _with_outline_numbers(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The tasks with an ``OutlineNumber`` each: some tools write only ``OutlineLevel``,
+    from which the numbers follow in file order (1, 1.1, 1.2, 2 …)."""
+    if all(t.get("OutlineNumber") for t in rows) or not all(
+        str(t.get("OutlineLevel", "")).isdigit() for t in rows
+    ):
+        return rows
+    counters: list[int] = []
+    out = []
+    for t in rows:
+        level = max(int(t["OutlineLevel"]), 1)
+        counters = counters[:level] + [0] * (level - len(counters))
+        counters[level - 1] += 1
+        out.append({**t, "OutlineNumber": ".".join(map(str, counters))})
+    return out
+
+
 def _day(value: _dt.date) -> _dt.date:
     """The day of a date or date-time."""
     return value.date() if isinstance(value, _dt.datetime) else value
@@ -437,6 +455,14 @@ def _links(
                 continue
             froms = under[pred] if pred in summaries else [pred]
             tos = under[succ] if succ in summaries else [succ]
+            if not froms or not tos:
+                report.lose(
+                    "summary-links",
+                    "links to summary tasks with no task under them",
+                    "left out",
+                    where,
+                )
+                continue
             if pred in summaries or succ in summaries:
                 n_expanded += 1
             if not all(u in kept for u in (*froms, *tos)):
