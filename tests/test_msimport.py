@@ -640,3 +640,21 @@ def test_outline_levels_alone_place_tasks_under_their_summaries(tmp_path):
     assert t["3"].predecessors == t["4"].predecessors == (rk.Link("1"),)
     assert t["3"].group == "2" and t["6"].predecessors == ()
     assert report.losses["summary-links"].items == ["1->5"]
+
+
+def test_constraint_dates_before_the_start_are_left_out(tmp_path):
+    path = mspdi(
+        tmp_path,
+        task(1, 9, ConstraintType=4, ConstraintDate="2026-12-01T07:00:00"),
+        task(2, 9, ConstraintType=4, ConstraintDate="2026-12-01T07:00:00",
+             Deadline="2027-01-08T17:00:00"),
+        task(3, 9, ConstraintType=7, ConstraintDate="2026-12-24T17:00:00"),
+    )  # fmt: skip
+    sc, report = import_mspdi(path)
+    assert [t.constraints for t in sc.tasks] == [
+        (),
+        (Constraint("finish-no-later-than", D(2027, 1, 8)),),
+        (),
+    ]
+    assert report.losses["constraint-before-start"].items == ["1", "2", "3"]
+    rk.validate(sc)

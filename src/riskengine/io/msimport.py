@@ -357,6 +357,7 @@ def import_mspdi(path: str | Path, project: str | None = None) -> tuple[Scenario
             data_date = start_at
     if data_date is not None and _day(data_date) < start:
         data_date = start  # nothing is scheduled before the start either
+    tasks = [_from_start(t, start, report) for t in tasks]
     scenario = Scenario(
         name=report.project,
         tasks=tuple(tasks),
@@ -370,6 +371,21 @@ def import_mspdi(path: str | Path, project: str | None = None) -> tuple[Scenario
         progress_logic="override" if m.project.get("SplitsInProgressTasks") == "0" else "retained",
     )
     return scenario, report
+
+
+def _from_start(t: Task, start: _dt.date, report: ImportReport) -> Task:
+    """``t`` without constraint dates before the project's start, which the model
+    refuses (an earliest date there holds anyway; a latest one could not be met)."""
+    kept = tuple(c for c in t.constraints if c.date >= start)
+    if kept == t.constraints:
+        return t
+    report.lose(
+        "constraint-before-start",
+        "constraint dates before the project start",
+        "left out",
+        t.id,
+    )
+    return _replace(t, constraints=kept)
 
 
 def _with_outline_numbers(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
