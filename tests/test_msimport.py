@@ -396,6 +396,9 @@ def test_the_report_keeps_the_dates_ms_project_stored(tmp_path):
          "not an ISO 8601 duration"),
         ("<Tasks><Task><UID>1</UID></Task><Task><UID>1</UID></Task></Tasks>",
          "two tasks have the unique id 1"),
+        ("<Tasks><Task><UID>1</UID></Task><Task><UID>2</UID><PredecessorLink><PredecessorUID>1"
+         "</PredecessorUID><LinkLag>soon</LinkLag></PredecessorLink></Task></Tasks>",
+         "LinkLag is not a number: 'soon'"),
     ],
 )  # fmt: skip
 def test_a_file_that_is_not_a_schedule_is_a_clean_error(tmp_path, body, words):
@@ -658,3 +661,17 @@ def test_constraint_dates_before_the_start_are_left_out(tmp_path):
     ]
     assert report.losses["constraint-before-start"].items == ["1", "2", "3"]
     rk.validate(sc)
+
+
+def test_a_file_without_calendars_works_monday_to_friday(tmp_path):
+    path = tmp_path / "bare.xml"
+    path.write_text(
+        '<Project xmlns="http://schemas.microsoft.com/project"><StartDate>2027-01-04T08:00:00'
+        "</StartDate><MinutesPerDay>600</MinutesPerDay><Tasks><Task><UID>1</UID>"
+        "<Duration>PT20H0M0S</Duration></Task></Tasks></Project>",
+        encoding="utf-8",
+    )
+    sc, report = import_mspdi(path)
+    assert report.warnings == ["the file defines no calendar: Monday to Friday, 10 hours a day"]
+    assert sc.calendars[0].hours_per_day == 10.0 and sc.tasks[0].duration.params["value"] == 2.0
+    assert sc.name == "bare" and report.counts["calendars"] == 0

@@ -143,19 +143,19 @@ def _constraint_date(moment: _dt.datetime, on_start: bool, cal: Calendar) -> tup
     return (day - _dt.timedelta(days=1), True) if clock <= opening else (day, False)
 
 
-def _number(m: MspdiFile, task: dict[str, Any], name: str, default: float = 0.0) -> float:
-    """Field ``name`` of a task: a number (absent or empty: ``default``)."""
-    text = task.get(name, "")
+def _number(m: MspdiFile, element: dict[str, Any], name: str, where: str = "") -> float:
+    """Field ``name`` of an element: a number (absent or empty: 0). ``where`` names the
+    element in an error (default: the task of that UID)."""
+    text = element.get(name, "")
     if not isinstance(text, str) or not text:
-        return default
+        return 0.0
+    where = where or f"Tasks[UID {element.get('UID', '?')}]"
     try:
         value = float(text)
     except ValueError:
-        raise m.error(
-            f"{name} is not a number: {text[:20]!r}", f"Tasks[UID {task.get('UID', '?')}]"
-        ) from None
+        raise m.error(f"{name} is not a number: {text[:20]!r}", where) from None
     if value != value or abs(value) > 1e12:
-        raise m.error(f"{name} is out of range: {text[:20]!r}", f"Tasks[UID {task.get('UID')}]")
+        raise m.error(f"{name} is out of range: {text[:20]!r}", where)
     return value
 
 
@@ -228,7 +228,8 @@ def _calendars(
     if project_cal is None:
         project_cal = next(iter(cals.values()), None)
     if project_cal is None:
-        hours = float(m.project.get("MinutesPerDay") or 480) / 60
+        hours = _number(m, m.project, "MinutesPerDay", "MinutesPerDay") / 60
+        hours = hours if 0 < hours <= 24 else 8.0
         report.warnings.append(
             f"the file defines no calendar: Monday to Friday, {hours:g} hours a day"
         )
@@ -492,7 +493,7 @@ def _links(
                     where,
                 )
                 continue
-            lag_h = _number(m, p, "LinkLag") / 600  # tenths of a minute
+            lag_h = _number(m, p, "LinkLag", f"Tasks[UID {succ}].PredecessorLink") / 600
             fmt = str(p.get("LagFormat", "7"))
             if lag_h and fmt in PERCENT_FORMATS:
                 report.lose(
