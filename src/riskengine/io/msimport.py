@@ -377,7 +377,7 @@ def import_mspdi(path: str | Path, project: str | None = None) -> tuple[Scenario
 def _from_start(t: Task, start: _dt.date, report: ImportReport) -> Task:
     """``t`` without constraint dates before the project's start, which the model
     refuses (an earliest date there holds anyway; a latest one could not be met)."""
-    kept = tuple(c for c in t.constraints if c.date >= start)
+    kept = tuple(c for c in t.constraints if c.date is None or c.date >= start)  # ALAP: None
     if kept == t.constraints:
         return t
     report.lose(
