@@ -6,10 +6,10 @@ An MSPDI file is one ``<Project>`` element in the namespace
 ``<Resources>`` and ``<Assignments>``, each a list of elements. This module reads each of
 those elements into a plain dict: a field without children becomes its text; a field
 with children a dict of the same kind; the elements MSPDI repeats (``PredecessorLink``,
-``WeekDay``, ``WorkingTime``, ``Exception``, ``ExtendedAttribute``, ``TimephasedData``,
-``Baseline``) always lists. Values stay text, so what they mean (durations in ISO 8601,
-lags in tenths of minutes, day types 1 = Sunday) is decided by the mapping that builds a
-scenario from them.
+``WeekDay``, ``WorkWeek``, ``WorkingTime``, ``Exception``, ``ExtendedAttribute``,
+``TimephasedData``, ``Baseline``) always lists. Values stay text, so what they mean
+(durations in ISO 8601, lags in tenths of minutes, day types 1 = Sunday) is decided by
+the mapping that builds a scenario from them.
 
 The XML is parsed with defusedxml (no entity expansion, no external entities, no DTD) and
 read through the input limit (io/inputs.py). A file that is not well-formed XML, or whose
@@ -44,6 +44,7 @@ REPEATED = frozenset(
         "Baseline",
         "OutlineCode",
         "Value",
+        "WorkWeek",
     }
 )
 LISTS = {
@@ -190,14 +191,131 @@ def _date_range(period: dict[str, Any], where: dict) -> list[_dt.date]:
     return [first + _dt.timedelta(days=k) for k in range(n)]
 
 
+def _int(e: dict[str, Any], name: str, default: int, where: dict) -> int:
+    """Integer field ``name`` of an Exception element (absent: ``default``)."""
+    text = e.get(name, "")
+    if not isinstance(text, str) or not text:
+        return default
+    if not text.lstrip("-").isdigit() or abs(int(text)) > MAX_EXCEPTION_DAYS:
+        raise ScenarioError(f"an exception's {name} is {text[:20]!r}, not a small integer", **where)
+    return int(text)
+
+
+def _nth(year: int, month: int, position: int, item: int) -> _dt.date | None:
+    """The ``position``-th (0 first … 3 fourth, 4 last) ``item`` of a month: MSPDI's
+    MonthItem, 0 a day, 1 a weekday, 2 a weekend day, 3 … 9 Sunday … Saturday."""
+    first = _dt.date(year, month, 1)
+    days = [first + _dt.timedelta(days=k) for k in range(31)]
+    days = [d for d in days if d.month == month]
+    if item == 1:
+        days = [d for d in days if d.weekday() < 5]
+    elif item == 2:
+        days = [d for d in days if d.weekday() >= 5]
+    elif 3 <= item <= 9:
+        days = [d for d in days if d.weekday() == (item + 3) % 7]  # 3 Sunday -> 6
+    if not days or not 0 <= position <= 4:
+        return None
+    return days[-1] if position == 4 else (days[position] if position < len(days) else None)
+
+
+def _month_day(year: int, month: int, day: int) -> _dt.date | None:
+    """Day ``day`` of a month, None when the month is shorter."""
+    try:
+        return _dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+RECURRING = {"1", "2", "3", "4", "5", "6", "7"}  # Exception Type; 9 (or none): a plain range
+
+
+def _exception_dates(e: dict[str, Any], where: dict) -> list[_dt.date]:
+    """The dates of an Exception: its TimePeriod, or for a recurring one (``Type`` 1
+    daily, 2 yearly by day of the month, 3 yearly by position, 4 monthly by day of the
+    month, 5 monthly by position, 6 weekly, 7 every N days) the days of its pattern
+    within the TimePeriod, which is then the range of the recurrence, not days off."""
+    span = _date_range(e["TimePeriod"], where)
+    kind = str(e.get("Type", "") or "9")
+    if kind in ("", "9"):
+        return span
+    if kind not in RECURRING:
+        raise ScenarioError(
+            f"a recurring exception of Type {kind[:10]!r} (by weekday count) is not supported",
+            **where,
+        )
+    every = max(_int(e, "Period", 1, where), 1)
+    first, last = span[0], span[-1]
+    if kind in ("1", "7"):
+        if every == 1:
+            return span  # MS Project's form of a plain range of days
+        out = span[::every]
+    elif kind == "6":
+        mask = _int(e, "DaysOfWeek", 0, where)
+        week0 = first - _dt.timedelta(days=(first.weekday() + 1) % 7)  # its Sunday
+        out = [
+            d
+            for d in span
+            if mask >> ((d.weekday() + 1) % 7) & 1 and ((d - week0).days // 7) % every == 0
+        ]
+    else:
+        out = []
+        months = (last.year - first.year) * 12 + last.month - first.month + 1
+        for k in range(months):
+            year, month = first.year + (first.month - 1 + k) // 12, (first.month - 1 + k) % 12 + 1
+            if kind in ("2", "3"):
+                if month != _int(e, "Month", 0, where) + 1 or (year - first.year) % every:
+                    continue
+            elif k % every:
+                continue
+            if kind in ("2", "4"):
+                day = _month_day(year, month, _int(e, "MonthDay", 1, where))
+            else:
+                day = _nth(
+                    year, month, _int(e, "MonthPosition", 0, where), _int(e, "MonthItem", 0, where)
+                )
+            if day is not None and first <= day <= last:
+                out.append(day)
+    count = _int(e, "Occurrences", 0, where)
+    return out[:count] if count > 0 else out
+
+
+def _weekday(day: dict[str, Any], where: dict) -> int:
+    """The weekday (0 = Monday) of a WeekDay element (DayType 1 = Sunday … 7)."""
+    kind = day.get("DayType", "")
+    if kind not in {"1", "2", "3", "4", "5", "6", "7"}:
+        raise ScenarioError(f"a WeekDay of DayType {kind[:10]!r} (1 = Sunday to 7)", **where)
+    return (int(kind) + 5) % 7  # 1 = Sunday -> 6, 2 = Monday -> 0 …
+
+
+def _work_weeks(calendar: dict[str, Any], where: dict) -> dict[_dt.date, tuple[Interval, ...]]:
+    """The days of a calendar's alternative work weeks (``WorkWeeks``, MS Project 2010
+    on: other hours for a period, such as summer hours), as exceptions: each weekday a
+    work week defines, on every date of its TimePeriod. Exceptions proper override them."""
+    out: dict[_dt.date, tuple[Interval, ...]] = {}
+    weeks = calendar.get("WorkWeeks", {})
+    for ww in weeks.get("WorkWeek", []) if isinstance(weeks, dict) else []:
+        if not isinstance(ww.get("TimePeriod"), dict):
+            raise ScenarioError("a work week without a TimePeriod", **where)
+        days = ww.get("WeekDays", {})
+        own = {
+            _weekday(day, where): _day_intervals(day, where)
+            for day in (days.get("WeekDay", []) if isinstance(days, dict) else [])
+        }
+        for date in _date_range(ww["TimePeriod"], where):
+            if date.weekday() in own:
+                out[date] = own[date.weekday()]
+    return out
+
+
 def calendar_working_time(
     calendar: dict[str, Any], *, file: str | None = None
 ) -> tuple[WorkingTime, tuple[bool, ...]]:
     """A Calendar element's working time and which weekdays (Monday first) it defines
     itself: a calendar derived from a base one (``BaseCalendarUID``) defines only the
     weekdays it changes, and the importer takes the others from the base. Exceptions
-    come from ``Exceptions`` (MS Project 2007 on) and from WeekDay elements of DayType 0
-    with a TimePeriod (earlier versions)."""
+    come from ``Exceptions`` (MS Project 2007 on; a recurring one gives the days of its
+    pattern, :func:`_exception_dates`), from WeekDay elements of DayType 0 with a
+    TimePeriod (earlier versions) and from alternative work weeks (:func:`_work_weeks`)."""
     where: dict[str, Any] = {"file": file, "field": f"Calendars[UID {calendar.get('UID', '?')}]"}
     week: list[tuple[Interval, ...]] = [()] * 7
     defined = [False] * 7
@@ -209,15 +327,15 @@ def calendar_working_time(
             for date in _date_range(day["TimePeriod"], where):
                 exceptions[date] = _day_intervals(day, where)
             continue
-        if kind not in {"1", "2", "3", "4", "5", "6", "7"}:
-            raise ScenarioError(f"a WeekDay of DayType {kind[:10]!r} (1 = Sunday to 7)", **where)
-        d = (int(kind) + 5) % 7  # 1 = Sunday -> 6, 2 = Monday -> 0 …
+        d = _weekday(day, where)
         week[d] = _day_intervals(day, where)
         defined[d] = True
+    for date, intervals in _work_weeks(calendar, where).items():
+        exceptions[date] = intervals
     ex = calendar.get("Exceptions", {})
     for e in ex.get("Exception", []) if isinstance(ex, dict) else []:
         if not isinstance(e.get("TimePeriod"), dict):
             raise ScenarioError("an exception without a TimePeriod", **where)
-        for date in _date_range(e["TimePeriod"], where):
+        for date in _exception_dates(e, where):
             exceptions[date] = _day_intervals(e, where)
     return WorkingTime(tuple(week), exceptions), tuple(defined)

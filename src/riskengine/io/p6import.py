@@ -270,28 +270,25 @@ def choose_project(xer: XerFile, project: str | None) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
-class _Cal:
-    """A P6 calendar as the import uses it."""
+class ImportedCalendar:
+    """A calendar of a schedule file as an import uses it: the riskengine Calendar and
+    the real working hours of its usual day, which durations and lags in hours divide."""
 
     calendar: Calendar
     hours_per_day: float
 
 
-def _calendar(
-    cid: str, row: dict[str, str], line: int, xer: XerFile, report: ImportReport, names: set[str]
-) -> _Cal:
-    """A riskengine Calendar from a P6 calendar: weekdays with working time are workdays,
-    exception dates without work holidays, worked exceptions on other days extra
-    workdays. Days with other hours than the usual are recorded as approximations."""
-    wt: WorkingTime = parse_calendar_data(
-        row.get("clndr_data", ""), file=xer.path, field=f"CALENDAR[{cid}].clndr_data", line=line
-    )
+def working_calendar(wt: WorkingTime, name: str, report: ImportReport) -> ImportedCalendar | None:
+    """A riskengine Calendar named ``name`` from a file's working time (both importers
+    use it): weekdays with working time are workdays, exception dates without work
+    holidays, worked exceptions on other days extra workdays. Days with other hours than
+    the usual are recorded in ``report`` as approximations. None when no weekday works
+    (the caller's error, which knows where the calendar is in its file)."""
     hours = [wt.hours(d) for d in wt.week]
     worked = [h for h in hours if h > 0]
     if not worked:
-        raise xer.error(f"calendar {cid} has no working day in its week", line, "CALENDAR")
+        return None
     usual = collections.Counter(worked).most_common(1)[0][0]
-    name = usable_id(row.get("clndr_name", ""), f"calendar_{cid}", names)
     if any(h != usual for h in worked):
         report.lose(
             "weekday-hours",
@@ -323,7 +320,22 @@ def _calendar(
         hours_per_day=usual,
         day=tuple((s / 60, e / 60) for s, e in window),
     )
-    return _Cal(cal, usual)
+    return ImportedCalendar(cal, usual)
+
+
+def _calendar(
+    cid: str, row: dict[str, str], line: int, xer: XerFile, report: ImportReport, names: set[str]
+) -> ImportedCalendar:
+    """A riskengine Calendar from a P6 calendar (:func:`working_calendar`)."""
+    wt: WorkingTime = parse_calendar_data(
+        row.get("clndr_data", ""), file=xer.path, field=f"CALENDAR[{cid}].clndr_data", line=line
+    )
+    if not any(wt.hours(d) > 0 for d in wt.week):
+        raise xer.error(f"calendar {cid} has no working day in its week", line, "CALENDAR")
+    name = usable_id(row.get("clndr_name", ""), f"calendar_{cid}", names)
+    cal = working_calendar(wt, name, report)
+    assert cal is not None  # a working weekday was checked above
+    return cal
 
 
 def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, ImportReport]:
@@ -343,7 +355,7 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
     # calendars the activities use, and the project's
     cal_rows = {r.get("clndr_id", ""): (line, r) for line, r in xer.table("CALENDAR").records()}
     used = {r.get("clndr_id", "") for _, r in tasks_rows} | {proj.get("clndr_id", "")}
-    cals: dict[str, _Cal] = {}
+    cals: dict[str, ImportedCalendar] = {}
     names: set[str] = set()
     for cid in sorted(used - {""}):
         if cid not in cal_rows:
@@ -357,7 +369,7 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
     if project_cal is None:
         raise xer.error(f"project {report.project} has no calendar the file defines")
 
-    def cal_of(row: dict[str, str]) -> _Cal:
+    def cal_of(row: dict[str, str]) -> ImportedCalendar:
         return cals.get(row.get("clndr_id", ""), project_cal)
 
     # activities
