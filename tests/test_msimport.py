@@ -210,7 +210,7 @@ def test_each_constraint_type(tmp_path, ctype, honor, moment, expected):
     assert set(report.losses) == ({"honored-latest"} if honor and ctype in (5, 7) else set())
 
 
-def test_alap_and_constraint_times_inside_the_day_are_losses(tmp_path):
+def test_alap_comes_in_and_constraint_times_inside_the_day_are_losses(tmp_path):
     path = mspdi(
         tmp_path,
         task(1, 9, ConstraintType=1, ConstraintDate="NA"),
@@ -219,11 +219,11 @@ def test_alap_and_constraint_times_inside_the_day_are_losses(tmp_path):
     )
     sc, report = import_mspdi(path)
     assert [t.constraints for t in sc.tasks] == [
-        (),
+        (Constraint("as-late-as-possible", None),),
         (Constraint("start-no-earlier-than", D(2027, 1, 11)),),
         (),
     ]
-    assert report.losses["alap"].items == ["1"]
+    assert "alap" not in report.losses
     assert report.losses["constraint-time"].items == ["2"]
     assert report.counts["constraints"] == 2
 

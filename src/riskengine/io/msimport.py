@@ -608,9 +608,7 @@ def _tasks(
         moment = _moment(t.get("ConstraintDate"))
         if ctype == "1":
             n_constraints += 1
-            # ALAP: the one place to switch once the model has it, to
-            # constraints.append(Constraint("as-late-as-possible", None))
-            report.lose("alap", "as late as possible", "scheduled as soon as possible", code)
+            constraints.append(Constraint("as-late-as-possible", None))
         elif ctype in EARLY_LATE or ctype in MUST:
             n_constraints += 1
             kind = EARLY_LATE.get(ctype) or MUST[ctype][honor]
