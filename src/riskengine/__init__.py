@@ -53,6 +53,7 @@ _EXPORTS = {
     "compile_network": "riskengine.engine.compile",
     "deterministic_plan": "riskengine.engine.simulation",
     "simulate": "riskengine.engine.simulation",
+    "schedule_table": "riskengine.engine.schedule",
     "ScenarioSummary": "riskengine.engine.plan",
     "describe": "riskengine.engine.plan",
     # analysis: what a run returns
@@ -126,6 +127,7 @@ __all__ = [
     "load_scenario",
     "parse_distribution",
     "risk_register",
+    "schedule_table",
     "simulate",
     "simulate_portfolio",
     "validate",
@@ -153,6 +155,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ im
     from riskengine.analysis.sensitivity import TaskSensitivity
     from riskengine.engine.compile import CompiledNetwork, compile_network
     from riskengine.engine.plan import ScenarioSummary, describe
+    from riskengine.engine.schedule import schedule_table
     from riskengine.engine.simulation import deterministic_plan, simulate
     from riskengine.errors import OutputError, RiskEngineError, RiskEngineWarning, ScenarioError
     from riskengine.io.portfolio_file import load_portfolio
