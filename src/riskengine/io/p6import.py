@@ -82,8 +82,9 @@ class StoredDates:
 @dataclass
 class ImportReport:
     """What an import read (``counts``), what it mapped approximately or dropped
-    (``losses``), what looked wrong in the file (``warnings``) and the dates the file
-    stores for each imported activity, by its id in the scenario (``stored``)."""
+    (``losses``), what looked wrong in the file (``warnings``), the dates the file
+    stores for each imported activity, by its id in the scenario (``stored``), and the
+    project finish the file stores (``project_finish``; None when it has none)."""
 
     source: str
     project: str
@@ -92,6 +93,7 @@ class ImportReport:
     losses: dict[str, Loss] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     stored: dict[str, StoredDates] = field(default_factory=dict)
+    project_finish: _dt.datetime | None = None
 
     def lose(self, key: str, what: str, why: str, item: str) -> None:
         """Record one item of a kind of loss."""
@@ -238,6 +240,10 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
     proj = choose_project(xer, project)
     pid = proj.get("proj_id", "")
     report = ImportReport(str(path), proj.get("proj_short_name", pid), xer.version)
+    try:
+        report.project_finish = _moment(proj.get("scd_end_date", ""))
+    except ValueError:
+        report.warnings.append("the project's scd_end_date is not a date: no finish to compare")
     tasks_rows = [(line, r) for line, r in xer.table("TASK").records() if r.get("proj_id") == pid]
     if not tasks_rows:
         raise xer.error(f"project {report.project} has no activities")
