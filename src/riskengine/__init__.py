@@ -48,6 +48,7 @@ _EXPORTS = {
     "load_scenario": "riskengine.io.scenario_file",
     "load_portfolio": "riskengine.io.portfolio_file",
     "load_register": "riskengine.io.register_file",
+    "import_schedule": "riskengine.io.schedule_import",
     # engine: compile and simulate
     "CompiledNetwork": "riskengine.engine.compile",
     "compile_network": "riskengine.engine.compile",
@@ -64,6 +65,7 @@ _EXPORTS = {
     "RiskRegister": "riskengine.analysis.register",
     "TaskSensitivity": "riskengine.analysis.sensitivity",
     "risk_register": "riskengine.analysis.register",
+    "fidelity": "riskengine.analysis.fidelity",
     # portfolio: strategy and options
     "Comparison": "riskengine.portfolio.options",
     "OptionResult": "riskengine.portfolio.options",
@@ -122,6 +124,8 @@ __all__ = [
     "compose",
     "describe",
     "deterministic_plan",
+    "fidelity",
+    "import_schedule",
     "load_portfolio",
     "load_register",
     "load_scenario",
@@ -149,6 +153,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ imports
+    from riskengine.analysis.fidelity import fidelity
     from riskengine.analysis.jcl import JointConfidence
     from riskengine.analysis.register import RiskRegister, risk_register
     from riskengine.analysis.results import CostSummary, OutcomeSummary, Results
@@ -161,6 +166,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ im
     from riskengine.io.portfolio_file import load_portfolio
     from riskengine.io.register_file import load_register
     from riskengine.io.scenario_file import load_scenario
+    from riskengine.io.schedule_import import import_schedule
     from riskengine.model.distributions import Distribution, parse_distribution
     from riskengine.model.portfolio import (
         Benefit,

@@ -1,0 +1,39 @@
+"""Which importer reads a schedule file: by its suffix, one line per format.
+
+``riskengine import``, and ``run``/``validate`` given a schedule file instead of a
+scenario, come here. The suffix decides, as users name these files by their format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from riskengine.errors import ScenarioError
+from riskengine.io.p6import import ImportReport, import_xer
+from riskengine.model.scenario import Scenario
+
+Importer = Callable[..., tuple[Scenario, ImportReport]]
+
+IMPORTERS: dict[str, Importer] = {
+    ".xer": import_xer,
+}
+NOT_YET = {".xml": "MS Project import is not available yet"}
+
+
+def is_schedule_file(path: str | Path) -> bool:
+    """Whether ``path`` names a schedule file (by its suffix), not a scenario."""
+    suffix = Path(path).suffix.lower()
+    return suffix in IMPORTERS or suffix in NOT_YET
+
+
+def import_schedule(path: str | Path, project: str | None = None) -> tuple[Scenario, ImportReport]:
+    """Import the schedule file at ``path`` (``project``: which of its projects; None for
+    its only one) into a scenario and the import report."""
+    suffix = Path(path).suffix.lower()
+    importer = IMPORTERS.get(suffix)
+    if importer is None:
+        known = ", ".join(sorted(IMPORTERS))
+        why = NOT_YET.get(suffix, f"not a schedule file riskengine reads (it reads {known})")
+        raise ScenarioError(why, file=str(path))
+    return importer(path, project)
