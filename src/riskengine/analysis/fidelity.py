@@ -75,6 +75,7 @@ class Fidelity:
     file_project_finish: _dt.date | None
     worst: list[Mismatch] = field(default_factory=list)
     has_float: bool = True
+    per_cause: int = PER_CAUSE  # the most mismatches ``worst`` lists of one cause
 
     @property
     def same_project_finish(self) -> bool | None:
@@ -202,7 +203,8 @@ def _works(cal: Calendar, day: _dt.date) -> bool:
 def start_day(cal: Calendar, moment: _dt.datetime | None) -> np.datetime64:
     """The day a stored start begins work: P6 stores an early start at its
     predecessor's finish, the end of a working day (16:00 on an 08:00-16:00 calendar),
-    when the work begins the next working day."""
+    when the work begins the next working day. A finish milestone's start is its
+    finish: the caller takes its day as it is."""
     if moment is None:
         return np.datetime64("NaT", "D")
     day = moment.date()
@@ -256,7 +258,10 @@ def fidelity(
     supported = _supported(scenario, own, list(table.index))
     cal_of = [cals.get(by_id[t].calendar or "", project_cal) for t in rows]
     start = np.array(
-        [start_day(c, report.stored[t].start) for t, c in zip(rows, cal_of, strict=True)],
+        [
+            _day(s.start) if s.kind == "finish milestone" else start_day(c, s.start)
+            for s, c in zip((report.stored[t] for t in rows), cal_of, strict=True)
+        ],
         "datetime64[D]",
     )
     finish = np.array([_day(report.stored[t].finish) for t in rows], "datetime64[D]")

@@ -57,7 +57,8 @@ def import_text(report: ImportReport, fid: Fidelity | None) -> str:
         lines.append(f"  {one_line(key):<40}{n:>8}")
     lines.append("")
     if report.losses:
-        lines.append(f"Lost or approximated ({len(report.losses)} kinds)")
+        n = len(report.losses)
+        lines.append(f"Lost or approximated ({n} kind{'s' if n > 1 else ''})")
     else:
         lines.append("Nothing lost or approximated")
     for loss in report.losses.values():
@@ -96,7 +97,10 @@ def fidelity_lines(fid: Fidelity) -> list[str]:
         f" the file's {fid.file_project_finish or 'n/a'} ({same})",
     ]
     if fid.worst:
-        lines += ["", "Worst mismatches (finish: working days ours minus the file's)"]
+        lines += [
+            "",
+            f"Worst mismatches, at most {fid.per_cause} per cause (days: ours minus the file's)",
+        ]
         lines.append(f"  {'activity':<24}{'finish':>11}{'file':>11}{'days':>6}{'float':>7}")
         for w in fid.worst:
             fl = "" if w.float_days is None else f"{w.float_days:+.1f}"
