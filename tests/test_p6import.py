@@ -181,3 +181,23 @@ def test_the_report_keeps_the_dates_p6_stored_for_each_activity(tmp_path):
     assert a.total_float == pytest.approx(2.0)  # 18 h of a 9-hour working day
     assert (a.kind, a.status) == ("task", "not started")
     assert report.stored["M"].kind == "finish milestone" and report.stored["B"].start is None
+
+
+def test_the_project_finish_p6_stored_is_kept_and_a_bad_one_warned(tmp_path):
+    assert import_xer(small_xer(tmp_path))[1].project_finish is None  # no scd_end_date
+    path = small_xer(tmp_path)
+    text = path.read_text(encoding="cp1252")
+    text = text.replace("\tlast_recalc_date\n", "\tlast_recalc_date\tscd_end_date\n")
+    good = text.replace(
+        "2026-12-28 00:00\t2026-12-28 00:00\n",
+        "2026-12-28 00:00\t2026-12-28 00:00\t2027-01-14 17:00\n",
+    )
+    path.write_text(good, encoding="cp1252")
+    assert import_xer(path)[1].project_finish == datetime.datetime(2027, 1, 14, 17, 0)
+    bad = text.replace(
+        "2026-12-28 00:00\t2026-12-28 00:00\n", "2026-12-28 00:00\t2026-12-28 00:00\tsoon\n"
+    )
+    path.write_text(bad, encoding="cp1252")
+    _, report = import_xer(path)
+    assert report.project_finish is None
+    assert report.warnings == ["the project's scd_end_date is not a date: no finish to compare"]

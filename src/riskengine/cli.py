@@ -33,7 +33,7 @@ from riskengine.model.scenario import Scenario
 from riskengine.portfolio.composition import compose
 from riskengine.portfolio.results import baseline
 from riskengine.report import files, terminal
-from riskengine.report.importing import import_dict, import_text, summary_line
+from riskengine.report.importing import import_dict, import_text, losses_phrase, summary_line
 from riskengine.report.outputs import check_distinct, write_atomic, write_files
 
 
@@ -439,11 +439,9 @@ def import_command(
     fid = rk.fidelity(scenario, report)
     text = import_text(report, fid)
     click.echo(text, nl=False)
-    lost = sum(len(loss.items) for loss in report.losses.values())
-    if strict and lost:
+    if strict and report.losses:
         raise ScenarioError(
-            f"{lost} items lost or approximated (see above): --strict writes nothing",
-            file=str(file),
+            f"{losses_phrase(report)} (see above): --strict writes nothing", file=str(file)
         )
     written: dict[Path, str] = {}
     if output is not None:

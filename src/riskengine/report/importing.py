@@ -37,15 +37,26 @@ def _share(p: float | None) -> str:
     return "n/a" if p is None else f"{100 * p:.1f} %"
 
 
+def _n(n: int, word: str, plural: str = "") -> str:
+    return f"{n:,} " + (word if n == 1 else plural or word + "s")
+
+
+def losses_phrase(report: ImportReport) -> str:
+    """``6 items lost or approximated in 1 kind`` (``nothing lost`` when so)."""
+    items = sum(len(loss.items) for loss in report.losses.values())
+    if not report.losses:
+        return "nothing lost"
+    return f"{_n(items, 'item')} lost or approximated in {_n(len(report.losses), 'kind')}"
+
+
 def summary_line(report: ImportReport) -> str:
     """One line for ``run``/``validate`` on a schedule file: what came in, and what not."""
-    lost = sum(len(loss.items) for loss in report.losses.values())
     n = report.counts.get("activities", 0)
     links = report.counts.get("links", 0)
     return one_line(
-        f"imported {report.source}: project {report.project}, {n} activities, {links} links"
-        f", {lost} items lost or approximated in {len(report.losses)} kinds"
-        f", {len(report.warnings)} warnings (riskengine import shows them)"
+        f"imported {report.source}: project {report.project}, "
+        f"{_n(n, 'activity', 'activities')}, {_n(links, 'link')}, {losses_phrase(report)}, "
+        f"{_n(len(report.warnings), 'warning')} (riskengine import shows them)"
     )
 
 
