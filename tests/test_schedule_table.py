@@ -158,3 +158,41 @@ def test_random_networks_with_calendars_and_constraints_match_the_naive_referenc
         assert row.late_finish == (start_day(lf[tid]) if zero else finish_day(lf[tid])), tid
         assert row.total_float == pytest.approx(fl[tid], abs=1e-6), tid
         assert bool(row.critical) == (tid in crit), tid
+
+
+@pytest.mark.parametrize("net_seed", range(6))
+def test_random_networks_with_progress_agree_with_the_simulation(net_seed):
+    """With progress (the naive reference has none): at fixed durations, every iteration
+    of the simulation is the plan, so its task finish dates and criticality (1 or 0)
+    are the table's; finished work has no float and is never critical."""
+    rng = np.random.default_rng(500 + net_seed)
+    tasks, _, _ = random_constrained(rng, int(rng.integers(6, 16)))
+    data = 8  # the data date: calendar day 8 from START
+    out = []
+    for t in tasks:
+        t = dataclasses.replace(t, duration=parse_distribution(float(rng.integers(1, 6))))
+        u = rng.random()
+        if u < 0.25 and not t.predecessors:
+            t = dataclasses.replace(
+                t, actual_start=START, actual_finish=START + _dt.timedelta(days=2)
+            )
+        elif u < 0.45 and not t.predecessors:
+            t = dataclasses.replace(
+                t, actual_start=START + _dt.timedelta(days=1), remaining=parse_distribution(2)
+            )
+        out.append(t)
+    sc = dataclasses.replace(
+        with_calendars(scenario(out, start=START, iterations=4), CALENDARS),
+        data_date=START + _dt.timedelta(days=data),
+        simulation=dataclasses.replace(scenario([]).simulation, iterations=4, constraints="hard"),
+    )
+    df = rk.schedule_table(sc)
+    r = rk.simulate(sc, seed=1, sensitivity=False, drivers=False)
+    for t in sc.tasks:
+        row = df.loc[t.id]
+        if t.milestone is None:
+            assert str(row.early_finish.date()) == r.task_dates[t.id]["P50"], t.id
+        assert bool(row.critical) == (r.criticality[t.id] == 1.0), t.id
+        if t.actual_finish is not None:
+            assert math.isnan(row.total_float) and not row.critical
+            assert row.early_finish == ts(t.actual_finish)

@@ -239,9 +239,31 @@ def _activity_spans(
 def fidelity(
     scenario: Scenario, report: ImportReport, table: pd.DataFrame | None = None
 ) -> Fidelity:
-    """Compare the deterministic schedule of an imported ``scenario`` (``table``, its
-    :func:`~riskengine.engine.schedule.schedule_table`, computed when not given) with
-    the dates its file stored (``report.stored``), over the activities not finished."""
+    """Compare the deterministic schedule of an imported scenario with the dates its
+    file stored, over the activities not finished (module docstring).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The imported scenario.
+    report : ImportReport
+        Its import report: the stored dates (``report.stored``), the file's project
+        finish and the losses that explain differences.
+    table : pandas.DataFrame, optional
+        The scenario's :func:`~riskengine.engine.schedule.schedule_table`, when already
+        computed.
+
+    Returns
+    -------
+    Fidelity
+        The shares for all open activities and the supported ones, both project
+        finishes and the worst mismatches with their causes.
+
+    Raises
+    ------
+    ScenarioError
+        For an invalid scenario.
+    """
     if table is None:
         table = schedule_table(scenario)
     cals = {c.id: c for c in scenario.calendars}

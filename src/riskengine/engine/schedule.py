@@ -83,6 +83,16 @@ def schedule_table(scenario: Scenario) -> pd.DataFrame:
     milestone's (and any other task's of no duration in the plan) the day its
     predecessors finish. A finished task's late dates are its actual ones.
 
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario; its single-point estimates make the plan.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns above, indexed by task id.
+
     Raises
     ------
     ScenarioError

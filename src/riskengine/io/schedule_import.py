@@ -28,8 +28,27 @@ def is_schedule_file(path: str | Path) -> bool:
 
 
 def import_schedule(path: str | Path, project: str | None = None) -> tuple[Scenario, ImportReport]:
-    """Import the schedule file at ``path`` (``project``: which of its projects; None for
-    its only one) into a scenario and the import report."""
+    """Import a schedule file into a scenario and the import report.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file: a Primavera P6 export (``.xer``).
+    project : str, optional
+        Which of its projects (short name or id); None for its only one.
+
+    Returns
+    -------
+    tuple of (Scenario, ImportReport)
+        The scenario (fixed durations, the plan as the file holds it) and what was
+        read, lost or approximated, and the dates the file stores.
+
+    Raises
+    ------
+    ScenarioError
+        For a file that is not a schedule riskengine reads, an unknown project or a
+        broken row (naming the file and line).
+    """
     suffix = Path(path).suffix.lower()
     importer = IMPORTERS.get(suffix)
     if importer is None:
