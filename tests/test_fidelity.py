@@ -31,7 +31,7 @@ ROWS = [
     ("A", "TT_Task", 40, "", "2027-01-04 08:00", "2027-01-08 16:00", 0),
     ("B", "TT_Task", 16, "", "2027-01-08 16:00", "2027-01-12 16:00", 0),  # P6's 16:00 start
     ("C", "TT_Task", 8, "", "2027-01-08 16:00", "2027-01-11 16:00", 8),
-    ("X", "TT_Task", 8, "", "2027-01-11 16:00", "2027-01-15 16:00", 0),  # 3 days late
+    ("X", "TT_Task", 8, "", "2027-01-14 16:00", "2027-01-15 16:00", 0),  # 3 days late
     ("L", "TT_Task", 8, "CS_ALAP", "2027-01-04 08:00", "2027-01-04 16:00", 40),  # a loss
     ("Y", "TT_Task", 8, "", "2027-01-04 16:00", "2027-01-05 16:00", 40),  # after L
     ("M", "TT_FinMile", 0, "", "2027-01-12 16:00", "2027-01-12 16:00", 0),
@@ -74,10 +74,11 @@ def test_shares_count_days_and_floats_as_hand_computed(tmp_path):
     assert report.project_finish == _dt.datetime(2027, 1, 15, 16, 0)
     fid = rk.fidelity(sc, report)
     assert fid.counts == {"all": 7, "supported": 5}  # L and Y after it are not
-    # all: X's finish is 3 days off and C's float (ours 0, P6 1) within a day; the
-    # starts at 16:00 are the next morning's, as ours, but M's, a finish milestone
+    # all: X's start and finish are 3 days off and C's float (ours 0, P6 1) within a
+    # day; the other starts at 16:00 are the next morning's, as ours, but M's, a finish
+    # milestone
     assert fid.shares["all"] == {
-        "same start": 1.0,
+        "same start": 6 / 7,
         "same finish": 6 / 7,
         "finish ±1 day": 6 / 7,
         "float ±1 day": 1.0,
@@ -89,14 +90,16 @@ def test_shares_count_days_and_floats_as_hand_computed(tmp_path):
 
 
 def test_worst_mismatches_name_their_cause(tmp_path):
-    rows = [r if r[0] != "Y" else (*r[:5], "2027-01-07 16:00", 24) for r in ROWS]
+    rows = [
+        r if r[0] != "Y" else (*r[:4], "2027-01-06 16:00", "2027-01-07 16:00", 24) for r in ROWS
+    ]
     sc, report = import_xer(stored_xer(tmp_path, rows))
     fid = rk.fidelity(sc, report)
     by_task = {m.task: m for m in fid.worst}
     assert list(by_task) == ["X", "Y"]  # the largest difference first
     assert by_task["X"].finish_days == -3 and by_task["X"].cause == "unexplained"
     assert by_task["X"].ours == (D(2027, 1, 12), D(2027, 1, 12))
-    assert by_task["X"].file == (D(2027, 1, 12), D(2027, 1, 15))
+    assert by_task["X"].file == (D(2027, 1, 15), D(2027, 1, 15))
     assert by_task["Y"].cause == "depends on L: constraints CS_ALAP"
     assert by_task["Y"].finish_days == -2
 
@@ -106,6 +109,21 @@ def test_a_loss_on_the_activity_itself_is_its_cause(tmp_path):
     sc, report = import_xer(stored_xer(tmp_path, rows))
     cause = {m.task: m.cause for m in rk.fidelity(sc, report).worst}
     assert cause["L"] == "constraints CS_ALAP (this activity)"
+
+
+def test_dates_that_disagree_with_the_duration_are_the_files_doing(tmp_path):
+    """X (1 day) stored from Jan 12 to Jan 15: four working days, so no schedule can
+    give its dates; still supported (the import lost nothing of it)."""
+    rows = [r if r[0] != "X" else (*r[:4], "2027-01-11 16:00", *r[5:]) for r in ROWS]
+    sc, report = import_xer(stored_xer(tmp_path, rows))
+    fid = rk.fidelity(sc, report)
+    x = fid.worst[0]
+    assert x.task == "X"
+    assert x.cause == (
+        "the file's dates disagree with its own duration (4 working days, 1 of work)"
+        " (this activity)"
+    )
+    assert fid.counts["supported"] == 5
 
 
 def test_no_stored_float_is_not_applicable(tmp_path):

@@ -7,6 +7,10 @@ difference by the losses the import recorded: an activity is *supported* when no
 touches it or anything it depends on, and the shares are given for those apart, because
 a difference there is ours, not the file's.
 
+A mismatch no loss explains may still have a cause in the file: an activity whose
+stored dates span more or fewer working days than its own duration (a file edited
+after it was last scheduled, say) cannot come out on those dates.
+
 A loss touches an activity when one of its items names the activity, a link into it
 (``pred->succ``) or its calendar (a calendar's day: the activities whose dates span
 it); a lag-calendar loss touches every activity with a lagged link from another
@@ -221,6 +225,36 @@ def _day(moment: _dt.datetime | None) -> np.datetime64:
     return np.datetime64(moment.date() if moment else "NaT", "D")
 
 
+STALE = "the file's dates disagree with its own duration"
+
+
+def _stale(
+    scenario: Scenario,
+    report: ImportReport,
+    rows: list[str],
+    start: np.ndarray,
+    finish: np.ndarray,
+    cal_of: list[Calendar],
+) -> dict[str, str]:
+    """The activities not started whose stored dates span more or fewer working days
+    than their duration (by more than one): no schedule of that duration can match
+    those dates (a file edited after it was last scheduled, say). A cause, not a loss:
+    they stay supported."""
+    by_id = {t.id: t for t in scenario.tasks}
+    out = {}
+    for k, tid in enumerate(rows):
+        task, stored = by_id[tid], report.stored[tid]
+        if stored.status != "not started" or task.milestone or task.duration.kind != "fixed":
+            continue
+        if np.isnat(start[k]) or np.isnat(finish[k]):
+            continue
+        span = working_days(cal_of[k], start[k : k + 1], finish[k : k + 1] + 1)[0]
+        days = task.duration.params["value"]
+        if abs(span - days) > 1:
+            out[tid] = f"{STALE} ({span} working days, {days:g} of work)"
+    return out
+
+
 def _activity_spans(
     table: pd.DataFrame, report: ImportReport
 ) -> dict[str, tuple[np.datetime64, np.datetime64]]:
@@ -317,13 +351,15 @@ def fidelity(
             valid = valid & not_started if name == "same start" else valid
             shares[g][name] = float(hit[valid].mean()) if valid.any() else None
     preds = {t.id: [lk.task for lk in t.predecessors] for t in scenario.tasks}
+    stale = _stale(scenario, report, rows, start, finish, cal_of)
+    explain = {**stale, **own}
     badness = np.abs(days) + np.nan_to_num(np.abs(float_diff)) * 1e-3
     worst: list[Mismatch] = []
     per_cause: collections.Counter[str] = collections.Counter()
     for k in np.argsort(-badness, kind="stable"):
         if len(worst) == WORST or (days[k] == 0 and not abs(float_diff[k]) > 1 + 1e-9):
             break
-        kind, cause = _cause(rows[k], own, preds)
+        kind, cause = _cause(rows[k], explain, preds)
         per_cause[kind] += 1
         if per_cause[kind] > PER_CAUSE:
             continue
