@@ -274,3 +274,23 @@ def test_the_plan_cost_of_a_real_schedule_is_its_actual_plus_remaining_cost(name
     want = report.costs["actual"] + report.costs["remaining"]
     assert want > 0
     assert float(plan.costs["total"][0]) == pytest.approx(want, rel=1e-4)  # 0.01 %
+
+
+def test_the_project_finish_p6_stored_is_kept_and_a_bad_one_warned(tmp_path):
+    assert import_xer(small_xer(tmp_path))[1].project_finish is None  # no scd_end_date
+    path = small_xer(tmp_path)
+    text = path.read_text(encoding="cp1252")
+    text = text.replace("\tlast_recalc_date\n", "\tlast_recalc_date\tscd_end_date\n")
+    good = text.replace(
+        "2026-12-28 00:00\t2026-12-28 00:00\n",
+        "2026-12-28 00:00\t2026-12-28 00:00\t2027-01-14 17:00\n",
+    )
+    path.write_text(good, encoding="cp1252")
+    assert import_xer(path)[1].project_finish == datetime.datetime(2027, 1, 14, 17, 0)
+    bad = text.replace(
+        "2026-12-28 00:00\t2026-12-28 00:00\n", "2026-12-28 00:00\t2026-12-28 00:00\tsoon\n"
+    )
+    path.write_text(bad, encoding="cp1252")
+    _, report = import_xer(path)
+    assert report.project_finish is None
+    assert report.warnings == ["the project's scd_end_date is not a date: no finish to compare"]

@@ -48,11 +48,13 @@ _EXPORTS = {
     "load_scenario": "riskengine.io.scenario_file",
     "load_portfolio": "riskengine.io.portfolio_file",
     "load_register": "riskengine.io.register_file",
+    "import_schedule": "riskengine.io.schedule_import",
     # engine: compile and simulate
     "CompiledNetwork": "riskengine.engine.compile",
     "compile_network": "riskengine.engine.compile",
     "deterministic_plan": "riskengine.engine.simulation",
     "simulate": "riskengine.engine.simulation",
+    "schedule_table": "riskengine.engine.schedule",
     "ScenarioSummary": "riskengine.engine.plan",
     "describe": "riskengine.engine.plan",
     # analysis: what a run returns
@@ -63,6 +65,7 @@ _EXPORTS = {
     "RiskRegister": "riskengine.analysis.register",
     "TaskSensitivity": "riskengine.analysis.sensitivity",
     "risk_register": "riskengine.analysis.register",
+    "fidelity": "riskengine.analysis.fidelity",
     # portfolio: strategy and options
     "Comparison": "riskengine.portfolio.options",
     "OptionResult": "riskengine.portfolio.options",
@@ -121,11 +124,14 @@ __all__ = [
     "compose",
     "describe",
     "deterministic_plan",
+    "fidelity",
+    "import_schedule",
     "load_portfolio",
     "load_register",
     "load_scenario",
     "parse_distribution",
     "risk_register",
+    "schedule_table",
     "simulate",
     "simulate_portfolio",
     "validate",
@@ -147,17 +153,20 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ imports
+    from riskengine.analysis.fidelity import fidelity
     from riskengine.analysis.jcl import JointConfidence
     from riskengine.analysis.register import RiskRegister, risk_register
     from riskengine.analysis.results import CostSummary, OutcomeSummary, Results
     from riskengine.analysis.sensitivity import TaskSensitivity
     from riskengine.engine.compile import CompiledNetwork, compile_network
     from riskengine.engine.plan import ScenarioSummary, describe
+    from riskengine.engine.schedule import schedule_table
     from riskengine.engine.simulation import deterministic_plan, simulate
     from riskengine.errors import OutputError, RiskEngineError, RiskEngineWarning, ScenarioError
     from riskengine.io.portfolio_file import load_portfolio
     from riskengine.io.register_file import load_register
     from riskengine.io.scenario_file import load_scenario
+    from riskengine.io.schedule_import import import_schedule
     from riskengine.model.distributions import Distribution, parse_distribution
     from riskengine.model.portfolio import (
         Benefit,

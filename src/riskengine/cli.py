@@ -10,6 +10,7 @@ terminal.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import warnings
@@ -24,26 +25,37 @@ from riskengine import __version__
 from riskengine.errors import RiskEngineError, RiskEngineWarning, ScenarioError, one_line
 from riskengine.io.portfolio_file import is_portfolio_file, load_portfolio
 from riskengine.io.scenario_file import load_scenario
+from riskengine.io.scenario_writer import scenario_yaml
+from riskengine.io.schedule_import import import_schedule, is_schedule_file
 from riskengine.io.yamlfile import locate
 from riskengine.model.portfolio import Portfolio
 from riskengine.model.scenario import Scenario
 from riskengine.portfolio.composition import compose
 from riskengine.portfolio.results import baseline
 from riskengine.report import files, terminal
-from riskengine.report.outputs import write_atomic, write_files
+from riskengine.report.importing import import_dict, import_text, losses_phrase, summary_line
+from riskengine.report.outputs import check_distinct, write_atomic, write_files
 
 
-def _load(path: Path) -> Scenario | Portfolio:
-    """A scenario file, or a portfolio file."""
+def _load(path: Path, project: str | None = None, quiet: bool = False) -> Scenario | Portfolio:
+    """A scenario file, a portfolio file, or a schedule file (imported, with a one-line
+    summary on stderr; ``project`` chooses one of its projects)."""
+    if is_schedule_file(path):
+        scenario, report = import_schedule(path, project)
+        if not quiet:
+            _say(summary_line(report))
+        return dataclasses.replace(scenario, inputs=(str(path),))
+    if project is not None:
+        raise click.UsageError("--project is for schedule files (.xer), not scenario files")
     if not is_portfolio_file(path):
         return load_scenario(path)
     portfolio = load_portfolio(path)
     return portfolio
 
 
-def _network(path: Path) -> Scenario:
+def _network(path: Path, project: str | None = None) -> Scenario:
     """A scenario, or a portfolio's baseline compiled to one network."""
-    model = _load(path)
+    model = _load(path, project)
     return compose(model) if isinstance(model, Portfolio) else model
 
 
@@ -137,6 +149,12 @@ def _sensitivity(
 
 
 _SCENARIO = click.argument("scenario", type=click.Path(path_type=Path))
+_PROJECT = click.option(
+    "--project",
+    metavar="ID",
+    help="For a schedule file (.xer) holding several projects: the one to read (its short "
+    "name or id).",
+)
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -233,6 +251,7 @@ def main() -> None:
     is_flag=True,
     help="Simulate every risk after its mitigation (same random draws as before it).",
 )
+@_PROJECT
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no notes on stderr.")
 def run(
     scenario: Path,
@@ -253,15 +272,17 @@ def run(
     sampling: str | None,
     strict: bool,
     mitigated: bool,
+    project: str | None,
     quiet: bool,
 ) -> None:
-    """Simulate SCENARIO (a scenario or portfolio file) and print milestone finishes, the
-    most critical tasks, risk drivers and, with costs, cost and joint confidence."""
+    """Simulate SCENARIO (a scenario or portfolio file, or a P6 .xer schedule) and print
+    milestone finishes, the most critical tasks, risk drivers and, with costs, cost and
+    joint confidence."""
     if no_sensitivity and sensitivity not in (None, "none"):
         raise click.UsageError("--no-sensitivity and --sensitivity ask for different things")
     if json_detail and json_path is None:
         raise click.UsageError("--json-detail needs --json PATH")
-    model = _load(scenario)
+    model = _load(scenario, project, quiet)
     files.check_outputs(json_path, csv_dir, charts_dir=charts_dir, inputs=model.inputs)
     stderr = Console(stderr=True)
     run_model = (
@@ -302,9 +323,11 @@ def run(
 
 @main.command()
 @_SCENARIO
-def validate(scenario: Path) -> None:
-    """Check SCENARIO without simulating it and summarise its network and plan."""
-    summary = rk.describe(_network(scenario))
+@_PROJECT
+def validate(scenario: Path, project: str | None) -> None:
+    """Check SCENARIO (a scenario or portfolio file, or a P6 .xer schedule) without
+    simulating it and summarise its network and plan."""
+    summary = rk.describe(_network(scenario, project))
     console = Console()
     terminal.print_summary(summary, console)
     console.print("OK")
@@ -372,3 +395,62 @@ def compare_command(
         write_atomic(json_path, files.json_text(result.to_dict()))
         if not quiet:
             _say(f"wrote {json_path}")
+
+
+@main.command(name="import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Write the scenario as YAML to this file.",
+)
+@_PROJECT
+@click.option(
+    "--report-import",
+    "report_path",
+    type=click.Path(path_type=Path),
+    metavar="PATH",
+    help="Write the import report as JSON to PATH (a .json file) and as text next to it "
+    "(PATH with the suffix .txt).",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit with status 2, writing nothing, when anything was lost or approximated.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No notes on stderr.")
+def import_command(
+    file: Path,
+    output: Path | None,
+    project: str | None,
+    report_path: Path | None,
+    strict: bool,
+    quiet: bool,
+) -> None:
+    """Import FILE, a Primavera P6 schedule (.xer), as a scenario: print what was read,
+    what was lost or approximated and why, and how closely our deterministic schedule
+    reproduces the dates the file stores."""
+    text_path = None if report_path is None else report_path.with_suffix(".txt")
+    targets = [(output, "-o"), (report_path, "--report-import"), (text_path, "--report-import")]
+    check_distinct([(p, what) for p, what in targets if p is not None], [file])
+    files.check_outputs(report_path, inputs=[file])
+    scenario, report = import_schedule(file, project)
+    fid = rk.fidelity(scenario, report)
+    text = import_text(report, fid)
+    click.echo(text, nl=False)
+    if strict and report.losses:
+        raise ScenarioError(
+            f"{losses_phrase(report)} (see above): --strict writes nothing", file=str(file)
+        )
+    written: dict[Path, str] = {}
+    if output is not None:
+        header = f"Imported by riskengine {__version__} from {file} (project {report.project})"
+        written[output] = scenario_yaml(scenario, header=one_line(header))
+    if report_path is not None and text_path is not None:
+        written[report_path] = files.json_text(import_dict(report, fid))
+        written[text_path] = text
+    write_files(written)
+    if not quiet:
+        for path in written:
+            _say(f"wrote {path}")

@@ -124,6 +124,7 @@ def run_kernel(
     progress: Progress | None = None,
     lhs_n: int = 0,
     finish_window: tuple[np.ndarray, int] | None = None,
+    scratch: list[Work] | None = None,
 ) -> KernelOutput:
     """Simulate iterations ``it_start … it_start + iterations`` (see KernelOutput).
 
@@ -132,7 +133,9 @@ def run_kernel(
     ``lhs_n > 0`` draws Latin hypercube uniforms for a whole run of ``lhs_n`` iterations
     (of which this call may be a piece); 0 is plain Monte Carlo. ``finish_window =
     (base, width)`` counts each task's finish days over ``width`` union days from
-    ``base[t]``."""
+    ``base[t]``. ``scratch``, a list, receives the scratch arrays of each thread chunk
+    (:class:`~riskengine.kernels.args.Work`): after a one-iteration run they hold that
+    iteration's dates (engine/schedule.py reads them)."""
     if block <= 0 or block % 4:
         raise ValueError("block must be a positive multiple of 4")
     n = net.n_tasks
@@ -181,6 +184,8 @@ def run_kernel(
         )
         for _ in range(threads)
     ]
+    if scratch is not None:
+        scratch.extend(work)
     with ThreadPoolExecutor(threads) if threads > 1 else nullcontext() as pool:
         while done < iterations:
             m = min(chunk, iterations - done)

@@ -335,8 +335,9 @@ def import_mspdi(path: str | Path, project: str | None = None) -> tuple[Scenario
             "wrote this file did not): the fidelity compares its Start and Finish as written"
         )
 
-    # the start and the data date
+    # the start and the data date; the project finish the file stores
     start_at = _moment(m.project.get("StartDate"))
+    report.project_finish = _moment(m.project.get("FinishDate"))
     if m.project.get("ScheduleFromStart") == "0":
         report.lose(
             "from-finish",

@@ -92,8 +92,9 @@ class StoredDates:
 @dataclass
 class ImportReport:
     """What an import read (``counts``), what it mapped approximately or dropped
-    (``losses``), what looked wrong in the file (``warnings``) and the dates the file
-    stores for each imported activity, by its id in the scenario (``stored``), and the
+    (``losses``), what looked wrong in the file (``warnings``), the dates the file
+    stores for each imported activity, by its id in the scenario (``stored``), the
+    project finish the file stores (``project_finish``; None when it has none) and the
     file's actual and remaining cost of the activities imported (``costs``)."""
 
     source: str
@@ -104,6 +105,7 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     stored: dict[str, StoredDates] = field(default_factory=dict)
     costs: dict[str, float] = field(default_factory=dict)  # "actual", "remaining" in the file
+    project_finish: _dt.datetime | None = None
 
     def lose(self, key: str, what: str, why: str, item: str) -> None:
         """Record one item of a kind of loss."""
@@ -345,6 +347,10 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
     proj = choose_project(xer, project)
     pid = proj.get("proj_id", "")
     report = ImportReport(str(path), proj.get("proj_short_name", pid), xer.version)
+    try:
+        report.project_finish = _moment(proj.get("scd_end_date", ""))
+    except ValueError:
+        report.warnings.append("the project's scd_end_date is not a date: no finish to compare")
     tasks_rows = [(line, r) for line, r in xer.table("TASK").records() if r.get("proj_id") == pid]
     if not tasks_rows:
         raise xer.error(f"project {report.project} has no activities")

@@ -1,0 +1,60 @@
+"""Which importer reads a schedule file: by its suffix, one line per format.
+
+``riskengine import``, and ``run``/``validate`` given a schedule file instead of a
+scenario, come here. The suffix decides, as users name these files by their format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from riskengine.errors import ScenarioError
+from riskengine.io.msimport import import_mspdi
+from riskengine.io.p6import import ImportReport, import_xer
+from riskengine.model.scenario import Scenario
+
+Importer = Callable[..., tuple[Scenario, ImportReport]]
+
+IMPORTERS: dict[str, Importer] = {
+    ".xer": import_xer,
+    ".xml": import_mspdi,
+}
+
+
+def is_schedule_file(path: str | Path) -> bool:
+    """Whether ``path`` names a schedule file (by its suffix), not a scenario."""
+    suffix = Path(path).suffix.lower()
+    return suffix in IMPORTERS
+
+
+def import_schedule(path: str | Path, project: str | None = None) -> tuple[Scenario, ImportReport]:
+    """Import a schedule file into a scenario and the import report.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file: a Primavera P6 export (``.xer``) or an MS Project XML file (MSPDI,
+        ``.xml``).
+    project : str, optional
+        Which of its projects (short name or id); None for its only one.
+
+    Returns
+    -------
+    tuple of (Scenario, ImportReport)
+        The scenario (fixed durations, the plan as the file holds it) and what was
+        read, lost or approximated, and the dates the file stores.
+
+    Raises
+    ------
+    ScenarioError
+        For a file that is not a schedule riskengine reads, an unknown project or a
+        broken row (naming the file and line).
+    """
+    suffix = Path(path).suffix.lower()
+    importer = IMPORTERS.get(suffix)
+    if importer is None:
+        known = ", ".join(sorted(IMPORTERS))
+        why = f"not a schedule file riskengine reads (it reads {known})"
+        raise ScenarioError(why, file=str(path))
+    return importer(path, project)
