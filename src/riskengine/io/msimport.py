@@ -725,7 +725,7 @@ def _with_earliest_start(
     if not constraints:
         return [Constraint("start-no-earlier-than", day)]
     own = constraints[0]
-    if own.kind == "start-no-earlier-than":
+    if own.kind == "start-no-earlier-than" and own.date is not None:
         return [Constraint(own.kind, max(own.date, day))]
     if own.kind in ("start-no-later-than", "finish-no-later-than"):
         return [Constraint("start-no-earlier-than", day), own]
@@ -763,8 +763,8 @@ def _with_deadline(
     own = constraints[0]
     if len(constraints) == 1 and own.kind in EARLIEST_KINDS:
         return [own, late]
-    if len(constraints) == 1 and own.kind == late.kind:
-        return [Constraint(late.kind, min(late.date, own.date))]
+    if len(constraints) == 1 and own.kind == late.kind and own.date is not None:
+        return [Constraint(late.kind, min(day, own.date))]
     report.lose(
         "deadlines",
         "deadlines of tasks with another constraint the model cannot pair with them",
