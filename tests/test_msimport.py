@@ -424,10 +424,43 @@ def test_a_file_that_is_not_mspdi_names_the_file(tmp_path):
     assert import_mspdi(mspdi(tmp_path, task(1)), "Small")[0].name == "Small"
 
 
-def test_costs_are_listed_as_not_imported(tmp_path):
-    path = mspdi(tmp_path, task(1, 9, FixedCost=1500))
-    _, report = import_mspdi(path)
-    assert report.losses["costs"].items == ["1,500.00 in the file"]
+def test_costs_come_in_as_a_rate_over_the_remaining_days_and_lump_sums(tmp_path):
+    header = "<StatusDate>2027-01-06T17:00:00</StatusDate>"
+    path = mspdi(
+        tmp_path,
+        task(1, 27, Cost=1800, RemainingCost=1800, FixedCost=300),  # 3 days: 300 + 500 a day
+        task(
+            2,
+            45,
+            ActualStart="2026-12-28T07:00:00",
+            RemainingDuration="PT18H0M0S",
+            PercentComplete=60,
+            ActualCost=600,
+            RemainingCost=400,
+        ),  # 2 days left: 200 a day
+        task(
+            3,
+            9,
+            ActualStart="2026-12-28T07:00:00",
+            ActualFinish="2026-12-28T16:00:00",
+            PercentComplete=100,
+            ActualCost=90,
+            RemainingCost=0,
+        ),
+        task(4, 9, RemainingCost=-0.01),  # rounding: counted as 0, and listed
+        header=header,
+    )
+    sc, report = import_mspdi(path)
+    one, two, three, four = sc.tasks
+    assert (one.cost.fixed.params["value"], one.cost.per_day.params["value"]) == (300, 500)
+    assert one.actual_cost is None
+    assert two.cost.per_day.params["value"] == 200 and two.actual_cost == 600
+    assert three.cost.fixed.params["value"] == 0 and three.actual_cost == 90
+    assert four.cost is None
+    assert report.costs == {"actual": 690.0, "remaining": 2200.0}
+    assert report.losses["negative-cost"].items == ["4 (-0.01)"]
+    plan = rk.deterministic_plan(sc)
+    assert float(plan.costs["total"][0]) == pytest.approx(2890.0)
 
 
 def round_trip(sc, tmp_path):

@@ -38,11 +38,12 @@ from riskengine.io.p6import import (
     working_calendar,
 )
 from riskengine.io.worktime import WorkingTime
-from riskengine.model.distributions import parse_distribution
+from riskengine.model.distributions import most_likely, parse_distribution
 from riskengine.model.scenario import (
     EARLIEST_KINDS,
     Calendar,
     Constraint,
+    Cost,
     Link,
     Scenario,
     Task,
@@ -327,7 +328,6 @@ def import_mspdi(path: str | Path, project: str | None = None) -> tuple[Scenario
     report.counts["constraints"] = n_constraints
     report.counts["resources"] = sum(1 for r in m.resources if r.get("UID") not in ("0", None))
     report.counts["assignments"] = len(m.assignments)
-    _costs(m, report)
     written = [t for t in kept.values() if "Finish" in t]
     if written and not any("EarlyFinish" in t for t in written):
         report.warnings.append(
@@ -668,6 +668,10 @@ def _tasks(
             remaining = parse_distribution(
                 {"dist": "fixed", "value": max(left, 0.0) / c.hours_per_day}
             )
+        left = days if actual_start is None else 0.0  # the working days the rate covers
+        if remaining is not None:
+            left = float(remaining.params["value"])
+        cost, actual_cost = _cost(m, t, left, actual_start is not None, report)
         slack = t.get("TotalSlack")
         tf = _number(m, t, "TotalSlack") / 600 / c.hours_per_day if slack else None
         kind_name = "finish milestone" if milestone else "task"
@@ -697,6 +701,8 @@ def _tasks(
                 actual_finish=actual_finish,
                 remaining=remaining,
                 milestone=milestone,
+                cost=cost,
+                actual_cost=actual_cost,
             )
         )
     return tasks, n_constraints
@@ -834,8 +840,15 @@ def _apply_data_date(
 
 
 def _without_progress(t: Task) -> Task:
-    """``t`` not started."""
-    return _replace(t, actual_start=None, actual_finish=None, remaining=None)
+    """``t`` not started (an actual cost it had becomes part of its lump sum)."""
+    cost = t.cost
+    if t.actual_cost and cost is not None:
+        lump = most_likely(cost.fixed) if cost.fixed is not None else 0.0
+        fixed = parse_distribution({"dist": "fixed", "value": lump + t.actual_cost})
+        cost = Cost(fixed=fixed, per_day=cost.per_day)
+    return _replace(
+        t, actual_start=None, actual_finish=None, remaining=None, actual_cost=None, cost=cost
+    )
 
 
 def _in_progress(t: Task) -> Task:
@@ -851,24 +864,35 @@ def _replace(t: Task, **changes: Any) -> Task:
     return Task(**fields)
 
 
-def _costs(m: MspdiFile, report: ImportReport) -> None:
-    """Costs are not imported yet: say so when the file holds any."""
-    total = 0.0
-    for a in m.assignments:
-        try:
-            total += float(a.get("Cost") or 0)
-        except (TypeError, ValueError):
-            continue
-    for t in m.tasks:
-        if t.get("Summary") != "1":
-            try:
-                total += float(t.get("FixedCost") or 0)
-            except (TypeError, ValueError):
-                continue
-    if total:
+def _cost(
+    m: MspdiFile, t: dict[str, Any], left: float, started: bool, report: ImportReport
+) -> tuple[Cost | None, float | None]:
+    """A task's cost and actual cost: its ``RemainingCost`` (its assignments' and its
+    fixed cost still to come; ``Cost`` less ``ActualCost`` when absent) as a rate over
+    its ``left`` remaining working days, except a task not started's ``FixedCost``,
+    a lump sum; a lump sum too when no working days are left. A started task carries its
+    ``ActualCost`` as it is. The file's totals add up in ``report.costs``."""
+    actual = _number(m, t, "ActualCost")
+    if "RemainingCost" in t:
+        remaining = _number(m, t, "RemainingCost")
+    else:
+        remaining = _number(m, t, "Cost") - actual
+    if remaining < 0 or actual < 0:
         report.lose(
-            "costs",
-            "costs of assignments and fixed costs",
-            "not imported yet",
-            f"{total:,.2f} in the file",
+            "negative-cost",
+            "negative costs",
+            "counted as 0: a cost is never negative",
+            f"{t.get('UID')} ({min(remaining, actual):.4g})",
         )
+        remaining, actual = max(remaining, 0.0), max(actual, 0.0)
+    report.costs["actual"] = report.costs.get("actual", 0.0) + actual
+    report.costs["remaining"] = report.costs.get("remaining", 0.0) + remaining
+    if not remaining and not actual:
+        return None, None
+    lump = 0.0 if started else min(_number(m, t, "FixedCost"), remaining)
+    rate = (remaining - lump) / left if left > 0 else 0.0
+    if left <= 0:
+        lump = remaining
+    fixed = parse_distribution({"dist": "fixed", "value": max(lump, 0.0)})
+    per_day = parse_distribution({"dist": "fixed", "value": rate}) if rate > 0 else None
+    return Cost(fixed=fixed, per_day=per_day), (actual if started else None)
