@@ -14,7 +14,7 @@ from riskengine.analysis.fidelity import start_day, working_days
 from riskengine.io.p6import import import_xer
 from riskengine.model.scenario import Calendar
 from test_import_readers import FIXTURES, needs_fixtures
-from test_p6import import node
+from test_p6import import node, small_xer, with_costs
 
 D = _dt.date
 
@@ -174,3 +174,16 @@ def test_the_fixtures_fidelity_does_not_fall_below_what_was_measured(name, proje
     assert got["same finish"] >= same and got["finish ±1 day"] >= near
     assert got["float ±1 day"] >= fl
     assert fid.same_project_finish is project_same
+
+
+def test_the_plan_cost_is_compared_with_the_files_actual_and_remaining_cost(tmp_path):
+    rows = [
+        "%T\tTASKRSRC",
+        "%F\ttaskrsrc_id\ttask_id\tproj_id\tact_reg_cost\tact_ot_cost\tremain_cost",
+        "%R\t1\t100\t1\t0\t0\t900",
+    ]
+    sc, report = import_xer(with_costs(small_xer(tmp_path), rows))
+    fid = rk.fidelity(sc, report)
+    assert fid.file_cost == 900.0 and fid.plan_cost == pytest.approx(900.0)
+    assert abs(fid.cost_gap) < 1e-12 and fid.to_dict()["plan_cost"] == fid.plan_cost
+    assert rk.fidelity(*import_xer(small_xer(tmp_path))).plan_cost is None  # no costs

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from riskengine.engine.schedule import schedule_table
+from riskengine.engine.simulation import deterministic_plan
 from riskengine.model.scenario import Calendar, Link, Scenario, Task, day_fraction
 
 if TYPE_CHECKING:
@@ -80,6 +81,15 @@ class Fidelity:
     worst: list[Mismatch] = field(default_factory=list)
     has_float: bool = True
     per_cause: int = PER_CAUSE  # the most mismatches ``worst`` lists of one cause
+    plan_cost: float | None = None  # the deterministic plan's cost (None: no costs)
+    file_cost: float | None = None  # the file's actual + remaining cost (None: none)
+
+    @property
+    def cost_gap(self) -> float | None:
+        """(plan cost − the file's) / the file's, or None when either is missing."""
+        if not self.file_cost or self.plan_cost is None:
+            return None
+        return (self.plan_cost - self.file_cost) / self.file_cost
 
     @property
     def same_project_finish(self) -> bool | None:
@@ -99,6 +109,9 @@ class Fidelity:
                 str(self.file_project_finish) if self.file_project_finish else None
             ),
             "same_project_finish": self.same_project_finish,
+            "plan_cost": self.plan_cost,
+            "file_cost": self.file_cost,
+            "cost_gap": self.cost_gap,
             "worst": [m.to_dict() for m in self.worst],
         }
 
@@ -367,6 +380,8 @@ def fidelity(
         dates = (ours_s[k].item(), ours_f[k].item()), (start[k].item(), finish[k].item())
         worst.append(Mismatch(rows[k], *dates, int(days[k]), fd, cause))
     ours_end = table["early_finish"].max()
+    file_cost = sum(report.costs.values()) if report.costs else None
+    plan = deterministic_plan(scenario) if file_cost else None
     return Fidelity(
         shares,
         {g: int(m.sum()) for g, m in groups.items()},
@@ -374,4 +389,6 @@ def fidelity(
         report.project_finish.date() if report.project_finish else None,
         worst,
         has_float,
+        plan_cost=float(plan.costs["total"][0]) if plan is not None and plan.costs else None,
+        file_cost=file_cost or None,
     )

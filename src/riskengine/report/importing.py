@@ -107,6 +107,12 @@ def fidelity_lines(fid: Fidelity) -> list[str]:
         f"  project finish: ours {fid.project_finish or 'n/a'},"
         f" the file's {fid.file_project_finish or 'n/a'} ({same})",
     ]
+    if fid.file_cost is not None and fid.plan_cost is not None and fid.cost_gap is not None:
+        gap = 100 * fid.cost_gap if abs(fid.cost_gap) >= 5e-7 else 0.0
+        lines.append(
+            f"  plan cost: ours {fid.plan_cost:,.2f}, the file's {fid.file_cost:,.2f}"
+            f" ({gap:+.4f} %)"
+        )
     if fid.worst:
         lines += [
             "",
