@@ -173,3 +173,36 @@ def test_an_ms_project_file_imports_and_runs(tmp_path):
     assert "project finish: ours 2012-09-18, the file's 2012-09-18 (same day)" in result.stdout
     assert rk.load_scenario(tmp_path / "plan.yaml").tasks
     ok(invoke("validate", xml))
+
+
+def test_every_project_of_a_file_as_a_portfolio(tmp_path):
+    xer = small_xer(tmp_path, projects=2)  # P2 has no activities
+    out = tmp_path / "plant"
+    result = invoke("import", xer, "--all-projects", "-o", out)
+    ok(result)
+    assert "project P2 has no activities: left out" in result.stdout
+    assert sorted(p.name for p in out.iterdir()) == ["P1.yaml", "portfolio.yaml"]
+    portfolio = rk.load_portfolio(out / "portfolio.yaml")
+    assert [p.id for p in portfolio.projects] == ["P1"]
+    assert [t.id for t in rk.compose(portfolio).tasks] == ["P1.A", "P1.B", "P1.M"]
+    ok(invoke("validate", out / "portfolio.yaml"))
+
+
+def test_all_projects_mistakes_are_one_error(tmp_path):
+    xer = small_xer(tmp_path, projects=2)
+    result = invoke("import", xer, "--all-projects", "--project", "P1", "-o", tmp_path / "d")
+    assert result.exit_code == 2 and "either --project or --all-projects" in result.output
+    taken = tmp_path / "file.txt"
+    taken.write_text("x", encoding="utf-8")
+    result = invoke("import", xer, "--all-projects", "-o", taken)
+    assert result.exit_code == 2 and "names a folder" in result.output
+    assert taken.read_text(encoding="utf-8") == "x"
+
+
+@needs_fixtures
+def test_a_real_file_with_two_projects_in_progress_runs_as_a_portfolio(tmp_path):
+    out = tmp_path / "mine"
+    ok(invoke("import", FIXTURES / "jaggelas_test.xer", "--all-projects", "-o", out, "-q"))
+    result = invoke("run", out / "portfolio.yaml", "-n", "200", "-q")
+    ok(result)
+    assert "jaggelas_test" in result.stdout

@@ -88,7 +88,8 @@ def test_hours_convert_through_the_calendars_real_working_day(tmp_path):
         (datetime.date(2027, 1, 1),),
     )
     assert cal.hours_per_day == 9.0 and cal.day == ((7.0, 12.0), (13.0, 17.0))
-    assert sc.start == sc.data_date == datetime.date(2026, 12, 28)
+    # nothing started: the data date is the start, and no status is needed
+    assert sc.start == datetime.date(2026, 12, 28) and sc.data_date is None
     assert report.counts["activities"] == 3 and report.counts["links"] == 2
     assert report.counts["links: FS"] == 1 and report.counts["constraints"] == 1
     assert report.losses == {}

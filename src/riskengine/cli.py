@@ -23,10 +23,11 @@ from rich.console import Console
 import riskengine as rk
 from riskengine import __version__
 from riskengine.errors import RiskEngineError, RiskEngineWarning, ScenarioError, one_line
+from riskengine.io.p6import import ImportReport, usable_id
 from riskengine.io.portfolio_file import is_portfolio_file, load_portfolio
 from riskengine.io.scenario_file import load_scenario
-from riskengine.io.scenario_writer import scenario_yaml
-from riskengine.io.schedule_import import import_schedule, is_schedule_file
+from riskengine.io.scenario_writer import portfolio_yaml, scenario_yaml
+from riskengine.io.schedule_import import import_all, import_schedule, is_schedule_file
 from riskengine.io.yamlfile import locate
 from riskengine.model.portfolio import Portfolio
 from riskengine.model.scenario import Scenario
@@ -397,6 +398,25 @@ def compare_command(
             _say(f"wrote {json_path}")
 
 
+def _portfolio_files(
+    file: Path, folder: Path, imported: list[tuple[rk.Scenario, ImportReport]]
+) -> dict[Path, str]:
+    """The scenario file of each imported project (named by its id made usable) and a
+    portfolio file listing them, all in ``folder``."""
+    taken: set[str] = {"portfolio"}
+    names: dict[str, str] = {}
+    out: dict[Path, str] = {}
+    for scenario, report in imported:
+        pid = usable_id(report.project, "project", taken)
+        names[pid] = f"{pid}.yaml"
+        header = f"Imported by riskengine {__version__} from {file} (project {report.project})"
+        out[folder / names[pid]] = scenario_yaml(scenario, header=one_line(header))
+    header = f"Imported by riskengine {__version__} from {file}: every project"
+    start = min(sc.start for sc, _ in imported if sc.start is not None)
+    out[folder / "portfolio.yaml"] = portfolio_yaml(file.stem, start, names, one_line(header))
+    return out
+
+
 @main.command(name="import")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option(
@@ -419,6 +439,12 @@ def compare_command(
     is_flag=True,
     help="Exit with status 2, writing nothing, when anything was lost or approximated.",
 )
+@click.option(
+    "--all-projects",
+    is_flag=True,
+    help="Import every project of the file as a portfolio: -o names a folder, which gets "
+    "one scenario file per project and portfolio.yaml.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No notes on stderr.")
 def import_command(
     file: Path,
@@ -426,30 +452,52 @@ def import_command(
     project: str | None,
     report_path: Path | None,
     strict: bool,
+    all_projects: bool,
     quiet: bool,
 ) -> None:
-    """Import FILE, a Primavera P6 schedule (.xer), as a scenario: print what was read,
-    what was lost or approximated and why, and how closely our deterministic schedule
-    reproduces the dates the file stores."""
+    """Import FILE, a Primavera P6 schedule (.xer) or an MS Project XML file (.xml), as a
+    scenario: print what was read, what was lost or approximated and why, and how
+    closely our deterministic schedule reproduces the dates the file stores."""
+    if all_projects and project is not None:
+        raise click.UsageError("give either --project or --all-projects")
     text_path = None if report_path is None else report_path.with_suffix(".txt")
-    targets = [(output, "-o"), (report_path, "--report-import"), (text_path, "--report-import")]
+    folder = output if all_projects else None
+    targets = [(report_path, "--report-import"), (text_path, "--report-import")]
+    targets += [] if all_projects else [(output, "-o")]
     check_distinct([(p, what) for p, what in targets if p is not None], [file])
     files.check_outputs(report_path, inputs=[file])
-    scenario, report = import_schedule(file, project)
-    fid = rk.fidelity(scenario, report)
-    text = import_text(report, fid)
+    if folder is not None and folder.exists() and not folder.is_dir():
+        raise click.UsageError(f"-o {folder}: with --all-projects, -o names a folder")
+    if all_projects:
+        imported, skipped = import_all(file)
+    else:
+        imported, skipped = [import_schedule(file, project)], []
+    texts, docs = [], []
+    for scenario, report in imported:
+        fid = rk.fidelity(scenario, report)
+        texts.append(import_text(report, fid))
+        docs.append(import_dict(report, fid))
+    text = "\n".join(texts) + "".join(f"{note}\n" for note in skipped)
     click.echo(text, nl=False)
-    if strict and report.losses:
+    lossy = [r for _, r in imported if r.losses]
+    if strict and lossy:
         raise ScenarioError(
-            f"{losses_phrase(report)} (see above): --strict writes nothing", file=str(file)
+            f"{losses_phrase(lossy[0])} (see above): --strict writes nothing", file=str(file)
         )
     written: dict[Path, str] = {}
-    if output is not None:
+    if folder is not None:
+        written.update(_portfolio_files(file, folder, imported))
+    elif output is not None:
+        scenario, report = imported[0]
         header = f"Imported by riskengine {__version__} from {file} (project {report.project})"
         written[output] = scenario_yaml(scenario, header=one_line(header))
     if report_path is not None and text_path is not None:
-        written[report_path] = files.json_text(import_dict(report, fid))
+        doc = docs[0] if not all_projects else {"projects": docs, "left_out": skipped}
+        written[report_path] = files.json_text(doc)
         written[text_path] = text
+    if folder is not None:
+        check_distinct([(p, "-o") for p in written], [file])
+        folder.mkdir(parents=True, exist_ok=True)
     write_files(written)
     if not quiet:
         for path in written:

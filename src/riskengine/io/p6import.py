@@ -550,6 +550,10 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
     start = min([d for d in (planned, *actuals) if d is not None], default=None)
     if data_date and start and data_date < start:
         data_date = start  # nothing is scheduled before the planned start either
+    if not actuals and data_date and start:
+        # nothing has started: the plan starts on the data date, the same schedule
+        # without a status (and a project without one can join a portfolio)
+        start, data_date = max(start, data_date), None
     scenario = Scenario(
         name=report.project,
         tasks=tuple(tasks),

@@ -140,3 +140,13 @@ def scenario_yaml(sc: Scenario, header: str = "") -> str:
     comment = "".join(f"# {line}\n" for line in header.splitlines())
     body = yaml.safe_dump(scenario_document(sc), sort_keys=False, allow_unicode=True, width=100)
     return comment + body
+
+
+def portfolio_yaml(name: str, start: _dt.date, files: dict[str, str], header: str = "") -> str:
+    """A portfolio file's text listing project scenario ``files`` by project id (README
+    "Portfolios"), each project starting on its own file's start; ``start`` is the
+    portfolio's (the earliest of them)."""
+    comment = "".join(f"# {line}\n" for line in header.splitlines())
+    projects = {pid: {"scenario": f} for pid, f in files.items()}
+    doc = {"portfolio": name, "start": _moment(start), "projects": projects}
+    return comment + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)

@@ -12,6 +12,7 @@ from pathlib import Path
 from riskengine.errors import ScenarioError
 from riskengine.io.msimport import import_mspdi
 from riskengine.io.p6import import ImportReport, import_xer
+from riskengine.io.xer import read_xer
 from riskengine.model.scenario import Scenario
 
 Importer = Callable[..., tuple[Scenario, ImportReport]]
@@ -58,3 +59,28 @@ def import_schedule(path: str | Path, project: str | None = None) -> tuple[Scena
         why = f"not a schedule file riskengine reads (it reads {known})"
         raise ScenarioError(why, file=str(path))
     return importer(path, project)
+
+
+def project_ids(path: str | Path) -> list[str]:
+    """The projects of a schedule file, by the short name ``import_schedule`` takes
+    (an MS Project file holds one: [None])."""
+    if Path(path).suffix.lower() == ".xer":
+        rows = [row for _, row in read_xer(path).table("PROJECT").records()]
+        return [r.get("proj_short_name") or r.get("proj_id", "") for r in rows]
+    return [None]  # type: ignore[list-item]
+
+
+def import_all(path: str | Path) -> tuple[list[tuple[Scenario, ImportReport]], list[str]]:
+    """Every project of a schedule file that has activities, imported, and a note for
+    each one left out (a project without activities)."""
+    done, skipped = [], []
+    for pid in project_ids(path):
+        try:
+            done.append(import_schedule(path, pid))
+        except ScenarioError as e:
+            if "has no activities" not in e.message:
+                raise
+            skipped.append(f"project {pid} has no activities: left out")
+    if not done:
+        raise ScenarioError("no project of the file has activities", file=str(path))
+    return done, skipped

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+from typing import Any
 
 from riskengine.errors import ScenarioError
 from riskengine.model.portfolio import PORTFOLIO_CALENDAR, Portfolio, ProjectRef
@@ -44,11 +45,6 @@ def _project_parts(
     p: ProjectRef, portfolio_start: _dt.date, milestones: dict[str, Milestone]
 ) -> tuple[list, list, list, list, list, list]:
     sc = p.scenario
-    if sc.data_date is not None:
-        raise ScenarioError(
-            "a project in progress (status.data_date) cannot be part of a portfolio yet",
-            field=f"projects.{p.id}.scenario",
-        )
     cal = sc.project_calendar()
     calendars = [dataclasses.replace(c, id=_ns(p.id, c.id)) for c in (sc.calendars or (cal,))]
     start = p.start or sc.start or portfolio_start
@@ -166,11 +162,15 @@ def compose(portfolio: Portfolio, projects: tuple[ProjectRef, ...] | None = None
                     f"unknown task {imp.task!r} (tasks are named project.task)",
                     field=f"shared_risks[{r.id}].impacts[{j}].task",
                 )
+    data_date, logic, lag_calendar = _status(projects)
     return Scenario(
         name=portfolio.name,
         tasks=tuple(tasks),
         milestones=tuple(milestones),
         start=portfolio.start,
+        data_date=data_date,
+        progress_logic=logic,
+        lag_calendar=lag_calendar,
         simulation=portfolio.simulation,
         source=portfolio.source,
         risks=(*risks, *portfolio.shared_risks),
@@ -180,6 +180,30 @@ def compose(portfolio: Portfolio, projects: tuple[ProjectRef, ...] | None = None
         costs=tuple(items),
         inputs=portfolio.inputs,
     )
+
+
+def _status(projects: tuple[ProjectRef, ...]) -> tuple[_dt.date | None, str, str]:
+    """The portfolio's data date, progress logic and lag calendar: a portfolio is
+    statused at one date and scheduled with one set of options, so the projects that
+    give them must agree (a project without a data date is taken at the portfolio's:
+    nothing of it is scheduled before that date)."""
+    out: list[Any] = []
+    for what, get, default in (
+        ("data date", lambda sc: sc.data_date, None),
+        ("status.logic", lambda sc: sc.progress_logic if sc.data_date else None, "retained"),
+        ("lag_calendar", lambda sc: sc.lag_calendar, "successor"),
+    ):
+        given = {p.id: get(p.scenario) for p in projects}
+        values = {v for v in given.values() if v is not None}
+        if len(values) > 1:
+            shown = ", ".join(f"{pid}: {v}" for pid, v in given.items() if v is not None)
+            raise ScenarioError(
+                f"the projects disagree on their {what} ({shown}): a portfolio takes one",
+                field="projects",
+            )
+        out.append(next(iter(values), default))
+    data_date, logic, lag_calendar = out
+    return data_date, str(logic), str(lag_calendar)
 
 
 def builtin_names(portfolio: Portfolio) -> set[str]:
