@@ -295,3 +295,24 @@ def test_the_project_finish_p6_stored_is_kept_and_a_bad_one_warned(tmp_path):
     _, report = import_xer(path)
     assert report.project_finish is None
     assert report.warnings == ["the project's scd_end_date is not a date: no finish to compare"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "ctype", "when", "day", "lost"),
+    [
+        ("TT_Task", "CS_MSOA", "2027-01-11 07:00", datetime.date(2027, 1, 11), False),
+        ("TT_Task", "CS_MSOA", "2027-01-11 17:00", datetime.date(2027, 1, 12), False),  # close
+        ("TT_Task", "CS_MEOB", "2027-01-11 17:00", datetime.date(2027, 1, 11), False),
+        ("TT_Task", "CS_MEOB", "2027-01-11 07:00", datetime.date(2027, 1, 10), False),  # open
+        ("TT_FinMile", "CS_MEO", "2027-01-11 07:00", datetime.date(2027, 1, 11), False),
+        ("TT_Task", "CS_MSOA", "2027-01-11 00:00", datetime.date(2027, 1, 11), False),
+        ("TT_Task", "CS_MEOB", "2027-01-11 10:00", datetime.date(2027, 1, 11), True),  # inside
+    ],
+)
+def test_a_constraint_time_at_the_opening_or_close_of_the_day_is_exact(
+    tmp_path, kind, ctype, when, day, lost
+):
+    row = f"%R\t104\t1\t10\tZ\tTimed\t{kind}\tTK_NotStart\t9\t9\t{ctype}\t{when}"
+    sc, report = import_xer(small_xer(tmp_path, extra_task=row))
+    assert sc.tasks[-1].constraints[0].date == day
+    assert ("constraint-time" in report.losses) is lost

@@ -37,7 +37,7 @@ from riskengine.io.p6import import (
     usable_id,
     working_calendar,
 )
-from riskengine.io.worktime import WorkingTime
+from riskengine.io.worktime import WorkingTime, clock_hours, constraint_day
 from riskengine.model.distributions import most_likely, parse_distribution
 from riskengine.model.scenario import (
     EARLIEST_KINDS,
@@ -79,11 +79,6 @@ def _moment(text: Any) -> _dt.datetime | None:
         return None
 
 
-def _clock(moment: _dt.datetime) -> float:
-    """The time of day of ``moment`` in hours."""
-    return moment.hour + moment.minute / 60 + moment.second / 3600
-
-
 def _works(cal: Calendar, day: _dt.date) -> bool:
     """Whether ``cal`` works on ``day``."""
     if day in cal.extra_workdays:
@@ -104,7 +99,7 @@ def _finish_day(moment: _dt.datetime, cal: Calendar) -> _dt.date:
     """The working day a finish at ``moment`` ends: MS Project may write a finish at the
     opening of the next working day (09:00 when the day opens at 09:00), which is the
     end of the day before."""
-    if _clock(moment) <= cal.day[0][0] or not _works(cal, moment.date()):
+    if clock_hours(moment) <= cal.day[0][0] or not _works(cal, moment.date()):
         return _step(cal, moment.date(), -1)
     return moment.date()
 
@@ -112,7 +107,7 @@ def _finish_day(moment: _dt.datetime, cal: Calendar) -> _dt.date:
 def _start_day(moment: _dt.datetime, cal: Calendar) -> _dt.date:
     """The working day a start at ``moment`` begins (a start at the close of a day is
     the next working day)."""
-    if _clock(moment) >= cal.day[-1][1] or not _works(cal, moment.date()):
+    if clock_hours(moment) >= cal.day[-1][1] or not _works(cal, moment.date()):
         return _step(cal, moment.date(), 1)
     return moment.date()
 
@@ -126,22 +121,6 @@ def _stored_finish(moment: _dt.datetime | None, cal: Calendar) -> _dt.datetime |
         return moment
     end = cal.day[-1][1]
     return _dt.datetime.combine(day, _dt.time()) + _dt.timedelta(hours=end)
-
-
-def _constraint_date(moment: _dt.datetime, on_start: bool, cal: Calendar) -> tuple[_dt.date, bool]:
-    """The date our constraint takes for an MS Project constraint at ``moment``, and
-    whether that is exact: ours count from the start of the day for a start and from its
-    end for a finish, so a start at the close is the next day and a finish at the
-    opening the day before; a time inside the working day is approximated."""
-    clock, day = _clock(moment), moment.date()
-    opening, closing = cal.day[0][0], cal.day[-1][1]
-    if on_start:
-        if clock <= opening:
-            return day, True
-        return (day + _dt.timedelta(days=1), True) if clock >= closing else (day, False)
-    if clock >= closing:
-        return day, True
-    return (day - _dt.timedelta(days=1), True) if clock <= opening else (day, False)
 
 
 def _number(m: MspdiFile, element: dict[str, Any], name: str, where: str = "") -> float:
@@ -353,7 +332,7 @@ def import_mspdi(path: str | Path, project: str | None = None) -> tuple[Scenario
     if start is None:
         raise m.error("the project has no StartDate and no task has an actual start")
     if data_date is None and start_at is not None and start_at.date() == start:
-        if _clock(start_at) > project_cal.calendar.day[0][0]:
+        if clock_hours(start_at) > project_cal.calendar.day[0][0]:
             # the start's time of day: the scenario's start is a date, so the time goes
             # on the data date, before which nothing is scheduled (as before the start)
             data_date = start_at
@@ -617,7 +596,7 @@ def _tasks(
                 report.lose("constraint-date", "constraints without a date", "left out", code)
             else:
                 on_start = kind.startswith("start") or kind == "mandatory-start"
-                day, exact = _constraint_date(moment, on_start, cal)
+                day, exact = constraint_day(moment, on_start, cal)
                 constraints.append(Constraint(kind, day))
                 if not exact:
                     report.lose(
@@ -717,7 +696,7 @@ def _inherited_start(
     parent = _outline_parent(outline)
     while parent:
         if parent in summary_snet:
-            days.append(_constraint_date(summary_snet[parent], True, cal)[0])
+            days.append(constraint_day(summary_snet[parent], True, cal)[0])
         parent = _outline_parent(parent)
     return max(days, default=None)
 
@@ -755,7 +734,7 @@ def _with_deadline(
     date and limits the late finish, which is our finish-no-later-than; as the
     secondary beside an earliest date, the later of two latest finishes, a loss beside
     any other kind (the model takes no third date)."""
-    day, exact = _constraint_date(deadline, False, cal)
+    day, exact = constraint_day(deadline, False, cal)
     if not exact:
         report.lose(
             "constraint-time",

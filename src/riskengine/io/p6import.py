@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from riskengine.io.p6calendar import parse_calendar_data
-from riskengine.io.worktime import WorkingTime
+from riskengine.io.worktime import WorkingTime, constraint_day
 from riskengine.io.xer import XerFile, read_xer
 from riskengine.model.distributions import parse_distribution
 from riskengine.model.scenario import Calendar, Constraint, Cost, Link, Scenario, Task
@@ -511,18 +511,22 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
                 continue
             n_constraints += 1
             ckind = CONSTRAINTS.get(ctype)
-            day = _date(cdate)
+            moment = _moment(cdate)
             if ckind == "as-late-as-possible":
                 constraints.append(Constraint(ckind, None))
-            elif ckind is None or day is None:
+            elif ckind is None or moment is None:
                 report.lose(ctype, f"constraints {ctype}", "left out (not modelled yet)", code)
             else:
+                on_start = ckind.startswith("start") or ckind == "mandatory-start"
+                day, exact = constraint_day(moment, on_start, c.calendar)
+                if kind in MILESTONES and not on_start:
+                    day, exact = moment.date(), True  # P6 dates a milestone on its day
                 constraints.append(Constraint(ckind, day))
-                if cdate[11:16] not in ("", "00:00"):
+                if not exact:
                     report.lose(
                         "constraint-time",
-                        "constraint dates with a time of day",
-                        "counted from the start or end of the day",
+                        "constraint dates at a time inside the working day",
+                        "counted from the start or end of that day",
                         code,
                     )
         report.stored[code] = _stored(r, c.hours_per_day)

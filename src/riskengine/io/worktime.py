@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass
 
+from riskengine.model.scenario import Calendar
+
 Interval = tuple[int, int]  # minutes from midnight, start < end <= 1440
 DAY_MINUTES = 24 * 60
 
@@ -50,3 +52,28 @@ def clock_minutes(text: str) -> int | None:
     if hh > 24 or mm > 59 or (hh == 24 and mm):
         return None
     return hh * 60 + mm
+
+
+def clock_hours(moment: _dt.datetime) -> float:
+    """The time of day of ``moment`` in hours."""
+    return moment.hour + moment.minute / 60 + moment.second / 3600
+
+
+def constraint_day(moment: _dt.datetime, on_start: bool, cal: Calendar) -> tuple[_dt.date, bool]:
+    """The date our constraint takes for a schedule file's constraint at ``moment`` on a
+    task of calendar ``cal``, and whether that is exact. Ours count from the start of the
+    day for a start and from its end for a finish, so a start at (or after) the close of
+    the working day is the next day and a finish at (or before) its opening the day
+    before; midnight is the date itself (files write dates without a time so); a time
+    inside the working day is approximated by its day."""
+    clock, day = clock_hours(moment), moment.date()
+    opening, closing = cal.day[0][0], cal.day[-1][1]
+    if clock == 0:
+        return day, True
+    if on_start:
+        if clock <= opening:
+            return day, True
+        return (day + _dt.timedelta(days=1), True) if clock >= closing else (day, False)
+    if clock >= closing:
+        return day, True
+    return (day - _dt.timedelta(days=1), True) if clock <= opening else (day, False)
