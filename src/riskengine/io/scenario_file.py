@@ -54,7 +54,13 @@ from riskengine.model.scenario import (
     calendar_units,
     day_fraction,
 )
-from riskengine.model.validate import checked_order, cost_message, negative_part
+from riskengine.model.validate import (
+    ATTRIBUTE_KEY,
+    RESERVED_ATTRIBUTES,
+    checked_order,
+    cost_message,
+    negative_part,
+)
 
 TOP_KEYS = (
     "name",
@@ -86,6 +92,7 @@ TASK_KEYS = (
     "remaining",
     "actual_cost",
     "milestone",
+    "attributes",
 )
 CALENDAR_KEYS = ("workdays", "holidays", "extra_workdays", "hours_per_day", "hours", "day")
 COST_KEYS = ("fixed", "per_day")
@@ -491,6 +498,9 @@ def _task(doc: Document, raw: Any, path: Path_, lag_units: LagUnits) -> Task:
     actual_cost = get("actual_cost")
     if actual_cost is not None:
         actual_cost = as_number(doc, actual_cost, (*path, "actual_cost"))
+    attributes: tuple[tuple[str, str], ...] = ()
+    if get("attributes") is not None:
+        attributes = _attributes(doc, t["attributes"], (*path, "attributes"))
     name, group = get("name"), get("group")
     return Task(
         id=tid,
@@ -508,7 +518,37 @@ def _task(doc: Document, raw: Any, path: Path_, lag_units: LagUnits) -> Task:
         remaining=remaining,
         milestone=milestone,
         actual_cost=actual_cost,
+        attributes=attributes,
     )
+
+
+def _attributes(doc: Document, raw: Any, path: Path_) -> tuple[tuple[str, str], ...]:
+    """A task's ``attributes: {wbs: 1.2.3, area: North}``: identifier keys, text values
+    (a number is kept as the text YAML read, so quote ``"1.10"`` to keep its zero)."""
+    if not isinstance(raw, Mapping):
+        raise doc.error(
+            f"must map attribute names to text, e.g. {{wbs: 1.2, area: North}}; got {kind_of(raw)}",
+            path,
+        )
+    out = []
+    for key, value in raw.items():
+        kpath = (*path, str(key))
+        if not isinstance(key, str) or not ATTRIBUTE_KEY.match(key):
+            raise doc.error(
+                f"attribute key {show(key)} must be an identifier (letters, digits and _, "
+                "not starting with a digit)",
+                kpath,
+            )
+        if key in RESERVED_ATTRIBUTES:
+            raise doc.error(
+                f"attribute key {key!r} is reserved (a rule matches the task's own {key}); "
+                "rename it",
+                kpath,
+            )
+        if value is None or isinstance(value, list | Mapping):
+            raise doc.error(f"an attribute value must be text, got {kind_of(value)}", kpath)
+        out.append((key, as_text(doc, value, kpath)))
+    return tuple(out)
 
 
 def _constraints(
