@@ -252,7 +252,7 @@ def test_unmatched_activities_and_rules_that_match_nothing_are_reported(tmp_path
         load_scenario(path)
     lines = [str(w.message) for w in caught]
     assert lines == [
-        "1 activity of plan.xer no uncertainty rule matched keep their fixed durations: A2",
+        "no uncertainty rule matched 1 activity of plan.xer (durations left fixed): A2",
         "uncertainty[1] (line 4) matched no activity of plan.xer",
         "uncertainty[2] (line 5) matched no activity of plan.xer: no activity has the attribute"
         " 'aera' (the schedule's: area, discipline, type, wbs, wbs_name)",
@@ -265,8 +265,8 @@ def test_the_cli_prints_the_overlay_warnings_on_stderr(tmp_path):
     result = CliRunner().invoke(cli.main, ["validate", str(path)])
     assert result.exit_code == 0, result.output
     assert (
-        "warning: 2 activities of plan.xer no uncertainty rule matched keep their fixed "
-        "durations: A2, C1" in result.stderr
+        "warning: no uncertainty rule matched 2 activities of plan.xer (durations left "
+        "fixed): A2, C1" in result.stderr
     )
 
 
@@ -331,6 +331,7 @@ def test_a_month_to_month_rerun_keeps_the_overlay_and_reports_what_is_gone(tmp_p
         ("uncertainty:\n  - {match: [wbs], dist: fixed, value: 100%}\n",
          "uncertainty[0].match", 3, "must map keys to patterns"),
         ("estimates: [A2]\n", "estimates", 2, "must map activity ids"),
+        ("estimates:\n  M1: [0, 1, 2]\n", "estimates.M1", 3, "M1 is a finish milestone"),
         ("estimates:\n  A2: {dist: pert, min: 5, mode: 3, max: 9}\n", "estimates.A2", 3,
          "min (5) > mode (3)"),
         ("milestones:\n  - {id: m, after: [M1, Z9]}\n", "milestones[m].after[1]", 3,
@@ -441,3 +442,35 @@ def test_the_readme_shows_the_shipped_example_as_it_is():
     (block,) = re.findall(r"^```yaml\n(.*?)\n```$", section, re.S | re.M)
     assert block in (ROOT / "scenarios" / "plant_overlay.yaml").read_text()
     assert "riskengine run scenarios/plant_overlay.yaml" in section
+
+
+@needs_fixtures
+def test_one_overlay_on_a_real_baseline_and_its_update(tmp_path):
+    path = tmp_path / "hp.yaml"
+    rules = textwrap.dedent(
+        """\
+        uncertainty:
+          - {dist: triangular, min: 95%, mode: 100%, max: 120%}
+          - {match: {phase: [FOUND, STRUC]}, dist: pert, min: 90%, mode: 110%, max: 160%}
+        estimates: {EC1090: [1, 2, 3]}
+        """
+    )
+    reports, scenarios = {}, {}
+    for which in ("baseline", "update"):
+        xer = FIXTURES / f"constantintcacenco_harbour_pointe_{which}.xer"
+        path.write_text(f"schedule: {xer}\n{rules}")
+        scenarios[which], reports[which] = load_overlay(path)
+    base, update = reports["baseline"], reports["update"]
+    assert base.finished == [] and update.finished == ["EC1090"]  # finished in the update
+    done = set(base.sources) - set(update.sources)  # finished since: nothing to vary
+    assert done and not set(update.sources) - set(base.sources)
+    # the baseline carries no phase codes (the update does): the report says so
+    assert base.unused_rules == [
+        "uncertainty[1] (line 4) matched no activity of constantintcacenco_harbour_pointe_"
+        "baseline.xer: no activity has the attribute 'phase' (the schedule's: key_milestones,"
+        " type, wbs, wbs_name)"
+    ]
+    phase = {t.id: t.attrs.get("phase") for t in scenarios["update"].tasks}
+    assert {t for t, s in update.sources.items() if s == "uncertainty[1]"} == {
+        t for t in update.sources if phase[t] in ("FOUND", "STRUC")
+    }

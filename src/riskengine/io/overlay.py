@@ -104,8 +104,8 @@ class OverlayReport:
             )
         if self.unmatched:
             out.append(
-                f"{_count(self.unmatched, 'activity', 'activities')} of {name} no uncertainty "
-                f"rule matched keep their fixed durations: {_listed(self.unmatched)}"
+                f"no uncertainty rule matched {_count(self.unmatched, 'activity', 'activities')}"
+                f" of {name} (durations left fixed): {_listed(self.unmatched)}"
             )
         out += self.unused_rules
         if self.vanished:
@@ -399,6 +399,8 @@ def apply_overlay(
                 used[chosen] = True
         if t.id in estimates:
             spec, path, percent = estimates[t.id]
+            if t.milestone is not None:
+                raise doc.error(f"{t.id} is a {t.milestone} milestone: it takes no time", path)
             if left is None:
                 report.finished.append(t.id)
                 out.append(t)
