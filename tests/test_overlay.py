@@ -474,3 +474,11 @@ def test_one_overlay_on_a_real_baseline_and_its_update(tmp_path):
     assert {t for t, s in update.sources.items() if s == "uncertainty[1]"} == {
         t for t in update.sources if phase[t] in ("FOUND", "STRUC")
     }
+
+
+def test_a_mistake_in_an_overlay_is_one_error_line_and_exit_2_from_the_cli(tmp_path):
+    path = overlay(tmp_path, "uncertainty:\n  - {match: {id: 'B*'}, dist: pert, min: 90%}\n")
+    result = CliRunner().invoke(cli.main, ["run", str(path), "-q"])
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {path}:3: uncertainty[0]: pert needs 'mode'\n"
+    assert result.stdout == ""
