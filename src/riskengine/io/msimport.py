@@ -304,6 +304,7 @@ def import_mspdi(path: str | Path, project: str | None = None) -> tuple[Scenario
 
     preds = _links(m, rows, ids, kept, summaries, under, cal_of, report)
     tasks, n_constraints = _tasks(m, kept, ids, preds, cal_of, summaries, by_outline, report)
+    tasks = _with_attributes(tasks, kept, ids, summaries, by_outline)
     report.counts["constraints"] = n_constraints
     report.counts["resources"] = sum(1 for r in m.resources if r.get("UID") not in ("0", None))
     report.counts["assignments"] = len(m.assignments)
@@ -352,6 +353,38 @@ def import_mspdi(path: str | Path, project: str | None = None) -> tuple[Scenario
         progress_logic="override" if m.project.get("SplitsInProgressTasks") == "0" else "retained",
     )
     return scenario, report
+
+
+def _with_attributes(
+    tasks: list[Task],
+    kept: dict[str, dict[str, Any]],
+    ids: dict[str, str],
+    summaries: dict[str, dict[str, Any]],
+    by_outline: dict[str, str],
+) -> list[Task]:
+    """The tasks with their attributes: ``type`` (task, or the kind of milestone),
+    ``wbs`` (the task's WBS code, else its outline number), ``outline`` (its outline
+    number) and ``summary`` (the names of the summary tasks above it, top first, joined
+    with " / "). Extended attributes and outline codes are not read."""
+    uid_of = {ids[uid]: uid for uid in kept}
+    out = []
+    for t in tasks:
+        row = kept[uid_of[t.id]]
+        outline = str(row.get("OutlineNumber") or "")
+        names = []
+        parent = _outline_parent(outline)
+        while parent:
+            s = summaries.get(by_outline.get(parent, ""))
+            if s is not None and s.get("Name"):
+                names.append(str(s["Name"]))
+            parent = _outline_parent(parent)
+        attrs = [("type", f"{t.milestone} milestone" if t.milestone else "task")]
+        wbs = str(row.get("WBS") or outline)
+        attrs += [(k, v) for k, v in (("wbs", wbs), ("outline", outline)) if v]
+        if names:
+            attrs.append(("summary", " / ".join(reversed(names))))
+        out.append(_replace(t, attributes=tuple(attrs)))
+    return out
 
 
 def _from_start(t: Task, start: _dt.date, report: ImportReport) -> Task:

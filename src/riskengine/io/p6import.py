@@ -29,6 +29,7 @@ from riskengine.io.worktime import WorkingTime, constraint_day
 from riskengine.io.xer import XerFile, read_xer
 from riskengine.model.distributions import parse_distribution
 from riskengine.model.scenario import Calendar, Constraint, Cost, Link, Scenario, Task
+from riskengine.model.validate import RESERVED_ATTRIBUTES
 
 LINK_TYPES = {"PR_FS": "FS", "PR_SS": "SS", "PR_FF": "FF", "PR_SF": "SF"}
 WORK_TYPES = {
@@ -340,6 +341,112 @@ def _calendar(
     return cal
 
 
+# keys an activity code type may not take: the attributes the importer fills itself and
+# what an uncertainty rule matches on the task (model/validate.py RESERVED_ATTRIBUTES)
+OWN_ATTRIBUTES = ("type", "wbs", "wbs_name", *RESERVED_ATTRIBUTES)
+
+
+def code_key(name: str, fallback: str, taken: set[str]) -> str:
+    """An activity code type's name as an attribute key: lower case, each run of other
+    characters than letters and digits as ``_`` (``Area`` → ``area``, ``Work Front`` →
+    ``work_front``); ``code_`` before one that starts with a digit; ``_code`` after one
+    the importer uses itself (``Type`` → ``type_code``); ``_2``, ``_3`` … until it is not
+    in ``taken``, which then holds it."""
+    base = re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_") or fallback
+    if base[0].isdigit():
+        base = f"code_{base}"
+    if base in OWN_ATTRIBUTES:
+        base = f"{base}_code"
+    out, k = base, 1
+    while out in taken:
+        k += 1
+        out = f"{base}_{k}"
+    taken.add(out)
+    return out
+
+
+def _wbs_paths(xer: XerFile, pid: str) -> dict[str, tuple[str, str]]:
+    """Each WBS node of project ``pid``: its path (the ``wbs_short_name``s from the
+    project's root down, joined with ".", the root itself left out, as every activity
+    shares it) and its ``wbs_name``; the root's path is empty."""
+    nodes = {
+        r.get("wbs_id", ""): r for _, r in xer.table("PROJWBS").records() if r.get("proj_id") == pid
+    }
+    paths: dict[str, tuple[str, str]] = {}
+
+    def path_of(wid: str) -> str:
+        names: list[str] = []
+        seen: set[str] = set()
+        node = nodes.get(wid)
+        while node is not None and node.get("proj_node_flag") != "Y" and wid not in seen:
+            seen.add(wid)  # a loop in a broken file ends the path
+            names.append(node.get("wbs_short_name", ""))
+            wid = node.get("parent_wbs_id", "")
+            node = nodes.get(wid)
+        return ".".join(reversed(names))
+
+    for wid, r in nodes.items():
+        path = path_of(wid)
+        paths[wid] = (path, r.get("wbs_name", "") if path else "")
+    return paths
+
+
+def _code_values(xer: XerFile, tids: set[str]) -> dict[str, list[tuple[str, str]]]:
+    """Each activity's activity codes (of the activities ``tids``), as ``(key, value)``:
+    the key from its code type's name (:func:`code_key`), the value the code's
+    ``short_name``; code types in the file's order, one value per type."""
+    assigned = [
+        (r.get("task_id", ""), r.get("actv_code_type_id", ""), r.get("actv_code_id", ""))
+        for _, r in xer.table("TASKACTV").records()
+        if r.get("task_id") in tids
+    ]
+    if not assigned:
+        return {}
+    used = {type_id for _, type_id, _ in assigned}
+    taken: set[str] = set()
+    keys = {
+        r["actv_code_type_id"]: code_key(
+            r.get("actv_code_type", ""), f"code_{r['actv_code_type_id']}", taken
+        )
+        for _, r in xer.table("ACTVTYPE").records()
+        if r.get("actv_code_type_id") in used
+    }
+    order = {type_id: i for i, type_id in enumerate(keys)}
+    short = {
+        r.get("actv_code_id", ""): r.get("short_name", "")
+        for _, r in xer.table("ACTVCODE").records()
+    }
+    out: dict[str, dict[str, tuple[int, str]]] = collections.defaultdict(dict)
+    for tid, type_id, code_id in assigned:
+        if type_id in keys and code_id in short and keys[type_id] not in out[tid]:
+            out[tid][keys[type_id]] = (order[type_id], short[code_id])
+    return {
+        tid: [(k, v) for k, (_, v) in sorted(codes.items(), key=lambda kv: kv[1][0])]
+        for tid, codes in out.items()
+    }
+
+
+def _attributes(
+    xer: XerFile, pid: str, rows: list[tuple[int, dict[str, str]]]
+) -> dict[str, tuple[tuple[str, str], ...]]:
+    """Each activity's attributes (by task_id): ``type`` (WORK_TYPES), ``wbs`` and
+    ``wbs_name`` of its WBS node (:func:`_wbs_paths`; none at the project's root) and
+    its activity codes (:func:`_code_values`)."""
+    wbs = _wbs_paths(xer, pid)
+    codes = _code_values(xer, {r.get("task_id", "") for _, r in rows})
+    out = {}
+    for _, r in rows:
+        tid = r.get("task_id", "")
+        kind = r.get("task_type", "")
+        attrs = [("type", WORK_TYPES.get(kind, kind))] if kind else []
+        path, name = wbs.get(r.get("wbs_id", ""), ("", ""))
+        if path:
+            attrs += [("wbs", path), ("wbs_name", name)] if name else [("wbs", path)]
+        attrs += codes.get(tid, [])
+        out[tid] = tuple(attrs)
+    return out
+
+
 def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, ImportReport]:
     """Read one project of the XER file at ``path`` into a scenario with fixed durations
     (the plan as P6 holds it; risk analysts add the uncertainty) and the report."""
@@ -471,6 +578,7 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
         preds[succ] = [lag_days(lk, kept[succ][1]) for lk in links]
 
     money = _money(xer, kept, code_of, report)
+    attributes = _attributes(xer, pid, tasks_rows)
 
     # the data date and progress
     data_date = _date(proj.get("last_recalc_date", ""))
@@ -544,6 +652,7 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
                 milestone=MILESTONES.get(kind),
                 cost=cost,
                 actual_cost=actual_cost,
+                attributes=attributes[tid],
             )
         )
     report.counts["constraints"] = n_constraints

@@ -6,14 +6,16 @@ and the line. Parsing is strict: unknown keys are errors, with a suggestion.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import difflib
 import re
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from riskengine.errors import ScenarioError, show
+from riskengine.errors import RiskEngineWarning, ScenarioError, show
 from riskengine.io._fields import (
     _ID,
     as_date,
@@ -24,6 +26,14 @@ from riskengine.io._fields import (
     as_probability,
     as_text,
     kind_of,
+)
+from riskengine.io.overlay import (
+    OverlayReport,
+    apply_overlay,
+    check_ids,
+    parse_estimates,
+    parse_rules,
+    read_schedule,
 )
 from riskengine.io.register_file import load_register
 from riskengine.io.yamlfile import Document, Path_, gc_paused, load_yaml
@@ -54,7 +64,13 @@ from riskengine.model.scenario import (
     calendar_units,
     day_fraction,
 )
-from riskengine.model.validate import checked_order, cost_message, negative_part
+from riskengine.model.validate import (
+    ATTRIBUTE_KEY,
+    RESERVED_ATTRIBUTES,
+    checked_order,
+    cost_message,
+    negative_part,
+)
 
 TOP_KEYS = (
     "name",
@@ -70,6 +86,21 @@ TOP_KEYS = (
     "simulation",
     "lag_calendar",
 )
+# a file that names a schedule: the schedule gives the tasks, calendars, start and lag
+# calendar; the file the uncertainty and what refers to the activities
+OVERLAY_KEYS = (
+    "name",
+    "schedule",
+    "uncertainty",
+    "estimates",
+    "milestones",
+    "risks",
+    "correlations",
+    "costs",
+    "status",
+    "simulation",
+)
+SCHEDULE_GIVES = ("tasks", "calendars", "calendar", "start", "lag_calendar")
 CORRELATION_KEYS = ("tasks", "risks", "coefficient", "matrix")
 TASK_KEYS = (
     "id",
@@ -86,6 +117,7 @@ TASK_KEYS = (
     "remaining",
     "actual_cost",
     "milestone",
+    "attributes",
 )
 CALENDAR_KEYS = ("workdays", "holidays", "extra_workdays", "hours_per_day", "hours", "day")
 COST_KEYS = ("fixed", "per_day")
@@ -127,11 +159,18 @@ UnitsOf = Mapping[str | None, Units]
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file; raises ScenarioError on any problem.
 
+    A file that names a ``schedule:`` imports it and puts its uncertainty rules,
+    estimates, risks and milestones on top (README "Uncertainty on an imported
+    schedule"); what its report says the analyst should know (activities no rule matched,
+    rules that matched nothing, estimates on activities that are gone) is issued as
+    :class:`~riskengine.errors.RiskEngineWarning` warnings, which the CLI prints. Use
+    :func:`load_overlay` for the report itself.
+
     Parameters
     ----------
     path : str or pathlib.Path
-        A YAML scenario file (README, "A scenario file"); a risk register it names is
-        read relative to it.
+        A YAML scenario file (README, "A scenario file"); a risk register or schedule it
+        names is read relative to it.
 
     Returns
     -------
@@ -143,14 +182,45 @@ def load_scenario(path: str | Path) -> Scenario:
     ScenarioError
         For the first problem found, naming the file, the field and its line.
     """
+    scenario, report = _load(path)
+    if report is not None:
+        for line in report.warnings():
+            warnings.warn(line, RiskEngineWarning, stacklevel=2)
+    return scenario
+
+
+def load_overlay(path: str | Path) -> tuple[Scenario, OverlayReport]:
+    """Read a scenario file that names a ``schedule:`` (an overlay), without issuing
+    warnings: the scenario and the :class:`~riskengine.io.overlay.OverlayReport` of how
+    its rules and estimates applied (its ``warnings()`` are what :func:`load_scenario`
+    would warn).
+
+    Raises
+    ------
+    ScenarioError
+        For the first problem found, and for a scenario file that names no schedule.
+    """
+    scenario, report = _load(path)
+    if report is None:
+        raise ScenarioError(
+            "not an overlay: the file names no 'schedule' (use load_scenario)", file=str(path)
+        )
+    return scenario, report
+
+
+def _load(path: str | Path) -> tuple[Scenario, OverlayReport | None]:
     with gc_paused():
         doc = load_yaml(path)
         try:
-            scenario = _parse(doc)
+            report = None
+            if isinstance(doc.data, Mapping) and "schedule" in doc.data:
+                scenario, report = _parse_overlay(doc)
+            else:
+                scenario = _parse(doc)
             checked_order(scenario)  # remembered: compiling it later checks nothing twice
         except ScenarioError as e:
             raise (e if e.file else doc.locate(e)) from None
-    return scenario
+    return scenario, report
 
 
 def _parse(doc: Document) -> Scenario:
@@ -180,6 +250,40 @@ def _parse(doc: Document) -> Scenario:
                 ("lag_calendar",),
             )
     tasks = tuple(_tasks(doc, raw_tasks, _lag_units(raw_tasks, units, lag_calendar)))
+    sections = _sections(doc, top, tasks, units)
+    data_date, logic = _status(doc, top.get("status"), None, "retained")
+    sim = parse_simulation(doc, top.get("simulation"), ("simulation",))
+    return Scenario(
+        name=name,
+        tasks=tasks,
+        milestones=sections.milestones,
+        start=start,
+        simulation=sim,
+        source=doc.file,
+        risks=sections.risks,
+        correlations=sections.correlations,
+        calendars=calendars,
+        calendar=calendar,
+        data_date=data_date,
+        costs=sections.costs,
+        inputs=(doc.file, *sections.inputs),
+        progress_logic=logic,
+        lag_calendar=lag_calendar,
+    )
+
+
+class Sections(NamedTuple):
+    """The parts of a scenario file that refer to its tasks, read the same way whether
+    it lists them or names a schedule; ``inputs``: a risk register file it names."""
+
+    milestones: tuple[Milestone, ...]
+    risks: tuple[Risk, ...]
+    correlations: tuple[Correlation, ...]
+    costs: tuple[CostItem, ...]
+    inputs: tuple[str, ...]
+
+
+def _sections(doc: Document, top: dict, tasks: tuple[Task, ...], units: UnitsOf) -> Sections:
     raw_ms = top.get("milestones") or []
     if not isinstance(raw_ms, list):
         raise doc.error("must be a list of milestones", ("milestones",))
@@ -187,10 +291,10 @@ def _parse(doc: Document) -> Scenario:
         _milestone(doc, m, ("milestones", i), units[None]) for i, m in enumerate(raw_ms)
     )
     raw_risks = top.get("risks") or []
-    inputs = [doc.file]
+    inputs: tuple[str, ...] = ()
     if isinstance(raw_risks, dict):
         risks, register = _register_file(doc, raw_risks, ("risks",))
-        inputs.append(register)
+        inputs = (register,)
     elif isinstance(raw_risks, list):
         of_task = _task_units(tasks, units) if raw_risks else None
         risks = tuple(parse_risk(doc, r, ("risks", i), of_task) for i, r in enumerate(raw_risks))
@@ -204,36 +308,67 @@ def _parse(doc: Document) -> Scenario:
     if not isinstance(raw_costs, list):
         raise doc.error("must be a list of cost items", ("costs",))
     costs = tuple(_cost_item(doc, c, ("costs", i)) for i, c in enumerate(raw_costs))
-    data_date = None
-    logic = "retained"
-    if top.get("status") is not None:
-        status = as_mapping(doc, top["status"], ("status",), STATUS_KEYS, "'status'")
-        if status.get("data_date") is not None:
-            data_date = as_moment(doc, status["data_date"], ("status", "data_date"))
-        if status.get("logic") is not None:
-            logic = status["logic"]
-            if logic not in PROGRESS_LOGIC:
-                raise doc.error(
-                    f"must be retained or override, got {str(logic)[:40]!r}", ("status", "logic")
-                )
-    sim = parse_simulation(doc, top.get("simulation"), ("simulation",))
-    return Scenario(
-        name=name,
+    return Sections(milestones, risks, correlations, costs, inputs)
+
+
+def _status(
+    doc: Document, raw: Any, data_date: _dt.date | None, logic: str
+) -> tuple[_dt.date | None, str]:
+    """The ``status:`` section's data date and progress logic, each overriding the one
+    given (a schedule's, or none) where the section gives it."""
+    if raw is None:
+        return data_date, logic
+    status = as_mapping(doc, raw, ("status",), STATUS_KEYS, "'status'")
+    if status.get("data_date") is not None:
+        data_date = as_moment(doc, status["data_date"], ("status", "data_date"))
+    if status.get("logic") is not None:
+        logic = status["logic"]
+        if logic not in PROGRESS_LOGIC:
+            raise doc.error(
+                f"must be retained or override, got {str(logic)[:40]!r}", ("status", "logic")
+            )
+    return data_date, logic
+
+
+def _parse_overlay(doc: Document) -> tuple[Scenario, OverlayReport]:
+    """A scenario file that names a ``schedule:``: the schedule imported, the
+    uncertainty rules and estimates applied to its activities (io/overlay.py), and the
+    file's other sections read as for any scenario, on the schedule's calendars."""
+    for key in SCHEDULE_GIVES:
+        if key in doc.data:
+            raise doc.error(
+                f"{key!r} comes from the schedule in a file that names one; remove it",
+                (key,),
+            )
+    top = as_mapping(doc, doc.data, (), OVERLAY_KEYS, "a scenario")
+    base, imported = read_schedule(doc, top["schedule"])
+    report = OverlayReport(imported.source, imported)
+    units = _units(base.calendars, base.calendar)
+    rules = parse_rules(doc, top.get("uncertainty"), units[None])
+    estimates = parse_estimates(doc, top.get("estimates"), units[None])
+    tasks = apply_overlay(doc, base, rules, estimates, report)
+    sections = _sections(doc, top, tasks, units)
+    ids = {t.id for t in tasks}
+    check_ids(doc, ids, imported.source, sections.risks, sections.milestones, sections.correlations)
+    data_date, logic = _status(doc, top.get("status"), base.data_date, base.progress_logic)
+    sim = base.simulation
+    if top.get("simulation") is not None:
+        sim = parse_simulation(doc, top["simulation"], ("simulation",))
+    scenario = dataclasses.replace(
+        base,
+        name=as_text(doc, top.get("name"), ("name",)) or Path(doc.file).stem,
         tasks=tasks,
-        milestones=milestones,
-        start=start,
+        milestones=sections.milestones,
+        risks=sections.risks,
+        correlations=sections.correlations,
+        costs=sections.costs,
+        data_date=data_date,
+        progress_logic=logic,
         simulation=sim,
         source=doc.file,
-        risks=risks,
-        correlations=correlations,
-        calendars=calendars,
-        calendar=calendar,
-        data_date=data_date,
-        costs=costs,
-        inputs=tuple(inputs),
-        progress_logic=logic,
-        lag_calendar=lag_calendar,
+        inputs=(doc.file, imported.source, *sections.inputs),
     )
+    return scenario, report
 
 
 def _calendars(doc: Document, raw: Any, path: Path_) -> tuple[Calendar, ...]:
@@ -491,6 +626,9 @@ def _task(doc: Document, raw: Any, path: Path_, lag_units: LagUnits) -> Task:
     actual_cost = get("actual_cost")
     if actual_cost is not None:
         actual_cost = as_number(doc, actual_cost, (*path, "actual_cost"))
+    attributes: tuple[tuple[str, str], ...] = ()
+    if get("attributes") is not None:
+        attributes = _attributes(doc, t["attributes"], (*path, "attributes"))
     name, group = get("name"), get("group")
     return Task(
         id=tid,
@@ -508,7 +646,37 @@ def _task(doc: Document, raw: Any, path: Path_, lag_units: LagUnits) -> Task:
         remaining=remaining,
         milestone=milestone,
         actual_cost=actual_cost,
+        attributes=attributes,
     )
+
+
+def _attributes(doc: Document, raw: Any, path: Path_) -> tuple[tuple[str, str], ...]:
+    """A task's ``attributes: {wbs: 1.2.3, area: North}``: identifier keys, text values
+    (a number is kept as the text YAML read, so quote ``"1.10"`` to keep its zero)."""
+    if not isinstance(raw, Mapping):
+        raise doc.error(
+            f"must map attribute names to text, e.g. {{wbs: 1.2, area: North}}; got {kind_of(raw)}",
+            path,
+        )
+    out = []
+    for key, value in raw.items():
+        kpath = (*path, str(key))
+        if not isinstance(key, str) or not ATTRIBUTE_KEY.match(key):
+            raise doc.error(
+                f"attribute key {show(key)} must be an identifier (letters, digits and _, "
+                "not starting with a digit)",
+                kpath,
+            )
+        if key in RESERVED_ATTRIBUTES:
+            raise doc.error(
+                f"attribute key {key!r} is reserved (a rule matches the task's own {key}); "
+                "rename it",
+                kpath,
+            )
+        if value is None or isinstance(value, list | Mapping):
+            raise doc.error(f"an attribute value must be text, got {kind_of(value)}", kpath)
+        out.append((key, as_text(doc, value, kpath)))
+    return tuple(out)
 
 
 def _constraints(

@@ -5,8 +5,9 @@ format reads (README "Scenario file"), and :func:`scenario_yaml` its text, which
 command line writes in one step (report/outputs.py ``write_atomic``). Reading the file
 back gives the same scenario: the tests check that on every real schedule the
 importer reads. It writes what an import produces: the network, its calendars, progress,
-constraints, milestones, task costs and groups; a scenario with risks, correlations or
-cost items is refused (those are the analyst's to add, in the file the import wrote).
+constraints, milestones, task costs, groups and attributes; a scenario with risks,
+correlations or cost items is refused (those are the analyst's to add, in the file the
+import wrote).
 """
 
 from __future__ import annotations
@@ -101,6 +102,8 @@ def _task(t: Task) -> dict[str, Any]:
         out["cost"] = {k: _distribution(d) for k, d in parts.items() if d is not None}
     if t.actual_cost is not None:
         out["actual_cost"] = t.actual_cost
+    if t.attributes:
+        out["attributes"] = dict(t.attributes)
     return out
 
 

@@ -324,6 +324,11 @@ class Task:
         which it starts, a finish milestone's the working day on which its predecessors
         finish (P6's Start and Finish Milestone). A task of fixed duration 0 without it
         is a finish milestone.
+    attributes : tuple of (str, str), default ()
+        Named text values, e.g. ``(("wbs", "1.2.3"), ("area", "North"))``: what an
+        import keeps of the schedule's structure (WBS path, activity codes, type), which
+        uncertainty rules match. A mapping is accepted and kept as its items;
+        :attr:`attrs` gives them as a dict.
 
     Raises
     ------
@@ -347,13 +352,22 @@ class Task:
     remaining: Distribution | None = None
     milestone: str | None = None
     actual_cost: float | None = None
+    attributes: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         """Parse ``duration`` and ``remaining`` given as specs; a loaded task holds a
         Distribution already and costs one class check, no call (the loader builds
-        100,000 of them)."""
+        100,000 of them). Attributes given as a mapping are kept as its items, so the
+        task stays frozen and comparable."""
         if self.duration.__class__ is not Distribution or self.remaining is not None:
             parse_specs(self, f"tasks[{self.id}]", ("duration", "remaining"), signed=False)
+        if self.attributes.__class__ is not tuple and isinstance(self.attributes, Mapping):
+            object.__setattr__(self, "attributes", tuple(self.attributes.items()))
+
+    @property
+    def attrs(self) -> dict[str, str]:
+        """The attributes as a dict (``task.attrs.get("wbs")``)."""
+        return dict(self.attributes)
 
 
 @dataclass(frozen=True)

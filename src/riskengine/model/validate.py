@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import re
 import weakref
 from collections.abc import Collection
 from typing import TypeGuard
@@ -497,6 +498,8 @@ def check_references(scenario: Scenario) -> None:
             )
         if t.milestone is not None:
             _check_milestone(t)
+        if t.attributes:
+            _check_attributes(t)
     if scenario.lag_calendar not in LAG_CALENDARS:
         raise ScenarioError(
             f"must be one of {', '.join(LAG_CALENDARS)}, got {show(scenario.lag_calendar)}",
@@ -555,6 +558,46 @@ def check_references(scenario: Scenario) -> None:
                 raise ScenarioError(
                     f"unknown task {show(tid)}", field=f"milestones[{m.id}].after[{j}]"
                 )
+
+
+# an attribute key: an identifier, so uncertainty rules can name it as a match key
+ATTRIBUTE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# what an uncertainty rule's ``match`` reads from the task itself, not from its attributes
+RESERVED_ATTRIBUTES = ("id", "name", "calendar", "duration")
+
+
+def _check_attributes(t: Task) -> None:
+    """Raise ScenarioError for attributes that are not pairs of an identifier key (not a
+    reserved one, not given twice) and a text value."""
+    where = f"tasks[{t.id}].attributes"
+    if not isinstance(t.attributes, tuple):
+        raise ScenarioError(
+            f"must be a tuple of (key, value) pairs, got {show(t.attributes)}", field=where
+        )
+    seen: set[str] = set()
+    for pair in t.attributes:
+        if not (isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[0], str)):
+            raise ScenarioError(f"must be a (key, value) pair, got {show(pair)}", field=where)
+        key, value = pair
+        if not ATTRIBUTE_KEY.match(key):
+            raise ScenarioError(
+                f"attribute key {show(key)} must be an identifier (letters, digits and _, "
+                "not starting with a digit)",
+                field=where,
+            )
+        if key in RESERVED_ATTRIBUTES:
+            raise ScenarioError(
+                f"attribute key {key!r} is reserved (a rule matches the task's own {key}); "
+                "rename it",
+                field=f"{where}.{key}",
+            )
+        if key in seen:
+            raise ScenarioError(f"attribute {key!r} is given twice", field=f"{where}.{key}")
+        seen.add(key)
+        if not isinstance(value, str):
+            raise ScenarioError(
+                f"an attribute value must be text, got {show(value)}", field=f"{where}.{key}"
+            )
 
 
 def _check_link(task_id: str, j: int, link: Link, seen: Collection[str]) -> None:
