@@ -316,3 +316,22 @@ def test_a_constraint_time_at_the_opening_or_close_of_the_day_is_exact(
     sc, report = import_xer(small_xer(tmp_path, extra_task=row))
     assert sc.tasks[-1].constraints[0].date == day
     assert ("constraint-time" in report.losses) is lost
+
+
+def test_progress_after_the_data_date_is_a_warning_not_a_failure(tmp_path):
+    rows = (
+        "%R\t104\t1\t10\tW\tLate start\tTT_Task\tTK_Active\t45\t27\t\t\t2027-02-01 07:00\t",
+        "%R\t105\t1\t10\tF\tLate finish\tTT_Task\tTK_Complete\t45\t0\t\t"
+        "\t2026-12-28 07:00\t2027-02-01 17:00",
+    )
+    path = small_xer(tmp_path, extra_task="\n".join(rows))
+    text = path.read_text(encoding="cp1252").replace(
+        "\tcstr_type\tcstr_date\n", "\tcstr_type\tcstr_date\tact_start_date\tact_end_date\n"
+    )
+    path.write_text(text, encoding="cp1252")
+    sc, report = import_xer(path)
+    rk.validate(sc)
+    w, f = sc.task("W"), sc.task("F")
+    assert w.actual_start is None and f.actual_start is not None and f.actual_finish is None
+    assert any(m.startswith("W has an actual start") for m in report.warnings)
+    assert any(m.startswith("F has an actual finish") for m in report.warnings)

@@ -34,11 +34,13 @@ from riskengine.io.p6import import (
     ImportedCalendar,
     ImportReport,
     StoredDates,
+    progress_by,
+    replace_task,
     usable_id,
     working_calendar,
 )
 from riskengine.io.worktime import WorkingTime, clock_hours, constraint_day
-from riskengine.model.distributions import most_likely, parse_distribution
+from riskengine.model.distributions import parse_distribution
 from riskengine.model.scenario import (
     EARLIEST_KINDS,
     Calendar,
@@ -383,7 +385,7 @@ def _with_attributes(
         attrs += [(k, v) for k, v in (("wbs", wbs), ("outline", outline)) if v]
         if names:
             attrs.append(("summary", " / ".join(reversed(names))))
-        out.append(_replace(t, attributes=tuple(attrs)))
+        out.append(replace_task(t, attributes=tuple(attrs)))
     return out
 
 
@@ -399,7 +401,7 @@ def _from_start(t: Task, start: _dt.date, report: ImportReport) -> Task:
         "left out",
         t.id,
     )
-    return _replace(t, constraints=kept)
+    return replace_task(t, constraints=kept)
 
 
 def _with_outline_numbers(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -820,18 +822,7 @@ def _apply_data_date(
     dd = _day(data_date)
     out = []
     for t in tasks:
-        if t.actual_start and t.actual_start > dd:
-            report.warnings.append(
-                f"{t.id} has an actual start {t.actual_start} after the status date {dd}: "
-                "taken as not started"
-            )
-            t = _without_progress(t)
-        elif t.actual_finish and t.actual_finish > dd:
-            report.warnings.append(
-                f"{t.id} has an actual finish {t.actual_finish} after the status date {dd}: "
-                "taken as in progress"
-            )
-            t = _in_progress(t)
+        t = progress_by(t, dd, report, "the status date")
         stored = report.stored[t.id]
         if t.actual_start is None and stored.start is not None and stored.start.date() < dd:
             report.lose(
@@ -849,31 +840,6 @@ def _apply_data_date(
             )
         out.append(t)
     return out
-
-
-def _without_progress(t: Task) -> Task:
-    """``t`` not started (an actual cost it had becomes part of its lump sum)."""
-    cost = t.cost
-    if t.actual_cost and cost is not None:
-        lump = most_likely(cost.fixed) if cost.fixed is not None else 0.0
-        fixed = parse_distribution({"dist": "fixed", "value": lump + t.actual_cost})
-        cost = Cost(fixed=fixed, per_day=cost.per_day)
-    return _replace(
-        t, actual_start=None, actual_finish=None, remaining=None, actual_cost=None, cost=cost
-    )
-
-
-def _in_progress(t: Task) -> Task:
-    """``t`` started, without its actual finish (its remaining work: its duration less
-    the working days elapsed, as the model counts it without ``remaining``)."""
-    return _replace(t, actual_finish=None, remaining=None)
-
-
-def _replace(t: Task, **changes: Any) -> Task:
-    """A copy of ``t`` with ``changes``."""
-    fields = {k: getattr(t, k) for k in t.__dataclass_fields__}
-    fields.update(changes)
-    return Task(**fields)
 
 
 def _cost(

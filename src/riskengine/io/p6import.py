@@ -23,11 +23,12 @@ import datetime as _dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from riskengine.io.p6calendar import parse_calendar_data
 from riskengine.io.worktime import WorkingTime, constraint_day
 from riskengine.io.xer import XerFile, read_xer
-from riskengine.model.distributions import parse_distribution
+from riskengine.model.distributions import most_likely, parse_distribution
 from riskengine.model.scenario import Calendar, Constraint, Cost, Link, Scenario, Task
 from riskengine.model.validate import RESERVED_ATTRIBUTES
 
@@ -251,6 +252,54 @@ def _task_cost(m: _Money | None, left: float, started: bool) -> tuple[Cost | Non
     rate = parse_distribution({"dist": "fixed", "value": per_day}) if per_day else None
     cost = Cost(fixed=parse_distribution({"dist": "fixed", "value": fixed}), per_day=rate)
     return cost, (m.actual if started else None)
+
+
+def progress_by(t: Task, day: _dt.date, report: ImportReport, label: str) -> Task:
+    """``t`` with the progress its file's data date ``day`` can hold: an actual start
+    after it is taken as not started, an actual finish after it as work in progress,
+    each with a warning naming the activity (the file allows it; the model does not)."""
+    if t.actual_start and _day_of(t.actual_start) > day:
+        report.warnings.append(
+            f"{t.id} has an actual start {t.actual_start} after {label} {day}: taken as not started"
+        )
+        return without_progress(t)
+    if t.actual_finish and _day_of(t.actual_finish) > day:
+        report.warnings.append(
+            f"{t.id} has an actual finish {t.actual_finish} after {label} {day}: "
+            "taken as in progress"
+        )
+        return in_progress(t)
+    return t
+
+
+def _day_of(value: _dt.date) -> _dt.date:
+    """The day of a date or a date with a time."""
+    return value.date() if isinstance(value, _dt.datetime) else value
+
+
+def without_progress(t: Task) -> Task:
+    """``t`` not started (an actual cost it had becomes part of its lump sum)."""
+    cost = t.cost
+    if t.actual_cost and cost is not None:
+        lump = most_likely(cost.fixed) if cost.fixed is not None else 0.0
+        fixed = parse_distribution({"dist": "fixed", "value": lump + t.actual_cost})
+        cost = Cost(fixed=fixed, per_day=cost.per_day)
+    return replace_task(
+        t, actual_start=None, actual_finish=None, remaining=None, actual_cost=None, cost=cost
+    )
+
+
+def in_progress(t: Task) -> Task:
+    """``t`` started, without its actual finish (its remaining work: its duration less
+    the working days elapsed, as the model counts it without ``remaining``)."""
+    return replace_task(t, actual_finish=None, remaining=None)
+
+
+def replace_task(t: Task, **changes: Any) -> Task:
+    """A copy of ``t`` with ``changes``."""
+    fields = {k: getattr(t, k) for k in t.__dataclass_fields__}
+    fields.update(changes)
+    return Task(**fields)
 
 
 def choose_project(xer: XerFile, project: str | None) -> dict[str, str]:
@@ -656,6 +705,8 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
             )
         )
     report.counts["constraints"] = n_constraints
+    if data_date is not None:  # progress after the data date: warnings (P6 allows it)
+        tasks = [progress_by(t, data_date, report, "the data date") for t in tasks]
     # P6 schedules the remaining work from the data date, started or not; the start is
     # the earliest of the planned start and any actual start
     actuals = [t.actual_start for t in tasks if t.actual_start]
