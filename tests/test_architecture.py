@@ -145,3 +145,17 @@ def test_analysis_neither_draws_nor_writes_files():
                 assert not any(n.startswith("matplotlib") for n in names), name
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "open":
                 pytest.fail(f"{name} opens a file")
+
+
+def test_loading_a_scenario_in_python_needs_no_pandas():
+    """An analyst's script that only loads and validates pays for no table library (the
+    schedule importers the loader reaches read their files without pandas)."""
+    out = _python(
+        f"""
+        import json, sys
+        import riskengine as rk
+        rk.validate(rk.load_scenario({str(PLANT)!r}))
+        print(json.dumps(["pandas" in sys.modules, "numba" in sys.modules]))
+        """
+    )
+    assert json.loads(out) == [False, False]

@@ -46,11 +46,11 @@ def test_real_xer_files_read_into_their_tables(name):
     assert {"task_id", "task_code", "task_type", "proj_id"} <= set(task.fields)
     # every link names activities of the file (P6 exports both ends of a kept link)
     ids = {row["task_id"] for _, row in task.records()}
-    preds = x.table("TASKPRED").frame()
-    assert set(preds["task_id"]) <= ids and set(preds["pred_task_id"]) <= ids
-    frame = task.frame()
-    assert list(frame.columns) == list(task.fields) and len(frame) == activities
-    assert frame.index[0] == task.lines[0] > task.line
+    links = [row for _, row in x.table("TASKPRED").records()]
+    assert {r["task_id"] for r in links} <= ids and {r["pred_task_id"] for r in links} <= ids
+    assert len(task.rows) == len(task.lines) == activities
+    assert all(len(row) == len(task.fields) for row in task.rows)
+    assert task.lines[0] > task.line  # rows come after their table's %T line
 
 
 @needs_fixtures

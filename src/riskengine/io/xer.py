@@ -21,8 +21,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
 from riskengine.errors import ScenarioError
 from riskengine.io.inputs import read_input
 
@@ -39,11 +37,6 @@ class XerTable:
     rows: list[tuple[str, ...]] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
     line: int = 0  # the line of its %T
-
-    def frame(self) -> pd.DataFrame:
-        """The table as a pandas DataFrame of strings (columns: the fields), indexed by
-        file line, so a value's line is its row label."""
-        return pd.DataFrame(self.rows, columns=list(self.fields), index=self.lines, dtype=str)
 
     def records(self) -> Iterator[tuple[int, dict[str, str]]]:
         """Each row as ``(line, {field: value})``."""
