@@ -6,7 +6,8 @@ command line writes in one step (report/outputs.py ``write_atomic``). Reading th
 back gives the same scenario: the tests check that on every real schedule the
 importer reads. It writes what an import produces: the network, its calendars, progress,
 constraints, milestones, levels of effort and WBS summaries, task costs and groups; a
-scenario with risks, correlations or cost items is refused (those are the analyst's to add, in the file the import wrote).
+scenario with risks, correlations or cost items is refused (those are the analyst's to
+add, in the file the import wrote).
 """
 
 from __future__ import annotations

@@ -106,7 +106,14 @@ whatever the logic, and in the project's backward pass the latest dates bound th
 dates and a mandatory date sets them, so the float can be negative; otherwise only the
 earliest dates act. An as-late-as-possible task (``schedule.alap``, bit ALAP) is
 placed after the forward pass, as late as its free float allows (``_alap_pass``), before
-the milestones, finish days and backward passes read its dates. ``task_slow[t]`` has bit
+the milestones, finish days and backward passes read its dates. A level of effort or
+WBS summary (bit HAMMOCK, ``schedule.hammock``: levels of effort, then summaries) is
+skipped by the forward loop and dated after that by ``_hammock_pass`` from the rows
+``hammock_row[hammock_ptr[i]:hammock_ptr[i+1]]`` of X it reads (``hammock_kind``: a
+predecessor's date raises its start, a successor's its finish, a member's start lowers
+a summary's start and a member's finish raises its finish); its links are in no other
+task's lists and it is in no output's backward pass, so it never drives a date and is
+never critical. ``task_slow[t]`` has bit
 FORWARD_SLOW for a task whose forward pass needs any of this, BACKWARD_SLOW when its
 backward pass does and HAS_COST when it has a cost (kernels/args.py); the others run the
 plain union-day code inside the main kernel.
@@ -173,6 +180,10 @@ from .args import (
     BACKWARD_SLOW,
     FINISH_MILESTONE,
     FORWARD_SLOW,
+    HAMMOCK,
+    HAMMOCK_MEMBER_FINISH,
+    HAMMOCK_MEMBER_START,
+    HAMMOCK_PREDECESSOR,
     HAS_COST,
     REMAINING_COST,
     RETAINED_LOGIC,
@@ -360,6 +371,8 @@ def _make_simulate(full):
             for g in range(n_groups):
                 group_uniforms(g, copula, keys, base, quads, eps, ucorr)
             for t in range(n):
+                if full and task_slow[t] & HAMMOCK:
+                    continue  # dated by the hammock pass, below
                 if code[t] != FIXED or corr_slot[t] >= 0:
                     slot_or_draw(
                         corr_slot[t],
@@ -483,6 +496,30 @@ def _make_simulate(full):
                     for t in schedule.alap:
                         st = (task_slow[t] & START_MILESTONE) != 0
                         _count_finishes(c, t, days, X[2 * t + 1], valid, st)
+            if full and schedule.hammock.shape[0] > 0:
+                _hammock_pass(
+                    c,
+                    X,
+                    work.XP,
+                    d,
+                    u,
+                    v,
+                    lim,
+                    extra,
+                    valid,
+                    csum,
+                    calendars,
+                    schedule,
+                    cost,
+                    days,
+                    task_cost,
+                    base,
+                    quads,
+                    keys,
+                    tables,
+                    stream_lo,
+                    stream_hi,
+                )
             for m in range(n_ms + 1):
                 if m < n_ms:
                     for lane in range(block):
@@ -1025,6 +1062,123 @@ def _alap_pass(X, XP, d, u, pf, cal, schedule, links):
             f = _finish(cal, tc, q)
             es[lane] = f if at_end and w == 0.0 else _start(cal, tc, q - w)
             ef[lane] = max(es[lane], f)
+
+
+@njit(error_model="numpy", _nrt=False)
+def _hammock_pass(
+    c,
+    X,
+    XP,
+    d,
+    u,
+    v,
+    lim,
+    extra,
+    valid,
+    csum,
+    cal,
+    schedule,
+    cost,
+    days,
+    task_cost,
+    base,
+    quads,
+    keys,
+    tables,
+    stream_lo,
+    stream_hi,
+):
+    """Date the levels of effort and WBS summaries (``schedule.hammock``), which the
+    forward loop skipped, from the final early dates of the tasks they read (as late as
+    possible ones placed already), then count their finish days and cost their span.
+    Start and finish are positions of t's calendar: a level of effort starts where its
+    predecessors' links put it (duration 0: each link's date plus its lag, the forward
+    pass's rule) and finishes at the latest of its successors' early starts (FS, SS) or
+    finishes (FF, SF) less the lag (counted on the successor's calendar, or the lag
+    calendar, from which a start converts to the start of a working day and a finish to
+    the end of one); a WBS summary (its first row a member's start) spans its members'
+    earliest start to their latest finish. The finish is never before the start, and the
+    span in t's working days is what its per-day cost charges. Nothing reads these dates
+    but the milestones and finish days, so they never move another task or the project
+    finish."""
+    task_cal = schedule.task_cal
+    ptr = schedule.hammock_ptr
+    rows = schedule.hammock_row
+    kinds = schedule.hammock_kind
+    block = d.shape[0]
+    count = days[0].shape[2] > 0
+    for i in range(schedule.hammock.shape[0]):
+        t = schedule.hammock[i]
+        tc = task_cal[t]
+        k0 = ptr[i]
+        s0 = np.inf if kinds[k0] == HAMMOCK_MEMBER_START else _pos(cal, tc, schedule.fix_es[t])
+        for lane in range(block):
+            lim[lane] = s0
+            u[lane] = -np.inf
+        for k in range(k0, ptr[i + 1]):
+            row = rows[k]
+            kind = kinds[k]
+            g = X[row]
+            lag = schedule.hammock_lag[k]
+            lc = schedule.hammock_lcal[k]
+            if kind == HAMMOCK_MEMBER_START:
+                for lane in range(block):
+                    lim[lane] = min(lim[lane], _pos(cal, tc, g[lane]))
+            elif kind == HAMMOCK_MEMBER_FINISH:
+                for lane in range(block):
+                    u[lane] = max(u[lane], _pos(cal, tc, g[lane]))
+            elif kind == HAMMOCK_PREDECESSOR:
+                for lane in range(block):
+                    if lc == -2:
+                        x = _pos(cal, tc, g[lane]) + lag
+                    else:
+                        x = _pos(cal, tc, _finish(cal, lc, _pos(cal, lc, g[lane]) + lag))
+                    lim[lane] = max(lim[lane], x)
+            else:  # a successor's start (SS, FS) or finish (FF, SF) less the lag
+                on = task_cal[row >> 1] if lc == -2 else lc
+                at_finish = (row & 1) == 1
+                for lane in range(block):
+                    q = _pos(cal, on, g[lane]) - lag
+                    y = _finish(cal, on, q) if at_finish else _start(cal, on, q)
+                    u[lane] = max(u[lane], _pos(cal, tc, y))
+        es = X[2 * t]
+        ef = X[2 * t + 1]
+        for lane in range(block):
+            a = lim[lane]
+            b = max(u[lane], a)
+            d[lane] = b - a
+            es[lane] = _start(cal, tc, a)
+            ef[lane] = max(es[lane], _finish(cal, tc, b))
+            u[lane] = b
+        if tc >= 0:
+            pes = XP[2 * t]
+            pef = XP[2 * t + 1]
+            for lane in range(block):
+                pes[lane] = lim[lane]
+                pef[lane] = u[lane]
+        if count:
+            _count_finishes(c, t, days, ef, valid, False)
+        if schedule.task_slow[t] & HAS_COST:
+            task_cost[c, t] += _task_cost(
+                t,
+                cost,
+                d,
+                lim,
+                False,
+                lim,
+                False,
+                valid,
+                csum,
+                u,
+                v,
+                extra,
+                base,
+                quads,
+                stream_lo[t],
+                stream_hi[t],
+                keys,
+                tables,
+            )
 
 
 @njit(error_model="numpy", _nrt=False)
