@@ -181,9 +181,9 @@ from .args import (
     FINISH_MILESTONE,
     FORWARD_SLOW,
     HAMMOCK,
-    HAMMOCK_MEMBER_FINISH,
     HAMMOCK_MEMBER_START,
     HAMMOCK_PREDECESSOR,
+    HAMMOCK_SUCCESSOR,
     HAS_COST,
     REMAINING_COST,
     RETAINED_LOGIC,
@@ -497,29 +497,37 @@ def _make_simulate(full):
                         st = (task_slow[t] & START_MILESTONE) != 0
                         _count_finishes(c, t, days, X[2 * t + 1], valid, st)
             if full and schedule.hammock.shape[0] > 0:
-                _hammock_pass(
-                    c,
-                    X,
-                    work.XP,
-                    d,
-                    u,
-                    v,
-                    lim,
-                    extra,
-                    valid,
-                    csum,
-                    calendars,
-                    schedule,
-                    cost,
-                    days,
-                    task_cost,
-                    base,
-                    quads,
-                    keys,
-                    tables,
-                    stream_lo,
-                    stream_hi,
-                )
+                _hammock_pass(c, X, work.XP, u, lim, valid, calendars, schedule, days)
+                for t in schedule.hammock:
+                    if task_slow[t] & HAS_COST:
+                        # its span in working days of its calendar (the call site of
+                        # the task loop's: a call from the pass cost the first run's
+                        # compile 4 s more)
+                        at = work.XP if schedule.task_cal[t] >= 0 else X
+                        p0 = at[2 * t]
+                        p1 = at[2 * t + 1]
+                        for lane in range(block):
+                            d[lane] = p1[lane] - p0[lane]
+                        task_cost[c, t] += _task_cost(
+                            t,
+                            cost,
+                            d,
+                            money,
+                            False,
+                            ex,
+                            False,
+                            valid,
+                            csum,
+                            u,
+                            v,
+                            extra,
+                            base,
+                            quads,
+                            stream_lo[t],
+                            stream_hi[t],
+                            keys,
+                            tables,
+                        )
             for m in range(n_ms + 1):
                 if m < n_ms:
                     for lane in range(block):
@@ -1065,47 +1073,25 @@ def _alap_pass(X, XP, d, u, pf, cal, schedule, links):
 
 
 @njit(error_model="numpy", _nrt=False)
-def _hammock_pass(
-    c,
-    X,
-    XP,
-    d,
-    u,
-    v,
-    lim,
-    extra,
-    valid,
-    csum,
-    cal,
-    schedule,
-    cost,
-    days,
-    task_cost,
-    base,
-    quads,
-    keys,
-    tables,
-    stream_lo,
-    stream_hi,
-):
+def _hammock_pass(c, X, XP, u, lim, valid, cal, schedule, days):
     """Date the levels of effort and WBS summaries (``schedule.hammock``), which the
     forward loop skipped, from the final early dates of the tasks they read (as late as
-    possible ones placed already), then count their finish days and cost their span.
-    Start and finish are positions of t's calendar: a level of effort starts where its
+    possible ones placed already), and count their finish days (the kernel then costs
+    their span). Start and finish are positions of t's calendar: a level of effort starts where its
     predecessors' links put it (duration 0: each link's date plus its lag, the forward
     pass's rule) and finishes at the latest of its successors' early starts (FS, SS) or
     finishes (FF, SF) less the lag (counted on the successor's calendar, or the lag
     calendar, from which a start converts to the start of a working day and a finish to
     the end of one); a WBS summary (its first row a member's start) spans its members'
     earliest start to their latest finish. The finish is never before the start, and the
-    span in t's working days is what its per-day cost charges. Nothing reads these dates
-    but the milestones and finish days, so they never move another task or the project
-    finish."""
+    span in t's working days (XP, or X on the union days) is what its per-day cost
+    charges. Nothing reads these dates but the milestones and finish days, so they never
+    move another task or the project finish."""
     task_cal = schedule.task_cal
     ptr = schedule.hammock_ptr
     rows = schedule.hammock_row
     kinds = schedule.hammock_kind
-    block = d.shape[0]
+    block = valid.shape[0]
     count = days[0].shape[2] > 0
     for i in range(schedule.hammock.shape[0]):
         t = schedule.hammock[i]
@@ -1116,37 +1102,38 @@ def _hammock_pass(
             lim[lane] = s0
             u[lane] = -np.inf
         for k in range(k0, ptr[i + 1]):
+            # one loop for every kind of row, which keeps the compile short: the row's
+            # date in positions of the calendar ``on`` its lag counts on, the lag added
+            # (a predecessor's) or taken off (a successor's), back to a union date at
+            # the end of a working day (a finish) or the start of one, then to t's
+            # positions; a member's date counts on the union days, as it is
             row = rows[k]
             kind = kinds[k]
             g = X[row]
-            lag = schedule.hammock_lag[k]
             lc = schedule.hammock_lcal[k]
-            if kind == HAMMOCK_MEMBER_START:
-                for lane in range(block):
-                    lim[lane] = min(lim[lane], _pos(cal, tc, g[lane]))
-            elif kind == HAMMOCK_MEMBER_FINISH:
-                for lane in range(block):
-                    u[lane] = max(u[lane], _pos(cal, tc, g[lane]))
-            elif kind == HAMMOCK_PREDECESSOR:
-                for lane in range(block):
-                    if lc == -2:
-                        x = _pos(cal, tc, g[lane]) + lag
-                    else:
-                        x = _pos(cal, tc, _finish(cal, lc, _pos(cal, lc, g[lane]) + lag))
-                    lim[lane] = max(lim[lane], x)
-            else:  # a successor's start (SS, FS) or finish (FF, SF) less the lag
+            lag = schedule.hammock_lag[k]
+            on = -1
+            at_finish = True
+            if kind == HAMMOCK_PREDECESSOR:
+                on = tc if lc == -2 else lc
+            elif kind == HAMMOCK_SUCCESSOR:
                 on = task_cal[row >> 1] if lc == -2 else lc
+                lag = -lag
                 at_finish = (row & 1) == 1
-                for lane in range(block):
-                    q = _pos(cal, on, g[lane]) - lag
-                    y = _finish(cal, on, q) if at_finish else _start(cal, on, q)
-                    u[lane] = max(u[lane], _pos(cal, tc, y))
+            for lane in range(block):
+                q = _pos(cal, on, g[lane]) + lag
+                z = _pos(cal, tc, _finish(cal, on, q) if at_finish else _start(cal, on, q))
+                if kind == HAMMOCK_MEMBER_START:
+                    lim[lane] = min(lim[lane], z)
+                elif kind == HAMMOCK_PREDECESSOR:
+                    lim[lane] = max(lim[lane], z)
+                else:
+                    u[lane] = max(u[lane], z)
         es = X[2 * t]
         ef = X[2 * t + 1]
         for lane in range(block):
             a = lim[lane]
             b = max(u[lane], a)
-            d[lane] = b - a
             es[lane] = _start(cal, tc, a)
             ef[lane] = max(es[lane], _finish(cal, tc, b))
             u[lane] = b
@@ -1158,27 +1145,6 @@ def _hammock_pass(
                 pef[lane] = u[lane]
         if count:
             _count_finishes(c, t, days, ef, valid, False)
-        if schedule.task_slow[t] & HAS_COST:
-            task_cost[c, t] += _task_cost(
-                t,
-                cost,
-                d,
-                lim,
-                False,
-                lim,
-                False,
-                valid,
-                csum,
-                u,
-                v,
-                extra,
-                base,
-                quads,
-                stream_lo[t],
-                stream_hi[t],
-                keys,
-                tables,
-            )
 
 
 @njit(error_model="numpy", _nrt=False)
