@@ -4,6 +4,7 @@ hand, in the simulation, and against the naive reference."""
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 
 import numpy as np
@@ -299,27 +300,47 @@ def random_spans(rng, n):
         cal = str(rng.choice(["standard", "site", "seven"]))
         tasks.append(dataclasses.replace(summary(f"w{j}", ids), calendar=cal))
         hammocks[f"w{j}"] = (WBS, ids)
-    ms = [*ms, ("mw", ["w0"])]
+    ms = [*ms, *((f"on {h}", [h]) for h in hammocks)]  # each one's own finish
     return tasks, ms, hammocks
 
 
-@pytest.mark.parametrize("policy", ["soft", "hard"])
-@pytest.mark.parametrize("net_seed", range(10))
-def test_random_networks_match_the_naive_reference(net_seed, policy):
+CASES = [(seed, policy, "successor") for seed in range(10) for policy in ("soft", "hard")]
+CASES += [
+    (seed, "soft", lags) for seed in range(6) for lags in ("predecessor", "project", "24-hour")
+]
+
+
+@pytest.mark.parametrize(("net_seed", "policy", "lags"), CASES)
+def test_random_networks_match_the_naive_reference(net_seed, policy, lags):
     rng = np.random.default_rng(900 + net_seed)
     tasks, ms, hammocks = random_spans(rng, int(rng.integers(4, 16)))
     sc = dataclasses.replace(
         with_calendars(scenario(tasks, ms, start=START), CALENDARS),
         simulation=SimulationSettings(iterations=30, constraints=policy),
+        lag_calendar=lags,
     )
     r = rk.simulate(sc, seed=net_seed, sensitivity=False, drivers=False)
     cals, spec, cal_of, earliest = naive_inputs(sc)
     project = cals["standard"]
+    full = naive.NaiveCalendar(START, range(7))
+    lag_cal = {
+        "successor": None,
+        "predecessor": lambda p, s: cal_of[p],
+        "project": lambda p, s: project,
+        "24-hour": lambda p, s: full,
+    }[lags]
     counts = dict.fromkeys(cal_of, 0)
     for it in range(30):
         durs, _ = naive.durations(sc, net_seed, it)
         es, ef, m_fin, finish, crit = naive.cpm_calendars(
-            spec, durs, ms, cal_of, earliest, hard=policy == "hard", hammocks=hammocks
+            spec,
+            durs,
+            ms,
+            cal_of,
+            earliest,
+            hard=policy == "hard",
+            lag_cal=lag_cal,
+            hammocks=hammocks,
         )
         for m, t in [*m_fin.items(), ("project", finish)]:
             days = r.finishes[m][it] if m != "project" else r.project_finish[it]
@@ -328,6 +349,17 @@ def test_random_networks_match_the_naive_reference(net_seed, policy):
             counts[tid] += 1
     assert {t: round(c * 30) for t, c in r.criticality.items()} == counts
     assert all(counts[h] == 0 for h in hammocks)
+
+
+def test_the_random_networks_have_levels_of_effort_with_links_of_every_type():
+    kinds = collections.Counter()
+    for seed in range(10):
+        tasks, _, hammocks = random_spans(np.random.default_rng(900 + seed), 12)
+        for t in tasks:
+            kinds.update(lk.type for lk in t.predecessors if lk.task in hammocks)
+            if t.id in hammocks:
+                kinds.update(f"to {lk.type}" for lk in t.predecessors)
+    assert all(kinds[k] > 0 for k in ("FS", "SS", "FF", "SF", "to FS", "to SS", "to FF", "to SF"))
 
 
 def test_bit_identical_for_any_thread_count_and_chunking():
