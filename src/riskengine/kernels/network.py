@@ -137,7 +137,8 @@ task's cost is ``actual + fixed + per_day · w`` where w is its working duration
 own calendar (the sampled one, risk delays included), both parts sampled from draws
 COST_FIXED_DRAW and COST_RATE_DRAW of the task's stream; a task that does not happen
 costs nothing. A started task with an actual cost (bit REMAINING_COST) counts in w only
-its remaining working days (none once finished).
+its remaining working days (none once finished); for a level of effort or WBS summary
+(bit HAMMOCK) w is its span, costed after the hammock pass.
 Impacts with ``imp_kind == 2`` add ``occ · v`` money to their task's cost. Per iteration
 ``cost_out[i, 0]`` is the total and ``cost_out[i, 1 + g]`` the total of group g
 (summed in task order, so bit-identical whatever the chunking); ``task_cost[c, t]`` sums
