@@ -46,6 +46,9 @@ def compile_network_naive(
 ) -> CompiledNetwork:
     """compile_network as it was first written: one task, link and risk at a time."""
     order = checked_order(scenario)
+    order = [i for i in order if scenario.tasks[i].type == "task"] + [
+        i for i in order if scenario.tasks[i].type != "task"
+    ]  # levels of effort and WBS summaries last
     n = len(order)
     pos = {scenario.tasks[i].id: k for k, i in enumerate(order)}
     tasks = [scenario.tasks[i] for i in order]

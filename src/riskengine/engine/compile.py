@@ -82,7 +82,8 @@ class CompiledNetwork:
     Attributes
     ----------
     task_ids : tuple of str
-        Task ids in topological order, the order of every per-task array.
+        Task ids in topological order (levels of effort and WBS summaries last), the
+        order of every per-task array.
     milestone_ids : tuple of str
         The scenario's milestones, in file order.
     risk_ids : tuple of str
@@ -429,6 +430,10 @@ def _compile_base(scenario: Scenario, strict: bool) -> _Base:
     order = checked_order(scenario)
     n = len(order)
     tasks = [scenario.tasks[i] for i in order]
+    if any(t.type != "task" for t in tasks):
+        # levels of effort and WBS summaries last: the kernel dates them when its task
+        # loop has dated every other task (their links are in no other task's lists)
+        tasks = [t for t in tasks if t.type == "task"] + [t for t in tasks if t.type != "task"]
     pos = {t.id: k for k, t in enumerate(tasks)}
 
     tables = TableBuilder()

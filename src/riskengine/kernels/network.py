@@ -106,9 +106,10 @@ whatever the logic, and in the project's backward pass the latest dates bound th
 dates and a mandatory date sets them, so the float can be negative; otherwise only the
 earliest dates act. An as-late-as-possible task (``schedule.alap``, bit ALAP) is
 placed after the forward pass, as late as its free float allows (``_alap_pass``), before
-the milestones, finish days and backward passes read its dates. A level of effort or
-WBS summary (bit HAMMOCK, ``schedule.hammock``: levels of effort, then summaries) is
-skipped by the forward loop and dated after that by ``_hammock_pass`` from the rows
+the milestones, finish days and backward passes read its dates. The levels of effort
+and WBS summaries (bit HAMMOCK, ``schedule.hammock``: levels of effort, then summaries)
+are numbered last; when the task loop reaches the first of them, the as-late-as-possible
+tasks are placed and ``_hammock_pass`` dates them all from the rows
 ``hammock_row[hammock_ptr[i]:hammock_ptr[i+1]]`` of X it reads (``hammock_kind``: a
 predecessor's date raises its start, a successor's its finish, a member's start lowers
 a summary's start and a member's finish raises its finish); its links are in no other
@@ -371,105 +372,132 @@ def _make_simulate(full):
                 risk_counts[c, r] += hits
             for g in range(n_groups):
                 group_uniforms(g, copula, keys, base, quads, eps, ucorr)
-            for t in range(n):
-                if full and task_slow[t] & HAMMOCK:
-                    continue  # dated by the hammock pass, below
-                if code[t] != FIXED or corr_slot[t] >= 0:
-                    slot_or_draw(
-                        corr_slot[t],
-                        ucorr,
-                        u,
-                        base,
-                        quads,
-                        DURATION_DRAW,
-                        stream_lo[t],
-                        stream_hi[t],
-                        keys,
-                    )
-                sample_into(code[t], par[t], tables, u, d, block)
+            # Levels of effort and WBS summaries are numbered last: when the loop reaches
+            # the first (or the end), every other task is dated, so the as-late-as-possible
+            # tasks are placed and the hammock pass dates them (one call site each, and the
+            # task cost's below serves them too: a second one took the first run's compile
+            # 4 s longer).
+            n_main = n - schedule.hammock.shape[0] if full else n
+            for t in range(n + 1 if full else n):
+                if full and t == n_main:
+                    if schedule.alap.shape[0] > 0:
+                        _alap_pass(X, work.XP, d, u, pf, calendars, schedule, links)
+                        if n_bins > 0:
+                            for ta in schedule.alap:
+                                st = (task_slow[ta] & START_MILESTONE) != 0
+                                _count_finishes(c, ta, days, X[2 * ta + 1], valid, st)
+                    if n_main < n:
+                        _hammock_pass(c, X, work.XP, u, lim, valid, calendars, schedule, days)
+                if full and t == n:
+                    break
                 i0 = imp_ptr[t]
                 i1 = imp_ptr[t + 1]
-                if i1 > i0:
-                    # Risk impacts: days added, or % of the sampled duration; the result
-                    # never goes below zero (opportunities cannot make time negative).
-                    # Cost impacts add money to the task's cost.
+                if full and task_slow[t] & HAMMOCK:
+                    # its span in working days of its calendar, for its cost below
+                    at = work.XP if schedule.task_cal[t] >= 0 else X
+                    p0 = at[2 * t]
+                    p1 = at[2 * t + 1]
                     for lane in range(block):
-                        extra[lane] = 0.0
-                        money[lane] = 0.0
-                    for k in range(i0, i1):
-                        r = imp_risk[k]
+                        d[lane] = p1[lane] - p0[lane]
+                else:
+                    if code[t] != FIXED or corr_slot[t] >= 0:
                         slot_or_draw(
-                            imp_slot[k],
+                            corr_slot[t],
                             ucorr,
                             u,
                             base,
                             quads,
-                            imp_draw[k],
-                            risk_stream_lo[r],
-                            risk_stream_hi[r],
+                            DURATION_DRAW,
+                            stream_lo[t],
+                            stream_hi[t],
                             keys,
                         )
-                        sample_into(imp_code[k], imp_par[k], tables, u, v, block)
-                        o = occ[r]
-                        kind = imp_kind[k]
-                        if kind == 1:
-                            for lane in range(block):
-                                extra[lane] += o[lane] * (v[lane] * 0.01 * d[lane])
-                        elif kind == 0:
-                            for lane in range(block):
-                                extra[lane] += o[lane] * v[lane]
-                        else:
-                            for lane in range(block):
-                                money[lane] += o[lane] * v[lane]
-                    for lane in range(block):
-                        d[lane] = max(0.0, d[lane] + extra[lane])
-                if exist_p[t] < 1.0:
-                    draw_uniforms(u, base, quads, EXISTENCE_DRAW, stream_lo[t], stream_hi[t], keys)
-                    p = exist_p[t]
-                    for lane in range(block):
-                        happens = u[lane] < p
-                        ex[lane] = 1.0 if happens else 0.0
-                        exists[t, lane] = ex[lane]
-                        if not happens:
-                            d[lane] = 0.0
-                es = X[2 * t]
-                ef = X[2 * t + 1]
-                k0 = pred_ptr[t]
-                k1 = k0 + pred_nstart[t]
-                k2 = pred_ptr[t + 1]
-                if full and task_slow[t] & FORWARD_SLOW:
-                    _forward_slow(
-                        t,
-                        X,
-                        work.XP,
-                        d,
-                        lim,
-                        pf,
-                        calendars,
-                        schedule,
-                        pred_ptr,
-                        pred_nstart,
-                        pred_gather,
-                        pred_lag,
-                    )
-                else:
-                    for lane in range(block):
-                        es[lane] = 0.0
-                    for k in range(k0, k1):
-                        g = X[pred_gather[k]]
-                        lag = pred_lag[k]
+                    sample_into(code[t], par[t], tables, u, d, block)
+                    if i1 > i0:
+                        # Risk impacts: days added, or % of the sampled duration; the result
+                        # never goes below zero (opportunities cannot make time negative).
+                        # Cost impacts add money to the task's cost.
                         for lane in range(block):
-                            es[lane] = max(es[lane], g[lane] + lag)
-                    for k in range(k1, k2):
-                        g = X[pred_gather[k]]
-                        lag = pred_lag[k]
+                            extra[lane] = 0.0
+                            money[lane] = 0.0
+                        for k in range(i0, i1):
+                            r = imp_risk[k]
+                            slot_or_draw(
+                                imp_slot[k],
+                                ucorr,
+                                u,
+                                base,
+                                quads,
+                                imp_draw[k],
+                                risk_stream_lo[r],
+                                risk_stream_hi[r],
+                                keys,
+                            )
+                            sample_into(imp_code[k], imp_par[k], tables, u, v, block)
+                            o = occ[r]
+                            kind = imp_kind[k]
+                            if kind == 1:
+                                for lane in range(block):
+                                    extra[lane] += o[lane] * (v[lane] * 0.01 * d[lane])
+                            elif kind == 0:
+                                for lane in range(block):
+                                    extra[lane] += o[lane] * v[lane]
+                            else:
+                                for lane in range(block):
+                                    money[lane] += o[lane] * v[lane]
                         for lane in range(block):
-                            es[lane] = max(es[lane], g[lane] + lag - d[lane])
-                    for lane in range(block):
-                        ef[lane] = es[lane] + d[lane]
-                        pf[lane] = max(pf[lane], ef[lane])
-                if full and n_bins > 0 and not task_slow[t] & ALAP:
-                    _count_finishes(c, t, days, ef, valid, (task_slow[t] & START_MILESTONE) != 0)
+                            d[lane] = max(0.0, d[lane] + extra[lane])
+                    if exist_p[t] < 1.0:
+                        draw_uniforms(
+                            u, base, quads, EXISTENCE_DRAW, stream_lo[t], stream_hi[t], keys
+                        )
+                        p = exist_p[t]
+                        for lane in range(block):
+                            happens = u[lane] < p
+                            ex[lane] = 1.0 if happens else 0.0
+                            exists[t, lane] = ex[lane]
+                            if not happens:
+                                d[lane] = 0.0
+                    es = X[2 * t]
+                    ef = X[2 * t + 1]
+                    k0 = pred_ptr[t]
+                    k1 = k0 + pred_nstart[t]
+                    k2 = pred_ptr[t + 1]
+                    if full and task_slow[t] & FORWARD_SLOW:
+                        _forward_slow(
+                            t,
+                            X,
+                            work.XP,
+                            d,
+                            lim,
+                            pf,
+                            calendars,
+                            schedule,
+                            pred_ptr,
+                            pred_nstart,
+                            pred_gather,
+                            pred_lag,
+                        )
+                    else:
+                        for lane in range(block):
+                            es[lane] = 0.0
+                        for k in range(k0, k1):
+                            g = X[pred_gather[k]]
+                            lag = pred_lag[k]
+                            for lane in range(block):
+                                es[lane] = max(es[lane], g[lane] + lag)
+                        for k in range(k1, k2):
+                            g = X[pred_gather[k]]
+                            lag = pred_lag[k]
+                            for lane in range(block):
+                                es[lane] = max(es[lane], g[lane] + lag - d[lane])
+                        for lane in range(block):
+                            ef[lane] = es[lane] + d[lane]
+                            pf[lane] = max(pf[lane], ef[lane])
+                    if full and n_bins > 0 and not task_slow[t] & ALAP:
+                        _count_finishes(
+                            c, t, days, ef, valid, (task_slow[t] & START_MILESTONE) != 0
+                        )
                 if full and task_slow[t] & HAS_COST:
                     task_cost[c, t] += _task_cost(
                         t,
@@ -491,44 +519,6 @@ def _make_simulate(full):
                         keys,
                         tables,
                     )
-            if full and schedule.alap.shape[0] > 0:
-                _alap_pass(X, work.XP, d, u, pf, calendars, schedule, links)
-                if n_bins > 0:
-                    for t in schedule.alap:
-                        st = (task_slow[t] & START_MILESTONE) != 0
-                        _count_finishes(c, t, days, X[2 * t + 1], valid, st)
-            if full and schedule.hammock.shape[0] > 0:
-                _hammock_pass(c, X, work.XP, u, lim, valid, calendars, schedule, days)
-                for t in schedule.hammock:
-                    if task_slow[t] & HAS_COST:
-                        # its span in working days of its calendar (the call site of
-                        # the task loop's: a call from the pass cost the first run's
-                        # compile 4 s more)
-                        at = work.XP if schedule.task_cal[t] >= 0 else X
-                        p0 = at[2 * t]
-                        p1 = at[2 * t + 1]
-                        for lane in range(block):
-                            d[lane] = p1[lane] - p0[lane]
-                        task_cost[c, t] += _task_cost(
-                            t,
-                            cost,
-                            d,
-                            money,
-                            False,
-                            ex,
-                            False,
-                            valid,
-                            csum,
-                            u,
-                            v,
-                            extra,
-                            base,
-                            quads,
-                            stream_lo[t],
-                            stream_hi[t],
-                            keys,
-                            tables,
-                        )
             for m in range(n_ms + 1):
                 if m < n_ms:
                     for lane in range(block):
@@ -1075,9 +1065,9 @@ def _alap_pass(X, XP, d, u, pf, cal, schedule, links):
 
 @njit(error_model="numpy", _nrt=False)
 def _hammock_pass(c, X, XP, u, lim, valid, cal, schedule, days):
-    """Date the levels of effort and WBS summaries (``schedule.hammock``), which the
-    forward loop skipped, from the final early dates of the tasks they read (as late as
-    possible ones placed already), and count their finish days (the kernel then costs
+    """Date the levels of effort and WBS summaries (``schedule.hammock``, numbered after
+    every other task) from the final early dates of the tasks they read (as late as
+    possible ones placed already), and count their finish days (the task loop then costs
     their span). Start and finish are positions of t's calendar: a level of effort starts where its
     predecessors' links put it (duration 0: each link's date plus its lag, the forward
     pass's rule) and finishes at the latest of its successors' early starts (FS, SS) or
