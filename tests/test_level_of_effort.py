@@ -195,6 +195,9 @@ def test_each_iteration_spans_that_iterations_successor():
     assert np.allclose(r.finishes["c"], a + 1, rtol=0, atol=1e-9)
     assert r.criticality["L"] == 0.0 and r.criticality["W"] == 0.0
     assert r.criticality["A"] == 1.0
+    # towards a milestone on it, nothing is critical (it is in no backward pass)
+    assert set(r.milestone_criticality["l"].values()) == {0.0}
+    assert r.milestone_criticality["c"] == {"A": 1.0, "L": 0.0, "C": 1.0, "W": 0.0}
     assert r.task_dates["L"] == r.task_dates["C"]
 
 
