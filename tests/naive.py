@@ -210,6 +210,7 @@ def cpm_calendars(
     constraints=None,
     hard=False,
     lag_cal=None,
+    hammocks=None,
 ):
     """:func:`cpm` with working calendars: ``cal_of[id]`` is the task's NaiveCalendar;
     lags and durations count working days of the successor's (the task's own) calendar;
@@ -226,9 +227,20 @@ def cpm_calendars(
     successor's (None: the successor's). Forward, the lag is added on that calendar from
     the predecessor's date, ending at the end of a working day; backward, it is taken off
     there from the successor's late date, starting at the start of one. A lag of 0 is no
-    lag: the date passes as it is."""
+    lag: the date passes as it is.
+
+    ``hammocks[id]``: ("level-of-effort",) or ("wbs-summary", members) (README "Level of
+    effort and WBS summaries"): their links are in no other task's passes; they are dated
+    last (:func:`hammock_dates`), never move the project finish and are never critical."""
     earliest = earliest or {}
     constraints = constraints or {}
+    hammocks = hammocks or {}
+    every = tasks
+    tasks = [
+        (tid, [lk for lk in preds if lk[0] not in hammocks])
+        for tid, preds in tasks
+        if tid not in hammocks
+    ]
     es, ef = {}, {}
     for tid, preds in tasks:
         cal = cal_of[tid]
@@ -255,6 +267,7 @@ def cpm_calendars(
         ef[tid] = max(es[tid], cal.finish_at(p + d))
     finish = max(ef.values())
     as_late_as_possible(tasks, es, ef, finish, cal_of, constraints, lag_cal)
+    hammock_dates(every, es, ef, cal_of, earliest, hammocks, lag_cal)
     ms = {m: max(ef[t] for t in after) for m, after in milestones}
     everything = {tid for tid, _ in tasks}
     limits = constraints if hard else None
@@ -300,6 +313,55 @@ def as_late_as_possible(tasks, es, ef, finish, cal_of, constraints, lag_cal=None
         q = max(q, cal.pos(ef[tid]))
         es[tid] = cal.start_at(q - w)
         ef[tid] = max(es[tid], cal.finish_at(q))
+
+
+def hammock_dates(tasks, es, ef, cal_of, earliest, hammocks, lag_cal=None):
+    """Date the levels of effort, then the WBS summaries, from the other tasks' final
+    early dates, on their own calendars. A level of effort starts where its predecessors'
+    links put a task of duration 0 and finishes at the latest of its successors' early
+    starts (FS, SS) or finishes (FF, SF) less the lag (on the successor's calendar, or
+    the lag calendar: a start back to the start of a working day, a finish to the end of
+    one); a summary spans its members' earliest start to their latest finish. Never a
+    finish before the start."""
+    succs = {tid: [] for tid, _ in tasks}
+    for tid, preds in tasks:
+        for pid, kind, lag in preds:
+            succs[pid].append((tid, kind, lag))
+    levels = [
+        (tid, preds) for tid, preds in tasks if hammocks.get(tid, ("",))[0] == "level-of-effort"
+    ]
+    summaries = [tid for tid, _ in tasks if hammocks.get(tid, ("",))[0] == "wbs-summary"]
+    dates = {}
+    for tid, preds in levels:
+        cal = cal_of[tid]
+        p = cal.pos(earliest.get(tid, 0.0))
+        for pid, kind, lag in preds:
+            x = ef[pid] if kind in ("FS", "FF") else es[pid]
+            lc = _lag_calendar(lag_cal, pid, tid, lag)
+            p = max(p, cal.pos(x) + lag if lc is None else cal.pos(lc.finish_at(lc.pos(x) + lag)))
+        q = -math.inf
+        for sid, kind, lag in succs[tid]:
+            lc = _lag_calendar(lag_cal, tid, sid, lag)
+            on = cal_of[sid] if lc is None else lc
+            if kind in ("FS", "SS"):
+                q = max(q, cal.pos(on.start_at(on.pos(es[sid]) - lag)))
+            else:
+                q = max(q, cal.pos(on.finish_at(on.pos(ef[sid]) - lag)))
+        dates[tid] = (p, q)
+    for tid, (p, q) in dates.items():
+        _set_span(tid, p, q, cal_of[tid], es, ef)
+    for tid in summaries:
+        cal = cal_of[tid]
+        members = hammocks[tid][1]
+        p = min(cal.pos(es[m]) for m in members)
+        q = max(cal.pos(ef[m]) for m in members)
+        _set_span(tid, p, q, cal, es, ef)
+
+
+def _set_span(tid, p, q, cal, es, ef):
+    """A span from position p to q of ``cal`` (never ending before it starts)."""
+    es[tid] = cal.start_at(p)
+    ef[tid] = max(es[tid], cal.finish_at(max(p, q)))
 
 
 def critical_towards_calendars(tasks, es, ef, ends, finish, tol, cal_of, limits=None, lag_cal=None):

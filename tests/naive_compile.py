@@ -22,6 +22,7 @@ from riskengine.kernels.args import (
     BACKWARD_SLOW,
     FINISH_MILESTONE,
     FORWARD_SLOW,
+    HAMMOCK,
     HAS_COST,
     REMAINING_COST,
     RETAINED_LOGIC,
@@ -45,6 +46,9 @@ def compile_network_naive(
 ) -> CompiledNetwork:
     """compile_network as it was first written: one task, link and risk at a time."""
     order = checked_order(scenario)
+    order = [i for i in order if scenario.tasks[i].type == "task"] + [
+        i for i in order if scenario.tasks[i].type != "task"
+    ]  # levels of effort and WBS summaries last
     n = len(order)
     pos = {scenario.tasks[i].id: k for k, i in enumerate(order)}
     tasks = [scenario.tasks[i] for i in order]
@@ -82,7 +86,8 @@ def compile_network_naive(
         if t.group:
             task_group[k] = group_of.setdefault(t.group, len(group_of))
 
-    pred_ptr, pred_nstart, gather_a, lags_a, succ = _link_arrays(tasks, pos, task_cal)
+    hammocks = {t.id for t in tasks if t.type != "task"}
+    pred_ptr, pred_nstart, gather_a, lags_a, succ = _link_arrays(tasks, pos, task_cal, hammocks)
     succ_ptr, succ_nfinish, s_gather, s_lag, s_cal = succ
     gather = gather_a.tolist()  # for the ancestor sweep
     con, con_set = _constraint_limits(tasks, timeline)
@@ -114,7 +119,7 @@ def compile_network_naive(
             targets[m_i] = timeline.from_project_days(m.target)
 
     anc_ptr, anc_task, member = _ancestors(
-        n, pred_ptr, gather, ms_ptr, ms_task, len(scenario.milestones)
+        n, pred_ptr, gather, ms_ptr, ms_task, len(scenario.milestones), [pos[h] for h in hammocks]
     )
 
     exist_p = np.array([float(t.existence) for t in tasks])
@@ -150,6 +155,8 @@ def compile_network_naive(
             task_slow[k] |= FINISH_MILESTONE
         if task_mode[k] == 0 and any(c.kind == "as-late-as-possible" for c in t.constraints):
             task_slow[k] |= ALAP
+        if t.type != "task":  # dated by the hammock pass alone
+            task_slow[k] = (task_slow[k] & HAS_COST) | FORWARD_SLOW | HAMMOCK
     alap = [k for k in range(n - 1, -1, -1) if task_slow[k] & ALAP]
     if uses_groups(scenario):
         # every cost lands in a group, so the groups add up to the total
@@ -227,6 +234,7 @@ def compile_network_naive(
         con_set=con_set,
         con_hard=np.array([scenario.simulation.constraints == "hard"], np.int64),
         alap=np.array(alap, np.int64),
+        **_hammock_arrays(tasks, pos),
         actual_cost=actual_cost,
         succ_cal=s_cal,
         data_time=np.array([timeline.start_of(scenario.data_date) if scenario.data_date else 0.0]),
@@ -241,8 +249,44 @@ def compile_network_naive(
     )
 
 
-def _link_arrays(tasks: list, pos: dict[str, int], task_cal: np.ndarray) -> tuple:
-    """Predecessor and successor CSR arrays, link by link (kernels/network.py)."""
+def _hammock_arrays(tasks: list, pos: dict[str, int]) -> dict[str, np.ndarray]:
+    """The rows each level of effort (first) and WBS summary reads, one at a time: its
+    predecessors' dates (kind 3), its successors' (kind 0); a summary's members' starts
+    (kind 1), then their finishes (kind 2)."""
+    order = [t for t in tasks if t.type == "level-of-effort"]
+    order += [t for t in tasks if t.type == "wbs-summary"]
+    ptr, row, kind, lag = [0], [], [], []
+    for h in order:
+        if h.type == "level-of-effort":
+            for lk in h.predecessors:
+                row.append(2 * pos[lk.task] + _READS_FINISH[lk.type])
+                kind.append(3)
+                lag.append(lk.lag)
+            for t in tasks:
+                for lk in t.predecessors:
+                    if lk.task == h.id:
+                        row.append(2 * pos[t.id] + _SETS_FINISH[lk.type])
+                        kind.append(0)
+                        lag.append(lk.lag)
+        else:
+            members = list(dict.fromkeys(h.summarises))
+            row += [2 * pos[m] for m in members] + [2 * pos[m] + 1 for m in members]
+            kind += [1] * len(members) + [2] * len(members)
+            lag += [0.0] * (2 * len(members))
+        ptr.append(len(row))
+    return {
+        "hammock": np.array([pos[h.id] for h in order], np.int64),
+        "hammock_ptr": np.array(ptr, np.int64),
+        "hammock_row": np.array(row, np.int64),
+        "hammock_kind": np.array(kind, np.int64),
+        "hammock_lag": np.array(lag, np.float64),
+        "hammock_lcal": np.full(len(row), -2, np.int64),
+    }
+
+
+def _link_arrays(tasks: list, pos: dict[str, int], task_cal: np.ndarray, hammocks: set) -> tuple:
+    """Predecessor and successor CSR arrays, link by link (kernels/network.py), without
+    the links of levels of effort (``hammocks``)."""
     n = len(tasks)
     pred_ptr = np.zeros(n + 1, np.int64)
     pred_nstart = np.zeros(n, np.int64)
@@ -250,8 +294,9 @@ def _link_arrays(tasks: list, pos: dict[str, int], task_cal: np.ndarray) -> tupl
     lags: list[float] = []
     succ_lists: list[list[tuple[int, int, float]]] = [[] for _ in range(n)]
     for k, t in enumerate(tasks):
-        starts = [lk for lk in t.predecessors if not _SETS_FINISH[lk.type]]
-        finishes = [lk for lk in t.predecessors if _SETS_FINISH[lk.type]]
+        links = [lk for lk in t.predecessors if lk.task not in hammocks and t.id not in hammocks]
+        starts = [lk for lk in links if not _SETS_FINISH[lk.type]]
+        finishes = [lk for lk in links if _SETS_FINISH[lk.type]]
         pred_nstart[k] = len(starts)
         for lk in starts + finishes:
             p = pos[lk.task]
@@ -300,6 +345,7 @@ def _ancestors(
     ms_ptr: np.ndarray,
     ms_task: list[int],
     n_milestones: int,
+    hammocks: list[int],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The backward pass of each output (kernels/network.py, "Criticality per
     milestone"): which tasks can reach each milestone's tasks, found with one sweep in
@@ -324,6 +370,7 @@ def _ancestors(
             m = low.bit_length() - 1
             member[m, t] = 2 if w & low else 1
             r ^= low
+    member[:, hammocks] = 0  # levels of effort and WBS summaries are never critical
     backward = np.arange(n - 1, -1, -1, dtype=np.int64)
     rows = [backward[member[o, ::-1] > 0] for o in range(n_ms + 1)]
     anc_ptr = np.zeros(n_ms + 2, np.int64)

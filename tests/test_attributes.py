@@ -163,4 +163,4 @@ def test_the_large_p6_fixture_keeps_its_wbs_and_activity_codes():
     assert first["wbs"] == "HS2-P1-CS-EWC-C-F.C2.C22.C222.1.6.2.3.2"
     assert first["fusion_wps"] == "AWE2"
     assert all("wbs" in t.attrs and "type" in t.attrs for t in sc.tasks)
-    assert sum("fusion_wps" in t.attrs for t in sc.tasks) == 3865
+    assert sum("fusion_wps" in t.attrs for t in sc.tasks) == 3868

@@ -171,7 +171,7 @@ def random_scenario(seed: int, n: int = 40) -> Scenario:
         costs.append(CostItem("overhead", Cost(per_day=dist(rng, 100)), group="a"))
     if rng.random() < 0.5:
         costs.append(CostItem("crew", Cost(per_day=dist(rng, 100)), span=(ids[3], ids[9])))
-    return Scenario(
+    scenario = Scenario(
         name=f"random {seed}",
         tasks=tuple(tasks),
         milestones=tuple(milestones),
@@ -184,6 +184,44 @@ def random_scenario(seed: int, n: int = 40) -> Scenario:
         costs=tuple(costs),
         simulation=SimulationSettings(constraints=rng.choice(["soft", "hard"])),
     )
+    return with_spans(scenario, random.Random(seed + 7919))
+
+
+def with_spans(sc: Scenario, rng: random.Random) -> Scenario:
+    """``sc`` with, in most seeds, some tasks made levels of effort (a task with a
+    successor, no progress and no risk, correlation or level of effort next to it) and
+    a WBS summary added."""
+    if rng.random() < 0.3:
+        return sc
+    busy = {t for c in sc.correlations for t in c.tasks}
+    for r in sc.risks:
+        busy |= {imp.task for imp in (*r.impacts, *(r.mitigation.impacts if r.mitigation else ()))}
+    succs: dict[str, set[str]] = {t.id: set() for t in sc.tasks}
+    for t in sc.tasks:
+        for lk in t.predecessors:
+            succs[lk.task].add(t.id)
+    tasks = list(sc.tasks)
+    chosen: set[str] = set()
+    for k, t in enumerate(tasks):
+        near = succs[t.id] | {lk.task for lk in t.predecessors}
+        if t.id in busy or not succs[t.id] or near & chosen or t.actual_start is not None:
+            continue
+        if rng.random() < 0.2:
+            chosen.add(t.id)
+            tasks[k] = dataclasses.replace(
+                t,
+                duration=parse_distribution(0),
+                type="level-of-effort",
+                existence=1.0,
+                start_no_earlier_than=None,
+                constraints=(),
+                milestone=None,
+            )
+    members = tuple(rng.sample([t.id for t in sc.tasks], 3))
+    cal = rng.choice([None, *(c.id for c in sc.calendars)])
+    cost = Cost(per_day=dist(rng, 20)) if rng.random() < 0.5 else None
+    tasks.append(Task("w0", 0, calendar=cal, cost=cost, type="wbs-summary", summarises=members))
+    return dataclasses.replace(sc, tasks=tuple(tasks))
 
 
 def shipped() -> list[Scenario]:
@@ -228,6 +266,7 @@ def test_the_random_networks_use_every_feature():
     assert any((n.corr_slot >= 0).any() and (n.imp_slot >= 0).any() for n in nets)
     assert any((n.exist_p < 1).any() for n in nets)
     assert any(n.alap.size for n in nets)
+    assert any((n.hammock_kind == 0).any() and (n.hammock_kind == 1).any() for n in nets)
     assert any((n.actual_cost > 0).any() for n in nets)
     assert any(np.isfinite(n.targets).all() and n.targets.size >= 3 for n in nets) or any(
         np.isfinite(n.targets).sum() >= 2 for n in nets

@@ -482,3 +482,22 @@ def test_a_mistake_in_an_overlay_is_one_error_line_and_exit_2_from_the_cli(tmp_p
     assert result.exit_code == 2
     assert result.stderr == f"error: {path}:3: uncertainty[0]: pert needs 'mode'\n"
     assert result.stdout == ""
+
+
+def test_a_level_of_effort_gets_no_uncertainty_and_no_estimate(tmp_path):
+    acts = [*month_one(), Activity("L1", "Supervision", "2", 0, preds=[("B1", "SS", 0)])]
+    acts[-1].task_type = "TT_LOE"
+    acts[-2].preds = [*acts[-2].preds, ("L1", "FF", 0)]  # M1 ends the supervision
+    sc, report = load_overlay(overlay(tmp_path, "uncertainty:\n" + ALL, acts))
+    assert sc.task("L1").type == "level-of-effort" and "L1" not in report.sources
+    assert "L1" not in report.unmatched  # nothing to vary: not reported as unmatched
+    path = overlay(tmp_path, "estimates:\n  L1: [1, 2, 3]\n", acts)
+    with pytest.raises(ScenarioError, match="L1 is a level-of-effort: its dates come") as e:
+        load_scenario(path)
+    assert e.value.field == "estimates.L1" and e.value.line == 3
+    typed = overlay(
+        tmp_path,
+        "uncertainty:\n  - {match: {type: level-of-effort}, dist: fixed, value: 100%}\n",
+        acts,
+    )
+    assert load_overlay(typed)[1].unused_rules  # its span is computed: no rule applies

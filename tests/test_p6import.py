@@ -105,10 +105,78 @@ def test_what_cannot_be_mapped_yet_is_listed_not_dropped_silently(tmp_path):
     path = small_xer(tmp_path, lag_calendar="rcal_Sideways", extra_task=loe)
     sc, report = import_xer(path)
     assert [t.id for t in sc.tasks] == ["A", "B", "M"]
-    assert report.losses["TT_LOE"].items == ["L"]
-    assert "level of effort" in report.losses["TT_LOE"].line()
+    assert report.losses["loe-without-successor"].items == ["L"]
+    assert "level of effort" in report.losses["loe-without-successor"].line()
     assert report.losses["lag-calendar"].items == ["rcal_Sideways"]
     assert sc.lag_calendar == "successor"
+
+
+def spanning_xer(tmp_path):
+    """small_xer's three activities in a WBS (node 3 under 2 under 1; M in node 4), with
+    levels of effort and WBS summaries: L (SS from A, FF to B) and S (node 2) are kept,
+    the others are losses for a reason each."""
+    fields = "\ttask_id\tproj_id\tclndr_id\twbs_id\ttask_code\ttask_type\tstatus_code"
+    fields += "\ttarget_drtn_hr_cnt\tremain_drtn_hr_cnt\tact_start_date"
+    rows = [
+        "ERMHDR\t8.1\t2026-01-01",
+        "%T\tPROJECT",
+        "%F\tproj_id\tproj_short_name\tclndr_id\tplan_start_date\tlast_recalc_date",
+        "%R\t1\tP1\t10\t2026-12-28 00:00\t2026-12-28 00:00",
+        "%T\tCALENDAR",
+        "%F\tclndr_id\tclndr_name\tday_hr_cnt\tclndr_data",
+        f"%R\t10\tNine hours\t8\t{nine_hours()}",
+        "%T\tPROJWBS",
+        "%F\twbs_id\tproj_id\tparent_wbs_id",
+        "%R\t1\t1\t",
+        "%R\t2\t1\t1",
+        "%R\t3\t1\t2",
+        "%R\t4\t1\t1",
+        "%T\tTASK",
+        "%F" + fields,
+        "%R\t100\t1\t10\t3\tA\tTT_Task\tTK_NotStart\t90\t90\t",
+        "%R\t101\t1\t10\t3\tB\tTT_Task\tTK_NotStart\t18\t18\t",
+        "%R\t102\t1\t10\t4\tM\tTT_FinMile\tTK_NotStart\t0\t0\t",
+        "%R\t103\t1\t10\t2\tL\tTT_LOE\tTK_NotStart\t0\t0\t",
+        "%R\t104\t1\t10\t2\tS\tTT_WBS\tTK_NotStart\t0\t0\t",
+        "%R\t105\t1\t10\t4\tL2\tTT_LOE\tTK_Active\t9\t9\t2026-12-28 08:00",
+        "%R\t106\t1\t10\t4\tS2\tTT_WBS\tTK_NotStart\t0\t0\t",
+        "%R\t107\t1\t10\t3\tL3\tTT_LOE\tTK_NotStart\t0\t0\t",
+        "%T\tTASKPRED",
+        "%F\ttask_pred_id\ttask_id\tpred_task_id\tpred_type\tlag_hr_cnt",
+        "%R\t1\t101\t100\tPR_FS\t9",
+        "%R\t2\t102\t101\tPR_FF\t0",
+        "%R\t3\t103\t100\tPR_SS\t0",
+        "%R\t4\t101\t103\tPR_FF\t0",
+        "%R\t5\t104\t100\tPR_FS\t0",
+        "%R\t6\t102\t105\tPR_FS\t0",
+        "%R\t7\t107\t100\tPR_FS\t0",
+        "%E",
+    ]
+    path = tmp_path / "spans.xer"
+    path.write_text("\n".join(rows) + "\n", encoding="cp1252")
+    return path
+
+
+def test_levels_of_effort_and_wbs_summaries(tmp_path):
+    sc, report = import_xer(spanning_xer(tmp_path))
+    by_id = {t.id: t for t in sc.tasks}
+    assert sorted(by_id) == ["A", "B", "L", "M", "S", "S2"]
+    assert by_id["L"].type == "level-of-effort" and by_id["L"].duration.params == {"value": 0.0}
+    assert by_id["L"].predecessors == (rk.Link("A", "SS", 0.0),)
+    assert rk.Link("L", "FF", 0.0) in by_id["B"].predecessors
+    # S spans its node and the nodes below it, other summaries excluded; S2 only M (L2
+    # is left out)
+    assert by_id["S"].type == "wbs-summary" and set(by_id["S"].summarises) == {"A", "B", "L"}
+    assert by_id["S2"].summarises == ("M",) and by_id["S"].predecessors == ()
+    assert report.losses["wbs-links"].items == ["A->S"]
+    assert report.losses["TT_LOE-progress"].items == ["L2"]
+    assert report.losses["loe-without-successor"].items == ["L3"]
+    assert report.losses["dropped-links"].items == ["L2->M"]
+    plan = rk.simulate(sc, 4, 1, sensitivity=False, drivers=False)
+    # A runs Dec 28 to Jan 11, B to Jan 14: L and S span the two, S2 is M's day
+    assert plan.task_dates["L"]["P50"] == plan.task_dates["S"]["P50"] == "2027-01-14"
+    assert plan.task_dates["S2"]["P50"] == plan.task_dates["M"]["P50"]
+    assert plan.criticality["L"] == plan.criticality["S"] == 0.0
 
 
 @pytest.mark.parametrize(

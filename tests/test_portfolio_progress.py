@@ -55,3 +55,33 @@ def test_projects_that_disagree_on_their_status_are_an_error(other, what):
     with pytest.raises(rk.ScenarioError, match=f"disagree on their {what}") as e:
         compose(portfolio(project("one"), two))
     assert e.value.field == "projects" and "one:" in str(e.value) and "two:" in str(e.value)
+
+
+def test_a_project_with_a_level_of_effort_and_a_wbs_summary_joins_a_portfolio():
+    tasks = (
+        rk.Task("A", duration=5),
+        rk.Task("B", duration=3, predecessors=(rk.Link("A"),)),
+        rk.Task("L", duration=0, type="level-of-effort", predecessors=(rk.Link("A", "SS"),)),
+        rk.Task("S", duration=0, type="wbs-summary", summarises=("A", "B")),
+    )
+    tasks = (
+        *tasks[:1],
+        dataclasses.replace(tasks[1], predecessors=(rk.Link("A"), rk.Link("L", "FF"))),
+        *tasks[2:],
+    )
+    late = rk.Scenario("late", tasks=tasks, start=D(2027, 1, 11))
+    p = Portfolio(
+        "p",
+        START,
+        (
+            ProjectRef("one", rk.Scenario("one", (rk.Task("X", duration=2),), start=START)),
+            ProjectRef("late", late),
+        ),
+    )
+    sc = compose(p)
+    rk.validate(sc)
+    assert sc.task("late.S").summarises == ("late.A", "late.B")
+    r = rk.simulate(sc, 4, 1, sensitivity=False, drivers=False)
+    # the late project starts on Monday 11: A to Fri 15, B to Wed 20; the summary spans them
+    assert r.task_dates["late.S"]["P50"] == "2027-01-20"
+    assert r.task_dates["late.L"]["P50"] == "2027-01-20"  # it ends with B

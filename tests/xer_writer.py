@@ -41,6 +41,7 @@ class Activity:
     finish: str = ""  # actual finish
     left: float | None = None  # remaining days of an active one
     milestone: bool = False
+    task_type: str = ""  # P6's task_type when not a task or milestone, e.g. TT_LOE
 
 
 CALENDARS = {"5d": ("Five day", (0, 1, 2, 3, 4)), "6d": ("Six day site", (0, 1, 2, 3, 4, 5))}
@@ -89,7 +90,7 @@ def xer_text(
     for a in activities:
         hours = a.days * 8
         left = {"": hours, "done": 0.0}.get(a.status, (a.left or 0.0) * 8)
-        kind = "TT_FinMile" if a.milestone else "TT_Task"
+        kind = a.task_type or ("TT_FinMile" if a.milestone else "TT_Task")
         started = f"{a.start} 08:00" if a.start else ""
         ended = f"{a.finish} 17:00" if a.finish else ""
         rows.append(

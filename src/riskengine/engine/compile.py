@@ -25,6 +25,11 @@ from riskengine.kernels.args import (
     BACKWARD_SLOW,
     FINISH_MILESTONE,
     FORWARD_SLOW,
+    HAMMOCK,
+    HAMMOCK_MEMBER_FINISH,
+    HAMMOCK_MEMBER_START,
+    HAMMOCK_PREDECESSOR,
+    HAMMOCK_SUCCESSOR,
     HAS_COST,
     REMAINING_COST,
     RETAINED_LOGIC,
@@ -33,7 +38,14 @@ from riskengine.kernels.args import (
 from riskengine.kernels.sampling import NPAR
 from riskengine.model.distributions import Distribution
 from riskengine.model.draws import impact_draw
-from riskengine.model.scenario import FULL_DAY_CALENDAR, LINK_TYPES, CostItem, Scenario, Task
+from riskengine.model.scenario import (
+    FULL_DAY_CALENDAR,
+    LEVEL_OF_EFFORT,
+    LINK_TYPES,
+    CostItem,
+    Scenario,
+    Task,
+)
 from riskengine.model.validate import checked_order
 
 _READS_FINISH = {"FS": 1, "SS": 0, "FF": 1, "SF": 0}
@@ -70,7 +82,8 @@ class CompiledNetwork:
     Attributes
     ----------
     task_ids : tuple of str
-        Task ids in topological order, the order of every per-task array.
+        Task ids in topological order (levels of effort and WBS summaries last), the
+        order of every per-task array.
     milestone_ids : tuple of str
         The scenario's milestones, in file order.
     risk_ids : tuple of str
@@ -148,6 +161,14 @@ class CompiledNetwork:
     succ_lcal: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     # float64[n]: the actual cost of a started task to the data date (0: none)
     actual_cost: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # levels of effort and WBS summaries (bit HAMMOCK), dated after the forward pass from
+    # the rows they read (kernels/args.py Schedule, kernels/network.py)
+    hammock: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    hammock_ptr: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
+    hammock_row: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    hammock_kind: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    hammock_lag: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    hammock_lcal: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     def __post_init__(self) -> None:
         """Fill the constraint arrays of a network built without them (a reference
@@ -231,6 +252,12 @@ class CompiledNetwork:
                 alap=self.alap,
                 pred_lcal=self.pred_lcal,
                 succ_lcal=self.succ_lcal,
+                hammock=self.hammock,
+                hammock_ptr=self.hammock_ptr,
+                hammock_row=self.hammock_row,
+                hammock_kind=self.hammock_kind,
+                hammock_lag=self.hammock_lag,
+                hammock_lcal=self.hammock_lcal,
             ),
             calendars=args.Calendars(*self.timeline.tables),
             cost=args.Cost(
@@ -403,6 +430,10 @@ def _compile_base(scenario: Scenario, strict: bool) -> _Base:
     order = checked_order(scenario)
     n = len(order)
     tasks = [scenario.tasks[i] for i in order]
+    if any(t.type != "task" for t in tasks):
+        # levels of effort and WBS summaries last: the kernel dates them when its task
+        # loop has dated every other task (their links are in no other task's lists)
+        tasks = [t for t in tasks if t.type == "task"] + [t for t in tasks if t.type != "task"]
     pos = {t.id: k for k, t in enumerate(tasks)}
 
     tables = TableBuilder()
@@ -439,6 +470,9 @@ def _compile_base(scenario: Scenario, strict: bool) -> _Base:
 
     links = _flat_links(tasks, pos)
     lcal = _lag_calendars(scenario, timeline, links, task_cal)
+    # the links of levels of effort date them only: the other tasks' passes never see them
+    is_hammock = np.array([t.type != "task" for t in tasks], bool)
+    links, lcal, hammocks = _split_hammock_links(tasks, pos, is_hammock, links, lcal)
     pred_ptr, pred_nstart, gather, lags, succ = _link_arrays(n, *links, task_cal, lcal)
     succ_ptr, succ_nfinish, s_gather, s_lag, s_cal, p_lcal, s_lcal = succ
     forward_slow = (task_cal >= 0) | (task_mode != 0) | (fix_es != 0)
@@ -464,6 +498,8 @@ def _compile_base(scenario: Scenario, strict: bool) -> _Base:
     # as late as possible: only work not started yet is placed
     alap = np.array([any(c.kind == AS_LATE for c in t.constraints) for t in tasks], bool)
     task_slow[alap & (task_mode == 0)] |= ALAP
+    # dated by the hammock pass alone (FORWARD_SLOW: the full kernel runs it)
+    task_slow[is_hammock] = (task_slow[is_hammock] & HAS_COST) | FORWARD_SLOW | HAMMOCK
     keep = _needed_links(n, links, task_slow, code, par, tables.array())
     if keep is not None:  # a dense network: drop the links that never decide a date
         succ_a, pred_a, kind_a, lag_a = links
@@ -483,7 +519,7 @@ def _compile_base(scenario: Scenario, strict: bool) -> _Base:
         elif m.target is not None:
             targets[m_i] = timeline.from_project_days(m.target)
     ms_member = _milestone_members(n, pred_ptr, gather, ms_ptr, ms_task)
-    outputs = _outputs(ms_member, ms_ptr, ms_task, spans, pos)
+    outputs = _outputs(ms_member, ms_ptr, ms_task, spans, pos, is_hammock)
 
     corr_slot = np.full(n, -1, np.int64)
     corr_group = np.full(n, -1, np.int64)
@@ -557,6 +593,7 @@ def _compile_base(scenario: Scenario, strict: bool) -> _Base:
         pred_lcal=p_lcal,
         succ_lcal=s_lcal,
         actual_cost=actual_cost,
+        **hammocks,
         task_slow=task_slow,
         succ_cal=s_cal,
         data_time=np.array([timeline.start_of(scenario.data_date) if scenario.data_date else 0.0]),
@@ -624,7 +661,9 @@ def _with_risks(
     outputs = (
         _Outputs.of(net)
         if same
-        else _outputs(base.ms_member, base.ms_ptr, base.ms_task, spans, pos)
+        else _outputs(
+            base.ms_member, base.ms_ptr, base.ms_task, spans, pos, (net.task_slow & HAMMOCK) != 0
+        )
     )
     return dataclasses.replace(
         net,
@@ -667,6 +706,60 @@ def _flat_links(tasks: list, pos: dict[str, int]) -> _Links:
     kind_a = np.array([_TYPE_CODE[lk.type] for lk in links], np.int64)
     lag_a = np.array([lk.lag for lk in links], np.float64)
     return succ_a, pred_a, kind_a, lag_a
+
+
+def _split_hammock_links(
+    tasks: list[Task],
+    pos: dict[str, int],
+    is_hammock: np.ndarray,
+    links: _Links,
+    lcal: np.ndarray,
+) -> tuple[_Links, np.ndarray, dict[str, np.ndarray]]:
+    """The links (:func:`_flat_links`) and their lag calendars without those of the levels
+    of effort (a WBS summary has none), and the hammock pass's arrays (CompiledNetwork
+    ``hammock*``): the levels of effort, then the WBS summaries, each in topological
+    order. A level of effort reads its predecessors' dates (row ``2 * pred +
+    reads_finish``, HAMMOCK_PREDECESSOR) and its successors' early start (FS, SS) or
+    finish (FF, SF) (HAMMOCK_SUCCESSOR); a summary its members' early starts, then their
+    early finishes."""
+    succ_a, pred_a, kind_a, lag_a = links
+    touch = is_hammock[succ_a] | is_hammock[pred_a]
+    main = (succ_a[~touch], pred_a[~touch], kind_a[~touch], lag_a[~touch])
+    h_succ, h_pred, h_kind, h_lag, h_lcal = (
+        succ_a[touch],
+        pred_a[touch],
+        kind_a[touch],
+        lag_a[touch],
+        lcal[touch],
+    )
+    loe = [k for k in np.flatnonzero(is_hammock).tolist() if tasks[k].type == LEVEL_OF_EFFORT]
+    summaries = [k for k in np.flatnonzero(is_hammock).tolist() if tasks[k].type != LEVEL_OF_EFFORT]
+    ptr, row, kind, lag, lc = [0], [], [], [], []
+    for h in loe:
+        into = np.flatnonzero(h_succ == h)
+        out = np.flatnonzero(h_pred == h)
+        row += (2 * h_pred[into] + _READS_FINISH_A[h_kind[into]]).tolist()
+        row += (2 * h_succ[out] + _SETS_FINISH_A[h_kind[out]]).tolist()
+        kind += [HAMMOCK_PREDECESSOR] * into.size + [HAMMOCK_SUCCESSOR] * out.size
+        lag += h_lag[into].tolist() + h_lag[out].tolist()
+        lc += h_lcal[into].tolist() + h_lcal[out].tolist()
+        ptr.append(len(row))
+    for h in summaries:
+        members = [pos[m] for m in dict.fromkeys(tasks[h].summarises)]
+        row += [2 * m for m in members] + [2 * m + 1 for m in members]
+        kind += [HAMMOCK_MEMBER_START] * len(members) + [HAMMOCK_MEMBER_FINISH] * len(members)
+        lag += [0.0] * (2 * len(members))
+        lc += [LAG_ON_SUCCESSOR] * (2 * len(members))
+        ptr.append(len(row))
+    arrays = {
+        "hammock": np.array(loe + summaries, np.int64),
+        "hammock_ptr": np.array(ptr, np.int64),
+        "hammock_row": np.array(row, np.int64),
+        "hammock_kind": np.array(kind, np.int64),
+        "hammock_lag": np.array(lag, np.float64),
+        "hammock_lcal": np.array(lc, np.int64),
+    }
+    return main, lcal[~touch], arrays
 
 
 def _link_arrays(
@@ -859,9 +952,11 @@ def _outputs(
     ms_task: np.ndarray,
     spans: list[CostItem],
     pos: dict[str, int],
+    hammock: np.ndarray,
 ) -> _Outputs:
     """The outputs: the milestones (``ms_member`` their passes), then the cost ``spans``,
-    whose passes are empty, then the project, whose pass is every task;
+    whose passes are empty, then the project, whose pass is every task but the levels of
+    effort and WBS summaries (``hammock``: never critical, they are in no pass);
     ``anc_task[anc_ptr[o]:anc_ptr[o+1]]`` lists output o's members in reverse
     topological order."""
     m, n = ms_member.shape
@@ -869,6 +964,7 @@ def _outputs(
     member = np.zeros((m + len(spans) + 1, n), np.int8)
     member[:m] = ms_member
     member[-1] = 2
+    member[:, hammock] = 0
     rows, cols = np.nonzero(member[:, ::-1])  # row by row, tasks backwards
     anc_ptr = np.zeros(member.shape[0] + 1, np.int64)
     anc_ptr[1:] = np.cumsum(np.bincount(rows, minlength=member.shape[0]))

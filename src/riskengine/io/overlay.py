@@ -340,7 +340,8 @@ def _with_unit(bound: str) -> str:
 
 def _match_value(key: str, t: Task, attrs: Mapping[str, str]) -> str | None:
     """What ``key`` of a rule's match reads from ``t``: its id, name or calendar, its
-    type (the ``type`` attribute, else task or the kind of milestone), else the attribute
+    type (the ``type`` attribute, else its level of effort or WBS summary kind, task or
+    the kind of milestone), else the attribute
     of that name (None: the task has none, and the rule does not match it)."""
     if key == "id":
         return t.id
@@ -349,6 +350,8 @@ def _match_value(key: str, t: Task, attrs: Mapping[str, str]) -> str | None:
     if key == "calendar":
         return t.calendar or ""
     if key == "type" and "type" not in attrs:
+        if t.type != "task":
+            return t.type
         return f"{t.milestone} milestone" if t.milestone else "task"
     return attrs.get(key)
 
@@ -401,6 +404,8 @@ def apply_overlay(
             spec, path, percent = estimates[t.id]
             if t.milestone is not None:
                 raise doc.error(f"{t.id} is a {t.milestone} milestone: it takes no time", path)
+            if t.type != "task":
+                raise doc.error(f"{t.id} is a {t.type}: its dates come from other tasks", path)
             if left is None:
                 report.finished.append(t.id)
                 out.append(t)

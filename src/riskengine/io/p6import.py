@@ -29,7 +29,16 @@ from riskengine.io.p6calendar import parse_calendar_data
 from riskengine.io.worktime import WorkingTime, constraint_day
 from riskengine.io.xer import XerFile, read_xer
 from riskengine.model.distributions import most_likely, parse_distribution
-from riskengine.model.scenario import Calendar, Constraint, Cost, Link, Scenario, Task
+from riskengine.model.scenario import (
+    LEVEL_OF_EFFORT,
+    WBS_SUMMARY,
+    Calendar,
+    Constraint,
+    Cost,
+    Link,
+    Scenario,
+    Task,
+)
 from riskengine.model.validate import RESERVED_ATTRIBUTES
 
 LINK_TYPES = {"PR_FS": "FS", "PR_SS": "SS", "PR_FF": "FF", "PR_SF": "SF"}
@@ -41,7 +50,7 @@ WORK_TYPES = {
     "TT_LOE": "level of effort",
     "TT_WBS": "WBS summary",
 }
-DROPPED_TYPES = {"TT_LOE", "TT_WBS"}
+SPANNING = {"TT_LOE": LEVEL_OF_EFFORT, "TT_WBS": WBS_SUMMARY}  # dated by other activities
 LAG_CALENDARS = {  # P6's "calendar for scheduling relationship lag"
     "rcal_Successor": "successor",
     "rcal_Predecessor": "predecessor",
@@ -496,6 +505,80 @@ def _attributes(
     return out
 
 
+def _spanning_link(pred: dict[str, str], succ: dict[str, str]) -> tuple[str, str, str] | None:
+    """The loss (key, what, why) of a link the scenario cannot hold between two kept
+    activities: one to or from a WBS summary, or between two levels of effort."""
+    kinds = (pred.get("task_type"), succ.get("task_type"))
+    if "TT_WBS" in kinds:
+        return (
+            "wbs-links",
+            "links to or from WBS summary activities",
+            "left out (a WBS summary's dates come from its WBS's activities)",
+        )
+    if kinds == ("TT_LOE", "TT_LOE"):
+        return (
+            "loe-links",
+            "links between level of effort activities",
+            "left out (a level of effort waits for and drives activities only)",
+        )
+    return None
+
+
+def _spanned(
+    xer: XerFile,
+    kept: dict[str, tuple[int, dict[str, str]]],
+    code_of: dict[str, str],
+    preds: dict[str, list[Link]],
+    report: ImportReport,
+) -> dict[str, tuple[str, ...]]:
+    """The level of effort and WBS summary activities that can be kept, each with its
+    members (ids): a level of effort needs a successor (its finish comes from them), a
+    WBS summary spans the other activities of its WBS node and the nodes below it
+    (PROJWBS ``parent_wbs_id``), and needs one. The others are a loss, with the reason."""
+    waited_for = {lk.task for links in preds.values() for lk in links}
+    children: dict[str, list[str]] = collections.defaultdict(list)
+    for _, w in xer.table("PROJWBS").records():
+        children[w.get("parent_wbs_id", "")].append(w.get("wbs_id", ""))
+    out: dict[str, tuple[str, ...]] = {}
+    for tid, (_, r) in kept.items():
+        if r.get("task_type") != "TT_LOE":
+            continue
+        if code_of[tid] in waited_for:
+            out[tid] = ()
+        else:
+            report.lose(
+                "loe-without-successor",
+                "level of effort activities without successors",
+                "left out (a level of effort's finish comes from its successors)",
+                code_of[tid],
+            )
+    in_node: dict[str, list[str]] = collections.defaultdict(list)
+    for tid, (_, r) in kept.items():
+        if r.get("task_type") not in SPANNING or tid in out:
+            in_node[r.get("wbs_id", "")].append(code_of[tid])
+    for tid, (_, r) in kept.items():
+        if r.get("task_type") == "TT_WBS":
+            found: list[str] = []
+            nodes, seen = [r.get("wbs_id", "")], set()
+            while nodes:
+                node = nodes.pop()
+                if node in seen:
+                    continue
+                seen.add(node)
+                found += in_node.get(node, [])
+                nodes += children.get(node, [])
+            if found:
+                out[tid] = tuple(found)
+            else:
+                report.lose(
+                    "empty-wbs-summary",
+                    "WBS summary activities without activities in their WBS",
+                    "left out (nothing to span)",
+                    code_of[tid],
+                )
+    return out
+
+
 def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, ImportReport]:
     """Read one project of the XER file at ``path`` into a scenario with fixed durations
     (the plan as P6 holds it; risk analysts add the uncertainty) and the report."""
@@ -550,11 +633,12 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
                 f"{given} -> {code}",
             )
         code_of[tid] = code
-        if r.get("task_type") in DROPPED_TYPES:
+        kind = r.get("task_type", "")
+        if kind in SPANNING and r.get("status_code", "") != "TK_NotStart":
             report.lose(
-                r["task_type"],
-                f"{WORK_TYPES[r['task_type']]} activities",
-                "left out (they span other activities: not modelled yet)",
+                f"{kind}-progress",
+                f"{WORK_TYPES[kind]} activities in progress or finished",
+                "left out (their progress is not modelled yet)",
                 code,
             )
             continue
@@ -586,6 +670,10 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
                 "left out with them",
                 f"{code_of[pred]}->{code_of[succ]}",
             )
+            continue
+        spanning = _spanning_link(kept[pred][1], kept[succ][1])
+        if spanning:
+            report.lose(spanning[0], spanning[1], spanning[2], f"{code_of[pred]}->{code_of[succ]}")
             continue
         lag_h = _hours(xer, "TASKPRED", "lag_hr_cnt", r, line)
         preds[succ].append(Link(code_of[pred], ltype, lag_h))  # hours: days below
@@ -625,6 +713,7 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
     tid_of = {code: tid for tid, code in code_of.items()}
     for succ, links in preds.items():
         preds[succ] = [lag_days(lk, kept[succ][1]) for lk in links]
+    members = _spanned(xer, kept, code_of, preds, report)
 
     money = _money(xer, kept, code_of, report)
     attributes = _attributes(xer, pid, tasks_rows)
@@ -637,10 +726,13 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
         code = code_of[tid]
         c = cal_of(r)
         kind = r.get("task_type", "")
+        if kind in SPANNING and tid not in members:
+            continue  # left out, with the reason (_spanned)
         status = r.get("status_code", "")
         target = _hours(xer, "TASK", "target_drtn_hr_cnt", r, line)
         remain = _hours(xer, "TASK", "remain_drtn_hr_cnt", r, line)
-        days = 0.0 if kind in ("TT_Mile", "TT_FinMile") else max(target, 0.0) / c.hours_per_day
+        zero = kind in ("TT_Mile", "TT_FinMile", *SPANNING)
+        days = 0.0 if zero else max(target, 0.0) / c.hours_per_day
         actual_start = actual_finish = remaining = None
         if status == "TK_Complete":
             actual_start = _date(r.get("act_start_date", "")) or _date(r.get("act_end_date", ""))
@@ -655,7 +747,11 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
                 remaining = parse_distribution(
                     {"dist": "fixed", "value": max(remain, 0.0) / c.hours_per_day}
                 )
-        left = days if actual_start is None else 0.0  # working days the rate covers
+        # the working days the rate covers; a level of effort's or summary's span is
+        # computed, so its cost is a rate over the span P6 planned
+        left = days if actual_start is None else 0.0
+        if kind in SPANNING:
+            left = max(target, 0.0) / c.hours_per_day
         if remaining is not None:
             left = max(remain, 0.0) / c.hours_per_day
         cost, actual_cost = _task_cost(money.get(tid), left, actual_start is not None)
@@ -667,6 +763,14 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
             if not ctype:
                 continue
             n_constraints += 1
+            if kind in SPANNING:
+                report.lose(
+                    "spanning-constraints",
+                    "constraints on level of effort and WBS summary activities",
+                    "left out (their dates come from other activities)",
+                    code,
+                )
+                continue
             ckind = CONSTRAINTS.get(ctype)
             moment = _moment(cdate)
             if ckind == "as-late-as-possible":
@@ -702,6 +806,8 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
                 cost=cost,
                 actual_cost=actual_cost,
                 attributes=attributes[tid],
+                type=SPANNING.get(kind, "task"),
+                summarises=members.get(tid, ()) if kind == "TT_WBS" else (),
             )
         )
     report.counts["constraints"] = n_constraints

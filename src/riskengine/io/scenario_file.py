@@ -46,6 +46,7 @@ from riskengine.model.scenario import (
     MILESTONE_KINDS,
     PROGRESS_LOGIC,
     STANDARD_CALENDAR,
+    TASK_TYPES,
     WEEKDAYS,
     Calendar,
     Constraint,
@@ -118,6 +119,8 @@ TASK_KEYS = (
     "actual_cost",
     "milestone",
     "attributes",
+    "type",
+    "summarises",
 )
 CALENDAR_KEYS = ("workdays", "holidays", "extra_workdays", "hours_per_day", "hours", "day")
 COST_KEYS = ("fixed", "per_day")
@@ -583,7 +586,12 @@ def _task(doc: Document, raw: Any, path: Path_, lag_units: LagUnits) -> Task:
         raise doc.error(
             f"must be start or finish, got {str(milestone)[:40]!r}", (*path, "milestone")
         )
-    if "duration" not in t and milestone is None:
+    kind = get("type", "task")
+    if kind not in TASK_TYPES:
+        raise doc.error(
+            f"must be one of {', '.join(TASK_TYPES)}, got {str(kind)[:40]!r}", (*path, "type")
+        )
+    if "duration" not in t and milestone is None and kind == "task":
         raise doc.error("a task needs a 'duration' (or 'milestone: start|finish')", path)
     cal = get("calendar")  # checked below; an unknown one is validation's to report
     units_of = lag_units.of
@@ -629,6 +637,9 @@ def _task(doc: Document, raw: Any, path: Path_, lag_units: LagUnits) -> Task:
     attributes: tuple[tuple[str, str], ...] = ()
     if get("attributes") is not None:
         attributes = _attributes(doc, t["attributes"], (*path, "attributes"))
+    summarises: tuple[str, ...] = ()
+    if get("summarises") is not None:
+        summarises = _ids(doc, t["summarises"], (*path, "summarises"))
     name, group = get("name"), get("group")
     return Task(
         id=tid,
@@ -647,6 +658,8 @@ def _task(doc: Document, raw: Any, path: Path_, lag_units: LagUnits) -> Task:
         milestone=milestone,
         actual_cost=actual_cost,
         attributes=attributes,
+        type=kind,
+        summarises=summarises,
     )
 
 
@@ -925,6 +938,15 @@ def _link_checked(
         raise doc.error(f"unknown link type {show(kind)} (use FS, SS, FF or SF)", (*path, "type"))
     lag = _lag(doc, d.get("lag", 0), (*path, "lag"), lag_units(task, units))
     return Link(task=task, type=kind.upper(), lag=lag)
+
+
+def _ids(doc: Document, raw: Any, path: Path_) -> tuple[str, ...]:
+    """A list of task ids (one id alone stands for a list of one)."""
+    if isinstance(raw, str | int) and not isinstance(raw, bool):
+        raw = [raw]
+    if not isinstance(raw, list):
+        raise doc.error(f"must be a list of task ids, got {kind_of(raw)}", path)
+    return tuple(as_id(doc, a, (*path, j)) for j, a in enumerate(raw))
 
 
 def _milestone(doc: Document, raw: Any, path: Path_, units: Units) -> Milestone:

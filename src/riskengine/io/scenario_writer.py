@@ -5,9 +5,9 @@ format reads (README "Scenario file"), and :func:`scenario_yaml` its text, which
 command line writes in one step (report/outputs.py ``write_atomic``). Reading the file
 back gives the same scenario: the tests check that on every real schedule the
 importer reads. It writes what an import produces: the network, its calendars, progress,
-constraints, milestones, task costs, groups and attributes; a scenario with risks,
-correlations or cost items is refused (those are the analyst's to add, in the file the
-import wrote).
+constraints, milestones, levels of effort and WBS summaries, task costs, groups and
+attributes; a scenario with risks, correlations or cost items is refused (those are the
+analyst's to add, in the file the import wrote).
 """
 
 from __future__ import annotations
@@ -66,7 +66,11 @@ def _task(t: Task) -> dict[str, Any]:
     out: dict[str, Any] = {"id": t.id}
     if t.name:
         out["name"] = t.name
-    if t.milestone is not None:
+    if t.type != "task":
+        out["type"] = t.type
+        if t.summarises:
+            out["summarises"] = list(t.summarises)
+    elif t.milestone is not None:
         out["milestone"] = t.milestone
     else:
         out["duration"] = _distribution(t.duration)

@@ -31,6 +31,7 @@ FINISH_MILESTONE = 16  # on its own calendar, it takes no time at the end of a w
 RETAINED_LOGIC = 32  # in progress: its remaining work waits for its predecessors
 ALAP = 64  # as late as possible: placed within its free float after the forward pass
 REMAINING_COST = 128  # started, with an actual cost: its rate charges the remaining days
+HAMMOCK = 256  # a level of effort or WBS summary: dated by the hammock pass, never driving
 
 
 class Run(NamedTuple):
@@ -150,6 +151,19 @@ class Schedule(NamedTuple):
     alap: np.ndarray  # int64[k]: the tasks placed as late as possible, last first
     pred_lcal: np.ndarray  # int64[links]: a predecessor link's lag calendar, -2: successor's
     succ_lcal: np.ndarray  # int64[links]: a successor link's lag calendar, -2: successor's
+    hammock: np.ndarray  # int64[h]: levels of effort, then WBS summaries (bit HAMMOCK)
+    hammock_ptr: np.ndarray  # int64[h + 1]: each one's rows
+    hammock_row: np.ndarray  # int64[rows]: the X row each reads
+    hammock_kind: np.ndarray  # int64[rows]: HAMMOCK_* below
+    hammock_lag: np.ndarray  # float64[rows]: a link's lag
+    hammock_lcal: np.ndarray  # int64[rows]: a link's lag calendar, -2: its successor's
+
+
+# ``Schedule.hammock_kind``: what each row of a hammock's dates does (kernels/network.py)
+HAMMOCK_SUCCESSOR = 0  # a successor's early start or finish raises a level of effort's finish
+HAMMOCK_MEMBER_START = 1  # a member's early start lowers a WBS summary's start
+HAMMOCK_MEMBER_FINISH = 2  # a member's early finish raises a WBS summary's finish
+HAMMOCK_PREDECESSOR = 3  # a predecessor's early date raises a level of effort's start
 
 
 class Calendars(NamedTuple):

@@ -106,7 +106,15 @@ whatever the logic, and in the project's backward pass the latest dates bound th
 dates and a mandatory date sets them, so the float can be negative; otherwise only the
 earliest dates act. An as-late-as-possible task (``schedule.alap``, bit ALAP) is
 placed after the forward pass, as late as its free float allows (``_alap_pass``), before
-the milestones, finish days and backward passes read its dates. ``task_slow[t]`` has bit
+the milestones, finish days and backward passes read its dates. The levels of effort
+and WBS summaries (bit HAMMOCK, ``schedule.hammock``: levels of effort, then summaries)
+are numbered last; when the task loop reaches the first of them, the as-late-as-possible
+tasks are placed and ``_hammock_pass`` dates them all from the rows
+``hammock_row[hammock_ptr[i]:hammock_ptr[i+1]]`` of X it reads (``hammock_kind``: a
+predecessor's date raises its start, a successor's its finish, a member's start lowers
+a summary's start and a member's finish raises its finish); its links are in no other
+task's lists and it is in no output's backward pass, so it never drives a date and is
+never critical. ``task_slow[t]`` has bit
 FORWARD_SLOW for a task whose forward pass needs any of this, BACKWARD_SLOW when its
 backward pass does and HAS_COST when it has a cost (kernels/args.py); the others run the
 plain union-day code inside the main kernel.
@@ -130,7 +138,8 @@ task's cost is ``actual + fixed + per_day · w`` where w is its working duration
 own calendar (the sampled one, risk delays included), both parts sampled from draws
 COST_FIXED_DRAW and COST_RATE_DRAW of the task's stream; a task that does not happen
 costs nothing. A started task with an actual cost (bit REMAINING_COST) counts in w only
-its remaining working days (none once finished).
+its remaining working days (none once finished); for a level of effort or WBS summary
+(bit HAMMOCK) w is its span, costed after the hammock pass.
 Impacts with ``imp_kind == 2`` add ``occ · v`` money to their task's cost. Per iteration
 ``cost_out[i, 0]`` is the total and ``cost_out[i, 1 + g]`` the total of group g
 (summed in task order, so bit-identical whatever the chunking); ``task_cost[c, t]`` sums
@@ -173,6 +182,10 @@ from .args import (
     BACKWARD_SLOW,
     FINISH_MILESTONE,
     FORWARD_SLOW,
+    HAMMOCK,
+    HAMMOCK_MEMBER_START,
+    HAMMOCK_PREDECESSOR,
+    HAMMOCK_SUCCESSOR,
     HAS_COST,
     REMAINING_COST,
     RETAINED_LOGIC,
@@ -359,103 +372,132 @@ def _make_simulate(full):
                 risk_counts[c, r] += hits
             for g in range(n_groups):
                 group_uniforms(g, copula, keys, base, quads, eps, ucorr)
-            for t in range(n):
-                if code[t] != FIXED or corr_slot[t] >= 0:
-                    slot_or_draw(
-                        corr_slot[t],
-                        ucorr,
-                        u,
-                        base,
-                        quads,
-                        DURATION_DRAW,
-                        stream_lo[t],
-                        stream_hi[t],
-                        keys,
-                    )
-                sample_into(code[t], par[t], tables, u, d, block)
+            # Levels of effort and WBS summaries are numbered last: when the loop reaches
+            # the first (or the end), every other task is dated, so the as-late-as-possible
+            # tasks are placed and the hammock pass dates them (one call site each, and the
+            # task cost's below serves them too: a second one took the first run's compile
+            # 4 s longer).
+            n_main = n - schedule.hammock.shape[0] if full else n
+            for t in range(n + 1 if full else n):
+                if full and t == n_main:
+                    if schedule.alap.shape[0] > 0:
+                        _alap_pass(X, work.XP, d, u, pf, calendars, schedule, links)
+                        if n_bins > 0:
+                            for ta in schedule.alap:
+                                st = (task_slow[ta] & START_MILESTONE) != 0
+                                _count_finishes(c, ta, days, X[2 * ta + 1], valid, st)
+                    if n_main < n:
+                        _hammock_pass(c, X, work.XP, u, lim, valid, calendars, schedule, days)
+                if full and t == n:
+                    break
                 i0 = imp_ptr[t]
                 i1 = imp_ptr[t + 1]
-                if i1 > i0:
-                    # Risk impacts: days added, or % of the sampled duration; the result
-                    # never goes below zero (opportunities cannot make time negative).
-                    # Cost impacts add money to the task's cost.
+                if full and task_slow[t] & HAMMOCK:
+                    # its span in working days of its calendar, for its cost below
+                    at = work.XP if schedule.task_cal[t] >= 0 else X
+                    p0 = at[2 * t]
+                    p1 = at[2 * t + 1]
                     for lane in range(block):
-                        extra[lane] = 0.0
-                        money[lane] = 0.0
-                    for k in range(i0, i1):
-                        r = imp_risk[k]
+                        d[lane] = p1[lane] - p0[lane]
+                else:
+                    if code[t] != FIXED or corr_slot[t] >= 0:
                         slot_or_draw(
-                            imp_slot[k],
+                            corr_slot[t],
                             ucorr,
                             u,
                             base,
                             quads,
-                            imp_draw[k],
-                            risk_stream_lo[r],
-                            risk_stream_hi[r],
+                            DURATION_DRAW,
+                            stream_lo[t],
+                            stream_hi[t],
                             keys,
                         )
-                        sample_into(imp_code[k], imp_par[k], tables, u, v, block)
-                        o = occ[r]
-                        kind = imp_kind[k]
-                        if kind == 1:
-                            for lane in range(block):
-                                extra[lane] += o[lane] * (v[lane] * 0.01 * d[lane])
-                        elif kind == 0:
-                            for lane in range(block):
-                                extra[lane] += o[lane] * v[lane]
-                        else:
-                            for lane in range(block):
-                                money[lane] += o[lane] * v[lane]
-                    for lane in range(block):
-                        d[lane] = max(0.0, d[lane] + extra[lane])
-                if exist_p[t] < 1.0:
-                    draw_uniforms(u, base, quads, EXISTENCE_DRAW, stream_lo[t], stream_hi[t], keys)
-                    p = exist_p[t]
-                    for lane in range(block):
-                        happens = u[lane] < p
-                        ex[lane] = 1.0 if happens else 0.0
-                        exists[t, lane] = ex[lane]
-                        if not happens:
-                            d[lane] = 0.0
-                es = X[2 * t]
-                ef = X[2 * t + 1]
-                k0 = pred_ptr[t]
-                k1 = k0 + pred_nstart[t]
-                k2 = pred_ptr[t + 1]
-                if full and task_slow[t] & FORWARD_SLOW:
-                    _forward_slow(
-                        t,
-                        X,
-                        work.XP,
-                        d,
-                        lim,
-                        pf,
-                        calendars,
-                        schedule,
-                        pred_ptr,
-                        pred_nstart,
-                        pred_gather,
-                        pred_lag,
-                    )
-                else:
-                    for lane in range(block):
-                        es[lane] = 0.0
-                    for k in range(k0, k1):
-                        g = X[pred_gather[k]]
-                        lag = pred_lag[k]
+                    sample_into(code[t], par[t], tables, u, d, block)
+                    if i1 > i0:
+                        # Risk impacts: days added, or % of the sampled duration; the result
+                        # never goes below zero (opportunities cannot make time negative).
+                        # Cost impacts add money to the task's cost.
                         for lane in range(block):
-                            es[lane] = max(es[lane], g[lane] + lag)
-                    for k in range(k1, k2):
-                        g = X[pred_gather[k]]
-                        lag = pred_lag[k]
+                            extra[lane] = 0.0
+                            money[lane] = 0.0
+                        for k in range(i0, i1):
+                            r = imp_risk[k]
+                            slot_or_draw(
+                                imp_slot[k],
+                                ucorr,
+                                u,
+                                base,
+                                quads,
+                                imp_draw[k],
+                                risk_stream_lo[r],
+                                risk_stream_hi[r],
+                                keys,
+                            )
+                            sample_into(imp_code[k], imp_par[k], tables, u, v, block)
+                            o = occ[r]
+                            kind = imp_kind[k]
+                            if kind == 1:
+                                for lane in range(block):
+                                    extra[lane] += o[lane] * (v[lane] * 0.01 * d[lane])
+                            elif kind == 0:
+                                for lane in range(block):
+                                    extra[lane] += o[lane] * v[lane]
+                            else:
+                                for lane in range(block):
+                                    money[lane] += o[lane] * v[lane]
                         for lane in range(block):
-                            es[lane] = max(es[lane], g[lane] + lag - d[lane])
-                    for lane in range(block):
-                        ef[lane] = es[lane] + d[lane]
-                        pf[lane] = max(pf[lane], ef[lane])
-                if full and n_bins > 0 and not task_slow[t] & ALAP:
-                    _count_finishes(c, t, days, ef, valid, (task_slow[t] & START_MILESTONE) != 0)
+                            d[lane] = max(0.0, d[lane] + extra[lane])
+                    if exist_p[t] < 1.0:
+                        draw_uniforms(
+                            u, base, quads, EXISTENCE_DRAW, stream_lo[t], stream_hi[t], keys
+                        )
+                        p = exist_p[t]
+                        for lane in range(block):
+                            happens = u[lane] < p
+                            ex[lane] = 1.0 if happens else 0.0
+                            exists[t, lane] = ex[lane]
+                            if not happens:
+                                d[lane] = 0.0
+                    es = X[2 * t]
+                    ef = X[2 * t + 1]
+                    k0 = pred_ptr[t]
+                    k1 = k0 + pred_nstart[t]
+                    k2 = pred_ptr[t + 1]
+                    if full and task_slow[t] & FORWARD_SLOW:
+                        _forward_slow(
+                            t,
+                            X,
+                            work.XP,
+                            d,
+                            lim,
+                            pf,
+                            calendars,
+                            schedule,
+                            pred_ptr,
+                            pred_nstart,
+                            pred_gather,
+                            pred_lag,
+                        )
+                    else:
+                        for lane in range(block):
+                            es[lane] = 0.0
+                        for k in range(k0, k1):
+                            g = X[pred_gather[k]]
+                            lag = pred_lag[k]
+                            for lane in range(block):
+                                es[lane] = max(es[lane], g[lane] + lag)
+                        for k in range(k1, k2):
+                            g = X[pred_gather[k]]
+                            lag = pred_lag[k]
+                            for lane in range(block):
+                                es[lane] = max(es[lane], g[lane] + lag - d[lane])
+                        for lane in range(block):
+                            ef[lane] = es[lane] + d[lane]
+                            pf[lane] = max(pf[lane], ef[lane])
+                    if full and n_bins > 0 and not task_slow[t] & ALAP:
+                        _count_finishes(
+                            c, t, days, ef, valid, (task_slow[t] & START_MILESTONE) != 0
+                        )
                 if full and task_slow[t] & HAS_COST:
                     task_cost[c, t] += _task_cost(
                         t,
@@ -477,12 +519,6 @@ def _make_simulate(full):
                         keys,
                         tables,
                     )
-            if full and schedule.alap.shape[0] > 0:
-                _alap_pass(X, work.XP, d, u, pf, calendars, schedule, links)
-                if n_bins > 0:
-                    for t in schedule.alap:
-                        st = (task_slow[t] & START_MILESTONE) != 0
-                        _count_finishes(c, t, days, X[2 * t + 1], valid, st)
             for m in range(n_ms + 1):
                 if m < n_ms:
                     for lane in range(block):
@@ -1025,6 +1061,81 @@ def _alap_pass(X, XP, d, u, pf, cal, schedule, links):
             f = _finish(cal, tc, q)
             es[lane] = f if at_end and w == 0.0 else _start(cal, tc, q - w)
             ef[lane] = max(es[lane], f)
+
+
+@njit(error_model="numpy", _nrt=False)
+def _hammock_pass(c, X, XP, u, lim, valid, cal, schedule, days):
+    """Date the levels of effort and WBS summaries (``schedule.hammock``, numbered after
+    every other task) from the final early dates of the tasks they read (as late as
+    possible ones placed already), and count their finish days (the task loop then costs
+    their span). Start and finish are positions of t's calendar: a level of effort starts where its
+    predecessors' links put it (duration 0: each link's date plus its lag, the forward
+    pass's rule) and finishes at the latest of its successors' early starts (FS, SS) or
+    finishes (FF, SF) less the lag (counted on the successor's calendar, or the lag
+    calendar, from which a start converts to the start of a working day and a finish to
+    the end of one); a WBS summary (its first row a member's start) spans its members'
+    earliest start to their latest finish. The finish is never before the start, and the
+    span in t's working days (XP, or X on the union days) is what its per-day cost
+    charges. Nothing reads these dates but the milestones and finish days, so they never
+    move another task or the project finish."""
+    task_cal = schedule.task_cal
+    ptr = schedule.hammock_ptr
+    rows = schedule.hammock_row
+    kinds = schedule.hammock_kind
+    block = valid.shape[0]
+    count = days[0].shape[2] > 0
+    for i in range(schedule.hammock.shape[0]):
+        t = schedule.hammock[i]
+        tc = task_cal[t]
+        k0 = ptr[i]
+        s0 = np.inf if kinds[k0] == HAMMOCK_MEMBER_START else _pos(cal, tc, schedule.fix_es[t])
+        for lane in range(block):
+            lim[lane] = s0
+            u[lane] = -np.inf
+        for k in range(k0, ptr[i + 1]):
+            # one loop for every kind of row, which keeps the compile short: the row's
+            # date in positions of the calendar ``on`` its lag counts on, the lag added
+            # (a predecessor's) or taken off (a successor's), back to a union date at
+            # the end of a working day (a finish) or the start of one, then to t's
+            # positions; a member's date counts on the union days, as it is
+            row = rows[k]
+            kind = kinds[k]
+            g = X[row]
+            lc = schedule.hammock_lcal[k]
+            lag = schedule.hammock_lag[k]
+            on = -1
+            at_finish = True
+            if kind == HAMMOCK_PREDECESSOR:
+                on = tc if lc == -2 else lc
+            elif kind == HAMMOCK_SUCCESSOR:
+                on = task_cal[row >> 1] if lc == -2 else lc
+                lag = -lag
+                at_finish = (row & 1) == 1
+            for lane in range(block):
+                q = _pos(cal, on, g[lane]) + lag
+                z = _pos(cal, tc, _finish(cal, on, q) if at_finish else _start(cal, on, q))
+                if kind == HAMMOCK_MEMBER_START:
+                    lim[lane] = min(lim[lane], z)
+                elif kind == HAMMOCK_PREDECESSOR:
+                    lim[lane] = max(lim[lane], z)
+                else:
+                    u[lane] = max(u[lane], z)
+        es = X[2 * t]
+        ef = X[2 * t + 1]
+        for lane in range(block):
+            a = lim[lane]
+            b = max(u[lane], a)
+            es[lane] = _start(cal, tc, a)
+            ef[lane] = max(es[lane], _finish(cal, tc, b))
+            u[lane] = b
+        if tc >= 0:
+            pes = XP[2 * t]
+            pef = XP[2 * t + 1]
+            for lane in range(block):
+                pes[lane] = lim[lane]
+                pef[lane] = u[lane]
+        if count:
+            _count_finishes(c, t, days, ef, valid, False)
 
 
 @njit(error_model="numpy", _nrt=False)

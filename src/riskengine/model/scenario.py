@@ -12,6 +12,9 @@ from riskengine.model.distributions import Distribution, Units, parse_distributi
 
 LINK_TYPES = ("FS", "SS", "FF", "SF")
 MILESTONE_KINDS = ("start", "finish")
+# Task.type: a plain task, a level of effort (P6's hammock) or a WBS summary
+TASK_TYPES = ("task", "level-of-effort", "wbs-summary")
+LEVEL_OF_EFFORT, WBS_SUMMARY = TASK_TYPES[1:]
 PROGRESS_LOGIC = ("retained", "override")  # what work in progress waits for
 # the calendar a link's lag counts on (P6's scheduling option; the successor's by default)
 LAG_CALENDARS = ("successor", "predecessor", "project", "24-hour")
@@ -324,6 +327,13 @@ class Task:
         which it starts, a finish milestone's the working day on which its predecessors
         finish (P6's Start and Finish Milestone). A task of fixed duration 0 without it
         is a finish milestone.
+    type : {"task", "level-of-effort", "wbs-summary"}, default "task"
+        A level of effort (P6's Level of Effort, a hammock) spans from where its
+        predecessors let it start to where its successors start or finish, never
+        driving them; a WBS summary spans its ``summarises`` tasks. Neither has a
+        duration of its own (README "Level of effort and WBS summaries").
+    summarises : tuple of str, default ()
+        The ids of a WBS summary's member tasks.
     attributes : tuple of (str, str), default ()
         Named text values, e.g. ``(("wbs", "1.2.3"), ("area", "North"))``: what an
         import keeps of the schedule's structure (WBS path, activity codes, type), which
@@ -352,6 +362,8 @@ class Task:
     remaining: Distribution | None = None
     milestone: str | None = None
     actual_cost: float | None = None
+    type: str = "task"
+    summarises: tuple[str, ...] = ()
     attributes: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:

@@ -28,10 +28,13 @@ from riskengine.model.scenario import (
     EARLIEST_KINDS,
     LAG_CALENDARS,
     LATEST_KINDS,
+    LEVEL_OF_EFFORT,
     LINK_TYPES,
     MILESTONE_KINDS,
     PROGRESS_LOGIC,
     STANDARD_CALENDAR,
+    TASK_TYPES,
+    WBS_SUMMARY,
     Calendar,
     Cost,
     Distribution,
@@ -540,6 +543,8 @@ def check_references(scenario: Scenario) -> None:
                 raise ScenarioError(
                     f"unknown task {show(tid)}", field=f"costs[{item.id}].span[{j}]"
                 )
+    if any(t.type != "task" or t.summarises for t in scenario.tasks):
+        _check_hammocks(scenario)
     correlation.check(scenario, seen.keys())
     ms_seen: set[str] = set()
     for i, m in enumerate(scenario.milestones):
@@ -709,3 +714,105 @@ def _check_milestone(t: Task) -> None:
         raise ScenarioError(
             "a milestone takes no time: give duration 0", field=f"tasks[{t.id}].duration"
         )
+
+
+_SPAN_FROM = {
+    LEVEL_OF_EFFORT: "a level of effort's dates come from its links",
+    WBS_SUMMARY: "a WBS summary's dates come from its members",
+}
+
+
+def _check_hammocks(scenario: Scenario) -> None:
+    """Levels of effort and WBS summaries (README "Level of effort and WBS summaries"):
+    their dates come from other tasks, so they have no duration, constraint, progress,
+    risk impact or chance of not happening of their own; a level of effort has a
+    successor and no link to another; a WBS summary has no links and names existing
+    members that are not summaries."""
+    kind = {t.id: t.type for t in scenario.tasks}
+    waited_for = {lk.task for t in scenario.tasks for lk in t.predecessors}
+    for t in scenario.tasks:
+        where = f"tasks[{t.id}]"
+        if t.type not in TASK_TYPES:
+            raise ScenarioError(
+                f"must be one of {', '.join(TASK_TYPES)}, got {show(t.type)}", field=where + ".type"
+            )
+        if t.type == "task":
+            if t.summarises:
+                raise ScenarioError(
+                    "only a wbs-summary lists the tasks it summarises", field=where + ".summarises"
+                )
+            for j, lk in enumerate(t.predecessors):
+                if kind[lk.task] == WBS_SUMMARY:
+                    raise ScenarioError(
+                        f"{show(lk.task)} is a WBS summary, which has no links",
+                        field=f"{where}.predecessors[{j}]",
+                    )
+            continue
+        _check_own_fields(t, where, _SPAN_FROM[t.type])
+        if t.type == LEVEL_OF_EFFORT:
+            _check_level_of_effort(t, kind, t.id in waited_for, where)
+        else:
+            _check_summary(t, kind, where)
+    for r in scenario.risks:
+        impacts = [*r.impacts, *(r.mitigation.impacts if r.mitigation else ())]
+        for j, imp in enumerate(impacts):
+            if kind[imp.task] != "task":
+                raise ScenarioError(
+                    f"{show(imp.task)} takes no risk impact: {_SPAN_FROM[kind[imp.task]]}",
+                    field=f"risks[{r.id}].impacts[{j}].task",
+                )
+
+
+def _check_own_fields(t: Task, where: str, why: str) -> None:
+    """No field that gives a level of effort or a WBS summary dates of its own."""
+    d = t.duration
+    if d.kind != "fixed" or d.params.get("value") != 0:
+        raise ScenarioError(f"no duration: {why}", field=where + ".duration")
+    if t.existence != 1.0:
+        raise ScenarioError(f"it always happens: {why}", field=where + ".existence")
+    if t.milestone is not None:
+        raise ScenarioError(f"not a milestone: {why}", field=where + ".milestone")
+    if t.constraints or t.start_no_earlier_than is not None:
+        raise ScenarioError(f"no constraint: {why}", field=where + ".constraint")
+    for name in ("actual_start", "actual_finish", "remaining", "actual_cost"):
+        if getattr(t, name) is not None:
+            raise ScenarioError(
+                f"progress on a {t.type} is not modelled yet", field=f"{where}.{name}"
+            )
+
+
+def _check_level_of_effort(t: Task, kind: dict[str, str], has_successor: bool, where: str) -> None:
+    """A level of effort: a successor to take its finish from, no link to another."""
+    if t.summarises:
+        raise ScenarioError(
+            "only a wbs-summary lists the tasks it summarises", field=where + ".summarises"
+        )
+    for j, lk in enumerate(t.predecessors):
+        if kind[lk.task] != "task":
+            raise ScenarioError(
+                f"{show(lk.task)} is a {kind[lk.task]}: a level of effort waits for tasks only",
+                field=f"{where}.predecessors[{j}]",
+            )
+    if not has_successor:
+        raise ScenarioError(
+            "a level of effort needs a successor: its finish comes from its successors' dates",
+            field=where,
+        )
+
+
+def _check_summary(t: Task, kind: dict[str, str], where: str) -> None:
+    """A WBS summary: no links, at least one member, each a task or a level of effort."""
+    if t.predecessors:
+        raise ScenarioError(
+            "a WBS summary has no links: its dates come from its members",
+            field=where + ".predecessors",
+        )
+    if not t.summarises:
+        raise ScenarioError("must name at least one task", field=where + ".summarises")
+    for j, mid in enumerate(t.summarises):
+        if mid not in kind:
+            raise ScenarioError(f"unknown task {show(mid)}", field=f"{where}.summarises[{j}]")
+        if kind[mid] == WBS_SUMMARY:
+            raise ScenarioError(
+                f"{show(mid)} is a WBS summary itself", field=f"{where}.summarises[{j}]"
+            )

@@ -59,9 +59,10 @@ def _project_parts(
     tasks = []
     for t in sc.tasks:
         preds = tuple(dataclasses.replace(lk, task=_ns(p.id, lk.task)) for lk in t.predecessors)
-        if not preds:
-            preds = tuple(waits)
         snet = max(start, t.start_no_earlier_than or start)
+        spans = t.type != "task"  # a level of effort or WBS summary: dated by other tasks
+        if not preds and not spans:
+            preds = tuple(waits)
         tasks.append(
             dataclasses.replace(
                 t,
@@ -69,7 +70,8 @@ def _project_parts(
                 predecessors=preds,
                 calendar=_ns(p.id, t.calendar or cal.id),
                 group=p.id,
-                start_no_earlier_than=snet if snet > portfolio_start else None,
+                start_no_earlier_than=snet if snet > portfolio_start and not spans else None,
+                summarises=tuple(_ns(p.id, m) for m in t.summarises),
             )
         )
     ms = [
