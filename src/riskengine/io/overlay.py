@@ -80,7 +80,26 @@ class OverlayReport:
     ``estimates``), the activities left fixed because nothing matched them
     (``unmatched``), the rules that matched no activity (``unused_rules``, each with its
     line), estimates naming activities the schedule does not hold (``vanished``) or that
-    are finished (``finished``: ignored, as finished work has nothing left to vary)."""
+    are finished (``finished``: ignored, as finished work has nothing left to vary).
+
+    Attributes
+    ----------
+    schedule : str
+        The schedule file the overlay names.
+    imported : ImportReport
+        Its import report.
+    sources : dict of str to str
+        Activity id -> the rule (``uncertainty[2]``) or ``estimates`` its uncertainty
+        came from.
+    unmatched : list of str
+        Activities with work left that no rule or estimate gave uncertainty.
+    unused_rules : list of str
+        The rules that matched no activity, each with its line.
+    vanished : list of str
+        Estimates naming activities the schedule does not hold.
+    finished : list of str
+        Estimates on finished activities (ignored).
+    """
 
     schedule: str
     imported: ImportReport

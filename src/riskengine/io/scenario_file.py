@@ -198,6 +198,16 @@ def load_overlay(path: str | Path) -> tuple[Scenario, OverlayReport]:
     its rules and estimates applied (its ``warnings()`` are what :func:`load_scenario`
     would warn).
 
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The overlay's scenario file (README "Uncertainty on an imported schedule").
+
+    Returns
+    -------
+    tuple of (Scenario, OverlayReport)
+        The scenario with the overlay applied, and how it applied.
+
     Raises
     ------
     ScenarioError
