@@ -57,6 +57,37 @@ def test_milestones_on_a_calendar_that_does_not_work_every_union_day():
     }
 
 
+def test_a_finish_milestone_never_comes_before_what_it_waits_for():
+    # B finishes on Saturday 9 (six-day calendar); an office finish milestone after it
+    # cannot be on Friday 8: it is at the office's next working moment, Monday 11 (as P6
+    # puts it at Monday's opening), and so is a one-day office task after it
+    got = dates(
+        [
+            t("B", 6, calendar="six"),  # Mon 4 - Sat 9
+            t("F", 0, ["B"]),
+            t("G", 1, ["F"]),  # after F: Monday 11
+            t("C", 5),  # Mon 4 - Fri 8
+            t("E", 0, ["C"]),  # ends with C on Friday 8, as before
+        ]
+    )
+    assert got == {
+        "B": "2027-01-09",
+        "F": "2027-01-11",
+        "G": "2027-01-11",
+        "C": "2027-01-08",
+        "E": "2027-01-08",
+    }
+    sc = rk.Scenario(
+        "m",
+        tasks=(t("B", 6, calendar="six"), t("F", 0, ["B"])),
+        start=START,
+        calendars=(OFFICE, SIX),
+        calendar="office",
+    )
+    table = rk.schedule_table(sc)  # the deterministic schedule says the same
+    assert str(table.loc["F", "early_finish"].date()) == "2027-01-11"
+
+
 def test_milestones_on_one_calendar():
     got = dates(
         [t("A", 5), t("F", 0, ["A"]), t("S", 0, ["A"], milestone="start"), t("B", 2, ["S"])],

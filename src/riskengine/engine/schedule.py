@@ -71,6 +71,15 @@ def _dates(tl: Timeline, t: np.ndarray, finish: bool) -> np.ndarray:
     return np.where(ok, days, np.datetime64("NaT", "ns"))
 
 
+def _after_days_off(tl: Timeline, cal: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Whether each finish at union time ``t`` would fall on a day its task's calendar
+    row ``cal`` does not work (-1: union days, never)."""
+    k = np.ceil(t - DATE_EPS) - 1
+    ok = np.isfinite(k) & (cal >= 0)
+    ki = np.clip(np.where(ok, k, 0), 0, tl.work.shape[1] - 1).astype(np.int64)
+    return ok & (tl.work[np.maximum(cal, 0), ki] == 0)
+
+
 def schedule_table(scenario: Scenario) -> pd.DataFrame:
     """The deterministic schedule of ``scenario``, one row per task in topological order
     (indexed by task id): ``early_start``, ``early_finish``, ``late_start``,
@@ -128,6 +137,9 @@ def schedule_table(scenario: Scenario) -> pd.DataFrame:
     ):
         if tl.dated:
             by_finish = (kind == "finish") | ((kind != "start") & is_finish)
+            # a finish milestone that waited through its calendar's days off is on the
+            # working day it reached, as the kernel counts its finish day
+            by_finish &= ~((kind == "finish") & _after_days_off(tl, cal, t))
             columns[name] = np.where(
                 by_finish, _dates(tl, t, finish=True), _dates(tl, t, finish=False)
             )

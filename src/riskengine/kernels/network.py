@@ -385,7 +385,11 @@ def _make_simulate(full):
                         if n_bins > 0:
                             for ta in schedule.alap:
                                 st = (task_slow[ta] & START_MILESTONE) != 0
-                                _count_finishes(c, ta, days, X[2 * ta + 1], valid, st)
+                                fm = (task_slow[ta] & FINISH_MILESTONE) != 0
+                                row = schedule.task_cal[ta] if fm else -1
+                                _count_finishes(
+                                    c, ta, days, X[2 * ta + 1], valid, st, calendars, row
+                                )
                     if n_main < n:
                         _hammock_pass(c, X, work.XP, u, lim, valid, calendars, schedule, days)
                 if full and t == n:
@@ -495,8 +499,16 @@ def _make_simulate(full):
                             ef[lane] = es[lane] + d[lane]
                             pf[lane] = max(pf[lane], ef[lane])
                     if full and n_bins > 0 and not task_slow[t] & ALAP:
+                        fm = (task_slow[t] & FINISH_MILESTONE) != 0
                         _count_finishes(
-                            c, t, days, ef, valid, (task_slow[t] & START_MILESTONE) != 0
+                            c,
+                            t,
+                            days,
+                            ef,
+                            valid,
+                            (task_slow[t] & START_MILESTONE) != 0,
+                            calendars,
+                            schedule.task_cal[t] if fm else -1,
                         )
                 if full and task_slow[t] & HAS_COST:
                     task_cost[c, t] += _task_cost(
@@ -699,10 +711,23 @@ def _forward_slow(
         _forward_constraints(t, lim, d, cal, tc, schedule)
         if schedule.task_slow[t] & FINISH_MILESTONE:
             # a finish milestone that takes no time is where its predecessors finish:
-            # the end of its calendar's last working day, not the next day's start
+            # the end of its calendar's last working day, not the next day's start;
+            # unless what it waits for (a predecessor without a lag, its earliest
+            # start) ends later, on a day its calendar does not work: then it is at its
+            # calendar's next working moment, never before them
+            k0 = pred_ptr[t]
+            k2 = pred_ptr[t + 1]
             for lane in range(block):
                 f = _finish(cal, tc, lim[lane] + d[lane])
-                es[lane] = f if d[lane] == 0.0 else _start(cal, tc, lim[lane])
+                s0 = _start(cal, tc, lim[lane])
+                if d[lane] == 0.0:
+                    lo = fix_es[t]
+                    for k in range(k0, k2):
+                        if pred_lag[k] == 0.0:
+                            lo = max(lo, X[pred_gather[k], lane])
+                    es[lane] = f if f >= lo - DATE_EPS else s0
+                else:
+                    es[lane] = s0
                 ef[lane] = max(es[lane], f)
                 pf[lane] = max(pf[lane], ef[lane])
         else:
@@ -1135,25 +1160,30 @@ def _hammock_pass(c, X, XP, u, lim, valid, cal, schedule, days):
                 pes[lane] = lim[lane]
                 pef[lane] = u[lane]
         if count:
-            _count_finishes(c, t, days, ef, valid, False)
+            _count_finishes(c, t, days, ef, valid, False, cal, -1)
 
 
 @njit(error_model="numpy", _nrt=False)
-def _count_finishes(c, t, days, ef, valid, on_start):
+def _count_finishes(c, t, days, ef, valid, on_start, cal, row):
     """Count each valid lane's finish day ``k = ceil(EF) - 1`` in task t's window of bins
     from ``day_base[t]`` (days outside go to the end bins), and track the first and last
     day seen, so the caller knows when the window was too narrow. A start milestone
     (``on_start``) counts the day it starts, ``k = floor(EF)``: at a day boundary that is
-    the day after."""
+    the day after. A finish milestone on calendar ``row`` (-1: none) at the start of a
+    working day after days its calendar does not work (it waited for them) counts that
+    working day, not the day off before it."""
     hist, day_base, day_first, day_last = days
     n_bins = hist.shape[2]
     base = day_base[t]
+    work = cal.work
     for lane in range(ef.shape[0]):
         if valid[lane]:
             if on_start:
                 kb = max(int(math.floor(ef[lane] + DATE_EPS)), 0)
             else:
                 kb = max(int(math.ceil(ef[lane] - DATE_EPS)) - 1, 0)
+                if row >= 0 and work[row, min(kb, work.shape[1] - 1)] == 0.0:
+                    kb = max(int(math.floor(ef[lane] + DATE_EPS)), 0)
             day_first[c, t] = min(day_first[c, t], kb)
             day_last[c, t] = max(day_last[c, t], kb)
             hist[c, t, min(max(kb - base, 0), n_bins - 1)] += 1
