@@ -16,7 +16,12 @@ from riskengine.engine.compile import compile_network
 from riskengine.engine.runner import run_kernel
 from riskengine.io.scenario_writer import scenario_yaml
 from riskengine.model.scenario import Calendar, Constraint, Link, SimulationSettings
-from test_calendar import CALENDARS, naive_inputs, random_calendar_network, with_calendars
+from test_calendar import (
+    CALENDARS,
+    assert_matches_naive,
+    random_calendar_network,
+    with_calendars,
+)
 from test_constraints import START, chain, load, plan_dates
 
 ALAP = "as-late-as-possible"
@@ -168,21 +173,7 @@ def test_random_networks_match_the_naive_reference(net_seed, policy):
         with_calendars(scenario(tasks, ms, start=START), CALENDARS),
         simulation=SimulationSettings(iterations=30, constraints=policy),
     )
-    r = rk.simulate(sc, seed=net_seed, sensitivity=False, drivers=False)
-    cals, spec, cal_of, earliest = naive_inputs(sc)
-    project = cals["standard"]
-    counts = dict.fromkeys(cal_of, 0)
-    for it in range(30):
-        durs, _ = naive.durations(sc, net_seed, it)
-        es, ef, m_fin, finish, crit = naive.cpm_calendars(
-            spec, durs, ms, cal_of, earliest, constraints=cons, hard=policy == "hard"
-        )
-        for m, t in [*m_fin.items(), ("project", finish)]:
-            days = r.finishes[m][it] if m != "project" else r.project_finish[it]
-            assert days == pytest.approx(project.pos(t), abs=1e-9), (m, it)
-        for tid in crit:
-            counts[tid] += 1
-    assert {t: round(c * 30) for t, c in r.criticality.items()} == counts
+    assert_matches_naive(sc, ms, net_seed, 30, constraints=cons)
 
 
 def test_bit_identical_for_any_thread_count_and_chunking():

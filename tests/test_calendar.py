@@ -361,3 +361,39 @@ def naive_inputs(sc):
         if t.start_no_earlier_than
     }
     return cals, spec, cal_of, earliest
+
+
+def lag_calendar_of(sc, cals, cal_of):
+    """The naive reference's ``lag_cal`` for ``sc.lag_calendar`` (None: the successor's)."""
+    full = naive.NaiveCalendar(START, range(7))
+    return {
+        "successor": None,
+        "predecessor": lambda p, s: cal_of[p],
+        "project": lambda p, s: cals["standard"],
+        "24-hour": lambda p, s: full,
+    }[sc.lag_calendar]
+
+
+def assert_matches_naive(sc, ms, seed, iterations, **naive_kw):
+    """Simulate ``sc`` (on CALENDARS from START) and check every iteration's milestone
+    and project finishes, and the criticality counts, against ``naive.cpm_calendars``
+    with ``naive_kw`` (constraints, hammocks; ``hard`` follows the scenario's policy and
+    the lag calendar its ``lag_calendar``). Returns the naive criticality counts."""
+    r = rk.simulate(sc, seed=seed, sensitivity=False, drivers=False)
+    cals, spec, cal_of, earliest = naive_inputs(sc)
+    project = cals["standard"]
+    lag_cal = lag_calendar_of(sc, cals, cal_of)
+    hard = sc.simulation.constraints == "hard"
+    counts = dict.fromkeys(cal_of, 0)
+    for it in range(iterations):
+        durs, _ = naive.durations(sc, seed, it)
+        es, ef, m_fin, finish, crit = naive.cpm_calendars(
+            spec, durs, ms, cal_of, earliest, hard=hard, lag_cal=lag_cal, **naive_kw
+        )
+        for m, t in [*m_fin.items(), ("project", finish)]:
+            days = r.finishes[m][it] if m != "project" else r.project_finish[it]
+            assert days == pytest.approx(project.pos(t), abs=1e-9), (m, it)
+        for tid in crit:
+            counts[tid] += 1
+    assert {t: round(c * iterations) for t, c in r.criticality.items()} == counts
+    return counts

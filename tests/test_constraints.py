@@ -20,7 +20,12 @@ from riskengine.errors import ScenarioError
 from riskengine.kernels.args import Keys, Outputs, Run, work_arrays
 from riskengine.kernels.network import simulate_blocks
 from riskengine.model.scenario import CONSTRAINT_KINDS, Constraint, SimulationSettings
-from test_calendar import CALENDARS, naive_inputs, random_calendar_network, with_calendars
+from test_calendar import (
+    CALENDARS,
+    assert_matches_naive,
+    random_calendar_network,
+    with_calendars,
+)
 
 D = _dt.date
 START = D(2027, 1, 4)  # a Monday; times count working days, Monday to Friday
@@ -352,22 +357,7 @@ def test_random_constrained_networks_match_the_naive_reference(net_seed, policy)
         with_calendars(scenario(tasks, ms, start=START), CALENDARS),
         simulation=SimulationSettings(iterations=40, constraints=policy),
     )
-    r = rk.simulate(sc, seed=net_seed, sensitivity=False, drivers=False)
-    cals, spec, cal_of, earliest = naive_inputs(sc)
-    counts = dict.fromkeys(cal_of, 0)
-    project = cals["standard"]
-    hard = policy == "hard"
-    for it in range(40):
-        durs, _ = naive.durations(sc, net_seed, it)
-        es, ef, m_fin, finish, crit = naive.cpm_calendars(
-            spec, durs, ms, cal_of, earliest, constraints=cons, hard=hard
-        )
-        for m, t in [*m_fin.items(), ("project", finish)]:
-            days = r.finishes[m][it] if m != "project" else r.project_finish[it]
-            assert days == pytest.approx(project.pos(t), abs=1e-9), (m, it)
-        for tid in crit:
-            counts[tid] += 1
-    assert {t: round(c * 40) for t, c in r.criticality.items()} == counts
+    assert_matches_naive(sc, ms, net_seed, 40, constraints=cons)
 
 
 # --- the probability of meeting a latest finish date ------------------------------------

@@ -8,11 +8,15 @@ import dataclasses
 import numpy as np
 import pytest
 
-import naive
 import riskengine as rk
 from helpers import scenario, task
 from riskengine.model.scenario import Calendar, Link, SimulationSettings
-from test_calendar import CALENDARS, naive_inputs, random_calendar_network, with_calendars
+from test_calendar import (
+    CALENDARS,
+    assert_matches_naive,
+    random_calendar_network,
+    with_calendars,
+)
 from test_constraints import START, plan_dates
 
 WEEK = Calendar("week")  # Monday to Friday
@@ -114,24 +118,4 @@ def test_random_networks_match_the_naive_reference(net_seed, policy):
         simulation=SimulationSettings(iterations=30),
         lag_calendar=policy,
     )
-    r = rk.simulate(sc, seed=net_seed, sensitivity=False, drivers=False)
-    cals, spec, cal_of, earliest = naive_inputs(sc)
-    project = cals["standard"]
-    full = naive.NaiveCalendar(START, range(7))
-    lag_cal = {
-        "predecessor": lambda p, s: cal_of[p],
-        "project": lambda p, s: project,
-        "24-hour": lambda p, s: full,
-    }[policy]
-    counts = dict.fromkeys(cal_of, 0)
-    for it in range(30):
-        durs, _ = naive.durations(sc, net_seed, it)
-        es, ef, m_fin, finish, crit = naive.cpm_calendars(
-            spec, durs, ms, cal_of, earliest, lag_cal=lag_cal
-        )
-        for m, t in [*m_fin.items(), ("project", finish)]:
-            days = r.finishes[m][it] if m != "project" else r.project_finish[it]
-            assert days == pytest.approx(project.pos(t), abs=1e-9), (m, it)
-        for tid in crit:
-            counts[tid] += 1
-    assert {t: round(c * 30) for t, c in r.criticality.items()} == counts
+    assert_matches_naive(sc, ms, net_seed, 30)

@@ -24,7 +24,12 @@ from riskengine.model.scenario import (
     SimulationSettings,
     Task,
 )
-from test_calendar import CALENDARS, naive_inputs, random_calendar_network, with_calendars
+from test_calendar import (
+    CALENDARS,
+    assert_matches_naive,
+    random_calendar_network,
+    with_calendars,
+)
 from test_constraints import START, plan_dates
 
 LOE = "level-of-effort"
@@ -322,36 +327,8 @@ def test_random_networks_match_the_naive_reference(net_seed, policy, lags):
         simulation=SimulationSettings(iterations=30, constraints=policy),
         lag_calendar=lags,
     )
-    r = rk.simulate(sc, seed=net_seed, sensitivity=False, drivers=False)
-    cals, spec, cal_of, earliest = naive_inputs(sc)
-    project = cals["standard"]
-    full = naive.NaiveCalendar(START, range(7))
-    lag_cal = {
-        "successor": None,
-        "predecessor": lambda p, s: cal_of[p],
-        "project": lambda p, s: project,
-        "24-hour": lambda p, s: full,
-    }[lags]
-    counts = dict.fromkeys(cal_of, 0)
-    for it in range(30):
-        durs, _ = naive.durations(sc, net_seed, it)
-        es, ef, m_fin, finish, crit = naive.cpm_calendars(
-            spec,
-            durs,
-            ms,
-            cal_of,
-            earliest,
-            hard=policy == "hard",
-            lag_cal=lag_cal,
-            hammocks=hammocks,
-        )
-        for m, t in [*m_fin.items(), ("project", finish)]:
-            days = r.finishes[m][it] if m != "project" else r.project_finish[it]
-            assert days == pytest.approx(project.pos(t), abs=1e-9), (m, it)
-        for tid in crit:
-            counts[tid] += 1
-    assert {t: round(c * 30) for t, c in r.criticality.items()} == counts
-    assert all(counts[h] == 0 for h in hammocks)
+    counts = assert_matches_naive(sc, ms, net_seed, 30, hammocks=hammocks)
+    assert all(counts[h] == 0 for h in hammocks)  # never critical
 
 
 def test_the_random_networks_have_levels_of_effort_with_links_of_every_type():
