@@ -105,13 +105,23 @@ def compile_network_naive(
     # the kernel's outputs: the milestones, then the spans of cost items that end with
     # some tasks' finish (a portfolio project's own items), then the project finish
     spans = [c for c in scenario.costs if c.span]
-    ms_ptr = np.zeros(len(scenario.milestones) + len(spans) + 1, np.int64)
+    # then the start of each task not started with a latest start date (read as ~t)
+    latest_start = ("start-no-later-than", "start-on", "mandatory-start")
+    starts = [
+        t.id
+        for k, t in enumerate(tasks)
+        if task_mode[k] == 0 and any(c.kind in latest_start and c.date for c in t.constraints)
+    ]
+    ms_ptr = np.zeros(len(scenario.milestones) + len(spans) + len(starts) + 1, np.int64)
     ms_task: list[int] = []
     targets = np.full(len(scenario.milestones), np.nan)
     ends = [m.after for m in scenario.milestones] + [c.span for c in spans]
     for m_i, after in enumerate(ends):
         ms_task.extend(pos[tid] for tid in dict.fromkeys(after))
         ms_ptr[m_i + 1] = len(ms_task)
+    for j, tid in enumerate(starts):
+        ms_task.append(~pos[tid])
+        ms_ptr[len(ends) + j + 1] = len(ms_task)
     for m_i, m in enumerate(scenario.milestones):
         if m.target_date is not None:
             targets[m_i] = timeline.end_of(m.target_date)
@@ -202,6 +212,7 @@ def compile_network_naive(
         succ_lag=s_lag,
         milestone_ids=tuple(m.id for m in scenario.milestones),
         span_ids=tuple(c.id for c in spans),
+        start_ids=tuple(starts),
         ms_ptr=ms_ptr,
         ms_task=np.asarray(ms_task, np.int64),
         targets=targets,

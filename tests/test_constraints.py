@@ -487,3 +487,22 @@ def test_started_tasks_keep_their_actual_dates_and_latest_dates_still_limit():
     b = plan_dates(late)["B"]
     assert b[3:6] == (7.0, -1.0, True)
     assert not plan_dates(late)["A"][5]  # finished work is never critical
+
+
+def test_probability_of_meeting_a_latest_start_is_the_predecessors_cdf():
+    """P (triangular 5, 8, 12) → A (1 day), which should start by the end of working day
+    9 (time 10): A starts when P finishes, so it meets the date when P < 10."""
+    for kind in ("start-no-later-than", "start-on", "mandatory-start"):
+        tasks = [task("P", TRI), con(task("A", 1, ["P"]), kind, day(9))]
+        sc = dataclasses.replace(
+            scenario(tasks, start=START), simulation=SimulationSettings(iterations=4000)
+        )
+        r = rk.simulate(sc, seed=11, sensitivity=False, drivers=False)
+        p_dur = np.array([naive.durations(sc, 11, i)[0]["P"] for i in range(4000)])
+        check = r.constraints["A"]
+        assert (check.kind, check.date) == (kind, day(9))
+        want = np.mean(np.maximum(p_dur, 9.0 if kind != "start-no-later-than" else 0) < 10.0)
+        assert check.p_met == want  # exact: each iteration's own start
+        p = 1 - 4 / 28  # the triangular CDF at 10 (an earliest start of 9 changes nothing)
+        assert abs(check.p_met - p) < 4 * check.p_met_se
+        assert r.to_dict()["constraints"]["A"]["p_met"] == check.p_met

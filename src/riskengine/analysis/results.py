@@ -154,18 +154,20 @@ class OutcomeSummary:
 
 @dataclass(frozen=True)
 class ConstraintCheck:
-    """How often a task met its latest finish date (README "Constraints"): its
-    finish-no-later-than, finish-on or mandatory-finish constraint, reported like a
-    milestone's target.
+    """How often a task met its latest date (README "Constraints"): its
+    finish-no-later-than, finish-on or mandatory-finish constraint (finishing by the end
+    of that day) or, for a task without one, its start-no-later-than, start-on or
+    mandatory-start (starting by the end of that day), reported like a milestone's
+    target.
 
     Attributes
     ----------
     kind : str
         The constraint's type.
     date : datetime.date
-        Its date (the task meets it by finishing by the end of that day).
+        Its date (the task meets it by finishing, or starting, by the end of that day).
     p_met : float
-        Fraction of iterations in which the task finished by then.
+        Fraction of iterations in which the task finished (started) by then.
     p_met_se : float
         Standard error of ``p_met``.
     """
@@ -209,6 +211,29 @@ def constraint_checks(
 
 
 LATEST_FINISH = ("finish-no-later-than", "finish-on", "mandatory-finish")
+LATEST_START = ("start-no-later-than", "start-on", "mandatory-start")
+START_EPS = 1e-9  # a start this close below the end of a day is on that day
+
+
+def start_checks(
+    scenario: Scenario, start_ids: Sequence[str], starts: np.ndarray, timeline: Timeline
+) -> dict[str, ConstraintCheck]:
+    """Each task's chance of starting by the end of its latest start date (its
+    start-no-later-than, start-on or mandatory-start; the earliest when it has two),
+    from its start in each iteration (``starts[:, j]`` for ``start_ids[j]``, union
+    working days): exact, as the iterations' own starts are counted."""
+    by_id = {t.id: t for t in scenario.tasks}
+    n = starts.shape[0]
+    out = {}
+    for j, tid in enumerate(start_ids):
+        dated = [c for c in by_id[tid].constraints if c.kind in LATEST_START and c.date]
+        c = min(dated, key=lambda c: c.date or _dt.date.max)
+        if c.date is None or not n:
+            continue
+        limit = timeline.end_of(c.date)
+        p = float(np.count_nonzero(starts[:, j] < limit - START_EPS)) / n
+        out[tid] = ConstraintCheck(c.kind, c.date, p, math.sqrt(p * (1 - p) / n))
+    return out
 
 
 def date_ranks(percentiles: tuple[float, ...], n: int) -> np.ndarray:
@@ -515,6 +540,7 @@ class Results:
         task_cost: dict[str, float] | None = None,
         finish_days: dict[str, tuple[np.ndarray, int]] | None = None,
         latest_day: dict[str, int] | None = None,
+        start_checks: dict[str, ConstraintCheck] | None = None,
         plan: Results | None = None,
         jcl: float | None = None,
         jcl_milestone: str = "project",
@@ -604,11 +630,14 @@ class Results:
             group_costs=group_costs,
             task_costs=task_costs,
             task_dates=dates_by_task,
-            constraints=(
-                constraint_checks(scenario, finish_days, latest_day)
-                if finish_days is not None and latest_day
-                else {}
-            ),
+            constraints={
+                **(
+                    constraint_checks(scenario, finish_days, latest_day)
+                    if finish_days is not None and latest_day
+                    else {}
+                ),
+                **(start_checks or {}),
+            },
             jcl=analysis,
             jcl_milestone=jcl_milestone,
         )

@@ -161,6 +161,9 @@ class CompiledNetwork:
     succ_lcal: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     # float64[n]: the actual cost of a started task to the data date (0: none)
     actual_cost: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # the tasks with a latest start date (not started), whose start is an output of its
+    # own after the cost spans (its ``ms_task`` entry ``~t``: the kernel reads ES)
+    start_ids: tuple[str, ...] = ()
     # levels of effort and WBS summaries (bit HAMMOCK), dated after the forward pass from
     # the rows they read (kernels/args.py Schedule, kernels/network.py)
     hammock: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -519,7 +522,14 @@ def _compile_base(scenario: Scenario, strict: bool) -> _Base:
         elif m.target is not None:
             targets[m_i] = timeline.from_project_days(m.target)
     ms_member = _milestone_members(n, pred_ptr, gather, ms_ptr, ms_task)
-    outputs = _outputs(ms_member, ms_ptr, ms_task, spans, pos, is_hammock)
+    # a task not started with a latest start date: its start is an output, for the
+    # chance of meeting that date
+    starts = tuple(
+        t.id
+        for k, t in enumerate(tasks)
+        if task_mode[k] == 0 and any(c.kind in START_UPPER and c.date for c in t.constraints)
+    )
+    outputs = _outputs(ms_member, ms_ptr, ms_task, spans, pos, is_hammock, starts)
 
     corr_slot = np.full(n, -1, np.int64)
     corr_group = np.full(n, -1, np.int64)
@@ -559,6 +569,7 @@ def _compile_base(scenario: Scenario, strict: bool) -> _Base:
         succ_lag=s_lag,
         milestone_ids=tuple(m.id for m in scenario.milestones),
         span_ids=outputs.span_ids,
+        start_ids=outputs.start_ids,
         ms_ptr=outputs.ms_ptr,
         ms_task=outputs.ms_task,
         targets=targets,
@@ -662,7 +673,13 @@ def _with_risks(
         _Outputs.of(net)
         if same
         else _outputs(
-            base.ms_member, base.ms_ptr, base.ms_task, spans, pos, (net.task_slow & HAMMOCK) != 0
+            base.ms_member,
+            base.ms_ptr,
+            base.ms_task,
+            spans,
+            pos,
+            (net.task_slow & HAMMOCK) != 0,
+            net.start_ids,
         )
     )
     return dataclasses.replace(
@@ -940,6 +957,7 @@ class _Outputs:
     anc_ptr: np.ndarray
     anc_task: np.ndarray
     member: np.ndarray
+    start_ids: tuple[str, ...]
 
     @classmethod
     def of(cls, net: CompiledNetwork) -> _Outputs:
@@ -953,15 +971,20 @@ def _outputs(
     spans: list[CostItem],
     pos: dict[str, int],
     hammock: np.ndarray,
+    starts: tuple[str, ...] = (),
 ) -> _Outputs:
     """The outputs: the milestones (``ms_member`` their passes), then the cost ``spans``,
-    whose passes are empty, then the project, whose pass is every task but the levels of
-    effort and WBS summaries (``hammock``: never critical, they are in no pass);
-    ``anc_task[anc_ptr[o]:anc_ptr[o+1]]`` lists output o's members in reverse
-    topological order."""
+    then the ``starts`` of the tasks with a latest start date (entry ``~t``: task t's
+    start, not its finish), whose passes are empty, then the project, whose pass is
+    every task but the levels of effort and WBS summaries (``hammock``: never critical,
+    they are in no pass); ``anc_task[anc_ptr[o]:anc_ptr[o+1]]`` lists output o's members
+    in reverse topological order."""
     m, n = ms_member.shape
     span_ptr, span_task = _end_tasks([c.span for c in spans], pos)
-    member = np.zeros((m + len(spans) + 1, n), np.int8)
+    start_task = ~np.array([pos[tid] for tid in starts], np.int64)
+    span_ptr = np.concatenate([span_ptr, span_ptr[-1] + 1 + np.arange(len(starts))])
+    span_task = np.concatenate([span_task, start_task])
+    member = np.zeros((m + len(spans) + len(starts) + 1, n), np.int8)
     member[:m] = ms_member
     member[-1] = 2
     member[:, hammock] = 0
@@ -975,6 +998,7 @@ def _outputs(
         anc_ptr=anc_ptr,
         anc_task=(n - 1 - cols).astype(np.int64),
         member=member,
+        start_ids=starts,
     )
 
 

@@ -11,7 +11,7 @@ from typing import TypeAlias
 import numpy as np
 
 from riskengine.analysis.drivers import risk_drivers
-from riskengine.analysis.results import Columns, Results, date_ranks
+from riskengine.analysis.results import Columns, Results, date_ranks, start_checks
 from riskengine.analysis.sensitivity import MAX_OUTPUTS, DrawSampler, task_sensitivity
 from riskengine.engine.calendar import HORIZON_YEARS, Timeline
 from riskengine.engine.compile import (
@@ -307,6 +307,9 @@ def _simulate(
         task_cost=dict(zip(net.task_ids, k.task_cost / iterations, strict=True)),
         finish_days=finish_days,
         latest_day={net.task_ids[i]: int(day) for i, day in latest.items()},
+        start_checks=start_checks(
+            scenario, net.start_ids, k.spans[:, len(net.span_ids) :], timeline
+        ),
         plan=det,
         jcl=jcl,
         jcl_milestone=jcl_milestone or "project",

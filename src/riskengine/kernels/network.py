@@ -155,7 +155,8 @@ day seen.
 Outputs (``milestones``, ``outputs``)
 -------------------------------------
 ``out[i, m]`` for milestone m (tasks ``ms_task[ms_ptr[m]:ms_ptr[m+1]]``) is the latest EF
-of its tasks in iteration ``it_start + i``; the last column ``out[i, M]`` is the project
+of its tasks in iteration ``it_start + i`` (an entry ``~t`` reads t's ES instead: the
+outputs that give a latest start date's chance); the last column ``out[i, M]`` is the project
 finish (iteration-major, so any run of iterations is a C-contiguous slice).
 ``counts[c, o, t]`` counts the iterations of thread chunk c in which task t was critical
 for output o (summing over c gives exact integer counts, whatever the chunking).
@@ -536,7 +537,8 @@ def _make_simulate(full):
                     for lane in range(block):
                         u[lane] = 0.0
                     for j in range(ms_ptr[m], ms_ptr[m + 1]):
-                        ef = X[2 * ms_task[j] + 1]
+                        r = ms_task[j]  # ~t: task t's start (a latest start's output)
+                        ef = X[2 * r + 1] if r >= 0 else X[2 * ~r]
                         for lane in range(block):
                             u[lane] = max(u[lane], ef[lane])
                 else:

@@ -165,7 +165,8 @@ def milestone_table(results: Results) -> Table:
 def constraint_table(results: Results) -> Table:
     """Each task with a latest finish date: the constraint and P(met), read like a
     milestone's target."""
-    table = _table("Constraints", "P(met): the task finished by the end of the date.")
+    note = "P(met): the task finished (for a start constraint: started) by the end of the date."
+    table = _table("Constraints", note)
     table.add_column("Task", ratio=1, min_width=16)
     table.add_column("Constraint", no_wrap=True)
     table.add_column("Date", justify="right", no_wrap=True)
