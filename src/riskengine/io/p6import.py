@@ -18,7 +18,6 @@ hours convert through that calendar's hours per day (24 for the 24-hour one).
 from __future__ import annotations
 
 import collections
-import dataclasses
 import datetime as _dt
 import re
 from dataclasses import dataclass, field
@@ -644,6 +643,31 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
             continue
         kept[tid] = (line, r)
 
+    options = next(
+        (row for _, row in xer.table("SCHEDOPTIONS").records() if row.get("proj_id") in (pid, "")),
+        {},
+    )
+    # P6's retained logic unless the file asks for progress override
+    logic = "override" if options.get("sched_progress_override") == "Y" else "retained"
+    lag_option = options.get("sched_calendar_on_relationship_lag", "") or "rcal_Successor"
+    lag_calendar = LAG_CALENDARS.get(lag_option)
+    if lag_calendar is None:
+        report.lose(
+            "lag-calendar",
+            f"lags on {lag_option.removeprefix('rcal_')} calendars",
+            "counted on the successor's calendar",
+            lag_option,
+        )
+        lag_calendar = "successor"
+
+    def lag_hours_per_day(pred_row: dict[str, str], succ_row: dict[str, str]) -> float:
+        """The hours of a working day of the calendar a lag counts on."""
+        if lag_calendar == "24-hour":
+            return 24.0
+        if lag_calendar == "project":
+            return project_cal.hours_per_day
+        return cal_of(pred_row if lag_calendar == "predecessor" else succ_row).hours_per_day
+
     # links between kept activities of the project
     preds: dict[str, list[Link]] = collections.defaultdict(list)
     n_links: collections.Counter[str] = collections.Counter()
@@ -676,43 +700,13 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
             report.lose(spanning[0], spanning[1], spanning[2], f"{code_of[pred]}->{code_of[succ]}")
             continue
         lag_h = _hours(xer, "TASKPRED", "lag_hr_cnt", r, line)
-        preds[succ].append(Link(code_of[pred], ltype, lag_h))  # hours: days below
+        lag = lag_h / lag_hours_per_day(kept[pred][1], kept[succ][1])
+        preds[succ].append(Link(code_of[pred], ltype, lag))
 
     report.counts["links"] = sum(n_links.values())
     for kind, n in sorted(n_links.items()):
         report.counts[f"links: {kind}"] = n
-    options = next(
-        (row for _, row in xer.table("SCHEDOPTIONS").records() if row.get("proj_id") in (pid, "")),
-        {},
-    )
-    # P6's retained logic unless the file asks for progress override
-    logic = "override" if options.get("sched_progress_override") == "Y" else "retained"
-    lag_option = options.get("sched_calendar_on_relationship_lag", "") or "rcal_Successor"
-    lag_calendar = LAG_CALENDARS.get(lag_option)
-    if lag_calendar is None:
-        report.lose(
-            "lag-calendar",
-            f"lags on {lag_option.removeprefix('rcal_')} calendars",
-            "counted on the successor's calendar",
-            lag_option,
-        )
-        lag_calendar = "successor"
 
-    def lag_days(link: Link, succ_row: dict[str, str]) -> Link:
-        """A lag in hours as working days of the calendar it counts on."""
-        if lag_calendar == "24-hour":
-            per_day = 24.0
-        elif lag_calendar == "project":
-            per_day = project_cal.hours_per_day
-        elif lag_calendar == "predecessor":
-            per_day = cal_of(kept[tid_of[link.task]][1]).hours_per_day
-        else:
-            per_day = cal_of(succ_row).hours_per_day
-        return dataclasses.replace(link, lag=link.lag / per_day)
-
-    tid_of = {code: tid for tid, code in code_of.items()}
-    for succ, links in preds.items():
-        preds[succ] = [lag_days(lk, kept[succ][1]) for lk in links]
     members = _spanned(xer, kept, code_of, preds, report)
 
     money = _money(xer, kept, code_of, report)
