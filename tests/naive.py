@@ -158,18 +158,43 @@ def durations(scenario, seed: int, iteration: int, *, mitigated: bool = False, w
 
 class NaiveCalendar:
     """Working days by brute force: day i (calendar days from the start date) works when
-    its weekday is in ``workdays`` and it is not a holiday, or it is an extra working day.
-    Time is calendar days from the start; positions count working days, day by day."""
+    its weekday is in ``workdays`` and it is not a holiday, or it is an extra working day
+    or a partial day. Time is calendar days from the start; positions count working
+    days, day by day: a day of h hours is h / (the hours most weekdays work) of one
+    (``hours``: weekday -> hours, others ``hours_per_day``; ``partial``: date -> hours;
+    an extra working day works its weekday's hours, ``hours_per_day`` if none)."""
 
-    def __init__(self, start, workdays=(0, 1, 2, 3, 4), holidays=(), extra=()):
+    def __init__(
+        self,
+        start,
+        workdays=(0, 1, 2, 3, 4),
+        holidays=(),
+        extra=(),
+        hours=None,
+        partial=None,
+        hours_per_day=8.0,
+    ):
         self.start = start
         self.workdays = set(workdays)
         self.holidays = set(holidays)
         self.extra = set(extra)
+        self.hours = dict(hours or {})
+        self.partial = dict(partial or {})
+        self.hpd = hours_per_day
+        worked = [self.hours.get(d, hours_per_day) for d in sorted(self.workdays)]
+        self.unit = max(worked, key=lambda h: (worked.count(h), h))
+
+    def amount(self, i):
+        """Working days of day i."""
+        day = self.start + _dt.timedelta(days=i)
+        if day in self.partial:
+            return self.partial[day] / self.unit
+        if day in self.extra or (day.weekday() in self.workdays and day not in self.holidays):
+            return self.hours.get(day.weekday(), self.hpd) / self.unit
+        return 0.0
 
     def works(self, i):
-        day = self.start + _dt.timedelta(days=i)
-        return day in self.extra or (day.weekday() in self.workdays and day not in self.holidays)
+        return self.amount(i) > 0
 
     def pos(self, t):
         """Working days done from the start to time t (before the start, time counts as
@@ -178,26 +203,27 @@ class NaiveCalendar:
         if t < 0:
             return t
         k = math.floor(t)
-        done = sum(1 for i in range(k) if self.works(i))
-        return done + (t - k if self.works(k) else 0.0)
+        done = sum(self.amount(i) for i in range(k))
+        return done + self.amount(k) * (t - k)
 
-    def nth(self, j):
-        """Calendar day of the j-th working day (0-based)."""
-        i, seen = 0, -1
+    def _walk(self, p, start):
+        """The day holding position p (as a start: the next working day when p ends one;
+        as a finish: the day whose work reaches p) and the positions before it."""
+        i, done = 0, 0.0
         while True:
-            if self.works(i):
-                seen += 1
-                if seen == j:
-                    return i
+            a = self.amount(i)
+            if a > 0 and (done + a > p + 1e-9 if start else done + a >= p - 1e-9):
+                return i, done
+            done += a
             i += 1
 
     def start_at(self, p):
-        j = max(math.floor(p + 1e-9), 0)
-        return self.nth(j) + (p - j)
+        i, done = self._walk(max(p, 0.0), True)
+        return i + (p - done) / self.amount(i)
 
     def finish_at(self, q):
-        j = max(math.ceil(q - 1e-9) - 1, 0)
-        return self.nth(j) + (q - j)
+        i, done = self._walk(max(q, 1e-9 * 2), False)
+        return i + (q - done) / self.amount(i)
 
 
 def cpm_calendars(

@@ -345,13 +345,10 @@ def test_finish_day_window_exactness_check():
 
 
 def naive_inputs(sc):
-    """What the naive calendar reference needs of ``sc`` (on CALENDARS from START): the
+    """What the naive calendar reference needs of ``sc`` (its calendars, from START): the
     calendars, the tasks in topological order with their links, each task's calendar
     and each start-no-earlier-than in days from the start."""
-    cals = {
-        c.id: naive.NaiveCalendar(START, c.workdays, c.holidays, c.extra_workdays)
-        for c in CALENDARS
-    }
+    cals = {c.id: naive_calendar(c) for c in sc.calendars}
     order = [sc.tasks[i] for i in topological_order(sc)]
     spec = [(t.id, [(lk.task, lk.type, lk.lag) for lk in t.predecessors]) for t in order]
     cal_of = {t.id: cals[t.calendar] for t in sc.tasks}
@@ -361,6 +358,19 @@ def naive_inputs(sc):
         if t.start_no_earlier_than
     }
     return cals, spec, cal_of, earliest
+
+
+def naive_calendar(c):
+    """The naive reference's calendar of Calendar ``c`` (from START)."""
+    return naive.NaiveCalendar(
+        START,
+        c.workdays,
+        c.holidays,
+        c.extra_workdays,
+        hours=dict(c.hours),
+        partial=dict(c.partial_days),
+        hours_per_day=c.hours_per_day,
+    )
 
 
 def lag_calendar_of(sc, cals, cal_of):

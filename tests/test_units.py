@@ -264,31 +264,29 @@ BAD = [
         "must not be negative",
     ),
     (
-        "weekdays of different hours",
+        "a partial day of no hours",
         f"""\
         start: {START}
         calendars:
           site:
-            hours: {{Mon: 8, Fri: 6}}   # <-
+            partial_days: {{2027-01-08: 0}}   # <-
         tasks: [{{id: a, duration: 1}}]
         """,
-        "calendars.site.hours",
-        "calendar 'site': working days of different hours (Mon 8, Tue 8, Wed 8, Thu 8, Fri 6)"
-        " are not supported yet",
+        "calendars.site.partial_days.2027-01-08",
+        "working hours must be more than 0 and at most 24, got 0",
     ),
     (
-        "a worked Saturday of different hours",
+        "a partial day that is a holiday",
         f"""\
         start: {START}
         calendars:
           site:
-            extra_workdays: [2027-01-09]
-            hours: {{Sat: 5}}   # <-
+            holidays: [2027-01-08]
+            partial_days: {{2027-01-08: 4}}   # <-
         tasks: [{{id: a, duration: 1}}]
         """,
-        "calendars.site.hours",
-        "calendar 'site': working days of different hours (Mon 8, Tue 8, Wed 8, Thu 8, Fri 8,"
-        " Sat 5) are not supported yet",
+        "calendars.site.partial_days[0]",
+        "calendar 'site': 2027-01-08 is both a holiday and a partial day",
     ),
     (
         "hours for a weekday never worked",
@@ -402,20 +400,24 @@ def test_mistakes_name_file_line_field_and_reason(tmp_path, text, field, message
 
 
 def test_calendars_built_in_python_are_checked_alike():
-    uneven = Calendar("site", hours=((0, 8.0), (4, 6.0)))
-    with pytest.raises(ScenarioError, match="not supported yet") as e:
-        calendar_units(uneven, "calendars.site.hours")
-    assert e.value.field == "calendars.site.hours"
+    uneven = Calendar("site", hours=((0, 8.0), (4, 6.0)))  # a short Friday is fine now
+    assert calendar_units(uneven, "calendars.site.hours") == Units(4.75, 8.0)  # (4 × 8 + 6) / 8
     sc = rk.Scenario(
         "x", (rk.Task("a", duration=1),), start=dt.date(2027, 1, 4), calendars=(uneven,)
     )
-    with pytest.raises(ScenarioError, match="not supported yet"):
-        check_schedule(sc)
+    check_schedule(sc)
     for bad, field in [
         (Calendar("c", hours_per_day=0), "calendars.c.hours_per_day"),
         (Calendar("c", day=((13.0, 17.0), (8.0, 12.0))), "calendars.c.day"),
         (Calendar("c", day=()), "calendars.c.day"),
         (Calendar("c", hours=((5, 4.0),)), "calendars.c.hours"),
+        (Calendar("c", partial_days=((dt.date(2027, 1, 8), 25.0),)), "calendars.c.partial_days[0]"),
+        (
+            Calendar(
+                "c", holidays=(dt.date(2027, 1, 8),), partial_days=((dt.date(2027, 1, 8), 4),)
+            ),
+            "calendars.c.partial_days[0]",
+        ),
     ]:
         with pytest.raises(ScenarioError) as e:
             check_schedule(dataclasses.replace(sc, calendars=(bad,)))

@@ -40,6 +40,8 @@ from riskengine.model.scenario import (
     Calendar,
     Scenario,
     day_fraction,
+    day_hours,
+    weekday_hours,
 )
 
 HORIZON_YEARS = 150  # the tables cover this many years from the start
@@ -49,15 +51,39 @@ _DATE_EPS = 1e-9  # a finish this close above a day boundary still ends the day 
 
 def working_mask(cal: Calendar, first: np.datetime64, n_days: int) -> np.ndarray:
     """Booleans: is each of the ``n_days`` dates from ``first`` a working day of ``cal``."""
-    weekmask = [d in cal.workdays for d in range(7)]
+    return working_amounts(cal, first, n_days) > 0
+
+
+def _offsets(dates: tuple, first: np.datetime64, n_days: int) -> tuple[np.ndarray, np.ndarray]:
+    """Day offsets of ``dates`` from ``first`` inside the ``n_days``, and which of the
+    dates they are."""
+    k = (np.array(dates, dtype="datetime64[D]") - first).astype(np.int64)
+    inside = (k >= 0) & (k < n_days)
+    return k[inside], np.flatnonzero(inside)
+
+
+def working_amounts(cal: Calendar, first: np.datetime64, n_days: int) -> np.ndarray:
+    """Working days of ``cal`` on each of the ``n_days`` dates from ``first``: its hours
+    that day over its usual day's (:func:`~riskengine.model.scenario.day_hours`), 0 on a
+    day off. Weekdays work their hours, holidays none, extra workdays their weekday's
+    hours (``hours_per_day`` when the weekday is not worked), partial days theirs."""
+    unit = day_hours(cal)
+    by_weekday = np.array(weekday_hours(cal)) / unit
+    listed = dict(cal.hours)
     days = first + np.arange(n_days)
-    holidays = np.array(cal.holidays, dtype="datetime64[D]")
-    mask = np.is_busday(days, weekmask=weekmask, holidays=holidays)
+    weekday = (days.astype(np.int64) - 4) % 7  # 1970-01-01 was a Thursday
+    amounts = by_weekday[weekday]
+    if cal.holidays:
+        k, _ = _offsets(cal.holidays, first, n_days)
+        amounts[k] = 0.0
     if cal.extra_workdays:
-        extra = np.array(cal.extra_workdays, dtype="datetime64[D]") - first
-        extra = extra.astype(np.int64)
-        mask[extra[(extra >= 0) & (extra < n_days)]] = True
-    return mask
+        k, _ = _offsets(cal.extra_workdays, first, n_days)
+        extra = [listed.get(int(w), cal.hours_per_day) / unit for w in weekday[k]]
+        amounts[k] = extra
+    if cal.partial_days:
+        k, which = _offsets(tuple(d for d, _ in cal.partial_days), first, n_days)
+        amounts[k] = np.array([h for _, h in cal.partial_days])[which] / unit
+    return amounts
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,7 +100,8 @@ class Timeline:
     cum: np.ndarray  # float64[C, H + 1]
     work: np.ndarray  # float64[C, H]
     inv: np.ndarray  # float64[C, J]; J = max n_c, padded with the last working day
-    count: np.ndarray  # int64[C]: n_c, working days of each calendar in the horizon
+    count: np.ndarray  # int64[C]: n_c, whole positions of each calendar in the horizon
+    partial: np.ndarray  # int64[C]: 1 when a day of the calendar is not one working day
     index: dict[str, int]
     project: int
     dated: bool
@@ -108,9 +135,9 @@ class Timeline:
         return self.cum[c, k] + self.work[c, k] * (t - k)
 
     @property
-    def tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The arrays the kernels take."""
-        return (self.cum, self.work, self.inv, self.count)
+        return (self.cum, self.work, self.inv, self.count, self.partial)
 
     # -- union time ↔ dates -------------------------------------------------------------
     def _day(self, k: np.ndarray) -> np.ndarray:
@@ -159,18 +186,42 @@ class Timeline:
         working days: finishing at or before it meets the target)."""
         if self.project < 0:
             return float(p)
-        c = self.project
-        j = min(int(np.floor(p)), int(self.count[c]) - 1)
-        return float(self.inv[c, j] + (p - j))
+        return float(self.start_time(np.array([self.project]), np.array([float(p)]))[0])
 
     def project_finish_time(self, p: float) -> float:
         """Union time of a finish at position ``p`` of the project calendar (the end of
         its last working day): the date a target in working days falls on."""
         if self.project < 0:
             return float(p)
-        c = self.project
-        j = int(np.clip(np.ceil(p - _DATE_EPS) - 1, 0, self.count[c] - 1))
-        return float(self.inv[c, j] + (p - j))
+        return float(self.finish_time(np.array([self.project]), np.array([float(p)]))[0])
+
+    def start_time(self, c: np.ndarray, p: np.ndarray) -> np.ndarray:
+        """Union times of starts at positions ``p`` of calendar rows ``c`` (all >= 0): in
+        the working day holding p, or at the start of the next one when p ends a day,
+        as the kernels' ``_start``."""
+        return self._inverse(c, p, start=True)
+
+    def finish_time(self, c: np.ndarray, q: np.ndarray) -> np.ndarray:
+        """Union times of finishes at positions ``q`` of calendar rows ``c`` (all >= 0):
+        in the working day whose work reaches q, its end when q ends it, as the
+        kernels' ``_finish``."""
+        return self._inverse(c, q, start=False)
+
+    def _inverse(self, c: np.ndarray, p: np.ndarray, start: bool) -> np.ndarray:
+        p = np.asarray(p, dtype=np.float64)
+        out = p.copy()
+        for row in np.unique(c):
+            on = c == row
+            cum = self.cum[row]
+            if start:
+                k = np.searchsorted(cum, p[on] + _DATE_EPS, side="right") - 1
+            else:
+                k = np.searchsorted(cum, p[on] - _DATE_EPS, side="left") - 1
+            # before the first working day or past the horizon: the first or last one
+            first, last = self.inv[row, 0], self.inv[row, max(self.count[row] - 1, 0)]
+            k = np.where(k < first, first, np.where(k > last, last, k)).astype(np.int64)
+            out[on] = k + (p[on] - cum[k]) / self.work[row, k]
+        return out
 
     def iso(self, dates: np.ndarray) -> list[str]:
         """Dates as ``YYYY-MM-DD`` texts, as reports and JSON show them."""
@@ -198,34 +249,20 @@ def build_timeline(scenario: Scenario) -> Timeline:
     start = np.datetime64(scenario.start if dated else NOMINAL_START, "D")
     n_days = round(365.2425 * HORIZON_YEARS)
     used = calendars_in_use(scenario)
-    masks = {cid: working_mask(cal, start, n_days) for cid, cal in used.items()}
-    union = np.logical_or.reduce(list(masks.values()))
+    amounts = {cid: working_amounts(cal, start, n_days) for cid, cal in used.items()}
+    union = np.logical_or.reduce([a > 0 for a in amounts.values()])
     day_index = np.flatnonzero(union)
     days = start + day_index
     rows: list[np.ndarray] = []
     index: dict[str, int] = {}
-    for cid, mask in masks.items():
-        on = mask[day_index]
-        if on.all():
+    for cid, amount in amounts.items():
+        on = amount[day_index]
+        if (on == 1.0).all():
             index[cid] = -1
         else:
             index[cid] = len(rows)
             rows.append(on)
-    h = days.size
-    c_n = len(rows)
-    work = np.zeros((max(c_n, 1), h))
-    cum = np.zeros((max(c_n, 1), h + 1))
-    count = np.zeros(max(c_n, 1), np.int64)
-    positions = [np.flatnonzero(on) for on in rows]
-    j_max = max((p.size for p in positions), default=1)
-    inv = np.zeros((max(c_n, 1), max(j_max, 1)))
-    for c, on in enumerate(rows):
-        work[c] = on
-        cum[c, 1:] = np.cumsum(on)
-        p = positions[c]
-        count[c] = p.size
-        inv[c, : p.size] = p
-        inv[c, p.size :] = p[-1] if p.size else h
+    work, cum, inv, count, partial = calendar_tables(rows, days.size)
     project = index[scenario.project_calendar().id]
     return Timeline(
         days=days,
@@ -233,9 +270,35 @@ def build_timeline(scenario: Scenario) -> Timeline:
         work=work,
         inv=inv,
         count=count,
+        partial=partial,
         index=index,
         project=project,
         dated=dated,
         calendar=scenario.project_calendar(),
         clocks=used,
     )
+
+
+def calendar_tables(
+    rows: list[np.ndarray], h: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The kernels' tables of calendars working ``rows[c][k]`` days on union day k: work,
+    cum, inv (the union day holding each whole position j, as a start: ``cum[k] <= j <
+    cum[k + 1]``), count (whole positions in the horizon) and partial (1 when some day
+    works other than a whole day)."""
+    c_n = max(len(rows), 1)
+    work = np.zeros((c_n, h))
+    cum = np.zeros((c_n, h + 1))
+    count = np.zeros(c_n, np.int64)
+    partial = np.zeros(c_n, np.int64)
+    for c, on in enumerate(rows):
+        work[c] = on
+        cum[c, 1:] = np.cumsum(on)
+        count[c] = int(np.ceil(cum[c, h] - _DATE_EPS)) if h else 0
+        partial[c] = int(((on != 0.0) & (on != 1.0)).any())
+    inv = np.zeros((c_n, max(int(count.max()), 1)))
+    for c in range(len(rows)):
+        k = np.searchsorted(cum[c], np.arange(count[c]), side="right") - 1
+        inv[c, : count[c]] = np.minimum(k, h - 1)
+        inv[c, count[c] :] = inv[c, count[c] - 1] if count[c] else h
+    return work, cum, inv, count, partial

@@ -51,10 +51,8 @@ def _to_union(tl: Timeline, cal: np.ndarray, p: np.ndarray, finish: bool) -> np.
     out = p.astype(np.float64).copy()
     on = (cal >= 0) & np.isfinite(p)
     if on.any():
-        c, q = cal[on], p[on]
-        j = np.ceil(q - DATE_EPS) - 1.0 if finish else q + DATE_EPS
-        j = np.clip(np.floor(j), 0, tl.count[c] - 1).astype(np.int64)
-        out[on] = tl.inv[c, j] + (q - j)
+        inverse = tl.finish_time if finish else tl.start_time
+        out[on] = inverse(cal[on], p[on])
     return out
 
 
@@ -78,6 +76,18 @@ def _after_days_off(tl: Timeline, cal: np.ndarray, t: np.ndarray) -> np.ndarray:
     ok = np.isfinite(k) & (cal >= 0)
     ki = np.clip(np.where(ok, k, 0), 0, tl.work.shape[1] - 1).astype(np.int64)
     return ok & (tl.work[np.maximum(cal, 0), ki] == 0)
+
+
+def _next_working_dates(tl: Timeline, cal: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Dates of the first working day of each calendar row ``cal`` (-1: union days) on
+    or after the union day of ``t``: where a finish milestone that waited is dated."""
+    k = np.clip(np.floor(t + DATE_EPS), 0, tl.horizon - 1)
+    on = cal >= 0
+    if on.any():  # the start of the working day at or after day k
+        k[on] = np.maximum(
+            np.floor(tl.start_time(cal[on], tl.cum[cal[on], k[on].astype(int)])), k[on]
+        )
+    return tl.days[k.astype(np.int64)].astype("datetime64[ns]")
 
 
 def schedule_table(scenario: Scenario) -> pd.DataFrame:
@@ -137,12 +147,18 @@ def schedule_table(scenario: Scenario) -> pd.DataFrame:
     ):
         if tl.dated:
             by_finish = (kind == "finish") | ((kind != "start") & is_finish)
-            # a finish milestone that waited through its calendar's days off is on the
-            # working day it reached, as the kernel counts its finish day
-            by_finish &= ~((kind == "finish") & _after_days_off(tl, cal, t))
+            # a finish milestone that waited through its calendar's days off, or for the
+            # data date (P6 dates it then), is on the next working day of its calendar,
+            # as the kernel counts its finish day
+            waited = _after_days_off(tl, cal, t)
+            if name.startswith("early"):
+                waited |= (t == net.data_time[0]) & ~done
+            waited &= kind == "finish"
             columns[name] = np.where(
                 by_finish, _dates(tl, t, finish=True), _dates(tl, t, finish=False)
             )
+            if waited.any():
+                columns[name][waited] = _next_working_dates(tl, cal[waited], t[waited])
         else:
             columns[name] = tl.to_project_days(t)
     for start, finish in (("early_start", "early_finish"), ("late_start", "late_finish")):

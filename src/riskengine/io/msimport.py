@@ -200,7 +200,7 @@ def _calendars(
             )
             continue
         name = usable_id(str(by_uid[uid].get("Name", "")), f"calendar_{uid}", names)
-        cal = working_calendar(times[uid], name, report)
+        cal = working_calendar(times[uid], name)
         if cal is None:
             raise m.error(
                 f"calendar {uid} ({name}) has no working day in its week", f"Calendars[UID {uid}]"

@@ -338,39 +338,30 @@ class ImportedCalendar:
     hours_per_day: float
 
 
-def working_calendar(wt: WorkingTime, name: str, report: ImportReport) -> ImportedCalendar | None:
+def working_calendar(wt: WorkingTime, name: str) -> ImportedCalendar | None:
     """A riskengine Calendar named ``name`` from a file's working time (both importers
-    use it): weekdays with working time are workdays, exception dates without work
-    holidays, worked exceptions on other days extra workdays. Days with other hours than
-    the usual are recorded in ``report`` as approximations. None when no weekday works
-    (the caller's error, which knows where the calendar is in its file)."""
+    use it): weekdays with working time are workdays with their hours, exception dates
+    without work holidays, worked days off of the usual hours extra workdays, other
+    exception dates with other hours than their weekday's partial days. The usual day
+    (the hours most weekdays work) is the unit durations in hours divide by; its clock
+    window places times of day (on a day of other hours too: README). None when no
+    weekday works (the caller's error, which knows where the calendar is in its file)."""
     hours = [wt.hours(d) for d in wt.week]
     worked = [h for h in hours if h > 0]
     if not worked:
         return None
-    usual = collections.Counter(worked).most_common(1)[0][0]
-    if any(h != usual for h in worked):
-        report.lose(
-            "weekday-hours",
-            "calendars with different hours on different weekdays",
-            f"each working day counts as {usual:g} h (partial days are not modelled yet)",
-            name,
-        )
-    holidays, extra = [], []
+    counts = collections.Counter(worked)
+    usual = max(counts, key=lambda h: (counts[h], h))
+    holidays, extra, partial = [], [], []
     for day, intervals in sorted(wt.exceptions.items()):
         h = wt.hours(intervals)
         normal = hours[day.weekday()]
         if h == 0 and normal > 0:
             holidays.append(day)
-        elif h > 0 and normal == 0:
+        elif h == usual and normal == 0:
             extra.append(day)
-        if h > 0 and h != usual:
-            report.lose(
-                "partial-days",
-                "exception days with part of a day's work",
-                "counted as a whole working day",
-                f"{name} {day}",
-            )
+        elif h > 0 and h != normal:
+            partial.append((day, h))
     window = next(wt.week[d] for d in range(7) if hours[d] == usual)
     cal = Calendar(
         name,
@@ -378,7 +369,9 @@ def working_calendar(wt: WorkingTime, name: str, report: ImportReport) -> Import
         tuple(holidays),
         tuple(extra),
         hours_per_day=usual,
+        hours=tuple((d, hours[d]) for d in range(7) if 0 < hours[d] != usual),
         day=tuple((s / 60, e / 60) for s, e in window),
+        partial_days=tuple(partial),
     )
     return ImportedCalendar(cal, usual)
 
@@ -393,7 +386,7 @@ def _calendar(
     if not any(wt.hours(d) > 0 for d in wt.week):
         raise xer.error(f"calendar {cid} has no working day in its week", line, "CALENDAR")
     name = usable_id(row.get("clndr_name", ""), f"calendar_{cid}", names)
-    cal = working_calendar(wt, name, report)
+    cal = working_calendar(wt, name)
     assert cal is not None  # a working weekday was checked above
     return cal
 

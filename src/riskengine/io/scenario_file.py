@@ -122,7 +122,15 @@ TASK_KEYS = (
     "type",
     "summarises",
 )
-CALENDAR_KEYS = ("workdays", "holidays", "extra_workdays", "hours_per_day", "hours", "day")
+CALENDAR_KEYS = (
+    "workdays",
+    "holidays",
+    "extra_workdays",
+    "partial_days",
+    "hours_per_day",
+    "hours",
+    "day",
+)
 COST_KEYS = ("fixed", "per_day")
 COST_ITEM_KEYS = ("id", "name", "group", *COST_KEYS)
 CONSTRAINT_KEYS = ("start_no_earlier_than", "type", "date", "secondary")
@@ -435,7 +443,25 @@ def _hours(doc: Document, c: dict, path: Path_) -> dict[str, Any]:
         out["hours"] = tuple(sorted(by_day.items()))
     if c.get("day") is not None:
         out["day"] = _clock(doc, c["day"], (*path, "day"))
+    if c.get("partial_days") is not None:
+        out["partial_days"] = _partial_days(doc, c["partial_days"], (*path, "partial_days"))
     return out
+
+
+def _partial_days(doc: Document, raw: Any, path: Path_) -> tuple[tuple[_dt.date, float], ...]:
+    """``partial_days: {2027-12-24: 4}``: dates worked for these hours instead of
+    their weekday's."""
+    if not isinstance(raw, Mapping):
+        raise doc.error(
+            f"must map dates to working hours, e.g. {{2027-12-24: 4}}, got {kind_of(raw)}", path
+        )
+    out: dict[_dt.date, float] = {}
+    for key, value in raw.items():
+        day = as_date(doc, key, (*path, str(key)))
+        if day in out:
+            raise doc.error(f"{day} is given twice", (*path, str(key)))
+        out[day] = _day_hours(doc, value, (*path, str(key)))
+    return tuple(sorted(out.items()))
 
 
 def _day_hours(doc: Document, value: Any, path: Path_) -> float:

@@ -53,6 +53,8 @@ def _calendar(c: Calendar) -> dict[str, Any]:
     out["hours_per_day"] = c.hours_per_day
     if c.hours:
         out["hours"] = {WEEKDAYS[d]: h for d, h in c.hours}
+    if c.partial_days:
+        out["partial_days"] = {d.isoformat(): h for d, h in c.partial_days}
     out["day"] = _clock(c.day)
     return out
 

@@ -173,6 +173,7 @@ class Calendars(NamedTuple):
     work: np.ndarray
     inv: np.ndarray
     count: np.ndarray
+    partial: np.ndarray  # int64[C]: 1 for a calendar with days of other than one unit
 
 
 class Cost(NamedTuple):

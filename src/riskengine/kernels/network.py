@@ -89,7 +89,7 @@ Calendars, constraints and progress (``schedule``, ``calendars``)
 -----------------------------------------------------------------
 Times are union working days (riskengine/calendar.py). A task with ``task_cal[t] >= 0``
 works on calendar ``task_cal[t]``: its lags, duration and float are counted in positions of
-that calendar (tables ``calendars = (cum, work, inv, count)``), so a lag or a duration
+that calendar (tables ``calendars = (cum, work, inv, count, partial)``), so a lag or a duration
 never counts a day its calendar does not work. A backward link uses the successor's calendar
 (``succ_cal``), as its lag belongs to the successor. A link whose lag counts on another
 calendar (the scenario's ``lag_calendar``: ``pred_lcal``/``succ_lcal``, -2 where it is
@@ -207,7 +207,7 @@ def _pos(cal, c, t):
     chosen afterwards (the same values as clamping the floor)."""
     if c < 0:
         return t
-    cum, work, inv, count = cal
+    cum, work = cal.cum, cal.work
     k = int(min(max(t, 0.0), work.shape[1] - 1.0))
     r = cum[c, k] + work[c, k] * (t - k)
     return t if t == np.inf else r
@@ -215,24 +215,39 @@ def _pos(cal, c, t):
 
 @njit(inline="always")
 def _start(cal, c, p):
-    """Union time of a start at position p of calendar c (+inf stays +inf)."""
+    """Union time of a start at position p of calendar c (+inf stays +inf): in the
+    working day holding p, at the start of the next one when p ends a day. A calendar
+    with days of other than one working day (``partial``) walks from the day holding
+    the whole position to the one holding p."""
     if c < 0:
         return p
-    cum, work, inv, count = cal
+    cum, work, inv, count, partial = cal
     j = int(min(max(p + DATE_EPS, 0.0), count[c] - 1.0))
     r = inv[c, j] + (p - j)
+    if partial[c] and p < np.inf:
+        k = int(inv[c, j])
+        last = work.shape[1] - 1
+        while k < last and cum[c, k + 1] <= p + DATE_EPS:
+            k += 1
+        r = k + (p - cum[c, k]) / work[c, k]
     return p if p == np.inf else r
 
 
 @njit(inline="always")
 def _finish(cal, c, q):
     """Union time of a finish at position q of calendar c (end of its last working day;
-    +inf stays +inf)."""
+    +inf stays +inf); a ``partial`` calendar walks as in :func:`_start`."""
     if c < 0:
         return q
-    cum, work, inv, count = cal
+    cum, work, inv, count, partial = cal
     j = int(min(max(np.ceil(q - DATE_EPS) - 1.0, 0.0), count[c] - 1.0))
     r = inv[c, j] + (q - j)
+    if partial[c] and q < np.inf:
+        k = int(inv[c, j])
+        last = work.shape[1] - 1
+        while k < last and cum[c, k + 1] < q - DATE_EPS:
+            k += 1
+        r = k + (q - cum[c, k]) / work[c, k]
     return q if q == np.inf else r
 
 
@@ -387,9 +402,17 @@ def _make_simulate(full):
                             for ta in schedule.alap:
                                 st = (task_slow[ta] & START_MILESTONE) != 0
                                 fm = (task_slow[ta] & FINISH_MILESTONE) != 0
-                                row = schedule.task_cal[ta] if fm else -1
+                                row = schedule.task_cal[ta] if fm else -2
                                 _count_finishes(
-                                    c, ta, days, X[2 * ta + 1], valid, st, calendars, row
+                                    c,
+                                    ta,
+                                    days,
+                                    X[2 * ta + 1],
+                                    valid,
+                                    st,
+                                    calendars,
+                                    row,
+                                    schedule.data_time[0],
                                 )
                     if n_main < n:
                         _hammock_pass(c, X, work.XP, u, lim, valid, calendars, schedule, days)
@@ -509,7 +532,8 @@ def _make_simulate(full):
                             valid,
                             (task_slow[t] & START_MILESTONE) != 0,
                             calendars,
-                            schedule.task_cal[t] if fm else -1,
+                            schedule.task_cal[t] if fm else -2,
+                            schedule.data_time[0],
                         )
                 if full and task_slow[t] & HAS_COST:
                     task_cost[c, t] += _task_cost(
@@ -1162,30 +1186,38 @@ def _hammock_pass(c, X, XP, u, lim, valid, cal, schedule, days):
                 pes[lane] = lim[lane]
                 pef[lane] = u[lane]
         if count:
-            _count_finishes(c, t, days, ef, valid, False, cal, -1)
+            _count_finishes(c, t, days, ef, valid, False, cal, -2, 0.0)
 
 
 @njit(error_model="numpy", _nrt=False)
-def _count_finishes(c, t, days, ef, valid, on_start, cal, row):
+def _count_finishes(c, t, days, ef, valid, on_start, cal, row, data_time):
     """Count each valid lane's finish day ``k = ceil(EF) - 1`` in task t's window of bins
     from ``day_base[t]`` (days outside go to the end bins), and track the first and last
     day seen, so the caller knows when the window was too narrow. A start milestone
     (``on_start``) counts the day it starts, ``k = floor(EF)``: at a day boundary that is
-    the day after. A finish milestone on calendar ``row`` (-1: none) at the start of a
-    working day after days its calendar does not work (it waited for them) counts that
-    working day, not the day off before it."""
+    the day after. A finish milestone on calendar ``row`` (-1: union days; -2: not a
+    finish milestone) at the start of a working day after days its calendar does not
+    work (it waited for them) counts that working day, not the day off before it; one
+    that waited for the data date (its finish is ``data_time``) counts the data date's
+    day, as P6 dates it (the data date is a moment of that day, not the end of the day
+    before)."""
     hist, day_base, day_first, day_last = days
     n_bins = hist.shape[2]
     base = day_base[t]
     work = cal.work
+    last = work.shape[1] - 1
     for lane in range(ef.shape[0]):
         if valid[lane]:
             if on_start:
                 kb = max(int(math.floor(ef[lane] + DATE_EPS)), 0)
             else:
                 kb = max(int(math.ceil(ef[lane] - DATE_EPS)) - 1, 0)
-                if row >= 0 and work[row, min(kb, work.shape[1] - 1)] == 0.0:
+                if row >= -1 and (
+                    ef[lane] == data_time or (row >= 0 and work[row, min(kb, last)] == 0.0)
+                ):
                     kb = max(int(math.floor(ef[lane] + DATE_EPS)), 0)
+                    while row >= 0 and kb < last and work[row, kb] == 0.0:
+                        kb += 1
             day_first[c, t] = min(day_first[c, t], kb)
             day_last[c, t] = max(day_last[c, t], kb)
             hist[c, t, min(max(kb - base, 0), n_bins - 1)] += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import datetime as _dt
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -96,11 +97,14 @@ class Calendar:
         Working hours of a working day: ``16h`` is 2 working days.
     hours : tuple of (int, float), default ()
         Working hours of some weekdays, e.g. ``((4, 6.0),)`` for 6 hours on Fridays
-        (others: ``hours_per_day``). Every working weekday must have the same hours
-        for now: the kernels count every working day as one unit.
+        (others: ``hours_per_day``). A working day (the unit of durations) is the usual
+        day's hours (:func:`day_hours`); a day of other hours counts as that share of one.
     day : tuple of (float, float), default ((8.0, 12.0), (13.0, 17.0))
         The clock window of a working day: periods worked, in hours from midnight, in
         order. A time of day in a date counts the fraction of these hours worked by then.
+    partial_days : tuple of (datetime.date, float), default ()
+        Dates worked for other hours than their weekday's (more than 0, at most 24),
+        e.g. a half day on Christmas Eve: ``((date(2027, 12, 24), 4.0),)``.
     """
 
     id: str
@@ -110,6 +114,7 @@ class Calendar:
     hours_per_day: float = 8.0
     hours: tuple[tuple[int, float], ...] = ()
     day: tuple[tuple[float, float], ...] = DEFAULT_DAY
+    partial_days: tuple[tuple[_dt.date, float], ...] = ()
 
 
 STANDARD_CALENDAR = Calendar("standard")  # Monday–Friday: the default when none is given
@@ -118,15 +123,31 @@ STANDARD_CALENDAR = Calendar("standard")  # Monday–Friday: the default when no
 FULL_DAY_CALENDAR = Calendar("24 hours", workdays=tuple(range(7)), hours_per_day=24.0)
 
 
-def calendar_units(cal: Calendar, field: str) -> Units:
-    """How durations written in weeks and hours convert to working days of ``cal``: its
-    working weekdays per week and its hours per working day.
+def weekday_hours(cal: Calendar) -> tuple[float, ...]:
+    """Working hours of each weekday (0 = Monday … 6 = Sunday; 0 for one not worked):
+    its ``hours`` entry, else ``hours_per_day``."""
+    by_day = dict(cal.hours)
+    return tuple(by_day.get(d, cal.hours_per_day) if d in cal.workdays else 0.0 for d in range(7))
 
-    Raises ScenarioError (``field``, e.g. ``calendars.site.hours``) when the weekdays it
-    works (its ``workdays`` and those of its extra workdays) have different hours: the
-    kernels count every working day as one unit, so such a calendar cannot be simulated
-    exactly yet, and is refused rather than approximated; and when ``hours`` names a
-    weekday it never works, whose hours would be silently unused."""
+
+def day_hours(cal: Calendar) -> float:
+    """Hours of the calendar's usual working day, the unit its durations count in: the
+    hours most of its working weekdays work (of equally common ones, the longest);
+    ``hours_per_day`` when it works no weekday. A day of other hours (a short Friday, a
+    partial day) is that share of a working day."""
+    worked = [h for h in weekday_hours(cal) if h > 0]
+    if not worked:
+        return float(cal.hours_per_day)
+    counts = collections.Counter(worked)
+    return float(max(counts, key=lambda h: (counts[h], h)))
+
+
+def calendar_units(cal: Calendar, field: str) -> Units:
+    """How durations written in weeks and hours convert to working days of ``cal``: an
+    hour is ``1 / day_hours(cal)`` of a working day, a week its weekly hours over that.
+
+    Raises ScenarioError (``field``, e.g. ``calendars.site.hours``) when ``hours`` names
+    a weekday it never works, whose hours would be silently unused."""
     by_day = dict(cal.hours)
     worked = set(cal.workdays)
     worked.update(d.weekday() for d in cal.extra_workdays if isinstance(d, _dt.date))
@@ -137,18 +158,8 @@ def calendar_units(cal: Calendar, field: str) -> Units:
             " (add it to workdays or remove its hours)",
             field=field,
         )
-    per_day = {by_day.get(d, cal.hours_per_day) for d in worked}
-    if len(per_day) > 1:
-        listed = ", ".join(
-            f"{WEEKDAYS[d]} {by_day.get(d, cal.hours_per_day):g}" for d in sorted(worked)
-        )
-        raise ScenarioError(
-            f"calendar {cal.id!r}: working days of different hours ({listed}) are not "
-            "supported yet; give every working weekday the same hours",
-            field=field,
-        )
-    hours = per_day.pop() if per_day else cal.hours_per_day
-    return Units(days_per_week=float(len(cal.workdays)), hours_per_day=float(hours))
+    unit = day_hours(cal)
+    return Units(days_per_week=sum(weekday_hours(cal)) / unit, hours_per_day=unit)
 
 
 def day_fraction(cal: Calendar, moment: _dt.datetime) -> float:

@@ -161,6 +161,7 @@ def _check_calendars(calendars: tuple[Calendar, ...], start: _dt.date | None) ->
                 field = f"{where}.{key}[{j}]"
                 _require_date(d, field, f"a {label}")
                 _check_range(d, start, field, f"calendar {show(c.id)}: {label} {d}")
+        _check_partial_days(c, where, start)
         both = set(c.holidays) & set(c.extra_workdays)
         if both:
             d = min(both)
@@ -170,9 +171,31 @@ def _check_calendars(calendars: tuple[Calendar, ...], start: _dt.date | None) ->
             )
 
 
+def _check_partial_days(c: Calendar, where: str, start: _dt.date | None) -> None:
+    """Each partial day a date (not a holiday too) with hours in (0, 24]."""
+    for j, pair in enumerate(c.partial_days):
+        field = f"{where}.partial_days[{j}]"
+        if not (isinstance(pair, tuple) and len(pair) == 2):
+            raise ScenarioError(f"must be (date, hours), got {show(pair)}", field=field)
+        d, h = pair
+        _require_date(d, field, "a partial day")
+        _check_range(d, start, field, f"calendar {show(c.id)}: partial day {d}")
+        if not _is_number(h) or not 0 < h <= 24:
+            raise ScenarioError(
+                f"working hours must be more than 0 and at most 24, got {show(h)}", field=field
+            )
+        if d in c.holidays:
+            raise ScenarioError(
+                f"calendar {show(c.id)}: {d} is both a holiday and a partial day", field=field
+            )
+    days = [p[0] for p in c.partial_days]
+    if len(set(days)) < len(days):
+        raise ScenarioError(f"calendar {show(c.id)}: a partial day is given twice", field=where)
+
+
 def _check_hours(c: Calendar, where: str) -> None:
     """Working hours in (0, 24], weekdays 0 to 6, a clock window of ordered periods
-    within the day; then :func:`calendar_units` refuses unequal hours per weekday."""
+    within the day; then :func:`calendar_units` refuses hours of a weekday not worked."""
     hours = [("hours_per_day", c.hours_per_day)]
     for j, pair in enumerate(c.hours):
         if not (isinstance(pair, tuple) and len(pair) == 2 and pair[0] in range(7)):
