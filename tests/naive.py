@@ -173,6 +173,8 @@ class NaiveCalendar:
         hours=None,
         partial=None,
         hours_per_day=8.0,
+        window=None,
+        union=None,
     ):
         self.start = start
         self.workdays = set(workdays)
@@ -183,6 +185,26 @@ class NaiveCalendar:
         self.hpd = hours_per_day
         worked = [self.hours.get(d, hours_per_day) for d in sorted(self.workdays)]
         self.unit = max(worked, key=lambda h: (worked.count(h), h))
+        # the clock: times within a day are fractions of the union window's hours (the
+        # periods some calendar works); the calendar works its own window's hours
+        self.window = window
+        self.union = union
+
+    def _to_own(self, f):
+        """Fraction of the calendar's own hours done at union fraction f of a day."""
+        if self.window is None or not 0 <= f <= 1:
+            return f
+        clock = _clock_at(self.union, f * _hours(self.union), True)
+        return _before(self.window, clock) / _hours(self.window)
+
+    def _to_union(self, g, start):
+        """Union fraction at which the calendar has done g of its own hours (a start:
+        the latest such moment; a finish: the earliest)."""
+        if self.window is None or not -1e-9 <= g <= 1 + 1e-9:
+            return g
+        g = min(max(g, 0.0), 1.0)
+        clock = _clock_at(self.window, g * _hours(self.window), start)
+        return _before(self.union, clock) / _hours(self.union)
 
     def amount(self, i):
         """Working days of day i."""
@@ -204,7 +226,7 @@ class NaiveCalendar:
             return t
         k = math.floor(t)
         done = sum(self.amount(i) for i in range(k))
-        return done + self.amount(k) * (t - k)
+        return done + self.amount(k) * self._to_own(t - k)
 
     def _walk(self, p, start):
         """The day holding position p (as a start: the next working day when p ends one;
@@ -219,11 +241,47 @@ class NaiveCalendar:
 
     def start_at(self, p):
         i, done = self._walk(max(p, 0.0), True)
-        return i + (p - done) / self.amount(i)
+        return i + self._to_union((p - done) / self.amount(i), True)
 
     def finish_at(self, q):
         i, done = self._walk(max(q, 1e-9 * 2), False)
-        return i + (q - done) / self.amount(i)
+        return i + self._to_union((q - done) / self.amount(i), False)
+
+
+def _hours(window):
+    return sum(e - b for b, e in window)
+
+
+def _before(window, clock):
+    """Hours of ``window`` before the clock time."""
+    return sum(min(max(clock - b, 0.0), e - b) for b, e in window)
+
+
+def _clock_at(window, h, start):
+    """The clock time at which ``h`` hours of ``window`` have passed: the latest such
+    time (``start``: after a break) or the earliest; within 1e-9 of a day of a break,
+    at it."""
+    tol = 1e-9 * _hours(window)
+    for b, e in window:
+        if (h < e - b - tol) if start else (h <= e - b + tol):
+            return b + min(max(h, 0.0), e - b)
+        h -= e - b
+    return window[-1][1]
+
+
+def merged_window(windows):
+    """The periods of the day in which any of ``windows`` works, merged, by brute force
+    over minutes."""
+    minutes = sorted(
+        {m for w in windows for b, e in w for m in range(round(b * 60), round(e * 60))}
+    )
+    out = []
+    for m in minutes:
+        if out and out[-1][1] == m:
+            out[-1][1] = m + 1
+        else:
+            out.append([m, m + 1])
+    return tuple((b / 60, e / 60) for b, e in out)
 
 
 def cpm_calendars(
@@ -390,17 +448,21 @@ def _set_span(tid, p, q, cal, es, ef):
     ef[tid] = max(es[tid], cal.finish_at(max(p, q)))
 
 
-def critical_towards_calendars(tasks, es, ef, ends, finish, tol, cal_of, limits=None, lag_cal=None):
+def critical_towards_calendars(
+    tasks, es, ef, ends, finish, tol, cal_of, limits=None, lag_cal=None, keep=None
+):
     """:func:`critical_towards` with working calendars: a link's lag counts in the
     successor's calendar, the float in the task's own working days. ``limits``: the
     constraints of :func:`cpm_calendars` whose latest and mandatory dates bound or set
-    the late dates (the project's pass with hard constraints)."""
+    the late dates (the project's pass with hard constraints). ``keep``: a dict that
+    receives each task's late start and finish (times) and total float."""
     limits = limits or {}
     succs = {tid: [] for tid, _ in tasks}
     for tid, preds in tasks:
         for pid, kind, lag in preds:
             succs[pid].append((tid, kind, lag))
     ls, lf, critical = {}, {}, set()
+    late_pos = {}  # late start and finish, positions of the task's calendar
     for tid, _ in reversed(tasks):
         cal = cal_of[tid]
         w = cal.pos(ef[tid]) - cal.pos(es[tid])
@@ -408,16 +470,22 @@ def critical_towards_calendars(tasks, es, ef, ends, finish, tol, cal_of, limits=
         late_start = math.inf
         for sid, kind, lag in succs[tid]:
             sc = cal_of[sid]
-            x = ls[sid] if kind in ("FS", "SS") else lf[sid]
-            if x == math.inf:
+            p = late_pos[sid][0 if kind in ("FS", "SS") else 1]
+            if p == math.inf:
                 continue  # a successor that cannot reach ``ends`` sets no limit
-            limit = _back(x, lag, sc, _lag_calendar(lag_cal, tid, sid, lag))
+            # the successor's late date at the earliest moment of its position (as P6
+            # dates a late start: the close of the working time before it), the lag back
+            # on the lag calendar to the earliest moment too
+            x = sc.finish_at(p)
+            on = _lag_calendar(lag_cal, tid, sid, lag) or sc
+            limit = on.finish_at(on.pos(x) - lag)
             if kind in ("FS", "FF"):
                 late_finish = min(late_finish, limit)
             else:
                 late_start = min(late_start, limit)
         if late_finish == late_start == math.inf:
             ls[tid] = lf[tid] = math.inf
+            late_pos[tid] = (math.inf, math.inf)
             continue
         q = cal.pos(late_finish) if late_finish < math.inf else math.inf
         if late_start < math.inf:
@@ -434,6 +502,9 @@ def critical_towards_calendars(tasks, es, ef, ends, finish, tol, cal_of, limits=
                 q = cal.pos(day + 1)
         if q - cal.pos(ef[tid]) <= tol:
             critical.add(tid)
+        late_pos[tid] = (q - w, q)
         ls[tid] = cal.start_at(q - w)
         lf[tid] = max(ls[tid], cal.finish_at(q))
+        if keep is not None:
+            keep[tid] = (ls[tid], lf[tid], q - cal.pos(ef[tid]))
     return critical

@@ -348,7 +348,8 @@ def naive_inputs(sc):
     """What the naive calendar reference needs of ``sc`` (its calendars, from START): the
     calendars, the tasks in topological order with their links, each task's calendar
     and each start-no-earlier-than in days from the start."""
-    cals = {c.id: naive_calendar(c) for c in sc.calendars}
+    union = naive.merged_window([c.day for c in sc.calendars])
+    cals = {c.id: naive_calendar(c, union) for c in sc.calendars}
     order = [sc.tasks[i] for i in topological_order(sc)]
     spec = [(t.id, [(lk.task, lk.type, lk.lag) for lk in t.predecessors]) for t in order]
     cal_of = {t.id: cals[t.calendar] for t in sc.tasks}
@@ -360,8 +361,9 @@ def naive_inputs(sc):
     return cals, spec, cal_of, earliest
 
 
-def naive_calendar(c):
-    """The naive reference's calendar of Calendar ``c`` (from START)."""
+def naive_calendar(c, union):
+    """The naive reference's calendar of Calendar ``c`` (from START), its clock window
+    against the ``union`` of every calendar's."""
     return naive.NaiveCalendar(
         START,
         c.workdays,
@@ -370,6 +372,8 @@ def naive_calendar(c):
         hours=dict(c.hours),
         partial=dict(c.partial_days),
         hours_per_day=c.hours_per_day,
+        window=c.day,
+        union=union,
     )
 
 

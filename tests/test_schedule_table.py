@@ -79,40 +79,16 @@ def test_a_scenario_without_dates_gives_working_days():
 def naive_late(spec, es, ef, finish, cal_of, constraints):
     """naive.critical_towards_calendars' project pass (hard constraints), keeping what
     it computes: late start and finish (calendar days from START) and total float."""
-    succs = {tid: [] for tid, _ in spec}
-    for tid, preds in spec:
-        for pid, kind, lag in preds:
-            succs[pid].append((tid, kind, lag))
-    ls, lf, fl = {}, {}, {}
-    for tid, _ in reversed(spec):
-        cal = cal_of[tid]
-        w = cal.pos(ef[tid]) - cal.pos(es[tid])
-        late_finish, late_start = finish, math.inf
-        for sid, kind, lag in succs[tid]:
-            sc = cal_of[sid]
-            x = ls[sid] if kind in ("FS", "SS") else lf[sid]
-            limit = sc.start_at(sc.pos(x) - lag)
-            if kind in ("FS", "FF"):
-                late_finish = min(late_finish, limit)
-            else:
-                late_start = min(late_start, limit)
-        q = cal.pos(late_finish)
-        if late_start < math.inf:
-            q = min(q, cal.pos(late_start) + w)
-        for kind, d in constraints.get(tid, ()):
-            if kind in ("start-no-later-than", "start-on", "mandatory-start"):
-                q = min(q, cal.pos(d) + w)
-            if kind in ("finish-no-later-than", "finish-on", "mandatory-finish"):
-                q = min(q, cal.pos(d + 1))
-        for kind, d in constraints.get(tid, ()):
-            if kind == "mandatory-start":
-                q = cal.pos(d) + w
-            elif kind == "mandatory-finish":
-                q = cal.pos(d + 1)
-        fl[tid] = q - cal.pos(ef[tid])
-        ls[tid] = cal.start_at(q - w)
-        lf[tid] = max(ls[tid], cal.finish_at(q))
-    return ls, lf, fl
+    keep: dict = {}
+    ends = {tid for tid, _ in spec}
+    naive.critical_towards_calendars(
+        spec, es, ef, ends, finish, 1e-6, cal_of, limits=constraints, keep=keep
+    )
+    return (
+        {t: v[0] for t, v in keep.items()},
+        {t: v[1] for t, v in keep.items()},
+        {t: v[2] for t, v in keep.items()},
+    )
 
 
 def start_day(t: float) -> pd.Timestamp:

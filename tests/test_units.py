@@ -509,7 +509,10 @@ def test_the_readme_example_loads_as_its_comments_say(tmp_path):
     assert pour.predecessors[0].lag == 0.4
     assert sc.risks[0].impacts[0].delay == parse_distribution(12)
     tl = build_timeline(sc)
-    assert tl.start_of(sc.data_date) == tl.end_of(dt.date(2027, 3, 31))
+    # 17:00 is the end of the project calendar's Wednesday; the site works to 17:30
+    data = tl.start_of(sc.data_date)
+    assert tl.position(data, None) == tl.position(tl.end_of(dt.date(2027, 3, 31)), None)
+    assert tl.position(data, "site") % 1 == pytest.approx(10 / 10.5)  # 07:00-17:30
 
 
 def test_a_unit_in_a_risk_register_says_registers_take_working_days(tmp_path):
@@ -527,9 +530,9 @@ def test_a_unit_in_a_risk_register_says_registers_take_working_days(tmp_path):
     )
 
 
-def test_the_timeline_places_a_time_by_a_named_calendars_clock(tmp_path):
-    # the loader's compile step places every time by the project calendar today (README);
-    # the timeline already takes the calendar whose clock a date belongs to
+def test_a_time_of_day_is_one_moment_each_calendar_counts_by_its_own_clock(tmp_path):
+    # the union clock is 07:00-17:00 (the site's; the standard 08:00-12:00,13:00-17:00
+    # lies inside it): a moment is a fraction of it, a calendar's position its own hours
     sc = load(
         tmp_path,
         f"""\
@@ -539,11 +542,16 @@ def test_the_timeline_places_a_time_by_a_named_calendars_clock(tmp_path):
         """,
     )
     tl = build_timeline(sc)
+    assert tl.window == ((7.0, 17.0),)
     noon = dt.datetime(2027, 1, 6, 12, 0)  # Wed: union day 2
-    assert tl.start_of(noon) == 2.5  # 4 of 8 hours, 08:00-12:00,13:00-17:00
-    assert tl.start_of(noon, "site") == tl.end_of(noon, "site") == 2.5  # 5 of 10 hours
-    assert tl.start_of(dt.datetime(2027, 1, 6, 9, 0), "site") == 2.2
-    assert tl.start_of(dt.datetime(2027, 1, 6, 9, 0)) == 2.125
+    assert tl.start_of(noon) == tl.start_of(noon, "site") == tl.end_of(noon, "site") == 2.5
+    assert tl.position(2.5, None) == 2.5  # 4 of the standard's 8 hours
+    nine = tl.start_of(dt.datetime(2027, 1, 6, 9, 0))
+    assert nine == pytest.approx(2.2)  # 2 of 10 union hours
+    assert tl.position(nine, "site") == pytest.approx(2.2)
+    assert tl.position(nine, None) == pytest.approx(2.125)  # 1 of the standard's 8
+    lunch = tl.start_of(dt.datetime(2027, 1, 6, 12, 30))
+    assert tl.position(lunch, None) == 2.5  # the standard does not work 12:00-13:00
     assert tl.start_of(dt.date(2027, 1, 6), "site") == 2.0  # a date alone: unchanged
 
 
@@ -564,8 +572,8 @@ def test_a_milestone_target_with_a_unit_counts_on_the_project_calendar(tmp_path)
 
 
 def test_an_actual_finish_time_counts_by_the_clock_of_the_tasks_own_calendar():
-    """10:00 is half the day of a 06:00-14:00 calendar, a quarter of the project's
-    08:00-12:00,13:00-17:00: the task's own clock places its actual finish."""
+    """10:00 is half the day of a 06:00-14:00 calendar and a quarter of the project's
+    08:00-12:00,13:00-17:00: the moment is one, each calendar counts it by its clock."""
     early = rk.Calendar("early", day=((6.0, 14.0),))
     sc = rk.Scenario(
         name="clock",
@@ -585,4 +593,5 @@ def test_an_actual_finish_time_counts_by_the_clock_of_the_tasks_own_calendar():
         calendar="standard",
     )
     r = rk.simulate(sc, 4, 1, sensitivity=False, drivers=False)
-    assert r.finishes["m"][0] == 1.5
+    assert r.finishes["m"][0] == pytest.approx(1.25, abs=1e-12)  # 2 of the standard's 8 h
+    assert r.timeline.position(r.times["m"][0], "early") == pytest.approx(1.5, abs=1e-12)

@@ -29,8 +29,7 @@ of the project calendar (``Calendar.day``): 17:00 on 08:00-17:00 is the end of t
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -93,8 +92,8 @@ class Timeline:
     ``index[cal_id]`` is the table row of a calendar, or -1 when it works exactly on the
     union days (no conversion needed). ``project`` is the project calendar's row (or -1).
     ``dated`` is False for scenarios without a start date (times only, no dates).
-    ``calendar`` is the project calendar, whose clock window places times of day unless
-    a date is given with another calendar of ``clocks`` (the calendars in use, by id)."""
+    ``window`` is the union clock: every period of the day some calendar in use works
+    (module docstring)."""
 
     days: np.ndarray  # datetime64[D][H]: the union days
     cum: np.ndarray  # float64[C, H + 1]
@@ -102,11 +101,12 @@ class Timeline:
     inv: np.ndarray  # float64[C, J]; J = max n_c, padded with the last working day
     count: np.ndarray  # int64[C]: n_c, whole positions of each calendar in the horizon
     partial: np.ndarray  # int64[C]: 1 when a day of the calendar is not one working day
+    clock: np.ndarray  # float64[C, 2, M]: each calendar's day against the union clock
+    clocked: np.ndarray  # int64[C]: 1 when a calendar's clock window is not the union's
     index: dict[str, int]
     project: int
     dated: bool
-    calendar: Calendar = STANDARD_CALENDAR
-    clocks: Mapping[str, Calendar] = field(default_factory=dict)
+    window: tuple[tuple[float, float], ...] = STANDARD_CALENDAR.day
 
     @property
     def horizon(self) -> int:
@@ -132,12 +132,24 @@ class Timeline:
         if c < 0:
             return t
         k = np.clip(np.floor(t).astype(np.int64), 0, self.horizon - 1)
-        return self.cum[c, k] + self.work[c, k] * (t - k)
+        f = t - k
+        if self.clocked[c]:  # inside the day, by the calendar's own clock
+            inside = (f >= 0.0) & (f <= 1.0)
+            f = np.where(inside, own_fraction(self.clock[c], f), f)
+        return self.cum[c, k] + self.work[c, k] * f
 
     @property
-    def tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def tables(self) -> tuple[np.ndarray, ...]:
         """The arrays the kernels take."""
-        return (self.cum, self.work, self.inv, self.count, self.partial)
+        return (
+            self.cum,
+            self.work,
+            self.inv,
+            self.count,
+            self.partial,
+            self.clock,
+            self.clocked,
+        )
 
     # -- union time ↔ dates -------------------------------------------------------------
     def _day(self, k: np.ndarray) -> np.ndarray:
@@ -166,14 +178,14 @@ class Timeline:
 
     def at_time(self, moment: _dt.datetime, calendar: str | None = None) -> float:
         """Union time of a date with a time of day: the start of its day plus the
-        fraction of the working day done by then, by the clock window of ``calendar``
-        (None, or one not in use: the project calendar's). On a day that is no union
-        day, nobody works: the start of the next union day, as for a date alone."""
+        fraction of the union clock's hours passed by then (each calendar's position
+        follows from its own window; ``calendar`` is kept for the callers, a moment is
+        the same on every calendar). On a day that is no union day, nobody works: the
+        start of the next union day, as for a date alone."""
         day = np.datetime64(moment.date(), "D")
         k = int(np.searchsorted(self.days, day, side="left"))
         if k < self.horizon and self.days[k] == day:
-            clock = self.calendar if calendar is None else self.clocks.get(calendar, self.calendar)
-            return k + day_fraction(clock, moment)
+            return k + day_fraction(Calendar("union", day=self.window), moment)
         return float(k)
 
     # -- union time ↔ working days of the project calendar -------------------------------
@@ -220,7 +232,10 @@ class Timeline:
             # before the first working day or past the horizon: the first or last one
             first, last = self.inv[row, 0], self.inv[row, max(self.count[row] - 1, 0)]
             k = np.where(k < first, first, np.where(k > last, last, k)).astype(np.int64)
-            out[on] = k + (p[on] - cum[k]) / self.work[row, k]
+            g = (p[on] - cum[k]) / self.work[row, k]
+            if self.clocked[row]:
+                g = clock_inverse(self.clock[row], g, start)
+            out[on] = k + g
         return out
 
     def iso(self, dates: np.ndarray) -> list[str]:
@@ -255,14 +270,19 @@ def build_timeline(scenario: Scenario) -> Timeline:
     days = start + day_index
     rows: list[np.ndarray] = []
     index: dict[str, int] = {}
+    window = union_window([c for c in used.values() if c is not FULL_DAY_CALENDAR])
+    clocks: list[np.ndarray | None] = []
     for cid, amount in amounts.items():
         on = amount[day_index]
-        if (on == 1.0).all():
+        own = None if used[cid] is FULL_DAY_CALENDAR else clock_points(used[cid].day, window)
+        if (on == 1.0).all() and own is None:
             index[cid] = -1
         else:
             index[cid] = len(rows)
             rows.append(on)
+            clocks.append(own)
     work, cum, inv, count, partial = calendar_tables(rows, days.size)
+    clock, clocked = clock_tables(clocks)
     project = index[scenario.project_calendar().id]
     return Timeline(
         days=days,
@@ -271,11 +291,12 @@ def build_timeline(scenario: Scenario) -> Timeline:
         inv=inv,
         count=count,
         partial=partial,
+        clock=clock,
+        clocked=clocked,
         index=index,
         project=project,
         dated=dated,
-        calendar=scenario.project_calendar(),
-        clocks=used,
+        window=window,
     )
 
 
@@ -302,3 +323,91 @@ def calendar_tables(
         inv[c, : count[c]] = np.minimum(k, h - 1)
         inv[c, count[c] :] = inv[c, count[c] - 1] if count[c] else h
     return work, cum, inv, count, partial
+
+
+def union_window(calendars: list[Calendar]) -> tuple[tuple[float, float], ...]:
+    """The union clock: the periods of the day (hours from midnight) in which at least
+    one of ``calendars`` works, merged, in order."""
+    out: list[list[float]] = []
+    for begin, end in sorted(p for c in calendars for p in c.day):
+        if out and begin <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], end)
+        else:
+            out.append([begin, end])
+    return tuple((a, b) for a, b in out) or STANDARD_CALENDAR.day
+
+
+def _hours_before(window: tuple[tuple[float, float], ...], clock: float) -> float:
+    return sum(min(max(clock - a, 0.0), b - a) for a, b in window)
+
+
+def clock_points(
+    own: tuple[tuple[float, float], ...], window: tuple[tuple[float, float], ...]
+) -> np.ndarray | None:
+    """A calendar's working day against the union clock: points (f, g) where f is the
+    fraction of the union clock's hours passed and g the fraction of the calendar's own
+    hours worked, at every edge of either window (between them both grow linearly or g
+    stays flat); None when the windows are the same (g = f)."""
+    if tuple(own) == tuple(window):
+        return None
+    edges = sorted({x for period in (*own, *window) for x in period})
+    union_total = _hours_before(window, 24.0)
+    own_total = _hours_before(own, 24.0)
+    f = [_hours_before(window, x) / union_total for x in edges]
+    g = [_hours_before(own, x) / own_total for x in edges]
+    pts = np.array([[0.0, *f, 1.0], [0.0, *g, 1.0]])
+    # edges with no union hours between them (a break of every calendar) fall together,
+    # with the same g: keep one
+    _, first = np.unique(pts[0], return_index=True)
+    return pts[:, first]
+
+
+def clock_tables(clocks: list[np.ndarray | None]) -> tuple[np.ndarray, np.ndarray]:
+    """The kernels' ``clock[c, 0 or 1, m]`` (each row's points, padded with (1, 1)) and
+    ``clocked[c]``."""
+    m = max((p.shape[1] for p in clocks if p is not None), default=2)
+    clock = np.ones((max(len(clocks), 1), 2, m))
+    clocked = np.zeros(max(len(clocks), 1), np.int64)
+    for c, pts in enumerate(clocks):
+        if pts is None:
+            clock[c, :, 0] = 0.0  # the identity, should anything read it
+        else:
+            clock[c, :, : pts.shape[1]] = pts
+            clocked[c] = 1
+    return clock, clocked
+
+
+def own_fraction(points: np.ndarray, f: np.ndarray) -> np.ndarray:
+    """The fraction of a calendar's working day done at union-clock fractions ``f`` (0 …
+    1), by its points, as the kernels' ``_own_fraction`` computes it."""
+    fs, gs = points
+    m = np.clip(np.searchsorted(fs, f, side="left"), 1, fs.size - 1)
+    f0, f1, g0, g1 = fs[m - 1], fs[m], gs[m - 1], gs[m]
+    rise = np.where(f1 > f0, f1 - f0, 1.0)
+    # at a point (up to the rounding of t - k): its fraction exactly
+    return np.where(
+        f1 - f <= _DATE_EPS, g1, np.where(f - f0 <= _DATE_EPS, g0, g0 + (g1 - g0) * (f - f0) / rise)
+    )
+
+
+def clock_inverse(points: np.ndarray, g: np.ndarray, start: bool) -> np.ndarray:
+    """Union-clock fractions at which a calendar with these points has worked ``g`` of
+    its day: as a start, the latest such moment (after a break, the work resumes); as a
+    finish, the earliest (before a break)."""
+    f, gs = points
+    raw = np.asarray(g, dtype=np.float64)
+    g = raw
+    # before the first working day or past the last (by more than rounding): time
+    # counts as it is, as without a clock
+    outside = (g < -_DATE_EPS) | (g > 1.0 + _DATE_EPS)
+    g = np.clip(g, 0.0, 1.0)
+    if start:  # within _DATE_EPS of a break's level is at it (as the kernels)
+        m = np.searchsorted(gs, g + _DATE_EPS, side="right")
+    else:
+        m = np.searchsorted(gs, g - _DATE_EPS, side="left")
+    m = np.clip(m, 1, gs.size - 1)
+    g0, g1, f0, f1 = gs[m - 1], gs[m], f[m - 1], f[m]
+    rise = np.where(g1 > g0, g1 - g0, 1.0)
+    done = np.clip(g - g0, 0.0, g1 - g0)
+    inside = np.where(g1 > g0, f0 + done * (f1 - f0) / rise, f1 if not start else f0)
+    return np.where(outside, raw, inside)

@@ -174,6 +174,8 @@ class Calendars(NamedTuple):
     inv: np.ndarray
     count: np.ndarray
     partial: np.ndarray  # int64[C]: 1 for a calendar with days of other than one unit
+    clock: np.ndarray  # float64[C, 2, M]: (union-clock fraction, own fraction) points
+    clocked: np.ndarray  # int64[C]: 1 for a calendar whose window is not the union clock
 
 
 class Cost(NamedTuple):

@@ -89,35 +89,34 @@ Calendars, constraints and progress (``schedule``, ``calendars``)
 -----------------------------------------------------------------
 Times are union working days (riskengine/calendar.py). A task with ``task_cal[t] >= 0``
 works on calendar ``task_cal[t]``: its lags, duration and float are counted in positions of
-that calendar (tables ``calendars = (cum, work, inv, count, partial)``), so a lag or a duration
-never counts a day its calendar does not work. A backward link uses the successor's calendar
-(``succ_cal``), as its lag belongs to the successor. A link whose lag counts on another
-calendar (the scenario's ``lag_calendar``: ``pred_lcal``/``succ_lcal``, -2 where it is
-the successor's) converts on its own, through that calendar. ``fix_es[t]`` is the earliest start
-(a start-no-earlier-than date or the data date; 0 otherwise). ``task_mode[t]`` is 0 for
-a task not started, 1 for a finished task (fixed dates ``fix_es``/``fix_ef``, never
-critical, its sampled duration unused) and 2 for work in progress (start ``fix_es``;
-finish at position ``max(pos(fix_ef) + d, pos(data date))``). Date constraints (README
-"Constraints"): a start's earliest date is in ``fix_es``; ``con[t]`` holds the earliest
-finish (0: none), the latest start and the latest finish (+inf: none), and ``con_set[t]``
-1 for a mandatory start (its date is the latest start) or 2 for a mandatory finish (the
-latest finish). When ``con_hard[0]`` is set, a mandatory date sets the early dates
-whatever the logic, and in the project's backward pass the latest dates bound the late
-dates and a mandatory date sets them, so the float can be negative; otherwise only the
-earliest dates act. An as-late-as-possible task (``schedule.alap``, bit ALAP) is
-placed after the forward pass, as late as its free float allows (``_alap_pass``), before
-the milestones, finish days and backward passes read its dates. The levels of effort
-and WBS summaries (bit HAMMOCK, ``schedule.hammock``: levels of effort, then summaries)
-are numbered last; when the task loop reaches the first of them, the as-late-as-possible
-tasks are placed and ``_hammock_pass`` dates them all from the rows
+that calendar (tables ``calendars``: cum, work, inv, count, partial, clock, clocked), so a
+lag or a duration never counts a day its calendar does not work. A backward link uses the
+successor's calendar (``succ_cal``), as its lag belongs to the successor. A link whose lag
+counts on another calendar (the scenario's ``lag_calendar``: ``pred_lcal``/ ``succ_lcal``,
+-2 where it is the successor's) converts on its own, through that calendar. ``fix_es[t]`` is
+the earliest start (a start-no-earlier-than date or the data date; 0 otherwise).
+``task_mode[t]`` is 0 for a task not started, 1 for a finished task (fixed dates
+``fix_es``/``fix_ef``, never critical, its sampled duration unused) and 2 for work in
+progress (start ``fix_es``; finish at position ``max(pos(fix_ef) + d, pos(data date))``).
+Date constraints (README "Constraints"): a start's earliest date is in ``fix_es``;
+``con[t]`` holds the earliest finish (0: none), the latest start and the latest finish
+(+inf: none), and ``con_set[t]`` 1 for a mandatory start (its date is the latest start) or 2
+for a mandatory finish (the latest finish). When ``con_hard[0]`` is set, a mandatory date
+sets the early dates whatever the logic, and in the project's backward pass the latest dates
+bound the late dates and a mandatory date sets them, so the float can be negative; otherwise
+only the earliest dates act. An as-late-as-possible task (``schedule.alap``, bit ALAP) is
+placed after the forward pass, as late as its free float allows (``_alap_pass``), before the
+milestones, finish days and backward passes read its dates. The levels of effort and WBS
+summaries (bit HAMMOCK, ``schedule.hammock``: levels of effort, then summaries) are numbered
+last; when the task loop reaches the first of them, the as-late-as-possible tasks are placed
+and ``_hammock_pass`` dates them all from the rows
 ``hammock_row[hammock_ptr[i]:hammock_ptr[i+1]]`` of X it reads (``hammock_kind``: a
-predecessor's date raises its start, a successor's its finish, a member's start lowers
-a summary's start and a member's finish raises its finish); its links are in no other
-task's lists and it is in no output's backward pass, so it never drives a date and is
-never critical. ``task_slow[t]`` has bit
-FORWARD_SLOW for a task whose forward pass needs any of this, BACKWARD_SLOW when its
-backward pass does and HAS_COST when it has a cost (kernels/args.py); the others run the
-plain union-day code inside the main kernel.
+predecessor's date raises its start, a successor's its finish, a member's start lowers a
+summary's start and a member's finish raises its finish); its links are in no other task's
+lists and it is in no output's backward pass, so it never drives a date and is never
+critical. ``task_slow[t]`` has bit FORWARD_SLOW for a task whose forward pass needs any of
+this, BACKWARD_SLOW when its backward pass does and HAS_COST when it has a cost
+(kernels/args.py); the others run the plain union-day code inside the main kernel.
 
 Calendar look-ups do not vectorise (they are gathers), so the slow paths do as few as
 they can. A task on its own calendar keeps its early dates also as positions of that
@@ -201,15 +200,61 @@ DATE_EPS = 1e-9  # a finish this close above a day boundary ends the day before
 
 
 @njit(inline="always")
+def _own_fraction(clock, c, f):
+    """The fraction of calendar c's working day done at union-clock fraction f (its
+    points, engine/calendar.py ``clock_points``; linear between them)."""
+    m = 1
+    last = clock.shape[2] - 1
+    while m < last and clock[c, 0, m] < f:
+        m += 1
+    f0, f1 = clock[c, 0, m - 1], clock[c, 0, m]
+    g0, g1 = clock[c, 1, m - 1], clock[c, 1, m]
+    if f1 - f <= DATE_EPS:  # at a point (up to rounding of t - k): its fraction exactly
+        return g1
+    if f - f0 <= DATE_EPS:
+        return g0
+    return g0 + (g1 - g0) * (f - f0) / (f1 - f0)
+
+
+@njit(inline="always")
+def _union_fraction(clock, c, g, start):
+    """The union-clock fraction at which calendar c has done g of its working day: as
+    a start the latest such moment (work resumes after a break), as a finish the
+    earliest (engine/calendar.py ``clock_inverse``); within DATE_EPS of a break's level
+    counts as at it, as a whole position does at a day's end. Outside 0 … 1 (by more
+    than DATE_EPS: before the first working day or past the last), g itself."""
+    if g < -DATE_EPS or g > 1.0 + DATE_EPS:
+        return g
+    g = min(max(g, 0.0), 1.0)
+    last = clock.shape[2] - 1
+    m = 1
+    if start:  # within DATE_EPS of a break's level is at it: after the break
+        while m < last and clock[c, 1, m] <= g + DATE_EPS:
+            m += 1
+    else:
+        while m < last and clock[c, 1, m] < g - DATE_EPS:
+            m += 1
+    f0, f1 = clock[c, 0, m - 1], clock[c, 0, m]
+    g0, g1 = clock[c, 1, m - 1], clock[c, 1, m]
+    if g1 > g0:
+        return f0 + min(max(g - g0, 0.0), g1 - g0) * (f1 - f0) / (g1 - g0)
+    return f0 if start else f1
+
+
+@njit(inline="always")
 def _pos(cal, c, t):
     """Position of union time t in calendar c (identity for c < 0; +inf stays +inf).
     Branch-free across lanes: the day index is clamped before the look-up, and +inf is
-    chosen afterwards (the same values as clamping the floor)."""
+    chosen afterwards (the same values as clamping the floor). A calendar whose clock
+    window is not the union clock (``clocked``) turns the day's fraction into its own."""
     if c < 0:
         return t
     cum, work = cal.cum, cal.work
     k = int(min(max(t, 0.0), work.shape[1] - 1.0))
-    r = cum[c, k] + work[c, k] * (t - k)
+    f = t - k
+    if cal.clocked[c] and 0.0 <= f <= 1.0:
+        f = _own_fraction(cal.clock, c, f)
+    r = cum[c, k] + work[c, k] * f
     return t if t == np.inf else r
 
 
@@ -218,36 +263,47 @@ def _start(cal, c, p):
     """Union time of a start at position p of calendar c (+inf stays +inf): in the
     working day holding p, at the start of the next one when p ends a day. A calendar
     with days of other than one working day (``partial``) walks from the day holding
-    the whole position to the one holding p."""
+    the whole position to the one holding p; a ``clocked`` one turns its own fraction
+    of the day into the union clock's."""
     if c < 0:
         return p
-    cum, work, inv, count, partial = cal
+    cum, work, inv, count, partial, clock, clocked = cal
     j = int(min(max(p + DATE_EPS, 0.0), count[c] - 1.0))
-    r = inv[c, j] + (p - j)
+    day = inv[c, j]
+    g = p - j
     if partial[c] and p < np.inf:
-        k = int(inv[c, j])
+        k = int(day)
         last = work.shape[1] - 1
         while k < last and cum[c, k + 1] <= p + DATE_EPS:
             k += 1
-        r = k + (p - cum[c, k]) / work[c, k]
+        day = float(k)
+        g = (p - cum[c, k]) / work[c, k]
+    if clocked[c] and p < np.inf:
+        g = _union_fraction(clock, c, g, True)
+    r = day + g
     return p if p == np.inf else r
 
 
 @njit(inline="always")
 def _finish(cal, c, q):
     """Union time of a finish at position q of calendar c (end of its last working day;
-    +inf stays +inf); a ``partial`` calendar walks as in :func:`_start`."""
+    +inf stays +inf); ``partial`` and ``clocked`` calendars as in :func:`_start`."""
     if c < 0:
         return q
-    cum, work, inv, count, partial = cal
+    cum, work, inv, count, partial, clock, clocked = cal
     j = int(min(max(np.ceil(q - DATE_EPS) - 1.0, 0.0), count[c] - 1.0))
-    r = inv[c, j] + (q - j)
+    day = inv[c, j]
+    g = q - j
     if partial[c] and q < np.inf:
-        k = int(inv[c, j])
+        k = int(day)
         last = work.shape[1] - 1
         while k < last and cum[c, k + 1] < q - DATE_EPS:
             k += 1
-        r = k + (q - cum[c, k]) / work[c, k]
+        day = float(k)
+        g = (q - cum[c, k]) / work[c, k]
+    if clocked[c] and q < np.inf:
+        g = _union_fraction(clock, c, g, False)
+    r = day + g
     return q if q == np.inf else r
 
 
@@ -1003,14 +1059,14 @@ def _backward_slow(
             lag = succ_lag[j]
             lc = succ_lcal[j]
             if lc != -2:  # the lag counts on another calendar: convert per link
-                # the successor's late date as a union date: a finish at the end of its
-                # working day, a start at the start of one
-                at_finish = (succ_gather[j] & 1) == 1
+                # the successor's late date as a union date, the earliest moment of its
+                # position (as P6 dates a late start: the close of the working time
+                # before it), and so the lag back on the lag calendar
                 for lane in range(block):
                     x = g[lane]
                     if sc >= 0:
-                        x = _finish(cal, sc, x) if at_finish else _start(cal, sc, x)
-                    y = _start(cal, lc, _pos(cal, lc, x) - lag)
+                        x = _finish(cal, sc, x)
+                    y = _finish(cal, lc, _pos(cal, lc, x) - lag)
                     tgt[lane] = min(tgt[lane], _pos(cal, tc, y))
                 continue
             if sc == tc:  # the same positions: no conversion
@@ -1029,7 +1085,7 @@ def _backward_slow(
                     tgt[lane] = min(tgt[lane], _pos(cal, tc, v[lane]))
             else:
                 for lane in range(block):
-                    tgt[lane] = min(tgt[lane], _pos(cal, tc, _start(cal, sc, v[lane])))
+                    tgt[lane] = min(tgt[lane], _pos(cal, tc, _finish(cal, sc, v[lane])))
         k = g_end
     a = np.inf  # latest start and finish, positions of t's calendar
     b = np.inf
