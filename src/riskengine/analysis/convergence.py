@@ -121,18 +121,29 @@ def half_width(bounds: Bounds) -> float:
 
 
 def half_widths(
-    outputs: Mapping[str, np.ndarray], percentiles: Sequence[float], confidence: float
+    outputs: Mapping[str, np.ndarray],
+    percentiles: Sequence[float],
+    confidence: float,
+    *,
+    ordered: bool = False,
 ) -> dict[str, dict[str, float]]:
-    """Per output and Pn, the half-width of its interval (infinite when unbounded)."""
-    return {
-        oid: {
-            f"P{p:g}": half_width(b)
-            for p, b in zip(
-                percentiles, percentile_intervals(x, percentiles, confidence), strict=True
-            )
-        }
-        for oid, x in outputs.items()
-    }
+    """Per output and Pn, the half-width of its interval (infinite when unbounded);
+    ``ordered``: the values are sorted already."""
+    out = {}
+    for oid, x in outputs.items():
+        if ordered:
+            bounds = interval_values(x, x.size, percentiles, confidence)
+        else:
+            bounds = percentile_intervals(x, percentiles, confidence)
+        out[oid] = {f"P{p:g}": half_width(b) for p, b in zip(percentiles, bounds, strict=True)}
+    return out
+
+
+def merge_sorted(ordered: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """``ordered`` (sorted) and ``new`` (any order) as one sorted array: a merge of two
+    runs, which numpy's stable sort (timsort for floats) does in linear time, where a
+    partition of the whole would start again at each block of a convergence run."""
+    return np.sort(np.concatenate([ordered, np.sort(new)]), kind="stable")
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import TypeAlias
 
 import numpy as np
 
-from riskengine.analysis.convergence import ConvergenceReport, half_widths
+from riskengine.analysis.convergence import ConvergenceReport, half_widths, merge_sorted
 from riskengine.analysis.drivers import risk_drivers
 from riskengine.analysis.results import Columns, Results, date_ranks, start_checks
 from riskengine.analysis.sensitivity import MAX_OUTPUTS, DrawSampler, task_sensitivity
@@ -394,33 +394,51 @@ def _converge(
     Watched: the project finish and each milestone with a target (the outputs of the
     default sensitivity) and, with ``cost_tolerance``, the total cost. Iteration i's
     draws depend only on (seed, i), so the blocks are the first iterations of the run of
-    that many iterations that follows, and these intervals are that run's."""
+    that many iterations that follows, and these intervals are that run's. Each watched
+    output is kept sorted, a block merged in at a time; the project cost items' draws
+    can only be regenerated from iteration 0, so a scenario with some recomputes the
+    total cost of every iteration at each check."""
     watch_cost = conv.cost_tolerance is not None
     kernel_net = net if watch_cost else net.without_costs()
     watched = sensitivity_outputs(scenario)
     column = {oid: j for j, oid in enumerate((*net.milestone_ids, "project"))}
-    parts: list[KernelOutput] = []
+    ordered = {oid: np.empty(0) for oid in (*watched, "cost")}
+    parts: list[KernelOutput] = []  # kept only to recompute project cost items
     done = 0
     own = conv is scenario.simulation.convergence
     progress = _stage(progress, "convergence") or progress
     while True:
         m = min(conv.block, conv.max_iterations - done)
-        parts.append(run_kernel(kernel_net, m, seed, criticality=False, it_start=done))
+        k = run_kernel(kernel_net, m, seed, criticality=False, it_start=done)
         done += m
         if progress is not None:
             progress(done, conv.max_iterations)
-        k = _joined(parts)
-        finishes = {oid: net.timeline.to_project_days(k.out[:, column[oid]]) for oid in watched}
-        widths = half_widths(finishes, conv.p, conv.confidence)
+        project_days = net.timeline.to_project_days(k.out[:, -1])
+        for oid in watched:
+            days = (
+                project_days
+                if oid == "project"
+                else net.timeline.to_project_days(k.out[:, column[oid]])
+            )
+            ordered[oid] = merge_sorted(ordered[oid], days)
         if watch_cost:
-            costs = _total_costs(scenario, net, k, seed, 0, mitigated, finishes["project"])
+            if scenario.costs:
+                parts.append(k)
+                k = _joined(parts)
+                project_days = net.timeline.to_project_days(k.out[:, -1])
+            costs = _total_costs(scenario, net, k, seed, 0, mitigated, project_days)
             if costs is None:
                 raise ScenarioError(
                     "cost_tolerance needs costs in the scenario",
                     file=scenario.source if own else None,
                     field=f"{'simulation.' if own else ''}convergence.cost_tolerance",
                 )
-            widths |= half_widths({"cost": costs["total"]}, conv.p, conv.confidence)
+            total = costs["total"]
+            ordered["cost"] = (
+                np.sort(total) if scenario.costs else merge_sorted(ordered["cost"], total)
+            )
+        shown = {oid: x for oid, x in ordered.items() if oid != "cost" or watch_cost}
+        widths = half_widths(shown, conv.p, conv.confidence, ordered=True)
         limit = {"cost": conv.cost_tolerance or math.inf}
         ok = all(
             w <= limit.get(oid, conv.tolerance)
