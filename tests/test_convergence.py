@@ -387,3 +387,21 @@ def test_the_header_says_how_many_iterations_a_converged_run_needed():
     )
     fixed = rk.simulate(one_uniform_task(), iterations=n)
     assert "\n" not in header(fixed).plain
+
+
+def test_costs_without_project_cost_items_converge_block_by_block_to_the_same_bits(plant):
+    # task and risk costs only: each block's costs are merged in as they come, where
+    # project cost items (plant's own) are redrawn from iteration 0 at each check
+    sc = dataclasses.replace(plant, costs=())
+    conv = rk.Convergence(tolerance=3.0, cost_tolerance=40_000.0, block=400)
+    quiet = dict(drivers=False, sensitivity=False, task_dates=False)
+    r = rk.simulate(sc, convergence=conv, **quiet)
+    c = r.convergence
+    assert c is not None and c.converged and "cost" in c.half_widths
+    assert c.iterations > conv.block
+    fixed = rk.simulate(sc, iterations=c.iterations, **quiet)
+    assert np.array_equal(r.costs["total"], fixed.costs["total"])
+    assert (
+        c.half_widths["cost"] == half_widths({"cost": fixed.costs["total"]}, conv.p, 0.95)["cost"]
+    )
+    assert max(c.half_widths["cost"].values()) <= 40_000.0
