@@ -405,3 +405,21 @@ def test_costs_without_project_cost_items_converge_block_by_block_to_the_same_bi
         c.half_widths["cost"] == half_widths({"cost": fixed.costs["total"]}, conv.p, 0.95)["cost"]
     )
     assert max(c.half_widths["cost"].values()) <= 40_000.0
+
+
+def test_a_portfolio_converges_and_its_kpis_carry_intervals():
+    portfolio = rk.load_portfolio(ROOT / "scenarios" / "portfolio" / "fy27.yaml")
+    conv = rk.Convergence(tolerance=3.0, block=500)
+    pr = rk.simulate_portfolio(portfolio, convergence=conv, drivers=False, sensitivity=False)
+    c = pr.results.convergence
+    assert c is not None and c.converged and pr.results.iterations == c.iterations
+    fixed = rk.simulate_portfolio(portfolio, c.iterations, drivers=False, sensitivity=False)
+    d = pr.to_dict()
+    d.pop("convergence")
+    assert d == fixed.to_dict()
+    for k, stats_ in d["kpis"].items():
+        x = pr.outcome.quantities[k]
+        want = percentile_intervals(x, pr.results.percentiles, 0.95)
+        assert stats_["p_interval"] == {
+            f"P{p:g}": list(b) for p, b in zip(pr.results.percentiles, want, strict=True)
+        }
