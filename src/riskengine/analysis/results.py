@@ -16,7 +16,7 @@ from riskengine.analysis.convergence import (
     Bounds,
     ConvergenceReport,
     all_ranks,
-    interval_values,
+    interval_ranks,
     percentile_intervals,
 )
 from riskengine.analysis.jcl import JointConfidence
@@ -309,9 +309,9 @@ def summarise_outputs(
         block.partition(sorted({*ranks.tolist(), *all_ranks(n, percentiles, confidence)}), axis=1)
         if timeline.dated:
             dates = timeline.finish_dates(block[:, ranks])
+        in_days, in_dates = _intervals(block, percentiles, confidence, timeline)
         for j, o in enumerate(outputs[c0 : c0 + step]):
             target, p_target, p_se = _on_time(block[j], timeline, o.target, o.target_date)
-            bounds = interval_values(block[j], n, percentiles, confidence)  # union times
             summaries.append(
                 OutcomeSummary(
                     id=o.id,
@@ -329,24 +329,41 @@ def summarise_outputs(
                     else dict(zip(map(pkey, percentiles), timeline.iso(dates[j]), strict=True)),
                     mean_se=float(sd[j]) / math.sqrt(n),
                     p_target_se=p_se,
-                    p_interval={
-                        pkey(p): _convert(b, lambda t: float(timeline.to_project_days(t)))
-                        for p, b in zip(percentiles, bounds, strict=True)
-                    },
-                    date_interval=None
-                    if dates is None
-                    else {
-                        pkey(p): _convert(b, lambda t: timeline.iso(timeline.finish_dates(t))[0])
-                        for p, b in zip(percentiles, bounds, strict=True)
-                    },
+                    p_interval=in_days[j],
+                    date_interval=None if in_dates is None else in_dates[j],
                 )
             )
     return summaries
 
 
-def _convert(bounds: Bounds, to: Any) -> Any:
-    """Both bounds through ``to`` (days or dates from union times), None kept."""
-    return tuple(None if b is None else to(b) for b in bounds)
+def _intervals(
+    block: np.ndarray, percentiles: tuple[float, ...], confidence: float, timeline: Timeline
+) -> tuple[list[dict[str, Bounds]], list[dict[str, tuple[str | None, str | None]]] | None]:
+    """Each row's P-value intervals in working days of the project calendar and, on a
+    dated timeline, as dates, from ``block`` (union times, one output a row, partitioned
+    at every rank of :func:`all_ranks`), converted a block at a time."""
+    n = block.shape[1]
+    ranks = [interval_ranks(n, float(p), confidence) for p in percentiles]
+    flat = [r - 1 for pair in ranks for r in pair]  # lower, upper of each Pn
+    bounded = np.array([0 <= r < n for r in flat])
+    union = block[:, np.where(bounded, flat, 0)]
+    days = timeline.to_project_days(union)
+    keys = [pkey(p) for p in percentiles]
+
+    def rows(values: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                k: tuple(row[2 * i + s] if bounded[2 * i + s] else None for s in (0, 1))
+                for i, k in enumerate(keys)
+            }
+            for row in values
+        ]
+
+    in_days = rows(days.tolist())
+    if not timeline.dated:
+        return in_days, None
+    iso = np.array(timeline.iso(timeline.finish_dates(union).ravel())).reshape(union.shape)
+    return in_days, rows(iso.tolist())
 
 
 def _on_time(
