@@ -423,3 +423,16 @@ def test_a_portfolio_converges_and_its_kpis_carry_intervals():
         assert stats_["p_interval"] == {
             f"P{p:g}": list(b) for p, b in zip(pr.results.percentiles, want, strict=True)
         }
+
+
+def test_running_intervals_are_what_the_shorter_runs_report(plant_run, plant):
+    from riskengine.analysis.convergence import running_intervals
+
+    r = plant_run
+    run = running_intervals(r.project_finish, (50.0, 80.0), points=6)
+    assert run["iterations"] == [500, 1000, 1500, 2000, 2500, 3000]
+    assert run["P80"]["value"][-1] == r.project.percentiles["P80"]
+    assert (run["P80"]["lower"][-1], run["P80"]["upper"][-1]) == r.project.p_interval["P80"]
+    short = rk.simulate(plant, iterations=1000, drivers=False, sensitivity=False)
+    assert run["P50"]["value"][1] == short.project.percentiles["P50"]
+    assert (run["P50"]["lower"][1], run["P50"]["upper"][1]) == short.project.p_interval["P50"]

@@ -209,3 +209,38 @@ class ConvergenceReport:
                 for oid, by_p in self.half_widths.items()
             },
         }
+
+
+def running_intervals(
+    x: np.ndarray,
+    percentiles: Sequence[float],
+    confidence: float = DEFAULT_CONFIDENCE,
+    points: int = 50,
+) -> dict[str, Any]:
+    """How the P-values of the per-iteration values ``x`` settle: at ``points`` numbers
+    of iterations n evenly spaced up to ``x.size``, each Pn of the first n values (numpy's
+    linear interpolation, as the results) and its interval, for a convergence chart.
+
+    With plain Monte Carlo the first n iterations of a run are the run of n iterations
+    with the same seed, so each point is what that shorter run reports; with Latin
+    hypercube sampling they are only a part of the run.
+
+    Returns ``{"iterations": [n, ...], "P50": {"value": [...], "lower": [...],
+    "upper": [...]}, ...}`` (None for an unbounded side)."""
+    size = x.size
+    steps = sorted({max(1, round(size * (i + 1) / points)) for i in range(min(points, size))})
+    out: dict[str, Any] = {"iterations": steps}
+    series: dict[str, dict[str, list[float | None]]] = {
+        f"P{p:g}": {"value": [], "lower": [], "upper": []} for p in percentiles
+    }
+    for n in steps:
+        first = x[:n]
+        values = np.percentile(first, percentiles)
+        bounds = percentile_intervals(first, percentiles, confidence)
+        for p, v, (low, high) in zip(percentiles, values, bounds, strict=True):
+            s = series[f"P{p:g}"]
+            s["value"].append(float(v))
+            s["lower"].append(low)
+            s["upper"].append(high)
+    out.update(series)
+    return out
