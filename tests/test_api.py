@@ -232,8 +232,8 @@ def test_a_portfolio_json_keeps_its_sections_in_place(fy27):
     # they did when Results carried them: the --json file is unchanged
     assert list(d) == [
         *("scenario", "iterations", "seed", "percentiles", "units", "start", "mitigated"),
-        *("sampling", "milestones", "project", "cost", "jcl", "objectives", "joint", "kpis"),
-        *("risks", "task_milestones", "tasks"),
+        *("sampling", "interval_confidence", "milestones", "project", "cost", "jcl"),
+        *("objectives", "joint", "kpis", "risks", "task_milestones", "tasks"),
     ]
     plain = pr.results.to_dict()
     assert {k: v for k, v in d.items() if k not in pr.strategy} == plain

@@ -468,7 +468,12 @@ def test_kpis_that_are_not_finite_compare_with_warnings_and_null(tmp_path):
     base = result.options["baseline"]
     # NaN never meets an objective; inf compares as a number
     assert base.objectives == {"never": 0.0, "always": 1.0, "some": 1 - hit.mean()}
-    assert base.kpis["nan"] == {"mean": None, "sd": None, "percentiles": {"P50": None, "P80": None}}
+    assert base.kpis["nan"] == {
+        "mean": None,
+        "sd": None,
+        "percentiles": {"P50": None, "P80": None},
+        "p_interval": {"P50": [None, None], "P80": [None, None]},
+    }
     assert base.kpis["inf"]["mean"] is None and base.kpis["big"]["percentiles"]["P50"] is None
     text = json.dumps(result.to_dict(), allow_nan=False)
     assert json.loads(text)["options"]["defer-app"]["goals"]["nan"] == {"mean": None}

@@ -350,7 +350,12 @@ def test_statistics_that_are_not_finite_are_none_with_a_warning():
         RiskEngineWarning, match=r"KPI 'r' under option 'o' is NaN or infinite in 2 of 4"
     ):
         s = kpi_statistics(x, (50.0,), "r", "o")
-    assert s == {"mean": None, "sd": None, "percentiles": {"P50": None}}
+    assert s == {
+        "mean": None,
+        "sd": None,
+        "percentiles": {"P50": None},
+        "p_interval": {"P50": [None, None]},
+    }
     big = np.array([1e308, 1e308])  # every value finite, the mean overflows
     with pytest.warns(RiskEngineWarning, match="KPI 'big' overflows in its statistics"):
         s = kpi_statistics(big, (50.0,), "big")

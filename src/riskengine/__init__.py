@@ -34,6 +34,8 @@ _EXPORTS = {
     "Risk": "riskengine.model.scenario",
     "Scenario": "riskengine.model.scenario",
     "SimulationSettings": "riskengine.model.scenario",
+    "Convergence": "riskengine.model.scenario",
+    "ConvergenceReport": "riskengine.analysis.convergence",
     "Task": "riskengine.model.scenario",
     "Benefit": "riskengine.model.portfolio",
     "Goal": "riskengine.model.portfolio",
@@ -89,6 +91,8 @@ __all__ = [
     "Comparison",
     "CompiledNetwork",
     "Constraint",
+    "Convergence",
+    "ConvergenceReport",
     "Correlation",
     "Cost",
     "CostItem",
@@ -157,6 +161,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ imports
+    from riskengine.analysis.convergence import ConvergenceReport
     from riskengine.analysis.fidelity import fidelity
     from riskengine.analysis.jcl import JointConfidence
     from riskengine.analysis.register import RiskRegister, risk_register
@@ -184,6 +189,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ im
     from riskengine.model.scenario import (
         Calendar,
         Constraint,
+        Convergence,
         Correlation,
         Cost,
         CostItem,

@@ -29,8 +29,9 @@ from riskengine.io.scenario_file import load_scenario
 from riskengine.io.scenario_writer import portfolio_yaml, scenario_yaml
 from riskengine.io.schedule_import import import_all, import_schedule, is_schedule_file
 from riskengine.io.yamlfile import locate
+from riskengine.model.distributions import Units
 from riskengine.model.portfolio import Portfolio
-from riskengine.model.scenario import Scenario
+from riskengine.model.scenario import Convergence, Scenario, calendar_units
 from riskengine.portfolio.composition import compose
 from riskengine.portfolio.results import baseline
 from riskengine.report import files, terminal
@@ -252,6 +253,18 @@ def main() -> None:
     is_flag=True,
     help="Simulate every risk after its mitigation (same random draws as before it).",
 )
+@click.option(
+    "--converge",
+    is_flag=True,
+    help="Run blocks of iterations until the P-values are known within the tolerance "
+    "(the scenario's simulation.convergence, or P50 and P80 within ±0.5 working days).",
+)
+@click.option(
+    "--tolerance",
+    metavar="DAYS",
+    help="With --converge (which it implies): the largest half-width of the P-values' "
+    "intervals, in working days or with a unit (0.5d, 4h, 1w).",
+)
 @_PROJECT
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no notes on stderr.")
 def run(
@@ -273,6 +286,8 @@ def run(
     sampling: str | None,
     strict: bool,
     mitigated: bool,
+    converge: bool,
+    tolerance: str | None,
     project: str | None,
     quiet: bool,
 ) -> None:
@@ -283,7 +298,10 @@ def run(
         raise click.UsageError("--no-sensitivity and --sensitivity ask for different things")
     if json_detail and json_path is None:
         raise click.UsageError("--json-detail needs --json PATH")
+    if (converge or tolerance is not None) and iterations is not None:
+        raise click.UsageError("--iterations and --converge ask for different things")
     model = _load(scenario, project, quiet)
+    convergence = _convergence(model, converge, tolerance)
     files.check_outputs(json_path, csv_dir, charts_dir=charts_dir, inputs=model.inputs)
     stderr = Console(stderr=True)
     run_model = (
@@ -306,6 +324,7 @@ def run(
             jcl=jcl,
             jcl_milestone=jcl_milestone,
             progress=progress,
+            convergence=convergence,
         )
     terminal.print_results(results, Console())
     written = files.write_outputs(
@@ -320,6 +339,30 @@ def run(
             _say("note: no chart written: the JCL chart needs costs in the scenario")
         for path in written:
             _say(f"wrote {path}")
+
+
+def _convergence(
+    model: Scenario | Portfolio, converge: bool, tolerance: str | None
+) -> Convergence | None:
+    """What ``--converge`` and ``--tolerance`` ask for: None (the file decides), or the
+    file's convergence settings (the defaults without them) with the tolerance given, in
+    working days of the project calendar."""
+    if not converge and tolerance is None:
+        return None
+    conv = model.simulation.convergence or Convergence()
+    if tolerance is None:
+        return conv
+    text = tolerance.strip()
+    try:
+        days = float(text)
+    except ValueError:
+        units = (
+            calendar_units(model.project_calendar(), "") if isinstance(model, Scenario) else Units()
+        )
+        days = units.days(text, "--tolerance")
+    if not (math.isfinite(days) and days > 0):
+        raise ScenarioError(f"must be above 0, got {tolerance!r}", field="--tolerance")
+    return dataclasses.replace(conv, tolerance=days)
 
 
 @main.command()

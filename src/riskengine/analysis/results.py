@@ -11,6 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from riskengine.analysis.convergence import (
+    DEFAULT_CONFIDENCE,
+    Bounds,
+    ConvergenceReport,
+    all_ranks,
+    interval_ranks,
+    percentile_intervals,
+)
 from riskengine.analysis.jcl import JointConfidence
 from riskengine.analysis.jcl import analyse as jcl_analyse
 from riskengine.engine.calendar import Timeline
@@ -119,6 +127,12 @@ class OutcomeSummary:
         Standard error of the mean.
     p_target_se : float or None
         Standard error of ``p_target``.
+    p_interval : dict of str to tuple
+        Per Pn, the (lower, upper) bounds in working days of the distribution-free
+        confidence interval of the true Pn (analysis/convergence.py); None for a side
+        too few iterations cannot bound.
+    date_interval : dict of str to tuple or None
+        The same bounds as finish dates (ISO), with a start date.
     """
 
     id: str
@@ -132,6 +146,8 @@ class OutcomeSummary:
     dates: dict[str, str] | None = None
     mean_se: float = 0.0
     p_target_se: float | None = None
+    p_interval: dict[str, Bounds] = field(default_factory=dict)
+    date_interval: dict[str, tuple[str | None, str | None]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The milestone's entry of the JSON document."""
@@ -141,9 +157,12 @@ class OutcomeSummary:
             "sd": self.sd,
             "mean_se": self.mean_se,
             "percentiles": self.percentiles,
+            "p_interval": {k: list(v) for k, v in self.p_interval.items()},
         }
         if self.dates is not None:
             d["dates"] = self.dates
+        if self.date_interval is not None:
+            d["date_interval"] = {k: list(v) for k, v in self.date_interval.items()}
         d["target"] = self.target
         if self.target_date is not None:
             d["target_date"] = self.target_date.isoformat()
@@ -262,11 +281,12 @@ def summarise_outputs(
     outputs: Sequence[Output],
     percentiles: tuple[float, ...],
     timeline: Timeline,
+    confidence: float = DEFAULT_CONFIDENCE,
 ) -> list[OutcomeSummary]:
     """Statistics of the finishes in ``times`` (union times, float64[iterations, any],
     C order) of each of ``outputs``, whose finishes are column ``columns[i]``: numbers in
     working days of the project calendar; the Pn date is the earliest date by which n%
-    of iterations have finished.
+    of iterations have finished; each Pn's interval at ``confidence``.
 
     The columns go a block at a time into a contiguous copy, whose rows numpy reduces
     and partitions as it would each column alone (the same numbers bit for bit; the
@@ -285,10 +305,11 @@ def summarise_outputs(
         # ``block`` partitions faster when it is ``days`` partitioned already
         pct = np.percentile(days, percentiles, axis=1, overwrite_input=True)
         dates = None
+        ranks = date_ranks(percentiles, n) - 1
+        block.partition(sorted({*ranks.tolist(), *all_ranks(n, percentiles, confidence)}), axis=1)
         if timeline.dated:
-            ranks = date_ranks(percentiles, n) - 1
-            block.partition(ranks, axis=1)
             dates = timeline.finish_dates(block[:, ranks])
+        in_days, in_dates = _intervals(block, percentiles, confidence, timeline)
         for j, o in enumerate(outputs[c0 : c0 + step]):
             target, p_target, p_se = _on_time(block[j], timeline, o.target, o.target_date)
             summaries.append(
@@ -308,9 +329,41 @@ def summarise_outputs(
                     else dict(zip(map(pkey, percentiles), timeline.iso(dates[j]), strict=True)),
                     mean_se=float(sd[j]) / math.sqrt(n),
                     p_target_se=p_se,
+                    p_interval=in_days[j],
+                    date_interval=None if in_dates is None else in_dates[j],
                 )
             )
     return summaries
+
+
+def _intervals(
+    block: np.ndarray, percentiles: tuple[float, ...], confidence: float, timeline: Timeline
+) -> tuple[list[dict[str, Bounds]], list[dict[str, tuple[str | None, str | None]]] | None]:
+    """Each row's P-value intervals in working days of the project calendar and, on a
+    dated timeline, as dates, from ``block`` (union times, one output a row, partitioned
+    at every rank of :func:`all_ranks`), converted a block at a time."""
+    n = block.shape[1]
+    ranks = [interval_ranks(n, float(p), confidence) for p in percentiles]
+    flat = [r - 1 for pair in ranks for r in pair]  # lower, upper of each Pn
+    bounded = np.array([0 <= r < n for r in flat])
+    union = block[:, np.where(bounded, flat, 0)]
+    days = timeline.to_project_days(union)
+    keys = [pkey(p) for p in percentiles]
+
+    def rows(values: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                k: tuple(row[2 * i + s] if bounded[2 * i + s] else None for s in (0, 1))
+                for i, k in enumerate(keys)
+            }
+            for row in values
+        ]
+
+    in_days = rows(days.tolist())
+    if not timeline.dated:
+        return in_days, None
+    iso = np.array(timeline.iso(timeline.finish_dates(union).ravel())).reshape(union.shape)
+    return in_days, rows(iso.tolist())
 
 
 def _on_time(
@@ -348,6 +401,9 @@ class CostSummary:
         The deterministic plan's cost.
     contingency : dict of str to float or None
         Each percentile minus ``deterministic``.
+    p_interval : dict of str to tuple
+        Per Pn, the (lower, upper) bounds of the confidence interval of the true Pn
+        (analysis/convergence.py), None for a side too few iterations cannot bound.
     """
 
     mean: float
@@ -356,6 +412,7 @@ class CostSummary:
     percentiles: dict[str, float]
     deterministic: float | None = None
     contingency: dict[str, float] | None = None
+    p_interval: dict[str, Bounds] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The cost's entry of the JSON document."""
@@ -364,16 +421,21 @@ class CostSummary:
             "sd": self.sd,
             "mean_se": self.mean_se,
             "percentiles": self.percentiles,
+            "p_interval": {k: list(v) for k, v in self.p_interval.items()},
             "deterministic": self.deterministic,
             "contingency": self.contingency,
         }
 
 
 def summarise_cost(
-    x: np.ndarray, percentiles: tuple[float, ...], deterministic: float | None
+    x: np.ndarray,
+    percentiles: tuple[float, ...],
+    deterministic: float | None,
+    confidence: float = DEFAULT_CONFIDENCE,
 ) -> CostSummary:
     """Statistics of per-iteration costs ``x``, with the contingency over the
-    ``deterministic`` plan's cost where there is one."""
+    ``deterministic`` plan's cost where there is one and each Pn's interval at
+    ``confidence``."""
     n = x.size
     pct = {
         pkey(p): float(v) for p, v in zip(percentiles, np.percentile(x, percentiles), strict=True)
@@ -389,6 +451,12 @@ def summarise_cost(
         percentiles=pct,
         deterministic=deterministic,
         contingency=contingency,
+        p_interval={
+            pkey(p): b
+            for p, b in zip(
+                percentiles, percentile_intervals(x, percentiles, confidence), strict=True
+            )
+        },
     )
 
 
@@ -485,6 +553,11 @@ class Results:
         The joint confidence analysis of cost and finish.
     jcl_milestone : str
         The finish the JCL is about (``"project"`` or a milestone id).
+    interval_confidence : float
+        The confidence of every P-value's interval (``p_interval``).
+    convergence : ConvergenceReport or None
+        How a run that stopped when converged went (README "Convergence"); None for a
+        run of a fixed number of iterations.
     """
 
     scenario_name: str
@@ -516,6 +589,8 @@ class Results:
     constraints: dict[str, ConstraintCheck] = field(default_factory=dict)
     jcl: JointConfidence | None = None
     jcl_milestone: str = "project"
+    interval_confidence: float = DEFAULT_CONFIDENCE
+    convergence: ConvergenceReport | None = None
 
     @classmethod
     def build(
@@ -544,6 +619,7 @@ class Results:
         plan: Results | None = None,
         jcl: float | None = None,
         jcl_milestone: str = "project",
+        confidence: float = DEFAULT_CONFIDENCE,
     ) -> Results:
         """Summarise a run's outputs for ``scenario``: what :func:`riskengine.simulate`
         assembles. ``times``: the finishes at union times, float64[iterations, outputs],
@@ -551,12 +627,13 @@ class Results:
         was critical, float[outputs, tasks], rows in ``output_ids`` order and columns in
         ``task_order``. The results read both in place (no copy of either); costs and the
         deterministic ``plan`` as they come. ``latest_day``: the union day each task's
-        latest finish date ends (:func:`constraint_checks`)."""
+        latest finish date ends (:func:`constraint_checks`); ``confidence``: that of the
+        P-values' intervals."""
         column = {oid: j for j, oid in enumerate(output_ids)}
         outputs = [Output(m.id, m.name, m.target, m.target_date) for m in scenario.milestones]
         outputs.append(Output("project", "Project finish"))
         summaries = summarise_outputs(
-            times, [column[o.id] for o in outputs], outputs, percentiles, timeline
+            times, [column[o.id] for o in outputs], outputs, percentiles, timeline, confidence
         )
         ms = {s.id: s for s in summaries[:-1]}
         project = summaries[-1]
@@ -574,9 +651,9 @@ class Results:
         analysis = None
         if costs is not None:
             det = plan.costs if plan is not None and plan.costs is not None else {}
-            cost = summarise_cost(costs["total"], percentiles, _first(det.get("total")))
+            cost = summarise_cost(costs["total"], percentiles, _first(det.get("total")), confidence)
             group_costs = {
-                g: summarise_cost(x, percentiles, _first(det.get(g)))
+                g: summarise_cost(x, percentiles, _first(det.get(g)), confidence)
                 for g, x in costs.items()
                 if g != "total"
             }
@@ -640,6 +717,7 @@ class Results:
             },
             jcl=analysis,
             jcl_milestone=jcl_milestone,
+            interval_confidence=confidence,
         )
 
     def most_critical(self, k: int = 10) -> list[tuple[str, float]]:
@@ -677,6 +755,11 @@ class Results:
             "start": self.start.isoformat() if self.start else None,
             "mitigated": self.mitigated,
             "sampling": self.sampling,
+            "interval_confidence": self.interval_confidence,
+        }
+        if self.convergence is not None:
+            d["convergence"] = self.convergence.to_dict()
+        d |= {
             "milestones": {k: v.to_dict() for k, v in self.milestones.items()},
             "project": self.project.to_dict(),
         }

@@ -5,11 +5,13 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import warnings
 from collections.abc import Sequence
 from typing import TypeAlias
 
 import numpy as np
 
+from riskengine.analysis.convergence import ConvergenceReport, half_widths, merge_sorted
 from riskengine.analysis.drivers import risk_drivers
 from riskengine.analysis.results import Columns, Results, date_ranks, start_checks
 from riskengine.analysis.sensitivity import MAX_OUTPUTS, DrawSampler, task_sensitivity
@@ -29,13 +31,13 @@ from riskengine.engine.runner import (
     Progress,
     run_kernel,
 )
-from riskengine.errors import ScenarioError, did_you_mean, short_list, show
+from riskengine.errors import RiskEngineWarning, ScenarioError, did_you_mean, short_list, show
 from riskengine.kernels import thread_count
 from riskengine.kernels.network import DATE_EPS
 from riskengine.kernels.sampling import FIXED
 from riskengine.model.distributions import most_likely
 from riskengine.model.draws import ITEM_FIXED_DRAW, ITEM_RATE_DRAW
-from riskengine.model.scenario import MAX_ITERATIONS, Cost, Distribution, Scenario
+from riskengine.model.scenario import MAX_ITERATIONS, Convergence, Cost, Distribution, Scenario
 
 DEFAULT_JCL = 0.7  # NASA's policy level for the joint confidence of cost and schedule
 
@@ -78,6 +80,7 @@ def simulate(
     plan: bool = True,
     progress: Progress | None = None,
     network: CompiledNetwork | None = None,
+    convergence: Convergence | bool | None = None,
 ) -> Results:
     """Simulate a scenario; unset arguments come from the scenario's ``simulation`` block.
 
@@ -132,6 +135,14 @@ def simulate(
     network : CompiledNetwork, optional
         This scenario already compiled (:func:`riskengine.compile_network`, with the
         same ``mitigated`` and ``strict``), to run it again without compiling it again.
+    convergence : Convergence, bool or None, default None
+        Run blocks of iterations until the watched P-values are known within the
+        tolerance (README "Convergence"), then exactly as a run of that many iterations:
+        a :class:`~riskengine.Convergence`, True for the scenario's
+        ``simulation.convergence`` (or the defaults), False for a fixed number of
+        iterations, None for the scenario's block when ``iterations`` is not given.
+        ``Results.convergence`` says how it went; a RiskEngineWarning says when
+        ``max_iterations`` ran without converging.
 
     Returns
     -------
@@ -171,6 +182,7 @@ def simulate(
         plan=plan,
         progress=progress,
         network=network,
+        convergence=convergence,
     )
 
 
@@ -192,6 +204,7 @@ def _simulate(
     plan: bool = True,
     progress: Progress | None = None,
     network: CompiledNetwork | None = None,
+    convergence: Convergence | bool | None = None,
     block: int = DEFAULT_BLOCK,
     chunk: int | None = None,
 ) -> Results:
@@ -200,6 +213,7 @@ def _simulate(
     (:func:`~riskengine.engine.runner.run_kernel`). The results are the same bit for bit
     whatever they are; only speed and memory change, so users never need them."""
     sim = scenario.simulation
+    conv = _convergence(scenario, iterations, convergence)
     from_file = {"iterations": iterations is None, "seed": seed is None}
     from_file["percentiles"] = percentiles is None
     iterations = sim.iterations if iterations is None else iterations
@@ -231,6 +245,18 @@ def _simulate(
             net = compile_network(scenario, mitigated=mitigated, strict=strict)
         except ScenarioError as e:
             raise e.located(scenario.source) from None
+    report = None
+    if conv is not None:
+        if sampling == "lhs":
+            raise ScenarioError(
+                "a run that stops when converged needs monte-carlo sampling: Latin "
+                "hypercube strata depend on the number of iterations",
+                file=scenario.source,
+                field="sampling",
+            )
+        report = _converge(scenario, net, conv, seed, mitigated, progress)
+        iterations = report.iterations
+        progress = _stage(progress, "converged") or progress
     _check_memory(scenario, net, iterations, sensitivity=chosen)
     timeline = net.timeline
     window = _finish_window(net, iterations, seed, lhs_n) if task_dates and timeline.dated else None
@@ -285,7 +311,7 @@ def _simulate(
     if k.finish_days is not None:
         fd = k.finish_days
         finish_days = {tid: (fd.counts[i], int(fd.base[i])) for i, tid in enumerate(net.task_ids)}
-    return Results.build(
+    results = Results.build(
         scenario,
         timeline=timeline,
         iterations=iterations,
@@ -313,6 +339,160 @@ def _simulate(
         plan=det,
         jcl=jcl,
         jcl_milestone=jcl_milestone or "project",
+        confidence=(conv or sim.convergence or Convergence()).confidence,
+    )
+    return results if report is None else dataclasses.replace(results, convergence=report)
+
+
+def _convergence(
+    scenario: Scenario, iterations: int | None, convergence: Convergence | bool | None
+) -> Convergence | None:
+    """The convergence settings a run uses (``simulate``'s ``convergence``), checked."""
+    own = scenario.simulation.convergence
+    if convergence is None:
+        conv = own if iterations is None else None
+    elif convergence is True:
+        conv = own or Convergence()
+    elif convergence is False:
+        conv = None
+    elif isinstance(convergence, Convergence):
+        conv = convergence
+    else:
+        raise ScenarioError(
+            f"must be a Convergence, True, False or None, got {show(convergence)}",
+            field="convergence",
+        )
+    if conv is not None and convergence is not None and iterations is not None:
+        raise ScenarioError(
+            "give a number of iterations or convergence settings, not both",
+            field="convergence",
+        )
+    if conv is None:
+        return None
+    try:
+        conv.check()
+    except ScenarioError as e:
+        if conv is own:
+            field = f"simulation.convergence.{e.field}"
+            raise ScenarioError(e.message, file=scenario.source, field=field) from None
+        raise ScenarioError(e.message, field=f"convergence.{e.field}") from None
+    return conv
+
+
+def _converge(
+    scenario: Scenario,
+    net: CompiledNetwork,
+    conv: Convergence,
+    seed: int,
+    mitigated: bool,
+    progress: Progress | None,
+) -> ConvergenceReport:
+    """Run blocks of ``conv.block`` iterations (finishes and costs only, no criticality)
+    until the interval of every watched P-value is within its tolerance, or
+    ``conv.max_iterations`` have run; warn when they did not converge.
+
+    Watched: the project finish and each milestone with a target (the outputs of the
+    default sensitivity) and, with ``cost_tolerance``, the total cost. Iteration i's
+    draws depend only on (seed, i), so the blocks are the first iterations of the run of
+    that many iterations that follows, and these intervals are that run's. Each watched
+    output is kept sorted, a block merged in at a time; the project cost items' draws
+    can only be regenerated from iteration 0, so a scenario with some recomputes the
+    total cost of every iteration at each check."""
+    watch_cost = conv.cost_tolerance is not None
+    kernel_net = net if watch_cost else net.without_costs()
+    watched = sensitivity_outputs(scenario)
+    column = {oid: j for j, oid in enumerate((*net.milestone_ids, "project"))}
+    ordered = {oid: np.empty(0) for oid in (*watched, "cost")}
+    parts: list[KernelOutput] = []  # kept only to recompute project cost items
+    done = 0
+    own = conv is scenario.simulation.convergence
+    progress = _stage(progress, "convergence") or progress
+    while True:
+        m = min(conv.block, conv.max_iterations - done)
+        k = run_kernel(kernel_net, m, seed, criticality=False, it_start=done)
+        done += m
+        if progress is not None:
+            progress(done, conv.max_iterations)
+        project_days = net.timeline.to_project_days(k.out[:, -1])
+        for oid in watched:
+            days = (
+                project_days
+                if oid == "project"
+                else net.timeline.to_project_days(k.out[:, column[oid]])
+            )
+            ordered[oid] = merge_sorted(ordered[oid], days)
+        if watch_cost:
+            if scenario.costs:
+                parts.append(k)
+                k = _joined(parts)
+                project_days = net.timeline.to_project_days(k.out[:, -1])
+            costs = _total_costs(scenario, net, k, seed, 0, mitigated, project_days)
+            if costs is None:
+                raise ScenarioError(
+                    "cost_tolerance needs costs in the scenario",
+                    file=scenario.source if own else None,
+                    field=f"{'simulation.' if own else ''}convergence.cost_tolerance",
+                )
+            total = costs["total"]
+            ordered["cost"] = (
+                np.sort(total) if scenario.costs else merge_sorted(ordered["cost"], total)
+            )
+        shown = {oid: x for oid, x in ordered.items() if oid != "cost" or watch_cost}
+        widths = half_widths(shown, conv.p, conv.confidence, ordered=True)
+        limit = {"cost": conv.cost_tolerance or math.inf}
+        ok = all(
+            w <= limit.get(oid, conv.tolerance)
+            for oid, by_p in widths.items()
+            for w in by_p.values()
+        )
+        if ok or done >= conv.max_iterations:
+            break
+    report = ConvergenceReport(
+        converged=ok,
+        iterations=done,
+        percentiles=tuple(conv.p),
+        tolerance=conv.tolerance,
+        cost_tolerance=conv.cost_tolerance,
+        confidence=conv.confidence,
+        max_iterations=conv.max_iterations,
+        block=conv.block,
+        half_widths=widths,
+    )
+    if not ok:
+        warnings.warn(not_converged(report), RiskEngineWarning, stacklevel=4)
+    return report
+
+
+def not_converged(report: ConvergenceReport) -> str:
+    """The warning of a run that reached max_iterations: the widest interval against its
+    tolerance."""
+    oid, key, width, limit = report.excess()
+    what = (
+        "the total cost"
+        if oid == "cost"
+        else ("the project finish" if oid == "project" else f"milestone {show(oid)}")
+    )
+    unit = "" if oid == "cost" else " working days"
+    known = (
+        f"is known within ±{width:,.4g}{unit}" if math.isfinite(width) else "cannot be bounded yet"
+    )
+    return (
+        f"did not converge in {report.iterations:,} iterations (max_iterations): the "
+        f"{key} of {what} {known} at {report.confidence:.0%} confidence, against a "
+        f"tolerance of ±{limit:,.4g}{unit}"
+    )
+
+
+def _joined(parts: list[KernelOutput]) -> KernelOutput:
+    """The kernel outputs of consecutive iteration ranges as one (outputs, costs and cost
+    spans; the counters are not needed)."""
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0]
+    return first._replace(
+        out=np.concatenate([p.out for p in parts]),
+        cost=np.concatenate([p.cost for p in parts]),
+        spans=np.concatenate([p.spans for p in parts]),
     )
 
 

@@ -50,6 +50,7 @@ from riskengine.model.scenario import (
     WEEKDAYS,
     Calendar,
     Constraint,
+    Convergence,
     Correlation,
     Cost,
     CostItem,
@@ -144,7 +145,8 @@ LINK_KEYS = ("task", "type", "lag")
 _LINK_KEYS = frozenset(LINK_KEYS)
 _LINK_TYPES = frozenset(LINK_TYPES)
 MILESTONE_KEYS = ("id", "name", "after", "target")
-SIMULATION_KEYS = ("iterations", "seed", "percentiles", "sampling", "constraints")
+SIMULATION_KEYS = ("iterations", "seed", "percentiles", "sampling", "constraints", "convergence")
+CONVERGENCE_KEYS = ("p", "tolerance", "cost_tolerance", "confidence", "max_iterations", "block")
 CONSTRAINT_POLICIES = ("soft", "hard")
 SAMPLING = {
     "monte-carlo": "monte-carlo",
@@ -273,7 +275,7 @@ def _parse(doc: Document) -> Scenario:
     tasks = tuple(_tasks(doc, raw_tasks, _lag_units(raw_tasks, units, lag_calendar)))
     sections = _sections(doc, top, tasks, units)
     data_date, logic = _status(doc, top.get("status"), None, "retained")
-    sim = parse_simulation(doc, top.get("simulation"), ("simulation",))
+    sim = parse_simulation(doc, top.get("simulation"), ("simulation",), units[None])
     return Scenario(
         name=name,
         tasks=tasks,
@@ -374,7 +376,7 @@ def _parse_overlay(doc: Document) -> tuple[Scenario, OverlayReport]:
     data_date, logic = _status(doc, top.get("status"), base.data_date, base.progress_logic)
     sim = base.simulation
     if top.get("simulation") is not None:
-        sim = parse_simulation(doc, top["simulation"], ("simulation",))
+        sim = parse_simulation(doc, top["simulation"], ("simulation",), units[None])
     scenario = dataclasses.replace(
         base,
         name=as_text(doc, top.get("name"), ("name",)) or Path(doc.file).stem,
@@ -1017,8 +1019,11 @@ def _milestone(doc: Document, raw: Any, path: Path_, units: Units) -> Milestone:
     )
 
 
-def parse_simulation(doc: Document, raw: Any, path: Path_) -> SimulationSettings:
-    """The ``simulation:`` section of a scenario or portfolio file (defaults when absent)."""
+def parse_simulation(
+    doc: Document, raw: Any, path: Path_, units: Units | None = None
+) -> SimulationSettings:
+    """The ``simulation:`` section of a scenario or portfolio file (defaults when absent);
+    a convergence tolerance with a unit counts in ``units``, the project calendar's."""
     if raw is None:
         return SimulationSettings()
     s = as_mapping(doc, raw, path, SIMULATION_KEYS, "'simulation'")
@@ -1053,13 +1058,50 @@ def parse_simulation(doc: Document, raw: Any, path: Path_) -> SimulationSettings
         if not isinstance(raw, str) or raw.lower() not in CONSTRAINT_POLICIES:
             raise doc.error(f"must be soft or hard, got {show(raw)}", (*path, "constraints"))
         policy = raw.lower()
+    convergence = None
+    if s.get("convergence") not in (None, False):
+        convergence = _convergence(doc, s["convergence"], (*path, "convergence"), units or Units())
     return SimulationSettings(
         iterations=iterations,
         seed=seed,
         percentiles=percentiles,
         sampling=sampling,
         constraints=policy,
+        convergence=convergence,
     )
+
+
+def _convergence(doc: Document, raw: Any, path: Path_, units: Units) -> Convergence:
+    """``simulation.convergence``: ``true`` for the defaults, or a mapping of some of
+    :class:`Convergence`'s settings; the tolerance in working days or with a unit."""
+    if raw is True:
+        return Convergence()
+    c = as_mapping(doc, raw, path, CONVERGENCE_KEYS, "'convergence' (true or a mapping)")
+    given: dict[str, Any] = {}
+    if "p" in c:
+        raw_p = c["p"] if isinstance(c["p"], list) else [c["p"]]
+        given["p"] = tuple(as_number(doc, x, (*path, "p", i)) for i, x in enumerate(raw_p))
+    if "tolerance" in c:
+        tol = c["tolerance"]
+        if isinstance(tol, str) and WITH_UNIT.match(tol):
+            try:
+                given["tolerance"] = units.days(tol, "")
+            except ScenarioError as e:
+                raise doc.error(e.message, (*path, "tolerance")) from None
+        else:
+            given["tolerance"] = as_number(doc, tol, (*path, "tolerance"))
+    for key in ("cost_tolerance", "confidence"):
+        if c.get(key) is not None:
+            given[key] = as_number(doc, c[key], (*path, key))
+    for key in ("max_iterations", "block"):
+        if key in c:
+            given[key] = c[key]
+    out = Convergence(**given)
+    try:
+        out.check()
+    except ScenarioError as e:
+        raise doc.error(e.message, (*path, e.field or "")) from None
+    return out
 
 
 def _percentile(doc: Document, value: Any, path: Path_) -> float:

@@ -17,7 +17,15 @@ from typing import Any
 
 import yaml
 
-from riskengine.model.scenario import WEEKDAYS, Calendar, Constraint, Distribution, Scenario, Task
+from riskengine.model.scenario import (
+    WEEKDAYS,
+    Calendar,
+    Constraint,
+    Convergence,
+    Distribution,
+    Scenario,
+    Task,
+)
 
 
 def _moment(value: _dt.date) -> str:
@@ -113,6 +121,15 @@ def _task(t: Task) -> dict[str, Any]:
     return out
 
 
+def _convergence(c: Convergence) -> dict[str, Any]:
+    """``simulation.convergence``: every setting, the tolerance in working days."""
+    out: dict[str, Any] = {"p": list(c.p), "tolerance": c.tolerance}
+    if c.cost_tolerance is not None:
+        out["cost_tolerance"] = c.cost_tolerance
+    out.update(confidence=c.confidence, max_iterations=c.max_iterations, block=c.block)
+    return out
+
+
 def scenario_document(sc: Scenario) -> dict[str, Any]:
     """The scenario as the plain structure of a scenario file."""
     if sc.risks or sc.correlations or sc.costs:
@@ -129,6 +146,8 @@ def scenario_document(sc: Scenario) -> dict[str, Any]:
         doc["status"] = status
     if sc.simulation.constraints != "soft":
         doc["simulation"] = {"constraints": sc.simulation.constraints}
+    if sc.simulation.convergence is not None:
+        doc.setdefault("simulation", {})["convergence"] = _convergence(sc.simulation.convergence)
     if sc.calendars:
         doc["calendars"] = {c.id: _calendar(c) for c in sc.calendars}
     if sc.calendar is not None:

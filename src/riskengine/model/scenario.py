@@ -549,6 +549,69 @@ class Correlation:
 
 
 @dataclass(frozen=True)
+class Convergence:
+    """When a run stops: blocks of ``block`` iterations until the confidence interval
+    of each watched P-value (the project finish, each milestone with a target and, with
+    ``cost_tolerance``, the total cost) is at most twice its tolerance wide, or
+    ``max_iterations`` have run (README "Convergence").
+
+    Parameters
+    ----------
+    p : tuple of float, default (50.0, 80.0)
+        The P-values watched, above 0 and below 100.
+    tolerance : float, default 0.5
+        The largest half-width, in working days of the project calendar.
+    cost_tolerance : float or None, default None
+        The largest half-width of the total cost's P-values (None: costs not watched).
+    confidence : float, default 0.95
+        The intervals' confidence, above 0 and below 1 (also that of every P-value's
+        interval in the results).
+    max_iterations : int, default 200000
+        Stop here, converged or not.
+    block : int, default 1000
+        Iterations between two checks.
+    """
+
+    p: tuple[float, ...] = (50.0, 80.0)
+    tolerance: float = 0.5
+    cost_tolerance: float | None = None
+    confidence: float = 0.95
+    max_iterations: int = 200_000
+    block: int = 1000
+
+    def check(self) -> None:
+        """ScenarioError naming the first setting out of range (``field`` is its name)."""
+        if not self.p or not all(_number(x) and 0 < x < 100 for x in self.p):
+            raise ScenarioError(
+                f"must be a non-empty list of numbers above 0 and below 100, got {list(self.p)}",
+                field="p",
+            )
+        for name in ("tolerance", "cost_tolerance"):
+            x = getattr(self, name)
+            if (x is not None or name == "tolerance") and not (_number(x) and 0 < x < 1e300):
+                raise ScenarioError(f"must be a number above 0, got {x!r}", field=name)
+        if not (_number(self.confidence) and 0 < self.confidence < 1):
+            raise ScenarioError(
+                f"must be above 0 and below 1, got {self.confidence!r}", field="confidence"
+            )
+        for name in ("max_iterations", "block"):
+            x = getattr(self, name)
+            if isinstance(x, bool) or not isinstance(x, int) or not 1 <= x <= MAX_ITERATIONS:
+                raise ScenarioError(
+                    f"must be a whole number from 1 to {MAX_ITERATIONS:,}, got {x!r}", field=name
+                )
+        if self.block > self.max_iterations:
+            raise ScenarioError(
+                f"must be at most max_iterations ({self.max_iterations:,}), got {self.block:,}",
+                field="block",
+            )
+
+
+def _number(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and x == x
+
+
+@dataclass(frozen=True)
 class SimulationSettings:
     """A scenario's ``simulation`` block: what a run uses unless told otherwise.
 
@@ -565,6 +628,9 @@ class SimulationSettings:
     constraints : {"soft", "hard"}, default "soft"
         What no-later-than and mandatory constraints do in the simulation (README
         "Constraints"); the deterministic plan always applies them as P6 does.
+    convergence : Convergence or None, default None
+        Run until the P-values are known well enough instead of ``iterations`` (README
+        "Convergence").
     """
 
     iterations: int = DEFAULT_ITERATIONS
@@ -572,6 +638,7 @@ class SimulationSettings:
     percentiles: tuple[float, ...] = DEFAULT_PERCENTILES
     sampling: str = "monte-carlo"  # or "lhs" (Latin hypercube)
     constraints: str = "soft"  # or "hard"
+    convergence: Convergence | None = None
 
 
 @dataclass(frozen=True)

@@ -355,7 +355,10 @@ def compare(
             o.id: paired_difference(out.hits[o.id], base.hits[o.id]) for o in portfolio.objectives
         }
         vs["joint"] = paired_difference(out.joint, base.joint)
-        kpis = {k: kpi_statistics(out.quantities[k], percentiles, k, opt.name) for k in out.kpi_ids}
+        kpis = {
+            k: kpi_statistics(out.quantities[k], percentiles, k, opt.name, r.interval_confidence)
+            for k in out.kpi_ids
+        }
         means = {
             g.id: kpis[g.id]["mean"]
             if g.id in kpis

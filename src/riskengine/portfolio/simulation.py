@@ -38,5 +38,7 @@ def simulate_portfolio(portfolio: Portfolio, *args: Any, **kwargs: Any) -> Portf
     """
     results = simulate(compose(portfolio), *args, **kwargs)
     outcome = evaluate(results, portfolio.project_ids, portfolio.kpis, portfolio.objectives)
-    summary = summarise_outcome(outcome, portfolio.objectives, results.percentiles)
+    summary = summarise_outcome(
+        outcome, portfolio.objectives, results.percentiles, results.interval_confidence
+    )
     return PortfolioResults(results, summary, outcome)

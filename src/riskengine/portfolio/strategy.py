@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from riskengine.analysis.convergence import DEFAULT_CONFIDENCE, percentile_intervals
 from riskengine.analysis.results import TARGET_TOLERANCE, Results, pkey
 from riskengine.engine.calendar import Timeline
 from riskengine.engine.compile import seed_keys, split64, stream_of
@@ -202,27 +203,43 @@ def finite(v: float) -> float | None:
     return v if math.isfinite(v) else None
 
 
-def statistics(x: np.ndarray, percentiles: tuple[float, ...]) -> dict[str, Any]:
-    """``{mean, sd, percentiles}`` of per-iteration values; a statistic that is not finite
-    (NaN or ±inf among the values, or an overflow) is None."""
+def statistics(
+    x: np.ndarray, percentiles: tuple[float, ...], confidence: float = DEFAULT_CONFIDENCE
+) -> dict[str, Any]:
+    """``{mean, sd, percentiles, p_interval}`` of per-iteration values (``p_interval``:
+    each percentile's confidence interval, analysis/convergence.py); a statistic that is
+    not finite (NaN or ±inf among the values, or an overflow) is None, and so are both
+    bounds of every interval when some value is NaN."""
     n = x.size
     with np.errstate(all="ignore"):  # inf - inf inside mean, sd and percentiles
         mean = np.mean(x)
         sd = np.std(x, ddof=1) if n > 1 else 0.0
         pct = np.percentile(x, percentiles)
+    if np.isnan(x).any():
+        bounds: list[tuple[float | None, float | None]] = [(None, None)] * len(percentiles)
+    else:
+        bounds = percentile_intervals(x, percentiles, confidence)
     return {
         "mean": finite(mean),
         "sd": finite(sd),
         "percentiles": {pkey(p): finite(v) for p, v in zip(percentiles, pct, strict=True)},
+        "p_interval": {
+            pkey(p): [None if v is None else finite(v) for v in b]
+            for p, b in zip(percentiles, bounds, strict=True)
+        },
     }
 
 
 def kpi_statistics(
-    x: np.ndarray, percentiles: tuple[float, ...], kpi: str, option: str | None = None
+    x: np.ndarray,
+    percentiles: tuple[float, ...],
+    kpi: str,
+    option: str | None = None,
+    confidence: float = DEFAULT_CONFIDENCE,
 ) -> dict[str, Any]:
     """:func:`statistics` of a KPI, with a RiskEngineWarning when some are missing: it names
     the KPI, the option (in a comparison) and how many iterations were not finite."""
-    stats = statistics(x, percentiles)
+    stats = statistics(x, percentiles, confidence)
     missing = stats["mean"] is None or stats["sd"] is None
     if missing or None in stats["percentiles"].values():
         bad = int(np.count_nonzero(~np.isfinite(x)))
@@ -242,11 +259,14 @@ def kpi_statistics(
 
 
 def summarise_outcome(
-    out: StrategyOutcome, objectives: tuple[Objective, ...], percentiles: tuple[float, ...]
+    out: StrategyOutcome,
+    objectives: tuple[Objective, ...],
+    percentiles: tuple[float, ...],
+    confidence: float = DEFAULT_CONFIDENCE,
 ) -> StrategySummary:
     """The JSON-ready summary: ``objectives.<id>.{description, probability, se}``,
-    ``joint.{probability, se}`` and ``kpis.<id>.{mean, sd, percentiles}`` (None where a
-    statistic is not finite)."""
+    ``joint.{probability, se}`` and ``kpis.<id>.{mean, sd, percentiles, p_interval}``
+    (None where a statistic is not finite; intervals at ``confidence``)."""
     n = out.joint.size
 
     def share(hits: np.ndarray) -> Share:
@@ -258,5 +278,8 @@ def summarise_outcome(
             o.id: {"description": _describe(o), **share(out.hits[o.id])} for o in objectives
         },
         "joint": share(out.joint),
-        "kpis": {k: kpi_statistics(out.quantities[k], percentiles, k) for k in out.kpi_ids},
+        "kpis": {
+            k: kpi_statistics(out.quantities[k], percentiles, k, confidence=confidence)
+            for k in out.kpi_ids
+        },
     }

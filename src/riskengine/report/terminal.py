@@ -124,7 +124,20 @@ def header(results: Results) -> Text:
     return Text.assemble(
         _user(results.scenario_name, "bold"),
         f" · {results.iterations:,} iterations · seed {results.seed} · {when}{state}",
+        converged(results),
     )
+
+
+def converged(results: Results) -> str:
+    """The header's second line for a run that stopped when converged (README
+    "Convergence"): how many iterations it took."""
+    c = results.convergence
+    if c is None:
+        return ""
+    ps = ", ".join(f"P{p:g}" for p in c.percentiles)
+    if not c.converged:
+        return f"\nNot converged in {c.iterations:,} iterations (max_iterations): see the warning"
+    return f"\nConverged in {c.iterations:,} iterations: {ps} within ±{c.tolerance:g} working days"
 
 
 def milestone_table(results: Results) -> Table:
@@ -377,7 +390,11 @@ class LazyProgress:
     the count again for a pass after the simulation, with its own label."""
 
     WAITING = "Preparing the simulation kernels (the first run compiles them: under a minute)"
-    LABELS = {"sensitivity": "Task sensitivity"}  # simulate's stages by name
+    LABELS = {  # simulate's stages by name
+        "sensitivity": "Task sensitivity",
+        "convergence": "Converging",
+        "converged": "Simulating",
+    }
 
     def __init__(
         self,
