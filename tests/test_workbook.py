@@ -18,6 +18,7 @@ from click.testing import CliRunner
 import riskengine as rk
 from helpers import scenario, task
 from riskengine import cli
+from riskengine.errors import OutputError
 from riskengine.model.scenario import Milestone
 from riskengine.report import files, workbook
 from riskengine.report.terminal import percent_format
@@ -353,3 +354,11 @@ def test_a_failed_workbook_leaves_no_file_behind(tmp_path, monkeypatch):
     assert isinstance(result.exception, RuntimeError)
     assert (tmp_path / "old.xlsx").read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["old.xlsx", "small.yaml"]
+
+
+def test_a_sheet_larger_than_a_workbook_opens_is_an_error_not_a_broken_file(monkeypatch):
+    monkeypatch.setattr(workbook, "MAX_COLUMNS", 8)
+    sc = scenario([task("A", [1, 2, 4])], [("M", ["A"], 2.0)])
+    message = r"the Milestones sheet would have \d+ columns.*\(8 × 1,048,576\)"
+    with pytest.raises(OutputError, match=message):
+        workbook.results_workbook(rk.simulate(sc, 20, 1))

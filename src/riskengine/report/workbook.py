@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from riskengine import __version__
 from riskengine.analysis.results import Results, pkey
+from riskengine.errors import OutputError
 from riskengine.portfolio.results import PortfolioResults, baseline
 from riskengine.report.terminal import is_missing, percent_format
 
@@ -53,6 +54,7 @@ FORMATS = {
     COUNT: "0",
 }
 MAX_WIDTH = 60  # characters: a long name wraps in its cell instead of widening the sheet
+MAX_COLUMNS, MAX_ROWS = 16_384, 1_048_576  # what Excel opens
 
 
 @dataclass(frozen=True)
@@ -148,12 +150,19 @@ def _fill(ws: Worksheet, sheet: Sheet) -> None:
 
 
 def workbook_bytes(sheets: Iterable[Sheet]) -> bytes:
-    """The sheets as an XLSX file."""
+    """The sheets as an XLSX file; OutputError for a sheet larger than Excel opens (the
+    task sensitivity against thousands of milestones)."""
     from openpyxl import Workbook
 
     wb = Workbook()
     wb.remove(wb.active)  # type: ignore[arg-type]  # a new workbook's one sheet
     for sheet in sheets:
+        if len(sheet.columns) > MAX_COLUMNS or len(sheet.rows) + 1 > MAX_ROWS:
+            raise OutputError(
+                f"--xlsx: the {sheet.title} sheet would have {len(sheet.columns):,} columns"
+                f" and {len(sheet.rows) + 1:,} rows, more than a workbook opens"
+                f" ({MAX_COLUMNS:,} × {MAX_ROWS:,}); ask for fewer outputs (--sensitivity)"
+            )
         _fill(wb.create_sheet(sheet.title), sheet)
     buf = io.BytesIO()
     wb.save(buf)
