@@ -63,12 +63,13 @@ def test_tables_show_dates_when_there_is_a_start():
     assert "test · 300 iterations · seed 5 · start 2027-01-04" in out
     m1 = res.milestones["M1"]
     # Target 8 working days from Monday 2027-01-04 ends on Wednesday 2027-01-13.
-    row = re.search(r"^M1\s+(\S+)\s+(\S+)((?:\s+\S+){4})\s+(\S+)\s+(\S+)$", out, re.M)
+    row = re.search(r"^M1\s+(\S+)\s+(\S+)((?:\s+\S+){4})\s+(\S+)\s+(\S+)\n.*± (\S+)$", out, re.M)
     assert row is not None, out
     assert row[1] == f"{m1.mean:.1f}" and row[2] == f"{m1.sd:.1f}"
     assert row[3].split() == list(m1.dates.values())
     assert row[4] == "2027-01-13"
     assert row[5] == f"{100 * m1.p_target:.1f}%"
+    assert row[6] == f"{100 * m1.p_target_se:.1f}"  # its standard error, below it
     assert re.search(r"^M2\s.*\s—\s+—$", out, re.M)  # no target
     assert re.search(r"^Project finish\s", out, re.M)
     assert "Beta done" in out and "All done" in out
@@ -81,14 +82,14 @@ def test_a_target_date_is_shown_as_written():
         milestones=(Milestone(id="M", after=("A",), target=5.0, target_date=saturday),),
     )
     out = render(simulate(sc, iterations=20))
-    assert re.search(r"^M\s.*\s2027-01-09\s+100\.0%$", out, re.M)
+    assert re.search(r"^M\s.*\s2027-01-09\s+100\.0%\n\s+± 0\.0$", out, re.M)
 
 
 def test_tables_show_working_days_without_a_start():
     res = simulate(chain(start=None), seed=5, percentiles=(50, 97.5))
     out = render(res)
     assert "times in working days from start" in out
-    assert re.search(r"Milestone\s+Mean\s+SD\s+P50\s+P97\.5\s+Target", out)
+    assert re.search(r"Mean\s+SD\s+P50\s+P97\.5\s+Target\s+P\(on\s*\nMilestone\s+\(wd\)", out)
     p = res.project.percentiles
     assert re.search(
         rf"^Project finish\s+\S+\s+\S+\s+{p['P50']:.1f}\s+{p['P97.5']:.1f}\s", out, re.M
@@ -101,7 +102,7 @@ def test_critical_table_lists_the_top_tasks_in_order():
     tasks = [task("T0", 1)] + [task(f"T{i}", [1, 2, 3 + i], ["T0"]) for i in range(1, 13)]
     res = simulate(scenario(tasks, [("M", [t.id for t in tasks])], iterations=400), seed=2)
     out = render(res)
-    rows = re.findall(r"^(T\d+)\s+(\d+\.\d)%$", out, re.M)
+    rows = re.findall(r"^(T\d+)\s+(\d+\.\d)% ± \d+\.\d$", out, re.M)
     assert len(rows) == terminal.TOP_CRITICAL
     assert [tid for tid, _ in rows] == [tid for tid, _ in res.most_critical(10)]
     assert rows[0] == ("T0", "100.0")
@@ -400,14 +401,14 @@ def test_every_probability_column_uses_the_honest_format():
     )
     out = render(res)
     assert re.search(r"^M1\s.*\s>99\.9%$", out, re.M)
-    assert re.search(r"^A\s+Alpha\s+>99\.9%$", out, re.M)
-    assert re.search(r"^D\s+<0\.1%$", out, re.M)
+    assert re.search(r"^A\s+Alpha\s+>99\.9% ± 0\.3$", out, re.M)  # √(p(1 − p)/50)
+    assert re.search(r"^D\s+<0\.1% ± 0\.3$", out, re.M)
     assert terminal._share({"probability": 0.9996, "se": 0.0002}) == ">99.9% ± 0.0"
     assert terminal._share({"probability": 0.0004, "se": 0.0002}) == "<0.1% ± 0.0"
     delta = {"diff": 0.0004, "low": 0.0, "high": 0.0008}
-    assert terminal._with_delta(0.0004, delta, "baseline") == "<0.1%"
-    assert terminal._with_delta(0.9996, delta, "option").split("\n") == [
-        ">99.9%",
+    assert terminal._with_delta(0.0004, delta, "baseline", 10**6) == "<0.1% ± 0.0"
+    assert terminal._with_delta(0.9996, delta, "option", 10**6).split("\n") == [
+        ">99.9% ± 0.0",
         "Δ +0.0",  # differences round normally
         "[+0.0, +0.1]",
     ]

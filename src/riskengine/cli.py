@@ -36,7 +36,8 @@ from riskengine.portfolio.composition import compose
 from riskengine.portfolio.results import baseline
 from riskengine.report import files, terminal
 from riskengine.report.importing import import_dict, import_text, losses_phrase, summary_line
-from riskengine.report.outputs import check_distinct, write_atomic, write_files
+from riskengine.report.outputs import check_distinct, write_files
+from riskengine.report.workbook import comparison_workbook
 
 
 def _load(path: Path, project: str | None = None, quiet: bool = False) -> Scenario | Portfolio:
@@ -205,6 +206,11 @@ def main() -> None:
     help="Write charts as PNG to this folder: jcl.png (cost × finish, JCL frontier).",
 )
 @click.option(
+    "--xlsx",
+    type=click.Path(path_type=Path),
+    help="Write the results as a workbook (.xlsx): milestones, tasks, risks, costs, JCL, settings.",
+)
+@click.option(
     "--jcl",
     type=click.FloatRange(0, 1, min_open=True),
     default=0.7,
@@ -275,6 +281,7 @@ def run(
     json_path: Path | None,
     csv_dir: Path | None,
     charts_dir: Path | None,
+    xlsx: Path | None,
     jcl: float,
     jcl_milestone: str | None,
     no_task_dates: bool,
@@ -302,7 +309,7 @@ def run(
         raise click.UsageError("--iterations and --converge ask for different things")
     model = _load(scenario, project, quiet)
     convergence = _convergence(model, converge, tolerance)
-    files.check_outputs(json_path, csv_dir, charts_dir=charts_dir, inputs=model.inputs)
+    files.check_outputs(json_path, csv_dir, charts_dir=charts_dir, xlsx=xlsx, inputs=model.inputs)
     stderr = Console(stderr=True)
     run_model = (
         functools.partial(rk.simulate_portfolio, model)
@@ -327,12 +334,19 @@ def run(
             convergence=convergence,
         )
     terminal.print_results(results, Console())
+    plan = None
+    if xlsx is not None:  # the workbook shows the plan's finishes next to the simulated ones
+        network = compose(model) if isinstance(model, Portfolio) else model
+        plan = rk.deterministic_plan(network, mitigated=mitigated)
     written = files.write_outputs(
         results,
         json_path=json_path,
         csv_dir=csv_dir,
         charts_dir=charts_dir,
         json_detail=json_detail,
+        xlsx=xlsx,
+        plan=plan,
+        inputs=model.inputs,
     )
     if not quiet:
         if charts_dir is not None and baseline(results).jcl is None:
@@ -418,9 +432,19 @@ def register(
 @click.option(
     "--json", "json_path", type=click.Path(path_type=Path), help="Write the comparison as JSON."
 )
+@click.option(
+    "--xlsx",
+    type=click.Path(path_type=Path),
+    help="Write the comparison as a workbook (.xlsx): options, objectives, KPIs, settings.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No notes on stderr.")
 def compare_command(
-    portfolio: Path, iterations: int | None, seed: int | None, json_path: Path | None, quiet: bool
+    portfolio: Path,
+    iterations: int | None,
+    seed: int | None,
+    json_path: Path | None,
+    xlsx: Path | None,
+    quiet: bool,
 ) -> None:
     """Simulate every option of PORTFOLIO with the same random draws and compare each
     with the baseline: objective probabilities, joint success, cost, differences."""
@@ -429,16 +453,21 @@ def compare_command(
             "not a portfolio file (no top-level 'portfolio:' key)", file=str(portfolio)
         )
     model = load_portfolio(portfolio)
-    files.check_outputs(json_path, inputs=model.inputs)
+    files.check_outputs(json_path, xlsx=xlsx, inputs=model.inputs)
     try:
         result = rk.compare(model, iterations, seed)
     except ScenarioError as e:
         raise (e if e.file else e.located(str(portfolio))) from None
     terminal.print_comparison(result, Console())
+    written: dict[Path, bytes | str] = {}
     if json_path is not None:
-        write_atomic(json_path, files.json_text(result.to_dict()))
-        if not quiet:
-            _say(f"wrote {json_path}")
+        written[json_path] = files.json_text(result.to_dict())
+    if xlsx is not None:
+        written[xlsx] = comparison_workbook(result)
+    write_files(written)
+    if not quiet:
+        for path in written:
+            _say(f"wrote {path}")
 
 
 def _portfolio_files(

@@ -25,6 +25,7 @@ from riskengine.portfolio.results import PortfolioResults, baseline
 from riskengine.report.charts import jcl_chart
 from riskengine.report.outputs import Content, check_distinct, destination, write_files
 from riskengine.report.terminal import PERCENT, is_missing, percent_format
+from riskengine.report.workbook import results_workbook, xlsx_text
 
 if TYPE_CHECKING:  # pandas, openpyxl and the engine load when a file is written, not before
     import pandas as pd
@@ -91,12 +92,19 @@ def _check_file(path: Path) -> None:
         _check_folder(dest.target.parent, path)
 
 
-def _check_suffixes(json_path: Path | None, folders: Mapping[str, Path | None]) -> None:
-    """The mistakes a suffix gives away: ``--json x.csv``, ``--csv out.csv``."""
+def _check_suffixes(
+    json_path: Path | None, folders: Mapping[str, Path | None], xlsx: Path | None = None
+) -> None:
+    """The mistakes a suffix gives away: ``--json x.csv``, ``--csv out.csv``,
+    ``--xlsx out.csv``."""
     if json_path is not None and json_path.suffix and json_path.suffix.lower() != ".json":
         raise OutputError(
             f"{json_path}: --json writes JSON; give a file name ending in .json,"
             f" not {json_path.suffix}"
+        )
+    if xlsx is not None and xlsx.suffix and xlsx.suffix.lower() != ".xlsx":
+        raise OutputError(
+            f"{xlsx}: --xlsx writes a workbook; give a file name ending in .xlsx, not {xlsx.suffix}"
         )
     for option, folder in folders.items():
         if folder is not None and folder.suffix.lower() in FILE_SUFFIXES:
@@ -111,11 +119,14 @@ def output_files(
     csv_dir: Path | None = None,
     register: Path | None = None,
     charts_dir: Path | None = None,
+    xlsx: Path | None = None,
 ) -> list[tuple[Path, str]]:
     """Every file these outputs may write, each with the option that writes it."""
     files: list[tuple[Path, str]] = []
     if json_path is not None:
         files.append((Path(json_path), "--json"))
+    if xlsx is not None:
+        files.append((Path(xlsx), "--xlsx"))
     if csv_dir is not None:
         files += [(Path(csv_dir) / f"{table}.csv", "--csv") for table in CSV_TABLES]
     if charts_dir is not None:
@@ -131,6 +142,7 @@ def check_outputs(
     register: Path | None = None,
     charts_dir: Path | None = None,
     *,
+    xlsx: Path | None = None,
     inputs: Iterable[str | Path] = (),
 ) -> None:
     """Raise OutputError if an output could not be written or would destroy data; touches
@@ -139,17 +151,19 @@ def check_outputs(
     Run it before simulating, so a long run never ends in an unwritable path. Refused: an
     output that is one of the ``inputs`` (the scenario, its register, a portfolio's
     project files), two outputs that are the same file, ``--json`` with a suffix other
-    than ``.json``, a ``--csv`` or ``--charts`` folder named like a file, a folder, block
-    device or socket where a file goes, a missing or read-only folder. A missing
-    ``csv_dir`` is fine (it will be created) when its nearest existing parent is writable.
+    than ``.json``, ``--xlsx`` with one other than ``.xlsx``, a ``--csv`` or ``--charts``
+    folder named like a file, a folder, block device or socket where a file goes, a
+    missing or read-only folder. A missing ``csv_dir`` is fine (it will be created) when
+    its nearest existing parent is writable.
     """
-    json_path, csv_dir, charts_dir = (
-        None if p is None else Path(p) for p in (json_path, csv_dir, charts_dir)
+    json_path, csv_dir, charts_dir, xlsx = (
+        None if p is None else Path(p) for p in (json_path, csv_dir, charts_dir, xlsx)
     )
-    check_distinct(output_files(json_path, csv_dir, register, charts_dir), inputs)
-    _check_suffixes(json_path, {"--csv": csv_dir, "--charts": charts_dir})
-    if json_path is not None:
-        _check_file(json_path)
+    check_distinct(output_files(json_path, csv_dir, register, charts_dir, xlsx), inputs)
+    _check_suffixes(json_path, {"--csv": csv_dir, "--charts": charts_dir}, xlsx)
+    for path in (json_path, xlsx):
+        if path is not None:
+            _check_file(path)
     for folder, names in ((csv_dir, CSV_TABLES_FILES), (charts_dir, CHART_FILES)):
         if folder is None:
             continue
@@ -171,14 +185,20 @@ def write_outputs(
     csv_dir: Path | None = None,
     charts_dir: Path | None = None,
     json_detail: bool = False,
+    xlsx: Path | None = None,
+    plan: Results | None = None,
+    inputs: Iterable[str | Path] = (),
 ) -> list[Path]:
     """Write the ``--json`` file (``json_detail``: with every milestone's per-task
-    tables), the ``--csv`` tables and the ``--charts`` PNGs (creating the folders); return
-    the paths written. Everything is built before anything is touched, and a failure
-    leaves no new file or folder behind."""
+    tables), the ``--xlsx`` workbook (with the deterministic ``plan``'s finishes and the
+    ``inputs`` named, when given), the ``--csv`` tables and the ``--charts`` PNGs
+    (creating the folders); return the paths written. Everything is built before
+    anything is touched, and a failure leaves no new file or folder behind."""
     files: dict[Path, Content] = {}
     if json_path is not None:
         files[Path(json_path)] = functools.partial(_dump_json, results.to_dict(detail=json_detail))
+    if xlsx is not None:
+        files[Path(xlsx)] = results_workbook(results, plan, tuple(inputs))
     run = baseline(results)  # a portfolio's tables and chart are its baseline's
     folders = []
     if csv_dir is not None:
@@ -264,13 +284,6 @@ def _format_for(key: str) -> str | None:
     return "0.0"
 
 
-def _xlsx_text(text: str) -> str:
-    # Control characters cannot be stored in a workbook; show them as escapes instead.
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
-
-
 def _put_row(ws: Worksheet, row: int, values: Iterable[Any], percent: Mapping[int, bool]) -> None:
     """Write one worksheet row. Text is always a string cell: openpyxl would take a text
     starting with ``=`` for a formula (and ``#REF!`` for an error), so a task or risk name
@@ -279,7 +292,7 @@ def _put_row(ws: Worksheet, row: int, values: Iterable[Any], percent: Mapping[in
         if is_missing(value):
             continue
         if isinstance(value, str):
-            cell = ws.cell(row=row, column=c, value=_xlsx_text(value))
+            cell = ws.cell(row=row, column=c, value=xlsx_text(value))
             cell.data_type = "s"
         else:
             cell = ws.cell(row=row, column=c, value=value)

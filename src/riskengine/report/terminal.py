@@ -7,6 +7,7 @@ move the cursor or recolour the terminal.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import threading
 import time
@@ -86,9 +87,27 @@ def percent_format(p: float) -> str:
     return f'"{bound}"' if bound else PERCENT
 
 
-def _table(title: str, caption: str | None = None) -> Table:
-    # Two spaces between columns and none at the edges: the milestone table has nine
-    # columns and must stay readable in 100.
+def _pct_se(p: float | None, se: float | None, sep: str = " ") -> str:
+    """A probability with its Monte Carlo standard error in percentage points:
+    ``82.3% ± 1.2``; with a newline as ``sep`` the error goes on a line of its own, for
+    tables whose rows take two lines anyway."""
+    if p is None:
+        return NONE
+    return _pct(p) if se is None else f"{_pct(p)}{sep}± {100 * se:.1f}"
+
+
+def _share_of(p: float | None, n: int) -> str:
+    """A fraction of ``n`` iterations with its standard error, √(p(1 − p)/n)."""
+    return _pct_se(p, None if p is None else math.sqrt(p * (1 - p) / n))
+
+
+SE_NOTE = "±: one standard error, in percentage points."
+WD = "wd"  # working days of the project calendar, as the tables' notes say
+
+
+def _table(title: str | None, caption: str | None = None) -> Table:
+    # Two spaces between columns and none at the edges; a table wider than the terminal
+    # is cut into several by :func:`print_table`.
     return Table(
         title=title,
         caption=caption,
@@ -114,6 +133,91 @@ def _label(oid: str, name: str) -> Text:
         text.append("\n")
         text.append_text(_user(name))
     return text
+
+
+def _label_column(table: Table, header: str, *, ratio: int | None = None, style: str = "") -> None:
+    """A column of ids and names: it wraps, and folds a word too long for it, so a long
+    name never widens the table past the terminal and no character is lost."""
+    table.add_column(header, overflow="fold", ratio=ratio, style=style)
+
+
+LABEL_MIN = 16  # characters a label column keeps when a table is cut to fit
+
+
+def _fixed(table: Table) -> list[int]:
+    """The columns that never wrap (numbers, dates): those a cut distributes."""
+    return [i for i, c in enumerate(table.columns) if c.no_wrap]
+
+
+def _text(x: object) -> str | None:
+    return None if x is None else str(x)
+
+
+def _part(table: Table, keep: list[int], title: str | None, caption: str | None) -> Table:
+    """A table of the label (wrapping) columns and the ``keep`` columns of ``table``, in
+    its order, with the same rows and sections."""
+    wanted = [i for i, c in enumerate(table.columns) if not c.no_wrap or i in keep]
+    part = _table(title, caption)
+    for i in wanted:
+        c = table.columns[i]
+        part.columns.append(dataclasses.replace(c, _index=len(part.columns), _cells=list(c.cells)))
+    part.rows = [dataclasses.replace(row) for row in table.rows]
+    return part
+
+
+def _squeezed_width(console: Console, table: Table) -> int:
+    """The table's width with every label column at most ``LABEL_MIN`` wide."""
+    squeezed = _part(table, _fixed(table), _text(table.title), None)
+    for c in squeezed.columns:
+        if not c.no_wrap:
+            c.max_width = min(c.max_width or LABEL_MIN, LABEL_MIN)
+    return Measurement.get(console, console.options.update_width(10_000), squeezed).minimum
+
+
+def fitted(console: Console, table: Table) -> list[Table]:
+    """``table`` cut to the console's width: as it is when it fits; else its label
+    columns wrap narrower and, when that is not enough, its other columns go to several
+    tables, each repeating the labels (rich would drop whole columns instead). Sets the
+    minimum width of ``table``'s unwrapped columns to their content's."""
+    width = console.width
+    measure = console.options.update_width(10_000)
+    for c in table.columns:
+        if c.no_wrap:  # rich measures a cell as if it wrapped; these never do
+            cells = [c.header, *c.cells]
+            c.min_width = max(Measurement.get(console, measure, x).maximum for x in cells)
+    if Measurement.get(console, measure, table).minimum <= width:
+        return [table]
+    groups: list[list[int]] = []
+    for i in _fixed(table):
+        trial = [*groups[-1], i] if groups else [i]
+        head = _part(table, trial, None, None)
+        if groups and _squeezed_width(console, head) <= width:
+            groups[-1] = trial
+        else:
+            groups.append([i])
+    title = _text(table.title)
+    parts = []
+    for k, group in enumerate(groups):
+        caption = _text(table.caption) if k == len(groups) - 1 else None
+        name = title if k == 0 or not title else f"{title} (continued)"
+        part = _part(table, group, name, caption)
+        need = Measurement.get(console, measure, part).minimum
+        labels = [c for c in part.columns if not c.no_wrap]
+        if need > width and labels:
+            spare = max(0, width - _squeezed_width(console, part)) // len(labels)
+            for c in labels:
+                c.max_width = LABEL_MIN + spare
+        parts.append(part)
+    return parts
+
+
+def print_table(console: Console, table: Table) -> None:
+    """Print ``table`` within the console's width (:func:`fitted`), a blank line between
+    the parts of a cut table."""
+    for k, part in enumerate(fitted(console, table)):
+        if k:
+            console.print()
+        console.print(part)
 
 
 def header(results: Results) -> Text:
@@ -143,18 +247,19 @@ def converged(results: Results) -> str:
 def milestone_table(results: Results) -> Table:
     """Milestones plus the project finish: mean, sd, percentiles, target, P(on target)."""
     caption = (
-        "Mean and SD in working days of the project calendar; percentiles and targets are"
-        " finish dates (Pn: the first date by which n% of iterations have finished)."
+        "wd: working days of the project calendar from the start; percentiles and targets"
+        " are finish dates (Pn: the first date by which n% of iterations have finished). "
         if results.start
-        else "All times in working days from the start."
-    )
+        else "wd: working days of the project calendar from the start. "
+    ) + SE_NOTE
+    unit = "" if results.start else f"\n({WD})"
     table = _table("Milestones", caption)
-    table.add_column("Milestone", ratio=1, min_width=16)
-    table.add_column("Mean", justify="right", no_wrap=True)
-    table.add_column("SD", justify="right", no_wrap=True)
+    _label_column(table, "Milestone", ratio=1)
+    table.add_column(f"Mean\n({WD})", justify="right", no_wrap=True)
+    table.add_column(f"SD\n({WD})", justify="right", no_wrap=True)
     for key in results.project.percentiles:
-        table.add_column(key, justify="right", no_wrap=True)
-    table.add_column("Target", justify="right", no_wrap=True)
+        table.add_column(key + unit, justify="right", no_wrap=True)
+    table.add_column("Target" + unit, justify="right", no_wrap=True)
     table.add_column("P(on\ntarget)", justify="right", no_wrap=True)
     rows = [*results.milestones.values(), results.project]
     for s in rows:
@@ -170,7 +275,7 @@ def milestone_table(results: Results) -> Table:
             f"{s.sd:.1f}",
             *cells,
             _target(s, results.timeline),
-            _pct(s.p_target),
+            _pct_se(s.p_target, s.p_target_se, "\n"),
         )
     return table
 
@@ -178,41 +283,31 @@ def milestone_table(results: Results) -> Table:
 def constraint_table(results: Results) -> Table:
     """Each task with a latest finish date: the constraint and P(met), read like a
     milestone's target."""
-    note = "P(met): the task finished (for a start constraint: started) by the end of the date."
+    note = (
+        "P(met): the task finished (for a start constraint: started) by the end of the date. "
+        + SE_NOTE
+    )
     table = _table("Constraints", note)
-    table.add_column("Task", ratio=1, min_width=16)
+    _label_column(table, "Task", ratio=1)
     table.add_column("Constraint", no_wrap=True)
     table.add_column("Date", justify="right", no_wrap=True)
     table.add_column("P(met)", justify="right", no_wrap=True)
     for tid, c in results.constraints.items():
         label = _label(tid, results.task_names.get(tid, ""))
-        table.add_row(label, c.kind, c.date.isoformat(), _pct(c.p_met))
+        table.add_row(label, c.kind, c.date.isoformat(), _pct_se(c.p_met, c.p_met_se, "\n"))
     return table
 
 
 def critical_table(results: Results, top: int = TOP_CRITICAL) -> Table:
     """The ``top`` tasks most often on the critical path of the project finish."""
-    table = _table("Most critical tasks")
-    table.add_column("Task", style="bold", no_wrap=True)
-    table.add_column("Name", ratio=1)
+    table = _table("Most critical tasks", SE_NOTE)
+    _label_column(table, "Task", style="bold")
+    _label_column(table, "Name", ratio=1)
     table.add_column("Criticality", justify="right", no_wrap=True)
     for tid, c in results.most_critical(top):
-        table.add_row(_user(tid), _user(results.task_names.get(tid, "")), _pct(c))
+        name = _user(results.task_names.get(tid, ""))
+        table.add_row(_user(tid), name, _share_of(c, results.iterations))
     return table
-
-
-def _print_unsqueezed(console: Console, table: Table, *, natural: bool = False) -> None:
-    # Below its minimum width rich drops whole columns; lines longer than a narrow
-    # terminal merely wrap, and pipes and files lose nothing. ``natural``: print at the
-    # table's full width (for tables of short cells that must not wrap or truncate).
-    measured = Measurement.get(console, console.options.update_width(10_000), table)
-    need = measured.maximum if natural else measured.minimum
-    width = console.width
-    console.width = max(width, need)
-    try:
-        console.print(table)
-    finally:
-        console.width = width
 
 
 def print_results(
@@ -223,36 +318,36 @@ def print_results(
     run = baseline(results)
     console.print(header(run))
     console.print()
-    _print_unsqueezed(console, milestone_table(run))
+    print_table(console, milestone_table(run))
     if run.constraints:
         console.print()
-        _print_unsqueezed(console, constraint_table(run))
+        print_table(console, constraint_table(run))
     if run.criticality is not None:
         console.print()
-        console.print(critical_table(run, top))
+        print_table(console, critical_table(run, top))
     if run.drivers:
         console.print()
-        console.print(drivers_table(run, top))
+        print_table(console, drivers_table(run, top))
     if isinstance(results, PortfolioResults):
         console.print()
-        console.print(objectives_table(results))
+        print_table(console, objectives_table(results))
         if results.strategy["kpis"]:
             console.print()
-            _print_unsqueezed(console, kpi_table(results))
+            print_table(console, kpi_table(results))
     if run.cost is not None:
         console.print()
-        _print_unsqueezed(console, cost_table(run))
+        print_table(console, cost_table(run))
     if run.jcl is not None:
         console.print()
-        console.print(jcl_table(run))
+        print_table(console, jcl_table(run))
 
 
 def objectives_table(results: PortfolioResults) -> Table:
     """Each strategic objective's probability, and of all of them together."""
     st = results.strategy
-    table = _table("Strategic objectives", "± one standard error of the probability.")
-    table.add_column("Objective", ratio=1)
-    table.add_column("Target", no_wrap=True)
+    table = _table("Strategic objectives", SE_NOTE)
+    _label_column(table, "Objective", ratio=1)
+    _label_column(table, "Target")
     table.add_column("Probability", justify="right", no_wrap=True)
     for oid, o in st["objectives"].items():
         table.add_row(_user(oid, "bold"), _user(o["description"]), _share(o))
@@ -262,14 +357,14 @@ def objectives_table(results: PortfolioResults) -> Table:
 
 
 def _share(s: Share) -> str:
-    return f"{_pct(s['probability'])} ± {100 * s['se']:.1f}"
+    return _pct_se(s["probability"], s["se"])
 
 
 def kpi_table(results: PortfolioResults) -> Table:
     """Each KPI's mean and percentiles (— where a statistic is not finite)."""
     kpis = results.strategy["kpis"]
-    table = _table("KPIs")
-    table.add_column("KPI", ratio=1)
+    table = _table("KPIs", "In each KPI's own unit.")
+    _label_column(table, "KPI", ratio=1)
     table.add_column("Mean", justify="right", no_wrap=True)
     first = next(iter(kpis.values()))
     for key in first["percentiles"]:
@@ -294,11 +389,11 @@ def cost_table(results: Results) -> Table:
     if cost is None:
         raise ValueError("these results have no costs")
     table = _table(
-        "Cost",
+        "Cost (in the scenario's currency)",
         "Contingency at Pn = Pn cost − the deterministic plan's cost"
         " (every estimate at its most likely value, no risk events).",
     )
-    table.add_column("", ratio=1, min_width=12)
+    _label_column(table, "", ratio=1)
     table.add_column("Mean", justify="right", no_wrap=True)
     table.add_column("SD", justify="right", no_wrap=True)
     for key in cost.percentiles:
@@ -335,9 +430,10 @@ def jcl_table(results: Results, points: int = 6) -> Table:
     what = "the project" if results.jcl_milestone == "project" else results.jcl_milestone
     table = _table(
         f"Joint confidence: cost and finish of {what} (target {jc.target:.0%})",
-        f"Frontier: the cheapest budget that reaches {jc.target:.0%} JCL by each date.",
+        f"Frontier: the cheapest budget that reaches {jc.target:.0%} JCL by each date."
+        f" Cost in the scenario's currency. {SE_NOTE}",
     )
-    table.add_column("", ratio=1)
+    _label_column(table, "", ratio=1)
     table.add_column("Cost", justify="right", no_wrap=True)
     table.add_column("Finish by", justify="right", no_wrap=True)
     table.add_column("JCL", justify="right", no_wrap=True)
@@ -346,7 +442,9 @@ def jcl_table(results: Results, points: int = 6) -> Table:
         ("P50 cost and date", jc.p50_pair),
         ("P80 cost and date", jc.p80_pair),
     ):
-        table.add_row(label, _money(pt["cost"]), pt["date"], _pct(pt["jcl"]))
+        table.add_row(
+            label, _money(pt["cost"]), pt["date"], _share_of(pt["jcl"], results.iterations)
+        )
     front = jc.frontier
     if front:
         table.add_section()
@@ -363,18 +461,21 @@ def jcl_table(results: Results, points: int = 6) -> Table:
 
 def drivers_table(results: Results, top: int = TOP_CRITICAL) -> Table:
     """The risks that move the project finish most: working days added to P50 and P80."""
-    table = _table("Top risks: working days added to the project finish")
-    table.add_column("Risk", ratio=1)
+    table = _table(
+        "Top risks: working days added to the project finish",
+        f"{WD}: working days; occurrence: the share of iterations it occurred in. {SE_NOTE}",
+    )
+    _label_column(table, "Risk", ratio=1)
     table.add_column("Occurrence", justify="right", no_wrap=True)
-    table.add_column("P50", justify="right", no_wrap=True)
-    table.add_column("P80", justify="right", no_wrap=True)
+    table.add_column(f"P50\n({WD})", justify="right", no_wrap=True)
+    table.add_column(f"P80\n({WD})", justify="right", no_wrap=True)
     drivers = results.drivers or {}
     ranked = sorted(drivers, key=lambda rid: -drivers[rid]["project"]["P80"])
     for rid in ranked[:top]:
         d = drivers[rid]["project"]
         table.add_row(
             _label(rid, results.risk_names.get(rid, "")),
-            _pct(results.risk_occurrence.get(rid)),
+            _share_of(results.risk_occurrence.get(rid), results.iterations),
             f"{d['P50']:+.1f}",
             f"{d['P80']:+.1f}",
         )
@@ -524,7 +625,7 @@ def print_summary(summary: ScenarioSummary, console: Console) -> None:
     console.print(facts)
 
     table = _table("Milestones and the most-likely plan")
-    table.add_column("Milestone", ratio=1)
+    _label_column(table, "Milestone", ratio=1)
     table.add_column("Target", justify="right", no_wrap=True)
     table.add_column("Plan finish", justify="right", no_wrap=True)
     for m in sc.milestones:
@@ -536,7 +637,7 @@ def print_summary(summary: ScenarioSummary, console: Console) -> None:
         )
     table.add_section()
     table.add_row(Text("Project finish", "bold"), NONE, _plan_finish(plan.project, plan.timeline))
-    console.print(table)
+    print_table(console, table)
     console.print("Plan: every task at its single-point estimate (mode, else median).", style="dim")
 
 
@@ -549,8 +650,7 @@ def print_comparison(comparison: Comparison, console: Console) -> None:
             _user(comparison.portfolio, "bold"),
             f" · {len(opts)} options · {comparison.iterations:,} iterations each · "
             f"seed {comparison.seed} · same draws for every option",
-        ),
-        soft_wrap=True,
+        )
     )
     console.print()
     objectives = list(opts[0].objectives)
@@ -559,9 +659,10 @@ def print_comparison(comparison: Comparison, console: Console) -> None:
         "Objectives and all: probability of meeting them; Δ: difference to the baseline with "
         "its 95% interval (paired iterations). Goals: the mean; max: higher is better, min: "
         "lower is better. An option dominates another when it is no worse on every objective, "
-        "on all of them together and on every goal, and better on one.",
+        f"on all of them together and on every goal, and better on one. {SE_NOTE} "
+        "Goals are in their own units.",
     )
-    table.add_column("Option", no_wrap=True)
+    _label_column(table, "Option")
     for oid in objectives:
         table.add_column(_user(oid), justify="right", no_wrap=True)
     table.add_column("all", justify="right", no_wrap=True)
@@ -569,34 +670,45 @@ def print_comparison(comparison: Comparison, console: Console) -> None:
         table.add_column(
             _user(g.id).append(f"\nmean, {g.direction}"), justify="right", no_wrap=True
         )
+    n = comparison.iterations
     for o in opts:
-        cells = [_with_delta(o.objectives[oid], o.vs_baseline[oid], o.name) for oid in objectives]
-        cells.append(_with_delta(o.joint, o.vs_baseline["joint"], o.name))
+        cells = [
+            _with_delta(o.objectives[oid], o.vs_baseline[oid], o.name, n) for oid in objectives
+        ]
+        cells.append(_with_delta(o.joint, o.vs_baseline["joint"], o.name, n))
         label = _user(o.name, "bold")
         if o.dominated_by:
             label.append("\ndominated", "dim")
         goals = (format_statistic(o.goals[g.id]) for g in comparison.goals)
         table.add_row(label, *cells, *goals)
-    _print_unsqueezed(console, table, natural=True)
+    print_table(console, table)
     console.print()
     pairs = comparison.dominance()
     for winner, loser in pairs:
-        console.print(_user(f"{winner} dominates {loser}"), soft_wrap=True)
+        console.print(_user(f"{winner} dominates {loser}"))
     if not pairs:
         console.print("no option dominates another")
 
 
-def _with_delta(p: float, d: dict, name: str) -> str:
+def _with_delta(p: float, d: dict, name: str, n: int) -> str:
+    share = _share_of(p, n)
     if name == "baseline":
-        return _pct(p)
-    return f"{_pct(p)}\nΔ {100 * d['diff']:+.1f}\n[{100 * d['low']:+.1f}, {100 * d['high']:+.1f}]"
+        return share
+    return f"{share}\nΔ {100 * d['diff']:+.1f}\n[{100 * d['low']:+.1f}, {100 * d['high']:+.1f}]"
 
 
 def print_register(reg: RiskRegister, console: Console, top: int = 15) -> None:
     """The ``top`` rows of the register, as ``riskengine register`` prints them."""
-    table = _table(f"Risk register (ranked by what each risk adds to {reg.milestone} P80)")
-    for col in ("#", "Risk", "Probability", "Delay P50", "Expected delay", "Adds to P80"):
-        table.add_column(col, justify="left" if col == "Risk" else "right")
+    table = _table(
+        f"Risk register (ranked by what each risk adds to {reg.milestone} P80)",
+        f"{WD}: working days. Delay P50: the delay when the risk occurs; expected delay: over"
+        " all iterations; probability: as written in the register.",
+    )
+    table.add_column("#", justify="right", no_wrap=True)
+    _label_column(table, "Risk", ratio=1)
+    for col in ("Probability", f"Delay P50\n({WD})", f"Expected\ndelay ({WD})"):
+        table.add_column(col, justify="right", no_wrap=True)
+    table.add_column(f"Adds to\nP80 ({WD})", justify="right", no_wrap=True)
     key = f"contribution_{reg.milestone}_P80"
     # By column name: itertuples renames columns that are not identifiers (a milestone
     # id with a dash or dot in contribution_<milestone>_P80), so its rows lose them.
@@ -610,7 +722,7 @@ def print_register(reg: RiskRegister, console: Console, top: int = 15) -> None:
             f"{r['expected_delay']:.1f}",
             f"{r[key]:.1f}",
         )
-    console.print(table)
+    print_table(console, table)
 
 
 def is_missing(v: object) -> bool:
