@@ -201,7 +201,15 @@ def main() -> None:
     "charts_dir",
     type=click.Path(path_type=Path),
     metavar="DIR",
-    help="Write charts as PNG to this folder: jcl.png (cost × finish, JCL frontier).",
+    help="Write every chart as PNG and SVG to this folder (finish-<milestone>, criticality, "
+    "sensitivity, risks, cost, jcl, convergence).",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(path_type=Path),
+    metavar="PATH",
+    help="Write a self-contained HTML report (charts and tables) to PATH (.html).",
 )
 @click.option(
     "--jcl",
@@ -262,6 +270,7 @@ def run(
     json_path: Path | None,
     csv_dir: Path | None,
     charts_dir: Path | None,
+    report_path: Path | None,
     jcl: float,
     jcl_milestone: str | None,
     no_task_dates: bool,
@@ -284,7 +293,9 @@ def run(
     if json_detail and json_path is None:
         raise click.UsageError("--json-detail needs --json PATH")
     model = _load(scenario, project, quiet)
-    files.check_outputs(json_path, csv_dir, charts_dir=charts_dir, inputs=model.inputs)
+    files.check_outputs(
+        json_path, csv_dir, charts_dir=charts_dir, report=report_path, inputs=model.inputs
+    )
     stderr = Console(stderr=True)
     run_model = (
         functools.partial(rk.simulate_portfolio, model)
@@ -308,18 +319,51 @@ def run(
             progress=progress,
         )
     terminal.print_results(results, Console())
+    plan = after = None
+    if charts_dir is not None or report_path is not None:
+        plan, after = _companions(model, baseline(results), mitigated=mitigated, strict=strict)
     written = files.write_outputs(
         results,
         json_path=json_path,
         csv_dir=csv_dir,
         charts_dir=charts_dir,
         json_detail=json_detail,
+        report=report_path,
+        plan=plan,
+        mitigated=after,
     )
     if not quiet:
         if charts_dir is not None and baseline(results).jcl is None:
-            _say("note: no chart written: the JCL chart needs costs in the scenario")
+            _say("note: no jcl chart and no cost chart: they need costs in the scenario")
         for path in written:
             _say(f"wrote {path}")
+
+
+def _companions(
+    model: Scenario | Portfolio, results: rk.Results, *, mitigated: bool, strict: bool
+) -> tuple[rk.Results, rk.Results | None]:
+    """What the charts and the report draw besides the run: the deterministic plan and,
+    when some risk has a mitigation and the run was not ``--mitigated`` already, the
+    risk drivers after mitigation (the same iterations and seed, nothing else)."""
+    network = compose(model) if isinstance(model, Portfolio) else model
+    plan = rk.deterministic_plan(network, mitigated=mitigated)
+    if mitigated or not results.drivers or not any(r.mitigation for r in network.risks):
+        return plan, None
+    after = rk.simulate(
+        network,
+        results.iterations,
+        results.seed,
+        results.percentiles,
+        criticality=False,
+        sensitivity="none",
+        mitigated=True,
+        strict=strict,
+        sampling=results.sampling,
+        task_dates=False,
+        jcl=None,
+        plan=False,
+    )
+    return plan, after
 
 
 @main.command()
@@ -375,9 +419,29 @@ def register(
 @click.option(
     "--json", "json_path", type=click.Path(path_type=Path), help="Write the comparison as JSON."
 )
+@click.option(
+    "--charts",
+    "charts_dir",
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="Write every chart as PNG and SVG to this folder (objectives, differences, kpi-<KPI>).",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(path_type=Path),
+    metavar="PATH",
+    help="Write a self-contained HTML report (charts and tables) to PATH (.html).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No notes on stderr.")
 def compare_command(
-    portfolio: Path, iterations: int | None, seed: int | None, json_path: Path | None, quiet: bool
+    portfolio: Path,
+    iterations: int | None,
+    seed: int | None,
+    json_path: Path | None,
+    charts_dir: Path | None,
+    report_path: Path | None,
+    quiet: bool,
 ) -> None:
     """Simulate every option of PORTFOLIO with the same random draws and compare each
     with the baseline: objective probabilities, joint success, cost, differences."""
@@ -386,7 +450,7 @@ def compare_command(
             "not a portfolio file (no top-level 'portfolio:' key)", file=str(portfolio)
         )
     model = load_portfolio(portfolio)
-    files.check_outputs(json_path, inputs=model.inputs)
+    files.check_outputs(json_path, charts_dir=charts_dir, report=report_path, inputs=model.inputs)
     try:
         result = rk.compare(model, iterations, seed)
     except ScenarioError as e:
@@ -396,6 +460,10 @@ def compare_command(
         write_atomic(json_path, files.json_text(result.to_dict()))
         if not quiet:
             _say(f"wrote {json_path}")
+    written = files.write_comparison(result, report=report_path, charts_dir=charts_dir)
+    if not quiet:
+        for path in written:
+            _say(f"wrote {path}")
 
 
 def _portfolio_files(
