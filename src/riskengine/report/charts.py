@@ -712,7 +712,7 @@ def wilson(p: float, n: int, z: float = Z95) -> tuple[float, float]:
         return (0.0, 1.0)
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
+    return max(0.0, min(p, centre - half)), min(1.0, max(p, centre + half))
 
 
 def _option_colors(names: Sequence[str]) -> dict[str, Any]:
@@ -807,9 +807,14 @@ def kpi_figure(comparison: Comparison, kpi: str) -> Figure:
         data.append(x[np.isfinite(x)])
     fig = _figure((10.0, 1.4 + 0.5 * max(len(names), 3)))
     ax = fig.add_subplot()
+    # matplotlib 3.10 names the orientation; 3.11 deprecates the older vert=False
+    import inspect
+
+    new = "orientation" in inspect.signature(ax.boxplot).parameters
+    horizontal: dict[str, Any] = {"orientation": "horizontal"} if new else {"vert": False}
     ax.boxplot(
         data,
-        vert=False,
+        **horizontal,
         whis=(5, 95),
         showfliers=False,
         showmeans=True,
