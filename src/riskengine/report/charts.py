@@ -242,6 +242,8 @@ def milestone_figure(results: Results, output: str, plan: Results | None = None)
             gid="target",
             label=f"target {_show(target_x)}{share}",
         )
+    if dated:
+        _pad_dates(ax, [values.min(), values.max(), plan_x, target_x])
     _percent_axis(ax)
     _percent_axis(ax2)
     ax2.set_ylim(0, 1.02)
@@ -253,6 +255,21 @@ def milestone_figure(results: Results, output: str, plan: Results | None = None)
     h2, l2 = ax2.get_legend_handles_labels()
     ax.legend(handles + h2, labels + l2, loc="upper left", fontsize=8)
     return fig
+
+
+def _pad_dates(ax: Axes, dates: Sequence[Any]) -> None:
+    """Show every date of ``dates`` (Nones skipped) with a few days to spare, so that a
+    finish that hardly varies still gets an axis of days, not of hours."""
+    import matplotlib.dates as mdates
+
+    shown = np.array([d for d in dates if d is not None], dtype="datetime64[D]")
+    days = shown.astype(np.int64)  # days since 1970
+    pad = max(3, math.ceil(int(days.max() - days.min()) * 0.03))
+    lo, hi = days.min() - pad, days.max() + pad + 1
+    ax.set_xlim(
+        float(mdates.date2num(np.datetime64(int(lo), "D"))),
+        float(mdates.date2num(np.datetime64(int(hi), "D"))),
+    )
 
 
 def _show(x: Any) -> str:
@@ -443,7 +460,8 @@ def cost_figure(results: Results) -> Figure:
             label=f"deterministic plan {c.deterministic:,.0f}",
         )
     marks = [x.min(), x.max()] + ([c.deterministic] if c.deterministic is not None else [])
-    pad = 0.03 * ((max(marks) - min(marks)) or 1.0)
+    # a cost that never varies still gets an axis a reader can read
+    pad = 0.03 * (max(marks) - min(marks)) or max(1.0, 0.05 * abs(marks[0]))
     ax.set_xlim(min(marks) - pad, max(marks) + pad)  # the plan's line off the edge
     from matplotlib.ticker import MaxNLocator
 
