@@ -232,3 +232,24 @@ def test_png_size_reads_the_header():
     buf = io.BytesIO()
     Image.new("RGB", (7, 3)).save(buf, format="PNG")
     assert _png_size(buf.getvalue()) == (7, 3)
+
+
+def test_a_folder_where_a_chart_goes_is_refused_before_the_run(tmp_path):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(HOSTILE)
+    (tmp_path / "c" / "finish-M1.svg").mkdir(parents=True)
+    result = CliRunner().invoke(cli.main, ["run", str(scenario), "--charts", str(tmp_path / "c")])
+    assert result.exit_code == 2
+    assert "finish-M1.svg: is a folder, not a file" in result.stderr
+    assert result.stdout == ""  # refused before simulating
+
+
+def test_charts_without_costs_are_written_and_the_missing_ones_named(tmp_path):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(HOSTILE.replace(", cost: {per_day: 100}", ""))
+    stderr = _cli("run", scenario, "--charts", tmp_path / "c")
+    assert "no jcl chart and no cost chart: they need costs" in stderr
+    names = sorted(p.stem for p in (tmp_path / "c").glob("*.png"))
+    assert names == sorted(
+        ["finish-M1", "finish-project", "criticality", "sensitivity", "risks", "convergence"]
+    )
