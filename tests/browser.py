@@ -133,9 +133,17 @@ class _Browser:
         os.close(self._in)
 
 
-def visit(path: Path, *, width: int = 1200, selector: str = "section", pdf: bool = False) -> Visit:
+def visit(
+    path: Path,
+    *,
+    width: int = 1200,
+    selector: str = "section",
+    pdf: bool = False,
+    media: str = "screen",
+) -> Visit:
     """Open ``path`` at ``width`` CSS pixels, wait for it to load, and screenshot each
-    element matching ``selector`` (keyed by its id); ``pdf`` also prints it to PDF."""
+    element matching ``selector`` (keyed by its id) as ``media`` (``"print"`` shows the
+    print styles); ``pdf`` also prints it to PDF."""
     out = Visit()
     with tempfile.TemporaryDirectory(prefix="riskengine-chromium-") as profile:
         b = _Browser(profile)
@@ -152,6 +160,7 @@ def visit(path: Path, *, width: int = 1200, selector: str = "section", pdf: bool
                 deviceScaleFactor=1,
                 mobile=False,
             )
+            b.send("Emulation.setEmulatedMedia", s, media=media)
             b.send("Page.navigate", s, url=Path(path).absolute().as_uri())
             b.wait_for("Page.loadEventFired")
             rects = b.send(

@@ -176,7 +176,9 @@ def milestone_figure(results: Results, output: str, plan: Results | None = None)
     if dated:
         first, last = values.min(), values.max()
         span = int((last - first).astype(np.int64)) + 1
-        step = max(1, math.ceil(span / 60))  # whole days per bar, at most about 60 bars
+        # a day per bar, or whole weeks once that gives too many bars: bars of a few days
+        # would alternate with the empty weekends
+        step = 1 if span <= 45 else 7 * math.ceil(span / (7 * 45))
         edges = np.arange(first, last + np.timedelta64(step + 1, "D"), np.timedelta64(step, "D"))
         counts, _ = np.histogram(values.astype(np.int64), edges.astype(np.int64))
         ax.bar(

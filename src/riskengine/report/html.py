@@ -43,8 +43,10 @@ p.meta, p.note, figcaption { color: var(--muted); }
 section { margin: 0 0 36px; }
 nav ol { columns: 3; padding-left: 20px; margin: 8px 0 24px; }
 nav a { color: var(--ink); }
-table { border-collapse: collapse; margin: 8px 0 12px; font-variant-numeric: tabular-nums; }
-th, td { padding: 4px 10px; border-bottom: 1px solid var(--rule); text-align: right;
+div.table { overflow-x: auto; max-width: 100%; }
+table { border-collapse: collapse; margin: 8px 0 12px; font-variant-numeric: tabular-nums;
+        font-size: 13px; }
+th, td { padding: 4px 8px; border-bottom: 1px solid var(--rule); text-align: right;
          vertical-align: top; }
 th { background: var(--band); font-weight: 600; }
 th:first-child, td:first-child, td.text, th.text { text-align: left; }
@@ -61,6 +63,9 @@ figure img { display: block; width: 100%; max-width: 1000px; height: auto; }
   section { break-before: page; margin: 0; }
   section.first { break-before: auto; }
   table, figure, h3 { break-inside: avoid; }
+  div.table { overflow: visible; }
+  table { font-size: 8.5px; }
+  th, td { padding: 2px 4px; }
   h2, h3 { break-after: avoid; }
 }
 """
@@ -103,7 +108,10 @@ def table(
         "<tr>" + "".join(cell("td", i, v) for i, v in enumerate(r)) + "</tr>" for r in rows
     )
     klass = f' class="{cls}"' if cls else ""
-    return f"<table{klass}><thead><tr>{top}</tr></thead><tbody>{body}</tbody></table>"
+    return (
+        f'<div class="table"><table{klass}><thead><tr>{top}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div>"
+    )
 
 
 def figure(chart: ch.Chart, caption: str = "") -> str:
