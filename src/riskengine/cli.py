@@ -203,7 +203,15 @@ def main() -> None:
     "charts_dir",
     type=click.Path(path_type=Path),
     metavar="DIR",
-    help="Write charts as PNG to this folder: jcl.png (cost × finish, JCL frontier).",
+    help="Write every chart as PNG and SVG to this folder (finish-<milestone>, criticality, "
+    "sensitivity, risks, cost, jcl, convergence).",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(path_type=Path),
+    metavar="PATH",
+    help="Write a self-contained HTML report (charts and tables) to PATH (.html).",
 )
 @click.option(
     "--xlsx",
@@ -282,6 +290,7 @@ def run(
     csv_dir: Path | None,
     charts_dir: Path | None,
     xlsx: Path | None,
+    report_path: Path | None,
     jcl: float,
     jcl_milestone: str | None,
     no_task_dates: bool,
@@ -309,7 +318,14 @@ def run(
         raise click.UsageError("--iterations and --converge ask for different things")
     model = _load(scenario, project, quiet)
     convergence = _convergence(model, converge, tolerance)
-    files.check_outputs(json_path, csv_dir, charts_dir=charts_dir, xlsx=xlsx, inputs=model.inputs)
+    files.check_outputs(
+        json_path,
+        csv_dir,
+        charts_dir=charts_dir,
+        xlsx=xlsx,
+        report=report_path,
+        inputs=model.inputs,
+    )
     stderr = Console(stderr=True)
     run_model = (
         functools.partial(rk.simulate_portfolio, model)
@@ -334,8 +350,10 @@ def run(
             convergence=convergence,
         )
     terminal.print_results(results, Console())
-    plan = None
-    if xlsx is not None:  # the workbook shows the plan's finishes next to the simulated ones
+    plan = after = None
+    if charts_dir is not None or report_path is not None:
+        plan, after = _companions(model, baseline(results), mitigated=mitigated, strict=strict)
+    elif xlsx is not None:  # the workbook shows the plan's finishes next to the simulated ones
         network = compose(model) if isinstance(model, Portfolio) else model
         plan = rk.deterministic_plan(network, mitigated=mitigated)
     written = files.write_outputs(
@@ -345,12 +363,14 @@ def run(
         charts_dir=charts_dir,
         json_detail=json_detail,
         xlsx=xlsx,
+        report=report_path,
         plan=plan,
+        mitigated=after,
         inputs=model.inputs,
     )
     if not quiet:
         if charts_dir is not None and baseline(results).jcl is None:
-            _say("note: no chart written: the JCL chart needs costs in the scenario")
+            _say("note: no jcl chart and no cost chart: they need costs in the scenario")
         for path in written:
             _say(f"wrote {path}")
 
@@ -377,6 +397,33 @@ def _convergence(
     if not (math.isfinite(days) and days > 0):
         raise ScenarioError(f"must be above 0, got {tolerance!r}", field="--tolerance")
     return dataclasses.replace(conv, tolerance=days)
+
+
+def _companions(
+    model: Scenario | Portfolio, results: rk.Results, *, mitigated: bool, strict: bool
+) -> tuple[rk.Results, rk.Results | None]:
+    """What the charts and the report draw besides the run: the deterministic plan and,
+    when some risk has a mitigation and the run was not ``--mitigated`` already, the
+    risk drivers after mitigation (the same iterations and seed, nothing else)."""
+    network = compose(model) if isinstance(model, Portfolio) else model
+    plan = rk.deterministic_plan(network, mitigated=mitigated)
+    if mitigated or not results.drivers or not any(r.mitigation for r in network.risks):
+        return plan, None
+    after = rk.simulate(
+        network,
+        results.iterations,
+        results.seed,
+        results.percentiles,
+        criticality=False,
+        sensitivity="none",
+        mitigated=True,
+        strict=strict,
+        sampling=results.sampling,
+        task_dates=False,
+        jcl=None,
+        plan=False,
+    )
+    return plan, after
 
 
 @main.command()
@@ -437,6 +484,20 @@ def register(
     type=click.Path(path_type=Path),
     help="Write the comparison as a workbook (.xlsx): options, objectives, KPIs, settings.",
 )
+@click.option(
+    "--charts",
+    "charts_dir",
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="Write every chart as PNG and SVG to this folder (objectives, differences, kpi-<KPI>).",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(path_type=Path),
+    metavar="PATH",
+    help="Write a self-contained HTML report (charts and tables) to PATH (.html).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No notes on stderr.")
 def compare_command(
     portfolio: Path,
@@ -444,6 +505,8 @@ def compare_command(
     seed: int | None,
     json_path: Path | None,
     xlsx: Path | None,
+    charts_dir: Path | None,
+    report_path: Path | None,
     quiet: bool,
 ) -> None:
     """Simulate every option of PORTFOLIO with the same random draws and compare each
@@ -453,7 +516,9 @@ def compare_command(
             "not a portfolio file (no top-level 'portfolio:' key)", file=str(portfolio)
         )
     model = load_portfolio(portfolio)
-    files.check_outputs(json_path, xlsx=xlsx, inputs=model.inputs)
+    files.check_outputs(
+        json_path, charts_dir=charts_dir, xlsx=xlsx, report=report_path, inputs=model.inputs
+    )
     try:
         result = rk.compare(model, iterations, seed)
     except ScenarioError as e:
@@ -465,8 +530,9 @@ def compare_command(
     if xlsx is not None:
         written[xlsx] = comparison_workbook(result)
     write_files(written)
+    shown = [*written, *files.write_comparison(result, report=report_path, charts_dir=charts_dir)]
     if not quiet:
-        for path in written:
+        for path in shown:
             _say(f"wrote {path}")
 
 

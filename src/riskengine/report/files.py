@@ -22,7 +22,8 @@ from typing import IO, TYPE_CHECKING, Any, overload
 from riskengine.analysis.results import Results
 from riskengine.errors import OutputError
 from riskengine.portfolio.results import PortfolioResults, baseline
-from riskengine.report.charts import jcl_chart
+from riskengine.report import charts as ch
+from riskengine.report.html import compare_report, run_report
 from riskengine.report.outputs import Content, check_distinct, destination, write_files
 from riskengine.report.terminal import PERCENT, is_missing, percent_format
 from riskengine.report.workbook import results_workbook, xlsx_text
@@ -32,6 +33,7 @@ if TYPE_CHECKING:  # pandas, openpyxl and the engine load when a file is written
     from openpyxl.worksheet.worksheet import Worksheet
 
     from riskengine.analysis.register import RiskRegister
+    from riskengine.portfolio.options import Comparison
 
 CSV_TABLES = ("milestones", "tasks", "iterations", "costs")
 
@@ -39,7 +41,22 @@ CSV_TABLES = ("milestones", "tasks", "iterations", "costs")
 CSV_TABLES_FILES = tuple(f"{table}.csv" for table in CSV_TABLES)
 
 
-CHART_FILES = ("jcl.png",)
+# The charts --charts writes under fixed names (each as .png and .svg); besides these, a
+# run writes finish-<milestone> and a comparison kpi-<KPI> (report/charts.py).
+CHART_NAMES = (
+    "finish-project",
+    "criticality",
+    "sensitivity",
+    "risks",
+    "cost",
+    "jcl",
+    "convergence",
+    "objectives",
+    "differences",
+)
+CHART_FILES = tuple(f"{name}.{kind}" for name in CHART_NAMES for kind in ("png", "svg"))
+CHART_PATTERNS = ("finish-*.png", "finish-*.svg", "kpi-*.png", "kpi-*.svg")
+REPORT_SUFFIXES = (".html", ".htm")
 
 
 # A --csv or --charts folder named like one of these is a mistake for a file name.
@@ -93,10 +110,13 @@ def _check_file(path: Path) -> None:
 
 
 def _check_suffixes(
-    json_path: Path | None, folders: Mapping[str, Path | None], xlsx: Path | None = None
+    json_path: Path | None,
+    folders: Mapping[str, Path | None],
+    xlsx: Path | None = None,
+    report: Path | None = None,
 ) -> None:
     """The mistakes a suffix gives away: ``--json x.csv``, ``--csv out.csv``,
-    ``--xlsx out.csv``."""
+    ``--xlsx out.csv``, ``--report r.pdf``."""
     if json_path is not None and json_path.suffix and json_path.suffix.lower() != ".json":
         raise OutputError(
             f"{json_path}: --json writes JSON; give a file name ending in .json,"
@@ -105,6 +125,10 @@ def _check_suffixes(
     if xlsx is not None and xlsx.suffix and xlsx.suffix.lower() != ".xlsx":
         raise OutputError(
             f"{xlsx}: --xlsx writes a workbook; give a file name ending in .xlsx, not {xlsx.suffix}"
+        )
+    if report is not None and report.suffix and report.suffix.lower() not in REPORT_SUFFIXES:
+        raise OutputError(
+            f"{report}: --report writes HTML; give a file name ending in .html, not {report.suffix}"
         )
     for option, folder in folders.items():
         if folder is not None and folder.suffix.lower() in FILE_SUFFIXES:
@@ -120,13 +144,17 @@ def output_files(
     register: Path | None = None,
     charts_dir: Path | None = None,
     xlsx: Path | None = None,
+    report: Path | None = None,
 ) -> list[tuple[Path, str]]:
-    """Every file these outputs may write, each with the option that writes it."""
+    """Every file these outputs may write, each with the option that writes it (of the
+    charts, those with fixed names)."""
     files: list[tuple[Path, str]] = []
     if json_path is not None:
         files.append((Path(json_path), "--json"))
     if xlsx is not None:
         files.append((Path(xlsx), "--xlsx"))
+    if report is not None:
+        files.append((Path(report), "--report"))
     if csv_dir is not None:
         files += [(Path(csv_dir) / f"{table}.csv", "--csv") for table in CSV_TABLES]
     if charts_dir is not None:
@@ -143,6 +171,7 @@ def check_outputs(
     charts_dir: Path | None = None,
     *,
     xlsx: Path | None = None,
+    report: Path | None = None,
     inputs: Iterable[str | Path] = (),
 ) -> None:
     """Raise OutputError if an output could not be written or would destroy data; touches
@@ -151,17 +180,18 @@ def check_outputs(
     Run it before simulating, so a long run never ends in an unwritable path. Refused: an
     output that is one of the ``inputs`` (the scenario, its register, a portfolio's
     project files), two outputs that are the same file, ``--json`` with a suffix other
-    than ``.json``, ``--xlsx`` with one other than ``.xlsx``, a ``--csv`` or ``--charts``
-    folder named like a file, a folder, block device or socket where a file goes, a
-    missing or read-only folder. A missing ``csv_dir`` is fine (it will be created) when
-    its nearest existing parent is writable.
+    than ``.json``, ``--xlsx`` with one other than ``.xlsx``, ``--report`` with one other
+    than ``.html`` or ``.htm``, a ``--csv`` or ``--charts`` folder named like a file (or
+    holding a folder where a chart goes), a folder, block device or socket where a file
+    goes, a missing or read-only folder. A missing ``csv_dir`` is fine (it will be
+    created) when its nearest existing parent is writable.
     """
-    json_path, csv_dir, charts_dir, xlsx = (
-        None if p is None else Path(p) for p in (json_path, csv_dir, charts_dir, xlsx)
+    json_path, csv_dir, charts_dir, xlsx, report = (
+        None if p is None else Path(p) for p in (json_path, csv_dir, charts_dir, xlsx, report)
     )
-    check_distinct(output_files(json_path, csv_dir, register, charts_dir, xlsx), inputs)
-    _check_suffixes(json_path, {"--csv": csv_dir, "--charts": charts_dir}, xlsx)
-    for path in (json_path, xlsx):
+    check_distinct(output_files(json_path, csv_dir, register, charts_dir, xlsx, report), inputs)
+    _check_suffixes(json_path, {"--csv": csv_dir, "--charts": charts_dir}, xlsx, report)
+    for path in (json_path, xlsx, report):
         if path is not None:
             _check_file(path)
     for folder, names in ((csv_dir, CSV_TABLES_FILES), (charts_dir, CHART_FILES)):
@@ -170,7 +200,10 @@ def check_outputs(
         if folder.exists() and not folder.is_dir():
             raise OutputError(f"{folder}: exists and is not a folder")
         _check_folder(_nearest_existing(folder), folder)
-        for name in names:
+        found = list(names)
+        if folder is charts_dir and folder.is_dir():
+            found += sorted({p.name for pat in CHART_PATTERNS for p in folder.glob(pat)})
+        for name in found:
             if (folder / name).exists() or (folder / name).is_symlink():
                 _check_file(folder / name)
     if register is not None:
@@ -186,20 +219,24 @@ def write_outputs(
     charts_dir: Path | None = None,
     json_detail: bool = False,
     xlsx: Path | None = None,
+    report: Path | None = None,
     plan: Results | None = None,
+    mitigated: Results | None = None,
     inputs: Iterable[str | Path] = (),
 ) -> list[Path]:
     """Write the ``--json`` file (``json_detail``: with every milestone's per-task
-    tables), the ``--xlsx`` workbook (with the deterministic ``plan``'s finishes and the
-    ``inputs`` named, when given), the ``--csv`` tables and the ``--charts`` PNGs
-    (creating the folders); return the paths written. Everything is built before
-    anything is touched, and a failure leaves no new file or folder behind."""
+    tables), the ``--xlsx`` workbook (with the ``inputs`` named), the ``--csv`` tables,
+    the ``--charts`` (PNG and SVG) and the ``--report`` (creating the folders); return
+    the paths written. ``plan`` (the deterministic plan's results) adds the plan's
+    finishes to the workbook and the charts, ``mitigated`` (the run after mitigation)
+    the after-mitigation bars. Everything is built before anything is touched, and a
+    failure leaves no new file or folder behind."""
     files: dict[Path, Content] = {}
     if json_path is not None:
         files[Path(json_path)] = functools.partial(_dump_json, results.to_dict(detail=json_detail))
     if xlsx is not None:
         files[Path(xlsx)] = results_workbook(results, plan, tuple(inputs))
-    run = baseline(results)  # a portfolio's tables and chart are its baseline's
+    run = baseline(results)  # a portfolio's tables and charts are its baseline's
     folders = []
     if csv_dir is not None:
         csv_dir = Path(csv_dir)
@@ -207,10 +244,36 @@ def write_outputs(
         for table in CSV_TABLES:
             if table != "costs" or run.cost is not None:
                 files[csv_dir / f"{table}.csv"] = functools.partial(csv_text, run.to_frame(table))
-    if charts_dir is not None and run.jcl is not None:
-        charts_dir = Path(charts_dir)
-        folders.append(charts_dir)
-        files[charts_dir / "jcl.png"] = jcl_chart(run)
+    if charts_dir is not None or report is not None:
+        charts = ch.run_charts(run, plan, mitigated)
+        if charts_dir is not None:
+            folders.append(Path(charts_dir))
+            files.update(ch.chart_files(charts, Path(charts_dir)))
+        if report is not None:
+            files[Path(report)] = run_report(run, plan=plan, mitigated=mitigated, charts=charts)
+    return _write_into(files, folders)
+
+
+def write_comparison(
+    comparison: Comparison, *, report: Path | None = None, charts_dir: Path | None = None
+) -> list[Path]:
+    """Write a comparison's ``--report`` and ``--charts`` (PNG and SVG, creating the
+    folder); return the paths written, as :func:`write_outputs` does."""
+    files: dict[Path, Content] = {}
+    folders = []
+    if charts_dir is not None or report is not None:
+        charts = ch.compare_charts(comparison)
+        if charts_dir is not None:
+            folders.append(Path(charts_dir))
+            files.update(ch.chart_files(charts, Path(charts_dir)))
+        if report is not None:
+            files[Path(report)] = compare_report(comparison, charts=charts)
+    return _write_into(files, folders)
+
+
+def _write_into(files: dict[Path, Content], folders: list[Path]) -> list[Path]:
+    """Create ``folders`` and write ``files`` all at once; on failure, remove the folders
+    this call created."""
     if not files:
         return []
     # Folders this call creates, innermost first, so a failed run can take them away again.
