@@ -193,19 +193,6 @@ def test_the_convergence_chart_ends_at_the_reported_p_values(run):
     assert width[-1] < width[0]  # the band narrows as iterations are added
 
 
-def test_the_order_statistic_interval_covers_the_quantile_at_its_rate():
-    # uniform(0, 1): the p quantile is p. 2,000 samples of 200: the coverage is at least
-    # about 95 %, within three standard errors of the count.
-    rng = np.random.default_rng(3)
-    trials, n, p = 2000, 200, 0.8
-    hits = 0
-    for _ in range(trials):
-        lo, hi = ch.order_statistic_interval(np.sort(rng.random(n)), p)
-        hits += lo <= p <= hi
-    se = np.sqrt(0.95 * 0.05 / trials)
-    assert hits / trials >= 0.95 - 3 * se
-
-
 def test_run_charts_names_are_stable_and_files_are_png_and_svg(run, tmp_path):
     results, plan, after = run
     charts = ch.run_charts(results, plan, after)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from riskengine.analysis.convergence import percentile_intervals
 from riskengine.analysis.jcl import (
     MAX_CHART_POINTS,
     JointConfidence,
@@ -607,27 +608,12 @@ def jcl_chart(results: Results) -> bytes:
     return png_bytes(results_jcl_figure(results))
 
 
-def order_statistic_interval(
-    sorted_x: np.ndarray, p: float, confidence: float = 0.95
-) -> tuple[float, float]:
-    """A distribution-free interval for the ``p`` quantile (0–1) of the population the
-    sorted sample ``sorted_x`` came from: the order statistics X(l) and X(u) with l, u
-    the binomial(n, p) quantiles at (1 - confidence) / 2 and (1 + confidence) / 2, which
-    cover the quantile with probability at least about ``confidence``."""
-    from scipy.stats import binom  # slow to import: only charts need it
-
-    n = sorted_x.size
-    alpha = 1.0 - confidence
-    lo = int(binom.ppf(alpha / 2, n, p))  # X(lo) (1-based) is below the quantile
-    hi = int(binom.ppf(1 - alpha / 2, n, p)) + 1
-    return float(sorted_x[max(lo, 1) - 1]), float(sorted_x[min(hi, n) - 1])
-
-
 def convergence_data(
     x: np.ndarray, percentiles: Sequence[float] = (50.0, 80.0), points: int = BAND_POINTS
 ) -> dict[str, np.ndarray]:
     """The running Pn of samples ``x`` (in run order) after n = ``counts`` iterations,
-    with each one's 95 % order-statistic interval: ``counts``, and per P-value ``Pn``,
+    with each one's 95 % interval (:func:`~riskengine.analysis.convergence.percentile_intervals`,
+    as the results give it): ``counts``, and per P-value ``Pn``,
     ``Pn low`` and ``Pn high``. The last count is every iteration, so the last Pn is the
     reported one."""
     n = x.size
@@ -637,9 +623,11 @@ def convergence_data(
     for p in percentiles:
         mid, low, high = (np.empty(counts.size) for _ in range(3))
         for i, k in enumerate(counts):
-            head = np.sort(x[:k])
+            head = x[:k]
             mid[i] = np.percentile(head, p)
-            low[i], high[i] = order_statistic_interval(head, p / 100.0)
+            ((lo, hi),) = percentile_intervals(head, (p,))  # the results' own intervals
+            low[i] = np.nan if lo is None else lo  # too few iterations to bound it
+            high[i] = np.nan if hi is None else hi
         out[pkey(p)], out[f"{pkey(p)} low"], out[f"{pkey(p)} high"] = mid, low, high
     return out
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from riskengine import __version__
+from riskengine.analysis.convergence import percentile_intervals
 from riskengine.analysis.results import OutcomeSummary, Results, pkey
 from riskengine.report import charts as ch
 from riskengine.report.terminal import probability_bound
@@ -417,17 +418,17 @@ def _jcl(results: Results, charts: dict[str, ch.Chart]) -> str:
 
 
 def _convergence(results: Results, charts: dict[str, ch.Chart]) -> str:
-    x = np.sort(results.project_finish)
+    x = results.project_finish
     rows = []
-    for p in (50.0, 80.0):
-        lo, hi = ch.order_statistic_interval(x, p / 100.0)
+    bounds = percentile_intervals(x, (50.0, 80.0))  # as the results give them
+    for p, (lo, hi) in zip((50.0, 80.0), bounds, strict=True):
         value = float(np.percentile(x, p))
         rows.append(
             [
                 pkey(p),
                 f"{value:,.2f}",
-                f"{lo:,.2f} – {hi:,.2f}",
-                when(results, lo) + " – " + when(results, hi),
+                " – ".join("—" if b is None else f"{b:,.2f}" for b in (lo, hi)),
+                " – ".join("—" if b is None else when(results, b) for b in (lo, hi)),
             ]
         )
     body = figure(charts["convergence"]) if "convergence" in charts else ""
