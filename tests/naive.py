@@ -295,6 +295,7 @@ def cpm_calendars(
     hard=False,
     lag_cal=None,
     hammocks=None,
+    milestone_ids=(),
 ):
     """:func:`cpm` with working calendars: ``cal_of[id]`` is the task's NaiveCalendar;
     lags and durations count working days of the successor's (the task's own) calendar;
@@ -356,7 +357,7 @@ def cpm_calendars(
     everything = {tid for tid, _ in tasks}
     limits = constraints if hard else None
     critical = critical_towards_calendars(
-        tasks, es, ef, everything, finish, tol, cal_of, limits, lag_cal
+        tasks, es, ef, everything, finish, tol, cal_of, limits, lag_cal, milestone_ids=milestone_ids
     )
     return es, ef, ms, finish, critical
 
@@ -449,13 +450,24 @@ def _set_span(tid, p, q, cal, es, ef):
 
 
 def critical_towards_calendars(
-    tasks, es, ef, ends, finish, tol, cal_of, limits=None, lag_cal=None, keep=None
+    tasks,
+    es,
+    ef,
+    ends,
+    finish,
+    tol,
+    cal_of,
+    limits=None,
+    lag_cal=None,
+    keep=None,
+    milestone_ids=(),
 ):
     """:func:`critical_towards` with working calendars: a link's lag counts in the
     successor's calendar, the float in the task's own working days. ``limits``: the
     constraints of :func:`cpm_calendars` whose latest and mandatory dates bound or set
     the late dates (the project's pass with hard constraints). ``keep``: a dict that
-    receives each task's late start and finish (times) and total float."""
+    receives each task's late start and finish (times) and total float.
+    ``milestone_ids``: the milestones (dated where the work before them ends)."""
     limits = limits or {}
     succs = {tid: [] for tid, _ in tasks}
     for tid, preds in tasks:
@@ -470,15 +482,18 @@ def critical_towards_calendars(
         late_start = math.inf
         for sid, kind, lag in succs[tid]:
             sc = cal_of[sid]
-            p = late_pos[sid][0 if kind in ("FS", "SS") else 1]
+            start_pos, finish_pos = late_pos[sid]
+            p = start_pos if kind in ("FS", "SS") else finish_pos
             if p == math.inf:
                 continue  # a successor that cannot reach ``ends`` sets no limit
-            # the successor's late date at the earliest moment of its position (as P6
-            # dates a late start: the close of the working time before it), the lag back
-            # on the lag calendar to the earliest moment too
-            x = sc.finish_at(p)
+            # the successor's late date as a moment, where P6's arithmetic puts it: a
+            # late start of work where the work begins, a late finish (or a milestone's
+            # date) where the work before it ends; a lag walked back ends where work
+            # begins
+            earliest = kind in ("FF", "SF") or sid in milestone_ids
+            x = sc.finish_at(p) if earliest else sc.start_at(p)
             on = _lag_calendar(lag_cal, tid, sid, lag) or sc
-            limit = on.finish_at(on.pos(x) - lag)
+            limit = on.start_at(on.pos(x) - lag) if lag else x
             if kind in ("FS", "FF"):
                 late_finish = min(late_finish, limit)
             else:

@@ -164,10 +164,12 @@ def test_random_calendar_networks_match_the_naive_reference(net_seed):
     project = cals["standard"]
     for it in range(40):
         durs, _ = naive.durations(sc, net_seed, it)
-        es, ef, m_fin, finish, crit = naive.cpm_calendars(spec, durs, ms, cal_of, earliest)
+        es, ef, m_fin, finish, crit = naive.cpm_calendars(
+            spec, durs, ms, cal_of, earliest, milestone_ids=milestone_ids(sc)
+        )
         for m, after in ms:
             towards = naive.critical_towards_calendars(
-                spec, es, ef, set(after), m_fin[m], 1e-6, cal_of
+                spec, es, ef, set(after), m_fin[m], 1e-6, cal_of, milestone_ids=milestone_ids(sc)
             )
             for tid in towards:
                 by_ms[m][tid] += 1
@@ -361,6 +363,16 @@ def naive_inputs(sc):
     return cals, spec, cal_of, earliest
 
 
+def milestone_ids(sc):
+    """The tasks the kernel dates as milestones: start and finish milestones and tasks
+    of a duration fixed at 0."""
+    return {
+        t.id
+        for t in sc.tasks
+        if t.milestone or (t.duration.kind == "fixed" and t.duration.params["value"] == 0)
+    }
+
+
 def naive_calendar(c, union):
     """The naive reference's calendar of Calendar ``c`` (from START), its clock window
     against the ``union`` of every calendar's."""
@@ -402,7 +414,15 @@ def assert_matches_naive(sc, ms, seed, iterations, **naive_kw):
     for it in range(iterations):
         durs, _ = naive.durations(sc, seed, it)
         es, ef, m_fin, finish, crit = naive.cpm_calendars(
-            spec, durs, ms, cal_of, earliest, hard=hard, lag_cal=lag_cal, **naive_kw
+            spec,
+            durs,
+            ms,
+            cal_of,
+            earliest,
+            hard=hard,
+            lag_cal=lag_cal,
+            milestone_ids=milestone_ids(sc),
+            **naive_kw,
         )
         for m, t in [*m_fin.items(), ("project", finish)]:
             days = r.finishes[m][it] if m != "project" else r.project_finish[it]

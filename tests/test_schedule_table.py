@@ -82,7 +82,16 @@ def naive_late(spec, es, ef, finish, cal_of, constraints):
     keep: dict = {}
     ends = {tid for tid, _ in spec}
     naive.critical_towards_calendars(
-        spec, es, ef, ends, finish, 1e-6, cal_of, limits=constraints, keep=keep
+        spec,
+        es,
+        ef,
+        ends,
+        finish,
+        1e-6,
+        cal_of,
+        limits=constraints,
+        keep=keep,
+        milestone_ids={t for t, _ in spec if ef[t] == es[t]},
     )
     return (
         {t: v[0] for t, v in keep.items()},
@@ -122,8 +131,9 @@ def test_random_networks_with_calendars_and_constraints_match_the_naive_referenc
     sc = with_calendars(scenario(tasks, start=START), CALENDARS)
     df = rk.schedule_table(sc)
     _, spec, cal_of, earliest = naive_inputs(sc)
+    zero = {t for t, d in durs.items() if d == 0}  # start milestones
     es, ef, _, finish, crit = naive.cpm_calendars(
-        spec, durs, [], cal_of, earliest, constraints=cons, hard=True
+        spec, durs, [], cal_of, earliest, constraints=cons, hard=True, milestone_ids=zero
     )
     ls, lf, fl = naive_late(spec, es, ef, finish, cal_of, cons)
     for tid, row in df.iterrows():

@@ -70,10 +70,7 @@ def runs() -> dict[str, rk.Results]:
 
 def test_the_matrix_product_gives_the_numbers_of_the_per_pair_kernel():
     # the same runs as recorded before the change: only the order of the sums differs,
-    # so the values agree to ~1e-12 (calendars, correlations, discrete, PERT, LHS). The
-    # plant's criticality-based values (SSI) were recorded again when late dates took a
-    # successor's late start at the earliest moment of its position, as P6 does (the
-    # shutdown calendar's Saturdays no longer give float before office-calendar work)
+    # so the values agree to ~1e-12 (calendars, correlations, discrete, PERT, LHS)
     checked = 0
     for name, r in runs().items():
         for tid, (sd, rho, cru, ssi) in BEFORE[name].items():

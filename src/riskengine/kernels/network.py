@@ -196,6 +196,7 @@ from .rng import draw_uniforms, lane_iteration
 from .sampling import FIXED, sample_into
 
 COST_SCALE = 64.0  # task cost sums are kept in units of 1/64 of the currency
+MILESTONE_BITS = START_MILESTONE | FINISH_MILESTONE
 DATE_EPS = 1e-9  # a finish this close above a day boundary ends the day before
 
 
@@ -1025,6 +1026,7 @@ def _backward_slow(
     Leaves LF in ``u``, LF - LS in ``d`` and t's float in ``v``."""
     task_cal = schedule.task_cal
     task_mode = schedule.task_mode
+    task_slow = schedule.task_slow
     succ_cal = schedule.succ_cal
     succ_lcal = schedule.succ_lcal
     block = d.shape[0]
@@ -1058,16 +1060,22 @@ def _backward_slow(
             g = late[succ_gather[j]]
             lag = succ_lag[j]
             lc = succ_lcal[j]
-            if lc != -2:  # the lag counts on another calendar: convert per link
-                # the successor's late date as a union date, the earliest moment of its
-                # position (as P6 dates a late start: the close of the working time
-                # before it), and so the lag back on the lag calendar
+            # the successor's late date as a moment, where P6's arithmetic puts it: a
+            # late start of work where the work begins, a late finish (or a milestone's
+            # date) where the work before it ends; a lag walked back from there ends
+            # where work begins
+            earliest = (succ_gather[j] & 1) == 1 or (
+                sc >= 0 and task_slow[succ_gather[j] >> 1] & MILESTONE_BITS != 0
+            )
+            if lc != -2 or (earliest and lag == 0.0):  # convert per link
+                on = sc if lc == -2 else lc
                 for lane in range(block):
                     x = g[lane]
                     if sc >= 0:
-                        x = _finish(cal, sc, x)
-                    y = _finish(cal, lc, _pos(cal, lc, x) - lag)
-                    tgt[lane] = min(tgt[lane], _pos(cal, tc, y))
+                        x = _finish(cal, sc, x) if earliest else _start(cal, sc, x)
+                    if lag != 0.0:
+                        x = _start(cal, on, _pos(cal, on, x) - lag)
+                    tgt[lane] = min(tgt[lane], _pos(cal, tc, x))
                 continue
             if sc == tc:  # the same positions: no conversion
                 for lane in range(block):
@@ -1085,7 +1093,7 @@ def _backward_slow(
                     tgt[lane] = min(tgt[lane], _pos(cal, tc, v[lane]))
             else:
                 for lane in range(block):
-                    tgt[lane] = min(tgt[lane], _pos(cal, tc, _finish(cal, sc, v[lane])))
+                    tgt[lane] = min(tgt[lane], _pos(cal, tc, _start(cal, sc, v[lane])))
         k = g_end
     a = np.inf  # latest start and finish, positions of t's calendar
     b = np.inf
