@@ -253,3 +253,25 @@ def test_charts_without_costs_are_written_and_the_missing_ones_named(tmp_path):
     assert names == sorted(
         ["finish-M1", "finish-project", "criticality", "sensitivity", "risks", "convergence"]
     )
+
+
+def test_every_p_value_shows_its_interval_as_the_json_gives_it(plant):
+    page = (plant / "report.html").read_text()
+    doc = json.loads((plant / "r.json").read_text())
+    section = page.split("How precisely each P-value is known", 1)[1].split("</table>", 1)[0]
+    for mid, m in [*doc["milestones"].items(), ("project", doc["project"])]:
+        row = section.split(f'<td class="text">{mid}</td>', 1)[1].split("</tr>", 1)[0]
+        cells = re.findall(r"<td>(.*?)</td>", row)
+        want = [
+            " – ".join("—" if b is None else b for b in m["date_interval"][k])
+            for k in m["date_interval"]
+        ]
+        assert cells == want, mid
+
+
+def test_a_converged_run_says_so_in_its_report(tmp_path):
+    _cli("run", PLANT, "--tolerance", "2d", "--report", tmp_path / "r.html", "-q")
+    page = (tmp_path / "r.html").read_text()
+    n = re.search(r">([\d,]+) \(converged: P50, P80 within ±2 working days\)</td>", page)
+    assert n is not None
+    assert int(n[1].replace(",", "")) % 1000 == 0  # whole blocks

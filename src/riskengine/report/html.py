@@ -228,6 +228,22 @@ def _headline(results: Results) -> str:
     return body
 
 
+def interval_rows(results: Results) -> list[list[str]]:
+    """Each milestone's and the project's P-value intervals: dates in a dated scenario,
+    else working days."""
+    rows = []
+    for s in [*results.milestones.values(), results.project]:
+        cells = [e(s.id)]
+        for key in map(pkey, results.percentiles):
+            if s.date_interval is not None and key in s.date_interval:
+                lo, hi = s.date_interval[key]
+            else:
+                lo, hi = (None if b is None else f"{b:,.1f} d" for b in s.p_interval.get(key, ()))
+            cells.append(" – ".join(NONE if b is None else e(b) for b in (lo, hi)))
+        rows.append(cells)
+    return rows
+
+
 def milestone_rows(results: Results, plan: Results | None) -> list[list[str]]:
     """The milestone table: one row per milestone and the project finish."""
     rows = []
@@ -265,6 +281,15 @@ def _milestones(results: Results, plan: Results | None, charts: dict[str, ch.Cha
         )
         + "; the plan is the deterministic schedule (every duration at its most likely "
         "value, no risk events). SE: the Monte Carlo standard error.</p>"
+    )
+    body += "<h3>How precisely each P-value is known</h3>" + table(
+        ["Id", *map(pkey, results.percentiles)], interval_rows(results)
+    )
+    body += (
+        '<p class="note">Each cell: the range that holds the true P-value with '
+        f"{results.interval_confidence:.0%} confidence, distribution free, from order "
+        "statistics of the iterations run (— where too few iterations bound it). More "
+        "iterations narrow it.</p>"
     )
     for mid, name in ch.milestone_files(results).items():
         if name in charts:
@@ -444,11 +469,22 @@ def _convergence(results: Results, charts: dict[str, ch.Chart]) -> str:
     )
 
 
+def _converged(results: Results) -> str:
+    """What a run that stopped when converged says about its iterations."""
+    c = results.convergence
+    if c is None:
+        return ""
+    watched = ", ".join(map(pkey, c.percentiles))
+    if c.converged:
+        return f" (converged: {watched} within ±{c.tolerance:g} working days)"
+    return f" (not converged within {c.max_iterations:,}: {watched} ±{c.tolerance:g} asked)"
+
+
 def _settings(results: Results) -> str:
     rows = [
         ["Scenario", e(results.scenario_name)],
         ["Seed", str(results.seed)],
-        ["Iterations", f"{results.iterations:,}"],
+        ["Iterations", f"{results.iterations:,}" + _converged(results)],
         ["Sampling", e(results.sampling)],
         ["Percentiles", ", ".join(map(pkey, results.percentiles))],
         ["Start", e(results.start.isoformat()) if results.start else NONE],
