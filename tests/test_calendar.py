@@ -363,6 +363,21 @@ def naive_inputs(sc):
     return cals, spec, cal_of, earliest
 
 
+def runs_by_thread_count(sc, seed):
+    """``sc`` simulated on one thread and on every thread numba has (bit-identity)."""
+    import numba
+
+    before = numba.get_num_threads()
+    runs = []
+    try:
+        for threads in (1, numba.config.NUMBA_NUM_THREADS):
+            numba.set_num_threads(threads)
+            runs.append(rk.simulate(sc, seed=seed, sensitivity=False, drivers=False))
+    finally:
+        numba.set_num_threads(before)
+    return runs
+
+
 def milestone_ids(sc):
     """The tasks the kernel dates as milestones: start and finish milestones and tasks
     of a duration fixed at 0."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 
-import numba
 import numpy as np
 import pytest
 
@@ -15,7 +14,12 @@ import riskengine as rk
 from helpers import scenario, task
 from riskengine.engine.calendar import build_timeline, clock_points, union_window
 from riskengine.model.scenario import Calendar, Link
-from test_calendar import assert_matches_naive, random_calendar_network, with_calendars
+from test_calendar import (
+    assert_matches_naive,
+    random_calendar_network,
+    runs_by_thread_count,
+    with_calendars,
+)
 
 D = _dt.date
 START = D(2027, 1, 4)  # a Monday
@@ -127,14 +131,6 @@ def test_different_clocks_are_bit_identical_across_threads():
     rng = np.random.default_rng(6)
     tasks, ms = random_calendar_network(rng, 12)
     sc = with_calendars(scenario(tasks, ms, start=START, iterations=2000), CLOCK_CALENDARS)
-    before = numba.get_num_threads()
-    runs = []
-    try:
-        for threads in (1, numba.config.NUMBA_NUM_THREADS):
-            numba.set_num_threads(threads)
-            runs.append(rk.simulate(sc, seed=12, sensitivity=False, drivers=False))
-    finally:
-        numba.set_num_threads(before)
-    a, b = runs
+    a, b = runs_by_thread_count(sc, 12)
     assert np.array_equal(a.project_finish, b.project_finish)
     assert a.criticality == b.criticality

@@ -365,3 +365,83 @@ def test_bit_identical_for_any_thread_count_and_chunking():
         numba.set_num_threads(before)
     for a, b in zip(one[:2], many[:2], strict=True):
         assert np.array_equal(a, b)
+
+
+# --- progress ----------------------------------------------------------------------------
+
+
+def progressed(loe_kw, summary_kw, a_kw=None):
+    """Data date Wednesday 6 January 2027 (union day 2): A (5 days) started Monday 4 with 3
+    days left (ends at 5); L (a level of effort from A's start to C's finish) and W (a
+    summary of A and C), each with the progress given; C (2 days) after A."""
+    a_kw = a_kw or {"actual_start": START, "remaining": 3}
+    tasks = [
+        dataclasses.replace(task("A", 5), **a_kw),
+        loe("L", [Link("A", "SS")], cost=Cost(per_day=100), **loe_kw),
+        task("C", 2, ["A", Link("L", "FF")]),
+        summary("W", ["A", "C"], cost=Cost(per_day=10), **summary_kw),
+    ]
+    ms = [("l", ["L"]), ("w", ["W"])]
+    sc = scenario(tasks, ms, start=START, iterations=4)
+    return dataclasses.replace(sc, data_date=START + _days(2))
+
+
+def _days(n):
+    import datetime as _dt
+
+    return _dt.timedelta(days=n)
+
+
+def test_a_level_of_effort_in_progress_starts_on_its_actual_start():
+    """L started on Tuesday 5 (day 1), later than A: its start is its own, its finish
+    still C's (7); its cost with an actual cost of 250 is that plus the 5 days left after
+    the data date (2 to 7) at 100."""
+    sc = progressed({"actual_start": START + _days(1), "actual_cost": 250.0}, {})
+    (es, ef, *_), crit = dates(sc, "L")
+    assert (es, ef, crit) == (1.0, 7.0, False)
+    r = rk.simulate(sc, seed=1, sensitivity=False, drivers=False)
+    assert r.task_costs["L"]["mean"] == 250.0 + 5 * 100.0
+    # without an actual cost the per-day cost charges its whole span, 1 to 7
+    sc = progressed({"actual_start": START + _days(1)}, {})
+    r = rk.simulate(sc, seed=1, sensitivity=False, drivers=False)
+    assert r.task_costs["L"]["mean"] == 6 * 100.0
+
+
+def test_a_started_level_of_effort_goes_on_to_the_data_date():
+    """Its successor C finished already (Tuesday 5, day 2): L still goes on to the data
+    date."""
+    a_kw = {"actual_start": START, "actual_finish": START}
+    tasks_c = {"actual_start": START + _days(1), "actual_finish": START + _days(1)}
+    sc = progressed({"actual_start": START}, {}, a_kw)
+    sc = dataclasses.replace(
+        sc,
+        tasks=tuple(dataclasses.replace(t, **tasks_c) if t.id == "C" else t for t in sc.tasks),
+    )
+    (es, ef, *_), _ = dates(sc, "L")
+    assert (es, ef) == (0.0, 2.0)
+
+
+def test_a_finished_level_of_effort_and_summary_keep_their_actual_dates():
+    """Finished on Tuesday 5 (ends at 2) though C finishes at 7: their actual dates; with
+    an actual cost, nothing more is charged."""
+    done = {"actual_start": START, "actual_finish": START + _days(1), "actual_cost": 80.0}
+    sc = progressed(done, done)
+    for tid in ("L", "W"):
+        (es, ef, *_), crit = dates(sc, tid)
+        assert (es, ef, crit) == (0.0, 2.0, False), tid
+    r = rk.simulate(sc, seed=1, sensitivity=False, drivers=False)
+    assert r.task_costs["L"]["mean"] == r.task_costs["W"]["mean"] == 80.0
+    assert str(r.milestones["l"].dates["P50"]) == "2027-01-05"
+
+
+def test_a_wbs_summary_in_progress_starts_on_its_actual_start():
+    sc = progressed({}, {"actual_start": START + _days(1)})
+    (es, ef, *_), _ = dates(sc, "W")
+    assert (es, ef) == (1.0, 7.0)  # its own start, its members' latest finish
+
+
+def test_a_level_of_effort_takes_no_remaining_duration():
+    sc = progressed({"actual_start": START, "remaining": 2}, {})
+    with pytest.raises(rk.ScenarioError) as e:
+        rk.validate(sc)
+    assert e.value.field == "tasks[L].remaining"

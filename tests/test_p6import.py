@@ -160,22 +160,25 @@ def spanning_xer(tmp_path):
 def test_levels_of_effort_and_wbs_summaries(tmp_path):
     sc, report = import_xer(spanning_xer(tmp_path))
     by_id = {t.id: t for t in sc.tasks}
-    assert sorted(by_id) == ["A", "B", "L", "M", "S", "S2"]
+    assert sorted(by_id) == ["A", "B", "L", "L2", "M", "S", "S2"]
     assert by_id["L"].type == "level-of-effort" and by_id["L"].duration.params == {"value": 0.0}
     assert by_id["L"].predecessors == (rk.Link("A", "SS", 0.0),)
     assert rk.Link("L", "FF", 0.0) in by_id["B"].predecessors
-    # S spans its node and the nodes below it, other summaries excluded; S2 only M (L2
-    # is left out)
+    # S spans its node and the nodes below it, other summaries excluded; S2 M and L2
     assert by_id["S"].type == "wbs-summary" and set(by_id["S"].summarises) == {"A", "B", "L"}
-    assert by_id["S2"].summarises == ("M",) and by_id["S"].predecessors == ()
+    assert set(by_id["S2"].summarises) == {"M", "L2"} and by_id["S"].predecessors == ()
+    # L2 is in progress: started on its actual start, no remaining duration of its own
+    assert by_id["L2"].actual_start == datetime.date(2026, 12, 28)  # at the opening
+    assert by_id["L2"].remaining is None and by_id["L2"].type == "level-of-effort"
+    assert rk.Link("L2", "FS", 0.0) in by_id["M"].predecessors
     assert report.losses["wbs-links"].items == ["A->S"]
-    assert report.losses["TT_LOE-progress"].items == ["L2"]
     assert report.losses["loe-without-successor"].items == ["L3"]
-    assert report.losses["dropped-links"].items == ["L2->M"]
+    assert "dropped-links" not in report.losses and "TT_LOE-progress" not in report.losses
     plan = rk.simulate(sc, 4, 1, sensitivity=False, drivers=False)
     # A runs Dec 28 to Jan 11, B to Jan 14: L and S span the two, S2 is M's day
     assert plan.task_dates["L"]["P50"] == plan.task_dates["S"]["P50"] == "2027-01-14"
     assert plan.task_dates["S2"]["P50"] == plan.task_dates["M"]["P50"]
+    assert plan.task_dates["L2"]["P50"] == plan.task_dates["M"]["P50"]  # M's start
     assert plan.criticality["L"] == plan.criticality["S"] == 0.0
 
 

@@ -18,7 +18,12 @@ from riskengine.io.scenario_file import load_scenario
 from riskengine.io.scenario_writer import scenario_yaml
 from riskengine.io.worktime import WorkingTime
 from riskengine.model.scenario import Calendar, Link, calendar_units
-from test_calendar import assert_matches_naive, random_calendar_network, with_calendars
+from test_calendar import (
+    assert_matches_naive,
+    random_calendar_network,
+    runs_by_thread_count,
+    with_calendars,
+)
 
 D = _dt.date
 START = D(2027, 1, 4)  # a Monday
@@ -165,20 +170,10 @@ def test_lag_calendars_on_partial_calendars_match_the_naive_reference(policy):
 
 
 def test_partial_calendars_are_bit_identical_across_threads():
-    import numba
-
     rng = np.random.default_rng(5)
     tasks, ms = random_calendar_network(rng, 12)
     sc = with_calendars(scenario(tasks, ms, start=START, iterations=2000), PARTIAL_CALENDARS)
-    before = numba.get_num_threads()
-    runs = []
-    try:
-        for threads in (1, numba.config.NUMBA_NUM_THREADS):
-            numba.set_num_threads(threads)
-            runs.append(rk.simulate(sc, seed=11, sensitivity=False, drivers=False))
-    finally:
-        numba.set_num_threads(before)
-    a, b = runs
+    a, b = runs_by_thread_count(sc, 11)
     assert np.array_equal(a.project_finish, b.project_finish)
     assert {m: s.dates for m, s in a.milestones.items()} == {
         m: s.dates for m, s in b.milestones.items()

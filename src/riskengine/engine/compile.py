@@ -502,7 +502,8 @@ def _compile_base(scenario: Scenario, strict: bool) -> _Base:
     alap = np.array([any(c.kind == AS_LATE for c in t.constraints) for t in tasks], bool)
     task_slow[alap & (task_mode == 0)] |= ALAP
     # dated by the hammock pass alone (FORWARD_SLOW: the full kernel runs it)
-    task_slow[is_hammock] = (task_slow[is_hammock] & HAS_COST) | FORWARD_SLOW | HAMMOCK
+    kept_bits = HAS_COST | REMAINING_COST
+    task_slow[is_hammock] = (task_slow[is_hammock] & kept_bits) | FORWARD_SLOW | HAMMOCK
     keep = _needed_links(n, links, task_slow, code, par, tables.array())
     if keep is not None:  # a dense network: drop the links that never decide a date
         succ_a, pred_a, kind_a, lag_a = links

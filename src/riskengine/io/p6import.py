@@ -625,15 +625,6 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
                 f"{given} -> {code}",
             )
         code_of[tid] = code
-        kind = r.get("task_type", "")
-        if kind in SPANNING and r.get("status_code", "") != "TK_NotStart":
-            report.lose(
-                f"{kind}-progress",
-                f"{WORK_TYPES[kind]} activities in progress or finished",
-                "left out (their progress is not modelled yet)",
-                code,
-            )
-            continue
         kept[tid] = (line, r)
 
     options = next(
@@ -788,7 +779,7 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
                 constraints=tuple(constraints),
                 actual_start=actual_start,
                 actual_finish=actual_finish,
-                remaining=remaining,
+                remaining=None if kind in SPANNING else remaining,  # dated by others
                 milestone=MILESTONES.get(kind),
                 cost=cost,
                 actual_cost=actual_cost,

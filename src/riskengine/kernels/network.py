@@ -183,6 +183,7 @@ from .args import (
     FINISH_MILESTONE,
     FORWARD_SLOW,
     HAMMOCK,
+    HAMMOCK_MEMBER_FINISH,
     HAMMOCK_MEMBER_START,
     HAMMOCK_PREDECESSOR,
     HAMMOCK_SUCCESSOR,
@@ -478,12 +479,16 @@ def _make_simulate(full):
                 i0 = imp_ptr[t]
                 i1 = imp_ptr[t + 1]
                 if full and task_slow[t] & HAMMOCK:
-                    # its span in working days of its calendar, for its cost below
+                    # its span in working days of its calendar, for its cost below (with
+                    # an actual cost, only what is left of it after the data date)
                     at = work.XP if schedule.task_cal[t] >= 0 else X
                     p0 = at[2 * t]
                     p1 = at[2 * t + 1]
+                    rest = (task_slow[t] & REMAINING_COST) != 0
+                    pd = _pos(calendars, schedule.task_cal[t], schedule.data_time[0])
                     for lane in range(block):
-                        d[lane] = p1[lane] - p0[lane]
+                        d[lane] = p1[lane] - (max(p0[lane], pd) if rest else p0[lane])
+                        d[lane] = max(d[lane], 0.0)
                 else:
                     if code[t] != FIXED or corr_slot[t] >= 0:
                         slot_or_draw(
@@ -1191,8 +1196,10 @@ def _hammock_pass(c, X, XP, u, lim, valid, cal, schedule, days):
     the end of one); a WBS summary (its first row a member's start) spans its members'
     earliest start to their latest finish. The finish is never before the start, and the
     span in t's working days (XP, or X on the union days) is what its per-day cost
-    charges. Nothing reads these dates but the milestones and finish days, so they never
-    move another task or the project finish."""
+    charges. One started (``task_mode`` 2) starts on its actual start and goes on at
+    least to the data date; a finished one (1) keeps its actual dates. Nothing reads
+    these dates but the milestones and finish days, so they never move another task or
+    the project finish."""
     task_cal = schedule.task_cal
     ptr = schedule.hammock_ptr
     rows = schedule.hammock_row
@@ -1203,11 +1210,20 @@ def _hammock_pass(c, X, XP, u, lim, valid, cal, schedule, days):
         t = schedule.hammock[i]
         tc = task_cal[t]
         k0 = ptr[i]
-        s0 = np.inf if kinds[k0] == HAMMOCK_MEMBER_START else _pos(cal, tc, schedule.fix_es[t])
+        mode = schedule.task_mode[t]  # started (2) or finished (1): its actual dates
+        s0 = _pos(cal, tc, schedule.fix_es[t])
+        if mode == 0 and kinds[k0] == HAMMOCK_MEMBER_START:
+            s0 = np.inf
         for lane in range(block):
             lim[lane] = s0
             u[lane] = -np.inf
-        for k in range(k0, ptr[i + 1]):
+        if mode == 1:
+            for lane in range(block):
+                u[lane] = _pos(cal, tc, schedule.fix_ef[t])
+        elif mode == 2:  # it goes on at least to the data date
+            for lane in range(block):
+                u[lane] = _pos(cal, tc, schedule.data_time[0])
+        for k in range(k0, ptr[i + 1] if mode != 1 else k0):
             # one loop for every kind of row, which keeps the compile short: the row's
             # date in positions of the calendar ``on`` its lag counts on, the lag added
             # (a predecessor's) or taken off (a successor's), back to a union date at
@@ -1215,6 +1231,8 @@ def _hammock_pass(c, X, XP, u, lim, valid, cal, schedule, days):
             # positions; a member's date counts on the union days, as it is
             row = rows[k]
             kind = kinds[k]
+            if mode == 2 and kind != HAMMOCK_SUCCESSOR and kind != HAMMOCK_MEMBER_FINISH:
+                continue  # started: its start is the actual one
             g = X[row]
             lc = schedule.hammock_lcal[k]
             lag = schedule.hammock_lag[k]

@@ -797,11 +797,11 @@ def _check_own_fields(t: Task, where: str, why: str) -> None:
         raise ScenarioError(f"not a milestone: {why}", field=where + ".milestone")
     if t.constraints or t.start_no_earlier_than is not None:
         raise ScenarioError(f"no constraint: {why}", field=where + ".constraint")
-    for name in ("actual_start", "actual_finish", "remaining", "actual_cost"):
-        if getattr(t, name) is not None:
-            raise ScenarioError(
-                f"progress on a {t.type} is not modelled yet", field=f"{where}.{name}"
-            )
+    if t.remaining is not None:
+        raise ScenarioError(
+            f"no remaining duration: {why} (give actual_start, actual_finish)",
+            field=f"{where}.remaining",
+        )
 
 
 def _check_level_of_effort(t: Task, kind: dict[str, str], has_successor: bool, where: str) -> None:
