@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from riskengine.kernels.args import CLOCKED, PARTIAL
 from riskengine.model.scenario import (
     FULL_DAY_CALENDAR,
     STANDARD_CALENDAR,
@@ -141,15 +142,8 @@ class Timeline:
     @property
     def tables(self) -> tuple[np.ndarray, ...]:
         """The arrays the kernels take."""
-        return (
-            self.cum,
-            self.work,
-            self.inv,
-            self.count,
-            self.partial,
-            self.clock,
-            self.clocked,
-        )
+        kind = self.partial * PARTIAL | self.clocked * CLOCKED
+        return (self.cum, self.work, self.inv, self.count, kind, self.clock)
 
     # -- union time ↔ dates -------------------------------------------------------------
     def _day(self, k: np.ndarray) -> np.ndarray:

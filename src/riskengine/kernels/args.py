@@ -166,6 +166,10 @@ HAMMOCK_MEMBER_FINISH = 2  # a member's early finish raises a WBS summary's fini
 HAMMOCK_PREDECESSOR = 3  # a predecessor's early date raises a level of effort's start
 
 
+PARTIAL = 1  # Calendars.kind: some day works other than one working day
+CLOCKED = 2  # Calendars.kind: its clock window is not the union clock
+
+
 class Calendars(NamedTuple):
     """The calendar tables (engine/calendar.py ``Timeline.tables``)."""
 
@@ -173,9 +177,8 @@ class Calendars(NamedTuple):
     work: np.ndarray
     inv: np.ndarray
     count: np.ndarray
-    partial: np.ndarray  # int64[C]: 1 for a calendar with days of other than one unit
+    kind: np.ndarray  # int64[C]: PARTIAL | CLOCKED bits, 0 for a plain calendar
     clock: np.ndarray  # float64[C, 2, M]: (union-clock fraction, own fraction) points
-    clocked: np.ndarray  # int64[C]: 1 for a calendar whose window is not the union clock
 
 
 class Cost(NamedTuple):

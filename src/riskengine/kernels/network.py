@@ -89,7 +89,7 @@ Calendars, constraints and progress (``schedule``, ``calendars``)
 -----------------------------------------------------------------
 Times are union working days (riskengine/calendar.py). A task with ``task_cal[t] >= 0``
 works on calendar ``task_cal[t]``: its lags, duration and float are counted in positions of
-that calendar (tables ``calendars``: cum, work, inv, count, partial, clock, clocked), so a
+that calendar (tables ``calendars``: cum, work, inv, count, kind, clock), so a
 lag or a duration never counts a day its calendar does not work. A backward link uses the
 successor's calendar (``succ_cal``), as its lag belongs to the successor. A link whose lag
 counts on another calendar (the scenario's ``lag_calendar``: ``pred_lcal``/ ``succ_lcal``,
@@ -180,6 +180,7 @@ from riskengine.model.draws import (
 from .args import (
     ALAP,
     BACKWARD_SLOW,
+    CLOCKED,
     FINISH_MILESTONE,
     FORWARD_SLOW,
     HAMMOCK,
@@ -188,6 +189,7 @@ from .args import (
     HAMMOCK_PREDECESSOR,
     HAMMOCK_SUCCESSOR,
     HAS_COST,
+    PARTIAL,
     REMAINING_COST,
     RETAINED_LOGIC,
     START_MILESTONE,
@@ -248,64 +250,68 @@ def _pos(cal, c, t):
     """Position of union time t in calendar c (identity for c < 0; +inf stays +inf).
     Branch-free across lanes: the day index is clamped before the look-up, and +inf is
     chosen afterwards (the same values as clamping the floor). A calendar whose clock
-    window is not the union clock (``clocked``) turns the day's fraction into its own."""
+    window is not the union clock (``kind`` bit CLOCKED) turns the day's fraction into
+    its own."""
     if c < 0:
         return t
     cum, work = cal.cum, cal.work
     k = int(min(max(t, 0.0), work.shape[1] - 1.0))
     f = t - k
-    if cal.clocked[c] and 0.0 <= f <= 1.0:
+    if cal.kind[c] & CLOCKED and 0.0 <= f <= 1.0:
         f = _own_fraction(cal.clock, c, f)
     r = cum[c, k] + work[c, k] * f
     return t if t == np.inf else r
 
 
+@njit
+def _day_and_fraction(cal, c, p, j, start):
+    """The union day holding position p of calendar c (walking from ``inv[c, j]``: a
+    start in the day that holds p, the next when p ends a day; a finish in the day whose
+    work reaches p) and the union time there, for a calendar of kind PARTIAL (days of
+    other than one working day) or CLOCKED (another clock window than the union's)."""
+    cum, work, inv, kind = cal.cum, cal.work, cal.inv, cal.kind
+    day = inv[c, j]
+    g = p - j
+    if kind[c] & PARTIAL:
+        k = int(day)
+        last = work.shape[1] - 1
+        if start:
+            while k < last and cum[c, k + 1] <= p + DATE_EPS:
+                k += 1
+        else:
+            while k < last and cum[c, k + 1] < p - DATE_EPS:
+                k += 1
+        day = float(k)
+        g = (p - cum[c, k]) / work[c, k]
+    if kind[c] & CLOCKED:
+        g = _union_fraction(cal.clock, c, g, start)
+    return day + g
+
+
 @njit(inline="always")
 def _start(cal, c, p):
     """Union time of a start at position p of calendar c (+inf stays +inf): in the
-    working day holding p, at the start of the next one when p ends a day. A calendar
-    with days of other than one working day (``partial``) walks from the day holding
-    the whole position to the one holding p; a ``clocked`` one turns its own fraction
-    of the day into the union clock's."""
+    working day holding p, at the start of the next one when p ends a day (other kinds
+    of calendar: :func:`_day_and_fraction`)."""
     if c < 0:
         return p
-    cum, work, inv, count, partial, clock, clocked = cal
-    j = int(min(max(p + DATE_EPS, 0.0), count[c] - 1.0))
-    day = inv[c, j]
-    g = p - j
-    if partial[c] and p < np.inf:
-        k = int(day)
-        last = work.shape[1] - 1
-        while k < last and cum[c, k + 1] <= p + DATE_EPS:
-            k += 1
-        day = float(k)
-        g = (p - cum[c, k]) / work[c, k]
-    if clocked[c] and p < np.inf:
-        g = _union_fraction(clock, c, g, True)
-    r = day + g
+    j = int(min(max(p + DATE_EPS, 0.0), cal.count[c] - 1.0))
+    r = cal.inv[c, j] + (p - j)
+    if cal.kind[c] != 0 and p < np.inf:
+        r = _day_and_fraction(cal, c, p, j, True)
     return p if p == np.inf else r
 
 
 @njit(inline="always")
 def _finish(cal, c, q):
     """Union time of a finish at position q of calendar c (end of its last working day;
-    +inf stays +inf); ``partial`` and ``clocked`` calendars as in :func:`_start`."""
+    +inf stays +inf; other kinds of calendar: :func:`_day_and_fraction`)."""
     if c < 0:
         return q
-    cum, work, inv, count, partial, clock, clocked = cal
-    j = int(min(max(np.ceil(q - DATE_EPS) - 1.0, 0.0), count[c] - 1.0))
-    day = inv[c, j]
-    g = q - j
-    if partial[c] and q < np.inf:
-        k = int(day)
-        last = work.shape[1] - 1
-        while k < last and cum[c, k + 1] < q - DATE_EPS:
-            k += 1
-        day = float(k)
-        g = (q - cum[c, k]) / work[c, k]
-    if clocked[c] and q < np.inf:
-        g = _union_fraction(clock, c, g, False)
-    r = day + g
+    j = int(min(max(np.ceil(q - DATE_EPS) - 1.0, 0.0), cal.count[c] - 1.0))
+    r = cal.inv[c, j] + (q - j)
+    if cal.kind[c] != 0 and q < np.inf:
+        r = _day_and_fraction(cal, c, q, j, False)
     return q if q == np.inf else r
 
 
@@ -1059,6 +1065,7 @@ def _backward_slow(
             g_end += 1
         tgt = u if k < k1 else lim
         found = False
+        found_e = False  # ``d`` (free until the end) gathers the limits taken as finishes
         for j in range(k, g_end):
             if mem[succ_gather[j] >> 1] == 0:
                 continue
@@ -1072,19 +1079,21 @@ def _backward_slow(
             earliest = (succ_gather[j] & 1) == 1 or (
                 sc >= 0 and task_slow[succ_gather[j] >> 1] & MILESTONE_BITS != 0
             )
-            if lc != -2 or (earliest and lag == 0.0):  # convert per link
-                on = sc if lc == -2 else lc
+            if lc != -2:  # the lag counts on another calendar: convert per link
                 for lane in range(block):
                     x = g[lane]
                     if sc >= 0:
                         x = _finish(cal, sc, x) if earliest else _start(cal, sc, x)
-                    if lag != 0.0:
-                        x = _start(cal, on, _pos(cal, on, x) - lag)
+                    x = _start(cal, lc, _pos(cal, lc, x) - lag)
                     tgt[lane] = min(tgt[lane], _pos(cal, tc, x))
                 continue
             if sc == tc:  # the same positions: no conversion
                 for lane in range(block):
                     tgt[lane] = min(tgt[lane], g[lane] - lag)
+            elif earliest and lag == 0.0 and sc >= 0:
+                for lane in range(block):
+                    d[lane] = min(d[lane], g[lane]) if found_e else g[lane]
+                found_e = True
             elif found:
                 for lane in range(block):
                     v[lane] = min(v[lane], g[lane] - lag)
@@ -1099,6 +1108,9 @@ def _backward_slow(
             else:
                 for lane in range(block):
                     tgt[lane] = min(tgt[lane], _pos(cal, tc, _start(cal, sc, v[lane])))
+        if found_e:
+            for lane in range(block):
+                tgt[lane] = min(tgt[lane], _pos(cal, tc, _finish(cal, sc, d[lane])))
         k = g_end
     a = np.inf  # latest start and finish, positions of t's calendar
     b = np.inf
