@@ -20,6 +20,7 @@ from test_calendar import (
     runs_by_thread_count,
     with_calendars,
 )
+from test_partial_days import PARTIAL_CALENDARS
 
 D = _dt.date
 START = D(2027, 1, 4)  # a Monday
@@ -109,28 +110,38 @@ CLOCK_CALENDARS = (
 )
 
 
+# the random networks of the calendar tests on calendars of other hours and windows
+CALENDAR_SETS = {"partial days": PARTIAL_CALENDARS, "clock windows": CLOCK_CALENDARS}
+
+
+@pytest.mark.parametrize("cals", CALENDAR_SETS)
 @pytest.mark.parametrize("net_seed", range(10))
-def test_random_networks_on_different_clocks_match_the_naive_reference(net_seed):
-    rng = np.random.default_rng(200 + net_seed)
+def test_random_networks_match_the_naive_reference(cals, net_seed):
+    rng = np.random.default_rng(100 * (1 + list(CALENDAR_SETS).index(cals)) + net_seed)
     tasks, ms = random_calendar_network(rng, int(rng.integers(4, 14)))
-    sc = with_calendars(scenario(tasks, ms, start=START, iterations=30), CLOCK_CALENDARS)
+    sc = with_calendars(scenario(tasks, ms, start=START, iterations=30), CALENDAR_SETS[cals])
     assert_matches_naive(sc, ms, net_seed, 30)
 
 
+@pytest.mark.parametrize("cals", CALENDAR_SETS)
 @pytest.mark.parametrize("policy", ["predecessor", "project", "24-hour"])
-def test_lag_calendars_on_different_clocks_match_the_naive_reference(policy):
+def test_every_lag_calendar_matches_the_naive_reference(cals, policy):
     rng = np.random.default_rng(9)
     tasks, ms = random_calendar_network(rng, 12)
     sc = with_calendars(
-        scenario(tasks, ms, start=START, iterations=30), CLOCK_CALENDARS, lag_calendar=policy
+        scenario(tasks, ms, start=START, iterations=30), CALENDAR_SETS[cals], lag_calendar=policy
     )
     assert_matches_naive(sc, ms, 4, 30)
 
 
-def test_different_clocks_are_bit_identical_across_threads():
+@pytest.mark.parametrize("cals", CALENDAR_SETS)
+def test_bit_identical_across_threads(cals):
     rng = np.random.default_rng(6)
     tasks, ms = random_calendar_network(rng, 12)
-    sc = with_calendars(scenario(tasks, ms, start=START, iterations=2000), CLOCK_CALENDARS)
+    sc = with_calendars(scenario(tasks, ms, start=START, iterations=2000), CALENDAR_SETS[cals])
     a, b = runs_by_thread_count(sc, 12)
     assert np.array_equal(a.project_finish, b.project_finish)
     assert a.criticality == b.criticality
+    assert {m: s.dates for m, s in a.milestones.items()} == {
+        m: s.dates for m, s in b.milestones.items()
+    }

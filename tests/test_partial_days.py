@@ -19,9 +19,6 @@ from riskengine.io.scenario_writer import scenario_yaml
 from riskengine.io.worktime import WorkingTime
 from riskengine.model.scenario import Calendar, Link, calendar_units
 from test_calendar import (
-    assert_matches_naive,
-    random_calendar_network,
-    runs_by_thread_count,
     with_calendars,
 )
 
@@ -149,35 +146,6 @@ PARTIAL_CALENDARS = (
     Calendar("site", workdays=(0, 1, 2, 3, 4, 5), hours=((5, 5.0),)),
     Calendar("seven", workdays=tuple(range(7)), partial_days=((D(2027, 1, 10), 12.0),)),
 )
-
-
-@pytest.mark.parametrize("net_seed", range(10))
-def test_random_networks_on_partial_calendars_match_the_naive_reference(net_seed):
-    rng = np.random.default_rng(100 + net_seed)
-    tasks, ms = random_calendar_network(rng, int(rng.integers(4, 14)))
-    sc = with_calendars(scenario(tasks, ms, start=START, iterations=30), PARTIAL_CALENDARS)
-    assert_matches_naive(sc, ms, net_seed, 30)
-
-
-@pytest.mark.parametrize("policy", ["predecessor", "24-hour"])
-def test_lag_calendars_on_partial_calendars_match_the_naive_reference(policy):
-    rng = np.random.default_rng(7)
-    tasks, ms = random_calendar_network(rng, 12)
-    sc = with_calendars(
-        scenario(tasks, ms, start=START, iterations=30), PARTIAL_CALENDARS, lag_calendar=policy
-    )
-    assert_matches_naive(sc, ms, 3, 30)
-
-
-def test_partial_calendars_are_bit_identical_across_threads():
-    rng = np.random.default_rng(5)
-    tasks, ms = random_calendar_network(rng, 12)
-    sc = with_calendars(scenario(tasks, ms, start=START, iterations=2000), PARTIAL_CALENDARS)
-    a, b = runs_by_thread_count(sc, 11)
-    assert np.array_equal(a.project_finish, b.project_finish)
-    assert {m: s.dates for m, s in a.milestones.items()} == {
-        m: s.dates for m, s in b.milestones.items()
-    }
 
 
 def test_partial_days_round_trip_through_the_writer(tmp_path):
