@@ -161,7 +161,7 @@ def compile_network_naive(
         zero = t.duration.kind == "fixed" and t.duration.params.get("value") == 0
         if t.milestone == "start":
             task_slow[k] |= START_MILESTONE
-        elif task_cal[k] >= 0 and (t.milestone == "finish" or zero):
+        elif t.milestone == "finish" or zero:
             task_slow[k] |= FINISH_MILESTONE
         if task_mode[k] == 0 and any(c.kind == "as-late-as-possible" for c in t.constraints):
             task_slow[k] |= ALAP
@@ -249,6 +249,7 @@ def compile_network_naive(
         actual_cost=actual_cost,
         succ_cal=s_cal,
         data_time=np.array([timeline.start_of(scenario.data_date) if scenario.data_date else 0.0]),
+        fm_open=_opening_moments_naive(tasks, scenario, timeline),
         cost_code=cost_code,
         cost_par=cost_par,
         has_cost=has_cost,
@@ -258,6 +259,33 @@ def compile_network_naive(
         anc_task=anc_task,
         member=member,
     )
+
+
+def _opening_moments_naive(tasks: list, scenario: Scenario, timeline) -> np.ndarray:
+    """The data date for every task, except a finish constraint's time at or before the
+    opening of the task's calendar day (minutes past midnight) after it, where it is
+    that moment."""
+    data = timeline.start_of(scenario.data_date) if scenario.data_date else 0.0
+    out = []
+    for t in tasks:
+        cal = next((c for c in scenario.calendars if c.id == t.calendar), None)
+        cal = cal or scenario.project_calendar()
+        value = data
+        for c in t.constraints:
+            when = c.date
+            finish = c.kind in ("finish-no-earlier-than", "finish-on", "mandatory-finish")
+            if finish and hasattr(when, "hour"):
+                minutes = when.hour * 60 + when.minute
+                if 0 < minutes <= round(cal.day[0][0] * 60):
+                    at = timeline.end_of(when)
+                    row = timeline.index.get(cal.id, -1)
+                    if row >= 0:  # a finish there on the task's own calendar
+                        at = float(
+                            timeline.finish_time(np.array([row]), timeline.position(at, cal.id))[0]
+                        )
+                    value = max(data, at)
+        out.append(value)
+    return np.array(out, dtype=np.float64)
 
 
 def _hammock_arrays(tasks: list, pos: dict[str, int]) -> dict[str, np.ndarray]:

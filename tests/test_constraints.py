@@ -506,3 +506,52 @@ def test_probability_of_meeting_a_latest_start_is_the_predecessors_cdf():
         p = 1 - 4 / 28  # the triangular CDF at 10 (an earliest start of 9 changes nothing)
         assert abs(check.p_met - p) < 4 * check.p_met_se
         assert r.to_dict()["constraints"]["A"]["p_met"] == check.p_met
+
+
+# --- constraint dates with a time of day ----------------------------------------------------
+
+
+def _timed(tmp_path, constraint):
+    """A (5 days from Monday 4 January 2027, to the end of Friday 8) then the finish
+    milestone M with ``constraint``."""
+    path = tmp_path / "timed.yaml"
+    path.write_text(
+        "start: 2027-01-04\n"
+        "tasks:\n"
+        "  - {id: A, duration: 5}\n"
+        "  - {id: M, duration: 0, milestone: finish, predecessors: [A],\n"
+        f"     constraint: {constraint}}}\n"
+    )
+    return rk.load_scenario(path)
+
+
+def test_a_constraint_time_counts_to_the_fraction_of_the_working_day(tmp_path):
+    # M must finish by noon on Friday (half of its 08:00-12:00, 13:00-17:00 day): A, which
+    # ends with Friday, has half a day of negative float
+    sc = _timed(tmp_path, "{type: finish-no-later-than, date: 2027-01-08T12:00}")
+    table = rk.schedule_table(sc)
+    assert table.loc["A", "total_float"] == pytest.approx(-0.5)
+    # finish-on Monday 08:00, the opening of Monday: the same moment as Friday's close,
+    # so A keeps no float, and M is dated on Monday as P6 dates it; the date alone
+    # (the end of Monday) gives A a day
+    sc = _timed(tmp_path, "{type: finish-on, date: 2027-01-11T08:00}")
+    table = rk.schedule_table(sc)
+    assert table.loc["A", "total_float"] == 0.0
+    assert table.loc["M", "early_finish"].date() == D(2027, 1, 11)
+    r = rk.simulate(sc, iterations=2, sensitivity=False, drivers=False, task_dates=True)
+    assert r.task_dates["M"]["P50"] == "2027-01-11"
+    sc = _timed(tmp_path, "{type: finish-on, date: 2027-01-11}")
+    assert rk.schedule_table(sc).loc["A", "total_float"] == 1.0
+
+
+def test_a_constraint_time_is_written_back_and_checked(tmp_path):
+    from riskengine.io.scenario_writer import scenario_yaml
+
+    sc = _timed(tmp_path, "{type: finish-on, date: 2027-01-11T08:00}")
+    assert sc.task("M").constraints[0].date == _dt.datetime(2027, 1, 11, 8, 0)
+    again = tmp_path / "again.yaml"
+    again.write_text(scenario_yaml(sc))
+    assert rk.load_scenario(again).task("M").constraints == sc.task("M").constraints
+    with pytest.raises(rk.ScenarioError) as e:
+        _timed(tmp_path, "{type: finish-on, date: 2027-01-01T08:00}")
+    assert e.value.field == "tasks[M].constraint.date"

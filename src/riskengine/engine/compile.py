@@ -7,6 +7,7 @@ built in Python get the same errors as scenario files.
 from __future__ import annotations
 
 import dataclasses
+import datetime as _dt
 import hashlib
 import warnings
 import weakref
@@ -138,6 +139,9 @@ class CompiledNetwork:
     task_slow: np.ndarray  # int64[n]: FORWARD_SLOW | BACKWARD_SLOW | HAS_COST bits
     succ_cal: np.ndarray  # int64[succ links]: calendar row of each link's successor
     data_time: np.ndarray  # float64[1]: the data date in union days (0 without one)
+    # float64[n]: the moment a finish milestone is dated on the day it begins (the data
+    # date, or its finish constraint's moment at the opening of a day)
+    fm_open: np.ndarray
     cost_code: np.ndarray  # int64[n, 2]: fixed and per-day cost distributions
     cost_par: np.ndarray  # float64[n, 2, NPAR]
     has_cost: np.ndarray  # int64[n]
@@ -252,6 +256,7 @@ class CompiledNetwork:
                 task_slow=self.task_slow,
                 succ_cal=self.succ_cal,
                 data_time=self.data_time,
+                fm_open=self.fm_open,
                 alap=self.alap,
                 pred_lcal=self.pred_lcal,
                 succ_lcal=self.succ_lcal,
@@ -445,6 +450,7 @@ def _compile_base(scenario: Scenario, strict: bool) -> _Base:
     task_cal = np.array([index[t.calendar] if t.calendar else project for t in tasks], np.int64)
     task_mode, fix_es, fix_ef = _progress(scenario, tasks, timeline)
     con, con_set = _constraints(tasks, timeline)
+    data_time = timeline.start_of(scenario.data_date) if scenario.data_date else 0.0
     draws = [t.duration for t in tasks]
     for k in np.flatnonzero(task_mode == IN_PROGRESS).tolist():
         draws[k] = duration_to_draw(tasks[k], IN_PROGRESS)
@@ -608,7 +614,8 @@ def _compile_base(scenario: Scenario, strict: bool) -> _Base:
         **hammocks,
         task_slow=task_slow,
         succ_cal=s_cal,
-        data_time=np.array([timeline.start_of(scenario.data_date) if scenario.data_date else 0.0]),
+        data_time=np.array([data_time]),
+        fm_open=_opening_moments(tasks, scenario, timeline, data_time),
         cost_code=cost_code,
         cost_par=cost_par,
         has_cost=has_cost,
@@ -1111,19 +1118,45 @@ def _constraints(tasks: list, timeline: Timeline) -> tuple[np.ndarray, np.ndarra
     return con, con_set
 
 
+def _opening_moments(
+    tasks: list[Task], scenario: Scenario, timeline: Timeline, data_time: float
+) -> np.ndarray:
+    """Per task, the union time at which a finish milestone is dated on the day that
+    begins there, not the day before (kernels' ``fm_open``): the data date, or a later
+    finish constraint's moment at (or before) the opening of its calendar's day, as P6
+    dates them (the constraint's moment as the milestone's finish on its own calendar,
+    as the kernel places it)."""
+    cals = {c.id: c for c in scenario.calendars}
+    project = scenario.project_calendar()
+    out = np.full(len(tasks), data_time)
+    for k, t in enumerate(tasks):
+        cal = cals.get(t.calendar or "", project)
+        for c in t.constraints:
+            moment = c.date
+            if c.kind in FINISH_LOWER and isinstance(moment, _dt.datetime):
+                if 0 < moment.hour + moment.minute / 60 <= cal.day[0][0]:
+                    row = timeline.index.get(cal.id, -1)
+                    at = timeline.end_of(moment)
+                    if row >= 0:  # the end of its last working day on its own calendar
+                        at = float(
+                            timeline.finish_time(np.array([row]), timeline.position(at, cal.id))[0]
+                        )
+                    out[k] = max(data_time, at)
+    return out
+
+
 def milestone_bits(tasks: list[Task], task_cal: np.ndarray) -> np.ndarray:
     """The ``task_slow`` bits of the milestones: START_MILESTONE for a start milestone
-    (its date is the day it starts), FINISH_MILESTONE for a finish milestone on its own
-    calendar (a task of fixed duration 0 is one unless it says ``milestone: start``),
-    whose finish is then the end of that calendar's last working day. On the union days
-    a finish already is."""
+    (its date is the day it starts), FINISH_MILESTONE for a finish milestone (a task of
+    fixed duration 0 is one unless it says ``milestone: start``): on its own calendar
+    its finish is the end of that calendar's last working day (on the union days a
+    finish already is), and a finish at its ``fm_open`` moment is dated on that day."""
     bits = np.zeros(len(tasks), np.int64)
     for k, t in enumerate(tasks):
         if t.milestone == "start":
             bits[k] = START_MILESTONE
-        elif task_cal[k] >= 0 and (
-            t.milestone == "finish"
-            or (t.duration.kind == "fixed" and t.duration.params.get("value") == 0)
+        elif t.milestone == "finish" or (
+            t.duration.kind == "fixed" and t.duration.params.get("value") == 0
         ):
             bits[k] = FINISH_MILESTONE
     return bits

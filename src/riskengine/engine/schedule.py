@@ -152,7 +152,7 @@ def schedule_table(scenario: Scenario) -> pd.DataFrame:
             # as the kernel counts its finish day
             waited = _after_days_off(tl, cal, t)
             if name.startswith("early"):
-                waited |= (t == net.data_time[0]) & ~done
+                waited |= (t == net.fm_open) & ~done
             waited &= kind == "finish"
             columns[name] = np.where(
                 by_finish, _dates(tl, t, finish=True), _dates(tl, t, finish=False)

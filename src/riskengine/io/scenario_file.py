@@ -772,7 +772,7 @@ def _constraint(doc: Document, c: dict, path: Path_) -> Constraint:
         return Constraint(name, None)
     if "date" not in c:
         raise doc.error("a constraint needs a 'date'", path)
-    return Constraint(name, as_date(doc, c["date"], (*path, "date")))
+    return Constraint(name, as_moment(doc, c["date"], (*path, "date")))
 
 
 def _cost(doc: Document, raw: Any, path: Path_, allowed: tuple[str, ...], what: str) -> Cost:

@@ -69,7 +69,7 @@ def _calendar(c: Calendar) -> dict[str, Any]:
 
 def _constraint(c: Constraint) -> dict[str, Any]:
     """A constraint's ``{type, date}`` (as late as possible has no date)."""
-    return {"type": c.kind} if c.date is None else {"type": c.kind, "date": c.date.isoformat()}
+    return {"type": c.kind} if c.date is None else {"type": c.kind, "date": _moment(c.date)}
 
 
 def _task(t: Task) -> dict[str, Any]:

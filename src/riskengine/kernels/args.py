@@ -148,6 +148,7 @@ class Schedule(NamedTuple):
     task_slow: np.ndarray  # int64[n]: FORWARD_SLOW | BACKWARD_SLOW | HAS_COST
     succ_cal: np.ndarray  # int64[links]
     data_time: np.ndarray  # float64[1]
+    fm_open: np.ndarray  # float64[n]: a finish milestone ending here is dated the day after
     alap: np.ndarray  # int64[k]: the tasks placed as late as possible, last first
     pred_lcal: np.ndarray  # int64[links]: a predecessor link's lag calendar, -2: successor's
     succ_lcal: np.ndarray  # int64[links]: a successor link's lag calendar, -2: successor's

@@ -476,7 +476,7 @@ def _make_simulate(full):
                                     st,
                                     calendars,
                                     row,
-                                    schedule.data_time[0],
+                                    schedule.fm_open[ta],
                                 )
                     if n_main < n:
                         _hammock_pass(c, X, work.XP, u, lim, valid, calendars, schedule, days)
@@ -601,7 +601,7 @@ def _make_simulate(full):
                             (task_slow[t] & START_MILESTONE) != 0,
                             calendars,
                             schedule.task_cal[t] if fm else -2,
-                            schedule.data_time[0],
+                            schedule.fm_open[t],
                         )
                 if full and task_slow[t] & HAS_COST:
                     task_cost[c, t] += _task_cost(
@@ -1284,7 +1284,7 @@ def _hammock_pass(c, X, XP, u, lim, valid, cal, schedule, days):
 
 
 @njit(error_model="numpy", _nrt=False)
-def _count_finishes(c, t, days, ef, valid, on_start, cal, row, data_time):
+def _count_finishes(c, t, days, ef, valid, on_start, cal, row, opening):
     """Count each valid lane's finish day ``k = ceil(EF) - 1`` in task t's window of bins
     from ``day_base[t]`` (days outside go to the end bins), and track the first and last
     day seen, so the caller knows when the window was too narrow. A start milestone
@@ -1292,9 +1292,10 @@ def _count_finishes(c, t, days, ef, valid, on_start, cal, row, data_time):
     the day after. A finish milestone on calendar ``row`` (-1: union days; -2: not a
     finish milestone) at the start of a working day after days its calendar does not
     work (it waited for them) counts that working day, not the day off before it; one
-    that waited for the data date (its finish is ``data_time``) counts the data date's
-    day, as P6 dates it (the data date is a moment of that day, not the end of the day
-    before)."""
+    that waited for the data date or for a finish constraint at the opening of a day
+    (its finish is ``opening``, ``schedule.fm_open[t]``) counts that day or its
+    calendar's next working day, as P6 dates it (a moment of that day, not the end of
+    the day before)."""
     hist, day_base, day_first, day_last = days
     n_bins = hist.shape[2]
     base = day_base[t]
@@ -1307,7 +1308,7 @@ def _count_finishes(c, t, days, ef, valid, on_start, cal, row, data_time):
             else:
                 kb = max(int(math.ceil(ef[lane] - DATE_EPS)) - 1, 0)
                 if row >= -1 and (
-                    ef[lane] == data_time or (row >= 0 and work[row, min(kb, last)] == 0.0)
+                    ef[lane] == opening or (row >= 0 and work[row, min(kb, last)] == 0.0)
                 ):
                     kb = max(int(math.floor(ef[lane] + DATE_EPS)), 0)
                     while row >= 0 and kb < last and work[row, kb] == 0.0:

@@ -282,7 +282,9 @@ def _check_constraints(t: Task, start: _dt.date | None, base: str) -> None:
                     field=f"{where}.date",
                 )
             continue
-        day = _require_date(c.date, f"{where}.date", "a constraint")
+        _require_moment(c.date, f"{where}.date", "a constraint")
+        assert c.date is not None  # checked just above
+        day = _day(c.date)  # a time of day counts in the day (README "Constraints")
         start = _need_start(start, f"{where}.date", "a date constraint")
         if day < start:
             raise ScenarioError(
