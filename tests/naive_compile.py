@@ -281,7 +281,9 @@ def _opening_moments_naive(tasks: list, scenario: Scenario, timeline) -> np.ndar
                     row = timeline.index.get(cal.id, -1)
                     if row >= 0:  # a finish there on the task's own calendar
                         at = float(
-                            timeline.finish_time(np.array([row]), timeline.position(at, cal.id))[0]
+                            timeline.finish_time(
+                                np.array([row]), np.atleast_1d(timeline.position(at, cal.id))
+                            )[0]
                         )
                     value = max(data, at)
         out.append(value)

@@ -555,3 +555,25 @@ def test_a_constraint_time_is_written_back_and_checked(tmp_path):
     with pytest.raises(rk.ScenarioError) as e:
         _timed(tmp_path, "{type: finish-on, date: 2027-01-01T08:00}")
     assert e.value.field == "tasks[M].constraint.date"
+
+
+def test_a_constraint_time_on_a_calendar_of_its_own(tmp_path):
+    """The same Monday 08:00 with a six-day calendar beside the milestone's: Saturday is
+    a union day its calendar does not work, so M is placed and dated through its own
+    calendar's tables."""
+    path = tmp_path / "two.yaml"
+    path.write_text(
+        "start: 2027-01-04\n"
+        "calendars: {standard: {}, site: {workdays: [Mon, Tue, Wed, Thu, Fri, Sat]}}\n"
+        "tasks:\n"
+        "  - {id: A, duration: 5}\n"
+        "  - {id: S, duration: 6, calendar: site}\n"
+        "  - {id: M, duration: 0, milestone: finish, predecessors: [A],\n"
+        "     constraint: {type: finish-on, date: 2027-01-11T08:00}}\n"
+    )
+    sc = rk.load_scenario(path)
+    table = rk.schedule_table(sc)
+    assert table.loc["M", "early_finish"].date() == D(2027, 1, 11)
+    assert table.loc["A", "total_float"] == 0.0
+    r = rk.simulate(sc, iterations=2, sensitivity=False, drivers=False)
+    assert r.task_dates["M"]["P50"] == "2027-01-11"

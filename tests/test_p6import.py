@@ -375,7 +375,9 @@ def test_the_project_finish_p6_stored_is_kept_and_a_bad_one_warned(tmp_path):
         ("TT_Task", "CS_MSOA", "2027-01-11 17:00", datetime.date(2027, 1, 12), False),  # close
         ("TT_Task", "CS_MEOB", "2027-01-11 17:00", datetime.date(2027, 1, 11), False),
         ("TT_Task", "CS_MEOB", "2027-01-11 07:00", datetime.date(2027, 1, 10), False),  # open
-        ("TT_FinMile", "CS_MEO", "2027-01-11 07:00", datetime.date(2027, 1, 11), False),
+        # a milestone's finish-on keeps its time: dated that day, its latest finish then
+        ("TT_FinMile", "CS_MEO", "2027-01-11 07:00", datetime.datetime(2027, 1, 11, 7), False),
+        ("TT_FinMile", "CS_MANDFIN", "2027-01-11 07:00", datetime.date(2027, 1, 11), False),
         ("TT_Task", "CS_MSOA", "2027-01-11 00:00", datetime.date(2027, 1, 11), False),
         ("TT_Task", "CS_MEOB", "2027-01-11 10:00", datetime.date(2027, 1, 11), True),  # inside
     ],

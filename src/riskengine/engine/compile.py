@@ -1139,7 +1139,9 @@ def _opening_moments(
                     at = timeline.end_of(moment)
                     if row >= 0:  # the end of its last working day on its own calendar
                         at = float(
-                            timeline.finish_time(np.array([row]), timeline.position(at, cal.id))[0]
+                            timeline.finish_time(
+                                np.array([row]), np.atleast_1d(timeline.position(at, cal.id))
+                            )[0]
                         )
                     out[k] = max(data_time, at)
     return out

@@ -143,6 +143,12 @@ def _date(text: str) -> _dt.date | None:
     return _dt.date.fromisoformat(text[:10]) if text else None
 
 
+# a milestone's finish constraint kept with its time of day: P6 dates the milestone on
+# that day and takes the moment as its latest finish (sp10's finish-on 08:00); not the
+# mandatory kinds, whose early dates P6 stores otherwise (jaggelas' 07:00 at 09:40)
+OPENING_MOMENTS = ("finish-on", "finish-no-earlier-than", "finish-no-later-than")
+
+
 def _moment(text: str) -> _dt.datetime | None:
     """A P6 date-time (``2011-05-01 08:00``) to the minute, None when empty."""
     return _dt.datetime.fromisoformat(text[:16]) if text else None
@@ -758,9 +764,13 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
             else:
                 on_start = ckind.startswith("start") or ckind == "mandatory-start"
                 day, exact = constraint_day(moment, on_start, c.calendar)
+                when: _dt.date = day
                 if kind in MILESTONES and not on_start:
                     day, exact = moment.date(), True  # P6 dates a milestone on its day
-                constraints.append(Constraint(ckind, day))
+                    when = day
+                    if ckind in OPENING_MOMENTS and moment.hour + moment.minute > 0:
+                        when = moment  # its latest finish is that moment too
+                constraints.append(Constraint(ckind, when))
                 if not exact:
                     report.lose(
                         "constraint-time",
