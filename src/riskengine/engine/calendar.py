@@ -49,11 +49,6 @@ NOMINAL_START = _dt.date(2001, 1, 1)  # a Monday: anchors scenarios without a st
 _DATE_EPS = 1e-9  # a finish this close above a day boundary still ends the day before
 
 
-def working_mask(cal: Calendar, first: np.datetime64, n_days: int) -> np.ndarray:
-    """Booleans: is each of the ``n_days`` dates from ``first`` a working day of ``cal``."""
-    return working_amounts(cal, first, n_days) > 0
-
-
 def _offsets(dates: tuple, first: np.datetime64, n_days: int) -> tuple[np.ndarray, np.ndarray]:
     """Day offsets of ``dates`` from ``first`` inside the ``n_days``, and which of the
     dates they are."""

@@ -501,7 +501,7 @@ def _compile_base(scenario: Scenario, strict: bool) -> _Base:
     # an actual cost given: the rate charges only the remaining working days
     actual_given = np.array([t.actual_cost is not None for t in tasks], bool)
     task_slow[actual_given & (task_mode != 0)] |= REMAINING_COST
-    task_slow |= milestone_bits(tasks, task_cal)
+    task_slow |= milestone_bits(tasks)
     if scenario.progress_logic == "retained":  # work in progress waits for its predecessors
         task_slow[task_mode == IN_PROGRESS] |= RETAINED_LOGIC
     # as late as possible: only work not started yet is placed
@@ -1147,7 +1147,7 @@ def _opening_moments(
     return out
 
 
-def milestone_bits(tasks: list[Task], task_cal: np.ndarray) -> np.ndarray:
+def milestone_bits(tasks: list[Task]) -> np.ndarray:
     """The ``task_slow`` bits of the milestones: START_MILESTONE for a start milestone
     (its date is the day it starts), FINISH_MILESTONE for a finish milestone (a task of
     fixed duration 0 is one unless it says ``milestone: start``): on its own calendar
