@@ -112,7 +112,17 @@ def compile_network_naive(
         for k, t in enumerate(tasks)
         if task_mode[k] == 0 and any(c.kind in latest_start and c.date for c in t.constraints)
     ]
-    ms_ptr = np.zeros(len(scenario.milestones) + len(spans) + len(starts) + 1, np.int64)
+    # and the finish of each task not finished with a latest finish at a time of day (t)
+    latest_finish = ("finish-no-later-than", "finish-on", "mandatory-finish")
+    finishes = [
+        t.id
+        for k, t in enumerate(tasks)
+        if task_mode[k] != 1
+        and any(c.kind in latest_finish and hasattr(c.date, "hour") for c in t.constraints)
+    ]
+    ms_ptr = np.zeros(
+        len(scenario.milestones) + len(spans) + len(starts) + len(finishes) + 1, np.int64
+    )
     ms_task: list[int] = []
     targets = np.full(len(scenario.milestones), np.nan)
     ends = [m.after for m in scenario.milestones] + [c.span for c in spans]
@@ -122,6 +132,9 @@ def compile_network_naive(
     for j, tid in enumerate(starts):
         ms_task.append(~pos[tid])
         ms_ptr[len(ends) + j + 1] = len(ms_task)
+    for j, tid in enumerate(finishes):
+        ms_task.append(pos[tid])
+        ms_ptr[len(ends) + len(starts) + j + 1] = len(ms_task)
     for m_i, m in enumerate(scenario.milestones):
         if m.target_date is not None:
             targets[m_i] = timeline.end_of(m.target_date)
@@ -213,6 +226,7 @@ def compile_network_naive(
         milestone_ids=tuple(m.id for m in scenario.milestones),
         span_ids=tuple(c.id for c in spans),
         start_ids=tuple(starts),
+        finish_ids=tuple(finishes),
         ms_ptr=ms_ptr,
         ms_task=np.asarray(ms_task, np.int64),
         targets=targets,

@@ -577,3 +577,21 @@ def test_a_constraint_time_on_a_calendar_of_its_own(tmp_path):
     assert table.loc["A", "total_float"] == 0.0
     r = rk.simulate(sc, iterations=2, sensitivity=False, drivers=False)
     assert r.task_dates["M"]["P50"] == "2027-01-11"
+
+
+def test_the_chance_of_meeting_a_latest_finish_at_a_time_counts_each_iteration(tmp_path):
+    """A takes 4 to 6 days from Monday 4 January: it meets finish-no-later-than Friday
+    noon (4.5 working days) in exactly the iterations whose finish is by then, which the
+    day counts alone could not tell (a finish on Friday afternoon misses it)."""
+    path = tmp_path / "noon.yaml"
+    path.write_text(
+        "start: 2027-01-04\n"
+        "tasks:\n"
+        "  - {id: A, duration: {dist: uniform, min: 4, max: 6},\n"
+        "     constraint: {type: finish-no-later-than, date: 2027-01-08T12:00}}\n"
+        "milestones: [{id: m, after: [A]}]\n"
+    )
+    r = rk.simulate(rk.load_scenario(path), 4000, 5, sensitivity=False, drivers=False)
+    want = np.count_nonzero(r.finishes["m"] <= 4.5 + 1e-9) / 4000
+    assert r.constraints["A"].p_met == want
+    assert 0.15 < want < 0.35  # about a quarter: (4.5 - 4) / (6 - 4)

@@ -235,24 +235,41 @@ START_EPS = 1e-9  # a start this close below the end of a day is on that day
 
 
 def start_checks(
-    scenario: Scenario, start_ids: Sequence[str], starts: np.ndarray, timeline: Timeline
+    scenario: Scenario,
+    start_ids: Sequence[str],
+    starts: np.ndarray,
+    timeline: Timeline,
+    finish_ids: Sequence[str] = (),
 ) -> dict[str, ConstraintCheck]:
     """Each task's chance of starting by the end of its latest start date (its
     start-no-later-than, start-on or mandatory-start; the earliest when it has two),
     from its start in each iteration (``starts[:, j]`` for ``start_ids[j]``, union
-    working days): exact, as the iterations' own starts are counted."""
+    working days): exact, as the iterations' own starts are counted. The columns after
+    them hold the finishes of ``finish_ids``, the tasks with a latest finish at a time
+    of day: their chance of finishing by that moment, counted the same way."""
     by_id = {t.id: t for t in scenario.tasks}
     n = starts.shape[0]
     out = {}
-    for j, tid in enumerate(start_ids):
-        dated = [c for c in by_id[tid].constraints if c.kind in LATEST_START and c.date]
-        c = min(dated, key=lambda c: c.date or _dt.date.max)
+    for j, tid in enumerate([*start_ids, *finish_ids]):
+        kinds = LATEST_START if j < len(start_ids) else LATEST_FINISH
+        dated = [c for c in by_id[tid].constraints if c.kind in kinds and c.date]
+        c = min(dated, key=lambda c: _moment_key(c.date))
         if c.date is None or not n:
             continue
         limit = timeline.end_of(c.date)
-        p = float(np.count_nonzero(starts[:, j] < limit - START_EPS)) / n
+        if j < len(start_ids):
+            p = float(np.count_nonzero(starts[:, j] < limit - START_EPS)) / n
+        else:
+            p = float(np.count_nonzero(starts[:, j] <= limit + START_EPS)) / n
         out[tid] = ConstraintCheck(c.kind, c.date, p, math.sqrt(p * (1 - p) / n))
     return out
+
+
+def _moment_key(d: _dt.date | None) -> _dt.datetime:
+    """A date (its start) or a date with a time, comparable with each other."""
+    if d is None:
+        return _dt.datetime.max
+    return d if isinstance(d, _dt.datetime) else _dt.datetime(d.year, d.month, d.day)
 
 
 def date_ranks(percentiles: tuple[float, ...], n: int) -> np.ndarray:

@@ -168,6 +168,7 @@ class CompiledNetwork:
     # the tasks with a latest start date (not started), whose start is an output of its
     # own after the cost spans (its ``ms_task`` entry ``~t``: the kernel reads ES)
     start_ids: tuple[str, ...] = ()
+    finish_ids: tuple[str, ...] = ()
     # levels of effort and WBS summaries (bit HAMMOCK), dated after the forward pass from
     # the rows they read (kernels/args.py Schedule, kernels/network.py)
     hammock: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -536,7 +537,15 @@ def _compile_base(scenario: Scenario, strict: bool) -> _Base:
         for k, t in enumerate(tasks)
         if task_mode[k] == 0 and any(c.kind in START_UPPER and c.date for c in t.constraints)
     )
-    outputs = _outputs(ms_member, ms_ptr, ms_task, spans, pos, is_hammock, starts)
+    # one not finished with a latest finish at a time of day: its finish too (the day
+    # counts cannot tell a finish at 11:00 from one at 15:00)
+    finishes = tuple(
+        t.id
+        for k, t in enumerate(tasks)
+        if task_mode[k] != 1
+        and any(c.kind in FINISH_UPPER and isinstance(c.date, _dt.datetime) for c in t.constraints)
+    )
+    outputs = _outputs(ms_member, ms_ptr, ms_task, spans, pos, is_hammock, starts, finishes)
 
     corr_slot = np.full(n, -1, np.int64)
     corr_group = np.full(n, -1, np.int64)
@@ -577,6 +586,7 @@ def _compile_base(scenario: Scenario, strict: bool) -> _Base:
         milestone_ids=tuple(m.id for m in scenario.milestones),
         span_ids=outputs.span_ids,
         start_ids=outputs.start_ids,
+        finish_ids=outputs.finish_ids,
         ms_ptr=outputs.ms_ptr,
         ms_task=outputs.ms_task,
         targets=targets,
@@ -688,6 +698,7 @@ def _with_risks(
             pos,
             (net.task_slow & HAMMOCK) != 0,
             net.start_ids,
+            net.finish_ids,
         )
     )
     return dataclasses.replace(
@@ -966,6 +977,7 @@ class _Outputs:
     anc_task: np.ndarray
     member: np.ndarray
     start_ids: tuple[str, ...]
+    finish_ids: tuple[str, ...]
 
     @classmethod
     def of(cls, net: CompiledNetwork) -> _Outputs:
@@ -980,19 +992,21 @@ def _outputs(
     pos: dict[str, int],
     hammock: np.ndarray,
     starts: tuple[str, ...] = (),
+    finishes: tuple[str, ...] = (),
 ) -> _Outputs:
     """The outputs: the milestones (``ms_member`` their passes), then the cost ``spans``,
     then the ``starts`` of the tasks with a latest start date (entry ``~t``: task t's
-    start, not its finish), whose passes are empty, then the project, whose pass is
+    start, not its finish) and the ``finishes`` of those with a latest finish at a time
+    of day (entry ``t``), whose passes are empty, then the project, whose pass is
     every task but the levels of effort and WBS summaries (``hammock``: never critical,
     they are in no pass); ``anc_task[anc_ptr[o]:anc_ptr[o+1]]`` lists output o's members
     in reverse topological order."""
     m, n = ms_member.shape
     span_ptr, span_task = _end_tasks([c.span for c in spans], pos)
-    start_task = ~np.array([pos[tid] for tid in starts], np.int64)
-    span_ptr = np.concatenate([span_ptr, span_ptr[-1] + 1 + np.arange(len(starts))])
-    span_task = np.concatenate([span_task, start_task])
-    member = np.zeros((m + len(spans) + len(starts) + 1, n), np.int8)
+    own = [~pos[tid] for tid in starts] + [pos[tid] for tid in finishes]
+    span_ptr = np.concatenate([span_ptr, span_ptr[-1] + 1 + np.arange(len(own))])
+    span_task = np.concatenate([span_task, np.array(own, np.int64)])
+    member = np.zeros((m + len(spans) + len(own) + 1, n), np.int8)
     member[:m] = ms_member
     member[-1] = 2
     member[:, hammock] = 0
@@ -1007,6 +1021,7 @@ def _outputs(
         anc_task=(n - 1 - cols).astype(np.int64),
         member=member,
         start_ids=starts,
+        finish_ids=finishes,
     )
 
 

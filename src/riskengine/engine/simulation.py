@@ -334,7 +334,11 @@ def _simulate(
         finish_days=finish_days,
         latest_day={net.task_ids[i]: int(day) for i, day in latest.items()},
         start_checks=start_checks(
-            scenario, net.start_ids, k.spans[:, len(net.span_ids) :], timeline
+            scenario,
+            net.start_ids,
+            k.spans[:, len(net.span_ids) :],
+            timeline,
+            net.finish_ids,
         ),
         plan=det,
         jcl=jcl,

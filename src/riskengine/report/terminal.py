@@ -284,8 +284,8 @@ def constraint_table(results: Results) -> Table:
     """Each task with a latest finish date: the constraint and P(met), read like a
     milestone's target."""
     note = (
-        "P(met): the task finished (for a start constraint: started) by the end of the date. "
-        + SE_NOTE
+        "P(met): the task finished (for a start constraint: started) by the end of the date "
+        "(by its time, when it has one). " + SE_NOTE
     )
     table = _table("Constraints", note)
     _label_column(table, "Task", ratio=1)
