@@ -467,7 +467,7 @@ def critical_towards_calendars(
     constraints of :func:`cpm_calendars` whose latest and mandatory dates bound or set
     the late dates (the project's pass with hard constraints). ``keep``: a dict that
     receives each task's late start and finish (times) and total float.
-    ``milestone_ids``: the milestones (dated where the work before them ends)."""
+    ``milestone_ids``: the finish milestones (dated where the work before them ends)."""
     limits = limits or {}
     succs = {tid: [] for tid, _ in tasks}
     for tid, preds in tasks:
@@ -487,9 +487,9 @@ def critical_towards_calendars(
             if p == math.inf:
                 continue  # a successor that cannot reach ``ends`` sets no limit
             # the successor's late date as a moment, where P6's arithmetic puts it: a
-            # late start of work where the work begins, a late finish (or a milestone's
-            # date) where the work before it ends; a lag walked back ends where work
-            # begins
+            # late start of work (a start milestone's date too) where the work begins, a
+            # late finish (or a finish milestone's date) where the work before it ends; a
+            # lag walked back ends where work begins
             earliest = kind in ("FF", "SF") or sid in milestone_ids
             x = sc.finish_at(p) if earliest else sc.start_at(p)
             on = _lag_calendar(lag_cal, tid, sid, lag) or sc

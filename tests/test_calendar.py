@@ -379,12 +379,14 @@ def runs_by_thread_count(sc, seed):
 
 
 def milestone_ids(sc):
-    """The tasks the kernel dates as milestones: start and finish milestones and tasks
-    of a duration fixed at 0."""
+    """The tasks the kernel dates as finish milestones (whose date is where the work
+    before them ends): finish milestones and tasks of a duration fixed at 0 that are
+    not start milestones."""
     return {
         t.id
         for t in sc.tasks
-        if t.milestone or (t.duration.kind == "fixed" and t.duration.params["value"] == 0)
+        if t.milestone == "finish"
+        or (t.milestone is None and t.duration.kind == "fixed" and t.duration.params["value"] == 0)
     }
 
 

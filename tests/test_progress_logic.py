@@ -91,3 +91,102 @@ def test_the_scenario_file_chooses_the_logic(tmp_path):
     assert "must be retained or override" in str(e.value)
     with pytest.raises(ScenarioError, match=r"status.logic: must be retained or override"):
         rk.validate(rk.Scenario("p", tasks=(rk.Task("A", duration=1),), progress_logic="x"))
+
+
+@pytest.mark.parametrize("calendar", [None, "six"])
+def test_a_started_task_starts_late_where_its_remaining_work_must_begin(calendar):
+    """P6's late start of work in progress is its late finish less its remaining
+    duration, not less the time since its actual start: what comes before it is held
+    only by its remaining work. X (Wed 6, Thu 7) and A (Wed 6 to Tue 12) come before B,
+    started on Monday 4 with 3 days left: Wed 13 to Fri 15 under retained logic. B ends
+    the project, so its late finish is Friday 15 and its late start Wednesday 13; X may
+    then finish as late as Tuesday 12 (3 days of float), A not a day later. Counting B's
+    late start from its actual start would put X's and A's late finish before Monday 4."""
+    b = rk.Task(
+        "B",
+        duration=9,
+        predecessors=(rk.Link("A"), rk.Link("X")),
+        remaining=3,
+        actual_start=D(2027, 1, 4),
+        calendar=calendar,
+    )
+    sc = rk.Scenario(
+        "late",
+        tasks=(rk.Task("A", duration=5), rk.Task("X", duration=2), b),
+        start=D(2027, 1, 4),
+        data_date=D(2027, 1, 6),
+        calendars=(rk.Calendar("office"), rk.Calendar("six", workdays=(0, 1, 2, 3, 4, 5))),
+        calendar="office",
+    )
+    df = rk.schedule_table(sc)
+    day = lambda tid, col: df.loc[tid, col].date()  # noqa: E731
+    assert day("B", "early_finish") == D(2027, 1, 15)
+    assert day("B", "late_finish") == D(2027, 1, 15)
+    # on the six-day week, 3 days before Friday 15 end are Wed 13, Thu 14, Fri 15 too
+    assert day("B", "late_start") == D(2027, 1, 13)
+    assert df.loc["B", "total_float"] == 0.0
+    assert day("X", "late_finish") == D(2027, 1, 12)
+    assert df.loc["X", "total_float"] == 3.0
+    assert day("A", "late_finish") == D(2027, 1, 12)
+    assert df.loc["A", "total_float"] == 0.0
+
+
+@pytest.mark.parametrize(("logic", "expected"), [("retained", 13), ("override", 6)])
+def test_logic_runs_through_a_task_finished_out_of_sequence(logic, expected):
+    """F finished on Tuesday 5 although A, before it, has not started (Wed 6 to Tue 12).
+    Under retained logic P6 keeps the logic through F: F holds S back as if it took no
+    time after A, so S starts on Wednesday 13; under progress override S starts at the
+    data date, Wednesday 6. A start-to-start link from A through F to T joins A's start
+    to T's start: T may start with A, on Wednesday 6, either way."""
+    f = rk.Task(
+        "F",
+        duration=2,
+        predecessors=(rk.Link("A"),),
+        actual_start=D(2027, 1, 4),
+        actual_finish=D(2027, 1, 5),
+    )
+    g = rk.Task(
+        "G",
+        duration=1,
+        predecessors=(rk.Link("A", "SS"),),
+        actual_start=D(2027, 1, 4),
+        actual_finish=D(2027, 1, 4),
+    )
+    sc = rk.Scenario(
+        "through",
+        tasks=(
+            rk.Task("A", duration=5),
+            f,
+            g,
+            rk.Task("S", duration=1, predecessors=(rk.Link("F"),)),
+            rk.Task("T", duration=1, predecessors=(rk.Link("G", "SS"),)),
+        ),
+        start=D(2027, 1, 4),
+        data_date=D(2027, 1, 6),
+        progress_logic=logic,
+    )
+    df = rk.schedule_table(sc)
+    assert df.loc["S", "early_start"].date() == D(2027, 1, expected)
+    assert df.loc["T", "early_start"].date() == D(2027, 1, 6)
+    # F keeps its actual dates
+    assert df.loc["F", "early_finish"].date() == D(2027, 1, 5)
+
+
+def test_work_in_progress_with_nothing_left_finishes_where_its_calendar_resumes():
+    """B, on a five-day week, started on Monday 4 with nothing left; the data date is
+    Saturday 9. P6 dates its finish where its calendar's work resumes, Monday 11 in the
+    morning, so C (FS, on a seven-day week) starts on Monday 11, not on Saturday 9."""
+    sc = rk.Scenario(
+        "resume",
+        tasks=(
+            rk.Task("B", duration=5, remaining=0, actual_start=D(2027, 1, 4), calendar="office"),
+            rk.Task("C", duration=2, predecessors=(rk.Link("B"),), calendar="seven"),
+        ),
+        start=D(2027, 1, 4),
+        data_date=D(2027, 1, 9),
+        calendars=(rk.Calendar("office"), rk.Calendar("seven", workdays=tuple(range(7)))),
+        calendar="seven",
+    )
+    df = rk.schedule_table(sc)
+    assert df.loc["C", "early_start"].date() == D(2027, 1, 11)
+    assert df.loc["C", "early_finish"].date() == D(2027, 1, 12)

@@ -91,8 +91,7 @@ def naive_late(spec, es, ef, finish, cal_of, constraints):
         cal_of,
         limits=constraints,
         keep=keep,
-        milestone_ids={t for t, _ in spec if ef[t] == es[t]},
-    )
+    )  # its zero-duration tasks are start milestones: their late dates are starts
     return (
         {t: v[0] for t, v in keep.items()},
         {t: v[1] for t, v in keep.items()},
@@ -131,10 +130,9 @@ def test_random_networks_with_calendars_and_constraints_match_the_naive_referenc
     sc = with_calendars(scenario(tasks, start=START), CALENDARS)
     df = rk.schedule_table(sc)
     _, spec, cal_of, earliest = naive_inputs(sc)
-    zero = {t for t, d in durs.items() if d == 0}  # start milestones
     es, ef, _, finish, crit = naive.cpm_calendars(
-        spec, durs, [], cal_of, earliest, constraints=cons, hard=True, milestone_ids=zero
-    )
+        spec, durs, [], cal_of, earliest, constraints=cons, hard=True
+    )  # the zero-duration tasks are start milestones: their late dates are starts
     ls, lf, fl = naive_late(spec, es, ef, finish, cal_of, cons)
     for tid, row in df.iterrows():
         zero = durs[tid] == 0

@@ -304,6 +304,7 @@ def uses_groups(scenario: Scenario) -> bool:
     return any(t.group for t in scenario.tasks) or any(c.group for c in scenario.costs)
 
 
+FINISHED = 1  # task_mode of a task with an actual finish
 IN_PROGRESS = 2  # task_mode of a task that has started and not finished
 
 
@@ -479,6 +480,8 @@ def _compile_base(scenario: Scenario, strict: bool) -> _Base:
     streams = np.array([stream_of("task", t.id) for t in tasks], np.uint64)
 
     links = _flat_links(tasks, pos)
+    if scenario.progress_logic == "retained":
+        links = _through_finished(links, task_mode, np.array([t.type == "task" for t in tasks]))
     lcal = _lag_calendars(scenario, timeline, links, task_cal)
     # the links of levels of effort date them only: the other tasks' passes never see them
     is_hammock = np.array([t.type != "task" for t in tasks], bool)
@@ -742,6 +745,55 @@ def _flat_links(tasks: list, pos: dict[str, int]) -> _Links:
     kind_a = np.array([_TYPE_CODE[lk.type] for lk in links], np.int64)
     lag_a = np.array([lk.lag for lk in links], np.float64)
     return succ_a, pred_a, kind_a, lag_a
+
+
+def _through_finished(links: _Links, mode: np.ndarray, plain: np.ndarray) -> _Links:
+    """The links with, under retained logic, the logic kept through finished tasks, as
+    P6 keeps it: a task finished out of sequence, while something it depends on is not,
+    holds its successors back as if it took no time after that (P6 dates it there). Each
+    link from a finished task F to a task not finished gains a link from every task not
+    finished that F depends on through finished tasks only, joining the two links' ends
+    (P's end of the first, S's end of the second) and adding their lags. The links of
+    levels of effort and WBS summaries (``plain`` False) are left as they are."""
+    succ_a, pred_a, kind_a, lag_a = links
+    done = mode == FINISHED
+    into: dict[int, list[int]] = {}
+    for j, s_ in enumerate(succ_a.tolist()):
+        into.setdefault(s_, []).append(j)
+    reads_finish = _READS_FINISH_A
+    sets_finish = _SETS_FINISH_A
+    open_ancestors: dict[int, dict[tuple[int, int], float]] = {}
+
+    def ancestors(f: int) -> dict[tuple[int, int], float]:
+        """(task not finished, reads its finish) -> the longest lag to finished task f."""
+        if f in open_ancestors:
+            return open_ancestors[f]
+        out: dict[tuple[int, int], float] = {}
+        open_ancestors[f] = out
+        for j in into.get(f, ()):
+            p = int(pred_a[j])
+            if not plain[p]:
+                continue
+            reached = {(p, int(reads_finish[kind_a[j]])): 0.0} if not done[p] else ancestors(p)
+            for key, lag in reached.items():
+                out[key] = max(out.get(key, -np.inf), lag + float(lag_a[j]))
+        return out
+
+    extra: list[tuple[int, int, int, float]] = []
+    for j in range(succ_a.size):
+        f, s_ = int(pred_a[j]), int(succ_a[j])
+        if not done[f] or done[s_] or not plain[f] or not plain[s_]:
+            continue
+        for (p, finish), lag in ancestors(f).items():
+            code = _TYPE_CODE[("F" if finish else "S") + ("F" if sets_finish[kind_a[j]] else "S")]
+            extra.append((s_, p, code, lag + float(lag_a[j])))
+    if not extra:
+        return links
+    order = np.argsort(np.concatenate([succ_a, np.array([e[0] for e in extra])]), kind="stable")
+    return tuple(
+        np.concatenate([a, np.array([e[i] for e in extra], a.dtype)])[order]
+        for i, a in enumerate((succ_a, pred_a, kind_a, lag_a))
+    )  # type: ignore[return-value]
 
 
 def _split_hammock_links(

@@ -181,6 +181,7 @@ def run_kernel(
             by_milestone=level == 2 and n_out > 1,
             may_vanish=bool((args.tasks.exist_p < 1.0).any()),
             n_calendars=args.calendars.cum.shape[0] if (args.schedule.task_cal >= 0).any() else 0,
+            started=bool((args.schedule.task_mode == 2).any()),
         )
         for _ in range(threads)
     ]

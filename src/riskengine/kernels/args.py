@@ -218,6 +218,7 @@ class Work(NamedTuple):
 
     X: np.ndarray  # float64[2 n, block]: [ES, EF] rows, then [LS, LF] of the project
     XP: np.ndarray  # float64[2 n or 0, block]: [ES, EF] in positions of each task's calendar
+    rest: np.ndarray  # float64[n or 0, block]: where a started task's remaining work begins
     bpos: np.ndarray  # float64[calendars, block]: the pass's finish in each calendar
     late: np.ndarray  # float64[2 n or 2, block]: [LS, LF] rows of the milestone passes
     exists: np.ndarray  # float64[n or 1, block]: whether each task happens
@@ -250,6 +251,7 @@ def work_arrays(
     by_milestone: bool,
     may_vanish: bool,
     n_calendars: int = 0,
+    started: bool = False,
 ) -> Work:
     """Scratch arrays for one thread chunk (their contents are set by the kernel), each
     starting on a 64-byte boundary, so every row of ``block`` lanes does: a full-width
@@ -261,6 +263,7 @@ def work_arrays(
     return Work(
         X=rows(2 * n_tasks),
         XP=rows(2 * n_tasks if n_calendars else 0),
+        rest=rows(n_tasks if started else 0),
         bpos=rows(n_calendars),
         late=rows(2 * n_tasks if by_milestone else 2),
         exists=rows(n_tasks if may_vanish else 1),

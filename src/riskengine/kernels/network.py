@@ -199,7 +199,6 @@ from .rng import draw_uniforms, lane_iteration
 from .sampling import FIXED, sample_into
 
 COST_SCALE = 64.0  # task cost sums are kept in units of 1/64 of the currency
-MILESTONE_BITS = START_MILESTONE | FINISH_MILESTONE
 DATE_EPS = 1e-9  # a finish this close above a day boundary ends the day before
 
 
@@ -564,6 +563,7 @@ def _make_simulate(full):
                             t,
                             X,
                             work.XP,
+                            work.rest,
                             d,
                             lim,
                             pf,
@@ -667,6 +667,7 @@ def _make_simulate(full):
                         t,
                         X,
                         work.XP,
+                        work.rest,
                         into,
                         mem,
                         ofin[o],
@@ -736,7 +737,7 @@ simulate_plain = _arrays_do_not_overlap(_make_simulate(False))
 
 @njit(error_model="numpy", _nrt=False)
 def _forward_slow(
-    t, X, XP, d, lim, pf, cal, schedule, pred_ptr, pred_nstart, pred_gather, pred_lag
+    t, X, XP, rest, d, lim, pf, cal, schedule, pred_ptr, pred_nstart, pred_gather, pred_lag
 ):
     """Forward pass of task t when it runs on its own calendar or has progress (kept out
     of the main kernel, which stays small and fast for the usual case; a call of its own,
@@ -744,7 +745,9 @@ def _forward_slow(
     run's compile past a minute, while the call costs the calendar case nothing
     measurable). A task on its own
     calendar also leaves its early dates as positions of that calendar in ``XP``, which
-    every backward pass reads instead of converting them again."""
+    every backward pass reads instead of converting them again. A started task leaves where
+    its remaining work begins in ``rest`` (its late start is that much before its late
+    finish, as P6 counts it)."""
     task_cal = schedule.task_cal
     task_mode = schedule.task_mode
     fix_es = schedule.fix_es
@@ -770,9 +773,11 @@ def _forward_slow(
         p0 = _pos(cal, tc, fix_es[t])
         pb = _pos(cal, tc, fix_ef[t])
         pd = _pos(cal, tc, schedule.data_time[0])
+        r0 = rest[t]
         for lane in range(block):
             es[lane] = max(pb + d[lane], pd)  # its finish without predecessors
             d[lane] = es[lane] - pd  # its remaining working days
+            r0[lane] = pd
         if schedule.task_slow[t] & RETAINED_LOGIC:
             # retained logic: the remaining work, from the data date on, also waits for
             # the predecessors (a start later than the data date moves the finish)
@@ -784,13 +789,17 @@ def _forward_slow(
             for lane in range(block):
                 if lim[lane] > pd:
                     es[lane] = lim[lane] + d[lane]
+                    r0[lane] = lim[lane]
         # its working days for its cost: the remaining ones only when its actual cost
         # is given, else from its actual start
         from_start = (schedule.task_slow[t] & REMAINING_COST) == 0
         for lane in range(block):
             q = es[lane]
             es[lane] = fix_es[t]
-            ef[lane] = max(es[lane], _finish(cal, tc, q))
+            # nothing left at the data date: it finishes where its calendar's work
+            # resumes, as P6 dates it (the data date on a day off: the next working day)
+            f = _finish(cal, tc, q) if q > pd else _start(cal, tc, q)
+            ef[lane] = max(es[lane], f)
             if from_start:
                 d[lane] = q - p0
             pf[lane] = max(pf[lane], ef[lane])
@@ -922,6 +931,7 @@ def _backward_task(
     t,
     X,
     XP,
+    rest,
     late,
     mem,
     bound,
@@ -979,6 +989,7 @@ def _backward_task(
             t,
             X,
             XP,
+            rest,
             late,
             mem,
             bound,
@@ -1010,6 +1021,7 @@ def _backward_slow(
     t,
     X,
     XP,
+    rest,
     late,
     mem,
     bound,
@@ -1050,6 +1062,8 @@ def _backward_slow(
         pes = X[2 * t]
         pef = X[2 * t + 1]
         top = bound
+    if task_mode[t] == 2:
+        pes = rest[t]  # its late start: where its remaining work must begin
     k0 = succ_ptr[t]
     k1 = k0 + succ_nfinish[t]
     k2 = succ_ptr[t + 1]
@@ -1073,11 +1087,11 @@ def _backward_slow(
             lag = succ_lag[j]
             lc = succ_lcal[j]
             # the successor's late date as a moment, where P6's arithmetic puts it: a
-            # late start of work where the work begins, a late finish (or a milestone's
-            # date) where the work before it ends; a lag walked back from there ends
-            # where work begins
+            # late start of work (a start milestone's date too) where the work begins, a
+            # late finish (or a finish milestone's date) where the work before it ends; a
+            # lag walked back from there ends where work begins
             earliest = (succ_gather[j] & 1) == 1 or (
-                sc >= 0 and task_slow[succ_gather[j] >> 1] & MILESTONE_BITS != 0
+                sc >= 0 and task_slow[succ_gather[j] >> 1] & FINISH_MILESTONE != 0
             )
             if lc != -2:  # the lag counts on another calendar: convert per link
                 for lane in range(block):
