@@ -219,19 +219,22 @@ class NaiveCalendar:
         return self.amount(i) > 0
 
     def pos(self, t):
-        """Working days done from the start to time t (before the start, time counts as
-        it is, as the kernel extends the first day backwards: late dates of negative
-        float fall there)."""
-        if t < 0:
-            return t
+        """Working days done from the start to time t; before the start (late dates of
+        negative float fall there) the working days from t to the start, negative."""
         k = math.floor(t)
-        done = sum(self.amount(i) for i in range(k))
+        if k >= 0:
+            done = sum(self.amount(i) for i in range(k))
+        else:
+            done = -sum(self.amount(i) for i in range(k, 0))
         return done + self.amount(k) * self._to_own(t - k)
 
     def _walk(self, p, start):
         """The day holding position p (as a start: the next working day when p ends one;
         as a finish: the day whose work reaches p) and the positions before it."""
         i, done = 0, 0.0
+        while done > p - 1.0:  # back before p first (before the start, for a negative p)
+            i -= 1
+            done -= self.amount(i)
         while True:
             a = self.amount(i)
             if a > 0 and (done + a > p + 1e-9 if start else done + a >= p - 1e-9):
@@ -240,11 +243,11 @@ class NaiveCalendar:
             i += 1
 
     def start_at(self, p):
-        i, done = self._walk(max(p, 0.0), True)
+        i, done = self._walk(p, True)
         return i + self._to_union((p - done) / self.amount(i), True)
 
     def finish_at(self, q):
-        i, done = self._walk(max(q, 1e-9 * 2), False)
+        i, done = self._walk(q, False)
         return i + self._to_union((q - done) / self.amount(i), False)
 
 

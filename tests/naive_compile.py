@@ -4,6 +4,9 @@ that the fast compiler gives the same arrays, bit for bit."""
 
 from __future__ import annotations
 
+import dataclasses
+import math
+
 import numpy as np
 
 from riskengine.engine import correlation
@@ -30,7 +33,7 @@ from riskengine.kernels.args import (
 )
 from riskengine.kernels.sampling import NPAR
 from riskengine.model.draws import impact_draw
-from riskengine.model.scenario import Scenario
+from riskengine.model.scenario import Link, Scenario
 from riskengine.model.validate import checked_order
 
 _READS_FINISH = {"FS": 1, "SS": 0, "FF": 1, "SF": 0}
@@ -87,7 +90,10 @@ def compile_network_naive(
             task_group[k] = group_of.setdefault(t.group, len(group_of))
 
     hammocks = {t.id for t in tasks if t.type != "task"}
-    pred_ptr, pred_nstart, gather_a, lags_a, succ = _link_arrays(tasks, pos, task_cal, hammocks)
+    linked = tasks
+    if scenario.progress_logic == "retained":
+        linked = _through_finished_naive(tasks, task_mode, hammocks)
+    pred_ptr, pred_nstart, gather_a, lags_a, succ = _link_arrays(linked, pos, task_cal, hammocks)
     succ_ptr, succ_nfinish, s_gather, s_lag, s_cal = succ
     gather = gather_a.tolist()  # for the ancestor sweep
     con, con_set = _constraint_limits(tasks, timeline)
@@ -337,6 +343,44 @@ def _hammock_arrays(tasks: list, pos: dict[str, int]) -> dict[str, np.ndarray]:
         "hammock_lag": np.array(lag, np.float64),
         "hammock_lcal": np.full(len(row), -2, np.int64),
     }
+
+
+def _through_finished_naive(tasks: list, task_mode: np.ndarray, hammocks: set) -> list:
+    """The tasks with, under retained logic, a link from every task not finished that a
+    finished predecessor F depends on through finished tasks only, after their own links:
+    its end of the first link, the task's end of the link from F, the lags added (the
+    longest per predecessor and end, for each F)."""
+    by_id = {t.id: t for t in tasks}
+    mode = {t.id: int(m) for t, m in zip(tasks, task_mode, strict=True)}
+    memo: dict[str, dict] = {}
+
+    def ancestors(fid):
+        if fid in memo:
+            return memo[fid]
+        out: dict = {}
+        memo[fid] = out
+        for lk in by_id[fid].predecessors:
+            if lk.task in hammocks:
+                continue
+            if mode[lk.task] != 1:
+                reached = {(lk.task, lk.type in ("FS", "FF")): 0.0}
+            else:
+                reached = ancestors(lk.task)
+            for key, lag in reached.items():
+                out[key] = max(out.get(key, -math.inf), lag + lk.lag)
+        return out
+
+    out = []
+    for t in tasks:
+        extra = []
+        if mode[t.id] != 1 and t.id not in hammocks:
+            for lk in t.predecessors:
+                if mode[lk.task] == 1 and lk.task not in hammocks:
+                    for (p, fin), lag in ancestors(lk.task).items():
+                        kind = ("F" if fin else "S") + ("F" if lk.type in ("FF", "SF") else "S")
+                        extra.append(Link(p, kind, lag + lk.lag))
+        out.append(dataclasses.replace(t, predecessors=t.predecessors + tuple(extra)))
+    return out
 
 
 def _link_arrays(tasks: list, pos: dict[str, int], task_cal: np.ndarray, hammocks: set) -> tuple:

@@ -116,6 +116,34 @@ def test_random_networks_with_calendars_and_constraints_match_the_naive_referenc
         cons: dict = {}
     else:
         tasks, _, cons = random_constrained(rng, n)
+    assert_plan_matches_naive(rng, tasks, cons)
+
+
+@pytest.mark.parametrize("net_seed", range(6))
+def test_late_dates_before_the_start_count_working_days(net_seed):
+    """Every task that ends a chain must finish within the first days, so late dates
+    fall weeks before the start (negative float): there working days count as after it,
+    weekends, holidays and each calendar's own days included (the naive reference walks
+    day by day, back from the start)."""
+    rng = np.random.default_rng(700 + net_seed)
+    tasks, _ = random_calendar_network(rng, int(rng.integers(6, 16)))
+    has_successor = {lk.task for t in tasks for lk in t.predecessors}
+    cons = {}
+    for k, t in enumerate(tasks):
+        if t.id not in has_successor:
+            limit = START + _dt.timedelta(days=int(rng.integers(0, 3)))
+            cons[t.id] = [("finish-no-later-than", int((limit - START).days))]
+            tasks[k] = dataclasses.replace(
+                t, constraints=(rk.Constraint("finish-no-later-than", limit),)
+            )
+    df = assert_plan_matches_naive(rng, tasks, cons)
+    assert (df.late_start < ts(START) - pd.Timedelta(days=3)).any()  # past a weekend
+
+
+def assert_plan_matches_naive(rng, tasks, cons):
+    """The plan of ``tasks`` at fixed durations (drawn from ``rng``) under hard
+    constraints ``cons`` equals the naive reference's, date by date and float by
+    float; returns the plan."""
     # fixed durations: the plan's single points are the naive reference's durations
     # (a task of no duration is a start milestone: the naive reference has no finish ones)
     durs = {t.id: float(rng.integers(0, 6)) for t in tasks}
@@ -142,6 +170,7 @@ def test_random_networks_with_calendars_and_constraints_match_the_naive_referenc
         assert row.late_finish == (start_day(lf[tid]) if zero else finish_day(lf[tid])), tid
         assert row.total_float == pytest.approx(fl[tid], abs=1e-6), tid
         assert bool(row.critical) == (tid in crit), tid
+    return df
 
 
 @pytest.mark.parametrize("net_seed", range(6))

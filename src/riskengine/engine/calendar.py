@@ -10,9 +10,13 @@ A task on another calendar c works only on c's days among the union days. Its lo
 in *positions* of c — working days of c from the start — through three tables per
 calendar (``kernels/network.py`` reads them):
 
-``cum[c, k]``   working days of c among union days 0 … k-1 (k = 0 … H)
-``work[c, k]``  1.0 when union day k is a working day of c, else 0.0
-``inv[c, j]``   the union day of c's j-th working day (j = 0 … n_c - 1)
+``cum[c, L + k]``   working days of c among union days 0 … k-1 (k = 0 … H)
+``work[c, L + k]``  1.0 when union day k is a working day of c, else 0.0
+``inv[c, J_c + j]`` the union day of c's j-th working day (j = 0 … n_c - 1)
+
+The tables also cover ``L`` union days before the start (``lead``, LEAD_YEARS), numbered
+-L … -1, with negative positions (c has ``J_c`` whole ones there, ``first``): late dates of
+negative float fall before the start, and count working days there as everywhere.
 
 A time t on union day k = floor(t) is at position ``cum[k] + work[k] · (t - k)``; a
 position p maps back to a start at ``inv[floor p] + frac p`` (the start of the next
@@ -29,7 +33,7 @@ of the project calendar (``Calendar.day``): 17:00 on 08:00-17:00 is the end of t
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -45,6 +49,7 @@ from riskengine.model.scenario import (
 )
 
 HORIZON_YEARS = 150  # the tables cover this many years from the start
+LEAD_YEARS = 20  # and this many before it (late dates of negative float)
 NOMINAL_START = _dt.date(2001, 1, 1)  # a Monday: anchors scenarios without a start date
 _DATE_EPS = 1e-9  # a finish this close above a day boundary still ends the day before
 
@@ -91,10 +96,10 @@ class Timeline:
     ``window`` is the union clock: every period of the day some calendar in use works
     (module docstring)."""
 
-    days: np.ndarray  # datetime64[D][H]: the union days
-    cum: np.ndarray  # float64[C, H + 1]
-    work: np.ndarray  # float64[C, H]
-    inv: np.ndarray  # float64[C, J]; J = max n_c, padded with the last working day
+    days: np.ndarray  # datetime64[D][H]: the union days from the start
+    cum: np.ndarray  # float64[C, L + H + 1]
+    work: np.ndarray  # float64[C, L + H]
+    inv: np.ndarray  # float64[C, J]; J = max J_c + n_c, padded with the last working day
     count: np.ndarray  # int64[C]: n_c, whole positions of each calendar in the horizon
     partial: np.ndarray  # int64[C]: 1 when a day of the calendar is not one working day
     clock: np.ndarray  # float64[C, 2, M]: each calendar's day against the union clock
@@ -103,6 +108,14 @@ class Timeline:
     project: int
     dated: bool
     window: tuple[tuple[float, float], ...] = STANDARD_CALENDAR.day
+    # datetime64[D][L]: the union days -L … -1; int64[C]: J_c, whole positions before
+    before: np.ndarray = field(default_factory=lambda: np.array([], "datetime64[D]"))
+    first: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
+
+    @property
+    def lead(self) -> int:
+        """Number of union days the tables cover before the start."""
+        return int(self.before.size)
 
     @property
     def horizon(self) -> int:
@@ -127,22 +140,34 @@ class Timeline:
         t = np.asarray(t, dtype=np.float64)
         if c < 0:
             return t
-        k = np.clip(np.floor(t).astype(np.int64), 0, self.horizon - 1)
+        k = np.clip(np.floor(t).astype(np.int64), -self.lead, self.horizon - 1)
         f = t - k
         if self.clocked[c]:  # inside the day, by the calendar's own clock
             inside = (f >= 0.0) & (f <= 1.0)
             f = np.where(inside, own_fraction(self.clock[c], f), f)
-        return self.cum[c, k] + self.work[c, k] * f
+        return self.cum[c, k + self.lead] + self.work[c, k + self.lead] * f
 
     @property
     def tables(self) -> tuple[np.ndarray, ...]:
         """The arrays the kernels take."""
         kind = self.partial * PARTIAL | self.clocked * CLOCKED
-        return (self.cum, self.work, self.inv, self.count, kind, self.clock)
+        lead = np.array([self.lead], np.int64)
+        return (self.cum, self.work, self.inv, self.count, kind, self.clock, lead, self.first)
 
     # -- union time ↔ dates -------------------------------------------------------------
     def _day(self, k: np.ndarray) -> np.ndarray:
-        return self.days[np.clip(k, 0, self.horizon - 1)]
+        return self.day_dates(k)
+
+    def day_dates(self, k: np.ndarray) -> np.ndarray:
+        """Dates of union days ``k`` (the last one past the horizon; before the days the
+        tables cover, calendar days back from the first)."""
+        k = np.asarray(k, np.int64)
+        inside = self.days[np.clip(k, 0, self.horizon - 1)]
+        if not self.lead:
+            return inside
+        early = np.maximum(k + self.lead, 0)
+        before = self.before[np.minimum(early, self.lead - 1)] + np.minimum(k + self.lead, 0)
+        return np.where(k < 0, before, inside)
 
     def finish_dates(self, t: np.ndarray | float) -> np.ndarray:
         """Dates of finishes at union times ``t``: the last working day of the work."""
@@ -211,17 +236,19 @@ class Timeline:
     def _inverse(self, c: np.ndarray, p: np.ndarray, start: bool) -> np.ndarray:
         p = np.asarray(p, dtype=np.float64)
         out = p.copy()
+        lead = self.lead
         for row in np.unique(c):
             on = c == row
             cum = self.cum[row]
             if start:
-                k = np.searchsorted(cum, p[on] + _DATE_EPS, side="right") - 1
+                k = np.searchsorted(cum, p[on] + _DATE_EPS, side="right") - 1 - lead
             else:
-                k = np.searchsorted(cum, p[on] - _DATE_EPS, side="left") - 1
+                k = np.searchsorted(cum, p[on] - _DATE_EPS, side="left") - 1 - lead
             # before the first working day or past the horizon: the first or last one
-            first, last = self.inv[row, 0], self.inv[row, max(self.count[row] - 1, 0)]
+            j_last = max(self.first[row] + self.count[row] - 1, 0)
+            first, last = self.inv[row, 0], self.inv[row, j_last]
             k = np.where(k < first, first, np.where(k > last, last, k)).astype(np.int64)
-            g = (p[on] - cum[k]) / self.work[row, k]
+            g = (p[on] - cum[k + lead]) / self.work[row, k + lead]
             if self.clocked[row]:
                 g = clock_inverse(self.clock[row], g, start)
             out[on] = k + g
@@ -252,11 +279,16 @@ def build_timeline(scenario: Scenario) -> Timeline:
     dated = scenario.start is not None
     start = np.datetime64(scenario.start if dated else NOMINAL_START, "D")
     n_days = round(365.2425 * HORIZON_YEARS)
+    n_lead = round(365.2425 * LEAD_YEARS)
     used = calendars_in_use(scenario)
-    amounts = {cid: working_amounts(cal, start, n_days) for cid, cal in used.items()}
+    amounts = {
+        cid: working_amounts(cal, start - n_lead, n_lead + n_days) for cid, cal in used.items()
+    }
     union = np.logical_or.reduce([a > 0 for a in amounts.values()])
     day_index = np.flatnonzero(union)
-    days = start + day_index
+    all_days = start - n_lead + day_index
+    lead = int(np.searchsorted(day_index, n_lead))
+    days, before = all_days[lead:], all_days[:lead]
     rows: list[np.ndarray] = []
     index: dict[str, int] = {}
     window = union_window([c for c in used.values() if c is not FULL_DAY_CALENDAR])
@@ -270,7 +302,7 @@ def build_timeline(scenario: Scenario) -> Timeline:
             index[cid] = len(rows)
             rows.append(on)
             clocks.append(own)
-    work, cum, inv, count, partial = calendar_tables(rows, days.size)
+    work, cum, inv, count, first, partial = calendar_tables(rows, all_days.size, lead)
     clock, clocked = clock_tables(clocks)
     project = index[scenario.project_calendar().id]
     return Timeline(
@@ -286,32 +318,42 @@ def build_timeline(scenario: Scenario) -> Timeline:
         project=project,
         dated=dated,
         window=window,
+        before=before,
+        first=first,
     )
 
 
 def calendar_tables(
-    rows: list[np.ndarray], h: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The kernels' tables of calendars working ``rows[c][k]`` days on union day k: work,
-    cum, inv (the union day holding each whole position j, as a start: ``cum[k] <= j <
-    cum[k + 1]``), count (whole positions in the horizon) and partial (1 when some day
-    works other than a whole day)."""
+    rows: list[np.ndarray], h: int, lead: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The kernels' tables of calendars working ``rows[c][i]`` days on the i-th of ``h``
+    union days, the first ``lead`` of them before the start (module docstring): work,
+    cum (0 at the start: negative before it), inv (the union day, from the start, holding
+    each whole position j, as a start: ``cum[k] <= j < cum[k + 1]``, from position
+    ``-first[c]``), count (whole positions from the start to the horizon), first (whole
+    positions before the start) and partial (1 when some day works other than a whole
+    day)."""
     c_n = max(len(rows), 1)
     work = np.zeros((c_n, h))
     cum = np.zeros((c_n, h + 1))
     count = np.zeros(c_n, np.int64)
+    first = np.zeros(c_n, np.int64)
     partial = np.zeros(c_n, np.int64)
     for c, on in enumerate(rows):
         work[c] = on
-        cum[c, 1:] = np.cumsum(on)
-        count[c] = int(np.ceil(cum[c, h] - _DATE_EPS)) if h else 0
+        # from the start and back from it, so the positions after it are the sums alone
+        cum[c, lead + 1 :] = np.cumsum(on[lead:])
+        cum[c, :lead] = -np.cumsum(on[:lead][::-1])[::-1]
+        count[c] = int(np.ceil(cum[c, h] - _DATE_EPS)) if h > lead else 0
+        first[c] = int(np.floor(-cum[c, 0] + _DATE_EPS))
         partial[c] = int(((on != 0.0) & (on != 1.0)).any())
-    inv = np.zeros((c_n, max(int(count.max()), 1)))
+    inv = np.zeros((c_n, max(int((first + count).max()), 1)))
     for c in range(len(rows)):
-        k = np.searchsorted(cum[c], np.arange(count[c]), side="right") - 1
-        inv[c, : count[c]] = np.minimum(k, h - 1)
-        inv[c, count[c] :] = inv[c, count[c] - 1] if count[c] else h
-    return work, cum, inv, count, partial
+        n_c = first[c] + count[c]
+        k = np.searchsorted(cum[c], np.arange(-first[c], count[c]), side="right") - 1
+        inv[c, :n_c] = np.minimum(k, h - 1) - lead
+        inv[c, n_c:] = inv[c, n_c - 1] if n_c else h - lead
+    return work, cum, inv, count, first, partial
 
 
 def union_window(calendars: list[Calendar]) -> tuple[tuple[float, float], ...]:

@@ -58,14 +58,11 @@ def _to_union(tl: Timeline, cal: np.ndarray, p: np.ndarray, finish: bool) -> np.
 
 def _dates(tl: Timeline, t: np.ndarray, finish: bool) -> np.ndarray:
     """Dates of union times ``t``: a start is on the day it falls in (the next one at a
-    day's end), a finish on the last working day of the work. Before the start (late
-    dates of negative float) days count backwards as calendar days; NaT for no date."""
+    day's end), a finish on the last working day of the work (before the start too: late
+    dates of negative float); NaT for no date."""
     k = np.ceil(t - DATE_EPS) - 1 if finish else np.floor(t + DATE_EPS)
     ok = np.isfinite(k)
-    ki = np.where(ok, k, 0).astype(np.int64)
-    inside = tl.days[np.clip(ki, 0, tl.horizon - 1)]
-    before = tl.days[0] + np.minimum(ki, 0)
-    days = np.where(ki < 0, before, inside).astype("datetime64[ns]")
+    days = tl.day_dates(np.where(ok, k, 0).astype(np.int64)).astype("datetime64[ns]")
     return np.where(ok, days, np.datetime64("NaT", "ns"))
 
 
@@ -74,7 +71,7 @@ def _after_days_off(tl: Timeline, cal: np.ndarray, t: np.ndarray) -> np.ndarray:
     row ``cal`` does not work (-1: union days, never)."""
     k = np.ceil(t - DATE_EPS) - 1
     ok = np.isfinite(k) & (cal >= 0)
-    ki = np.clip(np.where(ok, k, 0), 0, tl.work.shape[1] - 1).astype(np.int64)
+    ki = np.clip(np.where(ok, k, 0) + tl.lead, 0, tl.work.shape[1] - 1).astype(np.int64)
     return ok & (tl.work[np.maximum(cal, 0), ki] == 0)
 
 
@@ -84,9 +81,8 @@ def _next_working_dates(tl: Timeline, cal: np.ndarray, t: np.ndarray) -> np.ndar
     k = np.clip(np.floor(t + DATE_EPS), 0, tl.horizon - 1)
     on = cal >= 0
     if on.any():  # the start of the working day at or after day k
-        k[on] = np.maximum(
-            np.floor(tl.start_time(cal[on], tl.cum[cal[on], k[on].astype(int)])), k[on]
-        )
+        at = tl.cum[cal[on], k[on].astype(int) + tl.lead]
+        k[on] = np.maximum(np.floor(tl.start_time(cal[on], at)), k[on])
     return tl.days[k.astype(np.int64)].astype("datetime64[ns]")
 
 

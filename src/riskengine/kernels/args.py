@@ -180,6 +180,8 @@ class Calendars(NamedTuple):
     count: np.ndarray
     kind: np.ndarray  # int64[C]: PARTIAL | CLOCKED bits, 0 for a plain calendar
     clock: np.ndarray  # float64[C, 2, M]: (union-clock fraction, own fraction) points
+    lead: np.ndarray  # int64[1]: L, union days the tables cover before the start
+    first: np.ndarray  # int64[C]: whole positions of each calendar before the start
 
 
 class Cost(NamedTuple):

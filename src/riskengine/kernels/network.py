@@ -254,11 +254,12 @@ def _pos(cal, c, t):
     if c < 0:
         return t
     cum, work = cal.cum, cal.work
-    k = int(min(max(t, 0.0), work.shape[1] - 1.0))
+    lead = cal.lead[0]  # the tables' days before the start (engine/calendar.py)
+    k = int(math.floor(min(max(t, -lead), work.shape[1] - lead - 1.0)))
     f = t - k
     if cal.kind[c] & CLOCKED and 0.0 <= f <= 1.0:
         f = _own_fraction(cal.clock, c, f)
-    r = cum[c, k] + work[c, k] * f
+    r = cum[c, k + lead] + work[c, k + lead] * f
     return t if t == np.inf else r
 
 
@@ -269,10 +270,11 @@ def _day_and_fraction(cal, c, p, j, start):
     work reaches p) and the union time there, for a calendar of kind PARTIAL (days of
     other than one working day) or CLOCKED (another clock window than the union's)."""
     cum, work, inv, kind = cal.cum, cal.work, cal.inv, cal.kind
-    day = inv[c, j]
+    lead = cal.lead[0]
+    day = inv[c, j + cal.first[c]]
     g = p - j
     if kind[c] & PARTIAL:
-        k = int(day)
+        k = int(day) + lead  # the day's column
         last = work.shape[1] - 1
         if start:
             while k < last and cum[c, k + 1] <= p + DATE_EPS:
@@ -280,7 +282,7 @@ def _day_and_fraction(cal, c, p, j, start):
         else:
             while k < last and cum[c, k + 1] < p - DATE_EPS:
                 k += 1
-        day = float(k)
+        day = float(k - lead)
         g = (p - cum[c, k]) / work[c, k]
     if kind[c] & CLOCKED:
         g = _union_fraction(cal.clock, c, g, start)
@@ -294,8 +296,9 @@ def _start(cal, c, p):
     of calendar: :func:`_day_and_fraction`)."""
     if c < 0:
         return p
-    j = int(min(max(p + DATE_EPS, 0.0), cal.count[c] - 1.0))
-    r = cal.inv[c, j] + (p - j)
+    first = cal.first[c]
+    j = int(math.floor(min(max(p + DATE_EPS, -first), cal.count[c] - 1.0)))
+    r = cal.inv[c, j + first] + (p - j)
     if cal.kind[c] != 0 and p < np.inf:
         r = _day_and_fraction(cal, c, p, j, True)
     return p if p == np.inf else r
@@ -307,8 +310,9 @@ def _finish(cal, c, q):
     +inf stays +inf; other kinds of calendar: :func:`_day_and_fraction`)."""
     if c < 0:
         return q
-    j = int(min(max(np.ceil(q - DATE_EPS) - 1.0, 0.0), cal.count[c] - 1.0))
-    r = cal.inv[c, j] + (q - j)
+    first = cal.first[c]
+    j = int(min(max(np.ceil(q - DATE_EPS) - 1.0, -first), cal.count[c] - 1.0))
+    r = cal.inv[c, j + first] + (q - j)
     if cal.kind[c] != 0 and q < np.inf:
         r = _day_and_fraction(cal, c, q, j, False)
     return q if q == np.inf else r
@@ -1313,7 +1317,8 @@ def _count_finishes(c, t, days, ef, valid, on_start, cal, row, opening):
     hist, day_base, day_first, day_last = days
     n_bins = hist.shape[2]
     base = day_base[t]
-    work = cal.work
+    lead = cal.lead[0]
+    work = cal.work[:, lead:]  # from the start: finish days count from 0
     last = work.shape[1] - 1
     for lane in range(ef.shape[0]):
         if valid[lane]:
