@@ -275,6 +275,7 @@ tasks:
     constraint: {start_no_earlier_than: 2027-02-01}
 status:
   data_date: 2027-03-01                  # optional: a project in progress
+finish_by: 2027-09-30                    # optional: the date it must finish by
 # task fields for progress: actual_start, actual_finish, remaining (a distribution)
 """
 
@@ -291,6 +292,9 @@ def test_canonical_form_loads_and_runs(tmp_path):
     se = r.cost.sd / np.sqrt(4000)
     assert abs(r.cost.mean - (12_000 + 1_500 * 5.5)) < 3 * se
     assert r.cost.deterministic == 12_000 + 1_500 * 5
+    assert sc.finish_by == D(2027, 9, 30)
+    # pour's plan: Mon 1 Mar to Sat 6 Mar (5 site days); its float to Thu 30 Sep
+    assert rk.schedule_table(sc).loc["pour", "late_finish"].date() == D(2027, 9, 30)
 
 
 def test_timeline_maps_dates_and_times():

@@ -165,6 +165,9 @@ class CompiledNetwork:
     succ_lcal: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     # float64[n]: the actual cost of a started task to the data date (0: none)
     actual_cost: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # float64[1]: where the project's backward pass starts, union days: +inf for each
+    # iteration's own finish; the plan's must-finish-by date (point_network)
+    finish_by: np.ndarray = field(default_factory=lambda: np.full(1, np.inf))
     # the tasks with a latest start date (not started), whose start is an output of its
     # own after the cost spans (its ``ms_task`` entry ``~t``: the kernel reads ES)
     start_ids: tuple[str, ...] = ()
@@ -267,6 +270,7 @@ class CompiledNetwork:
                 hammock_kind=self.hammock_kind,
                 hammock_lag=self.hammock_lag,
                 hammock_lcal=self.hammock_lcal,
+                finish_by=self.finish_by,
             ),
             calendars=args.Calendars(*self.timeline.tables),
             cost=args.Cost(

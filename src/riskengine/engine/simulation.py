@@ -807,7 +807,8 @@ def point_network(net: CompiledNetwork, scenario: Scenario) -> CompiledNetwork:
     """``net`` (compiled from ``scenario``) with every duration, remaining duration and
     cost part fixed at its single-point estimate, every task happening, no risk
     occurring and no correlation, and every constraint applied as P6 applies it (the
-    mandatory dates, and the latest dates in the late dates): the deterministic plan's
+    mandatory dates, and the latest dates in the late dates), the late dates counted
+    back from the must-finish-by date when there is one: the deterministic plan's
     network."""
     tasks = {t.id: t for t in scenario.tasks}
     n = net.n_tasks
@@ -837,4 +838,7 @@ def point_network(net: CompiledNetwork, scenario: Scenario) -> CompiledNetwork:
         factor=np.zeros(1),
         factor_ptr=np.zeros(1, np.int64),
         con_hard=np.ones(1, np.int64),  # the plan applies every constraint, as P6 does
+        finish_by=np.array(
+            [np.inf if scenario.finish_by is None else net.timeline.end_of(scenario.finish_by)]
+        ),
     )

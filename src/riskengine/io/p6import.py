@@ -664,6 +664,13 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
     for line, r in xer.table("TASKPRED").records():
         succ, pred = r.get("task_id", ""), r.get("pred_task_id", "")
         if succ not in code_of:
+            if pred in code_of:  # a successor in another project: P6's late dates see it
+                report.lose(
+                    "external-links",
+                    "links to activities of other projects",
+                    "left out (the other project is not imported)",
+                    code_of[pred],
+                )
             continue
         ltype = LINK_TYPES.get(r.get("pred_type", ""))
         if ltype is None:
@@ -822,5 +829,16 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
         source=str(path),
         progress_logic=logic,
         lag_calendar=lag_calendar,
+        finish_by=_finish_by(proj, start),
     )
     return scenario, report
+
+
+def _finish_by(proj: dict[str, str], start: _dt.date | None) -> _dt.datetime | None:
+    """The project's must-finish-by date (``plan_end_date``), to the minute: P6 counts
+    the late dates back from it (00:00 is the end of the day before). None when there
+    is none, or no start, or it is before the start."""
+    moment = _moment(proj.get("plan_end_date", ""))
+    if moment is None or start is None or moment.date() < start:
+        return None
+    return moment

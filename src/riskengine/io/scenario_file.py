@@ -87,6 +87,7 @@ TOP_KEYS = (
     "status",
     "simulation",
     "lag_calendar",
+    "finish_by",
 )
 # a file that names a schedule: the schedule gives the tasks, calendars, start and lag
 # calendar; the file the uncertainty and what refers to the activities
@@ -101,6 +102,7 @@ OVERLAY_KEYS = (
     "costs",
     "status",
     "simulation",
+    "finish_by",
 )
 SCHEDULE_GIVES = ("tasks", "calendars", "calendar", "start", "lag_calendar")
 CORRELATION_KEYS = ("tasks", "risks", "coefficient", "matrix")
@@ -276,6 +278,9 @@ def _parse(doc: Document) -> Scenario:
     sections = _sections(doc, top, tasks, units)
     data_date, logic = _status(doc, top.get("status"), None, "retained")
     sim = parse_simulation(doc, top.get("simulation"), ("simulation",), units[None])
+    finish_by = None
+    if top.get("finish_by") is not None:
+        finish_by = as_moment(doc, top["finish_by"], ("finish_by",))
     return Scenario(
         name=name,
         tasks=tasks,
@@ -292,6 +297,7 @@ def _parse(doc: Document) -> Scenario:
         inputs=(doc.file, *sections.inputs),
         progress_logic=logic,
         lag_calendar=lag_calendar,
+        finish_by=finish_by,
     )
 
 
@@ -374,6 +380,9 @@ def _parse_overlay(doc: Document) -> tuple[Scenario, OverlayReport]:
     ids = {t.id for t in tasks}
     check_ids(doc, ids, imported.source, sections.risks, sections.milestones, sections.correlations)
     data_date, logic = _status(doc, top.get("status"), base.data_date, base.progress_logic)
+    finish_by = base.finish_by
+    if top.get("finish_by") is not None:
+        finish_by = as_moment(doc, top["finish_by"], ("finish_by",))
     sim = base.simulation
     if top.get("simulation") is not None:
         sim = parse_simulation(doc, top["simulation"], ("simulation",), units[None])
@@ -387,6 +396,7 @@ def _parse_overlay(doc: Document) -> tuple[Scenario, OverlayReport]:
         costs=sections.costs,
         data_date=data_date,
         progress_logic=logic,
+        finish_by=finish_by,
         simulation=sim,
         source=doc.file,
         inputs=(doc.file, imported.source, *sections.inputs),

@@ -139,6 +139,8 @@ def scenario_document(sc: Scenario) -> dict[str, Any]:
     doc: dict[str, Any] = {"name": sc.name}
     if sc.start is not None:
         doc["start"] = _moment(sc.start)
+    if sc.finish_by is not None:
+        doc["finish_by"] = _moment(sc.finish_by)
     if sc.data_date is not None or sc.progress_logic != "retained":
         status: dict[str, Any] = {"logic": sc.progress_logic}
         if sc.data_date is not None:

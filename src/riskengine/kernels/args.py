@@ -158,6 +158,7 @@ class Schedule(NamedTuple):
     hammock_kind: np.ndarray  # int64[rows]: HAMMOCK_* below
     hammock_lag: np.ndarray  # float64[rows]: a link's lag
     hammock_lcal: np.ndarray  # int64[rows]: a link's lag calendar, -2: its successor's
+    finish_by: np.ndarray  # float64[1]: the project pass's finish (+inf: each lane's own)
 
 
 # ``Schedule.hammock_kind``: what each row of a hammock's dates does (kernels/network.py)

@@ -644,6 +644,11 @@ def _make_simulate(full):
                     if valid[lane]:
                         out[col[lane], m] = u[lane]
                     ofin[m, lane] = u[lane] if valid[lane] else np.inf
+            finish_by = schedule.finish_by[0]
+            if finish_by < np.inf:  # the plan's late dates count back from it
+                for lane in range(block):
+                    if valid[lane]:
+                        ofin[n_ms, lane] = finish_by
             if full:
                 for j in range(n_cost_cols):
                     for lane in range(block):

@@ -674,6 +674,11 @@ class Scenario:
         The id of the project calendar.
     data_date : datetime.date or None, default None
         The status date of a project in progress.
+    finish_by : datetime.date or None, default None
+        The date the project must finish by (P6's "must finish by"): the plan's late
+        dates and total float count back from it, not from the planned finish (a date
+        alone: the end of that day). The simulation's criticality still counts from each
+        iteration's own finish.
     progress_logic : {"retained", "override"}, default "retained"
         For work in progress: with ``retained`` (P6's default) the remaining work waits
         for the predecessors that are not finished, link by link; with ``override`` it
@@ -711,6 +716,7 @@ class Scenario:
     inputs: tuple[str, ...] = ()  # every file it was read from (the scenario, its register)
     progress_logic: str = "retained"
     lag_calendar: str = "successor"
+    finish_by: _dt.date | None = None
 
     def project_calendar(self) -> Calendar:
         """The calendar whose working days results count: ``calendar``, else the first."""

@@ -247,6 +247,7 @@ def _check_calendar_references(scenario: Scenario) -> None:
 
 
 def _check_status(scenario: Scenario) -> None:
+    _check_finish_by(scenario)
     dd, start = scenario.data_date, scenario.start
     if dd is None:
         return
@@ -256,6 +257,19 @@ def _check_status(scenario: Scenario) -> None:
     if _before(dd, start):
         raise ScenarioError(f"data date {dd} is before the start {start}", field=where)
     _check_range(dd, start, where, f"data date {dd}")
+
+
+def _check_finish_by(scenario: Scenario) -> None:
+    """The must-finish-by date: a date (or one with a time of day) on or after the
+    start; it needs the start."""
+    fb, where = scenario.finish_by, "finish_by"
+    if fb is None:
+        return
+    _require_moment(fb, where, "the must-finish-by date")
+    start = _need_start(scenario.start, where, "a must-finish-by date")
+    if _before(fb, start):
+        raise ScenarioError(f"must-finish-by date {fb} is before the start {start}", field=where)
+    _check_range(fb, start, where, f"must-finish-by date {fb}")
 
 
 def _check_constraints(t: Task, start: _dt.date | None, base: str) -> None:
