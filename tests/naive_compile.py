@@ -93,7 +93,10 @@ def compile_network_naive(
     linked = tasks
     if scenario.progress_logic == "retained":
         linked = _through_finished_naive(tasks, task_mode, hammocks)
-    pred_ptr, pred_nstart, gather_a, lags_a, succ = _link_arrays(linked, pos, task_cal, hammocks)
+    done = {t.id for k, t in enumerate(tasks) if task_mode[k] == 1}
+    pred_ptr, pred_nstart, gather_a, lags_a, succ = _link_arrays(
+        linked, pos, task_cal, hammocks, done
+    )
     succ_ptr, succ_nfinish, s_gather, s_lag, s_cal = succ
     gather = gather_a.tolist()  # for the ancestor sweep
     con, con_set = _constraint_limits(tasks, timeline)
@@ -383,9 +386,12 @@ def _through_finished_naive(tasks: list, task_mode: np.ndarray, hammocks: set) -
     return out
 
 
-def _link_arrays(tasks: list, pos: dict[str, int], task_cal: np.ndarray, hammocks: set) -> tuple:
+def _link_arrays(
+    tasks: list, pos: dict[str, int], task_cal: np.ndarray, hammocks: set, done: set
+) -> tuple:
     """Predecessor and successor CSR arrays, link by link (kernels/network.py), without
-    the links of levels of effort (``hammocks``)."""
+    the links of levels of effort (``hammocks``); no successor entry for a link to a
+    finished task (``done``)."""
     n = len(tasks)
     pred_ptr = np.zeros(n + 1, np.int64)
     pred_nstart = np.zeros(n, np.int64)
@@ -401,7 +407,8 @@ def _link_arrays(tasks: list, pos: dict[str, int], task_cal: np.ndarray, hammock
             p = pos[lk.task]
             gather.append(2 * p + _READS_FINISH[lk.type])
             lags.append(lk.lag)
-            succ_lists[p].append((k, _SETS_FINISH[lk.type], lk.lag, _READS_FINISH[lk.type]))
+            if t.id not in done:
+                succ_lists[p].append((k, _SETS_FINISH[lk.type], lk.lag, _READS_FINISH[lk.type]))
         pred_ptr[k + 1] = len(gather)
     succ_ptr = np.zeros(n + 1, np.int64)
     succ_nfinish = np.zeros(n, np.int64)

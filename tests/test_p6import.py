@@ -168,7 +168,8 @@ def test_levels_of_effort_and_wbs_summaries(tmp_path):
     assert by_id["S"].type == "wbs-summary" and set(by_id["S"].summarises) == {"A", "B", "L"}
     assert set(by_id["S2"].summarises) == {"M", "L2"} and by_id["S"].predecessors == ()
     # L2 is in progress: started on its actual start, no remaining duration of its own
-    assert by_id["L2"].actual_start == datetime.date(2026, 12, 28)  # at the opening
+    # 08:00, an hour into the day (07:00-12:00, 13:00-17:00): kept to the minute
+    assert by_id["L2"].actual_start == datetime.datetime(2026, 12, 28, 8, 0)
     assert by_id["L2"].remaining is None and by_id["L2"].type == "level-of-effort"
     assert rk.Link("L2", "FS", 0.0) in by_id["M"].predecessors
     assert report.losses["wbs-links"].items == ["A->S"]
@@ -377,9 +378,10 @@ def test_the_project_finish_p6_stored_is_kept_and_a_bad_one_warned(tmp_path):
         ("TT_Task", "CS_MEOB", "2027-01-11 07:00", datetime.date(2027, 1, 10), False),  # open
         # a milestone's finish-on keeps its time: dated that day, its latest finish then
         ("TT_FinMile", "CS_MEO", "2027-01-11 07:00", datetime.datetime(2027, 1, 11, 7), False),
-        ("TT_FinMile", "CS_MANDFIN", "2027-01-11 07:00", datetime.date(2027, 1, 11), False),
+        ("TT_FinMile", "CS_MANDFIN", "2027-01-11 07:00", datetime.datetime(2027, 1, 11, 7), False),
         ("TT_Task", "CS_MSOA", "2027-01-11 00:00", datetime.date(2027, 1, 11), False),
-        ("TT_Task", "CS_MEOB", "2027-01-11 10:00", datetime.date(2027, 1, 11), True),  # inside
+        # a time inside the working day: that moment
+        ("TT_Task", "CS_MEOB", "2027-01-11 10:00", datetime.datetime(2027, 1, 11, 10), False),
     ],
 )
 def test_a_constraint_time_at_the_opening_or_close_of_the_day_is_exact(

@@ -193,10 +193,12 @@ class CompiledNetwork:
             object.__setattr__(self, "con_set", np.zeros(n, np.int64))
         if self.actual_cost.shape[0] != n:
             object.__setattr__(self, "actual_cost", np.zeros(n))
-        links = self.pred_gather.shape[0]
-        for name in ("pred_lcal", "succ_lcal"):
-            if getattr(self, name).shape[0] != links:
-                object.__setattr__(self, name, np.full(links, LAG_ON_SUCCESSOR, np.int64))
+        # (the successor arrays leave out links to finished tasks: sizes may differ)
+        for name, links in (("pred_lcal", self.pred_gather), ("succ_lcal", self.succ_gather)):
+            if getattr(self, name).shape[0] != links.shape[0]:
+                object.__setattr__(
+                    self, name, np.full(links.shape[0], LAG_ON_SUCCESSOR, np.int64)
+                )
 
     @property
     def n_tasks(self) -> int:
@@ -490,7 +492,8 @@ def _compile_base(scenario: Scenario, strict: bool) -> _Base:
     # the links of levels of effort date them only: the other tasks' passes never see them
     is_hammock = np.array([t.type != "task" for t in tasks], bool)
     links, lcal, hammocks = _split_hammock_links(tasks, pos, is_hammock, links, lcal)
-    pred_ptr, pred_nstart, gather, lags, succ = _link_arrays(n, *links, task_cal, lcal)
+    done = task_mode == FINISHED
+    pred_ptr, pred_nstart, gather, lags, succ = _link_arrays(n, *links, task_cal, lcal, done)
     succ_ptr, succ_nfinish, s_gather, s_lag, s_cal, p_lcal, s_lcal = succ
     forward_slow = (task_cal >= 0) | (task_mode != 0) | (fix_es != 0)
     forward_slow |= (con[:, 0] != 0) | (con_set != 0)
@@ -522,7 +525,7 @@ def _compile_base(scenario: Scenario, strict: bool) -> _Base:
     if keep is not None:  # a dense network: drop the links that never decide a date
         succ_a, pred_a, kind_a, lag_a = links
         kept = (succ_a[keep], pred_a[keep], kind_a[keep], lag_a[keep])
-        dense = _link_arrays(n, *kept, task_cal, lcal[keep])
+        dense = _link_arrays(n, *kept, task_cal, lcal[keep], done)
         pred_ptr, pred_nstart, gather, lags, succ = dense
         succ_ptr, succ_nfinish, s_gather, s_lag, s_cal, p_lcal, s_lcal = succ
 
@@ -862,9 +865,11 @@ def _link_arrays(
     lag_a: np.ndarray,
     task_cal: np.ndarray,
     lcal_a: np.ndarray,
+    done: np.ndarray | None = None,
 ) -> tuple:
     """The predecessor and successor CSR arrays (kernels/network.py) of the links
-    (:func:`_flat_links`), built with numpy.
+    (:func:`_flat_links`), built with numpy. The successor arrays leave out the links to
+    finished tasks (``done``): finished work bounds no late date, as P6 leaves it out.
 
     Predecessors of each task: the links that constrain its start (FS, SS) first, each
     group in file order; gather row ``2 * pred + reads_finish``. Successors of each task:
@@ -883,9 +888,11 @@ def _link_arrays(
     # in the order of the predecessor lists above
     reads_start = 1 - _READS_FINISH_A[kind_a[order]]
     s_order = order[np.lexsort((task_cal[succ_a[order]], reads_start, pred_a[order]))]
+    back = np.ones(succ_a.size, bool) if done is None else ~done[succ_a]
+    s_order = s_order[back[s_order]]
     succ_ptr = np.zeros(n + 1, np.int64)
-    succ_ptr[1:] = np.cumsum(np.bincount(pred_a, minlength=n))
-    succ_nfinish = np.bincount(pred_a[_READS_FINISH_A[kind_a] == 1], minlength=n)
+    succ_ptr[1:] = np.cumsum(np.bincount(pred_a[back], minlength=n))
+    succ_nfinish = np.bincount(pred_a[(_READS_FINISH_A[kind_a] == 1) & back], minlength=n)
     s_gather = 2 * succ_a[s_order] + on_finish[s_order]
     s_cal = task_cal[succ_a[s_order]]
     return (
@@ -1131,6 +1138,8 @@ def _progress(
             if t.actual_finish is not None:
                 mode[k] = 1
                 ef[k] = max(es[k], timeline.end_of(t.actual_finish, t.calendar))
+                if _same_day_after(t.actual_finish, scenario.data_date):
+                    ef[k] = max(es[k], data)  # finished by the data date, on its day
             else:
                 mode[k] = 2
                 ef[k] = data if t.remaining is not None else es[k]
@@ -1142,6 +1151,17 @@ def _progress(
                 if c.kind in START_LOWER and c.date is not None:
                     es[k] = max(es[k], timeline.start_of(c.date))
     return mode, es, ef
+
+
+def _same_day_after(finish: _dt.date, data_date: _dt.date | None) -> bool:
+    """Whether an actual finish given as a date alone falls on the day of a data date
+    given with a time of day: finished by then, it ends at the data date at the latest,
+    not at the end of that day."""
+    return (
+        isinstance(data_date, _dt.datetime)
+        and not isinstance(finish, _dt.datetime)
+        and finish == data_date.date()
+    )
 
 
 # The constraint kinds that limit each date (README "Constraints"); the start's lower

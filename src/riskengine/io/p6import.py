@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from riskengine.io.p6calendar import parse_calendar_data
-from riskengine.io.worktime import WorkingTime, constraint_day
+from riskengine.io.worktime import WorkingTime, clock_hours, constraint_day
 from riskengine.io.xer import XerFile, read_xer
 from riskengine.model.distributions import most_likely, parse_distribution
 from riskengine.model.scenario import (
@@ -144,9 +144,13 @@ def _date(text: str) -> _dt.date | None:
 
 
 # a milestone's finish constraint kept with its time of day: P6 dates the milestone on
-# that day and takes the moment as its latest finish (sp10's finish-on 08:00); not the
-# mandatory kinds, whose early dates P6 stores otherwise (jaggelas' 07:00 at 09:40)
-OPENING_MOMENTS = ("finish-on", "finish-no-earlier-than", "finish-no-later-than")
+# that day and takes the moment as its latest finish (sp10's finish-on 08:00)
+OPENING_MOMENTS = (
+    "finish-on",
+    "finish-no-earlier-than",
+    "finish-no-later-than",
+    "mandatory-finish",
+)
 
 
 def _moment(text: str) -> _dt.datetime | None:
@@ -268,10 +272,20 @@ def _task_cost(m: _Money | None, left: float, started: bool) -> tuple[Cost | Non
     return cost, (m.actual if started else None)
 
 
-def progress_by(t: Task, day: _dt.date, report: ImportReport, label: str) -> Task:
+def progress_by(
+    t: Task, day: _dt.date, report: ImportReport, label: str, moment: _dt.date | None = None
+) -> Task:
     """``t`` with the progress its file's data date ``day`` can hold: an actual start
     after it is taken as not started, an actual finish after it as work in progress,
-    each with a warning naming the activity (the file allows it; the model does not)."""
+    each with a warning naming the activity (the file allows it; the model does not).
+    An actual date later on the day of a data date with a time of day (``moment``) is
+    taken at that moment: done by then, as P6 schedules it."""
+    if isinstance(moment, _dt.datetime):
+        t = replace_task(
+            t,
+            actual_start=_no_later(t.actual_start, moment),
+            actual_finish=_no_later(t.actual_finish, moment),
+        )
     if t.actual_start and _day_of(t.actual_start) > day:
         report.warnings.append(
             f"{t.id} has an actual start {t.actual_start} after {label} {day}: taken as not started"
@@ -284,6 +298,34 @@ def progress_by(t: Task, day: _dt.date, report: ImportReport, label: str) -> Tas
         )
         return in_progress(t)
     return t
+
+
+def _no_later(value: _dt.date | None, moment: _dt.datetime) -> _dt.date | None:
+    """An actual date with a time of day later than ``moment`` on its day: ``moment``."""
+    if isinstance(value, _dt.datetime) and value.date() == moment.date() and value > moment:
+        return moment
+    return value
+
+
+def _actual(text: str, cal: Calendar, on_start: bool) -> _dt.date | None:
+    """An actual start or finish of P6 on an activity of calendar ``cal``: its day alone
+    where that means the same (midnight, a start at or before the opening, a finish at
+    or after the close), else the moment (its time counts by the calendar's clock)."""
+    moment = _moment(text)
+    if moment is None:
+        return None
+    clock = clock_hours(moment)
+    if clock == 0 or (clock <= cal.day[0][0] if on_start else clock >= cal.day[-1][1]):
+        return moment.date()
+    return moment
+
+
+def _data_date(text: str) -> _dt.date | None:
+    """P6's data date: its day, with its time of day when that is not midnight."""
+    moment = _moment(text)
+    if moment is None or (moment.hour, moment.minute) == (0, 0):
+        return _date(text)
+    return moment
 
 
 def _day_of(value: _dt.date) -> _dt.date:
@@ -710,7 +752,7 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
     attributes = _attributes(xer, pid, tasks_rows)
 
     # the data date and progress
-    data_date = _date(proj.get("last_recalc_date", ""))
+    data_date = _data_date(proj.get("last_recalc_date", ""))
     tasks = []
     n_constraints = 0
     for tid, (line, r) in kept.items():
@@ -726,10 +768,11 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
         days = 0.0 if zero else max(target, 0.0) / c.hours_per_day
         actual_start = actual_finish = remaining = None
         if status == "TK_Complete":
-            actual_start = _date(r.get("act_start_date", "")) or _date(r.get("act_end_date", ""))
-            actual_finish = _date(r.get("act_end_date", "")) or actual_start
+            act_start, act_end = r.get("act_start_date", ""), r.get("act_end_date", "")
+            actual_start = _actual(act_start or act_end, c.calendar, True)
+            actual_finish = _actual(act_end, c.calendar, False) or actual_start
         elif status == "TK_Active":
-            actual_start = _date(r.get("act_start_date", ""))
+            actual_start = _actual(r.get("act_start_date", ""), c.calendar, True)
             if actual_start is None:
                 report.warnings.append(
                     f"{code} is in progress without an actual start: not started"
@@ -771,20 +814,13 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
             else:
                 on_start = ckind.startswith("start") or ckind == "mandatory-start"
                 day, exact = constraint_day(moment, on_start, c.calendar)
-                when: _dt.date = day
+                # a time inside the working day is that moment
+                when: _dt.date = day if exact else moment
                 if kind in MILESTONES and not on_start:
-                    day, exact = moment.date(), True  # P6 dates a milestone on its day
-                    when = day
+                    when = moment.date()  # P6 dates a milestone on its day
                     if ckind in OPENING_MOMENTS and moment.hour + moment.minute > 0:
                         when = moment  # its latest finish is that moment too
                 constraints.append(Constraint(ckind, when))
-                if not exact:
-                    report.lose(
-                        "constraint-time",
-                        "constraint dates at a time inside the working day",
-                        "counted from the start or end of that day",
-                        code,
-                    )
         report.stored[code] = _stored(r, c.hours_per_day)
         tasks.append(
             Task(
@@ -807,18 +843,19 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
         )
     report.counts["constraints"] = n_constraints
     if data_date is not None:  # progress after the data date: warnings (P6 allows it)
-        tasks = [progress_by(t, data_date, report, "the data date") for t in tasks]
+        day = _day_of(data_date)
+        tasks = [progress_by(t, day, report, "the data date", data_date) for t in tasks]
     # P6 schedules the remaining work from the data date, started or not; the start is
     # the earliest of the planned start and any actual start
     actuals = [t.actual_start for t in tasks if t.actual_start]
-    planned = _date(proj.get("plan_start_date", "")) or data_date
-    start = min([d for d in (planned, *actuals) if d is not None], default=None)
-    if data_date and start and data_date < start:
+    planned = _date(proj.get("plan_start_date", "")) or (data_date and _day_of(data_date))
+    start = min([_day_of(d) for d in (planned, *actuals) if d is not None], default=None)
+    if data_date and start and _day_of(data_date) < start:
         data_date = start  # nothing is scheduled before the planned start either
     if not actuals and data_date and start:
         # nothing has started: the plan starts on the data date, the same schedule
         # without a status (and a project without one can join a portfolio)
-        start, data_date = max(start, data_date), None
+        start, data_date = max(start, _day_of(data_date)), None
     scenario = Scenario(
         name=report.project,
         tasks=tuple(tasks),

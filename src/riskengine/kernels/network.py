@@ -917,7 +917,8 @@ def _pred_limits(t, X, XP, d, lim, cal, tc, schedule, pred_ptr, pred_nstart, pre
 @njit(inline="always")
 def _forward_constraints(t, lim, d, cal, tc, schedule):
     """Task t's start position ``lim`` (from logic) under its finish-no-earlier-than limit
-    and, when constraints are hard, its mandatory date, which overrides logic."""
+    and, when constraints are hard, its mandatory date, which overrides logic but not the
+    data date (nothing not started is done before it, as P6 dates it)."""
     con = schedule.con
     block = d.shape[0]
     if con[t, 0] > 0.0:  # finish no earlier than (the start's limit is in fix_es)
@@ -925,14 +926,16 @@ def _forward_constraints(t, lim, d, cal, tc, schedule):
         for lane in range(block):
             lim[lane] = max(lim[lane], q - d[lane])
     kind = schedule.con_set[t] if schedule.con_hard[0] != 0 else 0
-    if kind == 1:  # mandatory start
-        p = _pos(cal, tc, con[t, 1])
-        for lane in range(block):
-            lim[lane] = p
-    elif kind == 2:  # mandatory finish (never before the project start)
-        q = _pos(cal, tc, con[t, 2])
-        for lane in range(block):
-            lim[lane] = max(q - d[lane], 0.0)
+    if kind != 0:
+        now = _pos(cal, tc, schedule.data_time[0])  # the project start without one
+        if kind == 1:  # mandatory start
+            p = max(_pos(cal, tc, con[t, 1]), now)
+            for lane in range(block):
+                lim[lane] = p
+        else:  # mandatory finish
+            q = _pos(cal, tc, con[t, 2])
+            for lane in range(block):
+                lim[lane] = max(q - d[lane], now)
 
 
 @njit(inline="always")
