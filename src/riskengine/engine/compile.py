@@ -196,9 +196,7 @@ class CompiledNetwork:
         # (the successor arrays leave out links to finished tasks: sizes may differ)
         for name, links in (("pred_lcal", self.pred_gather), ("succ_lcal", self.succ_gather)):
             if getattr(self, name).shape[0] != links.shape[0]:
-                object.__setattr__(
-                    self, name, np.full(links.shape[0], LAG_ON_SUCCESSOR, np.int64)
-                )
+                object.__setattr__(self, name, np.full(links.shape[0], LAG_ON_SUCCESSOR, np.int64))
 
     @property
     def n_tasks(self) -> int:
