@@ -54,7 +54,8 @@ def _piece(
     lhs_n: int,
     finish_window: tuple[np.ndarray, int] | None,
 ) -> KernelOutput:
-    """One chunk, on a worker: :func:`run_sums` on the worker's threads."""
+    """One chunk, on a worker, on one kernel thread: Dask runs as many chunks side by side
+    as the worker has threads (one a core, as Dask sets numerical libraries to run)."""
     return run_sums(
         net,
         iterations,
@@ -64,6 +65,7 @@ def _piece(
         it_start=it_start,
         lhs_n=lhs_n,
         finish_window=finish_window,
+        threads=1,
     )
 
 

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,12 @@ if TYPE_CHECKING:
 
 CONNECT_TIMEOUT = 10.0  # seconds to reach a scheduler before giving up
 INSTALL = "pip install 'riskengine[dask]'"
+
+
+def local_threads(workers: int) -> int:
+    """The threads of each of ``local:N``'s workers: this machine's cores shared out (a
+    worker runs a chunk on each of its threads)."""
+    return max(1, (os.cpu_count() or 1) // workers)
 
 
 def _distributed() -> Any:
@@ -52,7 +59,7 @@ def connect(address: str | None) -> Iterator[Client | None]:
         with (
             distributed.LocalCluster(
                 n_workers=int(count),
-                threads_per_worker=1,
+                threads_per_worker=local_threads(int(count)),
                 processes=True,
                 dashboard_address=":0",
             ) as cluster,

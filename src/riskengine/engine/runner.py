@@ -201,17 +201,19 @@ def run_sums(
     lhs_n: int = 0,
     finish_window: tuple[np.ndarray, int] | None = None,
     scratch: list[Work] | None = None,
+    threads: int | None = None,
 ) -> KernelOutput:
-    """:func:`run_kernel` on this machine's threads, with ``task_cost`` left as the int64
-    sums the kernel keeps (units of 1 / COST_SCALE): those of iteration ranges add up
-    exactly, so a backend merges the outputs of its pieces before one division."""
+    """:func:`run_kernel` on this machine's threads (``threads`` of them, default
+    :func:`~riskengine.kernels.thread_count`), with ``task_cost`` left as the int64 sums
+    the kernel keeps (units of 1 / COST_SCALE): those of iteration ranges add up exactly,
+    so a backend merges the outputs of its pieces before one division."""
     if block <= 0 or block % 4:
         raise ValueError("block must be a positive multiple of 4")
     n = net.n_tasks
     n_ms = len(net.milestone_ids)
     n_out = net.ms_ptr.size  # milestones, cost spans, the project
     out = np.empty((iterations, n_out))
-    threads = thread_count()
+    threads = threads or thread_count()
     counts = np.zeros((threads, n_out, n), np.int64)
     level = {False: 0, "project": 1, True: 2}[criticality]
     risk_counts = np.zeros((threads, len(net.risk_ids)), np.int64)
