@@ -18,7 +18,9 @@ import riskengine as rk
 from helpers import scenario, task
 from riskengine import cli
 from riskengine.engine import dask_client
-from riskengine.engine.cluster import DaskBackend, chunk_size
+from riskengine.engine.cluster import DaskBackend, _piece, chunk_size
+from riskengine.engine.compile import compile_network
+from riskengine.engine.runner import run_kernel
 from riskengine.engine.simulation import _simulate
 
 distributed = pytest.importorskip("distributed")
@@ -134,6 +136,24 @@ def test_the_register_on_the_cluster_equals_the_threaded_one(client):
         assert getattr(remote, table).equals(getattr(local, table)), table
     assert_same(local.pre, remote.pre)
     assert_same(local.post, remote.post)
+
+
+@pytest.mark.parametrize("criticality", [True, "project", False])
+def test_the_merged_kernel_outputs_are_the_threaded_ones(client, criticality):
+    net = compile_network(rk.load_scenario(PLANT))
+    window = (np.zeros(net.n_tasks, np.int64), 400)
+    options = {"criticality": criticality, "finish_window": window, "it_start": 13}
+    local = run_kernel(net, 2100, 6, **options)
+    remote = run_kernel(net, 2100, 6, backend=DaskBackend(client, 256), **options)
+    for name in ("out", "critical", "occurred", "cost", "task_cost", "spans"):
+        assert np.array_equal(getattr(remote, name), getattr(local, name)), name
+    for a, b in zip(remote.finish_days, local.finish_days, strict=True):
+        assert np.array_equal(a, b)
+    assert local.task_cost.any() and local.finish_days.counts.any()
+    assert local.critical.any() == bool(criticality)
+    # without criticality a chunk leaves its (all-zero) outputs × tasks counts behind
+    piece = _piece(net, 256, 6, 0, criticality, 64, 0, None)
+    assert piece.critical.size == (net.n_tasks * piece.critical.shape[0] if criticality else 0)
 
 
 def test_chunks_cover_the_network_size():

@@ -55,8 +55,10 @@ def _piece(
     finish_window: tuple[np.ndarray, int] | None,
 ) -> KernelOutput:
     """One chunk, on a worker, on one kernel thread: Dask runs as many chunks side by side
-    as the worker has threads (one a core, as Dask sets numerical libraries to run)."""
-    return run_sums(
+    as the worker has threads (one a core, as Dask sets numerical libraries to run).
+    Without criticality the counts (outputs × tasks, all zero) stay behind: a portfolio's
+    would outweigh the rest of the result."""
+    k = run_sums(
         net,
         iterations,
         seed,
@@ -67,6 +69,7 @@ def _piece(
         finish_window=finish_window,
         threads=1,
     )
+    return k if criticality else k._replace(critical=k.critical[:, :0])
 
 
 class DaskBackend:
@@ -180,7 +183,7 @@ def _add(total: KernelOutput | None, part: KernelOutput, first: int, n: int) -> 
             out=rows(part.out),
             cost=rows(part.cost),
             spans=rows(part.spans),
-            critical=np.zeros_like(part.critical),
+            critical=np.zeros((part.critical.shape[0], part.task_cost.size), np.int64),
             occurred=np.zeros_like(part.occurred),
             task_cost=np.zeros_like(part.task_cost),
             finish_days=None
@@ -196,7 +199,8 @@ def _add(total: KernelOutput | None, part: KernelOutput, first: int, n: int) -> 
     total.out[first : first + m] = part.out
     total.cost[first : first + m] = part.cost
     total.spans[first : first + m] = part.spans
-    total.critical[...] += part.critical
+    if part.critical.size:
+        total.critical[...] += part.critical
     total.occurred[...] += part.occurred
     total.task_cost[...] += part.task_cost
     if total.finish_days is not None and part.finish_days is not None:
