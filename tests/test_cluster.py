@@ -17,7 +17,7 @@ from click.testing import CliRunner
 import riskengine as rk
 from helpers import scenario, task
 from riskengine import cli
-from riskengine.engine import dask_client
+from riskengine.engine import cluster, dask_client
 from riskengine.engine.cluster import DaskBackend, _piece, chunk_size
 from riskengine.engine.compile import compile_network
 from riskengine.engine.runner import run_kernel
@@ -90,6 +90,14 @@ def test_any_chunk_size_gives_the_same_bits(client):
         remote = rk.simulate(sc, 2500, 5, sensitivity=False, client=DaskBackend(client, chunk))
         assert_same(local, remote)
     assert_same(local, rk.simulate(sc, 2500, 5, sensitivity=False, client=client))  # a Client
+
+
+def test_a_network_sent_to_one_worker_gives_the_same_bits(client, monkeypatch):
+    monkeypatch.setattr(cluster, "BROADCAST_WORKERS", 1)  # as on a large cluster
+    sc = rk.load_scenario(PLANT)
+    local = rk.simulate(sc, 2000, 12, sensitivity=False, drivers=False)
+    remote = rk.simulate(sc, 2000, 12, sensitivity=False, drivers=False, client=client)
+    assert_same(local, remote)
 
 
 def test_a_converging_run_on_the_cluster_equals_the_threaded_run(client):

@@ -5,7 +5,7 @@ whole run's size, which every chunk is told), so any split of the iterations, me
 iteration order, gives the bits of the run on one machine: per-iteration outputs go to
 their rows, integer counters (criticality, risk occurrence, finish-day counts, the
 fixed-point task cost sums) add up, first and last finish days take the min and max.
-The network goes to the workers once as arrays (``scatter``); each task is our own
+The network goes to the workers once a run as arrays (``scatter``); each task is our own
 :func:`run_sums` on its range: no code from a file runs on a worker. Tasks are pure and
 keyed by their arguments, so a chunk lost with its worker is run again with the same
 result, and a chunk asked for twice (``compare`` submits ahead) is computed once.
@@ -30,6 +30,10 @@ CHUNK_WORK = 100_000_000  # task-iterations per chunk: about 0.4 s on one core
 MIN_CHUNK = 1024  # iterations: smaller chunks cost more to schedule than to run
 MIN_CHUNKS = 64  # a run is split at least this far (when its chunks stay >= MIN_CHUNK)
 RETRIES = 2  # reruns of a chunk that raised (a lost worker's chunks are rerun anyway)
+# Up to this many workers the client sends the network to each (a copy survives any one
+# worker); beyond, to one, and workers fetch it from the workers that have it, so the
+# client does not send a copy per worker
+BROADCAST_WORKERS = 16
 
 Piece = tuple[int, int, "Future"]  # first iteration (from the run's start), count, task
 
@@ -99,7 +103,8 @@ class DaskBackend:
     ) -> list[Piece]:
         """Send the network (once) and submit every chunk of the run; the chunks start at
         once and their futures keep them until they are merged or dropped."""
-        shipped = self.client.scatter(net, broadcast=True, hash=True)
+        broadcast = len(self.client.nthreads()) <= BROADCAST_WORKERS
+        shipped = self.client.scatter(net, broadcast=broadcast, hash=True)
         chunk = self.chunk or chunk_size(net.n_tasks, iterations, block)
         pieces = []
         for first in range(0, iterations, chunk):
