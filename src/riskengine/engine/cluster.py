@@ -26,7 +26,7 @@ from riskengine.engine.runner import FinishDays, KernelOutput, Progress, run_sum
 if TYPE_CHECKING:  # distributed loads only when a cluster is used
     from distributed import Client, Future
 
-CHUNK_WORK = 100_000_000  # task-iterations per chunk: about 0.4 s on one core
+CHUNK_WORK = 100_000_000  # task-iterations per chunk: about 1 s on one core
 MIN_CHUNK = 1024  # iterations: smaller chunks cost more to schedule than to run
 MIN_CHUNKS = 64  # a run is split at least this far (when its chunks stay >= MIN_CHUNK)
 RETRIES = 2  # reruns of a chunk that raised (a lost worker's chunks are rerun anyway)
@@ -88,6 +88,7 @@ class DaskBackend:
             raise ValueError("chunk must be at least 1")
         self.client = client
         self.chunk = chunk
+        self._shipped: tuple[CompiledNetwork, Future] | None = None
 
     def submit(
         self,
@@ -103,8 +104,7 @@ class DaskBackend:
     ) -> list[Piece]:
         """Send the network (once) and submit every chunk of the run; the chunks start at
         once and their futures keep them until they are merged or dropped."""
-        broadcast = len(self.client.nthreads()) <= BROADCAST_WORKERS
-        shipped = self.client.scatter(net, broadcast=broadcast, hash=True)
+        shipped = self._ship(net)
         chunk = self.chunk or chunk_size(net.n_tasks, iterations, block)
         pieces = []
         for first in range(0, iterations, chunk):
@@ -114,6 +114,14 @@ class DaskBackend:
             job = self.client.submit(_piece, *args, key=key, pure=True, retries=RETRIES)
             pieces.append((first, m, job))
         return pieces
+
+    def _ship(self, net: CompiledNetwork) -> Future:
+        """The network on the workers, sent unless it was this backend's last (the blocks
+        of a converging run reuse it)."""
+        if self._shipped is None or self._shipped[0] is not net:
+            broadcast = len(self.client.nthreads()) <= BROADCAST_WORKERS
+            self._shipped = (net, self.client.scatter(net, broadcast=broadcast, hash=True))
+        return self._shipped[1]
 
     def run(
         self,
