@@ -147,6 +147,25 @@ def test_analysis_neither_draws_nor_writes_files():
                 pytest.fail(f"{name} opens a file")
 
 
+def test_dask_is_imported_only_when_a_cluster_is_used():
+    out = _python(
+        f"""
+        import json, sys
+        from click.testing import CliRunner
+        import riskengine as rk
+        from riskengine import cli
+        s = rk.load_scenario({str(PLANT)!r})
+        rk.simulate(s, iterations=200, seed=1)
+        rk.risk_register(s, 200, 1)
+        rk.compare(rk.load_portfolio({str(PORTFOLIO)!r}), 200, 1)
+        CliRunner().invoke(cli.main, ["run", "--help"])
+        dask = [m for m in sys.modules if m.split(".")[0] in ("dask", "distributed")]
+        print(json.dumps(dask))
+        """
+    )
+    assert json.loads(out) == []
+
+
 def test_loading_a_scenario_in_python_needs_no_pandas():
     """An analyst's script that only loads and validates pays for no table library (the
     schedule importers the loader reaches read their files without pandas)."""

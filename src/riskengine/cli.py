@@ -22,6 +22,7 @@ from rich.console import Console
 
 import riskengine as rk
 from riskengine import __version__
+from riskengine.engine.dask_client import connect
 from riskengine.errors import RiskEngineError, RiskEngineWarning, ScenarioError, one_line
 from riskengine.io.p6import import ImportReport, usable_id
 from riskengine.io.portfolio_file import is_portfolio_file, load_portfolio
@@ -160,6 +161,15 @@ _PROJECT = click.option(
 )
 
 
+_CLUSTER = click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    help="Run the simulation on a Dask cluster: its scheduler (tcp://host:8786) or local:N "
+    "(N worker processes on this machine, started for the run); the same numbers. Needs "
+    "pip install 'riskengine[dask]'.",
+)
+
+
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="riskengine")
 def main() -> None:
@@ -280,6 +290,7 @@ def main() -> None:
     "intervals, in working days or with a unit (0.5d, 4h, 1w).",
 )
 @_PROJECT
+@_CLUSTER
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no notes on stderr.")
 def run(
     scenario: Path,
@@ -305,6 +316,7 @@ def run(
     converge: bool,
     tolerance: str | None,
     project: str | None,
+    cluster: str | None,
     quiet: bool,
 ) -> None:
     """Simulate SCENARIO (a scenario or portfolio file, or a P6 .xer schedule) and print
@@ -332,30 +344,34 @@ def run(
         if isinstance(model, Portfolio)
         else functools.partial(rk.simulate, model)
     )
-    with terminal.LazyProgress(stderr, enabled=not quiet) as progress:
-        results = run_model(
-            iterations,
-            seed,
-            percentiles,
-            criticality=not no_criticality,
-            sensitivity="none" if no_sensitivity else (sensitivity or True),
-            drivers=not no_drivers,
-            mitigated=mitigated,
-            strict=strict,
-            sampling=sampling,
-            task_dates=not no_task_dates,
-            jcl=jcl,
-            jcl_milestone=jcl_milestone,
-            progress=progress,
-            convergence=convergence,
-        )
-    terminal.print_results(results, Console())
-    plan = after = None
-    if charts_dir is not None or report_path is not None:
-        plan, after = _companions(model, baseline(results), mitigated=mitigated, strict=strict)
-    elif xlsx is not None:  # the workbook shows the plan's finishes next to the simulated ones
-        network = compose(model) if isinstance(model, Portfolio) else model
-        plan = rk.deterministic_plan(network, mitigated=mitigated)
+    with connect(cluster) as client:
+        with terminal.LazyProgress(stderr, enabled=not quiet) as progress:
+            results = run_model(
+                iterations,
+                seed,
+                percentiles,
+                criticality=not no_criticality,
+                sensitivity="none" if no_sensitivity else (sensitivity or True),
+                drivers=not no_drivers,
+                mitigated=mitigated,
+                strict=strict,
+                sampling=sampling,
+                task_dates=not no_task_dates,
+                jcl=jcl,
+                jcl_milestone=jcl_milestone,
+                progress=progress,
+                convergence=convergence,
+                client=client,
+            )
+        terminal.print_results(results, Console())
+        plan = after = None
+        if charts_dir is not None or report_path is not None:
+            plan, after = _companions(
+                model, baseline(results), mitigated=mitigated, strict=strict, client=client
+            )
+        elif xlsx is not None:  # the workbook shows the plan's finishes next to the simulated ones
+            network = compose(model) if isinstance(model, Portfolio) else model
+            plan = rk.deterministic_plan(network, mitigated=mitigated)
     written = files.write_outputs(
         results,
         json_path=json_path,
@@ -400,7 +416,12 @@ def _convergence(
 
 
 def _companions(
-    model: Scenario | Portfolio, results: rk.Results, *, mitigated: bool, strict: bool
+    model: Scenario | Portfolio,
+    results: rk.Results,
+    *,
+    mitigated: bool,
+    strict: bool,
+    client: Any = None,
 ) -> tuple[rk.Results, rk.Results | None]:
     """What the charts and the report draw besides the run: the deterministic plan and,
     when some risk has a mitigation and the run was not ``--mitigated`` already, the
@@ -422,6 +443,7 @@ def _companions(
         task_dates=False,
         jcl=None,
         plan=False,
+        client=client,
     )
     return plan, after
 
@@ -453,6 +475,7 @@ def validate(scenario: Path, project: str | None) -> None:
 )
 @click.option("-n", "--iterations", type=click.IntRange(min=1), help="Iterations to simulate.")
 @click.option("--seed", type=click.IntRange(0, 2**64 - 1), help="Random seed.")
+@_CLUSTER
 @click.option("-q", "--quiet", is_flag=True, help="No notes on stderr.")
 def register(
     scenario: Path,
@@ -460,12 +483,14 @@ def register(
     milestone: str | None,
     iterations: int | None,
     seed: int | None,
+    cluster: str | None,
     quiet: bool,
 ) -> None:
     """Write SCENARIO's risk register filled with simulated numbers, ranked by impact."""
     model = _network(scenario)
     files.check_outputs(register=output, inputs=model.inputs)
-    reg = rk.risk_register(model, iterations, seed, milestone)
+    with connect(cluster) as client:
+        reg = rk.risk_register(model, iterations, seed, milestone, client=client)
     terminal.print_register(reg, Console())
     write_files(files.register_files(reg, output))
     if not quiet:
@@ -498,6 +523,7 @@ def register(
     metavar="PATH",
     help="Write a self-contained HTML report (charts and tables) to PATH (.html).",
 )
+@_CLUSTER
 @click.option("-q", "--quiet", is_flag=True, help="No notes on stderr.")
 def compare_command(
     portfolio: Path,
@@ -507,6 +533,7 @@ def compare_command(
     xlsx: Path | None,
     charts_dir: Path | None,
     report_path: Path | None,
+    cluster: str | None,
     quiet: bool,
 ) -> None:
     """Simulate every option of PORTFOLIO with the same random draws and compare each
@@ -519,10 +546,11 @@ def compare_command(
     files.check_outputs(
         json_path, charts_dir=charts_dir, xlsx=xlsx, report=report_path, inputs=model.inputs
     )
-    try:
-        result = rk.compare(model, iterations, seed)
-    except ScenarioError as e:
-        raise (e if e.file else e.located(str(portfolio))) from None
+    with connect(cluster) as client:
+        try:
+            result = rk.compare(model, iterations, seed, client=client)
+        except ScenarioError as e:
+            raise (e if e.file else e.located(str(portfolio))) from None
     terminal.print_comparison(result, Console())
     written: dict[Path, bytes | str] = {}
     if json_path is not None:

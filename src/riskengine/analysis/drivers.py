@@ -10,7 +10,7 @@ import numpy as np
 
 from riskengine.analysis.results import pkey
 from riskengine.engine.compile import CompiledNetwork
-from riskengine.engine.runner import run_kernel
+from riskengine.engine.runner import Backend, run_kernel
 
 
 def risk_drivers(
@@ -22,11 +22,13 @@ def risk_drivers(
     *,
     block: int,
     lhs_n: int = 0,
+    backend: Backend | None = None,
 ) -> dict[str, dict[str, dict[str, float]]]:
     """Working days each risk adds to each output's percentiles: the simulation's
     percentile minus the same run's percentile with that risk removed (same draws).
     ``outputs``: the run's finishes in working days of the project calendar (the days
-    results are read in), as the reruns' finishes are converted."""
+    results are read in), as the reruns' finishes are converted. ``backend`` runs the
+    reruns (None: this machine's threads)."""
     n_iter = outputs.shape[0]
     base = np.percentile(outputs, percentiles, axis=0)
     times_only = net.without_costs()
@@ -44,6 +46,7 @@ def risk_drivers(
                 criticality=False,
                 block=block,
                 lhs_n=lhs_n,
+                backend=backend,
             )
             days = net.timeline.to_project_days(rerun.out)
             without = np.percentile(days, percentiles, axis=0)

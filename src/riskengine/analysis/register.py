@@ -13,6 +13,7 @@ import numpy as np
 
 from riskengine.analysis.results import Results
 from riskengine.analysis.sensitivity import DrawSampler
+from riskengine.engine.cluster import DaskBackend
 from riskengine.engine.compile import compile_network
 from riskengine.engine.simulation import check_run_settings, simulate
 from riskengine.errors import ScenarioError
@@ -21,6 +22,7 @@ from riskengine.model.scenario import Scenario
 
 if TYPE_CHECKING:  # pandas is imported when a register is built: it is slow to import
     import pandas as pd
+    from distributed import Client
 
 PROJECT = "project"
 
@@ -62,6 +64,7 @@ def risk_register(
     milestone: str | None = None,
     *,
     percentiles: Sequence[float] = (10.0, 50.0, 90.0),
+    client: Client | DaskBackend | None = None,
 ) -> RiskRegister:
     """Simulate before and after mitigation and build the register tables.
 
@@ -77,6 +80,9 @@ def risk_register(
         The milestone risks are ranked by (default: the project finish).
     percentiles : sequence of float, default (10.0, 50.0, 90.0)
         The P-values of each risk's delay and cost when it occurs.
+    client : distributed.Client, optional
+        Run both simulations (and the risk drivers' reruns) on this Dask cluster, as
+        :func:`riskengine.simulate` does; the same numbers bit for bit.
 
     Returns
     -------
@@ -101,8 +107,16 @@ def risk_register(
     iterations = sim.iterations if iterations is None else iterations
     seed = sim.seed if seed is None else seed
     check_run_settings(iterations, seed, percentiles)
-    pre = simulate(scenario, iterations, seed, sensitivity=[milestone])  # the tornado's
-    post = simulate(scenario, iterations, seed, mitigated=True, sensitivity=False, drivers=False)
+    pre = simulate(scenario, iterations, seed, sensitivity=[milestone], client=client)  # tornado
+    post = simulate(
+        scenario,
+        iterations,
+        seed,
+        mitigated=True,
+        sensitivity=False,
+        drivers=False,
+        client=client,
+    )
     assert pre.drivers is not None  # simulate computes the drivers unless told not to
     net = compile_network(scenario)
     sampler = DrawSampler(net, seed, iterations, iterations if sim.sampling == "lhs" else 0)

@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
@@ -112,6 +112,27 @@ def _run_chunks(
         job.result()  # re-raises a chunk's exception here
 
 
+class Backend(Protocol):
+    """Runs :func:`run_sums` somewhere other than this machine's threads (a Dask cluster,
+    engine/cluster.py): same arguments, same bits."""
+
+    def run(
+        self,
+        net: CompiledNetwork,
+        iterations: int,
+        seed: int,
+        *,
+        criticality: bool | str,
+        block: int,
+        it_start: int,
+        progress: Progress | None,
+        lhs_n: int,
+        finish_window: tuple[np.ndarray, int] | None,
+    ) -> KernelOutput:
+        """:func:`run_sums` of these iterations."""
+        ...
+
+
 def run_kernel(
     net: CompiledNetwork,
     iterations: int,
@@ -125,6 +146,7 @@ def run_kernel(
     lhs_n: int = 0,
     finish_window: tuple[np.ndarray, int] | None = None,
     scratch: list[Work] | None = None,
+    backend: Backend | None = None,
 ) -> KernelOutput:
     """Simulate iterations ``it_start … it_start + iterations`` (see KernelOutput).
 
@@ -135,14 +157,63 @@ def run_kernel(
     (base, width)`` counts each task's finish days over ``width`` union days from
     ``base[t]``. ``scratch``, a list, receives the scratch arrays of each thread chunk
     (:class:`~riskengine.kernels.args.Work`): after a one-iteration run they hold that
-    iteration's dates (engine/schedule.py reads them)."""
+    iteration's dates (engine/schedule.py reads them). ``backend`` runs the iterations
+    elsewhere (a Dask cluster); None runs them on this machine's threads."""
+    if backend is None:
+        k = run_sums(
+            net,
+            iterations,
+            seed,
+            criticality=criticality,
+            block=block,
+            it_start=it_start,
+            chunk=chunk,
+            progress=progress,
+            lhs_n=lhs_n,
+            finish_window=finish_window,
+            scratch=scratch,
+        )
+    else:
+        k = backend.run(
+            net,
+            iterations,
+            seed,
+            criticality=criticality,
+            block=block,
+            it_start=it_start,
+            progress=progress,
+            lhs_n=lhs_n,
+            finish_window=finish_window,
+        )
+    return k._replace(task_cost=k.task_cost / COST_SCALE)
+
+
+def run_sums(
+    net: CompiledNetwork,
+    iterations: int,
+    seed: int,
+    *,
+    criticality: bool | str = True,
+    block: int = DEFAULT_BLOCK,
+    it_start: int = 0,
+    chunk: int | None = None,
+    progress: Progress | None = None,
+    lhs_n: int = 0,
+    finish_window: tuple[np.ndarray, int] | None = None,
+    scratch: list[Work] | None = None,
+    threads: int | None = None,
+) -> KernelOutput:
+    """:func:`run_kernel` on this machine's threads (``threads`` of them, default
+    :func:`~riskengine.kernels.thread_count`), with ``task_cost`` left as the int64 sums
+    the kernel keeps (units of 1 / COST_SCALE): those of iteration ranges add up exactly,
+    so a backend merges the outputs of its pieces before one division."""
     if block <= 0 or block % 4:
         raise ValueError("block must be a positive multiple of 4")
     n = net.n_tasks
     n_ms = len(net.milestone_ids)
     n_out = net.ms_ptr.size  # milestones, cost spans, the project
     out = np.empty((iterations, n_out))
-    threads = thread_count()
+    threads = threads or thread_count()
     counts = np.zeros((threads, n_out, n), np.int64)
     level = {False: 0, "project": 1, True: 2}[criticality]
     risk_counts = np.zeros((threads, len(net.risk_ids)), np.int64)
@@ -225,7 +296,7 @@ def run_kernel(
         critical,
         risk_counts.sum(axis=0),
         cost,
-        task_cost.sum(axis=0) / COST_SCALE,
+        task_cost.sum(axis=0),
         None
         if finish_window is None
         else FinishDays(

@@ -7,7 +7,7 @@ import math
 import os
 import warnings
 from collections.abc import Sequence
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
 
@@ -16,6 +16,7 @@ from riskengine.analysis.drivers import risk_drivers
 from riskengine.analysis.results import Columns, Results, date_ranks, start_checks
 from riskengine.analysis.sensitivity import MAX_OUTPUTS, DrawSampler, task_sensitivity
 from riskengine.engine.calendar import HORIZON_YEARS, Timeline
+from riskengine.engine.cluster import DaskBackend, backend
 from riskengine.engine.compile import (
     MITIGATION_GROUP,
     UNGROUPED,
@@ -26,6 +27,7 @@ from riskengine.engine.compile import (
 )
 from riskengine.engine.runner import (
     DEFAULT_BLOCK,
+    Backend,
     FinishDays,
     KernelOutput,
     Progress,
@@ -38,6 +40,9 @@ from riskengine.kernels.sampling import FIXED
 from riskengine.model.distributions import most_likely
 from riskengine.model.draws import ITEM_FIXED_DRAW, ITEM_RATE_DRAW
 from riskengine.model.scenario import MAX_ITERATIONS, Convergence, Cost, Distribution, Scenario
+
+if TYPE_CHECKING:  # distributed loads only when a cluster is used
+    from distributed import Client
 
 DEFAULT_JCL = 0.7  # NASA's policy level for the joint confidence of cost and schedule
 
@@ -81,6 +86,7 @@ def simulate(
     progress: Progress | None = None,
     network: CompiledNetwork | None = None,
     convergence: Convergence | bool | None = None,
+    client: Client | DaskBackend | None = None,
 ) -> Results:
     """Simulate a scenario; unset arguments come from the scenario's ``simulation`` block.
 
@@ -143,6 +149,10 @@ def simulate(
         iterations, None for the scenario's block when ``iterations`` is not given.
         ``Results.convergence`` says how it went; a RiskEngineWarning says when
         ``max_iterations`` ran without converging.
+    client : distributed.Client, optional
+        Run the simulation's iterations, and those of the convergence blocks and of the
+        risk drivers' reruns, on this Dask cluster (README "Running on a Dask cluster"):
+        the same numbers bit for bit. None runs them on this machine's threads.
 
     Returns
     -------
@@ -183,6 +193,7 @@ def simulate(
         progress=progress,
         network=network,
         convergence=convergence,
+        client=client,
     )
 
 
@@ -205,6 +216,7 @@ def _simulate(
     progress: Progress | None = None,
     network: CompiledNetwork | None = None,
     convergence: Convergence | bool | None = None,
+    client: Client | DaskBackend | None = None,
     block: int = DEFAULT_BLOCK,
     chunk: int | None = None,
 ) -> Results:
@@ -213,6 +225,7 @@ def _simulate(
     (:func:`~riskengine.engine.runner.run_kernel`). The results are the same bit for bit
     whatever they are; only speed and memory change, so users never need them."""
     sim = scenario.simulation
+    cluster = backend(client)
     conv = _convergence(scenario, iterations, convergence)
     from_file = {"iterations": iterations is None, "seed": seed is None}
     from_file["percentiles"] = percentiles is None
@@ -254,7 +267,7 @@ def _simulate(
                 file=scenario.source,
                 field="sampling",
             )
-        report = _converge(scenario, net, conv, seed, mitigated, progress)
+        report = _converge(scenario, net, conv, seed, mitigated, progress, cluster)
         iterations = report.iterations
         progress = _stage(progress, "converged") or progress
     _check_memory(scenario, net, iterations, sensitivity=chosen)
@@ -272,6 +285,7 @@ def _simulate(
             progress=progress,
             lhs_n=lhs_n,
             finish_window=window,
+            backend=cluster,
         )
 
     k = run(window)
@@ -301,7 +315,9 @@ def _simulate(
     drv = None
     if drivers and net.risk_ids:
         all_days = timeline.to_project_days(out)  # a copy with calendars: freed below
-        drv = risk_drivers(net, seed, all_days, output_ids, block=block, lhs_n=lhs_n)
+        drv = risk_drivers(
+            net, seed, all_days, output_ids, block=block, lhs_n=lhs_n, backend=cluster
+        )
         del all_days
     costs = _total_costs(scenario, net, k, seed, lhs_n, mitigated, days["project"])
     det = None
@@ -390,6 +406,7 @@ def _converge(
     seed: int,
     mitigated: bool,
     progress: Progress | None,
+    cluster: Backend | None = None,
 ) -> ConvergenceReport:
     """Run blocks of ``conv.block`` iterations (finishes and costs only, no criticality)
     until the interval of every watched P-value is within its tolerance, or
@@ -413,7 +430,7 @@ def _converge(
     progress = _stage(progress, "convergence") or progress
     while True:
         m = min(conv.block, conv.max_iterations - done)
-        k = run_kernel(kernel_net, m, seed, criticality=False, it_start=done)
+        k = run_kernel(kernel_net, m, seed, criticality=False, it_start=done, backend=cluster)
         done += m
         if progress is not None:
             progress(done, conv.max_iterations)

@@ -32,14 +32,17 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from riskengine.analysis.results import pkey
+from riskengine.engine.cluster import DaskBackend, Piece, backend
 from riskengine.engine.compile import CompiledNetwork, compile_network, compile_variant
-from riskengine.engine.simulation import simulate
+from riskengine.engine.runner import DEFAULT_BLOCK
+from riskengine.engine.simulation import check_run_settings, simulate
 from riskengine.errors import ScenarioError
 from riskengine.io.options_file import BASELINE, parse_options
 from riskengine.io.strategy_file import goals_of
@@ -50,8 +53,9 @@ from riskengine.portfolio.composition import compose
 from riskengine.portfolio.results import StrategyOutcome
 from riskengine.portfolio.strategy import evaluate, finite, kpi_statistics, statistics
 
-if TYPE_CHECKING:  # pandas loads when a table is first asked for
+if TYPE_CHECKING:  # pandas loads when a table is first asked for, distributed with a cluster
     import pandas as pd
+    from distributed import Client
 
 Z95 = 1.959963984540054
 _SCALED = ("value", "min", "mode", "max", "low", "high", "mean", "sd", "p50", "p90")
@@ -289,6 +293,7 @@ def compare(
     percentiles: tuple[float, ...] = (50.0, 80.0),
     *,
     progress: Any = None,
+    client: Client | DaskBackend | None = None,
 ) -> Comparison:
     """Simulate every option with the same seed (common random numbers), compare each
     with ``baseline`` and find which options dominate which.
@@ -305,6 +310,10 @@ def compare(
         The P-values of KPIs and total cost.
     progress : callable, optional
         Called as ``progress(done, total)`` with options simulated.
+    client : distributed.Client, optional
+        Run the options on this Dask cluster: the chunks of every option are submitted
+        at once, so the workers stay busy; the same numbers bit for bit. None runs them
+        on this machine's threads.
 
     Returns
     -------
@@ -323,11 +332,14 @@ def compare(
     all_ms = tuple(f"{p.id}.{m.id}" for p in portfolio.projects for m in p.scenario.milestones)
     outcomes: dict[str, StrategyOutcome] = {}
     costs: dict[str, np.ndarray] = {}
-    first: Scenario | None = None  # the first option's scenario, whose network others reuse
-    for i, opt in enumerate(options):
-        sc = compose(apply_option(portfolio, opt))
-        net = _compiled(sc, first)
-        first = first or sc
+    cluster = backend(client)
+    networks: Iterable[tuple[Option, Scenario, CompiledNetwork]] = _networks(portfolio, options)
+    ahead: dict[str, list[Piece]] = {}
+    if cluster is not None:  # every option's chunks in flight; each simulate then gathers
+        check_run_settings(iterations, seed, percentiles)
+        networks = list(networks)
+        ahead = {opt.name: _submit(cluster, sc, net, iterations, seed) for opt, sc, net in networks}
+    for i, (opt, sc, net) in enumerate(networks):
         r = simulate(
             sc,
             iterations,
@@ -340,7 +352,9 @@ def compare(
             jcl=None,
             plan=False,
             network=net,
+            client=cluster,
         )
+        ahead.pop(opt.name, None)  # its chunks' results may leave the workers now
         outcomes[opt.name] = evaluate(
             r, portfolio.project_ids, portfolio.kpis, portfolio.objectives, all_ms
         )
@@ -382,6 +396,36 @@ def compare(
         options=_mark_dominance(results, goals),
         outcomes=outcomes,
         goals=goals,
+    )
+
+
+def _networks(
+    portfolio: Portfolio, options: Iterable[Option]
+) -> Iterator[tuple[Option, Scenario, CompiledNetwork]]:
+    """Each option with its scenario and network, compiled as they are asked for."""
+    first: Scenario | None = None  # the first option's scenario, whose network others reuse
+    for opt in options:
+        sc = compose(apply_option(portfolio, opt))
+        yield opt, sc, _compiled(sc, first)
+        first = first or sc
+
+
+def _submit(
+    cluster: DaskBackend, sc: Scenario, net: CompiledNetwork, iterations: int, seed: int
+) -> list[Piece]:
+    """Submit the chunks of an option's run as :func:`compare`'s ``simulate`` will ask for
+    them (the same keys, so Dask computes them once): its results are on the workers, or
+    being computed, when that simulate gathers them."""
+    lhs_n = iterations if sc.simulation.sampling == "lhs" else 0
+    return cluster.submit(
+        net,
+        iterations,
+        seed,
+        criticality=False,
+        block=DEFAULT_BLOCK,
+        it_start=0,
+        lhs_n=lhs_n,
+        finish_window=None,
     )
 
 
