@@ -273,3 +273,53 @@ def test_run_with_a_local_cluster_end_to_end(tmp_path):
     assert res.exit_code == 0, res.output
     assert there.read_bytes() == here.read_bytes()
     assert "wrote" in res.stderr
+
+
+def test_a_scheduler_lost_mid_run_is_one_clear_error(tmp_path):
+    """The scheduler (a process of its own, with one worker) is killed once the run's
+    first chunk is in: the run ends in one ClusterError naming the address (the command
+    line prints it as one line, exits 2 and writes nothing), however Dask itself reports
+    the lost connection, and Dask's own log lines stay quiet."""
+    import socket
+    import subprocess
+    import threading
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    sched = subprocess.Popen(
+        [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1"]
+        + ["--port", str(port), "--dashboard-address", ":0"],
+        **quiet,
+    )
+    worker = None
+    try:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "distributed.cli.dask_worker", address]
+            + ["--nthreads", "1", "--dashboard-address", ":0"],
+            **quiet,
+        )
+        with distributed.Client(address, timeout=60) as c:
+            c.wait_for_workers(1, timeout=60)
+        in_flight = threading.Event()
+        threading.Thread(target=lambda: in_flight.wait(120) and sched.kill(), daemon=True).start()
+        ticks = []
+
+        def progress(done, total):
+            ticks.append(done)
+            in_flight.set()
+
+        sc = rk.load_scenario(PLANT)
+        with pytest.raises(rk.RiskEngineError) as e, dask_client.connect(address) as c:
+            rk.simulate(sc, 4_000_000, 1, client=c, progress=progress, drivers=False)
+        assert ticks and ticks[-1] < 4_000_000  # it was lost mid-run
+        message = str(e.value)
+        assert message.startswith(f"--cluster: the Dask cluster at {address} failed during")
+        assert message.endswith("nothing was written") and "\n" not in message
+    finally:
+        for p in (worker, sched):
+            if p is not None:
+                p.kill()
+                p.wait()

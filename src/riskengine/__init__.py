@@ -79,6 +79,7 @@ _EXPORTS = {
     "StrategyOutcome": "riskengine.portfolio.results",
     "simulate_portfolio": "riskengine.portfolio.simulation",
     # errors
+    "ClusterError": "riskengine.errors",
     "OutputError": "riskengine.errors",
     "RiskEngineError": "riskengine.errors",
     "RiskEngineWarning": "riskengine.errors",
@@ -88,6 +89,7 @@ _EXPORTS = {
 __all__ = [
     "Benefit",
     "Calendar",
+    "ClusterError",
     "Comparison",
     "CompiledNetwork",
     "Constraint",
@@ -171,7 +173,13 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ im
     from riskengine.engine.plan import ScenarioSummary, describe
     from riskengine.engine.schedule import schedule_table
     from riskengine.engine.simulation import deterministic_plan, simulate
-    from riskengine.errors import OutputError, RiskEngineError, RiskEngineWarning, ScenarioError
+    from riskengine.errors import (
+        ClusterError,
+        OutputError,
+        RiskEngineError,
+        RiskEngineWarning,
+        ScenarioError,
+    )
     from riskengine.io.portfolio_file import load_portfolio
     from riskengine.io.register_file import load_register
     from riskengine.io.scenario_file import load_scenario

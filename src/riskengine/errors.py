@@ -101,6 +101,17 @@ class OutputError(RiskEngineError):
     """
 
 
+class ClusterError(RiskEngineError):
+    """The Dask cluster a run was sent to failed during it (its scheduler lost, its
+    workers dying over and over): nothing is written.
+
+    Parameters
+    ----------
+    message : str
+        The cluster's address and what happened.
+    """
+
+
 class RiskEngineWarning(UserWarning):
     """Something was adjusted that the user should know about.
 

@@ -4,12 +4,13 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from riskengine.errors import ScenarioError
+from riskengine.errors import ClusterError, ScenarioError
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -57,6 +58,7 @@ def connect(address: str | None) -> Iterator[Client | None]:
                 field="--cluster",
             )
         with (
+            _failures(distributed, address),  # outermost: quiet while the client closes
             distributed.LocalCluster(
                 n_workers=int(count),
                 threads_per_worker=local_threads(int(count)),
@@ -74,5 +76,33 @@ def connect(address: str | None) -> Iterator[Client | None]:
             f"cannot reach the Dask scheduler at {address} (waited {CONNECT_TIMEOUT:g} s): {e}",
             field="--cluster",
         ) from None
-    with client:
+    with _failures(distributed, address), client:  # quiet while the client closes too
         yield client
+
+
+@contextmanager
+def _failures(distributed: Any, address: str) -> Iterator[None]:
+    """The cluster failing during a run as one ClusterError naming it: the scheduler's
+    connection lost (the run's chunks cancelled), a chunk whose workers keep dying."""
+    lost = (
+        distributed.client.FutureCancelledError,
+        distributed.comm.CommClosedError,
+        distributed.KilledWorker,
+    )
+    # Dask's own log lines and tracebacks of a lost connection: ours is one line
+    names = [n for n in logging.root.manager.loggerDict if n.split(".")[0] == "distributed"]
+    loggers = [logging.getLogger(n) for n in ("distributed", *names)]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL)
+    try:
+        yield
+    except lost as e:
+        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise ClusterError(
+            f"--cluster: the Dask cluster at {address} failed during the run ({reason});"
+            " nothing was written"
+        ) from None
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
