@@ -128,10 +128,11 @@ def test_dates_that_disagree_with_the_duration_are_the_files_doing(tmp_path):
     assert fid.counts["supported"] == 5
 
 
-def test_a_finish_a_minute_after_a_start_to_finish_predecessor_is_p6s_doing(tmp_path):
+def test_a_finish_a_minute_after_a_start_to_finish_predecessor_is_a_loss(tmp_path):
     """S (1 day) must finish once B starts (start to finish), on Monday 11 at 08:00: P6
     stores its finish a minute later, 08:01 on Monday, where ours ends on Friday 8 (a
-    finish at a day's opening is the end of the day before); T after it follows."""
+    finish at a day's opening is the end of the day before). The import names the link
+    approximated, so S, and T after it, are not supported."""
     rows = [
         *ROWS,
         ("S", "TT_Task", 8, "", "2027-01-08 08:01", "2027-01-11 08:01", 0),
@@ -139,13 +140,15 @@ def test_a_finish_a_minute_after_a_start_to_finish_predecessor_is_p6s_doing(tmp_
     ]
     links = [*LINKS, ("S", "B", "SF"), ("T", "S")]
     sc, report = import_xer(stored_xer(tmp_path, rows, links=links))
-    cause = {m.task: (m.finish_days, m.cause) for m in rk.fidelity(sc, report).worst}
-    assert cause["S"] == (
-        -1,
-        "P6 finishes it a minute into the day its start-to-finish predecessor starts"
-        " (2027-01-11 08:01) (this activity)",
-    )
-    assert cause["T"][1].startswith("depends on S: P6 finishes it a minute into the day")
+    assert report.losses["sf-minute"].items == ["B->S"]
+    fid = rk.fidelity(sc, report)
+    cause = {m.task: (m.finish_days, m.cause) for m in fid.worst}
+    assert cause["S"][0] == -1 and cause["S"][1].startswith("start-to-finish links P6")
+    assert cause["T"][1].startswith("depends on S: start-to-finish links P6")
+    assert fid.counts["supported"] == 5  # as without S and T
+    # an SF link P6 finished on the hour is no loss
+    rows[-2] = ("S", "TT_Task", 8, "", "2027-01-08 08:00", "2027-01-08 16:00", 0)
+    assert "sf-minute" not in import_xer(stored_xer(tmp_path, rows, links=links))[1].losses
 
 
 def test_no_stored_float_is_not_applicable(tmp_path):
@@ -173,7 +176,7 @@ def test_working_days_and_start_days_follow_the_calendar():
 MEASURED = {
     # (file, project): (same finish, finish ±1 day, float ±1 day) for the supported
     # activities, and whether the project finish is the file's
-    ("bhatticoder_construction.xer", None): (0.96, 1.0, 1.0, True),
+    ("bhatticoder_construction.xer", None): (1.0, 1.0, 1.0, True),
     ("constantintcacenco_harbour_pointe_update.xer", None): (0.88, 0.88, 0.78, True),
     ("sp10-cost-loaded.xer", None): (0.996, 1.0, 0.99, True),
     ("jaggelas_test.xer", "10001"): (0.998, 1.0, 0.996, True),

@@ -268,24 +268,6 @@ def _stale(
     return out
 
 
-SF_MINUTE = "P6 finishes it a minute into the day its start-to-finish predecessor starts"
-
-
-def _sf_minute(scenario: Scenario, report: ImportReport, rows: list[str]) -> dict[str, str]:
-    """The activities with a start-to-finish predecessor whose stored finish is a minute
-    past the hour (08:01): P6 finishes such an activity just after its predecessor's
-    start, on that day, where a finish at the opening of a day is the end of the day
-    before for everyone else. A cause, not a loss: they stay supported."""
-    by_id = {t.id: t for t in scenario.tasks}
-    out = {}
-    for tid in rows:
-        finish = report.stored[tid].finish
-        sf = any(lk.type == "SF" for lk in by_id[tid].predecessors)
-        if sf and finish is not None and finish.minute % 5:
-            out[tid] = f"{SF_MINUTE} ({finish:%Y-%m-%d %H:%M})"
-    return out
-
-
 def _activity_spans(
     table: pd.DataFrame, report: ImportReport
 ) -> dict[str, tuple[np.datetime64, np.datetime64]]:
@@ -383,7 +365,7 @@ def fidelity(
             shares[g][name] = float(hit[valid].mean()) if valid.any() else None
     preds = {t.id: [lk.task for lk in t.predecessors] for t in scenario.tasks}
     stale = _stale(scenario, report, rows, start, finish, cal_of)
-    explain = {**stale, **_sf_minute(scenario, report, rows), **own}
+    explain = {**stale, **own}
     badness = np.abs(days) + np.nan_to_num(np.abs(float_diff)) * 1e-3
     worst: list[Mismatch] = []
     per_cause: collections.Counter[str] = collections.Counter()

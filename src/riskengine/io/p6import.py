@@ -320,6 +320,14 @@ def _actual(text: str, cal: Calendar, on_start: bool) -> _dt.date | None:
     return moment
 
 
+def _minute_past(text: str) -> bool:
+    """Whether a stored P6 date sits a minute past a calendar's step (08:01): how P6
+    finishes an activity just after its start-to-finish predecessor's start, on that
+    day."""
+    moment = _moment(text)
+    return moment is not None and moment.minute % 5 == 1
+
+
 def _data_date(text: str) -> _dt.date | None:
     """P6's data date: its day, with its time of day when that is not midnight."""
     moment = _moment(text)
@@ -741,6 +749,13 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
         lag_h = _hours(xer, "TASKPRED", "lag_hr_cnt", r, line)
         lag = lag_h / lag_hours_per_day(kept[pred][1], kept[succ][1])
         preds[succ].append(Link(code_of[pred], ltype, lag))
+        if ltype == "SF" and _minute_past(kept[succ][1].get("early_end_date", "")):
+            report.lose(
+                "sf-minute",
+                "start-to-finish links P6 finishes a minute into a day (08:01)",
+                "finished at the end of the day before, where a finish at a day's opening is",
+                f"{code_of[pred]}->{code_of[succ]}",
+            )
 
     report.counts["links"] = sum(n_links.values())
     for kind, n in sorted(n_links.items()):
