@@ -12,6 +12,7 @@ import pytest
 
 import riskengine as rk
 from helpers import scenario, task
+from riskengine.analysis.fidelity import touched
 from riskengine.errors import ScenarioError
 from riskengine.io.p6import import import_xer
 from riskengine.io.scenario_file import load_scenario
@@ -147,4 +148,6 @@ def test_a_successor_in_another_project_is_named_as_a_loss(tmp_path):
     text = path.read_text(encoding="cp1252").replace("%E", "%R\t3\t200\t100\tPR_FS\t0\n%E")
     path.write_text(text, encoding="cp1252")
     _, report = import_xer(path, "P1")
-    assert report.losses["external-links"].items == ["A"]
+    assert report.losses["external-links"].items == ["A->X"]
+    sc, report = import_xer(path, "P1")
+    assert set(touched(sc, report)) == {"A"}  # A is not supported, nor what follows it

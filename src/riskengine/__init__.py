@@ -43,6 +43,7 @@ _EXPORTS = {
     "Objective": "riskengine.model.portfolio",
     "Option": "riskengine.model.portfolio",
     "Portfolio": "riskengine.model.portfolio",
+    "ProjectLink": "riskengine.model.portfolio",
     "ProjectRef": "riskengine.model.portfolio",
     "parse_distribution": "riskengine.model.distributions",
     "validate": "riskengine.model.validate",
@@ -115,6 +116,7 @@ __all__ = [
     "OutputError",
     "Portfolio",
     "PortfolioResults",
+    "ProjectLink",
     "ProjectRef",
     "Results",
     "Risk",
@@ -192,6 +194,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ im
         Objective,
         Option,
         Portfolio,
+        ProjectLink,
         ProjectRef,
     )
     from riskengine.model.scenario import (

@@ -28,7 +28,12 @@ from riskengine.io.p6import import ImportReport, usable_id
 from riskengine.io.portfolio_file import is_portfolio_file, load_portfolio
 from riskengine.io.scenario_file import load_scenario
 from riskengine.io.scenario_writer import portfolio_yaml, scenario_yaml
-from riskengine.io.schedule_import import import_all, import_schedule, is_schedule_file
+from riskengine.io.schedule_import import (
+    import_all,
+    import_schedule,
+    is_schedule_file,
+    links_between,
+)
 from riskengine.io.yamlfile import locate
 from riskengine.model.distributions import Units
 from riskengine.model.portfolio import Portfolio
@@ -579,7 +584,10 @@ def _portfolio_files(
         out[folder / names[pid]] = scenario_yaml(scenario, header=one_line(header))
     header = f"Imported by riskengine {__version__} from {file}: every project"
     start = min(sc.start for sc, _ in imported if sc.start is not None)
-    out[folder / "portfolio.yaml"] = portfolio_yaml(file.stem, start, names, one_line(header))
+    links = links_between(imported, list(names))
+    out[folder / "portfolio.yaml"] = portfolio_yaml(
+        file.stem, start, names, one_line(header), links
+    )
     return out
 
 
@@ -636,6 +644,12 @@ def import_command(
         raise click.UsageError(f"-o {folder}: with --all-projects, -o names a folder")
     if all_projects:
         imported, skipped = import_all(file)
+        n_links = len(links_between(imported, [r.project for _, r in imported]))
+        if n_links:
+            skipped.append(
+                f"{n_links} links between the projects: kept as the portfolio's links"
+                " (their losses above are each project's alone)"
+            )
     else:
         imported, skipped = [import_schedule(file, project)], []
     texts, docs = [], []

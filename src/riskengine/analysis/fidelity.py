@@ -172,6 +172,9 @@ def touched(
             ]
         for item in loss.items:
             succ = item.rpartition("->")[2]
+            pred = item.partition("->")[0]
+            if key == "external-links" and pred in ids:  # its successor is elsewhere
+                hit.append(pred)
             cal, _, when = item.partition(" ")
             if item in ids:
                 hit.append(item)

@@ -104,8 +104,11 @@ class ImportReport:
     """What an import read (``counts``), what it mapped approximately or dropped
     (``losses``), what looked wrong in the file (``warnings``), the dates the file
     stores for each imported activity, by its id in the scenario (``stored``), the
-    project finish the file stores (``project_finish``; None when it has none) and the
-    file's actual and remaining cost of the activities imported (``costs``)."""
+    project finish the file stores (``project_finish``; None when it has none), the
+    file's actual and remaining cost of the activities imported (``costs``) and, for
+    importing every project of a file, each activity's id in the file (``file_ids``:
+    P6's task_id to ours) and the links from activities of other projects
+    (``external``: ours, the other's task_id in the file, type, lag in days)."""
 
     source: str
     project: str
@@ -116,6 +119,8 @@ class ImportReport:
     stored: dict[str, StoredDates] = field(default_factory=dict)
     costs: dict[str, float] = field(default_factory=dict)  # "actual", "remaining" in the file
     project_finish: _dt.datetime | None = None
+    file_ids: dict[str, str] = field(default_factory=dict)
+    external: list[tuple[str, str, str, float]] = field(default_factory=list)
 
     def lose(self, key: str, what: str, why: str, item: str) -> None:
         """Record one item of a kind of loss."""
@@ -708,7 +713,11 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
             return project_cal.hours_per_day
         return cal_of(pred_row if lag_calendar == "predecessor" else succ_row).hours_per_day
 
-    # links between kept activities of the project
+    # links between kept activities of the project; the others' ends named by their codes
+    elsewhere = {
+        r.get("task_id", ""): r.get("task_code") or r.get("task_id", "")
+        for _, r in xer.table("TASK").records()
+    }
     preds: dict[str, list[Link]] = collections.defaultdict(list)
     n_links: collections.Counter[str] = collections.Counter()
     for line, r in xer.table("TASKPRED").records():
@@ -719,7 +728,7 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
                     "external-links",
                     "links to activities of other projects",
                     "left out (the other project is not imported)",
-                    code_of[pred],
+                    f"{code_of[pred]}->{elsewhere.get(succ, succ)}",
                 )
             continue
         ltype = LINK_TYPES.get(r.get("pred_type", ""))
@@ -731,8 +740,12 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
                 "external-links",
                 "links to activities of other projects",
                 "left out (the other project is not imported)",
-                code_of[succ],
+                f"{elsewhere.get(pred, pred)}->{code_of[succ]}",
             )
+            if succ in kept:  # the lag in the successor's working days (P6's default)
+                lag = _hours(xer, "TASKPRED", "lag_hr_cnt", r, line)
+                lag /= cal_of(kept[succ][1]).hours_per_day
+                report.external.append((code_of[succ], pred, ltype, lag))
             continue
         if succ not in kept or pred not in kept:
             report.lose(
@@ -837,6 +850,7 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
                         when = moment  # its latest finish is that moment too
                 constraints.append(Constraint(ckind, when))
         report.stored[code] = _stored(r, c.hours_per_day)
+        report.file_ids[tid] = code
         tasks.append(
             Task(
                 code,

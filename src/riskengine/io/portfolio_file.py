@@ -17,7 +17,8 @@ from riskengine.io.inputs import read_input
 from riskengine.io.scenario_file import load_scenario, parse_risk, parse_simulation
 from riskengine.io.strategy_file import goals_of, parse_kpis, parse_objectives
 from riskengine.io.yamlfile import Document, Path_, load_yaml
-from riskengine.model.portfolio import Portfolio, ProjectRef
+from riskengine.model.portfolio import Portfolio, ProjectLink, ProjectRef
+from riskengine.model.scenario import LINK_TYPES
 from riskengine.model.validate import check_references, topological_order
 from riskengine.portfolio.composition import builtin_names, compose
 
@@ -30,9 +31,11 @@ TOP_KEYS = (
     "objectives",
     "options",
     "simulation",
+    "links",
 )
 PROJECT_KEYS = ("scenario", "start", "after")
 AFTER_KEYS = ("milestone", "lag")
+PROJECT_LINK_KEYS = ("task", "after", "type", "lag")
 
 
 _PORTFOLIO_KEY = re.compile(rb"^portfolio\s*:", re.M)
@@ -125,12 +128,36 @@ def _parse(doc: Document, folder: Path) -> Portfolio:
         options=dict(options),
         source=doc.file,
         inputs=(doc.file, *(f for p in projects for f in p.scenario.inputs)),
+        links=_links(doc, _given(top, "links", [])),
     )
     names = builtin_names(portfolio)
     kpis = parse_kpis(raw_kpis, names)
     objectives = parse_objectives(raw_objectives, names | {k.id for k in kpis})
     goals_of(kpis, objectives)  # an objective against a KPI's own goal is an error here
     return dataclasses.replace(portfolio, kpis=kpis, objectives=objectives)
+
+
+def _links(doc: Document, raw: Any) -> tuple[ProjectLink, ...]:
+    """``links:``, the links between tasks of different projects: ``{task: b.x, after:
+    a.y, type: FS, lag: 0}`` (type and lag optional; the lag in working days of the
+    successor's calendar)."""
+    if not isinstance(raw, list):
+        raise doc.error("must be a list of {task: project.task, after: project.task}", ("links",))
+    out = []
+    for j, entry in enumerate(raw):
+        path = ("links", j)
+        e = as_mapping(doc, entry, path, PROJECT_LINK_KEYS, "a link")
+        for key in ("task", "after"):
+            if not isinstance(e.get(key), str) or "." not in e[key]:
+                raise doc.error(f"'{key}' must be project.task, e.g. erp.build", (*path, key))
+        kind = e.get("type", "FS")
+        if kind not in LINK_TYPES:
+            raise doc.error(
+                f"must be one of {', '.join(LINK_TYPES)}, got {str(kind)[:20]!r}", (*path, "type")
+            )
+        lag = as_number(doc, e.get("lag", 0), (*path, "lag"), allow_negative=True)
+        out.append(ProjectLink(e["task"], e["after"], kind, float(lag)))
+    return tuple(out)
 
 
 def _given(top: dict, key: str, empty: Any) -> Any:

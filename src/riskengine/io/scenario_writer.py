@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from riskengine.model.portfolio import ProjectLink
 from riskengine.model.scenario import (
     WEEKDAYS,
     Calendar,
@@ -172,11 +173,24 @@ def scenario_yaml(sc: Scenario, header: str = "") -> str:
     return comment + body
 
 
-def portfolio_yaml(name: str, start: _dt.date, files: dict[str, str], header: str = "") -> str:
+def portfolio_yaml(
+    name: str,
+    start: _dt.date,
+    files: dict[str, str],
+    header: str = "",
+    links: tuple[ProjectLink, ...] = (),
+) -> str:
     """A portfolio file's text listing project scenario ``files`` by project id (README
     "Portfolios"), each project starting on its own file's start; ``start`` is the
-    portfolio's (the earliest of them)."""
+    portfolio's (the earliest of them); ``links`` join tasks of different projects."""
     comment = "".join(f"# {line}\n" for line in header.splitlines())
     projects = {pid: {"scenario": f} for pid, f in files.items()}
-    doc = {"portfolio": name, "start": _moment(start), "projects": projects}
+    doc: dict[str, Any] = {"portfolio": name, "start": _moment(start), "projects": projects}
+    if links:
+        doc["links"] = [
+            {"task": lk.task, "after": lk.after}
+            | ({"type": lk.type} if lk.type != "FS" else {})
+            | ({"lag": lk.lag} if lk.lag else {})
+            for lk in links
+        ]
     return comment + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)

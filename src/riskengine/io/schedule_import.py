@@ -13,6 +13,7 @@ from riskengine.errors import ScenarioError
 from riskengine.io.msimport import import_mspdi
 from riskengine.io.p6import import ImportReport, import_xer
 from riskengine.io.xer import read_xer
+from riskengine.model.portfolio import ProjectLink
 from riskengine.model.scenario import Scenario
 
 Importer = Callable[..., tuple[Scenario, ImportReport]]
@@ -68,6 +69,26 @@ def project_ids(path: str | Path) -> list[str]:
         rows = [row for _, row in read_xer(path).table("PROJECT").records()]
         return [r.get("proj_short_name") or r.get("proj_id", "") for r in rows]
     return [None]  # type: ignore[list-item]
+
+
+def links_between(
+    imported: list[tuple[Scenario, ImportReport]], project_ids: list[str]
+) -> tuple[ProjectLink, ...]:
+    """The links between activities of the imported projects of one file (each
+    project's ``report.external``), as a portfolio's links, its projects named
+    ``project_ids`` in the order of ``imported``; a link from an activity that no
+    imported project holds is left out (its loss is in the report already)."""
+    where = {
+        tid: f"{pid}.{code}"
+        for (_, report), pid in zip(imported, project_ids, strict=True)
+        for tid, code in report.file_ids.items()
+    }
+    out = []
+    for (_, report), pid in zip(imported, project_ids, strict=True):
+        for code, pred, kind, lag in report.external:
+            if pred in where:
+                out.append(ProjectLink(f"{pid}.{code}", where[pred], kind, lag))
+    return tuple(out)
 
 
 def import_all(path: str | Path) -> tuple[list[tuple[Scenario, ImportReport]], list[str]]:

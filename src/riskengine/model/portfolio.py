@@ -46,6 +46,29 @@ class ProjectRef:
 
 
 @dataclass(frozen=True)
+class ProjectLink:
+    """A link between tasks of two projects (ids ``project.task``): ``task`` depends on
+    ``after`` as a task on its predecessor (a P6 program's links between projects).
+
+    Parameters
+    ----------
+    task : str
+        The successor, ``project.task``.
+    after : str
+        The predecessor, ``project.task`` of another project.
+    type : {"FS", "SS", "FF", "SF"}, default "FS"
+        As for any link.
+    lag : float, default 0.0
+        Working days of the successor's calendar; negative: a lead.
+    """
+
+    task: str
+    after: str
+    type: str = "FS"
+    lag: float = 0.0
+
+
+@dataclass(frozen=True)
 class Portfolio:
     """Projects plus the shared risks that cut across them.
 
@@ -77,6 +100,8 @@ class Portfolio:
         The file it was loaded from.
     inputs : tuple of str, default ()
         The portfolio file and every file its projects read.
+    links : tuple of ProjectLink, default ()
+        Links between tasks of different projects.
     """
 
     name: str
@@ -89,6 +114,7 @@ class Portfolio:
     options: dict[str, Any] = field(default_factory=dict)
     source: str | None = None
     inputs: tuple[str, ...] = ()  # the portfolio file and every file its projects read
+    links: tuple[ProjectLink, ...] = ()
 
     @property
     def project_ids(self) -> tuple[str, ...]:

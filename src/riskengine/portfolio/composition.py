@@ -5,8 +5,10 @@ project's id (``erp.build``, ``erp.golive``), so cross-project links are ordinar
 and one simulation serves the whole portfolio. A project starts at its own start date
 (no task of it starts earlier) and, with ``after``, only once other projects' milestones
 are reached (finish-to-start links from the milestone's tasks to the project's first
-tasks, with a lag in the project's working days). Shared risks are drawn once per
-iteration and hit every impact they name.
+tasks, with a lag in the project's working days). The portfolio's ``links`` join tasks of
+different projects as any link does (a link to or from a project an option leaves out
+goes with it). Shared risks are drawn once per iteration and hit every impact they
+name.
 
 Every task and cost item of a project is in the cost group named after the project, so
 per-project cost comes out of the cost groups.
@@ -156,6 +158,7 @@ def compose(portfolio: Portfolio, projects: tuple[ProjectRef, ...] | None = None
         correlations += p_correlations
         items += p_items
         calendars += p_calendars
+    tasks = _with_links(tasks, portfolio, {p.id for p in projects})
     task_ids = {t.id for t in tasks}
     for r in portfolio.shared_risks:
         for j, imp in enumerate(r.impacts):
@@ -182,6 +185,40 @@ def compose(portfolio: Portfolio, projects: tuple[ProjectRef, ...] | None = None
         costs=tuple(items),
         inputs=portfolio.inputs,
     )
+
+
+def _with_links(tasks: list[Task], portfolio: Portfolio, present: set[str]) -> list[Task]:
+    """``tasks`` with the portfolio's links between projects added to their successors'
+    predecessors, after their own; a link naming a project the portfolio does not have,
+    or a task its project does not have, is an error; one to or from a project left out
+    (by an option) is left out with it."""
+    if not portfolio.links:
+        return tasks
+    at = {t.id: k for k, t in enumerate(tasks)}
+    known = set(portfolio.project_ids)
+    out = list(tasks)
+    for j, lk in enumerate(portfolio.links):
+        ends = (("task", lk.task), ("after", lk.after))
+        for name, tid in ends:
+            if tid.split(".", 1)[0] not in known or "." not in tid:
+                raise ScenarioError(
+                    f"{tid!r} is no task of a project of the portfolio (write project.task)",
+                    field=f"links[{j}].{name}",
+                )
+        if not all(tid.split(".", 1)[0] in present for _, tid in ends):
+            continue
+        for name, tid in ends:
+            if tid not in at:
+                raise ScenarioError(f"unknown task {tid!r}", field=f"links[{j}].{name}")
+        if lk.task.split(".", 1)[0] == lk.after.split(".", 1)[0]:
+            raise ScenarioError(
+                "links: joins tasks of two projects (a project's own links are in its file)",
+                field=f"links[{j}]",
+            )
+        k = at[lk.task]
+        link = Link(lk.after, lk.type, lk.lag)
+        out[k] = dataclasses.replace(out[k], predecessors=(*out[k].predecessors, link))
+    return out
 
 
 def _status(projects: tuple[ProjectRef, ...]) -> tuple[_dt.date | None, str, str]:
