@@ -128,10 +128,10 @@ def test_timeline_tables_of_a_partial_calendar():
     tl = build_timeline(sc)
     c = tl.index["short_friday"]
     assert tl.partial[c] == 1 and tl.project == -1  # the standard calendar is the union
-    lead, first = tl.lead, tl.first[c]  # the tables' days and positions before the start
+    lead = tl.lead  # the tables' days and positions before the start
     assert list(tl.work[c, lead : lead + 6]) == [1.0, 1.0, 1.0, 1.0, 0.4, 1.0]  # Mon–Fri
     # whole positions: 4 is in Friday, 5 in Monday 11 (position 4.4 starts it)
-    assert list(tl.inv[c, first : first + 6]) == [0, 1, 2, 3, 4, 5]
+    assert list(tl.inv[c, lead : lead + 6]) == [0, 1, 2, 3, 4, 5]
     # the week before the start: Friday -1 works 0.4, so position -0.4 is in it
     assert list(tl.work[c, lead - 5 : lead]) == [1.0, 1.0, 1.0, 1.0, 0.4]
     assert tl.cum[c, lead] == 0.0 and tl.cum[c, lead - 1] == pytest.approx(-0.4)

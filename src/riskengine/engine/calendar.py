@@ -12,11 +12,12 @@ calendar (``kernels/network.py`` reads them):
 
 ``cum[c, L + k]``   working days of c among union days 0 … k-1 (k = 0 … H)
 ``work[c, L + k]``  1.0 when union day k is a working day of c, else 0.0
-``inv[c, J_c + j]`` the union day of c's j-th working day (j = 0 … n_c - 1)
+``inv[c, L + j]``   the union day of c's j-th working day (j = 0 … n_c - 1)
 
-The tables also cover ``L`` union days before the start (``lead``, LEAD_YEARS), numbered
--L … -1, with negative positions (c has ``J_c`` whole ones there, ``first``): late dates of
-negative float fall before the start, and count working days there as everywhere.
+The tables also cover ``L`` (kernels/args.py LEAD) union days before the start, numbered
+-L … -1, with negative positions: late dates of negative float fall before the start,
+and count working days there as everywhere (L union days reach about 20 years back; a
+calendar that works so little that the search finds fewer gets days no one works).
 
 A time t on union day k = floor(t) is at position ``cum[k] + work[k] · (t - k)``; a
 position p maps back to a start at ``inv[floor p] + frac p`` (the start of the next
@@ -37,7 +38,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from riskengine.kernels.args import CLOCKED, PARTIAL
+from riskengine.kernels.args import CLOCKED, LEAD, PARTIAL
 from riskengine.model.scenario import (
     FULL_DAY_CALENDAR,
     STANDARD_CALENDAR,
@@ -49,7 +50,7 @@ from riskengine.model.scenario import (
 )
 
 HORIZON_YEARS = 150  # the tables cover this many years from the start
-LEAD_YEARS = 20  # and this many before it (late dates of negative float)
+LEAD_SEARCH_YEARS = 100  # the years searched for LEAD union days before the start
 NOMINAL_START = _dt.date(2001, 1, 1)  # a Monday: anchors scenarios without a start date
 _DATE_EPS = 1e-9  # a finish this close above a day boundary still ends the day before
 
@@ -108,14 +109,13 @@ class Timeline:
     project: int
     dated: bool
     window: tuple[tuple[float, float], ...] = STANDARD_CALENDAR.day
-    # datetime64[D][L]: the union days -L … -1; int64[C]: J_c, whole positions before
+    # datetime64[D][LEAD]: the union days -LEAD … -1
     before: np.ndarray = field(default_factory=lambda: np.array([], "datetime64[D]"))
-    first: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
 
     @property
     def lead(self) -> int:
-        """Number of union days the tables cover before the start."""
-        return int(self.before.size)
+        """Number of union days the tables cover before the start (LEAD)."""
+        return LEAD
 
     @property
     def horizon(self) -> int:
@@ -151,8 +151,7 @@ class Timeline:
     def tables(self) -> tuple[np.ndarray, ...]:
         """The arrays the kernels take."""
         kind = self.partial * PARTIAL | self.clocked * CLOCKED
-        lead = np.array([self.lead], np.int64)
-        return (self.cum, self.work, self.inv, self.count, kind, self.clock, lead, self.first)
+        return (self.cum, self.work, self.inv, self.count, kind, self.clock)
 
     # -- union time ↔ dates -------------------------------------------------------------
     def _day(self, k: np.ndarray) -> np.ndarray:
@@ -163,10 +162,8 @@ class Timeline:
         tables cover, calendar days back from the first)."""
         k = np.asarray(k, np.int64)
         inside = self.days[np.clip(k, 0, self.horizon - 1)]
-        if not self.lead:
-            return inside
-        early = np.maximum(k + self.lead, 0)
-        before = self.before[np.minimum(early, self.lead - 1)] + np.minimum(k + self.lead, 0)
+        early = np.maximum(k + LEAD, 0)
+        before = self.before[np.minimum(early, LEAD - 1)] + np.minimum(k + LEAD, 0)
         return np.where(k < 0, before, inside)
 
     def finish_dates(self, t: np.ndarray | float) -> np.ndarray:
@@ -245,8 +242,7 @@ class Timeline:
             else:
                 k = np.searchsorted(cum, p[on] - _DATE_EPS, side="left") - 1 - lead
             # before the first working day or past the horizon: the first or last one
-            j_last = max(self.first[row] + self.count[row] - 1, 0)
-            first, last = self.inv[row, 0], self.inv[row, j_last]
+            first, last = self.inv[row, 0], self.inv[row, LEAD + max(self.count[row] - 1, 0)]
             k = np.where(k < first, first, np.where(k > last, last, k)).astype(np.int64)
             g = (p[on] - cum[k + lead]) / self.work[row, k + lead]
             if self.clocked[row]:
@@ -279,22 +275,27 @@ def build_timeline(scenario: Scenario) -> Timeline:
     dated = scenario.start is not None
     start = np.datetime64(scenario.start if dated else NOMINAL_START, "D")
     n_days = round(365.2425 * HORIZON_YEARS)
-    n_lead = round(365.2425 * LEAD_YEARS)
+    n_lead = round(365.2425 * LEAD_SEARCH_YEARS)
     used = calendars_in_use(scenario)
     amounts = {
         cid: working_amounts(cal, start - n_lead, n_lead + n_days) for cid, cal in used.items()
     }
     union = np.logical_or.reduce([a > 0 for a in amounts.values()])
-    day_index = np.flatnonzero(union)
+    found = np.flatnonzero(union)
+    at = int(np.searchsorted(found, n_lead))
+    ahead = found[max(at - LEAD, 0) : at]
+    # fewer union days before the start than LEAD: days no one works, the days before
+    pad = LEAD - ahead.size
+    first = ahead[0] if ahead.size else n_lead
+    day_index = np.concatenate([first - np.arange(pad, 0, -1), ahead, found[at:]])
     all_days = start - n_lead + day_index
-    lead = int(np.searchsorted(day_index, n_lead))
-    days, before = all_days[lead:], all_days[:lead]
+    days, before = all_days[LEAD:], all_days[:LEAD]
     rows: list[np.ndarray] = []
     index: dict[str, int] = {}
     window = union_window([c for c in used.values() if c is not FULL_DAY_CALENDAR])
     clocks: list[np.ndarray | None] = []
     for cid, amount in amounts.items():
-        on = amount[day_index]
+        on = amount[np.maximum(day_index, 0)] * (day_index >= 0)
         own = None if used[cid] is FULL_DAY_CALENDAR else clock_points(used[cid].day, window)
         if (on == 1.0).all() and own is None:
             index[cid] = -1
@@ -302,7 +303,7 @@ def build_timeline(scenario: Scenario) -> Timeline:
             index[cid] = len(rows)
             rows.append(on)
             clocks.append(own)
-    work, cum, inv, count, first, partial = calendar_tables(rows, all_days.size, lead)
+    work, cum, inv, count, partial = calendar_tables(rows, all_days.size, LEAD)
     clock, clocked = clock_tables(clocks)
     project = index[scenario.project_calendar().id]
     return Timeline(
@@ -319,25 +320,23 @@ def build_timeline(scenario: Scenario) -> Timeline:
         dated=dated,
         window=window,
         before=before,
-        first=first,
     )
 
 
 def calendar_tables(
     rows: list[np.ndarray], h: int, lead: int = 0
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The kernels' tables of calendars working ``rows[c][i]`` days on the i-th of ``h``
     union days, the first ``lead`` of them before the start (module docstring): work,
-    cum (0 at the start: negative before it), inv (the union day, from the start, holding
-    each whole position j, as a start: ``cum[k] <= j < cum[k + 1]``, from position
-    ``-first[c]``), count (whole positions from the start to the horizon), first (whole
-    positions before the start) and partial (1 when some day works other than a whole
-    day)."""
+    cum (0 at the start: negative before it), inv (``inv[c, lead + j]``: the union day,
+    from the start, holding whole position j as a start, ``cum[k] <= j < cum[k + 1]``,
+    for j from ``-lead``; the first working day where the tables hold no such position),
+    count (whole positions from the start to the horizon) and partial (1 when some day
+    works other than a whole day)."""
     c_n = max(len(rows), 1)
     work = np.zeros((c_n, h))
     cum = np.zeros((c_n, h + 1))
     count = np.zeros(c_n, np.int64)
-    first = np.zeros(c_n, np.int64)
     partial = np.zeros(c_n, np.int64)
     for c, on in enumerate(rows):
         work[c] = on
@@ -345,15 +344,15 @@ def calendar_tables(
         cum[c, lead + 1 :] = np.cumsum(on[lead:])
         cum[c, :lead] = -np.cumsum(on[:lead][::-1])[::-1]
         count[c] = int(np.ceil(cum[c, h] - _DATE_EPS)) if h > lead else 0
-        first[c] = int(np.floor(-cum[c, 0] + _DATE_EPS))
         partial[c] = int(((on != 0.0) & (on != 1.0)).any())
-    inv = np.zeros((c_n, max(int((first + count).max()), 1)))
+    inv = np.zeros((c_n, lead + max(int(count.max()), 1)))
     for c in range(len(rows)):
-        n_c = first[c] + count[c]
-        k = np.searchsorted(cum[c], np.arange(-first[c], count[c]), side="right") - 1
-        inv[c, :n_c] = np.minimum(k, h - 1) - lead
+        n_c = lead + count[c]
+        k = np.searchsorted(cum[c], np.arange(-lead, count[c]), side="right") - 1
+        k = np.clip(k, np.searchsorted(cum[c], cum[c, 0], side="right") - 1, h - 1)
+        inv[c, :n_c] = k - lead
         inv[c, n_c:] = inv[c, n_c - 1] if n_c else h - lead
-    return work, cum, inv, count, first, partial
+    return work, cum, inv, count, partial
 
 
 def union_window(calendars: list[Calendar]) -> tuple[tuple[float, float], ...]:

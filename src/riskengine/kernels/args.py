@@ -172,6 +172,12 @@ PARTIAL = 1  # Calendars.kind: some day works other than one working day
 CLOCKED = 2  # Calendars.kind: its clock window is not the union clock
 
 
+# Union days the calendar tables cover before the start (late dates of negative float
+# fall there), and whole positions of each calendar's ``inv`` row before its position 0:
+# one constant, so the kernels index with it at no cost (engine/calendar.py).
+LEAD = 5_000
+
+
 class Calendars(NamedTuple):
     """The calendar tables (engine/calendar.py ``Timeline.tables``)."""
 
@@ -181,8 +187,6 @@ class Calendars(NamedTuple):
     count: np.ndarray
     kind: np.ndarray  # int64[C]: PARTIAL | CLOCKED bits, 0 for a plain calendar
     clock: np.ndarray  # float64[C, 2, M]: (union-clock fraction, own fraction) points
-    lead: np.ndarray  # int64[1]: L, union days the tables cover before the start
-    first: np.ndarray  # int64[C]: whole positions of each calendar before the start
 
 
 class Cost(NamedTuple):
