@@ -410,3 +410,30 @@ def test_progress_after_the_data_date_is_a_warning_not_a_failure(tmp_path):
     assert w.actual_start is None and f.actual_start is not None and f.actual_finish is None
     assert any(m.startswith("W has an actual start") for m in report.warnings)
     assert any(m.startswith("F has an actual finish") for m in report.warnings)
+
+
+@pytest.mark.parametrize(("calendar", "lost"), [("10", False), ("11", True), ("", False)])
+def test_a_resource_dependent_activity_on_other_resource_calendars_is_a_loss(
+    tmp_path, calendar, lost
+):
+    """R, resource dependent, is assigned a resource of calendar ``calendar`` (10: its
+    own; 11: another; none given): P6 schedules it by its resources' calendars, we on
+    its own, so another calendar is named as an approximation."""
+    row = "%R\t104\t1\t10\tR\tRebar\tTT_Rsrc\tTK_NotStart\t9\t9\t\t"
+    path = with_costs(
+        small_xer(tmp_path, extra_task=row),
+        [
+            "%T\tRSRC",
+            "%F\trsrc_id\trsrc_name\tclndr_id",
+            f"%R\t7\tCrew\t{calendar}",
+            "%T\tTASKRSRC",
+            "%F\ttaskrsrc_id\ttask_id\tproj_id\trsrc_id\tremain_cost",
+            "%R\t1\t104\t1\t7\t0",
+            "%R\t2\t100\t1\t7\t0",  # A is a task: its resources do not move it
+        ],
+    )
+    sc, report = import_xer(path)
+    assert sc.task("R").attributes[0] == ("type", "resource dependent")
+    assert ("resource-calendars" in report.losses) is lost
+    if lost:
+        assert report.losses["resource-calendars"].items == ["R"]

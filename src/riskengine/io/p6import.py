@@ -325,6 +325,35 @@ def _actual(text: str, cal: Calendar, on_start: bool) -> _dt.date | None:
     return moment
 
 
+def _resource_calendars(
+    xer: XerFile,
+    kept: dict[str, tuple[int, dict[str, str]]],
+    code_of: dict[str, str],
+    report: ImportReport,
+) -> None:
+    """A resource dependent activity is scheduled by its resources' calendars in P6; we
+    schedule it on its own: a loss where a resource assigned to it has another calendar
+    (named by the resource table, RSRC)."""
+    dependent = {tid for tid, (_, r) in kept.items() if r.get("task_type") == "TT_Rsrc"}
+    if not dependent:
+        return
+    rows = xer.table("RSRC").records()
+    calendar_of = {r.get("rsrc_id", ""): r.get("clndr_id", "") for _, r in rows}
+    for _, a in xer.table("TASKRSRC").records():
+        tid = a.get("task_id", "")
+        if tid not in dependent:
+            continue
+        own = kept[tid][1].get("clndr_id", "")
+        if calendar_of.get(a.get("rsrc_id", ""), own) not in ("", own):
+            dependent.discard(tid)
+            report.lose(
+                "resource-calendars",
+                "resource dependent activities whose resources work other calendars",
+                "scheduled on the activity's calendar (P6: its resources')",
+                code_of[tid],
+            )
+
+
 def _minute_past(text: str) -> bool:
     """Whether a stored P6 date sits a minute past a calendar's step (08:01): how P6
     finishes an activity just after its start-to-finish predecessor's start, on that
@@ -775,6 +804,7 @@ def import_xer(path: str | Path, project: str | None = None) -> tuple[Scenario, 
         report.counts[f"links: {kind}"] = n
 
     members = _spanned(xer, kept, code_of, preds, report)
+    _resource_calendars(xer, kept, code_of, report)
 
     money = _money(xer, kept, code_of, report)
     attributes = _attributes(xer, pid, tasks_rows)
