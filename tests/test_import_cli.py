@@ -75,7 +75,7 @@ def test_report_import_writes_json_and_the_same_text(tmp_path):
             "key": "external-links",
             "what": "links to activities of other projects",
             "why": "left out (the other project is not imported)",
-            "items": ["L"],
+            "items": ["999->L"],
         }
     ]
     fid = doc["fidelity"]
