@@ -147,3 +147,12 @@ def test_import_all_projects_keeps_the_links_between_them(tmp_path):
     one, report = rk.import_schedule(two_projects(tmp_path), "P2")
     assert report.losses["external-links"].items == ["B->X", "X->M"]
     assert report.external == [("X", "101", "FS", 1.0)]
+
+
+def test_a_portfolio_without_objectives_shows_no_objectives_table(tmp_path):
+    """No objectives: no "all together" line claiming a certain success of nothing."""
+    path = write_portfolio(tmp_path, PORTFOLIO + LINKS)
+    res = CliRunner().invoke(cli.main, ["run", str(path), "-n", "200", "-q"])
+    assert res.exit_code == 0, res.output
+    assert "Strategic objectives" not in res.output and "All together" not in res.output
+    assert "Project finish" in res.output or "project" in res.output.lower()

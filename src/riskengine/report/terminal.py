@@ -328,7 +328,8 @@ def print_results(
     if run.drivers:
         console.print()
         print_table(console, drivers_table(run, top))
-    if isinstance(results, PortfolioResults):
+    if isinstance(results, PortfolioResults) and results.strategy["objectives"]:
+        # (without objectives, "all together" would be a certain success of nothing)
         console.print()
         print_table(console, objectives_table(results))
         if results.strategy["kpis"]:
