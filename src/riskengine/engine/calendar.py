@@ -303,7 +303,7 @@ def build_timeline(scenario: Scenario) -> Timeline:
             index[cid] = len(rows)
             rows.append(on)
             clocks.append(own)
-    work, cum, inv, count, partial = calendar_tables(rows, all_days.size, LEAD)
+    work, cum, inv, count, partial = calendar_tables(rows, all_days.size)
     clock, clocked = clock_tables(clocks)
     project = index[scenario.project_calendar().id]
     return Timeline(
@@ -324,15 +324,16 @@ def build_timeline(scenario: Scenario) -> Timeline:
 
 
 def calendar_tables(
-    rows: list[np.ndarray], h: int, lead: int = 0
+    rows: list[np.ndarray], h: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The kernels' tables of calendars working ``rows[c][i]`` days on the i-th of ``h``
-    union days, the first ``lead`` of them before the start (module docstring): work,
+    union days, the first ``lead`` (LEAD) of them before the start (module docstring): work,
     cum (0 at the start: negative before it), inv (``inv[c, lead + j]``: the union day,
     from the start, holding whole position j as a start, ``cum[k] <= j < cum[k + 1]``,
     for j from ``-lead``; the first working day where the tables hold no such position),
     count (whole positions from the start to the horizon) and partial (1 when some day
     works other than a whole day)."""
+    lead = LEAD
     c_n = max(len(rows), 1)
     work = np.zeros((c_n, h))
     cum = np.zeros((c_n, h + 1))

@@ -765,8 +765,6 @@ def _through_finished(links: _Links, mode: np.ndarray, plain: np.ndarray) -> _Li
     into: dict[int, list[int]] = {}
     for j, s_ in enumerate(succ_a.tolist()):
         into.setdefault(s_, []).append(j)
-    reads_finish = _READS_FINISH_A
-    sets_finish = _SETS_FINISH_A
     open_ancestors: dict[int, dict[tuple[int, int], float]] = {}
 
     def ancestors(f: int) -> dict[tuple[int, int], float]:
@@ -779,7 +777,7 @@ def _through_finished(links: _Links, mode: np.ndarray, plain: np.ndarray) -> _Li
             p = int(pred_a[j])
             if not plain[p]:
                 continue
-            reached = {(p, int(reads_finish[kind_a[j]])): 0.0} if not done[p] else ancestors(p)
+            reached = {(p, int(_READS_FINISH_A[kind_a[j]])): 0.0} if not done[p] else ancestors(p)
             for key, lag in reached.items():
                 out[key] = max(out.get(key, -np.inf), lag + float(lag_a[j]))
         return out
@@ -790,7 +788,8 @@ def _through_finished(links: _Links, mode: np.ndarray, plain: np.ndarray) -> _Li
         if not done[f] or done[s_] or not plain[f] or not plain[s_]:
             continue
         for (p, finish), lag in ancestors(f).items():
-            code = _TYPE_CODE[("F" if finish else "S") + ("F" if sets_finish[kind_a[j]] else "S")]
+            ends = ("F" if finish else "S") + ("F" if _SETS_FINISH_A[kind_a[j]] else "S")
+            code = _TYPE_CODE[ends]
             extra.append((s_, p, code, lag + float(lag_a[j])))
     if not extra:
         return links
